@@ -1,0 +1,24 @@
+#pragma once
+//! Registration of every `hopsim` subcommand. Each cmd_*.cpp adds one subcommand to the app;
+//! run_cli() is the whole program, kept here so tests can drive it in-process.
+
+#include <CLI/CLI.hpp>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace hopsim::cli {
+
+//! Streams a subcommand writes to (tests pass string streams).
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+void register_commands(CLI::App& app, Io io);
+
+//! Parses argv and runs the chosen subcommand. Returns the process exit code:
+//! 0 success, 1 user error (bad input, message on err), 2 usage error.
+int run_cli(const std::vector<std::string>& args, Io io);
+
+}  // namespace hopsim::cli

@@ -1,0 +1,55 @@
+#pragma once
+//! A parallel training plan: how a model is split over GPUs and scheduled.
+//! world = PP * DP * TP; experts are sharded EP-ways inside the DP*TP group (EP divides DP*TP).
+
+#include <string>
+
+namespace hopsim {
+
+enum class ScheduleKind { k1F1B, kInterleaved1F1B, kZbH1, kDualPipe, kDualPipeV };
+enum class Precision { kBf16, kFp8 };
+enum class StateDtype { kFp32, kBf16, kFp8 };
+
+//! Which activations are recomputed in backward instead of stored.
+struct RecomputeConfig {
+  bool rmsnorm = false;           //!< DeepSeek-V3 §3.2.3
+  bool mla_up_projection = false; //!< DeepSeek-V3 §3.2.3
+  bool swiglu = false;
+  bool full = false;  //!< store only each layer's input
+};
+
+//! Dtypes of the per-parameter training state.
+struct OptimizerStateConfig {
+  StateDtype master_weights = StateDtype::kFp32;
+  StateDtype gradients = StateDtype::kFp32;
+  StateDtype moments = StateDtype::kFp32;  //!< AdamW first and second moments
+};
+
+struct ParallelPlan {
+  int pp = 1;
+  int dp = 1;
+  int tp = 1;
+  int ep = 1;
+  int micro_batch_size = 1;  //!< sequences per micro-batch
+  int micro_batches = 1;     //!< per pipeline per step (DualPipe: both directions together)
+  int seq_len = 4096;
+  ScheduleKind schedule = ScheduleKind::k1F1B;
+  int virtual_stages = 1;  //!< interleaved 1F1B chunks per rank
+  int comm_sms = 0;        //!< SMs reserved for communication kernels
+  int zero_stage = 0;      //!< 0..3
+  RecomputeConfig recompute;
+  Precision gemm_precision = Precision::kBf16;
+  OptimizerStateConfig optimizer;
+  int node_limit = 0;  //!< max nodes a token is dispatched to (0 = unlimited)
+
+  [[nodiscard]] int world_size() const { return pp * dp * tp; }
+  [[nodiscard]] long long tokens_per_step() const {
+    return static_cast<long long>(dp) * micro_batches * micro_batch_size * seq_len;
+  }
+};
+
+[[nodiscard]] const char* to_string(ScheduleKind k);
+[[nodiscard]] const char* to_string(Precision p);
+[[nodiscard]] const char* to_string(StateDtype d);
+
+}  // namespace hopsim

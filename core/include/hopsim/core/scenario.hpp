@@ -1,0 +1,28 @@
+#pragma once
+//! A scenario: hardware + model + plan + cost inputs. The unit every command runs on.
+
+#include <string>
+
+#include "hopsim/core/hardware.hpp"
+#include "hopsim/core/model.hpp"
+#include "hopsim/core/plan.hpp"
+
+namespace hopsim {
+
+//! Inputs that turn time into money and energy.
+struct CostInputs {
+  double price_per_gpu_hour = 2.0;  //!< USD; DeepSeek-V3 report Table 1 assumes $2
+  double pue = 1.0;                 //!< datacentre power usage effectiveness
+  double training_tokens = 14.8e12; //!< DeepSeek-V3 report §4.2
+};
+
+struct Scenario {
+  std::string name;
+  std::string source_path;  //!< file it was loaded from ("" if built in code)
+  ClusterProfile cluster;
+  ModelConfig model;
+  ParallelPlan plan;
+  CostInputs cost;
+};
+
+}  // namespace hopsim

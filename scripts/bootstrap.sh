@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine: install what is missing, build, then
+#   run   - run the main job on the shipped default scenario
+#   test  - run the whole test suite
+# Usage: scripts/bootstrap.sh run|test   (env: BUILD_DIR, HOPSIM_JOBS, HOPSIM_SKIP_APT=1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+build=${BUILD_DIR:-build}
+jobs=${HOPSIM_JOBS:-$(nproc)}
+
+packages=(build-essential cmake ninja-build ccache pkg-config git
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
+  libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev)
+
+if [[ "${HOPSIM_SKIP_APT:-0}" != 1 ]]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    echo "bootstrap: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+werror=OFF; [[ "${CI:-}" == true || "$mode" == test ]] && werror=ON
+cmake -S . -B "$build" -G Ninja -DHOPSIM_WERROR=$werror
+cmake --build "$build" -j "$jobs"
+
+case "$mode" in
+  run)
+    "$build/cli/hopsim" model deepseek-v3
+    ;;
+  test)
+    ctest --test-dir "$build" --output-on-failure -j "$jobs"
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
