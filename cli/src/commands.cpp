@@ -6,9 +6,25 @@
 
 namespace hopsim::cli {
 
+void register_import(CLI::App& app, Io io);  // cmd_import.cpp
+void register_trace(CLI::App& app, Io io);   // cmd_trace.cpp
+
 void register_commands(CLI::App& app, Io io) {
   auto* version = app.add_subcommand("version", "Print the hopsim version");
   version->callback([io] { io.out << "hopsim " << HOPSIM_CLI_VERSION << "\n"; });
+  register_run(app, io);
+  register_whatif(app, io);
+  register_sweep(app, io);
+  register_results(app, io);
+  register_plan(app, io);
+  register_report(app, io);
+  register_model(app, io);
+  register_memory(app, io);
+  register_collective(app, io);
+  register_measure(app, io);
+  register_calibrate(app, io);
+  register_import(app, io);
+  register_trace(app, io);
 }
 
 int run_cli(const std::vector<std::string>& args, Io io) {

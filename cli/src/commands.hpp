@@ -17,6 +17,19 @@ struct Io {
 
 void register_commands(CLI::App& app, Io io);
 
+// One per subcommand (cmd_*.cpp).
+void register_run(CLI::App& app, Io io);
+void register_whatif(CLI::App& app, Io io);
+void register_sweep(CLI::App& app, Io io);
+void register_results(CLI::App& app, Io io);
+void register_plan(CLI::App& app, Io io);
+void register_report(CLI::App& app, Io io);
+void register_model(CLI::App& app, Io io);
+void register_memory(CLI::App& app, Io io);
+void register_collective(CLI::App& app, Io io);
+void register_measure(CLI::App& app, Io io);
+void register_calibrate(CLI::App& app, Io io);
+
 //! Parses argv and runs the chosen subcommand. Returns the process exit code:
 //! 0 success, 1 user error (bad input, message on err), 2 usage error.
 int run_cli(const std::vector<std::string>& args, Io io);

@@ -2,7 +2,9 @@
 //! A scenario: hardware + model + plan + cost inputs. The unit every command runs on.
 
 #include <string>
+#include <vector>
 
+#include "hopsim/core/error.hpp"
 #include "hopsim/core/hardware.hpp"
 #include "hopsim/core/model.hpp"
 #include "hopsim/core/plan.hpp"
@@ -23,6 +25,8 @@ struct Scenario {
   ModelConfig model;
   ParallelPlan plan;
   CostInputs cost;
+  //! Where each key was read (key_path "plan.ep" etc.), so plan errors can point into the file.
+  std::vector<SourceLocation> key_locations;
 };
 
 }  // namespace hopsim

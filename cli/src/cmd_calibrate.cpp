@@ -1,0 +1,103 @@
+// `hopsim calibrate trace.sqlite -o calibration.yaml`: fits efficiency curves per kernel class
+// and bandwidth-vs-SMs curves from a hopsim-measure trace (docs/CALIBRATION.md).
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "hopsim/profiler/calibrate/calibration.hpp"
+#include "hopsim/profiler/calibrate/trace_input.hpp"
+
+namespace hopsim::cli {
+namespace {
+
+namespace cal = profiler::calibrate;
+
+std::string num(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+void register_calibrate(CLI::App& app, Io io) {
+  auto* cmd =
+      app.add_subcommand("calibrate", "Fit kernel efficiency curves from a hopsim-measure trace");
+  auto trace = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  // Datasheet peaks for efficiency_max, H100 SXM by default (REFERENCE.md §6). H800 has the
+  // same SMs and tensor cores, so the same figures apply.
+  auto bf16 = std::make_shared<double>(989.4);
+  auto fp8 = std::make_shared<double>(1978.9);
+  auto hbm = std::make_shared<double>(3350.0);
+  cmd->add_option("trace", *trace, "Trace SQLite written by hopsim measure")->required();
+  cmd->add_option("-o,--output", *out, "Calibration YAML to write")->required();
+  cmd->add_option("--peak-bf16-tflops", *bf16, "Nominal dense BF16 peak (default H100 SXM 989.4)");
+  cmd->add_option("--peak-fp8-tflops", *fp8, "Nominal dense FP8 peak (default H100 SXM 1978.9)");
+  cmd->add_option("--peak-hbm-gbps", *hbm, "Nominal HBM bandwidth in GB/s (default 3350)");
+  cmd->callback([io, trace, out, bf16, fp8, hbm] {
+    const auto in = cal::read_trace(*trace);
+    cal::CalibrateOptions opt;
+    for (const char* c : {"gemm_fp8", "grouped_gemm_fp8", "cublaslt_gemm_fp8"})
+      opt.nominal_peaks[c] = *fp8 * 1e12;
+    for (const char* c : {"gemm_bf16", "cublas_gemm_bf16", "attention_fwd", "attention_bwd"})
+      opt.nominal_peaks[c] = *bf16 * 1e12;
+    for (const char* c :
+         {"moe_router", "moe_permute", "moe_combine", "rmsnorm", "quantize_fp8", "hbm_copy"})
+      opt.nominal_peaks[c] = *hbm * 1e9;
+    std::vector<std::string> skipped;
+    auto c = cal::calibrate(in, opt, &skipped);
+    c.provenance["calibrated_from"] = *trace;
+    c.provenance["calibrated_at_utc"] = now_utc();
+    c.provenance["calibrated_by"] = std::string("hopsim calibrate ") + HOPSIM_CLI_VERSION;
+    cal::save_calibration(c, *out);
+
+    io.out << "device: " << c.device << " (" << c.sm_count << " SMs)\n";
+    io.out << "class                 basis  points  rate_max      eff_max  sm_exp  work0      "
+              "rms_err  max_err\n";
+    for (const auto& k : c.classes) {
+      const bool fl = k.basis == cal::WorkBasis::kFlops;
+      io.out << k.kernel_class
+             << std::string(k.kernel_class.size() < 22 ? 22 - k.kernel_class.size() : 1, ' ')
+             << (fl ? "flops  " : "bytes  ") << num("%6.0f", k.fit.points) << "  "
+             << num(fl ? "%7.1f TF/s" : "%7.1f GB/s", k.rate_max / (fl ? 1e12 : 1e9)) << "  "
+             << num("%6.3f", k.efficiency_max()) << "  " << num("%6.3f", k.sm_exponent) << "  "
+             << num("%9.3g", k.work0) << "  " << num("%6.2f%%", 100 * k.fit.rms_rel_error) << "  "
+             << num("%6.2f%%", 100 * k.fit.max_rel_error) << "\n";
+    }
+    for (const auto& [name, curve] : {std::pair{"hbm", c.hbm}, std::pair{"copy", c.copy}})
+      if (curve)
+        io.out << name << " bandwidth: " << num("%.1f", curve->bandwidth_max / 1e9)
+               << " GB/s max, sms0 " << num("%.2f", curve->sms0) << ", rms error "
+               << num("%.2f%%", 100 * curve->fit.rms_rel_error) << " over " << curve->fit.points
+               << " points\n";
+    for (const auto& s : skipped)
+      io.out << "skipped " << s << ": fewer than 2 points measured alone\n";
+    // Concurrent runs against the alone curve at the same partition size: the slowdown that
+    // sharing HBM and L2 with a copy kernel costs.
+    for (const auto& p : in.points) {
+      if (p.role != "compute_concurrent") continue;
+      const auto* k = c.find(p.kernel_class);
+      if (k == nullptr) continue;
+      const double predicted = p.work / k->rate(p.partition_sms, p.work, c.sm_count);
+      io.out << "concurrent " << p.label << " on " << p.partition_sms
+             << " SMs: " << num("%.3f", p.median_seconds / predicted) << "x its alone-curve time\n";
+    }
+    io.out << "calibration written to " << *out << "\n";
+  });
+}
+
+}  // namespace hopsim::cli

@@ -1,0 +1,47 @@
+// `hopsim import`: a Kineto JSON, nsys SQLite export or hopsim trace -> the hopsim trace SQLite.
+
+#include <iomanip>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hopsim/profiler/import/import.hpp"
+
+namespace hopsim::cli {
+
+void register_import(CLI::App& app, Io io) {
+  struct Args {
+    std::string input;
+    std::string output;
+    std::string format = "auto";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "import",
+      "Import a trace (Kineto JSON[.gz], Nsight Systems SQLite export, hopsim trace) into a "
+      "hopsim trace SQLite file (docs/TRACES.md)");
+  cmd->add_option("input", args->input, "Trace to read; format detected from its content")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", args->output, "SQLite file to write (replaced only on success)")
+      ->required();
+  cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim")
+      ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim"}));
+  cmd->callback([args, io] {
+    namespace imp = profiler::import;
+    imp::ImportOptions opt;
+    opt.format = imp::parse_format(args->format);
+    opt.command = "hopsim import " + args->input + " -o " + args->output +
+                  (args->format == "auto" ? "" : " --format " + args->format);
+    const auto rep = imp::import_trace(args->input, args->output, opt);
+    io.out << "imported " << args->input << " (" << imp::to_string(rep.format) << ", "
+           << rep.input_bytes << " bytes) -> " << args->output << "\n"
+           << "  " << rep.activities << " GPU activities, " << rep.runtime_calls
+           << " runtime calls, " << rep.annotations << " annotations, " << rep.flows
+           << " flow events, " << rep.devices << " devices\n";
+    for (const auto& [reason, count] : rep.skipped) {
+      io.out << "  skipped (not modelled): " << count << " events " << reason << "\n";
+    }
+  });
+}
+
+}  // namespace hopsim::cli

@@ -1,0 +1,49 @@
+// `hopsim trace summary`: step times, time per kernel class, stream busy time and
+// compute/communication overlap of an imported trace.
+
+#include "commands.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/summary/summary.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+
+namespace hopsim::cli {
+
+void register_trace(CLI::App& app, Io io) {
+  auto* trace_cmd = app.add_subcommand("trace", "Inspect an imported trace");
+  trace_cmd->require_subcommand(1);
+  struct Args {
+    std::string trace;
+    std::string rules;
+    bool json = false;
+    std::size_t top = 10;
+  };
+  auto args = std::make_shared<Args>();
+  auto* sum = trace_cmd->add_subcommand(
+      "summary", "Per-step time, time per kernel class, stream busy time, overlap, top kernels");
+  sum->add_option("trace", args->trace, "hopsim trace SQLite (from `hopsim import`)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sum->add_option("--rules", args->rules,
+                  "Extra classification rules (YAML, tried before the shipped ones)")
+      ->check(CLI::ExistingFile);
+  sum->add_option("--top", args->top, "How many kernels to list")->check(CLI::Range(1, 1000));
+  sum->add_flag("--json", args->json, "Print JSON instead of text");
+  sum->callback([args, io] {
+    namespace p = profiler;
+    auto classifier = p::classify::KernelClassifier::shipped();
+    if (!args->rules.empty()) {
+      classifier = classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
+    }
+    const auto t = p::trace::load_trace(args->trace);
+    p::summary::SummaryOptions opt;
+    opt.top_n = args->top;
+    const auto s = p::summary::summarize(t, classifier, opt);
+    if (args->json) {
+      io.out << p::summary::to_json(s) << "\n";
+    } else {
+      p::summary::print_text(io.out, s);
+    }
+  });
+}
+
+}  // namespace hopsim::cli

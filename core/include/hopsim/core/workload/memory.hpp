@@ -1,0 +1,60 @@
+#pragma once
+//! Memory per GPU of a plan: weights, gradients, optimizer states (ZeRO), activations of the
+//! micro-batches a schedule keeps in flight, and a fixed reserve. docs/MODEL.md §5.
+
+#include <cstdint>
+#include <vector>
+
+#include "hopsim/core/model.hpp"
+#include "hopsim/core/plan.hpp"
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/core/units.hpp"
+
+namespace hopsim {
+
+//! Modelling default, not a measurement: CUDA context, allocator slack and NCCL/DeepEP buffers.
+inline constexpr Bytes kDefaultMemoryReserve{std::int64_t{2} << 30};
+
+struct MemoryBreakdown {
+  int rank = 0;             //!< pipeline rank described
+  std::vector<int> stages;  //!< pipeline stages (model chunks) the rank holds
+  int layers = 0;           //!< transformer + MTP layers on the rank
+  bool has_embedding = false;
+  bool has_head = false;
+  std::int64_t dense_parameters = 0;   //!< replicated over DP (split over TP)
+  std::int64_t expert_parameters = 0;  //!< routed experts held by this GPU
+  Bytes weights{};
+  Bytes gradients{};
+  Bytes master_weights{};
+  Bytes optimizer_moments{};
+  Bytes activation_per_micro_batch{};  //!< one micro-batch through one stage (mean of held stages)
+  double in_flight = 0;                //!< activation units held at the peak
+  Bytes loss_activations{};            //!< logits kept for the loss backward (once per head)
+  Bytes activations{};
+  Bytes reserve{};
+  Bytes total{};
+  Bytes capacity{};
+  bool fits = false;
+};
+
+//! Pipeline stages of the whole model under `plan` (DualPipeV: 2*pp; interleaved: pp*v).
+[[nodiscard]] int pipeline_stages(const ParallelPlan& plan);
+//! Stages held by pipeline rank `rank`.
+[[nodiscard]] std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank);
+//! ceil((n_layers + mtp_depth) / stages).
+[[nodiscard]] int layers_per_stage(const ModelConfig& m, int stages);
+//! Activation bytes one layer stores for backward for one micro-batch (what RecomputeConfig and
+//! FP8 caching leave), on one GPU. Layers >= n_layers are MTP modules.
+[[nodiscard]] Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
+                                               int layer);
+//! Activation units (one stage, one micro-batch) pipeline rank `rank` holds at its peak.
+[[nodiscard]] double in_flight_micro_batches(const ParallelPlan& plan, int rank);
+
+//! Every pipeline rank.
+[[nodiscard]] std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s,
+                                                           Bytes reserve = kDefaultMemoryReserve);
+//! The rank with the largest total (the one that decides whether the plan fits).
+[[nodiscard]] MemoryBreakdown memory_per_gpu(const Scenario& s,
+                                             Bytes reserve = kDefaultMemoryReserve);
+
+}  // namespace hopsim

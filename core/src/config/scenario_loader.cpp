@@ -1,0 +1,217 @@
+// A scenario file names its hardware and model (shipped name, path, or inline mapping) and
+// spells out the plan; defaults come from the structs in plan.hpp / scenario.hpp so they are
+// written down once.
+
+#include <algorithm>
+
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/yaml_reader.hpp"
+#include "internal.hpp"
+
+namespace hopsim {
+namespace config {
+namespace {
+
+namespace fs = std::filesystem;
+
+KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::string> aliases = {},
+            std::vector<std::string> choices = {}) {
+  return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
+}
+
+const std::vector<std::string> kSchedules = {"1f1b", "interleaved-1f1b", "zb-h1", "dualpipe",
+                                             "dualpipev"};
+const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp8"};
+
+ScheduleKind schedule_of(const std::string& s) {
+  if (s == "interleaved-1f1b") return ScheduleKind::kInterleaved1F1B;
+  if (s == "zb-h1") return ScheduleKind::kZbH1;
+  if (s == "dualpipe") return ScheduleKind::kDualPipe;
+  if (s == "dualpipev") return ScheduleKind::kDualPipeV;
+  return ScheduleKind::k1F1B;
+}
+
+StateDtype dtype_of(const std::string& s) {
+  if (s == "bf16") return StateDtype::kBf16;
+  if (s == "fp8") return StateDtype::kFp8;
+  return StateDtype::kFp32;
+}
+
+void remember(Scenario& s, const MappingReader& r) {
+  for (const auto& loc : s.key_locations) {
+    if (loc.key_path == r.location().key_path) return;
+  }
+  if (!r.location().key_path.empty()) s.key_locations.push_back(r.location());
+}
+
+void remember(Scenario& s, const MappingReader& r, const std::vector<std::string>& keys) {
+  remember(s, r);
+  for (const auto& k : keys) {
+    if (r.has(k)) s.key_locations.push_back(r.location(k));
+  }
+}
+
+//! A hardware or model entry: inline mapping, or a spec resolved to a file.
+template <class T, class ReadNode, class ReadFile>
+T read_ref(const MappingReader& r, const std::string& k, const std::string& folder,
+           const std::string& what, const fs::path& base, ReadNode read_node, ReadFile read_file) {
+  const YAML::Node n = r.node(k);
+  if (n.IsMap()) return read_node(n, r.file(), r.path(k));
+  const fs::path p = resolve_data_file(folder, what, n.Scalar(), base, r.location(k));
+  return read_file(p);
+}
+
+template <class ReadNode>
+auto yaml_file_reader(ReadNode read_node) {
+  return [read_node](const fs::path& p) {
+    return read_node(parse_yaml_file(p), p.string(), std::string());
+  };
+}
+
+ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario& s) {
+  const ParallelPlan d;
+  const MappingReader r(
+      node, file, "plan",
+      {key("pp", ValueKind::kPositiveInt, true,
+           {"pipeline_parallel", "pipeline_parallel_size", "pp_size",
+            "pipeline_model_parallel_size"}),
+       key("dp", ValueKind::kPositiveInt, true, {"data_parallel", "data_parallel_size", "dp_size"}),
+       key("tp", ValueKind::kPositiveInt, false,
+           {"tensor_parallel", "tensor_parallel_size", "tp_size", "tensor_model_parallel_size"}),
+       key("ep", ValueKind::kPositiveInt, false,
+           {"expert_parallel", "expert_parallel_size", "ep_size", "expert_model_parallel_size"}),
+       key("micro_batch_size", ValueKind::kPositiveInt, false, {"mbs", "micro_batch"}),
+       key("micro_batches", ValueKind::kPositiveInt, true,
+           {"num_micro_batches", "num_chunks", "chunks", "gradient_accumulation_steps"}),
+       key("seq_len", ValueKind::kPositiveInt, false, {"seq_length", "sequence_length"}),
+       key("schedule", ValueKind::kEnum, false, {"pipeline_schedule"}, kSchedules),
+       key("virtual_stages", ValueKind::kPositiveInt, false,
+           {"virtual_pipeline_model_parallel_size", "vpp", "chunks_per_rank"}),
+       key("comm_sms", ValueKind::kNonNegativeInt, false, {"num_sms", "communication_sms"}),
+       key("zero_stage", ValueKind::kNonNegativeInt, false, {"zero"}),
+       key("recompute", ValueKind::kSequenceOfEnum, false,
+           {"recomputation", "activation_checkpointing"},
+           {"rmsnorm", "mla_up_projection", "swiglu", "full"}),
+       key("precision", ValueKind::kEnum, false, {"gemm_precision", "dtype"}, {"fp8", "bf16"}),
+       key("optimizer", ValueKind::kMapping, false),
+       key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"})});
+  remember(s, r,
+           {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
+            "virtual_stages", "comm_sms", "zero_stage", "recompute", "precision", "optimizer",
+            "node_limit"});
+  ParallelPlan p;
+  p.pp = r.get_int32("pp");
+  p.dp = r.get_int32("dp");
+  p.tp = r.get_int32("tp", d.tp);
+  p.ep = r.get_int32("ep", d.ep);
+  p.micro_batch_size = r.get_int32("micro_batch_size", d.micro_batch_size);
+  p.micro_batches = r.get_int32("micro_batches");
+  p.seq_len = r.get_int32("seq_len", d.seq_len);
+  p.schedule = r.has("schedule") ? schedule_of(r.get_string("schedule")) : d.schedule;
+  p.virtual_stages = r.get_int32("virtual_stages", d.virtual_stages);
+  p.comm_sms = r.get_int32("comm_sms", d.comm_sms);
+  p.zero_stage = r.get_int32("zero_stage", d.zero_stage);
+  if (p.zero_stage > 3)
+    r.fail("zero_stage", "ZeRO stage must be 0, 1, 2 or 3, got " + std::to_string(p.zero_stage));
+  for (const auto& item : r.get_enum_list("recompute")) {
+    if (item == "rmsnorm") p.recompute.rmsnorm = true;
+    if (item == "mla_up_projection") p.recompute.mla_up_projection = true;
+    if (item == "swiglu") p.recompute.swiglu = true;
+    if (item == "full") p.recompute.full = true;
+  }
+  if (r.has("precision")) {
+    p.gemm_precision = r.get_string("precision") == "fp8" ? Precision::kFp8 : Precision::kBf16;
+  }
+  if (r.has("optimizer")) {
+    const MappingReader o(
+        r.node("optimizer"), file, "plan.optimizer",
+        {key("master_weights", ValueKind::kEnum, false, {"master"}, kDtypes),
+         key("gradients", ValueKind::kEnum, false, {"grads"}, kDtypes),
+         key("moments", ValueKind::kEnum, false, {"adam_moments", "states"}, kDtypes)});
+    remember(s, o, {"master_weights", "gradients", "moments"});
+    if (o.has("master_weights"))
+      p.optimizer.master_weights = dtype_of(o.get_string("master_weights"));
+    if (o.has("gradients")) p.optimizer.gradients = dtype_of(o.get_string("gradients"));
+    if (o.has("moments")) p.optimizer.moments = dtype_of(o.get_string("moments"));
+  }
+  p.node_limit = r.get_int32("node_limit", d.node_limit);
+  return p;
+}
+
+CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& s) {
+  const CostInputs d;
+  const MappingReader r(node, file, "cost",
+                        {key("price_per_gpu_hour", ValueKind::kNonNegativeNumber, false,
+                             {"usd_per_gpu_hour", "gpu_hour_price"}),
+                         key("pue", ValueKind::kPositiveNumber, false),
+                         key("training_tokens", ValueKind::kPositiveNumber, false, {"tokens"})});
+  remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens"});
+  CostInputs c;
+  c.price_per_gpu_hour = r.get_number("price_per_gpu_hour", d.price_per_gpu_hour);
+  c.pue = r.get_number("pue", d.pue);
+  if (c.pue < 1.0) {
+    r.fail("pue", "PUE is total facility power over IT power and cannot be below 1 (got " +
+                      std::to_string(c.pue) + ")");
+  }
+  c.training_tokens = r.get_number("training_tokens", d.training_tokens);
+  return c;
+}
+
+}  // namespace
+}  // namespace config
+
+namespace fs = std::filesystem;
+
+Scenario load_scenario(const std::filesystem::path& path) {
+  return config::read_scenario(config::parse_yaml_file(path), path);
+}
+
+Scenario config::read_scenario(const YAML::Node& document, const std::filesystem::path& path) {
+  using config::KeySpec;
+  using config::MappingReader;
+  using config::ValueKind;
+  const std::string file = path.string();
+  const fs::path base = path.parent_path();
+  const MappingReader root(document, file, std::string(),
+                           {KeySpec{"name", ValueKind::kString, false, {}, false, {}},
+                            KeySpec{"description", ValueKind::kString, false, {}, false, {}},
+                            KeySpec{"hardware", ValueKind::kMapping, true, {}, false, {"cluster"}},
+                            KeySpec{"model", ValueKind::kStringOrMapping, true, {}, false, {}},
+                            KeySpec{"plan", ValueKind::kMapping, true, {}, false, {"parallel"}},
+                            KeySpec{"cost", ValueKind::kMapping, false, {}, false, {}}});
+  Scenario s;
+  s.source_path = file;
+  s.name = root.get_string("name", path.stem().string());
+  config::remember(s, root, {"hardware", "model", "plan", "cost"});
+
+  const MappingReader hw(
+      root.node("hardware"), file, "hardware",
+      {KeySpec{"gpu", ValueKind::kStringOrMapping, true, {}, false, {"gpu_profile"}},
+       KeySpec{"node", ValueKind::kStringOrMapping, true, {}, false, {"node_profile"}},
+       KeySpec{"fabric", ValueKind::kStringOrMapping, true, {}, false, {"network"}},
+       KeySpec{"nodes", ValueKind::kPositiveInt, true, {}, false, {"num_nodes", "node_count"}}});
+  config::remember(s, hw, {"gpu", "node", "fabric", "nodes"});
+  s.cluster.gpu = config::read_ref<GpuProfile>(hw, "gpu", "hwprofiles/gpus", "GPU profile", base,
+                                               config::read_gpu_profile,
+                                               config::yaml_file_reader(config::read_gpu_profile));
+  s.cluster.node = config::read_ref<NodeProfile>(
+      hw, "node", "hwprofiles/nodes", "node profile", base, config::read_node_profile,
+      config::yaml_file_reader(config::read_node_profile));
+  s.cluster.fabric = config::read_ref<FabricProfile>(
+      hw, "fabric", "hwprofiles/fabrics", "fabric profile", base, config::read_fabric_profile,
+      config::yaml_file_reader(config::read_fabric_profile));
+  s.cluster.num_nodes = hw.get_int32("nodes");
+
+  s.model = config::read_ref<ModelConfig>(root, "model", "models", "model", base,
+                                          config::read_model, config::read_model_file);
+  s.plan = config::read_plan(root.node("plan"), file, s);
+  if (root.has("cost")) s.cost = config::read_cost(root.node("cost"), file, s);
+  return s;
+}
+
+Scenario load_scenario_spec(const std::string& spec) {
+  return load_scenario(
+      config::resolve_data_file("scenarios", "scenario", spec, {}, SourceLocation{}));
+}
+
+}  // namespace hopsim

@@ -1,0 +1,16 @@
+#pragma once
+//! Content hashes for provenance and resume keys: SHA-256 as lowercase hex, so identical
+//! configurations get identical keys on every machine and in every shard.
+
+#include <string>
+#include <string_view>
+
+namespace hopsim::planner {
+
+//! SHA-256 of `data`, 64 hex digits.
+[[nodiscard]] std::string sha256_hex(std::string_view data);
+
+//! The first 16 hex digits of sha256_hex: short enough to print, long enough for sweeps.
+[[nodiscard]] std::string short_hash(std::string_view data);
+
+}  // namespace hopsim::planner

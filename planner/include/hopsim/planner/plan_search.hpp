@@ -1,0 +1,57 @@
+#pragma once
+//! Plan search: enumerate PP/TP/DP/EP, schedule, communication SMs and micro-batches for a model
+//! on a cluster at a fixed global batch, prune what breaks plan rules or memory before
+//! simulating, simulate the rest in parallel and rank by GPU-hours per trillion tokens.
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/planner/results_store.hpp"
+
+namespace hopsim::planner {
+
+struct PlanSearchOptions {
+  std::string model = "deepseek-v3";
+  int gpus = 2048;
+  std::string gpu = "h800-sxm5";
+  //! Scenario that supplies everything not searched: fabric, recompute, precision, optimizer
+  //! dtypes, ZeRO stage, node limit, sequence length, global batch, cost inputs.
+  std::string base = "deepseek-v3-h800";
+  std::string node;  //!< node profile; "" = "hgx-<gpu family>-8gpu" when shipped, else the base's
+  long long global_batch_sequences = 0;  //!< 0 = the base scenario's dp * micro_batches * mbs
+  double max_memory_fraction = 1.0;
+  std::optional<double> budget_usd;  //!< whole training run (cost.training_tokens)
+  std::vector<std::string> schedules = {"1f1b", "zb-h1", "dualpipe"};
+  std::vector<int> comm_sms = {10, 20, 32};
+  std::vector<int> tp = {1, 2, 4, 8};
+  int top = 10;
+  int jobs = 1;
+};
+
+struct PlanCandidate {
+  Scenario scenario;
+  StoredResult result;
+  std::string why;  //!< step time, bubble, exposed comm and memory headroom, against the best
+};
+
+struct PlanSearchResult {
+  Scenario base;  //!< the cluster and fixed inputs the plans were searched on
+  std::size_t enumerated = 0;
+  std::map<std::string, std::size_t> pruned;  //!< reason class -> count (before simulation)
+  std::size_t simulated = 0;
+  std::size_t failed = 0;       //!< simulated but the runner rejected them
+  std::size_t over_budget = 0;
+  std::vector<PlanCandidate> top;  //!< best first
+};
+
+//! Throws ConfigError for unknown model/GPU names or a GPU count the nodes cannot make.
+[[nodiscard]] PlanSearchResult search_plans(const PlanSearchOptions& options);
+
+//! "PP16 DP128 EP64 TP1 dualpipe 20 SMs 120x1 mb".
+[[nodiscard]] std::string plan_label(const Scenario& s);
+
+}  // namespace hopsim::planner

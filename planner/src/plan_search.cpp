@@ -1,0 +1,177 @@
+// Enumeration works on the Scenario struct (no YAML), so pruning 10^3-10^4 candidates costs
+// milliseconds; only plans that pass plan_errors and memory_per_gpu reach the simulator.
+
+#include "hopsim/planner/plan_search.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/workload/memory.hpp"
+#include "hopsim/planner/sweep.hpp"
+
+namespace hopsim::planner {
+namespace {
+
+std::optional<ScheduleKind> schedule_of(const std::string& s) {
+  if (s == "1f1b") return ScheduleKind::k1F1B;
+  if (s == "zb-h1") return ScheduleKind::kZbH1;
+  if (s == "dualpipe") return ScheduleKind::kDualPipe;
+  if (s == "dualpipev") return ScheduleKind::kDualPipeV;
+  return std::nullopt;
+}
+
+std::string default_node(const std::string& gpu, const std::string& fallback) {
+  const auto dash = gpu.find('-');
+  const std::string family = gpu.substr(0, dash);
+  const std::string guess = "hgx-" + family + "-8gpu";
+  for (const auto& n : shipped_profiles("nodes")) {
+    if (n == guess) return n;
+  }
+  return fallback;
+}
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
+  return b;
+}
+
+std::string num(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+}  // namespace
+
+std::string plan_label(const Scenario& s) {
+  const ParallelPlan& p = s.plan;
+  return "PP" + std::to_string(p.pp) + " DP" + std::to_string(p.dp) + " EP" + std::to_string(p.ep) +
+         " TP" + std::to_string(p.tp) + " " + to_string(p.schedule) + " " +
+         std::to_string(p.comm_sms) + " SMs " + std::to_string(p.micro_batches) + "x" +
+         std::to_string(p.micro_batch_size) + " mb";
+}
+
+PlanSearchResult search_plans(const PlanSearchOptions& o) {
+  // The base: shipped scenario with the searched cluster and model swapped in.
+  const ScenarioTemplate base_t(o.base);
+  const Scenario base0 = base_t.instantiate({});
+  const std::string node = o.node.empty() ? default_node(o.gpu, "") : o.node;
+  std::vector<ScenarioOverride> ov = {{"model", o.model}, {"hardware.gpu", o.gpu}};
+  if (!node.empty()) ov.push_back({"hardware.node", node});
+  Scenario probe = base_t.instantiate(ov);
+  const int per_node = probe.cluster.node.gpus_per_node;
+  if (o.gpus < per_node || o.gpus % per_node != 0) {
+    throw ConfigError(SourceLocation{"", 0, 0, "--gpus"},
+                      std::to_string(o.gpus) + " GPUs is not a whole number of " +
+                          std::to_string(per_node) + "-GPU nodes (" + probe.cluster.node.name + ")");
+  }
+  ov.push_back({"hardware.nodes", std::to_string(o.gpus / per_node)});
+  PlanSearchResult out;
+  out.base = base_t.instantiate(ov);
+  out.base.name = o.model + " on " + std::to_string(o.gpus) + " x " + out.base.cluster.gpu.name;
+  const long long global =
+      o.global_batch_sequences > 0
+          ? o.global_batch_sequences
+          : static_cast<long long>(base0.plan.dp) * base0.plan.micro_batches *
+                base0.plan.micro_batch_size;
+  const int mbs = base0.plan.micro_batch_size;
+  const int experts = out.base.model.moe ? out.base.model.moe->n_routed_experts : 1;
+
+  std::vector<Scenario> feasible;
+  for (int pp = 1; pp <= o.gpus; pp *= 2) {
+    for (int tp : o.tp) {
+      if (tp > per_node || o.gpus % (pp * tp) != 0) continue;
+      const int dp = o.gpus / (pp * tp);
+      for (int ep = 1; ep <= dp * tp; ep *= 2) {
+        if ((dp * tp) % ep != 0 || experts % ep != 0) continue;
+        if (!out.base.model.moe && ep > 1) continue;
+        for (const auto& sched : o.schedules) {
+          const auto kind = schedule_of(sched);
+          if (!kind) {
+            throw ConfigError(SourceLocation{"", 0, 0, "--schedules"},
+                              "unknown schedule '" + sched + "' (1f1b, zb-h1, dualpipe, dualpipev)");
+          }
+          for (int sms : o.comm_sms) {
+            ++out.enumerated;
+            if (global % (static_cast<long long>(dp) * mbs) != 0) {
+              ++out.pruned["global batch not divisible by DP x micro-batch size"];
+              continue;
+            }
+            Scenario s = out.base;
+            s.plan.pp = pp;
+            s.plan.tp = tp;
+            s.plan.dp = dp;
+            s.plan.ep = ep;
+            s.plan.schedule = *kind;
+            s.plan.virtual_stages = 1;
+            s.plan.comm_sms = sms;
+            s.plan.micro_batches = static_cast<int>(global / (static_cast<long long>(dp) * mbs));
+            if (!plan_errors(s).empty()) {
+              ++out.pruned["plan rules (divisibility, schedule, sizes)"];
+              continue;
+            }
+            const MemoryBreakdown mem = memory_per_gpu(s);
+            if (!mem.fits || static_cast<double>(mem.total.value()) >
+                                 o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {
+              ++out.pruned["memory"];
+              continue;
+            }
+            feasible.push_back(std::move(s));
+          }
+        }
+      }
+    }
+  }
+
+  std::vector<StoredResult> results(feasible.size());
+  std::atomic<std::size_t> next{0};
+  EvaluateOptions eo;
+  eo.max_memory_fraction = o.max_memory_fraction;
+  auto worker = [&] {
+    for (std::size_t i = next.fetch_add(1); i < feasible.size(); i = next.fetch_add(1)) {
+      results[i] = evaluate_scenario(feasible[i], eo);
+    }
+  };
+  std::vector<std::thread> pool;
+  const int jobs = std::max(1, std::min<int>(o.jobs, static_cast<int>(feasible.size())));
+  for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  out.simulated = feasible.size();
+
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].status != "ok") {
+      ++out.failed;
+      continue;
+    }
+    const double usd = results[i].dollars_per_trillion * feasible[i].cost.training_tokens / 1e12;
+    if (o.budget_usd && usd > *o.budget_usd) {
+      ++out.over_budget;
+      continue;
+    }
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return results[a].gpu_hours_per_trillion < results[b].gpu_hours_per_trillion;
+  });
+  for (std::size_t k = 0; k < order.size() && static_cast<int>(k) < o.top; ++k) {
+    const StoredResult& r = results[order[k]];
+    const StoredResult& best = results[order[0]];
+    std::string why = num("step %.0f ms", r.step_time_ms);
+    if (k > 0) why += num(" (%+.1f%% vs #1)", 100 * (r.step_time_ms / best.step_time_ms - 1));
+    why += "; bubble " + pct(r.bubble_fraction) + ", exposed comm " + pct(r.exposed_comm_fraction) +
+           "; memory " + num("%.1f", r.memory_gib) + " of " + num("%.1f GiB", r.memory_capacity_gib) +
+           num(" (%.1f GiB headroom)", r.memory_capacity_gib - r.memory_gib);
+    out.top.push_back(PlanCandidate{feasible[order[k]], r, why});
+  }
+  return out;
+}
+
+}  // namespace hopsim::planner

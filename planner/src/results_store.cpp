@@ -1,0 +1,303 @@
+// SQLite in WAL mode with synchronous=NORMAL: a committed transaction survives the writer being
+// killed (only power loss could lose the last few), which is the failure a sweep has to survive.
+
+#include "hopsim/planner/results_store.hpp"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <limits>
+
+#include "hopsim/core/error.hpp"
+
+namespace hopsim::planner {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+[[noreturn]] void fail(sqlite3* db, const std::filesystem::path& path, const std::string& what) {
+  throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
+                    what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::filesystem::path& path, const std::string& sql)
+      : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
+      fail(db, path, "cannot prepare '" + sql + "'");
+    }
+  }
+  ~Statement() { sqlite3_finalize(st_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() { return st_; }
+  void bind(int i, const std::string& s) {
+    sqlite3_bind_text(st_, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(st_, i, v); }
+  void bind(int i, double v) {
+    if (std::isnan(v)) {
+      sqlite3_bind_null(st_, i);
+    } else {
+      sqlite3_bind_double(st_, i, v);
+    }
+  }
+  //! SQLITE_ROW or SQLITE_DONE; anything else throws.
+  int step() {
+    const int rc = sqlite3_step(st_);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT) fail(db_, path_, "query");
+    return rc;
+  }
+  std::string text(int col) {
+    const auto* p = sqlite3_column_text(st_, col);
+    return p != nullptr ? reinterpret_cast<const char*>(p) : "";
+  }
+  double real(int col) {
+    return sqlite3_column_type(st_, col) == SQLITE_NULL ? kNaN : sqlite3_column_double(st_, col);
+  }
+
+ private:
+  sqlite3* db_;
+  const std::filesystem::path& path_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+void exec(sqlite3* db, const std::filesystem::path& path, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "'" + sql + "': " + msg);
+  }
+}
+
+const char* const kTextColumns[] = {"config_key",    "config_index",   "config",
+                                    "status",        "reason",         "scenario_hash",
+                                    "hopsim_version", "calibration_hash"};
+
+std::string column_list() {
+  std::string s;
+  for (const char* c : kTextColumns) s += std::string(s.empty() ? "" : ", ") + c;
+  for (const auto& m : metric_columns()) s += std::string(", ") + m.name;
+  return s + ", result_json";
+}
+
+StoredResult read_row(Statement& st) {
+  StoredResult r;
+  r.key = st.text(0);
+  r.index = sqlite3_column_int64(st.get(), 1);
+  r.config = st.text(2);
+  r.status = st.text(3);
+  r.reason = st.text(4);
+  r.scenario_hash = st.text(5);
+  r.hopsim_version = st.text(6);
+  r.calibration_hash = st.text(7);
+  int col = 8;
+  for (const auto& m : metric_columns()) r.*m.member = st.real(col++);
+  r.result_json = st.text(col);
+  return r;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+// Keys whose values must agree between shards that are merged.
+const char* const kProvenanceKeys[] = {"sweep_hash", "hopsim_version", "calibration_hash", "mode"};
+
+}  // namespace
+
+const std::vector<MetricColumn>& metric_columns() {
+  static const std::vector<MetricColumn> kColumns = {
+      {"step_time_ms", &StoredResult::step_time_ms},
+      {"tokens_per_second_per_gpu", &StoredResult::tokens_per_second_per_gpu},
+      {"mfu_bf16", &StoredResult::mfu_bf16},
+      {"mfu_fp8", &StoredResult::mfu_fp8},
+      {"bubble_fraction", &StoredResult::bubble_fraction},
+      {"exposed_comm_fraction", &StoredResult::exposed_comm_fraction},
+      {"memory_gib", &StoredResult::memory_gib},
+      {"memory_capacity_gib", &StoredResult::memory_capacity_gib},
+      {"gpu_hours_per_trillion", &StoredResult::gpu_hours_per_trillion},
+      {"days_per_trillion", &StoredResult::days_per_trillion},
+      {"dollars_per_trillion", &StoredResult::dollars_per_trillion},
+      {"energy_kwh_per_trillion", &StoredResult::energy_kwh_per_trillion},
+      {"avg_power_watts", &StoredResult::avg_power_watts},
+      {"num_gpus", &StoredResult::num_gpus},
+      {"price_per_gpu_hour", &StoredResult::price_per_gpu_hour},
+      {"training_tokens", &StoredResult::training_tokens},
+      {"pue", &StoredResult::pue}};
+  return kColumns;
+}
+
+StoredResult empty_result() {
+  StoredResult r;
+  for (const auto& m : metric_columns()) r.*m.member = kNaN;
+  return r;
+}
+
+ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open the database: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  exec(db_, path_, "PRAGMA journal_mode=WAL");
+  exec(db_, path_, "PRAGMA synchronous=NORMAL");
+  std::string ddl =
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS results (config_key TEXT NOT NULL UNIQUE, "
+      "config_index INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, "
+      "reason TEXT NOT NULL, scenario_hash TEXT NOT NULL, hopsim_version TEXT NOT NULL, "
+      "calibration_hash TEXT NOT NULL";
+  for (const auto& m : metric_columns()) ddl += std::string(", ") + m.name + " REAL";
+  ddl += ", result_json TEXT NOT NULL);";
+  exec(db_, path_, ddl);
+}
+
+ResultsStore::~ResultsStore() { sqlite3_close(db_); }
+
+std::map<std::string, std::string> ResultsStore::meta() const {
+  std::map<std::string, std::string> out;
+  Statement st(db_, path_, "SELECT key, value FROM meta");
+  while (st.step() == SQLITE_ROW) out[st.text(0)] = st.text(1);
+  return out;
+}
+
+void ResultsStore::claim(const std::map<std::string, std::string>& values) {
+  const auto have = meta();
+  for (const auto& [k, v] : values) {
+    auto it = have.find(k);
+    if (it == have.end()) continue;
+    if (it->second != v) {
+      throw ConfigError(SourceLocation{path_.string(), 0, 0, ""},
+                        "this database holds results with " + k + " = " + it->second +
+                            ", not " + v + "; write to another file (-o) or delete this one");
+    }
+  }
+  exec(db_, path_, "BEGIN IMMEDIATE");
+  try {
+    for (const auto& [k, v] : values) {
+      if (have.count(k) != 0) continue;
+      Statement st(db_, path_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+      st.bind(1, k);
+      st.bind(2, v);
+      st.step();
+    }
+    exec(db_, path_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::unordered_set<std::string> ResultsStore::done_keys() const {
+  std::unordered_set<std::string> out;
+  Statement st(db_, path_, "SELECT config_key FROM results");
+  while (st.step() == SQLITE_ROW) out.insert(st.text(0));
+  return out;
+}
+
+bool ResultsStore::insert(const StoredResult& r) {
+  std::string sql = "INSERT OR IGNORE INTO results (" + column_list() + ") VALUES (";
+  const std::size_t n = std::size(kTextColumns) + metric_columns().size() + 1;
+  for (std::size_t i = 1; i <= n; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  sql += ")";
+  Statement st(db_, path_, sql);
+  st.bind(1, r.key);
+  st.bind(2, r.index);
+  st.bind(3, r.config);
+  st.bind(4, r.status);
+  st.bind(5, r.reason);
+  st.bind(6, r.scenario_hash);
+  st.bind(7, r.hopsim_version);
+  st.bind(8, r.calibration_hash);
+  int i = 9;
+  for (const auto& m : metric_columns()) st.bind(i++, r.*m.member);
+  st.bind(i, r.result_json);
+  st.step();  // autocommit: the row is its own transaction
+  return sqlite3_changes(db_) > 0;
+}
+
+std::vector<StoredResult> ResultsStore::rows() const {
+  std::vector<StoredResult> out;
+  Statement st(db_, path_,
+               "SELECT " + column_list() + " FROM results ORDER BY config_index, config_key");
+  while (st.step() == SQLITE_ROW) out.push_back(read_row(st));
+  return out;
+}
+
+std::size_t ResultsStore::count() const {
+  Statement st(db_, path_, "SELECT COUNT(*) FROM results");
+  st.step();
+  return static_cast<std::size_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+MergeStats ResultsStore::merge_from(const ResultsStore& other) {
+  const auto mine = meta();
+  const auto theirs = other.meta();
+  std::map<std::string, std::string> provenance;
+  for (const char* k : kProvenanceKeys) {
+    auto t = theirs.find(k);
+    if (t == theirs.end()) continue;
+    auto m = mine.find(k);
+    if (m != mine.end() && m->second != t->second) {
+      throw ConfigError(SourceLocation{other.path().string(), 0, 0, ""},
+                        std::string("cannot merge: ") + k + " is " + t->second + " here but " +
+                            m->second + " in " + path_.string());
+    }
+    provenance[k] = t->second;
+  }
+  for (const auto& [k, v] : theirs) {
+    if (provenance.count(k) == 0 && k != "shard") provenance[k] = v;
+  }
+  claim(provenance);
+  MergeStats stats;
+  exec(db_, path_, "BEGIN IMMEDIATE");
+  try {
+    for (const auto& r : other.rows()) {
+      if (insert(r)) {
+        ++stats.added;
+      } else {
+        ++stats.duplicates;
+      }
+    }
+    exec(db_, path_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return stats;
+}
+
+void write_csv(std::ostream& out, const std::vector<StoredResult>& rows) {
+  out << "config_index,config_key,status,reason,config,scenario_hash,hopsim_version,"
+         "calibration_hash";
+  for (const auto& m : metric_columns()) out << "," << m.name;
+  out << "\n";
+  for (const auto& r : rows) {
+    out << r.index << "," << r.key << "," << r.status << "," << csv_field(r.reason) << ","
+        << csv_field(r.config) << "," << r.scenario_hash << "," << r.hopsim_version << ","
+        << r.calibration_hash;
+    for (const auto& m : metric_columns()) out << "," << number(r.*m.member);
+    out << "\n";
+  }
+}
+
+}  // namespace hopsim::planner

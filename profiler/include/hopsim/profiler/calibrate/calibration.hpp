@@ -1,0 +1,69 @@
+#pragma once
+//! The calibration file: fitted efficiency curves per kernel class, HBM and copy bandwidth vs
+//! SMs. Written by `hopsim calibrate`, read by the simulator's cost model (docs/CALIBRATION.md).
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hopsim::profiler::calibrate {
+
+//! What a kernel class's "work" counts: FLOPs (compute-bound) or bytes moved (memory-bound).
+enum class WorkBasis { kFlops, kBytes };
+[[nodiscard]] std::string_view to_string(WorkBasis b);
+
+//! How well a curve fits its points: relative errors (model - measured) / measured.
+struct FitQuality {
+  int points = 0;
+  double rms_rel_error = 0;
+  double max_rel_error = 0;
+};
+
+//! Achieved rate of a kernel class on `sms` SMs for a problem of `work` FLOPs or bytes:
+//!   rate(s, W) = rate_max * (s / sm_count)^sm_exponent * (1 - exp(-W / work0)).
+//! rate_max is the large-problem rate on the whole GPU (FLOP/s or B/s); work0 is the problem
+//! size at which a kernel reaches 63% of it (launch, tail and wave-quantisation losses).
+struct ClassCurve {
+  std::string kernel_class;  //!< e.g. "gemm_fp8", "attention_fwd", "rmsnorm"
+  WorkBasis basis = WorkBasis::kFlops;
+  double rate_max = 0;
+  double sm_exponent = 1;
+  double work0 = 1;
+  double nominal_peak = 0;  //!< the dtype's datasheet peak used for efficiency_max; 0 = unknown
+  FitQuality fit;
+  [[nodiscard]] double rate(int sms, double work, int sm_count) const;
+  //! rate_max / nominal_peak, or 0 when no nominal peak was given.
+  [[nodiscard]] double efficiency_max() const;
+};
+
+//! Bandwidth that saturates with SMs: bw(s) = bandwidth_max * (1 - exp(-s / sms0)).
+struct BandwidthCurve {
+  double bandwidth_max = 0;  //!< bytes per second
+  double sms0 = 1;
+  FitQuality fit;
+  [[nodiscard]] double bandwidth(int sms) const;
+};
+
+struct Calibration {
+  static constexpr int kFormatVersion = 1;
+  std::string device;  //!< e.g. "NVIDIA H100 80GB HBM3"
+  int sm_count = 0;
+  std::map<std::string, std::string> provenance;  //!< trace, commit, date, command, driver ...
+  std::vector<ClassCurve> classes;
+  std::optional<BandwidthCurve> hbm;   //!< HBM streaming bandwidth vs SMs
+  std::optional<BandwidthCurve> copy;  //!< communication-emulating copy bandwidth vs SMs
+  [[nodiscard]] const ClassCurve* find(std::string_view kernel_class) const;
+};
+
+//! Reads and validates a calibration YAML. Throws ConfigError naming file, line, column and key
+//! for unknown keys, missing keys, wrong types, non-positive rates and unsupported versions.
+[[nodiscard]] Calibration load_calibration(const std::filesystem::path& path);
+//! Parses from text; `name` is used in error messages in place of a file name.
+[[nodiscard]] Calibration parse_calibration(const std::string& yaml_text, const std::string& name);
+void save_calibration(const Calibration& c, const std::filesystem::path& path);
+[[nodiscard]] std::string calibration_to_yaml(const Calibration& c);
+
+}  // namespace hopsim::profiler::calibrate

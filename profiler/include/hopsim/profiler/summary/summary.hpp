@@ -1,0 +1,104 @@
+#pragma once
+//! `hopsim trace summary`: per-step time, time per kernel class, per-stream busy time,
+//! compute/communication overlap, exposed communication and top kernels of one trace.
+//! Definitions are in docs/TRACES.md ("Summary").
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/units.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/trace/trace_model.hpp"
+
+namespace hopsim::profiler::summary {
+
+//! Mean and percentiles over steps; percentiles interpolate linearly between closest ranks
+//! (numpy's default), so p50 of {1, 2} is 1.5.
+struct Distribution {
+  std::int64_t count = 0;
+  double mean_ns = 0;
+  double p50_ns = 0;
+  double p95_ns = 0;
+};
+
+struct ClassTime {
+  std::string klass;
+  std::int64_t count = 0;
+  Nanoseconds total{0};
+  double share = 0;  //!< of the summed duration of all GPU activities
+};
+
+struct StreamBusy {
+  std::int64_t device = -1;
+  std::int64_t stream = -1;
+  std::int64_t activities = 0;
+  Nanoseconds busy{0};  //!< union of the stream's activity intervals
+};
+
+struct KernelTotal {
+  std::string name;
+  std::string klass;
+  std::int64_t count = 0;
+  Nanoseconds total{0};
+  double share = 0;  //!< of the summed duration of all GPU activities
+};
+
+struct Overlap {
+  std::int64_t device = -1;  //!< -1 in the all-device total
+  Nanoseconds comm{0};       //!< union of communication kernels
+  Nanoseconds compute{0};    //!< union of compute kernels (every other kernel class)
+  Nanoseconds overlapped{0};  //!< time where both run on the device
+  double fraction = 0;        //!< overlapped / comm (0 when there is no communication)
+  Nanoseconds exposed{0};     //!< comm - overlapped
+};
+
+struct StepSummary {
+  std::string name;  //!< "ProfilerStep#12"
+  std::int64_t number = -1;
+  Nanoseconds start{0};
+  Nanoseconds duration{0};      //!< of the host range
+  std::int64_t activities = 0;  //!< GPU activities launched inside the range
+  Nanoseconds gpu_time{0};      //!< summed duration of those activities
+  Nanoseconds comm_time{0};     //!< of which communication kernels
+};
+
+struct TraceSummary {
+  trace::Provenance provenance;
+  std::vector<trace::DeviceInfo> devices;
+  std::int64_t kernels = 0;
+  std::int64_t memcpys = 0;
+  std::int64_t memsets = 0;
+  Nanoseconds gpu_span{0};        //!< first activity start to last activity end
+  Nanoseconds activity_time{0};   //!< summed duration of all GPU activities
+  std::vector<ClassTime> classes;         //!< by total time, largest first
+  std::vector<StreamBusy> streams;        //!< by device, stream
+  Overlap overlap;                        //!< all devices (sums of the per-device figures)
+  std::vector<Overlap> overlap_per_device;
+  std::vector<KernelTotal> top_kernels;   //!< kernels (not copies) by total time, largest first
+  std::vector<KernelTotal> unknown_kernels;  //!< class "other", by total time
+  double unknown_share = 0;
+  std::vector<StepSummary> steps;  //!< in start order
+  Distribution step_time;
+  Distribution step_gpu_time;
+};
+
+struct SummaryOptions {
+  std::size_t top_n = 10;
+  std::size_t unknown_n = 20;
+};
+
+[[nodiscard]] TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& c,
+                                     const SummaryOptions& opt = {});
+
+//! Linear-interpolation percentile of `values` (q in [0, 1]); 0 for an empty list.
+[[nodiscard]] double percentile(std::vector<double> values, double q);
+
+//! Union length of half-open intervals [start, end).
+[[nodiscard]] Nanoseconds union_length(std::vector<std::pair<std::int64_t, std::int64_t>> iv);
+
+[[nodiscard]] std::string to_json(const TraceSummary& s);
+void print_text(std::ostream& out, const TraceSummary& s);
+
+}  // namespace hopsim::profiler::summary

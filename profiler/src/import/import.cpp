@@ -1,0 +1,151 @@
+#include "hopsim/profiler/import/import.hpp"
+
+#include <array>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+
+#include "hopsim/profiler/import/kineto.hpp"
+#include "hopsim/profiler/import/nsys.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+#include "hopsim/profiler/trace/trace_error.hpp"
+
+namespace hopsim::profiler::import {
+
+using trace::TraceError;
+
+std::string_view to_string(TraceFormat f) {
+  switch (f) {
+    case TraceFormat::kAuto:
+      return "auto";
+    case TraceFormat::kKinetoJson:
+      return "kineto";
+    case TraceFormat::kNsysSqlite:
+      return "nsys";
+    case TraceFormat::kHopsimTrace:
+      return "hopsim";
+  }
+  return "unknown";
+}
+
+TraceFormat parse_format(std::string_view s) {
+  if (s == "auto") return TraceFormat::kAuto;
+  if (s == "kineto") return TraceFormat::kKinetoJson;
+  if (s == "nsys") return TraceFormat::kNsysSqlite;
+  if (s == "hopsim") return TraceFormat::kHopsimTrace;
+  throw TraceError("", "", "unknown trace format '" + std::string(s) +
+                               "' (expected auto, kineto, nsys or hopsim)");
+}
+
+TraceFormat detect_format(const std::filesystem::path& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) throw TraceError(file.string(), "", "cannot open file");
+  std::array<char, 64> head{};
+  f.read(head.data(), head.size());
+  const auto n = static_cast<std::size_t>(f.gcount());
+  const std::string_view h(head.data(), n);
+  if (h.starts_with(std::string_view("SQLite format 3\0", 16))) {
+    if (trace::is_hopsim_trace(file)) return TraceFormat::kHopsimTrace;
+    if (looks_like_nsys(file)) return TraceFormat::kNsysSqlite;
+    throw TraceError(file.string(), "",
+                     "SQLite file is neither a hopsim trace (tables provenance, gpu_activities) "
+                     "nor an nsys export (tables StringIds, CUPTI_ACTIVITY_KIND_KERNEL)");
+  }
+  if (n >= 2 && static_cast<unsigned char>(h[0]) == 0x1f && static_cast<unsigned char>(h[1]) == 0x8b) {
+    return TraceFormat::kKinetoJson;
+  }
+  std::size_t i = 0;
+  if (h.starts_with("\xEF\xBB\xBF")) i = 3;  // UTF-8 byte order mark
+  while (i < n && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t')) ++i;
+  if (i < n && (h[i] == '{' || h[i] == '[')) return TraceFormat::kKinetoJson;
+  throw TraceError(file.string(), "",
+                   "unrecognised trace format (expected Kineto JSON[.gz], an nsys SQLite export "
+                   "or a hopsim trace)");
+}
+
+namespace {
+
+std::string utc_now() {
+  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::array<char, 32> buf{};
+  std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf.data();
+}
+
+}  // namespace
+
+ImportReport import_into(const std::filesystem::path& in, trace::TraceSink& sink,
+                         const ImportOptions& opt) {
+  ImportReport rep;
+  rep.format = opt.format == TraceFormat::kAuto ? detect_format(in) : opt.format;
+  switch (rep.format) {
+    case TraceFormat::kKinetoJson: {
+      const auto s = import_kineto_file(in, sink);
+      rep.input_bytes = s.bytes;
+      rep.activities = s.kernels + s.memcpys + s.memsets;
+      rep.runtime_calls = s.runtime_calls;
+      rep.annotations = s.annotations;
+      rep.flows = s.flows;
+      rep.devices = s.devices;
+      rep.skipped = s.skipped;
+      break;
+    }
+    case TraceFormat::kNsysSqlite: {
+      const auto s = import_nsys(in, sink);
+      rep.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(in));
+      rep.activities = s.kernels + s.memcpys + s.memsets;
+      rep.runtime_calls = s.runtime_calls;
+      rep.annotations = s.nvtx_ranges;
+      rep.devices = s.devices;
+      break;
+    }
+    case TraceFormat::kHopsimTrace: {
+      // Own traces are small (one recording session); a load-and-copy keeps one code path for
+      // validation, and provenance entries of the recording are kept.
+      const trace::Trace t = trace::load_trace(in);
+      for (const auto& [k, v] : t.provenance) {
+        if (k != "schema_version" && k != "importer_version") sink.set_info(k, v);
+      }
+      for (const auto& d : t.devices) sink.add_device(d);
+      for (const auto& a : t.activities) sink.add_activity(a);
+      for (const auto& r : t.runtime) sink.add_runtime(r);
+      for (const auto& a : t.annotations) sink.add_annotation(a);
+      for (const auto& f : t.flows) sink.add_flow(f);
+      rep.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(in));
+      rep.activities = static_cast<std::int64_t>(t.activities.size());
+      rep.runtime_calls = static_cast<std::int64_t>(t.runtime.size());
+      rep.annotations = static_cast<std::int64_t>(t.annotations.size());
+      rep.flows = static_cast<std::int64_t>(t.flows.size());
+      rep.devices = static_cast<std::int64_t>(t.devices.size());
+      if (!t.provenance.contains("source_format")) sink.set_info("source_format", "hopsim_trace");
+      break;
+    }
+    case TraceFormat::kAuto:
+      break;
+  }
+  std::int64_t skipped_total = 0;
+  for (const auto& [reason, count] : rep.skipped) {
+    skipped_total += count;
+    sink.set_info("skipped: " + reason, std::to_string(count));
+  }
+  sink.set_info("skipped_events", std::to_string(skipped_total));
+  sink.set_info("imported_at", utc_now());
+  if (!opt.command.empty()) sink.set_info("import_command", opt.command);
+  return rep;
+}
+
+ImportReport import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
+                          const ImportOptions& opt) {
+  if (std::filesystem::exists(out) && std::filesystem::exists(in) &&
+      std::filesystem::equivalent(in, out)) {
+    throw TraceError(out.string(), "", "output would overwrite the input");
+  }
+  trace::TraceWriter writer(out);
+  ImportReport rep = import_into(in, writer, opt);
+  writer.commit();
+  return rep;
+}
+
+}  // namespace hopsim::profiler::import

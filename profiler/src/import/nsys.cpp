@@ -1,0 +1,261 @@
+#include "hopsim/profiler/import/nsys.hpp"
+
+#include <set>
+#include <string>
+
+#include "../trace/sqlite_util.hpp"
+#include "hopsim/profiler/trace/trace_error.hpp"
+
+namespace hopsim::profiler::import {
+
+using trace::TraceError;
+namespace sql = trace::sql;
+
+namespace {
+
+constexpr const char* kKernel = "CUPTI_ACTIVITY_KIND_KERNEL";
+constexpr const char* kMemcpy = "CUPTI_ACTIVITY_KIND_MEMCPY";
+constexpr const char* kMemset = "CUPTI_ACTIVITY_KIND_MEMSET";
+constexpr const char* kRuntime = "CUPTI_ACTIVITY_KIND_RUNTIME";
+constexpr const char* kNvtx = "NVTX_EVENTS";
+constexpr const char* kGpuInfo = "TARGET_INFO_GPU";
+
+void require(const sql::Db& db, const std::string& table, std::initializer_list<const char*> cols,
+             const std::set<std::string>& have) {
+  for (const char* c : cols) {
+    if (!have.contains(c)) {
+      throw TraceError(db.file(), "table " + table,
+                       std::string("column '") + c + "' is missing (not an nsys SQLite export "
+                                                     "this importer understands)");
+    }
+  }
+}
+
+std::string row_where(const char* table, std::int64_t rowid) {
+  return std::string("table ") + table + " row " + std::to_string(rowid);
+}
+
+void check_times(const sql::Db& db, const char* table, std::int64_t rowid, bool start_null,
+                 bool end_null, std::int64_t start, std::int64_t end) {
+  if (start_null || end_null) throw TraceError(db.file(), row_where(table, rowid), "start or end is NULL");
+  if (start < 0) throw TraceError(db.file(), row_where(table, rowid), "negative start");
+  if (end < start) throw TraceError(db.file(), row_where(table, rowid), "end before start");
+}
+
+std::int64_t or_default(const sql::Stmt& s, int col, std::int64_t dflt) {
+  return s.is_null(col) ? dflt : s.i64(col);
+}
+
+// nsys packs process and thread ids into globalTid: pid in bits 24..47, tid in bits 0..23.
+std::int64_t pid_of(std::int64_t global_tid) { return (global_tid >> 24) & 0xFFFFFF; }
+std::int64_t tid_of(std::int64_t global_tid) { return global_tid & 0xFFFFFF; }
+
+std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, const char* table,
+                               std::int64_t rowid) {
+  if (s.is_null(col)) {
+    throw TraceError(db.file(), row_where(table, rowid), "name id not found in StringIds");
+  }
+  return s.text(col);
+}
+
+}  // namespace
+
+bool looks_like_nsys(const std::filesystem::path& file) {
+  try {
+    sql::Db db(file, SQLITE_OPEN_READONLY);
+    return db.has_table("StringIds") && db.has_table(kKernel);
+  } catch (const TraceError&) {
+    return false;
+  }
+}
+
+NsysStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink) {
+  if (!std::filesystem::is_regular_file(file)) throw TraceError(file.string(), "", "no such file");
+  sql::Db db(file, SQLITE_OPEN_READONLY);
+  // Reject a non-database early with SQLite's own words ("file is not a database").
+  db.exec("SELECT count(*) FROM sqlite_master");
+  NsysStats st;
+  if (!db.has_table("StringIds")) {
+    throw TraceError(db.file(), "", "table 'StringIds' is missing: not an nsys SQLite export");
+  }
+  require(db, "StringIds", {"id", "value"}, db.columns("StringIds"));
+  if (!db.has_table(kKernel)) {
+    throw TraceError(db.file(), "",
+                     "table CUPTI_ACTIVITY_KIND_KERNEL is missing: the report has no CUDA "
+                     "kernels (was it recorded with --trace=cuda?)");
+  }
+
+  {  // Devices first, so a summary can name them.
+    if (db.has_table(kGpuInfo)) {
+      const auto cols = db.columns(kGpuInfo);
+      require(db, kGpuInfo, {"id", "name"}, cols);
+      std::string q = "SELECT rowid, id, name";
+      q += cols.contains("smCount") ? ", smCount" : ", NULL";
+      q += cols.contains("totalMemory") ? ", totalMemory" : ", NULL";
+      q += cols.contains("computeMajor") ? ", computeMajor" : ", NULL";
+      q += cols.contains("computeMinor") ? ", computeMinor" : ", NULL";
+      q += cols.contains("clockRate") ? ", clockRate" : ", NULL";
+      q += " FROM TARGET_INFO_GPU ORDER BY id";
+      sql::Stmt s(db, q);
+      while (s.step()) {
+        trace::DeviceInfo d;
+        if (s.is_null(1)) throw TraceError(db.file(), row_where(kGpuInfo, s.i64(0)), "NULL id");
+        d.id = s.i64(1);
+        d.name = std::string(s.text(2));
+        d.sm_count = or_default(s, 3, 0);
+        d.total_memory_bytes = or_default(s, 4, 0);
+        d.compute_major = or_default(s, 5, 0);
+        d.compute_minor = or_default(s, 6, 0);
+        // nsys records clockRate in Hz; the trace model keeps kHz like CUDA's device attribute.
+        d.clock_khz = or_default(s, 7, 0) / 1000;
+        sink.add_device(d);
+        ++st.devices;
+      }
+    }
+  }
+
+  {  // Kernels.
+    const auto cols = db.columns(kKernel);
+    require(db, kKernel, {"start", "end", "deviceId", "streamId", "correlationId"}, cols);
+    const char* name_col = cols.contains("demangledName") ? "demangledName"
+                           : cols.contains("shortName")   ? "shortName"
+                                                          : nullptr;
+    if (name_col == nullptr) {
+      throw TraceError(db.file(), std::string("table ") + kKernel,
+                       "neither 'demangledName' nor 'shortName' column is present");
+    }
+    const bool dims = cols.contains("gridX") && cols.contains("gridY") && cols.contains("gridZ") &&
+                      cols.contains("blockX") && cols.contains("blockY") && cols.contains("blockZ");
+    std::string q = "SELECT k.rowid, k.start, k.end, k.deviceId, k.streamId, k.correlationId, s.value";
+    q += dims ? ", k.gridX, k.gridY, k.gridZ, k.blockX, k.blockY, k.blockZ" : "";
+    q += std::string(" FROM ") + kKernel + " k LEFT JOIN StringIds s ON s.id = k." + name_col +
+         " ORDER BY k.start, k.rowid";
+    sql::Stmt s(db, q);
+    while (s.step()) {
+      const auto row = s.i64(0);
+      check_times(db, kKernel, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
+      trace::GpuActivity a;
+      a.kind = trace::ActivityKind::kKernel;
+      a.start = Nanoseconds(s.i64(1));
+      a.end = Nanoseconds(s.i64(2));
+      a.device = or_default(s, 3, -1);
+      a.stream = or_default(s, 4, -1);
+      a.correlation = or_default(s, 5, -1);
+      a.name = name_or_throw(db, s, 6, kKernel, row);
+      if (dims) {
+        a.grid = {or_default(s, 7, 0), or_default(s, 8, 0), or_default(s, 9, 0)};
+        a.block = {or_default(s, 10, 0), or_default(s, 11, 0), or_default(s, 12, 0)};
+      }
+      sink.add_activity(a);
+      ++st.kernels;
+    }
+  }
+
+  // Memcpy and memset: nsys stores no name, so hopsim names them like Kineto does.
+  for (const bool is_copy : {true, false}) {
+    const char* table = is_copy ? kMemcpy : kMemset;
+    if (!db.has_table(table)) continue;
+    const auto cols = db.columns(table);
+    require(db, table, {"start", "end", "deviceId", "streamId", "correlationId", "bytes"}, cols);
+    const bool has_kind = is_copy && cols.contains("copyKind");
+    std::string q = "SELECT rowid, start, end, deviceId, streamId, correlationId, bytes";
+    q += has_kind ? ", copyKind" : ", NULL";
+    q += std::string(" FROM ") + table + " ORDER BY start, rowid";
+    sql::Stmt s(db, q);
+    while (s.step()) {
+      const auto row = s.i64(0);
+      check_times(db, table, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
+      trace::GpuActivity a;
+      a.kind = is_copy ? trace::ActivityKind::kMemcpy : trace::ActivityKind::kMemset;
+      a.start = Nanoseconds(s.i64(1));
+      a.end = Nanoseconds(s.i64(2));
+      a.device = or_default(s, 3, -1);
+      a.stream = or_default(s, 4, -1);
+      a.correlation = or_default(s, 5, -1);
+      a.bytes = or_default(s, 6, -1);
+      // CUPTI_ActivityMemcpyKind: 1 HtoD, 2 DtoH, 8 DtoD, 10 PtoP.
+      std::string_view name = "Memset";
+      if (is_copy) {
+        switch (or_default(s, 7, 0)) {
+          case 1:
+            name = "Memcpy HtoD";
+            break;
+          case 2:
+            name = "Memcpy DtoH";
+            break;
+          case 8:
+            name = "Memcpy DtoD";
+            break;
+          case 10:
+            name = "Memcpy PtoP";
+            break;
+          default:
+            name = "Memcpy";
+        }
+      }
+      a.name = name;
+      sink.add_activity(a);
+      ++(is_copy ? st.memcpys : st.memsets);
+    }
+  }
+
+  if (db.has_table(kRuntime)) {
+    const auto cols = db.columns(kRuntime);
+    require(db, kRuntime, {"start", "end", "globalTid", "correlationId", "nameId"}, cols);
+    sql::Stmt s(db,
+                "SELECT r.rowid, r.start, r.end, r.globalTid, r.correlationId, s.value FROM "
+                "CUPTI_ACTIVITY_KIND_RUNTIME r LEFT JOIN StringIds s ON s.id = r.nameId"
+                " ORDER BY r.start, r.rowid");
+    while (s.step()) {
+      const auto row = s.i64(0);
+      check_times(db, kRuntime, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
+      trace::RuntimeCall r;
+      r.start = Nanoseconds(s.i64(1));
+      r.end = Nanoseconds(s.i64(2));
+      const auto gtid = or_default(s, 3, -1);
+      r.pid = gtid < 0 ? -1 : pid_of(gtid);
+      r.tid = gtid < 0 ? -1 : tid_of(gtid);
+      r.correlation = or_default(s, 4, -1);
+      r.name = name_or_throw(db, s, 5, kRuntime, row);
+      sink.add_runtime(r);
+      ++st.runtime_calls;
+    }
+  }
+
+  if (db.has_table(kNvtx)) {
+    const auto cols = db.columns(kNvtx);
+    require(db, kNvtx, {"start", "end", "eventType", "globalTid"}, cols);
+    const bool text = cols.contains("text");
+    const bool text_id = cols.contains("textId");
+    if (!text && !text_id) {
+      throw TraceError(db.file(), std::string("table ") + kNvtx,
+                       "neither 'text' nor 'textId' column is present");
+    }
+    // eventType 59 = push/pop range, 60 = start/end range; markers (34) have no duration.
+    std::string q = "SELECT n.rowid, n.start, n.end, n.globalTid, ";
+    q += text && text_id ? "COALESCE(n.text, s.value)" : (text ? "n.text" : "s.value");
+    q += " FROM NVTX_EVENTS n";
+    q += text_id ? " LEFT JOIN StringIds s ON s.id = n.textId" : "";
+    q += " WHERE n.eventType IN (59, 60) ORDER BY n.start, n.rowid";
+    sql::Stmt s(db, q);
+    while (s.step()) {
+      const auto row = s.i64(0);
+      check_times(db, kNvtx, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
+      trace::Annotation a;
+      a.source = trace::RangeSource::kNvtx;
+      a.start = Nanoseconds(s.i64(1));
+      a.end = Nanoseconds(s.i64(2));
+      const auto gtid = or_default(s, 3, -1);
+      a.pid = gtid < 0 ? -1 : pid_of(gtid);
+      a.tid = gtid < 0 ? -1 : tid_of(gtid);
+      a.name = s.is_null(4) ? std::string_view("<unnamed NVTX range>") : s.text(4);
+      sink.add_annotation(a);
+      ++st.nvtx_ranges;
+    }
+  }
+  sink.set_info("source_format", "nsys_sqlite");
+  sink.set_info("source_file", file.filename().string());
+  return st;
+}
+
+}  // namespace hopsim::profiler::import

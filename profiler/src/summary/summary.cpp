@@ -1,0 +1,418 @@
+#include "hopsim/profiler/summary/summary.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <unordered_map>
+
+namespace hopsim::profiler::summary {
+
+namespace {
+
+using Interval = std::pair<std::int64_t, std::int64_t>;
+
+std::vector<Interval> merged(std::vector<Interval> iv) {
+  std::sort(iv.begin(), iv.end());
+  std::vector<Interval> out;
+  for (const auto& [s, e] : iv) {
+    if (e <= s) continue;
+    if (!out.empty() && s <= out.back().second) {
+      out.back().second = std::max(out.back().second, e);
+    } else {
+      out.emplace_back(s, e);
+    }
+  }
+  return out;
+}
+
+std::int64_t length(const std::vector<Interval>& m) {
+  std::int64_t t = 0;
+  for (const auto& [s, e] : m) t += e - s;
+  return t;
+}
+
+// Both inputs merged (sorted, disjoint).
+std::int64_t intersection_length(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  std::int64_t t = 0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    const auto lo = std::max(a[i].first, b[j].first);
+    const auto hi = std::min(a[i].second, b[j].second);
+    if (hi > lo) t += hi - lo;
+    if (a[i].second < b[j].second) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return t;
+}
+
+Distribution distribution(const std::vector<double>& v) {
+  Distribution d;
+  d.count = static_cast<std::int64_t>(v.size());
+  if (v.empty()) return d;
+  double sum = 0;
+  for (double x : v) sum += x;
+  d.mean_ns = sum / static_cast<double>(v.size());
+  d.p50_ns = percentile(v, 0.50);
+  d.p95_ns = percentile(v, 0.95);
+  return d;
+}
+
+bool step_number(std::string_view name, std::int64_t& n) {
+  constexpr std::string_view kPrefix = "ProfilerStep#";
+  if (!name.starts_with(kPrefix)) return false;
+  const auto rest = name.substr(kPrefix.size());
+  if (rest.empty()) return false;
+  const auto* end = rest.data() + rest.size();
+  const auto r = std::from_chars(rest.data(), end, n);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
+}  // namespace
+
+double percentile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double pos = q * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+}
+
+Nanoseconds union_length(std::vector<Interval> iv) { return Nanoseconds(length(merged(std::move(iv)))); }
+
+TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& c,
+                       const SummaryOptions& opt) {
+  TraceSummary s;
+  s.provenance = t.provenance;
+  s.devices = t.devices;
+
+  // Classify each distinct name once.
+  std::unordered_map<std::string_view, std::string> class_of_name;
+  std::vector<const std::string*> klass(t.activities.size());
+  std::map<std::string, ClassTime> by_class;
+  std::unordered_map<std::string_view, KernelTotal> by_name;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Interval>> stream_iv;
+  std::map<std::int64_t, std::vector<Interval>> comm_iv;
+  std::map<std::int64_t, std::vector<Interval>> compute_iv;
+  std::int64_t first = INT64_MAX;
+  std::int64_t last = INT64_MIN;
+
+  for (std::size_t i = 0; i < t.activities.size(); ++i) {
+    const auto& a = t.activities[i];
+    std::string cls;
+    if (a.kind == trace::ActivityKind::kKernel) {
+      ++s.kernels;
+      auto it = class_of_name.find(a.name);
+      if (it == class_of_name.end()) it = class_of_name.emplace(a.name, c.classify(a.kind, a.name)).first;
+      cls = it->second;
+    } else {
+      ++(a.kind == trace::ActivityKind::kMemcpy ? s.memcpys : s.memsets);
+      cls = c.classify(a.kind, a.name);
+    }
+    const std::int64_t dur = a.end.value() - a.start.value();
+    s.activity_time += Nanoseconds(dur);
+    first = std::min(first, a.start.value());
+    last = std::max(last, a.end.value());
+    auto& ct = by_class[cls];
+    ct.klass = cls;
+    ++ct.count;
+    ct.total += Nanoseconds(dur);
+    klass[i] = &ct.klass;
+    if (a.kind == trace::ActivityKind::kKernel) {
+      auto& kt = by_name[a.name];
+      if (kt.count == 0) {
+        kt.name = std::string(a.name);
+        kt.klass = cls;
+      }
+      ++kt.count;
+      kt.total += Nanoseconds(dur);
+    }
+    stream_iv[{a.device, a.stream}].emplace_back(a.start.value(), a.end.value());
+    if (a.kind == trace::ActivityKind::kKernel) {
+      (c.is_communication(cls) ? comm_iv : compute_iv)[a.device].emplace_back(a.start.value(),
+                                                                             a.end.value());
+    }
+  }
+  if (!t.activities.empty()) s.gpu_span = Nanoseconds(last - first);
+  const double total = static_cast<double>(s.activity_time.value());
+  auto share = [total](Nanoseconds x) { return total > 0 ? static_cast<double>(x.value()) / total : 0.0; };
+
+  for (auto& [name, ct] : by_class) {
+    ct.share = share(ct.total);
+    s.classes.push_back(ct);
+  }
+  auto by_time = [](const auto& a, const auto& b) {
+    return a.total != b.total ? a.total > b.total : a.klass < b.klass;
+  };
+  std::sort(s.classes.begin(), s.classes.end(), by_time);
+
+  for (auto& [key, iv] : stream_iv) {
+    StreamBusy b;
+    b.device = key.first;
+    b.stream = key.second;
+    b.activities = static_cast<std::int64_t>(iv.size());
+    b.busy = Nanoseconds(length(merged(iv)));
+    s.streams.push_back(b);
+  }
+
+  std::vector<KernelTotal> names;
+  names.reserve(by_name.size());
+  for (auto& [n, kt] : by_name) {
+    kt.share = share(kt.total);
+    names.push_back(kt);
+  }
+  std::sort(names.begin(), names.end(), [](const KernelTotal& a, const KernelTotal& b) {
+    return a.total != b.total ? a.total > b.total : a.name < b.name;
+  });
+  for (const auto& kt : names) {
+    if (s.top_kernels.size() < opt.top_n) s.top_kernels.push_back(kt);
+    if (kt.klass == classify::kOtherClass) {
+      s.unknown_share += kt.share;
+      if (s.unknown_kernels.size() < opt.unknown_n) s.unknown_kernels.push_back(kt);
+    }
+  }
+
+  // Overlap per device.
+  std::map<std::int64_t, bool> devices;
+  for (const auto& [d, iv] : comm_iv) devices[d] = true;
+  for (const auto& [d, iv] : compute_iv) devices[d] = true;
+  s.overlap.device = -1;
+  for (const auto& [d, unused] : devices) {
+    const auto cm = merged(comm_iv[d]);
+    const auto cp = merged(compute_iv[d]);
+    Overlap o;
+    o.device = d;
+    o.comm = Nanoseconds(length(cm));
+    o.compute = Nanoseconds(length(cp));
+    o.overlapped = Nanoseconds(intersection_length(cm, cp));
+    o.exposed = o.comm - o.overlapped;
+    o.fraction = o.comm.value() > 0 ? o.overlapped / o.comm : 0.0;
+    s.overlap.comm += o.comm;
+    s.overlap.compute += o.compute;
+    s.overlap.overlapped += o.overlapped;
+    s.overlap.exposed += o.exposed;
+    s.overlap_per_device.push_back(o);
+  }
+  s.overlap.fraction = s.overlap.comm.value() > 0 ? s.overlap.overlapped / s.overlap.comm : 0.0;
+
+  // Steps: ProfilerStep#N host ranges; an activity belongs to the step whose range holds the
+  // start of the runtime call that launched it (same process).
+  std::vector<const trace::Annotation*> step_ranges;
+  for (const auto& a : t.annotations) {
+    std::int64_t n = 0;
+    if ((a.source == trace::RangeSource::kUserAnnotation || a.source == trace::RangeSource::kNvtx) &&
+        step_number(a.name, n)) {
+      step_ranges.push_back(&a);
+      StepSummary st;
+      st.name = std::string(a.name);
+      st.number = n;
+      st.start = a.start;
+      st.duration = a.end - a.start;
+      s.steps.push_back(st);
+    }
+  }
+  std::vector<std::size_t> order(s.steps.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return s.steps[a].start != s.steps[b].start ? s.steps[a].start < s.steps[b].start : a < b;
+  });
+  {
+    std::vector<StepSummary> sorted;
+    std::vector<const trace::Annotation*> sorted_ranges;
+    for (auto i : order) {
+      sorted.push_back(s.steps[i]);
+      sorted_ranges.push_back(step_ranges[i]);
+    }
+    s.steps = std::move(sorted);
+    step_ranges = std::move(sorted_ranges);
+  }
+  if (!s.steps.empty()) {
+    std::vector<bool> counted(t.activities.size(), false);
+    for (const auto& l : t.links) {
+      if (counted[l.activity_index]) continue;
+      const auto& r = t.runtime[l.runtime_index];
+      for (std::size_t k = 0; k < step_ranges.size(); ++k) {
+        const auto* sr = step_ranges[k];
+        if (sr->pid == r.pid && r.start >= sr->start && r.start < sr->end) {
+          const auto& a = t.activities[l.activity_index];
+          auto& st = s.steps[k];
+          ++st.activities;
+          st.gpu_time += a.end - a.start;
+          if (c.is_communication(*klass[l.activity_index])) st.comm_time += a.end - a.start;
+          counted[l.activity_index] = true;
+          break;
+        }
+      }
+    }
+    std::vector<double> dur;
+    std::vector<double> gpu;
+    for (const auto& st : s.steps) {
+      dur.push_back(static_cast<double>(st.duration.value()));
+      gpu.push_back(static_cast<double>(st.gpu_time.value()));
+    }
+    s.step_time = distribution(dur);
+    s.step_gpu_time = distribution(gpu);
+  }
+  return s;
+}
+
+namespace {
+
+nlohmann::json dist_json(const Distribution& d) {
+  return {{"count", d.count}, {"mean_ns", d.mean_ns}, {"p50_ns", d.p50_ns}, {"p95_ns", d.p95_ns}};
+}
+
+nlohmann::json overlap_json(const Overlap& o) {
+  return {{"device", o.device},
+          {"comm_ns", o.comm.value()},
+          {"compute_ns", o.compute.value()},
+          {"overlapped_ns", o.overlapped.value()},
+          {"overlap_fraction", o.fraction},
+          {"exposed_comm_ns", o.exposed.value()}};
+}
+
+nlohmann::json kernels_json(const std::vector<KernelTotal>& v) {
+  auto arr = nlohmann::json::array();
+  for (const auto& k : v) {
+    arr.push_back({{"name", k.name},
+                   {"class", k.klass},
+                   {"count", k.count},
+                   {"total_ns", k.total.value()},
+                   {"share", k.share}});
+  }
+  return arr;
+}
+
+std::string ms(Nanoseconds t) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(3) << to_ms(t);
+  return o.str();
+}
+std::string ms(double ns_value) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(3) << ns_value * 1e-6;
+  return o.str();
+}
+std::string pct(double f) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(1) << f * 100 << "%";
+  return o.str();
+}
+std::string shorten(const std::string& s, std::size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+}  // namespace
+
+std::string to_json(const TraceSummary& s) {
+  nlohmann::json j;
+  j["provenance"] = s.provenance;
+  auto devs = nlohmann::json::array();
+  for (const auto& d : s.devices) {
+    devs.push_back({{"id", d.id},
+                    {"name", d.name},
+                    {"sm_count", d.sm_count},
+                    {"total_memory_bytes", d.total_memory_bytes},
+                    {"compute_capability", std::to_string(d.compute_major) + "." +
+                                               std::to_string(d.compute_minor)}});
+  }
+  j["devices"] = devs;
+  j["kernels"] = s.kernels;
+  j["memcpys"] = s.memcpys;
+  j["memsets"] = s.memsets;
+  j["gpu_span_ns"] = s.gpu_span.value();
+  j["activity_time_ns"] = s.activity_time.value();
+  auto classes = nlohmann::json::array();
+  for (const auto& c : s.classes) {
+    classes.push_back({{"class", c.klass}, {"count", c.count}, {"total_ns", c.total.value()},
+                       {"share", c.share}});
+  }
+  j["classes"] = classes;
+  auto streams = nlohmann::json::array();
+  for (const auto& b : s.streams) {
+    streams.push_back({{"device", b.device}, {"stream", b.stream}, {"activities", b.activities},
+                       {"busy_ns", b.busy.value()}});
+  }
+  j["streams"] = streams;
+  j["overlap"] = overlap_json(s.overlap);
+  auto per = nlohmann::json::array();
+  for (const auto& o : s.overlap_per_device) per.push_back(overlap_json(o));
+  j["overlap_per_device"] = per;
+  j["top_kernels"] = kernels_json(s.top_kernels);
+  j["unknown_kernels"] = kernels_json(s.unknown_kernels);
+  j["unknown_share"] = s.unknown_share;
+  auto steps = nlohmann::json::array();
+  for (const auto& st : s.steps) {
+    steps.push_back({{"name", st.name},
+                     {"number", st.number},
+                     {"start_ns", st.start.value()},
+                     {"duration_ns", st.duration.value()},
+                     {"activities", st.activities},
+                     {"gpu_time_ns", st.gpu_time.value()},
+                     {"comm_time_ns", st.comm_time.value()}});
+  }
+  j["steps"] = steps;
+  j["step_time"] = dist_json(s.step_time);
+  j["step_gpu_time"] = dist_json(s.step_gpu_time);
+  return j.dump(2);
+}
+
+void print_text(std::ostream& out, const TraceSummary& s) {
+  auto prov = [&](const char* k) {
+    auto it = s.provenance.find(k);
+    return it == s.provenance.end() ? std::string("?") : it->second;
+  };
+  out << "trace: " << prov("source_file") << " (" << prov("source_format") << ")\n";
+  for (const auto& d : s.devices) {
+    out << "device " << d.id << ": " << d.name << ", " << d.sm_count << " SMs\n";
+  }
+  out << "GPU activities: " << s.kernels << " kernels, " << s.memcpys << " memcpys, " << s.memsets
+      << " memsets; span " << ms(s.gpu_span) << " ms, summed " << ms(s.activity_time) << " ms\n";
+  if (!s.steps.empty()) {
+    out << "\nsteps (" << s.steps.size() << "): time mean " << ms(s.step_time.mean_ns) << " ms, p50 "
+        << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns) << " ms; GPU time mean "
+        << ms(s.step_gpu_time.mean_ns) << " ms\n";
+    for (const auto& st : s.steps) {
+      out << "  " << std::left << std::setw(20) << st.name << std::right << std::setw(12)
+          << ms(st.duration) << " ms  GPU " << ms(st.gpu_time) << " ms  comm " << ms(st.comm_time)
+          << " ms  (" << st.activities << " activities)\n";
+    }
+  }
+  out << "\ntime per class:\n";
+  for (const auto& c : s.classes) {
+    out << "  " << std::left << std::setw(18) << c.klass << std::right << std::setw(12)
+        << ms(c.total) << " ms " << std::setw(7) << pct(c.share) << "  (" << c.count << ")\n";
+  }
+  out << "\nstreams (busy = union of activity intervals):\n";
+  for (const auto& b : s.streams) {
+    out << "  device " << b.device << " stream " << b.stream << ": " << ms(b.busy) << " ms busy ("
+        << b.activities << " activities)\n";
+  }
+  out << "\ncommunication: " << ms(s.overlap.comm) << " ms, overlapped with compute "
+      << ms(s.overlap.overlapped) << " ms (" << pct(s.overlap.fraction) << "), exposed "
+      << ms(s.overlap.exposed) << " ms\n";
+  out << "\ntop kernels:\n";
+  for (const auto& k : s.top_kernels) {
+    out << "  " << std::setw(10) << ms(k.total) << " ms " << std::setw(7) << pct(k.share) << "  "
+        << std::left << std::setw(16) << k.klass << std::right << " x" << k.count << "  "
+        << shorten(k.name, 90) << "\n";
+  }
+  if (!s.unknown_kernels.empty()) {
+    out << "\nunclassified kernels (" << pct(s.unknown_share)
+        << " of GPU time; add rules with --rules):\n";
+    for (const auto& k : s.unknown_kernels) {
+      out << "  " << std::setw(10) << ms(k.total) << " ms " << std::setw(7) << pct(k.share) << "  "
+          << shorten(k.name, 100) << "\n";
+    }
+  }
+}
+
+}  // namespace hopsim::profiler::summary

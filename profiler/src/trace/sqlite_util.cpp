@@ -1,0 +1,82 @@
+#include "sqlite_util.hpp"
+
+namespace hopsim::profiler::trace::sql {
+
+Db::Db(const std::filesystem::path& file, int flags) : file_(file.string()) {
+  const int rc = sqlite3_open_v2(file_.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw TraceError(file_, "", "cannot open SQLite database: " + msg);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Db::~Db() { close(); }
+
+void Db::close() {
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+void Db::exec(const char* sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown SQLite error";
+    sqlite3_free(err);
+    throw TraceError(file_, "", "SQLite: " + msg);
+  }
+}
+
+bool Db::has_table(std::string_view table) const {
+  Stmt s(*this, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?");
+  s.bind(1, table);
+  return s.step();
+}
+
+std::set<std::string> Db::columns(std::string_view table) const {
+  Stmt s(*this, "SELECT name FROM pragma_table_info(?)");
+  s.bind(1, table);
+  std::set<std::string> out;
+  while (s.step()) out.emplace(s.text(0));
+  return out;
+}
+
+Stmt::Stmt(const Db& db, std::string_view sql) : db_(&db) {
+  const int rc = sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &s_,
+                                    nullptr);
+  if (rc != SQLITE_OK) {
+    throw TraceError(db.file(), "", "SQLite cannot prepare '" + std::string(sql) +
+                                        "': " + sqlite3_errmsg(db.get()));
+  }
+}
+
+Stmt::~Stmt() { sqlite3_finalize(s_); }
+
+void Stmt::check(int rc) const {
+  if (rc != SQLITE_OK) throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
+}
+
+void Stmt::run() {
+  const int rc = sqlite3_step(s_);
+  sqlite3_reset(s_);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
+  }
+}
+
+std::string_view Stmt::text(int col) const {
+  const auto* p = sqlite3_column_text(s_, col);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col))};
+}
+
+}  // namespace hopsim::profiler::trace::sql

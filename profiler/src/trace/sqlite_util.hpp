@@ -1,0 +1,67 @@
+#pragma once
+//! Small RAII wrappers over the SQLite C API shared by the trace writer, the trace reader and the
+//! Nsight Systems importer (internal to hopsim_profiler).
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "hopsim/profiler/trace/trace_error.hpp"
+
+namespace hopsim::profiler::trace::sql {
+
+class Db {
+ public:
+  Db(const std::filesystem::path& file, int flags);
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+  [[nodiscard]] sqlite3* get() const { return db_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+  //! Runs statements without results; throws TraceError with the SQLite message.
+  void exec(const char* sql) const;
+  [[nodiscard]] bool has_table(std::string_view table) const;
+  [[nodiscard]] std::set<std::string> columns(std::string_view table) const;
+  //! Closes now (so the file can be renamed or removed); further use is a bug.
+  void close();
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string file_;
+};
+
+class Stmt {
+ public:
+  Stmt(const Db& db, std::string_view sql);
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt();
+
+  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
+  void bind(int i, std::string_view v) {
+    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  //! Steps once; true while a row is available.
+  bool step();
+  //! Steps a statement without results to completion and resets it for the next bind.
+  void run();
+  void reset() { sqlite3_reset(s_); }
+
+  [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  [[nodiscard]] bool is_integer(int col) const {
+    return sqlite3_column_type(s_, col) == SQLITE_INTEGER;
+  }
+  [[nodiscard]] std::string_view text(int col) const;
+
+ private:
+  void check(int rc) const;
+  sqlite3_stmt* s_ = nullptr;
+  const Db* db_;
+};
+
+}  // namespace hopsim::profiler::trace::sql

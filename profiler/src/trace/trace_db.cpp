@@ -1,0 +1,409 @@
+#include "hopsim/profiler/trace/trace_db.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hopsim/profiler/trace/trace_error.hpp"
+#include "sqlite_util.hpp"
+
+namespace hopsim::profiler::trace {
+
+namespace {
+
+// One schema for imported traces and for hopsim's own CUPTI recordings (docs/TRACES.md).
+constexpr const char* kSchema = R"sql(
+PRAGMA application_id = 1213223764;
+CREATE TABLE strings(id INTEGER PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE provenance(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE devices(id INTEGER PRIMARY KEY, name TEXT NOT NULL, sm_count INTEGER NOT NULL,
+  total_memory_bytes INTEGER NOT NULL, compute_major INTEGER NOT NULL,
+  compute_minor INTEGER NOT NULL, clock_khz INTEGER NOT NULL);
+CREATE TABLE gpu_activities(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,
+  device INTEGER NOT NULL, stream INTEGER NOT NULL, start_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, name_id INTEGER NOT NULL REFERENCES strings(id),
+  correlation INTEGER NOT NULL, grid_x INTEGER NOT NULL, grid_y INTEGER NOT NULL,
+  grid_z INTEGER NOT NULL, block_x INTEGER NOT NULL, block_y INTEGER NOT NULL,
+  block_z INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TABLE runtime_calls(id INTEGER PRIMARY KEY, name_id INTEGER NOT NULL REFERENCES strings(id),
+  driver INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, correlation INTEGER NOT NULL);
+CREATE TABLE annotations(id INTEGER PRIMARY KEY, name_id INTEGER NOT NULL REFERENCES strings(id),
+  source INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);
+CREATE TABLE flow_events(id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL, phase TEXT NOT NULL,
+  category_id INTEGER NOT NULL REFERENCES strings(id), pid INTEGER NOT NULL,
+  tid INTEGER NOT NULL, ts_ns INTEGER NOT NULL);
+CREATE TABLE flow_links(runtime_id INTEGER NOT NULL REFERENCES runtime_calls(id),
+  activity_id INTEGER NOT NULL REFERENCES gpu_activities(id));
+)sql";
+
+struct TransparentHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+std::filesystem::path temp_name(const std::filesystem::path& out) {
+  auto p = out;
+  p += ".tmp";
+  return p;
+}
+
+}  // namespace
+
+struct TraceWriter::Impl {
+  std::filesystem::path out;
+  std::filesystem::path tmp;
+  sql::Db db;
+  bool ready;  // set up before the statements below are prepared against the schema
+  sql::Stmt ins_string;
+  sql::Stmt ins_activity;
+  sql::Stmt ins_runtime;
+  sql::Stmt ins_annotation;
+  sql::Stmt ins_flow;
+  sql::Stmt ins_device;
+  sql::Stmt ins_info;
+  std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>> ids;
+  bool committed = false;
+
+  static const std::filesystem::path& fresh(const std::filesystem::path& tmp) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return tmp;
+  }
+  static bool setup(const sql::Db& db) {
+    // The output is written once and renamed into place, so durability during the write buys
+    // nothing; journal off and no syncs make the bulk insert several times faster.
+    db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536;"
+            "PRAGMA cache_size=-65536; PRAGMA locking_mode=EXCLUSIVE;");
+    db.exec(kSchema);
+    db.exec("BEGIN");
+    return true;
+  }
+
+  Impl(std::filesystem::path o, std::filesystem::path t)
+      : out(std::move(o)),
+        tmp(std::move(t)),
+        db(fresh(tmp), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+        ready(setup(db)),
+        ins_string(db, "INSERT INTO strings(id, value) VALUES (?, ?)"),
+        ins_activity(db,
+                     "INSERT INTO gpu_activities(kind, device, stream, start_ns, end_ns, name_id,"
+                     " correlation, grid_x, grid_y, grid_z, block_x, block_y, block_z, bytes)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+        ins_runtime(db,
+                    "INSERT INTO runtime_calls(name_id, driver, pid, tid, start_ns, end_ns,"
+                    " correlation) VALUES (?,?,?,?,?,?,?)"),
+        ins_annotation(db,
+                       "INSERT INTO annotations(name_id, source, pid, tid, start_ns, end_ns)"
+                       " VALUES (?,?,?,?,?,?)"),
+        ins_flow(db,
+                 "INSERT INTO flow_events(flow_id, phase, category_id, pid, tid, ts_ns)"
+                 " VALUES (?,?,?,?,?,?)"),
+        ins_device(db,
+                   "INSERT OR REPLACE INTO devices(id, name, sm_count, total_memory_bytes,"
+                   " compute_major, compute_minor, clock_khz) VALUES (?,?,?,?,?,?,?)"),
+        ins_info(db, "INSERT OR REPLACE INTO provenance(key, value) VALUES (?, ?)") {}
+
+  std::int64_t intern(std::string_view s) {
+    if (auto it = ids.find(s); it != ids.end()) return it->second;
+    const auto id = static_cast<std::int64_t>(ids.size()) + 1;
+    ins_string.bind(1, id);
+    ins_string.bind(2, s);
+    ins_string.run();
+    ids.emplace(std::string(s), id);
+    return id;
+  }
+};
+
+TraceWriter::TraceWriter(std::filesystem::path out) {
+  auto tmp = temp_name(out);
+  impl_ = std::make_unique<Impl>(std::move(out), std::move(tmp));
+  set_info("schema_version", std::to_string(kSchemaVersion));
+  set_info("importer_version", kImporterVersion);
+}
+
+TraceWriter::~TraceWriter() {
+  if (impl_ && !impl_->committed) {
+    impl_->db.close();
+    std::error_code ec;
+    std::filesystem::remove(impl_->tmp, ec);
+  }
+}
+
+void TraceWriter::add_activity(const GpuActivity& a) {
+  auto& s = impl_->ins_activity;
+  const auto name = impl_->intern(a.name);
+  s.bind(1, static_cast<std::int64_t>(a.kind));
+  s.bind(2, a.device);
+  s.bind(3, a.stream);
+  s.bind(4, a.start.value());
+  s.bind(5, a.end.value());
+  s.bind(6, name);
+  s.bind(7, a.correlation);
+  s.bind(8, a.grid.x);
+  s.bind(9, a.grid.y);
+  s.bind(10, a.grid.z);
+  s.bind(11, a.block.x);
+  s.bind(12, a.block.y);
+  s.bind(13, a.block.z);
+  s.bind(14, a.bytes);
+  s.run();
+}
+
+void TraceWriter::add_runtime(const RuntimeCall& r) {
+  auto& s = impl_->ins_runtime;
+  const auto name = impl_->intern(r.name);
+  s.bind(1, name);
+  s.bind(2, std::int64_t{r.driver ? 1 : 0});
+  s.bind(3, r.pid);
+  s.bind(4, r.tid);
+  s.bind(5, r.start.value());
+  s.bind(6, r.end.value());
+  s.bind(7, r.correlation);
+  s.run();
+}
+
+void TraceWriter::add_annotation(const Annotation& a) {
+  auto& s = impl_->ins_annotation;
+  const auto name = impl_->intern(a.name);
+  s.bind(1, name);
+  s.bind(2, static_cast<std::int64_t>(a.source));
+  s.bind(3, a.pid);
+  s.bind(4, a.tid);
+  s.bind(5, a.start.value());
+  s.bind(6, a.end.value());
+  s.run();
+}
+
+void TraceWriter::add_flow(const FlowEvent& f) {
+  auto& s = impl_->ins_flow;
+  const auto cat = impl_->intern(f.category);
+  s.bind(1, f.id);
+  s.bind(2, std::string_view(&f.phase, 1));
+  s.bind(3, cat);
+  s.bind(4, f.pid);
+  s.bind(5, f.tid);
+  s.bind(6, f.ts.value());
+  s.run();
+}
+
+void TraceWriter::add_device(const DeviceInfo& d) {
+  auto& s = impl_->ins_device;
+  s.bind(1, d.id);
+  s.bind(2, d.name);
+  s.bind(3, d.sm_count);
+  s.bind(4, d.total_memory_bytes);
+  s.bind(5, d.compute_major);
+  s.bind(6, d.compute_minor);
+  s.bind(7, d.clock_khz);
+  s.run();
+}
+
+void TraceWriter::set_info(std::string_view key, std::string_view value) {
+  auto& s = impl_->ins_info;
+  s.bind(1, key);
+  s.bind(2, value);
+  s.run();
+}
+
+void TraceWriter::commit() {
+  auto& db = impl_->db;
+  db.exec(
+      "CREATE INDEX gpu_activities_correlation ON gpu_activities(correlation);"
+      "INSERT INTO flow_links(runtime_id, activity_id) SELECT r.id, a.id FROM runtime_calls r"
+      " JOIN gpu_activities a ON a.correlation = r.correlation WHERE r.correlation >= 0"
+      " ORDER BY r.id, a.id;"
+      "COMMIT;");
+  db.close();
+  std::error_code ec;
+  std::filesystem::rename(impl_->tmp, impl_->out, ec);
+  if (ec) {
+    std::filesystem::remove(impl_->tmp, ec);
+    throw TraceError(impl_->out.string(), "", "cannot move the finished trace into place");
+  }
+  impl_->committed = true;
+}
+
+bool is_hopsim_trace(const std::filesystem::path& file) {
+  try {
+    sql::Db db(file, SQLITE_OPEN_READONLY);
+    return db.has_table("provenance") && db.has_table("gpu_activities") &&
+           db.has_table("strings");
+  } catch (const TraceError&) {
+    return false;
+  }
+}
+
+namespace {
+
+void require_columns(const sql::Db& db, std::string_view table,
+                     std::initializer_list<std::string_view> cols) {
+  if (!db.has_table(table)) {
+    throw TraceError(db.file(), "", "not a hopsim trace: table '" + std::string(table) +
+                                        "' is missing");
+  }
+  const auto have = db.columns(table);
+  for (auto c : cols) {
+    if (!have.contains(std::string(c))) {
+      throw TraceError(db.file(), "table " + std::string(table),
+                       "column '" + std::string(c) + "' is missing");
+    }
+  }
+}
+
+}  // namespace
+
+Trace load_trace(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw TraceError(file.string(), "", "no such trace file");
+  }
+  sql::Db db(file, SQLITE_OPEN_READONLY);
+  require_columns(db, "strings", {"id", "value"});
+  require_columns(db, "provenance", {"key", "value"});
+  require_columns(db, "devices", {"id", "name", "sm_count", "total_memory_bytes",
+                                  "compute_major", "compute_minor", "clock_khz"});
+  require_columns(db, "gpu_activities",
+                  {"id", "kind", "device", "stream", "start_ns", "end_ns", "name_id",
+                   "correlation", "grid_x", "grid_y", "grid_z", "block_x", "block_y",
+                   "block_z", "bytes"});
+  require_columns(db, "runtime_calls",
+                  {"id", "name_id", "driver", "pid", "tid", "start_ns", "end_ns", "correlation"});
+  require_columns(db, "annotations",
+                  {"id", "name_id", "source", "pid", "tid", "start_ns", "end_ns"});
+  require_columns(db, "flow_events",
+                  {"id", "flow_id", "phase", "category_id", "pid", "tid", "ts_ns"});
+  require_columns(db, "flow_links", {"runtime_id", "activity_id"});
+
+  Trace t;
+  {
+    sql::Stmt s(db, "SELECT key, value FROM provenance");
+    while (s.step()) t.provenance[std::string(s.text(0))] = std::string(s.text(1));
+  }
+  if (auto it = t.provenance.find("schema_version"); it != t.provenance.end()) {
+    if (std::atoi(it->second.c_str()) > kSchemaVersion) {
+      throw TraceError(file.string(), "", "trace schema version " + it->second +
+                                              " is newer than this hopsim understands (" +
+                                              std::to_string(kSchemaVersion) + ")");
+    }
+  }
+  std::unordered_map<std::int64_t, std::string_view> str;
+  {
+    sql::Stmt s(db, "SELECT id, value FROM strings");
+    while (s.step()) str.emplace(s.i64(0), t.keep(s.text(1)));
+  }
+  auto name_of = [&](std::int64_t id, std::string_view table, std::int64_t row) {
+    auto it = str.find(id);
+    if (it == str.end()) {
+      throw TraceError(file.string(), "table " + std::string(table) + " row " + std::to_string(row),
+                       "string id " + std::to_string(id) + " not in table strings");
+    }
+    return it->second;
+  };
+  {
+    sql::Stmt s(db,
+                "SELECT id, name, sm_count, total_memory_bytes, compute_major, compute_minor,"
+                " clock_khz FROM devices ORDER BY id");
+    while (s.step()) {
+      t.devices.push_back({s.i64(0), std::string(s.text(1)), s.i64(2), s.i64(3), s.i64(4),
+                           s.i64(5), s.i64(6)});
+    }
+  }
+  std::unordered_map<std::int64_t, std::size_t> act_row;
+  {
+    sql::Stmt s(db,
+                "SELECT id, kind, device, stream, start_ns, end_ns, name_id, correlation, grid_x,"
+                " grid_y, grid_z, block_x, block_y, block_z, bytes FROM gpu_activities ORDER BY id");
+    while (s.step()) {
+      GpuActivity a;
+      const auto kind = s.i64(1);
+      if (kind < 0 || kind > 2) {
+        throw TraceError(file.string(), "table gpu_activities row " + std::to_string(s.i64(0)),
+                         "unknown activity kind " + std::to_string(kind));
+      }
+      a.kind = static_cast<ActivityKind>(kind);
+      a.device = s.i64(2);
+      a.stream = s.i64(3);
+      a.start = Nanoseconds(s.i64(4));
+      a.end = Nanoseconds(s.i64(5));
+      a.name = name_of(s.i64(6), "gpu_activities", s.i64(0));
+      a.correlation = s.i64(7);
+      a.grid = {s.i64(8), s.i64(9), s.i64(10)};
+      a.block = {s.i64(11), s.i64(12), s.i64(13)};
+      a.bytes = s.i64(14);
+      act_row.emplace(s.i64(0), t.activities.size());
+      t.activities.push_back(a);
+    }
+  }
+  std::unordered_map<std::int64_t, std::size_t> rt_row;
+  {
+    sql::Stmt s(db,
+                "SELECT id, name_id, driver, pid, tid, start_ns, end_ns, correlation"
+                " FROM runtime_calls ORDER BY id");
+    while (s.step()) {
+      RuntimeCall r;
+      r.name = name_of(s.i64(1), "runtime_calls", s.i64(0));
+      r.driver = s.i64(2) != 0;
+      r.pid = s.i64(3);
+      r.tid = s.i64(4);
+      r.start = Nanoseconds(s.i64(5));
+      r.end = Nanoseconds(s.i64(6));
+      r.correlation = s.i64(7);
+      rt_row.emplace(s.i64(0), t.runtime.size());
+      t.runtime.push_back(r);
+    }
+  }
+  {
+    sql::Stmt s(db,
+                "SELECT id, name_id, source, pid, tid, start_ns, end_ns FROM annotations"
+                " ORDER BY id");
+    while (s.step()) {
+      Annotation a;
+      a.name = name_of(s.i64(1), "annotations", s.i64(0));
+      const auto src = s.i64(2);
+      if (src < 0 || src > 3) {
+        throw TraceError(file.string(), "table annotations row " + std::to_string(s.i64(0)),
+                         "unknown range source " + std::to_string(src));
+      }
+      a.source = static_cast<RangeSource>(src);
+      a.pid = s.i64(3);
+      a.tid = s.i64(4);
+      a.start = Nanoseconds(s.i64(5));
+      a.end = Nanoseconds(s.i64(6));
+      t.annotations.push_back(a);
+    }
+  }
+  {
+    sql::Stmt s(db,
+                "SELECT id, flow_id, phase, category_id, pid, tid, ts_ns FROM flow_events"
+                " ORDER BY id");
+    while (s.step()) {
+      FlowEvent f;
+      f.id = s.i64(1);
+      const auto ph = s.text(2);
+      f.phase = ph.empty() ? '?' : ph[0];
+      f.category = name_of(s.i64(3), "flow_events", s.i64(0));
+      f.pid = s.i64(4);
+      f.tid = s.i64(5);
+      f.ts = Nanoseconds(s.i64(6));
+      t.flows.push_back(f);
+    }
+  }
+  {
+    sql::Stmt s(db, "SELECT rowid, runtime_id, activity_id FROM flow_links ORDER BY rowid");
+    while (s.step()) {
+      auto r = rt_row.find(s.i64(1));
+      auto a = act_row.find(s.i64(2));
+      if (r == rt_row.end() || a == act_row.end()) {
+        throw TraceError(file.string(), "table flow_links row " + std::to_string(s.i64(0)),
+                         "refers to a missing runtime call or activity");
+      }
+      t.links.push_back({r->second, a->second});
+    }
+  }
+  return t;
+}
+
+}  // namespace hopsim::profiler::trace

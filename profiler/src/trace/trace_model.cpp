@@ -1,0 +1,117 @@
+#include "hopsim/profiler/trace/trace_model.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "hopsim/profiler/trace/trace_error.hpp"
+#include "hopsim/profiler/trace/trace_sink.hpp"
+
+namespace hopsim::profiler::trace {
+
+std::string_view to_string(ActivityKind k) {
+  switch (k) {
+    case ActivityKind::kKernel:
+      return "kernel";
+    case ActivityKind::kMemcpy:
+      return "memcpy";
+    case ActivityKind::kMemset:
+      return "memset";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(RangeSource s) {
+  switch (s) {
+    case RangeSource::kUserAnnotation:
+      return "user_annotation";
+    case RangeSource::kGpuUserAnnotation:
+      return "gpu_user_annotation";
+    case RangeSource::kCpuOp:
+      return "cpu_op";
+    case RangeSource::kNvtx:
+      return "nvtx";
+  }
+  return "unknown";
+}
+
+namespace {
+std::string format_error(const std::string& file, const std::string& where,
+                         const std::string& message) {
+  std::string out = file;
+  if (!where.empty()) out += (out.empty() ? "" : ": ") + where;
+  if (!out.empty()) out += ": ";
+  return out + message;
+}
+}  // namespace
+
+TraceError::TraceError(std::string file, std::string where, std::string message)
+    : std::runtime_error(format_error(file, where, message)),
+      file_(std::move(file)),
+      where_(std::move(where)),
+      message_(std::move(message)) {}
+
+std::string_view CollectingSink::intern(std::string_view s) {
+  if (auto it = interned_.find(s); it != interned_.end()) return it->second;
+  std::string_view kept = trace_.keep(s);
+  interned_.emplace(kept, kept);
+  return kept;
+}
+
+void CollectingSink::add_activity(const GpuActivity& a) {
+  GpuActivity c = a;
+  c.name = intern(a.name);
+  trace_.activities.push_back(c);
+}
+
+void CollectingSink::add_runtime(const RuntimeCall& r) {
+  RuntimeCall c = r;
+  c.name = intern(r.name);
+  trace_.runtime.push_back(c);
+}
+
+void CollectingSink::add_annotation(const Annotation& a) {
+  Annotation c = a;
+  c.name = intern(a.name);
+  trace_.annotations.push_back(c);
+}
+
+void CollectingSink::add_flow(const FlowEvent& f) {
+  FlowEvent c = f;
+  c.category = intern(f.category);
+  trace_.flows.push_back(c);
+}
+
+void CollectingSink::add_device(const DeviceInfo& d) { trace_.devices.push_back(d); }
+
+void CollectingSink::set_info(std::string_view key, std::string_view value) {
+  trace_.provenance[std::string(key)] = std::string(value);
+}
+
+Trace CollectingSink::finish() {
+  link_by_correlation(trace_);
+  interned_.clear();
+  Trace out = std::move(trace_);
+  trace_ = Trace{};
+  return out;
+}
+
+void link_by_correlation(Trace& trace) {
+  std::unordered_multimap<std::int64_t, std::size_t> by_corr;
+  by_corr.reserve(trace.activities.size());
+  for (std::size_t i = 0; i < trace.activities.size(); ++i) {
+    if (trace.activities[i].correlation >= 0) by_corr.emplace(trace.activities[i].correlation, i);
+  }
+  trace.links.clear();
+  for (std::size_t r = 0; r < trace.runtime.size(); ++r) {
+    const auto corr = trace.runtime[r].correlation;
+    if (corr < 0) continue;
+    auto [lo, hi] = by_corr.equal_range(corr);
+    for (auto it = lo; it != hi; ++it) trace.links.push_back({r, it->second});
+  }
+  std::sort(trace.links.begin(), trace.links.end(), [](const FlowLink& a, const FlowLink& b) {
+    return a.runtime_index != b.runtime_index ? a.runtime_index < b.runtime_index
+                                              : a.activity_index < b.activity_index;
+  });
+}
+
+}  // namespace hopsim::profiler::trace

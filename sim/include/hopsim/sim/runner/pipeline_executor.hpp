@@ -1,0 +1,74 @@
+#pragma once
+//! Runs a pipeline schedule on the discrete-event engine: each rank executes its op list in order,
+//! each op's sub-ops go to the rank's compute or communication lane, and DualPipe's F&B pairs run
+//! as two interleaved chains so one chunk's compute hides the other's communication.
+
+#include <array>
+#include <functional>
+#include <vector>
+
+#include "hopsim/core/units.hpp"
+#include "hopsim/sim/runner/pipeline_program.hpp"
+#include "hopsim/sim/schedule/schedule.hpp"
+
+namespace hopsim::sim {
+
+//! One executed sub-op, reported to the timeline observer as it completes.
+struct SubOpEvent {
+  int replica = 0;
+  int rank = 0;
+  Lane lane = Lane::kCompute;
+  WorkClass cls = WorkClass::kCompute;
+  const SubOp* op = nullptr;
+  OpPart part;
+  OpType type = OpType::kF;
+  Nanoseconds start{};
+  Nanoseconds end{};
+};
+
+//! A pipeline-parallel send between ranks (activations forward, gradients backward).
+struct TransferEvent {
+  int from_rank = 0;
+  int to_rank = 0;
+  bool forward = true;
+  Nanoseconds start{};
+  Nanoseconds end{};
+};
+
+struct ExecutorOptions {
+  //! Pipeline replicas simulated side by side (full mode). 1 = symmetry mode.
+  int replicas = 1;
+  //! Replicas whose collective sub-ops rendezvous (the EP group size in replicas). Must divide
+  //! `replicas`. A collective starts when every member has reached it: the slowest sets the pace.
+  int collective_group = 1;
+  //! Per-replica compute slowdown factors (empty = all 1.0), for stragglers and imbalance.
+  std::vector<double> replica_compute_scale;
+  //! Called for every completed sub-op in completion order (deterministic). May be empty.
+  std::function<void(const SubOpEvent&)> on_sub_op;
+  //! Called for every pipeline-parallel transfer between ranks (replica 0), when it starts.
+  std::function<void(const TransferEvent&)> on_transfer;
+};
+
+//! Per rank (of replica 0 in symmetry mode; the slowest replica in full mode).
+struct RankStats {
+  std::array<Nanoseconds, kLaneCount> lane_busy{};
+  Nanoseconds exposed_comm{};  //!< comm lane busy while the compute lane is idle
+  Nanoseconds finish{};
+  Flops flops{};
+};
+
+struct ExecutionResult {
+  Nanoseconds makespan{};
+  std::vector<RankStats> ranks;                        //!< replica 0's ranks
+  std::array<Nanoseconds, kWorkClassCount> class_busy{};  //!< summed over replica 0's ranks
+  std::uint64_t sub_ops_executed = 0;
+  std::uint64_t engine_events = 0;
+};
+
+//! Executes `schedule` with the per-stage work in `program`. Throws PlanError if the schedule
+//! cannot complete (a dependency is never satisfied) or the program does not match it.
+[[nodiscard]] ExecutionResult execute_pipeline(const Schedule& schedule,
+                                               const PipelineProgram& program,
+                                               const ExecutorOptions& options = {});
+
+}  // namespace hopsim::sim

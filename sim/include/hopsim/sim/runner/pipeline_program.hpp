@@ -1,0 +1,44 @@
+#pragma once
+//! What one pipeline stage does for one micro-batch, as sequences of timed sub-ops (kernels and
+//! transfers) on a GPU's two lanes: the compute SM partition and the communication SM partition.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/units.hpp"
+
+namespace hopsim::sim {
+
+//! The GPU partition a sub-op occupies. Sub-ops on one lane run one at a time.
+enum class Lane : std::uint8_t { kCompute = 0, kComm = 1 };
+inline constexpr int kLaneCount = 2;
+
+//! What a sub-op's time counts as in the result.
+enum class WorkClass : std::uint8_t { kCompute = 0, kEpComm = 1, kPpComm = 2, kDpComm = 3 };
+inline constexpr int kWorkClassCount = 4;
+
+struct SubOp {
+  std::string name;  //!< e.g. "L3.attn", "L3.dispatch"
+  Lane lane = Lane::kCompute;
+  WorkClass cls = WorkClass::kCompute;
+  Nanoseconds duration{};
+  Flops flops{};            //!< model FLOPs done (for TFLOPS/MFU)
+  bool collective = false;  //!< all members of the EP group take part (full mode rendezvous)
+};
+
+//! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.
+struct ChunkProgram {
+  std::vector<SubOp> forward;
+  std::vector<SubOp> backward_input;
+  std::vector<SubOp> backward_weight;
+};
+
+//! Every stage's chunk program plus the pipeline transfers between consecutive stages.
+struct PipelineProgram {
+  std::vector<ChunkProgram> stages;  //!< indexed by stage along a direction
+  Nanoseconds pp_forward_transfer{};   //!< activations to the next stage
+  Nanoseconds pp_backward_transfer{};  //!< gradients to the previous stage
+};
+
+}  // namespace hopsim::sim

@@ -1,0 +1,92 @@
+#pragma once
+//! The runner: scenario -> workload -> cost model -> pipeline program -> engine -> SimResult.
+//! One call answers "how long is a step, what does it cost, and why".
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/core/units.hpp"
+#include "hopsim/sim/cost/cost_model.hpp"
+#include "hopsim/sim/runner/pipeline_executor.hpp"
+
+namespace hopsim::sim {
+
+enum class SimMode {
+  kSymmetry,  //!< one data-parallel replica of the pipeline; collectives from the network model
+  kFull,      //!< every pipeline replica, EP collectives rendezvous across replicas
+};
+
+struct RunOptions {
+  SimMode mode = SimMode::kSymmetry;
+  //! Cost-model parameters; nullopt = default_cost_parameters(gpu) (or a calibration file's).
+  std::optional<CostParameters> cost;
+  //! Where to stream the Chrome-trace timeline (nullptr = none).
+  std::ostream* trace = nullptr;
+  //! Full mode: per-replica compute slowdown (stragglers), empty = none.
+  std::vector<double> replica_compute_scale;
+};
+
+//! Time per micro-batch and stage of each communication the pipeline needs.
+struct CommTimes {
+  Nanoseconds dispatch{};         //!< one MoE layer's dispatch (forward), FP8 payload
+  Nanoseconds combine{};          //!< one MoE layer's combine (forward), BF16
+  Nanoseconds dispatch_backward{};  //!< gradient of combine: BF16 back to the experts
+  Nanoseconds combine_backward{};   //!< gradient of dispatch: BF16 back to the token owners
+  Nanoseconds pp_forward{};
+  Nanoseconds pp_backward{};
+  double ep_bottleneck_gbps = 0;  //!< bandwidth of the bottleneck link class, as DeepEP reports
+  std::string ep_bottleneck;      //!< "nvlink" or "rdma"
+};
+
+struct SimResult {
+  std::string scenario;
+  Nanoseconds step_time{};
+  Nanoseconds pipeline_time{};   //!< schedule makespan
+  Nanoseconds dp_exposed{};      //!< DP gradient sync not hidden behind backward
+  Nanoseconds optimizer_time{};  //!< optimizer step + ZeRO parameter all-gather
+  double tokens_per_step = 0;
+  double tokens_per_second = 0;
+  double tokens_per_second_per_gpu = 0;
+  double model_flops_per_step = 0;  //!< 6*N-style training FLOPs incl. attention (and MTP)
+  double tflops_per_gpu = 0;
+  double mfu_bf16 = 0;  //!< against the nominal dense BF16 peak at boost clock
+  double mfu_fp8 = 0;   //!< against the nominal dense FP8 peak
+  double bubble_fraction = 0;       //!< compute-lane idle not explained by exposed comm
+  double exposed_comm_fraction = 0;  //!< comm with the compute lane idle, per step
+  double compute_utilisation = 0;    //!< compute lane busy / step, mean over ranks
+  double comm_utilisation = 0;       //!< comm lane busy / step, mean over ranks
+  CommTimes comm;
+  int compute_sms = 0;
+  int comm_sms = 0;
+  std::vector<int> layers_per_stage;
+  std::vector<std::string> warnings;
+  ExecutionResult execution;
+  // Cost per trillion tokens.
+  double gpu_hours_per_trillion = 0;
+  double days_per_trillion = 0;
+  double dollars_per_trillion = 0;
+  double energy_kwh_per_trillion = 0;
+  double avg_power_watts = 0;  //!< per GPU, from utilisation
+  std::string cost_source;
+};
+
+//! Runs a scenario. Throws PlanError / ConfigError for impossible input.
+[[nodiscard]] SimResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+//! The per-stage chunk programs of a scenario (exposed for tests and the GUI).
+[[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
+                                                     const CostModel& cost, const CommTimes& comm,
+                                                     int stages, std::vector<int>* layers_per_stage);
+
+//! Communication times of a scenario from the network model.
+[[nodiscard]] CommTimes communication_times(const Scenario& scenario);
+
+//! Average power per GPU: idle + (TDP - idle) * compute utilisation. Idle is 30% of TDP, a
+//! modelling default (docs/COST_MODEL.md).
+[[nodiscard]] double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation);
+
+}  // namespace hopsim::sim

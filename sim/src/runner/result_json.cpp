@@ -1,0 +1,45 @@
+#include "hopsim/sim/runner/result_json.hpp"
+
+namespace hopsim::sim {
+
+nlohmann::ordered_json to_json(const SimResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["step_time_ns"] = r.step_time.value();
+  j["pipeline_time_ns"] = r.pipeline_time.value();
+  j["dp_exposed_ns"] = r.dp_exposed.value();
+  j["optimizer_time_ns"] = r.optimizer_time.value();
+  j["tokens_per_step"] = r.tokens_per_step;
+  j["tokens_per_second"] = r.tokens_per_second;
+  j["tokens_per_second_per_gpu"] = r.tokens_per_second_per_gpu;
+  j["model_flops_per_step"] = r.model_flops_per_step;
+  j["tflops_per_gpu"] = r.tflops_per_gpu;
+  j["mfu_bf16_nominal"] = r.mfu_bf16;
+  j["mfu_fp8_nominal"] = r.mfu_fp8;
+  j["bubble_fraction"] = r.bubble_fraction;
+  j["exposed_comm_fraction"] = r.exposed_comm_fraction;
+  j["compute_utilisation"] = r.compute_utilisation;
+  j["comm_utilisation"] = r.comm_utilisation;
+  j["compute_sms"] = r.compute_sms;
+  j["comm_sms"] = r.comm_sms;
+  j["layers_per_stage"] = r.layers_per_stage;
+  j["comm"] = {{"dispatch_ns", r.comm.dispatch.value()},
+               {"combine_ns", r.comm.combine.value()},
+               {"dispatch_backward_ns", r.comm.dispatch_backward.value()},
+               {"combine_backward_ns", r.comm.combine_backward.value()},
+               {"pp_forward_ns", r.comm.pp_forward.value()},
+               {"pp_backward_ns", r.comm.pp_backward.value()},
+               {"ep_bottleneck", r.comm.ep_bottleneck},
+               {"ep_bottleneck_gb_per_s", r.comm.ep_bottleneck_gbps}};
+  j["cost"] = {{"gpu_hours_per_trillion_tokens", r.gpu_hours_per_trillion},
+               {"days_per_trillion_tokens", r.days_per_trillion},
+               {"dollars_per_trillion_tokens", r.dollars_per_trillion},
+               {"energy_kwh_per_trillion_tokens", r.energy_kwh_per_trillion},
+               {"avg_power_watts_per_gpu", r.avg_power_watts}};
+  j["engine"] = {{"events", r.execution.engine_events}, {"sub_ops", r.execution.sub_ops_executed}};
+  j["cost_model"] = r.cost_source;
+  j["warnings"] = r.warnings;
+  return j;
+}
+
+}  // namespace hopsim::sim

@@ -1,0 +1,332 @@
+#include "hopsim/sim/runner/runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "hopsim/core/error.hpp"
+#include "hopsim/core/trace/chrome_trace_writer.hpp"
+#include "hopsim/core/workload/flops.hpp"
+#include "hopsim/core/workload/workload.hpp"
+#include "hopsim/sim/schedule/schedule.hpp"
+#include "step_costs.hpp"
+
+namespace hopsim::sim {
+namespace {
+
+enum class Pass { kForward, kBackwardInput, kBackwardWeight };
+
+KernelClass kernel_class(const Op& op, Pass pass) {
+  switch (op.kind) {
+    case OpKind::kGemm:
+    case OpKind::kGroupedGemm:
+      return op.dtype == "fp8" ? KernelClass::kGemmFp8 : KernelClass::kGemmBf16;
+    case OpKind::kRouter: return KernelClass::kGemmBf16;
+    case OpKind::kAttention:
+      return pass == Pass::kForward ? KernelClass::kAttentionFwd : KernelClass::kAttentionBwd;
+    default: return KernelClass::kMemoryBound;
+  }
+}
+
+// The kernel of `op` in `pass`. GEMM Y[m,n] = X[m,k] W[k,n]: dX = dY W^T is (m, k, n) and
+// dW = X^T dY is (k, n, m), which matters for wave quantisation.
+KernelShape kernel_shape(const Op& op, Pass pass) {
+  KernelShape k;
+  k.cls = kernel_class(op, pass);
+  k.groups = op.groups;
+  switch (pass) {
+    case Pass::kForward:
+      k.flops = op.fwd;
+      k.bytes = op.bytes_fwd.total();
+      k.m = op.m, k.n = op.n, k.k = op.k;
+      break;
+    case Pass::kBackwardInput:
+      k.flops = op.bwd_input;
+      k.bytes = op.bytes_bwd_input.total();
+      k.m = op.m, k.n = op.k, k.k = op.n;
+      break;
+    case Pass::kBackwardWeight:
+      k.flops = op.bwd_weight;
+      k.bytes = op.bytes_bwd_weight.total();
+      k.m = op.k, k.n = op.n, k.k = op.m;
+      break;
+  }
+  if (op.kind == OpKind::kRouter) k.m = k.n = k.k = 0;  // tiny N: not tile-bound
+  return k;
+}
+
+// Recomputed in backward (DeepSeek-V3 §3.2.3: RMSNorm and MLA up-projections).
+bool recomputed(const Op& op, const RecomputeConfig& rc) {
+  if (rc.full) return true;
+  if (rc.rmsnorm && op.kind == OpKind::kNorm) return true;
+  if (rc.mla_up_projection && (op.name.find("wq_b") != std::string::npos ||
+                               op.name.find("wkv_b") != std::string::npos)) {
+    return true;
+  }
+  if (rc.swiglu && op.kind == OpKind::kElementwise && op.name.find("swiglu") != std::string::npos) {
+    return true;
+  }
+  return false;
+}
+
+struct PartCost {
+  Nanoseconds time{};
+  Flops flops{};
+};
+
+PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, int sms,
+                   const RecomputeConfig* rc) {
+  PartCost c;
+  for (const Op& op : ops) {
+    const KernelShape k = kernel_shape(op, pass);
+    if (k.flops.value() > 0 || k.bytes.value() > 0) {
+      c.time += cm.cost(k, sms).time;
+      c.flops += k.flops;
+    }
+    if (rc != nullptr && recomputed(op, *rc)) {
+      const KernelShape f = kernel_shape(op, Pass::kForward);
+      if (f.flops.value() > 0 || f.bytes.value() > 0) c.time += cm.cost(f, sms).time;
+    }
+  }
+  return c;
+}
+
+// Splits the layer blocks over stages as evenly as possible; where they do not divide, the first
+// and last stages (which also hold the embedding and the head) get fewer.
+std::vector<int> split_layers(int blocks, int stages) {
+  if (stages > blocks) {
+    throw PlanError("pipeline has " + std::to_string(stages) + " stages but the model only " +
+                    std::to_string(blocks) + " transformer blocks (layers + MTP): at least one per stage");
+  }
+  const int base = (blocks + stages - 1) / stages;
+  std::vector<int> n(static_cast<std::size_t>(stages), base);
+  int excess = base * stages - blocks;
+  for (int i = 0; excess > 0; ++i) {
+    const int s = (i % 2 == 0) ? i / 2 : stages - 1 - i / 2;
+    --n[static_cast<std::size_t>(s)];
+    --excess;
+  }
+  return n;
+}
+
+int schedule_stages(const ParallelPlan& plan) {
+  switch (plan.schedule) {
+    case ScheduleKind::kDualPipeV: return 2 * plan.pp;
+    case ScheduleKind::kInterleaved1F1B: return plan.pp * plan.virtual_stages;
+    default: return plan.pp;
+  }
+}
+
+}  // namespace
+
+double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
+  const double idle = 0.30 * gpu.tdp_watts;
+  const double u = std::clamp(compute_utilisation, 0.0, 1.0);
+  return idle + (gpu.tdp_watts - idle) * u;
+}
+
+PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, const CommTimes& comm,
+                                       int stages, std::vector<int>* layers_per_stage) {
+  const ParallelPlan& plan = sc.plan;
+  const std::vector<LayerWorkload> units =
+      build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
+  std::vector<const LayerWorkload*> blocks;
+  const LayerWorkload* embedding = nullptr;
+  const LayerWorkload* head = nullptr;
+  for (const auto& u : units) {
+    if (u.kind == LayerKind::kEmbedding) embedding = &u;
+    else if (u.kind == LayerKind::kHead) head = &u;
+    else blocks.push_back(&u);
+  }
+  const std::vector<int> split = split_layers(static_cast<int>(blocks.size()), stages);
+  if (layers_per_stage != nullptr) *layers_per_stage = split;
+
+  // With no SMs reserved, communication kernels time-share the whole GPU with compute: they run
+  // on the compute lane (no overlap) and get every SM's worth of bandwidth.
+  const int comm_sms = plan.comm_sms;
+  const int compute_sms = sc.cluster.gpu.sms - comm_sms;
+  const Lane comm_lane = comm_sms > 0 ? Lane::kComm : Lane::kCompute;
+  const RecomputeConfig& rc = plan.recompute;
+
+  PipelineProgram prog;
+  prog.pp_forward_transfer = comm.pp_forward;
+  prog.pp_backward_transfer = comm.pp_backward;
+  std::size_t next = 0;
+  for (int s = 0; s < stages; ++s) {
+    std::vector<const LayerWorkload*> mine;
+    if (s == 0 && embedding != nullptr) mine.push_back(embedding);
+    for (int i = 0; i < split[static_cast<std::size_t>(s)]; ++i) mine.push_back(blocks[next++]);
+    if (s == stages - 1 && head != nullptr) mine.push_back(head);
+
+    ChunkProgram chunk;
+    auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c) {
+      if (c.time.value() == 0) return;
+      out.push_back(SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops, false});
+    };
+    auto ep = [&](std::vector<SubOp>& out, std::string name, Nanoseconds t) {
+      if (t.value() == 0) return;
+      out.push_back(SubOp{std::move(name), comm_lane, WorkClass::kEpComm, t, Flops(0), true});
+    };
+    for (const LayerWorkload* u : mine) {
+      const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
+      const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
+      comp(chunk.forward, tag + ".attn", part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr));
+      if (moe) ep(chunk.forward, tag + ".dispatch", comm.dispatch);
+      comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr));
+      if (moe) ep(chunk.forward, tag + ".combine", comm.combine);
+    }
+    for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+      const LayerWorkload* u = *it;
+      const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
+      const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
+      if (moe) ep(chunk.backward_input, tag + ".combine.bwd", comm.dispatch_backward);
+      comp(chunk.backward_input, tag + ".mlp.B", part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc));
+      if (moe) ep(chunk.backward_input, tag + ".dispatch.bwd", comm.combine_backward);
+      comp(chunk.backward_input, tag + ".attn.B",
+           part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc));
+      comp(chunk.backward_weight, tag + ".mlp.W", part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr));
+      comp(chunk.backward_weight, tag + ".attn.W",
+           part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr));
+    }
+    prog.stages.push_back(std::move(chunk));
+  }
+  return prog;
+}
+
+namespace {
+
+// Streams sub-op events as Chrome-trace slices: a process per pipeline rank, a thread per lane.
+class TimelineSink {
+ public:
+  TimelineSink(std::ostream& out, int ranks) : w_(out) {
+    for (int r = 0; r < ranks; ++r) {
+      w_.process_name(r, "GPU rank " + std::to_string(r) + " (pipeline rank)");
+      w_.thread_name(r, 0, "compute SM partition");
+      w_.thread_name(r, 1, "communication SM partition");
+      w_.thread_name(r, 2, "data parallel / optimizer");
+      w_.thread_name(r, 3, "link: EP all-to-all");
+      w_.thread_name(r, 4, "link: PP send");
+    }
+  }
+  void transfer(const TransferEvent& t) {
+    w_.complete(t.from_rank, 4,
+                std::string(t.forward ? "activations" : "gradients") + " -> rank " + std::to_string(t.to_rank),
+                "pp_comm", t.start, t.end - t.start);
+  }
+  void operator()(const SubOpEvent& e) {
+    if (e.replica != 0) return;
+    static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm"};
+    std::ostringstream args;
+    args << "{\"mb\":" << e.part.micro_batch << ",\"dir\":" << e.part.direction
+         << ",\"stage\":" << e.part.stage << "}";
+    const std::string name =
+        e.op->name + (e.part.direction ? " d1.mb" : " mb") + std::to_string(e.part.micro_batch);
+    w_.complete(e.rank, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
+                e.end - e.start, args.str());
+    // The same transfer on its link track, so links and SM partitions read side by side.
+    if (e.cls == WorkClass::kEpComm) {
+      w_.complete(e.rank, 3, name, "ep_link", e.start, e.end - e.start);
+    }
+  }
+  ChromeTraceWriter& writer() { return w_; }
+
+ private:
+  ChromeTraceWriter w_;
+};
+
+}  // namespace
+
+SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
+  const ParallelPlan& plan = sc.plan;
+  const GpuProfile& gpu = sc.cluster.gpu;
+  if (plan.comm_sms < 0 || plan.comm_sms >= gpu.sms) {
+    throw PlanError("plan.comm_sms = " + std::to_string(plan.comm_sms) + " must be in 0.." +
+                    std::to_string(gpu.sms - 1) + " (the GPU has " + std::to_string(gpu.sms) + " SMs)");
+  }
+  SimResult res;
+  res.scenario = sc.name;
+  res.comm_sms = plan.comm_sms;
+  res.compute_sms = gpu.sms - plan.comm_sms;
+  const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
+  res.cost_source = cm.parameters().source;
+  res.comm = communication_times(sc);
+
+  const int stages = schedule_stages(plan);
+  const Schedule schedule =
+      make_schedule(plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+  const PipelineProgram program =
+      build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage);
+
+  ExecutorOptions eo;
+  if (options.mode == SimMode::kFull) {
+    const int replicas = plan.dp * plan.tp;
+    const int group = std::max(1, plan.ep);
+    if (replicas % group != 0) {
+      throw PlanError("full mode: EP (" + std::to_string(plan.ep) + ") must divide DP*TP (" +
+                      std::to_string(replicas) + ")");
+    }
+    eo.replicas = replicas;
+    eo.collective_group = group;
+    eo.replica_compute_scale = options.replica_compute_scale;
+  }
+  std::optional<TimelineSink> sink;
+  if (options.trace != nullptr) {
+    sink.emplace(*options.trace, plan.pp);
+    eo.on_sub_op = [&sink](const SubOpEvent& e) { (*sink)(e); };
+    eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
+  }
+  res.execution = execute_pipeline(schedule, program, eo);
+  res.pipeline_time = res.execution.makespan;
+
+  // Data parallelism. ZeRO-1: gradients reduce-scattered over DP, parameters all-gathered after
+  // the optimizer step. The reduce-scatter of the last stage chunk to finish backward is what
+  // cannot hide behind compute; earlier chunks overlap the remaining backward.
+  res.dp_exposed = dp_sync_exposed(sc, program);
+  res.optimizer_time = optimizer_time(sc, cm);
+  res.step_time = res.pipeline_time + res.dp_exposed + res.optimizer_time;
+  if (sink) {
+    ChromeTraceWriter& w = sink->writer();
+    for (int r = 0; r < plan.pp; ++r) {
+      w.complete(r, 2, "DP grad sync (exposed)", "dp_comm", res.pipeline_time, res.dp_exposed);
+      w.complete(r, 2, "optimizer + param all-gather", "optimizer",
+                 res.pipeline_time + res.dp_exposed, res.optimizer_time);
+    }
+    w.finish();
+  }
+
+  const double step_s = to_seconds(res.step_time);
+  const int world = plan.world_size();
+  res.tokens_per_step = static_cast<double>(plan.tokens_per_step());
+  res.tokens_per_second = res.tokens_per_step / step_s;
+  res.tokens_per_second_per_gpu = res.tokens_per_second / world;
+  const FlopsPerToken fpt = training_flops(sc.model, plan.seq_len, sc.model.mtp_depth > 0);
+  res.model_flops_per_step = fpt.total().value() * res.tokens_per_step;
+  res.tflops_per_gpu = res.model_flops_per_step / step_s / world / kTera;
+  res.mfu_bf16 = res.tflops_per_gpu * kTera / gpu.bf16_dense.value();
+  res.mfu_fp8 = res.tflops_per_gpu * kTera / gpu.fp8_dense.value();
+
+  double busy_compute = 0, busy_comm = 0, exposed = 0;
+  for (const auto& r : res.execution.ranks) {
+    busy_compute += to_seconds(r.lane_busy[0]);
+    busy_comm += to_seconds(r.lane_busy[1]);
+    exposed += to_seconds(r.exposed_comm);
+  }
+  const double n = static_cast<double>(res.execution.ranks.size());
+  res.compute_utilisation = busy_compute / n / step_s;
+  res.comm_utilisation = busy_comm / n / step_s;
+  res.exposed_comm_fraction = exposed / n / step_s;
+  const double pipe_s = to_seconds(res.pipeline_time);
+  res.bubble_fraction =
+      std::max(0.0, (pipe_s - busy_compute / n - exposed / n)) / step_s;
+
+  // Cost per trillion tokens.
+  const double steps_per_trillion = 1e12 / res.tokens_per_step;
+  res.gpu_hours_per_trillion = steps_per_trillion * step_s * world / 3600.0;
+  res.days_per_trillion = steps_per_trillion * step_s / 86400.0;
+  res.dollars_per_trillion = res.gpu_hours_per_trillion * sc.cost.price_per_gpu_hour;
+  res.avg_power_watts = gpu_power_watts(gpu, res.compute_utilisation);
+  res.energy_kwh_per_trillion = res.gpu_hours_per_trillion * res.avg_power_watts / 1000.0 * sc.cost.pue;
+  return res;
+}
+
+}  // namespace hopsim::sim

@@ -1,0 +1,158 @@
+#include "step_costs.hpp"
+
+#include <algorithm>
+
+#include "hopsim/core/workload/memory.hpp"
+#include "hopsim/sim/collective/collective.hpp"
+#include "hopsim/sim/runner/runner.hpp"
+
+namespace hopsim::sim {
+namespace {
+
+int dtype_bytes(StateDtype d) {
+  switch (d) {
+    case StateDtype::kFp32: return 4;
+    case StateDtype::kBf16: return 2;
+    case StateDtype::kFp8: return 1;
+  }
+  return 4;
+}
+
+NetworkOptions network_options(const Scenario& sc) {
+  NetworkOptions o;
+  o.fidelity = Fidelity::kFlow;
+  // With no SMs reserved, communication kernels get the whole GPU while they run.
+  o.comm_sms = sc.plan.comm_sms > 0 ? sc.plan.comm_sms : sc.cluster.gpu.sms;
+  return o;
+}
+
+// The part of the cluster a collective spans: the first `gpus` GPUs rounded up to whole nodes.
+// Groups are contiguous and the fabric is regular, so a collective over the first nodes costs
+// what it costs anywhere; building only those nodes keeps routing cheap for 2048-GPU clusters.
+ClusterProfile span(const Scenario& sc, int gpus) {
+  ClusterProfile c = sc.cluster;
+  const int per_node = std::max(1, c.node.gpus_per_node);
+  c.num_nodes = std::clamp((gpus + per_node - 1) / per_node, 1, sc.cluster.num_nodes);
+  return c;
+}
+
+// The data-parallel group of a stage: DP*TP consecutive GPUs (a stage's GPUs are contiguous,
+// so the group spans DP*TP / gpus_per_node nodes).
+GroupSpec dp_group(const Scenario& sc, int size) {
+  return GroupSpec::contiguous(std::min(size, sc.cluster.num_gpus()));
+}
+
+Nanoseconds chunk_backward(const ChunkProgram& c) {
+  Nanoseconds t{0};
+  for (const auto& so : c.backward_input) t += so.duration;
+  for (const auto& so : c.backward_weight) t += so.duration;
+  return t;
+}
+
+}  // namespace
+
+CommTimes communication_times(const Scenario& sc) {
+  const ParallelPlan& plan = sc.plan;
+  const ModelConfig& m = sc.model;
+  CommTimes t;
+  const NetworkOptions net = network_options(sc);
+  if (m.moe && plan.ep > 1) {
+    MoeCommSpec spec;
+    spec.ep_ranks = plan.ep;
+    spec.tokens_per_rank = static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len / plan.tp;
+    spec.hidden = m.hidden;
+    spec.top_k = m.moe->n_activated_experts;
+    spec.node_limit = plan.node_limit > 0 ? plan.node_limit : 0;
+    spec.num_experts = m.moe->n_routed_experts;
+    const bool fp8 = plan.gemm_precision == Precision::kFp8;
+    spec.bytes_per_element = fp8 ? 1 : 2;
+    spec.scale_bytes = Bytes(fp8 ? (m.hidden + 127) / 128 * 4 : 0);
+    spec.combine_bytes_per_element = 2;
+    spec.comm_sms = net.comm_sms;
+    const ClusterProfile ep_span = span(sc, plan.ep);
+    const CollectiveResult d = moe_dispatch(ep_span, spec, net);
+    const CollectiveResult c = moe_combine(ep_span, spec, net);
+    t.dispatch = d.time;
+    t.combine = c.time;
+    t.ep_bottleneck_gbps = d.bottleneck_bandwidth.value() / kGiga;
+    t.ep_bottleneck = std::string(to_string(d.bottleneck));
+    // Backward: the gradient of combine travels the dispatch path and vice versa, both in BF16
+    // (DeepSeek-V3 §3.3.3 keeps backward combine in BF16; dispatch of gradients likewise here).
+    MoeCommSpec bwd = spec;
+    bwd.bytes_per_element = 2;
+    bwd.scale_bytes = Bytes(0);
+    t.dispatch_backward = moe_dispatch(ep_span, bwd, net).time;
+    t.combine_backward = moe_combine(ep_span, bwd, net).time;
+  }
+  if (plan.pp > 1) {
+    // Consecutive stages sit on different nodes when a stage fills whole nodes (DeepSeek-V3:
+    // 128 GPUs per stage); the send goes to the same-rail GPU of the next stage's first node.
+    const int stage_gpus = plan.dp * plan.tp;
+    const int dst = std::min(stage_gpus, sc.cluster.num_gpus() - 1);
+    const Bytes act(static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len * m.hidden * 2 /
+                    plan.tp);
+    t.pp_forward = p2p(span(sc, dst + 1), 0, dst, act, net).time;
+    t.pp_backward = t.pp_forward;
+  }
+  return t;
+}
+
+Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program) {
+  const ParallelPlan& plan = sc.plan;
+  const int dense_group = plan.dp;
+  const int expert_group = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
+  const int grad_bytes = dtype_bytes(plan.optimizer.gradients);
+  const NetworkOptions net = network_options(sc);
+  const auto ranks = memory_per_rank(sc);
+  Nanoseconds worst{0};
+  for (const MemoryBreakdown& mb : ranks) {
+    Nanoseconds rs{0};
+    if (dense_group > 1 && mb.dense_parameters > 0) {
+      rs += reduce_scatter(span(sc, dense_group), dp_group(sc, dense_group), Bytes(mb.dense_parameters * grad_bytes), net).time;
+    }
+    if (expert_group > 1 && mb.expert_parameters > 0) {
+      rs += reduce_scatter(span(sc, expert_group), dp_group(sc, expert_group), Bytes(mb.expert_parameters * grad_bytes), net).time;
+    }
+    // Gradients accumulate over micro-batches, so only the last micro-batch's backward of the
+    // rank's last chunk can hide the sync (bucketed reduce-scatter as in Megatron/ZeRO).
+    Nanoseconds window{0};
+    for (int st : mb.stages) {
+      window = std::max(window, chunk_backward(program.stages[static_cast<std::size_t>(st)]));
+    }
+    worst = std::max(worst, rs > window ? rs - window : Nanoseconds(0));
+  }
+  return worst;
+}
+
+Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm) {
+  const ParallelPlan& plan = sc.plan;
+  const auto& opt = plan.optimizer;
+  const int dp = std::max(1, plan.dp);
+  const int expert_dp = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
+  const int weight_bytes = plan.gemm_precision == Precision::kFp8 ? 1 : 2;
+  // AdamW per parameter: read gradient, read+write master weight and both moments, write the
+  // working-precision weight.
+  const std::int64_t per_param = dtype_bytes(opt.gradients) + 2 * dtype_bytes(opt.master_weights) +
+                                 4 * dtype_bytes(opt.moments) + weight_bytes;
+  const NetworkOptions net = network_options(sc);
+  Nanoseconds worst{0};
+  for (const MemoryBreakdown& mb : memory_per_rank(sc)) {
+    const bool sharded = plan.zero_stage >= 1;
+    const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
+                                       : mb.dense_parameters + mb.expert_parameters;
+    KernelShape k;
+    k.cls = KernelClass::kMemoryBound;
+    k.bytes = Bytes(local * per_param);
+    Nanoseconds t = cm.cost(k, sc.cluster.gpu.sms).time;
+    if (sharded && dp > 1) {
+      t += all_gather(span(sc, dp), dp_group(sc, dp), Bytes(mb.dense_parameters * 2), net).time;
+    }
+    if (sharded && expert_dp > 1) {
+      t += all_gather(span(sc, expert_dp), dp_group(sc, expert_dp), Bytes(mb.expert_parameters * 2), net).time;
+    }
+    worst = std::max(worst, t);
+  }
+  return worst;
+}
+
+}  // namespace hopsim::sim

@@ -1,0 +1,375 @@
+// Shipped hardware profiles, models and scenarios load with their published values; the
+// H800 and H100 differ only where the chips do; plan validation and warnings.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hopsim/core/config/loader.hpp"
+
+using namespace hopsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kData = fs::path(HOPSIM_TEST_DATA_DIR) / "config";
+
+//! Every field, so two configs compare equal only if they are (and a failure shows which).
+std::string dump(const ModelConfig& m) {
+  std::ostringstream o;
+  o << "name=" << m.name << " layers=" << m.n_layers << " hidden=" << m.hidden
+    << " vocab=" << m.vocab << " heads=" << m.n_heads << " kv=" << m.n_kv_heads
+    << " head_dim=" << m.head_dim << " att=" << static_cast<int>(m.attention)
+    << " inter=" << m.dense_inter_dim << " mtp=" << m.mtp_depth << " tie=" << m.tie_embeddings;
+  if (m.mla) {
+    o << " mla(" << m.mla->q_lora_rank << "," << m.mla->kv_lora_rank << ","
+      << m.mla->qk_nope_head_dim << "," << m.mla->qk_rope_head_dim << "," << m.mla->v_head_dim
+      << ")";
+  }
+  if (m.moe) {
+    const auto& e = *m.moe;
+    o << " moe(" << e.n_routed_experts << "," << e.n_shared_experts << "," << e.n_activated_experts
+      << "," << e.moe_inter_dim << "," << e.n_expert_groups << "," << e.n_limited_groups << ","
+      << e.first_k_dense << "," << e.route_scale << "," << static_cast<int>(e.score_func) << ")";
+  }
+  return o.str();
+}
+
+std::string dump(const GpuProfile& g) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "sms=" << g.sms << " boost=" << g.boost_clock_mhz << " sustained=" << g.sustained_clock_mhz
+    << " bf16=" << g.bf16_dense.value() << " fp8=" << g.fp8_dense.value()
+    << " fp32=" << g.fp32_cuda_core.value() << " hbm=" << g.hbm_capacity.value()
+    << " hbm_bw=" << g.hbm_bandwidth.value() << " l2=" << g.l2_cache.value()
+    << " pcie=" << g.pcie_unidirectional.value() << " tdp=" << g.tdp_watts
+    << " gran=" << g.sm_partition_granularity;
+  return o.str();  // name and NVLink are deliberately left out: see the H800/H100 test
+}
+
+std::string dump(const NodeProfile& n) {
+  std::ostringstream o;
+  o << "gpus=" << n.gpus_per_node << " nvswitch=" << n.nvswitch << " nics=" << n.nics_per_node
+    << " nic=" << n.nic_unidirectional.value() << " nvl_lat=" << n.nvlink_latency.value()
+    << " nic_lat=" << n.nic_latency.value();
+  return o.str();
+}
+
+}  // namespace
+
+TEST_CASE("data_dir and the shipped lists", "[config][loader]") {
+  CHECK(shipped_models() ==
+        std::vector<std::string>{"deepseek-v2-lite", "deepseek-v3", "llama3-70b"});
+  CHECK(shipped_profiles("gpus") == std::vector<std::string>{"h100-sxm5", "h800-sxm5"});
+  CHECK(shipped_profiles("nodes") == std::vector<std::string>{"hgx-h100-8gpu", "hgx-h800-8gpu"});
+  CHECK(shipped_profiles("fabrics") ==
+        std::vector<std::string>{"ib-ndr-fat-tree-2to1", "ib-ndr-rail-optimized"});
+  // scenarios/ may also hold sweep specs and other examples: check the three shipped ones.
+  const auto scenarios = shipped_scenarios();
+  for (const char* name : {"deepseek-v2-lite-16gpu", "deepseek-v3-h100", "deepseek-v3-h800"}) {
+    INFO(name);
+    CHECK(std::find(scenarios.begin(), scenarios.end(), name) != scenarios.end());
+  }
+}
+
+TEST_CASE("HOPSIM_DATA_DIR redirects shipped-name lookup", "[config][loader]") {
+  const fs::path tmp = fs::temp_directory_path() / "hopsim_config_data_dir_test";
+  fs::create_directories(tmp / "models");
+  std::ofstream(tmp / "models" / "tiny.yaml")
+      << "name: tiny\nn_layers: 2\nhidden: 64\nvocab: 100\nn_heads: 4\nattention: mha\n"
+         "dense_inter_dim: 256\n";
+  const char* old = std::getenv("HOPSIM_DATA_DIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("HOPSIM_DATA_DIR", tmp.c_str(), 1);
+  CHECK(data_dir() == tmp);
+  CHECK(shipped_models() == std::vector<std::string>{"tiny"});
+  CHECK(load_model("tiny").head_dim == 16);  // 64 / 4 heads
+  CHECK_THROWS_AS(load_model("deepseek-v3"), ConfigError);
+  if (old != nullptr) {
+    ::setenv("HOPSIM_DATA_DIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("HOPSIM_DATA_DIR");
+  }
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("H800 SXM5 profile carries the published figures", "[config][loader]") {
+  const GpuProfile g = load_gpu_profile("h800-sxm5");
+  CHECK(g.name == "H800 SXM5");
+  CHECK(g.sms == 132);                     // REFERENCE.md §6, S2 p.20
+  CHECK(g.boost_clock_mhz == 1830.0);      // S6
+  CHECK(g.sustained_clock_mhz == 1600.0);  // S6 deep-dive
+  CHECK(g.bf16_dense.value() == Approx(989.4e12));
+  // 4096 BF16 FLOP/clk/SM x 132 SMs x 1830 MHz (S6) = 989.4 TFLOPS to 0.01%.
+  CHECK(g.bf16_dense.value() == Approx(4096.0 * 132 * 1830e6).epsilon(1e-4));
+  CHECK(g.fp8_dense.value() == Approx(2 * g.bf16_dense.value()).epsilon(1e-4));
+  CHECK(g.hbm_capacity.value() == 84'943'110'144);  // H800 trace deviceProperties
+  CHECK(g.hbm_bandwidth.value() == Approx(3.35e12));
+  CHECK(g.nvlink_bidirectional.value() == Approx(400e9));
+  CHECK(g.nvlink_unidirectional().value() == Approx(200e9));
+  CHECK(g.nvlink_links == 8);
+  CHECK(g.pcie_unidirectional.value() == Approx(64e9));
+  CHECK(g.tdp_watts == 700.0);
+  CHECK(g.sm_partition_granularity == 8);
+}
+
+TEST_CASE("H800 and H100 differ exactly in NVLink", "[config][loader]") {
+  // REFERENCE.md §6 / DESIGN.md: same GH100 die, SMs and HBM; NVLink 8 links / 400 GB/s on the
+  // H800 vs 18 / 900 GB/s on the H100. (FP64 also differs but is not modelled.)
+  const GpuProfile h800 = load_gpu_profile("h800-sxm5");
+  const GpuProfile h100 = load_gpu_profile("h100-sxm5");
+  CHECK(dump(h800) == dump(h100));
+  CHECK(h800.nvlink_bidirectional.value() == Approx(400e9));
+  CHECK(h100.nvlink_bidirectional.value() == Approx(900e9));
+  CHECK(h800.nvlink_links == 8);
+  CHECK(h100.nvlink_links == 18);
+  CHECK(h100.nvlink_bidirectional.value() / h100.nvlink_links == Approx(50e9));  // 50 GB/s a link
+
+  const NodeProfile n800 = load_node_profile("hgx-h800-8gpu");
+  const NodeProfile n100 = load_node_profile("hgx-h100-8gpu");
+  CHECK(dump(n800) == dump(n100));
+  CHECK(n800.gpus_per_node == 8);
+  CHECK(n800.nics_per_node == 8);
+  CHECK(n800.nic_unidirectional.value() == Approx(50e9));  // 400 Gb/s CX7, S2 p.13 / S7
+}
+
+TEST_CASE("fabric profiles", "[config][loader]") {
+  const FabricProfile rail = load_fabric_profile("ib-ndr-rail-optimized");
+  CHECK(rail.topology == FabricTopology::kRailOptimized);
+  CHECK(rail.oversubscription == 1.0);
+  CHECK(rail.link_unidirectional.value() == Approx(50e9));
+  const FabricProfile tree = load_fabric_profile("ib-ndr-fat-tree-2to1");
+  CHECK(tree.topology == FabricTopology::kFatTree);
+  CHECK(tree.oversubscription == 2.0);
+}
+
+TEST_CASE("DeepSeek-V3 model matches config_671B.json", "[config][loader]") {
+  const ModelConfig m = load_model("deepseek-v3");  // REFERENCE.md §1
+  CHECK(m.n_layers == 61);
+  CHECK(m.hidden == 7168);
+  CHECK(m.vocab == 129280);
+  CHECK(m.n_heads == 128);
+  CHECK(m.attention == AttentionKind::kMla);
+  REQUIRE(m.mla);
+  CHECK(m.mla->q_lora_rank == 1536);
+  CHECK(m.mla->kv_lora_rank == 512);
+  CHECK(m.mla->qk_head_dim() == 192);
+  CHECK(m.mla->v_head_dim == 128);
+  CHECK(m.dense_inter_dim == 18432);
+  REQUIRE(m.moe);
+  CHECK(m.moe->n_routed_experts == 256);
+  CHECK(m.moe->n_shared_experts == 1);
+  CHECK(m.moe->n_activated_experts == 8);
+  CHECK(m.moe->moe_inter_dim == 2048);
+  CHECK(m.moe->n_expert_groups == 8);
+  CHECK(m.moe->n_limited_groups == 4);
+  CHECK(m.moe->first_k_dense == 3);
+  CHECK(m.moe->route_scale == 2.5);
+  CHECK(m.moe->score_func == ScoreFunc::kSigmoid);
+  CHECK(m.mtp_depth == 1);
+  CHECK_FALSE(m.tie_embeddings);
+  CHECK_FALSE(m.is_moe_layer(2));
+  CHECK(m.is_moe_layer(3));
+}
+
+TEST_CASE("a Hugging Face config.json gives the same ModelConfig as the shipped YAML",
+          "[config][loader]") {
+  for (const char* name : {"deepseek-v3", "llama3-70b", "deepseek-v2-lite"}) {
+    INFO(name);
+    const ModelConfig yaml = load_model(name);
+    const ModelConfig hf = load_model((kData / "hf" / name / "config.json").string());
+    CHECK(dump(hf) == dump(yaml));
+    // A checkpoint folder stands for its config.json.
+    CHECK(dump(load_model((kData / "hf" / name).string() + "/")) == dump(yaml));
+  }
+  const ModelConfig llama = load_model("llama3-70b");
+  CHECK(llama.attention == AttentionKind::kGqa);
+  CHECK(llama.n_kv_heads == 8);
+  CHECK(llama.head_dim == 128);
+  CHECK(llama.dense_inter_dim == 28672);
+  CHECK_FALSE(llama.moe);
+  const ModelConfig lite = load_model("deepseek-v2-lite");
+  CHECK(lite.mla->q_lora_rank == 0);  // q_lora_rank: null in config.json
+  CHECK(lite.moe->n_activated_experts == 6);
+}
+
+TEST_CASE("model files: by path, and model-level cross checks", "[config][loader]") {
+  const auto via_path =
+      load_model((fs::path(HOPSIM_SOURCE_DIR) / "models" / "llama3-70b.yaml").string());
+  CHECK(dump(via_path) == dump(load_model("llama3-70b")));
+  const auto err = [](const std::string& text) {
+    const fs::path p = fs::temp_directory_path() / "hopsim_model_check.yaml";
+    std::ofstream(p) << text;
+    try {
+      (void)load_model(p.string());
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string base = "name: m\nn_layers: 2\nhidden: 64\nvocab: 10\nn_heads: 4\n";
+  CHECK(
+      err(base + "attention: gqa\ndense_inter_dim: 8\n").find("attention: gqa needs n_kv_heads") !=
+      std::string::npos);
+  CHECK(err(base + "attention: gqa\nn_kv_heads: 3\ndense_inter_dim: 8\n").find("do not divide") !=
+        std::string::npos);
+  CHECK(err(base + "attention: mla\nhead_dim: 16\n").find("not used with attention: mla") !=
+        std::string::npos);
+  CHECK(err(base + "attention: mha\n").find("dense_inter_dim is required") != std::string::npos);
+  CHECK(err(base + "attention: mha\ndense_inter_dim: 8\nmoe: {n_routed_experts: 4, "
+                   "n_activated_experts: 8, moe_inter_dim: 8}\n")
+            .find("exceeds the 4 routed experts") != std::string::npos);
+  CHECK(err(base + "attention: mha\ndense_inter_dim: 8\nmtp_depth: 1\nnum_layers: 3\n")
+            .find("did you mean 'n_layers'") != std::string::npos);
+}
+
+TEST_CASE("the published DeepSeek-V3 scenario loads and is feasible", "[config][loader]") {
+  const Scenario s = load_scenario_spec("deepseek-v3-h800");
+  CHECK(s.name == "deepseek-v3-h800");
+  CHECK(s.cluster.num_gpus() == 2048);  // S2 §3.1
+  CHECK(s.cluster.gpu.name == "H800 SXM5");
+  CHECK(s.model.name == "deepseek-v3");
+  const ParallelPlan& p = s.plan;
+  CHECK(p.pp == 16);
+  CHECK(p.dp == 128);
+  CHECK(p.tp == 1);
+  CHECK(p.ep == 64);
+  CHECK(p.world_size() == 2048);
+  CHECK(p.schedule == ScheduleKind::kDualPipe);
+  CHECK(p.comm_sms == 20);
+  CHECK(p.zero_stage == 1);
+  CHECK(p.gemm_precision == Precision::kFp8);
+  CHECK(p.recompute.rmsnorm);
+  CHECK(p.recompute.mla_up_projection);
+  CHECK_FALSE(p.recompute.swiglu);
+  CHECK_FALSE(p.recompute.full);
+  CHECK(p.optimizer.master_weights == StateDtype::kFp32);
+  CHECK(p.optimizer.gradients == StateDtype::kFp32);
+  CHECK(p.optimizer.moments == StateDtype::kBf16);
+  CHECK(p.node_limit == 4);
+  // 15360 sequences of 4096 tokens per step (S2 §4.2): 128 DP x 120 micro-batches x 1 x 4096.
+  CHECK(p.tokens_per_step() == 15360LL * 4096);
+  CHECK(s.cost.price_per_gpu_hour == 2.0);
+  CHECK(s.cost.training_tokens == 14.8e12);
+  CHECK_NOTHROW(validate_plan(s));
+  // 112 + 20 SMs is a split green contexts can make (112 = 14 x 8).
+  CHECK(plan_warnings(s).empty());
+}
+
+TEST_CASE("the H100 scenario differs from the H800 one only in hardware", "[config][loader]") {
+  const Scenario a = load_scenario_spec("deepseek-v3-h800");
+  const Scenario b = load_scenario_spec("deepseek-v3-h100");
+  CHECK(dump(a.model) == dump(b.model));
+  CHECK(a.plan.world_size() == b.plan.world_size());
+  CHECK(a.plan.micro_batches == b.plan.micro_batches);
+  CHECK(a.plan.schedule == b.plan.schedule);
+  CHECK(a.plan.comm_sms == b.plan.comm_sms);
+  CHECK(a.plan.ep == b.plan.ep);
+  CHECK(a.plan.node_limit == b.plan.node_limit);
+  CHECK(a.cluster.num_nodes == b.cluster.num_nodes);
+  CHECK(a.cluster.fabric.name == b.cluster.fabric.name);
+  CHECK(b.cluster.gpu.nvlink_links == 18);
+  CHECK_NOTHROW(validate_plan(b));
+}
+
+TEST_CASE("small scenario, inline model and relative paths", "[config][loader]") {
+  const Scenario lite = load_scenario_spec("deepseek-v2-lite-16gpu");
+  CHECK(lite.cluster.num_gpus() == 16);
+  CHECK_NOTHROW(validate_plan(lite));
+
+  const Scenario s = load_scenario(kData / "good" / "inline_model_relative_paths.yaml");
+  CHECK(s.name == "inline_model_relative_paths");  // no name: the file stem
+  CHECK(s.cluster.gpu.name == "H100 SXM5");
+  CHECK(s.cluster.fabric.oversubscription == 2.0);
+  CHECK(s.model.name == "tiny-gqa");
+  CHECK(s.model.head_dim == 64);  // 1024 / 16
+  const ParallelPlan d;           // defaults come from ParallelPlan
+  CHECK(s.plan.tp == d.tp);
+  CHECK(s.plan.seq_len == d.seq_len);
+  CHECK(s.plan.schedule == d.schedule);
+  CHECK(s.cost.price_per_gpu_hour == CostInputs{}.price_per_gpu_hour);
+  CHECK_NOTHROW(validate_plan(s));
+}
+
+TEST_CASE("validate_plan lists every broken rule with its numbers", "[config][plan]") {
+  Scenario s = load_scenario_spec("deepseek-v3-h800");
+  s.plan.pp = 15;             // odd for DualPipe; world 15*128 != 2048
+  s.plan.ep = 48;             // divides neither 128 nor 256
+  s.plan.micro_batches = 27;  // odd, < 30
+  s.plan.comm_sms = 132;
+  s.plan.node_limit = 9;  // EP48 spans 6 nodes
+  s.plan.tp = 3;          // 128 heads not divisible; world changes too
+  const auto errors = plan_errors(s);
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  INFO(all);
+  CHECK(errors.size() == 8);
+  CHECK(all.find("world size PP*DP*TP = 15*128*3 = 5760 must equal nodes*gpus_per_node = 256*8 = "
+                 "2048") != std::string::npos);
+  CHECK(all.find("EP = 48 must divide DP*TP = 128*3 = 384") == std::string::npos);  // 384 % 48 == 0
+  CHECK(all.find("EP = 48 must divide the model's n_routed_experts = 256") != std::string::npos);
+  CHECK(all.find("dualpipe needs an even PP, got 15") != std::string::npos);
+  CHECK(all.find("dualpipe needs an even number of micro-batches, got 27") != std::string::npos);
+  CHECK(all.find("micro_batches >= 2*PP: 27 < 2*15 = 30") != std::string::npos);
+  CHECK(all.find("comm_sms = 132 must be >= 0 and < the GPU's 132 SMs") != std::string::npos);
+  CHECK(all.find("node_limit = 9 exceeds the 6 node(s)") != std::string::npos);
+  CHECK(all.find("TP = 3 must divide the model's 128 attention heads") != std::string::npos);
+  CHECK(all.find("deepseek-v3-h800.yaml:") != std::string::npos);  // points into the file
+  CHECK_THROWS_AS(validate_plan(s), PlanError);
+}
+
+TEST_CASE("schedule rules", "[config][plan]") {
+  Scenario s = load_scenario_spec("deepseek-v2-lite-16gpu");  // PP2, 16 micro-batches
+  s.plan.micro_batches = 1;
+  CHECK(plan_errors(s).size() == 1);  // 1F1B needs micro_batches >= PP
+  s.plan.schedule = ScheduleKind::kInterleaved1F1B;
+  s.plan.micro_batches = 5;
+  s.plan.virtual_stages = 2;
+  CHECK(plan_errors(s).size() == 1);  // 5 % 2 != 0
+  s.plan.micro_batches = 6;
+  CHECK(plan_errors(s).empty());
+  s.plan.virtual_stages = 20;  // 40 stages > 27 layers
+  CHECK(plan_errors(s).size() == 1);
+  s.plan.schedule = ScheduleKind::kDualPipeV;
+  s.plan.virtual_stages = 1;
+  s.plan.micro_batches = 3;  // < 2*PP
+  CHECK(plan_errors(s).size() == 1);
+  s.plan.micro_batches = 4;
+  CHECK(plan_errors(s).empty());
+  s.plan.schedule = ScheduleKind::k1F1B;
+  s.plan.ep = 2;  // fine for MoE; a dense model needs ep 1
+  CHECK(plan_errors(s).empty());
+  s.model = load_model("llama3-70b");
+  CHECK(plan_errors(s).size() == 1);
+}
+
+TEST_CASE("plan warnings: SM splits green contexts cannot make", "[config][plan]") {
+  Scenario s = load_scenario_spec("deepseek-v3-h800");
+  s.plan.comm_sms = 21;  // 111 + 21: neither side a multiple of 8
+  const auto w = plan_warnings(s);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].find("a 111 + 21 SM split cannot be made") != std::string::npos);
+  CHECK(w[0].find("nearest realisable comm_sms: 20 or 24") != std::string::npos);
+  CHECK(w[1].find("is odd") != std::string::npos);
+  s.plan.comm_sms = 24;  // 108 + 24: the comm side is 3 x 8
+  CHECK(plan_warnings(s).empty());
+  CHECK(plan_errors(s).empty());  // a warning is never an error
+}
+
+TEST_CASE("every shipped scenario, model and profile loads", "[config][loader]") {
+  for (const auto& name : shipped_scenarios()) {
+    INFO(name);
+    const Scenario s = load_scenario_spec(name);
+    CHECK_NOTHROW(validate_plan(s));
+  }
+  for (const auto& name : shipped_models()) {
+    INFO(name);
+    CHECK_NOTHROW(load_model(name));
+  }
+  for (const auto& name : shipped_profiles("gpus")) CHECK_NOTHROW(load_gpu_profile(name));
+  for (const auto& name : shipped_profiles("nodes")) CHECK_NOTHROW(load_node_profile(name));
+  for (const auto& name : shipped_profiles("fabrics")) CHECK_NOTHROW(load_fabric_profile(name));
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Independent figures for the Kineto test traces, for tests/profiler/summary_test.cpp.
+
+Uses only Python's json, gzip and decimal: it shares no code with hopsim's importer, so the C++
+tests compare two implementations of the definitions in docs/TRACES.md ("Summary").
+Times: JSON "ts"/"dur" are microseconds; converted to integer ns exactly with Decimal
+(rounding half away from zero below 1 ns). Communication kernels: name contains "nccl"
+(case-insensitive), which is what the shipped rules class as nccl_comm for these traces.
+
+Regenerate (from the repository root):
+    python3 tests/data/traces/compute_expected.py > tests/data/traces/expected_summary.json
+"""
+import decimal
+import gzip
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRACES = ["a100-2rank-nccl", "v100-1rank-training", "a100-alexnet-small"]
+
+
+def to_ns(x):
+    return int((x * 1000).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
+def union(iv):
+    total, cur_s, cur_e = 0, None, None
+    for s, e in sorted(iv):
+        if e <= s:
+            continue
+        if cur_e is not None and s <= cur_e:
+            cur_e = max(cur_e, e)
+        else:
+            if cur_e is not None:
+                total += cur_e - cur_s
+            cur_s, cur_e = s, e
+    if cur_e is not None:
+        total += cur_e - cur_s
+    return total
+
+
+def merged(iv):
+    out = []
+    for s, e in sorted(iv):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
+
+
+def intersection(a, b):
+    a, b = merged(a), merged(b)
+    total = 0
+    for s1, e1 in a:  # quadratic but clear; these traces are small
+        for s2, e2 in b:
+            lo, hi = max(s1, s2), min(e1, e2)
+            if hi > lo:
+                total += hi - lo
+    return total
+
+
+def percentile(v, q):
+    v = sorted(v)
+    pos = q * (len(v) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def summarize(path):
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        doc = json.load(f, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+    gpu = {"kernel": [], "gpu_memcpy": [], "gpu_memset": []}
+    runtime = {}
+    steps = []
+    for e in doc["traceEvents"]:
+        if e.get("ph") != "X":
+            continue
+        cat = e.get("cat")
+        start = to_ns(e["ts"])
+        end = start + to_ns(e["dur"])
+        args = e.get("args", {})
+        if cat in gpu:
+            dev = int(args["device"]) if "device" in args else int(e["pid"])
+            stream = int(args["stream"]) if "stream" in args else int(e["tid"])
+            corr = int(args.get("correlation", -1))
+            gpu[cat].append((e["name"], dev, stream, start, end, corr))
+        elif cat in ("cuda_runtime", "cuda_driver"):
+            corr = int(args.get("correlation", -1))
+            runtime.setdefault(corr, []).append((start, int(e["pid"])))
+        elif cat == "user_annotation" and e["name"].startswith("ProfilerStep#"):
+            steps.append((start, end, e["name"], int(e["pid"])))
+
+    acts = gpu["kernel"] + gpu["gpu_memcpy"] + gpu["gpu_memset"]
+    streams = {}
+    for name, dev, stream, s, e, _ in acts:
+        streams.setdefault((dev, stream), []).append((s, e))
+    comm, compute = {}, {}
+    per_name = {}
+    for name, dev, stream, s, e, _ in gpu["kernel"]:
+        (comm if "nccl" in name.lower() else compute).setdefault(dev, []).append((s, e))
+        per_name[name] = per_name.get(name, 0) + (e - s)
+    comm_t = sum(union(v) for v in comm.values())
+    overlap = sum(intersection(comm.get(d, []), compute.get(d, [])) for d in comm)
+    top = max(per_name.items(), key=lambda kv: (kv[1], kv[0]))
+
+    steps.sort()
+    step_out = []
+    for s0, e0, name, pid in steps:
+        gpu_time, n = 0, 0
+        for _, _, _, s, e, corr in acts:
+            launches = runtime.get(corr, []) if corr >= 0 else []
+            if any(s0 <= ls < e0 and lp == pid for ls, lp in launches):
+                gpu_time += e - s
+                n += 1
+        step_out.append({"name": name, "duration_ns": e0 - s0, "gpu_time_ns": gpu_time,
+                         "activities": n})
+    durs = [x["duration_ns"] for x in step_out]
+    return {
+        "kernels": len(gpu["kernel"]),
+        "memcpys": len(gpu["gpu_memcpy"]),
+        "memsets": len(gpu["gpu_memset"]),
+        "activity_time_ns": sum(e - s for _, _, _, s, e, _ in acts),
+        "gpu_span_ns": max(e for *_, e, _ in acts) - min(s for *_, s, _e, _ in acts),
+        "streams": [{"device": d, "stream": st, "busy_ns": union(iv), "activities": len(iv)}
+                    for (d, st), iv in sorted(streams.items())],
+        "comm_ns": comm_t,
+        "overlapped_ns": overlap,
+        "exposed_comm_ns": comm_t - overlap,
+        "top_kernel": {"name": top[0], "total_ns": top[1]},
+        "steps": step_out,
+        "step_time": {
+            "mean_ns": sum(durs) / len(durs) if durs else 0,
+            "p50_ns": percentile(durs, 0.5) if durs else 0,
+            "p95_ns": percentile(durs, 0.95) if durs else 0,
+        },
+    }
+
+
+def main():
+    out = {"generated_by": "python3 tests/data/traces/compute_expected.py > "
+                           "tests/data/traces/expected_summary.json"}
+    for t in TRACES:
+        out[t] = summarize(os.path.join(HERE, "kineto", t + ".json.gz"))
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

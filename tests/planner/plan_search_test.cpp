@@ -1,0 +1,1 @@
+#include "hopsim/planner/plan_search.hpp"

@@ -1,0 +1,1 @@
+#include "hopsim/planner/report.hpp"

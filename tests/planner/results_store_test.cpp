@@ -1,0 +1,87 @@
+#include "hopsim/planner/results_store.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "hopsim/core/error.hpp"
+#include "sweep_test_util.hpp"
+
+using namespace hopsim::planner;
+
+namespace {
+
+StoredResult row(const std::string& key, std::int64_t index, const std::string& status) {
+  StoredResult r = empty_result();
+  r.key = key;
+  r.index = index;
+  r.config = R"({"plan.pp":"2"})";
+  r.status = status;
+  r.reason = status == "ok" ? "" : "needs 90.0 GiB, has 79.1 GiB, \"quoted\"";
+  r.hopsim_version = "0.1.0";
+  r.calibration_hash = "uncalibrated";
+  if (status == "ok") {
+    r.step_time_ms = 12.5;
+    r.gpu_hours_per_trillion = 180000;
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the store keeps one row per configuration key", "[planner][store]") {
+  const auto dir = test::scratch_dir("store");
+  ResultsStore s(dir / "r.db");
+  CHECK(s.insert(row("a", 0, "ok")));
+  CHECK(s.insert(row("b", 1, "infeasible")));
+  CHECK_FALSE(s.insert(row("a", 0, "ok")));  // UNIQUE: the second insert changes nothing
+  CHECK(s.count() == 2);
+  const auto rows = s.rows();
+  CHECK(rows[0].step_time_ms == 12.5);
+  CHECK(std::isnan(rows[1].step_time_ms));  // not run: NULL, read back as NaN
+  CHECK(rows[1].reason == row("b", 1, "infeasible").reason);
+  CHECK(s.done_keys().count("b") == 1);
+}
+
+TEST_CASE("CSV export quotes reasons and leaves metrics of rows that did not run empty",
+          "[planner][store]") {
+  std::ostringstream out;
+  write_csv(out, {row("a", 0, "ok"), row("b", 1, "infeasible")});
+  const std::string csv = out.str();
+  std::istringstream lines(csv);
+  std::string header;
+  std::string l1;
+  std::string l2;
+  std::getline(lines, header);
+  std::getline(lines, l1);
+  std::getline(lines, l2);
+  CHECK(header.rfind("config_index,config_key,status,reason,config,", 0) == 0);
+  CHECK(l1.rfind("0,a,ok,,\"{\"\"plan.pp\"\":\"\"2\"\"}\",", 0) == 0);
+  CHECK_THAT(l1, Catch::Contains(",12.5,"));
+  CHECK_THAT(l1, Catch::Contains(",180000,"));
+  CHECK_THAT(l2, Catch::Contains("\"needs 90.0 GiB, has 79.1 GiB, \"\"quoted\"\"\""));
+  // 8 identity columns + 17 metrics = 25 fields; an unrun row has 17 empty metric fields.
+  CHECK(l2.substr(l2.size() - 16) == std::string(16, ','));
+}
+
+TEST_CASE("merging refuses databases of another sweep and deduplicates by key",
+          "[planner][store]") {
+  const auto dir = test::scratch_dir("merge");
+  ResultsStore a(dir / "a.db");
+  ResultsStore b(dir / "b.db");
+  ResultsStore c(dir / "c.db");
+  a.claim({{"sweep_hash", "s1"}, {"hopsim_version", "0.1.0"}});
+  b.claim({{"sweep_hash", "s1"}, {"hopsim_version", "0.1.0"}});
+  c.claim({{"sweep_hash", "s2"}, {"hopsim_version", "0.1.0"}});
+  a.insert(row("k1", 0, "ok"));
+  b.insert(row("k1", 0, "ok"));
+  b.insert(row("k2", 1, "ok"));
+  ResultsStore out(dir / "out.db");
+  CHECK(out.merge_from(a).added == 1);
+  const auto st = out.merge_from(b);
+  CHECK(st.added == 1);
+  CHECK(st.duplicates == 1);
+  CHECK(out.count() == 2);
+  CHECK_THROWS_WITH(out.merge_from(c), Catch::Contains("sweep_hash"));
+  CHECK_THROWS_WITH(c.claim({{"sweep_hash", "s1"}}), Catch::Contains("another file"));
+}

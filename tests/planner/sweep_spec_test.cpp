@@ -1,0 +1,93 @@
+#include "hopsim/planner/sweep_spec.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "hopsim/core/error.hpp"
+
+using namespace hopsim;
+using namespace hopsim::planner;
+
+namespace {
+const std::string kDir = std::string(HOPSIM_TEST_DATA_DIR) + "/sweep/";
+}
+
+TEST_CASE("a grid expands to the product, minus what the constraints reject", "[planner][sweep]") {
+  const SweepSpec spec = load_sweep_spec(kDir + "tiny-sweep.yaml");
+  REQUIRE(spec.grid.size() == 4);
+  const Expansion ex = expand(spec);
+  // 3 pp x 3 dp x 2 schedules x 2 ep = 36 combinations.
+  CHECK(ex.candidates == 36);
+  // pp*dp*1 == 2 nodes * 8 keeps (1,16), (2,8), (4,4): 3 x 2 x 2 = 12.
+  CHECK(ex.configs.size() == 12);
+  CHECK(ex.excluded == 24);
+  // First axis slowest, last fastest; indexes are positions after filtering.
+  CHECK(ex.configs[0].overrides[0].value == "1");
+  CHECK(ex.configs[0].overrides[3].value == "8");
+  CHECK(ex.configs[1].overrides[3].value == "3");
+  CHECK(ex.configs[11].index == 11);
+  std::set<std::string> keys;
+  for (const auto& c : ex.configs) keys.insert(c.key);
+  CHECK(keys.size() == 12);
+  // Keys are a pure function of the configuration.
+  CHECK(expand(spec).configs[5].key == ex.configs[5].key);
+}
+
+TEST_CASE("a list is crossed with the grid and constraints see base values", "[planner][sweep]") {
+  const std::string text = R"(
+name: lst
+base: tiny.yaml
+list:
+  - {plan.pp: 2, plan.dp: 8}
+  - {plan.pp: 4, plan.dp: 4, plan.ep: 4}
+  - {plan.pp: 4, plan.dp: 8}
+grid:
+  plan.micro_batches: [8, 16]
+constraints: "pp * dp * tp == 16 && micro_batches >= pp * 2"
+)";
+  const SweepSpec spec = parse_sweep_spec(text, kDir + "inline.yaml");
+  const Expansion ex = expand(spec);
+  // 3 entries x 2 = 6 combinations; PP4 DP8 is 32 GPUs (rejected twice); all others have
+  // micro_batches (8 or 16) >= 2*pp (4 or 8): 4 configurations.
+  CHECK(ex.candidates == 6);
+  CHECK(ex.configs.size() == 4);
+  CHECK(ex.configs[2].overrides.size() == 4);  // pp, dp, ep from the entry + micro_batches
+}
+
+TEST_CASE("sweep spec mistakes are reported clearly", "[planner][sweep]") {
+  auto error = [](const std::string& text) {
+    try {
+      (void)expand(parse_sweep_spec(text, kDir + "bad.yaml"));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(error("base: tiny.yaml\ngird: {plan.pp: [1]}\n"), Catch::Contains("did you mean"));
+  CHECK_THAT(error("base: tiny.yaml\n"), Catch::Contains("needs a 'grid'"));
+  CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp: []}\n"), Catch::Contains("at least one"));
+  CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp: [1]}\nconstraints: [ppx == 1]\n"),
+             Catch::Contains("unknown name 'ppx'"));
+  CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp.x: [1]}\n"),
+             Catch::Contains("'plan.pp' is a value"));
+  CHECK_THAT(error("grid: {plan.pp: [1]}\n"), Catch::Contains("needs 'base'"));
+}
+
+TEST_CASE("overrides reach into referenced profiles and keep the loader's checks",
+          "[planner][sweep][overrides]") {
+  const ScenarioTemplate t(kDir + "tiny.yaml");
+  const Scenario base = t.instantiate({});
+  const Scenario s = t.instantiate({{"hardware.gpu.nvlink_bidirectional_gb_per_s", "900"},
+                                    {"hardware.nodes", "4"},
+                                    {"plan.recompute", "[rmsnorm]"},
+                                    {"cost.price_per_gpu_hour", "3.5"}});
+  CHECK(base.cluster.gpu.nvlink_bidirectional.value() == Approx(400e9));
+  CHECK(s.cluster.gpu.nvlink_bidirectional.value() == Approx(900e9));
+  CHECK(s.cluster.gpu.sms == base.cluster.gpu.sms);  // the rest of the profile is kept
+  CHECK(s.cluster.num_nodes == 4);
+  CHECK(s.plan.recompute.rmsnorm);
+  CHECK(s.cost.price_per_gpu_hour == 3.5);
+  const Scenario h100 = t.instantiate({{"hardware.gpu", "h100-sxm5"}});
+  CHECK(h100.cluster.gpu.nvlink_bidirectional.value() == Approx(900e9));
+  CHECK_THROWS_WITH(t.instantiate({{"plan.ppp", "2"}}), Catch::Contains("did you mean 'pp'"));
+}

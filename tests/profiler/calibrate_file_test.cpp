@@ -1,0 +1,136 @@
+// Calibration YAML: save/load round trip and rejection of bad files with clear errors.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "hopsim/core/error.hpp"
+#include "hopsim/profiler/calibrate/calibration.hpp"
+
+namespace cal = hopsim::profiler::calibrate;
+
+namespace {
+
+cal::Calibration sample_calibration() {
+  cal::Calibration c;
+  c.device = "test device (not a measurement)";
+  c.sm_count = 132;
+  c.provenance["command"] = "unit test";
+  cal::ClassCurve g;
+  g.kernel_class = "gemm_fp8";
+  g.rate_max = 1.234567890123e15;
+  g.sm_exponent = 0.97;
+  g.work0 = 3.3e9;
+  g.nominal_peak = 1978.9e12;
+  g.fit = {30, 0.021, 0.049};
+  c.classes.push_back(g);
+  cal::ClassCurve n;
+  n.kernel_class = "rmsnorm";
+  n.basis = cal::WorkBasis::kBytes;
+  n.rate_max = 2.5e12;
+  n.sm_exponent = 0.5;
+  n.work0 = 1e7;
+  n.fit = {5, 0.01, 0.02};
+  c.classes.push_back(n);
+  c.copy = cal::BandwidthCurve{2.0e12, 18.5, {5, 0.005, 0.01}};
+  return c;
+}
+
+std::string message_of(const std::string& yaml) {
+  try {
+    (void)cal::parse_calibration(yaml, "bad.yaml");
+  } catch (const hopsim::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+const char* kValid = R"(hopsim_calibration: 1
+device: d
+sm_count: 132
+classes:
+  - class: gemm_fp8
+    basis: flops
+    rate_max: 1.0e15
+    sm_exponent: 1.0
+    work0: 1.0e9
+    fit: {points: 3, rms_rel_error: 0.01, max_rel_error: 0.02}
+)";
+
+}  // namespace
+
+TEST_CASE("calibration save/load round trip is exact", "[profiler][calibrate]") {
+  const auto c = sample_calibration();
+  const auto path = std::filesystem::temp_directory_path() / "hopsim_calibrate_roundtrip.yaml";
+  cal::save_calibration(c, path);
+  const auto back = cal::load_calibration(path);
+  std::filesystem::remove(path);
+  CHECK(back.device == c.device);
+  CHECK(back.sm_count == 132);
+  CHECK(back.provenance == c.provenance);
+  REQUIRE(back.classes.size() == 2);
+  CHECK(back.classes[0].rate_max == c.classes[0].rate_max);  // 17 digits: bit-exact
+  CHECK(back.classes[0].nominal_peak == c.classes[0].nominal_peak);
+  CHECK(back.classes[0].fit.points == 30);
+  CHECK(back.classes[1].basis == cal::WorkBasis::kBytes);
+  REQUIRE(back.copy.has_value());
+  CHECK(back.copy->sms0 == 18.5);
+  CHECK_FALSE(back.hbm.has_value());
+  REQUIRE(back.find("rmsnorm") != nullptr);
+  CHECK(back.find("nope") == nullptr);
+  CHECK(back.classes[0].efficiency_max() == Approx(1.234567890123e15 / 1978.9e12));
+}
+
+TEST_CASE("a valid minimal calibration parses", "[profiler][calibrate]") {
+  const auto c = cal::parse_calibration(kValid, "ok.yaml");
+  CHECK(c.classes.size() == 1);
+  CHECK(c.classes[0].rate(66, 1e12, 132) == Approx(0.5e15 * -std::expm1(-1e3)));
+}
+
+TEST_CASE("bad calibration files are rejected with file, position and key",
+          "[profiler][calibrate]") {
+  std::string s = kValid;
+  SECTION("unknown key, with the valid keys listed") {
+    s.replace(s.find("work0"), 5, "wrk0");
+    const auto m = message_of(s);
+    CHECK_THAT(m, Catch::Contains("bad.yaml:9") && Catch::Contains("classes[0].wrk0") &&
+                      Catch::Contains("unknown key") && Catch::Contains("work0"));
+  }
+  SECTION("missing key") {
+    s.erase(s.find("    work0"), std::string("    work0: 1.0e9\n").size());
+    CHECK_THAT(message_of(s), Catch::Contains("classes[0].work0") && Catch::Contains("missing"));
+  }
+  SECTION("non-positive rate") {
+    s.replace(s.find("1.0e15"), 6, "-1.0e15");
+    CHECK_THAT(message_of(s),
+               Catch::Contains("classes[0].rate_max") && Catch::Contains("positive"));
+  }
+  SECTION("not a number") {
+    s.replace(s.find("1.0e15"), 6, "fast");
+    CHECK_THAT(message_of(s), Catch::Contains("expected a number"));
+  }
+  SECTION("wrong version") {
+    s.replace(s.find("calibration: 1"), 14, "calibration: 7");
+    CHECK_THAT(message_of(s), Catch::Contains("unsupported calibration format version"));
+  }
+  SECTION("bad basis") {
+    s.replace(s.find("basis: flops"), 12, "basis: joules");
+    CHECK_THAT(message_of(s), Catch::Contains("'flops' or 'bytes'"));
+  }
+  SECTION("duplicate class") {
+    s += s.substr(s.find("  - class"));
+    CHECK_THAT(message_of(s), Catch::Contains("class listed twice"));
+  }
+  SECTION("not YAML") {
+    CHECK_THAT(message_of("a: [1, 2"), Catch::Contains("YAML syntax error"));
+  }
+  SECTION("not a mapping") {
+    CHECK_THAT(message_of("- 1\n- 2\n"), Catch::Contains("mapping"));
+  }
+}
+
+TEST_CASE("loading a missing calibration file names it", "[profiler][calibrate]") {
+  CHECK_THROWS_WITH(cal::load_calibration("/nonexistent/cal.yaml"),
+                    Catch::Contains("/nonexistent/cal.yaml") && Catch::Contains("cannot open"));
+}

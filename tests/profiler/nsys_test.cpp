@@ -1,0 +1,80 @@
+// Tests for profiler/src/import/nsys.cpp on the SYNTHETIC fixture
+// tests/data/traces/nsys/synthetic_nsys.sql (hand-written; expected values worked out from it).
+
+#include "hopsim/profiler/import/nsys.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/trace/trace_error.hpp"
+#include "trace_test_util.hpp"
+
+using hopsim::profiler::import::import_nsys;
+using hopsim::profiler::trace::ActivityKind;
+using hopsim::profiler::trace::CollectingSink;
+using hopsim::profiler::trace::TraceError;
+namespace t = hopsim::profiler::test;
+
+TEST_CASE("the synthetic nsys export imports completely", "[nsys]") {
+  t::TempDir dir;
+  const auto db = t::make_synthetic_nsys(dir);
+  CHECK(hopsim::profiler::import::detect_format(db) == hopsim::profiler::import::TraceFormat::kNsysSqlite);
+  CollectingSink sink;
+  const auto st = import_nsys(db, sink);
+  const auto tr = sink.finish();
+  CHECK(st.kernels == 4);
+  CHECK(st.memcpys == 1);
+  CHECK(st.memsets == 1);
+  CHECK(st.runtime_calls == 5);
+  CHECK(st.nvtx_ranges == 2);  // the third NVTX row is a marker (eventType 34), not a range
+  REQUIRE(tr.devices.size() == 1);
+  CHECK(tr.devices[0].name == "NVIDIA H800");
+  CHECK(tr.devices[0].sm_count == 132);
+  CHECK(tr.devices[0].clock_khz == 1980000);  // clockRate 1980000000 Hz
+  const auto& k = tr.activities[0];
+  CHECK(k.name == "sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64");  // demangledName
+  CHECK(k.start.value() == 2000);
+  CHECK(k.end.value() == 6000);
+  CHECK(k.stream == 7);
+  CHECK(k.grid.x == 66);
+  CHECK(k.block.x == 384);
+  const auto& copy = tr.activities[4];
+  CHECK(copy.kind == ActivityKind::kMemcpy);
+  CHECK(copy.name == "Memcpy HtoD");
+  CHECK(copy.bytes == 1048576);
+  // globalTid 4294967596 = 256 << 24 | 300.
+  CHECK(tr.runtime[0].pid == 256);
+  CHECK(tr.runtime[0].tid == 300);
+  CHECK(tr.annotations[0].name == "ProfilerStep#0");
+  CHECK(tr.links.size() == 5);  // correlation ids 101..105; the memset (106) has no launch row
+}
+
+TEST_CASE("nsys exports with missing tables or columns give a clear error", "[nsys][hostile]") {
+  t::TempDir dir;
+  auto err = [&](const std::string& sql) {
+    const auto db = t::make_synthetic_nsys(dir, sql);
+    CollectingSink sink;
+    try {
+      (void)import_nsys(db, sink);
+    } catch (const TraceError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(err("").empty());
+  CHECK_THAT(err("DROP TABLE CUPTI_ACTIVITY_KIND_KERNEL;"),
+             Catch::Contains("CUPTI_ACTIVITY_KIND_KERNEL is missing"));
+  CHECK_THAT(err("DROP TABLE StringIds;"), Catch::Contains("'StringIds' is missing"));
+  CHECK_THAT(err("ALTER TABLE CUPTI_ACTIVITY_KIND_KERNEL DROP COLUMN streamId;"),
+             Catch::Contains("column 'streamId' is missing"));
+  CHECK_THAT(err("UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET end = 10 WHERE start = 4000;"),
+             Catch::Contains("table CUPTI_ACTIVITY_KIND_KERNEL row 2: end before start"));
+  CHECK_THAT(err("UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET demangledName = 99 WHERE start = 2000;"),
+             Catch::Contains("name id not found"));
+  CHECK_THAT(err("UPDATE CUPTI_ACTIVITY_KIND_RUNTIME SET start = -5 WHERE correlationId = 101;"),
+             Catch::Contains("negative start"));
+  // Not a database at all.
+  t::write_bytes(dir / "junk.sqlite", "SQLite format 3" + std::string(200, '\x07'));
+  CollectingSink sink;
+  CHECK_THROWS_AS(import_nsys(dir / "junk.sqlite", sink), TraceError);
+}

@@ -1,0 +1,107 @@
+// Tests for profiler/src/summary/summary.cpp: a hand-computed case (the synthetic nsys fixture)
+// and the real Kineto traces against tests/data/traces/expected_summary.json, which
+// compute_expected.py produced independently (Python json/gzip only).
+
+#include "hopsim/profiler/summary/summary.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/import/kineto.hpp"
+#include "hopsim/profiler/import/nsys.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+#include "trace_test_util.hpp"
+
+namespace sm = hopsim::profiler::summary;
+namespace tr = hopsim::profiler::trace;
+namespace t = hopsim::profiler::test;
+using hopsim::profiler::classify::KernelClassifier;
+
+TEST_CASE("percentile and interval union follow their definitions", "[summary]") {
+  CHECK(sm::percentile({1, 2}, 0.5) == Approx(1.5));
+  CHECK(sm::percentile({10, 20, 30, 40, 50}, 0.95) == Approx(48.0));  // 40 + 0.8 * 10
+  CHECK(sm::percentile({}, 0.5) == 0);
+  CHECK(sm::union_length({{0, 10}, {5, 15}, {20, 25}, {25, 26}, {3, 3}}).value() == 21);
+}
+
+TEST_CASE("summary of the synthetic nsys trace matches hand arithmetic", "[summary]") {
+  t::TempDir dir;
+  const auto db = t::make_synthetic_nsys(dir);
+  tr::CollectingSink sink;
+  (void)hopsim::profiler::import::import_nsys(db, sink);
+  const auto trace = sink.finish();
+  const auto s = sm::summarize(trace, KernelClassifier::shipped());
+  CHECK(s.kernels == 4);
+  // Comm kernels [4000,9000] and [14000,16000]: 7000 ns. Compute [2000,6000] and
+  // [12000,15000] overlap them for 2000 + 1000 ns.
+  CHECK(s.overlap.comm.value() == 7000);
+  CHECK(s.overlap.compute.value() == 7000);
+  CHECK(s.overlap.overlapped.value() == 3000);
+  CHECK(s.overlap.exposed.value() == 4000);
+  CHECK(s.overlap.fraction == Approx(3.0 / 7.0));
+  // Stream 7: 4000 + 3000 + 500 (memcpy) + 100 (memset); stream 20: 5000 + 2000.
+  REQUIRE(s.streams.size() == 2);
+  CHECK(s.streams[0].busy.value() == 7600);
+  CHECK(s.streams[1].busy.value() == 7000);
+  // Step 0 [1000, 10000) launches the GEMM and the first NCCL kernel (4000 + 5000 ns); step 1
+  // launches attention, NCCL and the memcpy (3000 + 2000 + 500). The memset has no launch row.
+  REQUIRE(s.steps.size() == 2);
+  CHECK(s.steps[0].duration.value() == 9000);
+  CHECK(s.steps[0].gpu_time.value() == 9000);
+  CHECK(s.steps[0].comm_time.value() == 5000);
+  CHECK(s.steps[1].gpu_time.value() == 5500);
+  CHECK(s.steps[1].comm_time.value() == 2000);
+  CHECK(s.step_time.mean_ns == Approx(14500));
+  CHECK(s.step_time.p95_ns == Approx(9000 + 0.95 * 11000));
+  // Classes: nccl 7000, bf16 GEMM 4000, attention 3000, memcpy 500, memset 100 of 14600 ns.
+  REQUIRE(s.classes.size() == 5);
+  CHECK(s.classes[0].klass == "nccl_comm");
+  CHECK(s.classes[0].share == Approx(7000.0 / 14600.0));
+  CHECK(s.classes[1].klass == "bf16_gemm");
+  CHECK(s.classes[2].klass == "attention_fwd");
+  CHECK(s.unknown_kernels.empty());
+  CHECK_FALSE(sm::to_json(s).empty());
+}
+
+TEST_CASE("summaries of real Kineto traces match the independent script", "[summary]") {
+  const auto expected = nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
+  const auto classifier = KernelClassifier::shipped();
+  for (const std::string name : {"a100-2rank-nccl", "v100-1rank-training", "a100-alexnet-small"}) {
+    SECTION(name) {
+      // Through the SQLite file, as `hopsim import` + `hopsim trace summary` do.
+      t::TempDir dir;
+      (void)hopsim::profiler::import::import_trace(t::data_dir() / "kineto" / (name + ".json.gz"),
+                                                   dir / "t.sqlite");
+      const auto trace = tr::load_trace(dir / "t.sqlite");
+      const auto s = sm::summarize(trace, classifier);
+      const auto& e = expected.at(name);
+      CHECK(s.kernels == e.at("kernels").get<std::int64_t>());
+      CHECK(s.activity_time.value() == e.at("activity_time_ns").get<std::int64_t>());
+      CHECK(s.gpu_span.value() == e.at("gpu_span_ns").get<std::int64_t>());
+      CHECK(s.overlap.comm.value() == e.at("comm_ns").get<std::int64_t>());
+      CHECK(s.overlap.overlapped.value() == e.at("overlapped_ns").get<std::int64_t>());
+      CHECK(s.overlap.exposed.value() == e.at("exposed_comm_ns").get<std::int64_t>());
+      REQUIRE(s.streams.size() == e.at("streams").size());
+      for (std::size_t i = 0; i < s.streams.size(); ++i) {
+        CHECK(s.streams[i].device == e["streams"][i].at("device").get<std::int64_t>());
+        CHECK(s.streams[i].stream == e["streams"][i].at("stream").get<std::int64_t>());
+        CHECK(s.streams[i].busy.value() == e["streams"][i].at("busy_ns").get<std::int64_t>());
+      }
+      REQUIRE_FALSE(s.top_kernels.empty());
+      CHECK(s.top_kernels[0].name == e.at("top_kernel").at("name").get<std::string>());
+      CHECK(s.top_kernels[0].total.value() == e.at("top_kernel").at("total_ns").get<std::int64_t>());
+      REQUIRE(s.steps.size() == e.at("steps").size());
+      for (std::size_t i = 0; i < s.steps.size(); ++i) {
+        const auto& es = e["steps"][i];
+        CHECK(s.steps[i].name == es.at("name").get<std::string>());
+        CHECK(s.steps[i].duration.value() == es.at("duration_ns").get<std::int64_t>());
+        CHECK(s.steps[i].gpu_time.value() == es.at("gpu_time_ns").get<std::int64_t>());
+        CHECK(s.steps[i].activities == es.at("activities").get<std::int64_t>());
+      }
+      CHECK(s.step_time.mean_ns == Approx(e["step_time"]["mean_ns"].get<double>()));
+      CHECK(s.step_time.p50_ns == Approx(e["step_time"]["p50_ns"].get<double>()));
+      CHECK(s.step_time.p95_ns == Approx(e["step_time"]["p95_ns"].get<double>()));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// Tests for profiler/src/trace/trace_db.cpp and import.cpp: the SQLite trace round-trips, and a
+// failed import leaves no output file.
+
+#include "hopsim/profiler/trace/trace_db.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/trace/trace_error.hpp"
+#include "trace_test_util.hpp"
+
+namespace imp = hopsim::profiler::import;
+namespace tr = hopsim::profiler::trace;
+namespace t = hopsim::profiler::test;
+
+TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
+  t::TempDir dir;
+  const auto out = dir / "rt.sqlite";
+  {
+    tr::TraceWriter w(out);
+    tr::GpuActivity a;
+    a.kind = tr::ActivityKind::kKernel;
+    a.device = 1;
+    a.stream = 7;
+    a.start = hopsim::Nanoseconds(1712195495505583123LL);
+    a.end = hopsim::Nanoseconds(1712195495505588051LL);
+    a.name = "kernel_a";
+    a.correlation = 42;
+    a.grid = {4, 106, 1};
+    a.block = {128, 1, 1};
+    w.add_activity(a);
+    a.name = "kernel_a";  // interned once
+    a.correlation = 43;
+    w.add_activity(a);
+    w.add_runtime({"cudaLaunchKernel", false, 5, 6, hopsim::Nanoseconds(10), hopsim::Nanoseconds(20), 42});
+    w.add_annotation({"ProfilerStep#1", tr::RangeSource::kUserAnnotation, 5, 6,
+                      hopsim::Nanoseconds(0), hopsim::Nanoseconds(100)});
+    w.add_flow({42, 's', "ac2g", 5, 6, hopsim::Nanoseconds(10)});
+    w.add_device({1, "NVIDIA H800", 132, 85520809984LL, 9, 0, 1980000});
+    w.set_info("hopsim_commit", "abc123");
+    CHECK_FALSE(std::filesystem::exists(out));  // only the temporary file exists before commit
+    w.commit();
+  }
+  REQUIRE(std::filesystem::exists(out));
+  CHECK(tr::is_hopsim_trace(out));
+  const auto back = tr::load_trace(out);
+  REQUIRE(back.activities.size() == 2);
+  CHECK(back.activities[0].start.value() == 1712195495505583123LL);
+  CHECK(back.activities[0].grid == tr::Dim3{4, 106, 1});
+  CHECK(back.activities[1].name == "kernel_a");
+  REQUIRE(back.links.size() == 1);
+  CHECK(back.links[0].activity_index == 0);
+  CHECK(back.flows.at(0).phase == 's');
+  CHECK(back.devices.at(0).clock_khz == 1980000);
+  CHECK(back.provenance.at("hopsim_commit") == "abc123");
+  CHECK(back.provenance.at("schema_version") == "1");
+
+  // Importing hopsim's own format copies it (and is detected as such).
+  CHECK(imp::detect_format(out) == imp::TraceFormat::kHopsimTrace);
+  const auto rep = imp::import_trace(out, dir / "copy.sqlite");
+  CHECK(rep.activities == 2);
+  CHECK(tr::load_trace(dir / "copy.sqlite").provenance.at("hopsim_commit") == "abc123");
+}
+
+TEST_CASE("a failed import leaves neither output nor temporary file", "[trace_db][hostile]") {
+  t::TempDir dir;
+  const auto in = dir / "bad.json";
+  t::write_bytes(in, R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1},
+    {"ph": "X", "cat": "kernel", "name": "k", "ts": 1})");
+  const auto out = dir / "out.sqlite";
+  t::write_bytes(out, "previous content");
+  CHECK_THROWS_AS(imp::import_trace(in, out), tr::TraceError);
+  CHECK(t::read_text(out) == "previous content");
+  CHECK_FALSE(std::filesystem::exists(dir / "out.sqlite.tmp"));
+}
+
+TEST_CASE("format detection names what it cannot read", "[trace_db]") {
+  t::TempDir dir;
+  t::write_bytes(dir / "x.txt", "hello");
+  CHECK_THROWS_WITH(imp::detect_format(dir / "x.txt"), Catch::Contains("unrecognised trace format"));
+  t::sql_to_db("CREATE TABLE foo(a);", dir / "other.sqlite");
+  CHECK_THROWS_WITH(imp::detect_format(dir / "other.sqlite"), Catch::Contains("neither a hopsim trace"));
+  CHECK_THROWS_WITH(tr::load_trace(dir / "other.sqlite"), Catch::Contains("table 'strings' is missing"));
+}

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include "hopsim/core/error.hpp"
+#include "hopsim/sim/runner/pipeline_executor.hpp"
+#include "hopsim/sim/schedule/ideal_timing.hpp"
+
+using namespace hopsim;
+using namespace hopsim::sim;
+
+namespace {
+
+constexpr std::int64_t kUnit = 1000;  // one time unit of the published formulas, in ns
+
+SubOp compute(const char* name, std::int64_t units) {
+  return SubOp{name, Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit), Flops(0), false};
+}
+SubOp comm(const char* name, std::int64_t units) {
+  return SubOp{name, Lane::kComm, WorkClass::kEpComm, Nanoseconds(units * kUnit), Flops(0), true};
+}
+
+// Every stage: F = 1, B = Bi + W = 1 + 1, all on the compute lane, so an F&B pair costs 3.
+PipelineProgram unit_program(int stages) {
+  PipelineProgram p;
+  for (int s = 0; s < stages; ++s) {
+    p.stages.push_back(ChunkProgram{{compute("F", 1)}, {compute("Bi", 1)}, {compute("W", 1)}});
+  }
+  return p;
+}
+
+std::int64_t bubble_units(const ExecutionResult& r) {
+  Nanoseconds max_busy{0};
+  for (const auto& rk : r.ranks) max_busy = std::max(max_busy, rk.lane_busy[0]);
+  return (r.makespan - max_busy).value() / kUnit;
+}
+
+}  // namespace
+
+TEST_CASE("executor: bubbles measured on the engine equal the published formulas",
+          "[sim][runner][schedule]") {
+  // DeepSeek-V3 report Table 2 / DualPipe README (REFERENCE.md §2, §3), F=1, B=2, W=1, F&B=3:
+  //   1F1B     (PP-1)(F+B)          ZB-H1 (PP-1)(F+B-2W)      DualPipe (PP/2-1)(F&B+B-3W)
+  for (int pp : {4, 8, 16}) {
+    const int mb = 2 * pp;
+    const auto one = make_schedule(ScheduleKind::k1F1B, {pp, mb, 1});
+    const auto zb = make_schedule(ScheduleKind::kZbH1, {pp, mb, 1});
+    const auto dual = make_schedule(ScheduleKind::kDualPipe, {pp, 2 * mb, 1});
+    INFO("PP = " << pp);
+    CHECK(bubble_units(execute_pipeline(one, unit_program(one.stages))) == (pp - 1) * 3);
+    CHECK(bubble_units(execute_pipeline(zb, unit_program(zb.stages))) == (pp - 1) * 1);
+    CHECK(bubble_units(execute_pipeline(dual, unit_program(dual.stages))) ==
+          (pp / 2 - 1) * (3 + 2 - 3));
+  }
+}
+
+TEST_CASE("executor: agrees with the idealised schedule timing", "[sim][runner][schedule]") {
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kZbH1, ScheduleKind::kDualPipe,
+                    ScheduleKind::kDualPipeV}) {
+    const auto s = make_schedule(kind, {4, 16, 1});
+    const auto ideal = simulate_ideal(s, OpDurations{Nanoseconds(kUnit), Nanoseconds(2 * kUnit),
+                                                     Nanoseconds(kUnit), Nanoseconds(3 * kUnit)});
+    const auto ran = execute_pipeline(s, unit_program(s.stages));
+    INFO(to_string(kind));
+    CHECK(ran.makespan == ideal.makespan);
+  }
+}
+
+TEST_CASE("executor: an F&B pair hides one chunk's communication behind the other's compute",
+          "[sim][runner]") {
+  // One stage's chunk: attention 2, dispatch 2 (comm), MLP 2, combine 2 (comm). Alone, an F costs
+  // 8 units (nothing to overlap). In DualPipe's steady state the pair's comm hides behind compute.
+  PipelineProgram p;
+  ChunkProgram c{{compute("attn", 2), comm("dispatch", 2), compute("mlp", 2), comm("combine", 2)},
+                 {comm("combine.b", 2), compute("mlp.b", 2), comm("dispatch.b", 2), compute("attn.b", 2)},
+                 {compute("w", 2)}};
+  for (int s = 0; s < 4; ++s) p.stages.push_back(c);
+  const auto dual = make_schedule(ScheduleKind::kDualPipe, {4, 16, 1});
+  const auto one = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
+  const auto rd = execute_pipeline(dual, p);
+  const auto r1 = execute_pipeline(one, p);
+  // Same work per micro-batch-stage; DualPipe exposes less communication per rank.
+  Nanoseconds exposed_dual{0}, exposed_one{0};
+  for (const auto& r : rd.ranks) exposed_dual += r.exposed_comm;
+  for (const auto& r : r1.ranks) exposed_one += r.exposed_comm;
+  CHECK(exposed_dual < exposed_one);
+  // 1F1B never overlaps inside a micro-batch: every comm unit is exposed.
+  CHECK(exposed_one == r1.class_busy[static_cast<int>(WorkClass::kEpComm)]);
+}
+
+TEST_CASE("executor: full mode equals symmetry mode on symmetric input; a straggler sets the pace",
+          "[sim][runner]") {
+  PipelineProgram p;
+  ChunkProgram c{{compute("attn", 2), comm("dispatch", 1), compute("mlp", 2), comm("combine", 1)},
+                 {comm("combine.b", 1), compute("mlp.b", 2), comm("dispatch.b", 1), compute("attn.b", 2)},
+                 {compute("w", 2)}};
+  for (int s = 0; s < 4; ++s) p.stages.push_back(c);
+  const auto s = make_schedule(ScheduleKind::kDualPipe, {4, 8, 1});
+  const auto sym = execute_pipeline(s, p);
+  ExecutorOptions full;
+  full.replicas = 4;
+  full.collective_group = 4;
+  const auto all = execute_pipeline(s, p, full);
+  CHECK(all.makespan == sym.makespan);
+  full.replica_compute_scale = {1.0, 1.0, 1.25, 1.0};
+  const auto slow = execute_pipeline(s, p, full);
+  CHECK(slow.makespan > sym.makespan);
+  // The straggler's lateness reaches every replica through the collectives: replica 0 finishes late.
+  Nanoseconds finish0{0};
+  for (const auto& r : slow.ranks) finish0 = std::max(finish0, r.finish);
+  CHECK(finish0 > sym.makespan);
+}
+
+TEST_CASE("executor: mismatched program is rejected", "[sim][runner]") {
+  const auto s = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
+  CHECK_THROWS_AS(execute_pipeline(s, unit_program(3)), PlanError);
+}

@@ -1,0 +1,106 @@
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "../core/model_presets.hpp"
+#include "cluster_presets.hpp"
+#include "hopsim/sim/runner/runner.hpp"
+
+using namespace hopsim;
+using namespace hopsim::sim;
+
+namespace {
+
+// The published DeepSeek-V3 pre-training plan (REFERENCE.md §2: 2048 H800, PP16, EP64, ZeRO-1 DP,
+// DualPipe, 20 communication SMs, 4K sequences; §7: 120 micro-batches per pipeline per step).
+Scenario deepseek_v3(const ClusterProfile& cluster) {
+  Scenario s;
+  s.name = "deepseek-v3 " + cluster.gpu.name;
+  s.cluster = cluster;
+  s.model = test::deepseek_v3();
+  ParallelPlan& p = s.plan;
+  p.pp = 16;
+  p.dp = 128;
+  p.ep = 64;
+  p.tp = 1;
+  p.micro_batch_size = 1;
+  p.micro_batches = 120;
+  p.seq_len = 4096;
+  p.schedule = ScheduleKind::kDualPipe;
+  p.comm_sms = 20;
+  p.zero_stage = 1;
+  p.recompute.rmsnorm = true;
+  p.recompute.mla_up_projection = true;
+  p.gemm_precision = Precision::kFp8;
+  p.optimizer = {StateDtype::kFp32, StateDtype::kFp32, StateDtype::kBf16};
+  p.node_limit = 4;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consistent", "[sim][runner]") {
+  const Scenario sc = deepseek_v3(test::h800_cluster(256));
+  const SimResult r = run_scenario(sc);
+  CHECK(r.step_time == r.pipeline_time + r.dp_exposed + r.optimizer_time);
+  // 15360 sequences of 4096 tokens per step (REFERENCE.md §2, §7).
+  CHECK(r.tokens_per_step == Approx(15360.0 * 4096));
+  CHECK(r.tokens_per_second_per_gpu == Approx(r.tokens_per_step / to_seconds(r.step_time) / 2048));
+  // GPU-hours per trillion tokens follow from throughput alone: 1e12 / (tokens/s/GPU) / 3600.
+  CHECK(r.gpu_hours_per_trillion == Approx(1e12 / r.tokens_per_second_per_gpu / 3600.0));
+  CHECK(r.mfu_bf16 > 0.0);
+  CHECK(r.mfu_bf16 < 1.0);
+  CHECK(r.bubble_fraction >= 0.0);
+  CHECK(r.compute_utilisation <= 1.0);
+  // 62 blocks (61 layers + 1 MTP) over 16 stages: 14 stages of 4 and the two ends with 3.
+  REQUIRE(r.layers_per_stage.size() == 16);
+  CHECK(r.layers_per_stage.front() == 3);
+  CHECK(r.layers_per_stage.back() == 3);
+  CHECK(r.layers_per_stage[7] == 4);
+}
+
+TEST_CASE("runner: H100's faster NVLink never makes a step slower", "[sim][runner]") {
+  const SimResult h800 = run_scenario(deepseek_v3(test::h800_cluster(256)));
+  const SimResult h100 = run_scenario(deepseek_v3(test::h100_cluster(256)));
+  CHECK(h100.step_time <= h800.step_time);
+  CHECK(h100.comm.dispatch <= h800.comm.dispatch);
+}
+
+TEST_CASE("runner: DualPipe beats 1F1B on the DeepSeek-V3 plan", "[sim][runner]") {
+  Scenario dual = deepseek_v3(test::h800_cluster(256));
+  Scenario one = dual;
+  one.plan.schedule = ScheduleKind::k1F1B;
+  CHECK(run_scenario(dual).step_time < run_scenario(one).step_time);
+}
+
+TEST_CASE("runner: same inputs give byte-identical timelines", "[sim][runner]") {
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  std::ostringstream a, b;
+  RunOptions o;
+  o.trace = &a;
+  const auto ra = run_scenario(sc, o);
+  o.trace = &b;
+  const auto rb = run_scenario(sc, o);
+  CHECK(ra.step_time == rb.step_time);
+  CHECK(a.str() == b.str());
+  const auto doc = nlohmann::json::parse(a.str());
+  CHECK(doc.at("traceEvents").size() > 1000);
+}
+
+TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][runner]") {
+  // A smaller plan keeps the full simulation quick: 64 GPUs, PP4, DP16, EP8.
+  Scenario sc = deepseek_v3(test::h800_cluster(8));
+  sc.model.n_layers = 7;
+  sc.plan.pp = 4;
+  sc.plan.dp = 16;
+  sc.plan.ep = 8;
+  sc.plan.micro_batches = 16;
+  const SimResult sym = run_scenario(sc);
+  RunOptions full;
+  full.mode = SimMode::kFull;
+  const SimResult all = run_scenario(sc, full);
+  CHECK(all.pipeline_time == sym.pipeline_time);
+  CHECK(all.step_time == sym.step_time);
+}
