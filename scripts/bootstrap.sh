@@ -32,10 +32,20 @@ cmake --build "$build" -j "$jobs"
 
 case "$mode" in
   run)
-    "$build/cli/hopsim" model deepseek-v3
+    "$build/cli/hopsim" run scenarios/deepseek-v3-h800.yaml --trace "$build/deepseek-v3-h800.trace.json"
+    "$build/cli/hopsim" whatif scenarios/deepseek-v3-h800.yaml --vs scenarios/deepseek-v3-h100.yaml
     ;;
   test)
     ctest --test-dir "$build" --output-on-failure -j "$jobs"
+    # The CPU-side suites again under AddressSanitizer + UndefinedBehaviorSanitizer
+    # (HOPSIM_SKIP_SANITIZERS=1 skips this second build).
+    if [[ "${HOPSIM_SKIP_SANITIZERS:-0}" != 1 ]]; then
+      cmake -S . -B "$build-asan" -G Ninja -DHOPSIM_WERROR=ON -DHOPSIM_SANITIZE=ON \
+        -DHOPSIM_WITH_CUDA=OFF -DHOPSIM_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+      cmake --build "$build-asan" -j "$jobs"
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --test-dir "$build-asan" --output-on-failure -j "$jobs" -L "core|sim|profiler|planner"
+    fi
     ;;
   *)
     echo "usage: $0 run|test" >&2

@@ -31,7 +31,8 @@ ClusterProfile cluster_for(const std::string& hw, int nodes) {
 }  // namespace
 
 void register_collective(CLI::App& app, Io io) {
-  auto* cmd = app.add_subcommand("collective", "Time and bandwidth of one collective, H800 vs H100");
+  auto* cmd =
+      app.add_subcommand("collective", "Time and bandwidth of one collective, H800 vs H100");
   struct Opts {
     std::vector<std::string> hw{"h800", "h100"};
     std::string op = "dispatch";
@@ -49,8 +50,10 @@ void register_collective(CLI::App& app, Io io) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--hw", o->hw, "GPU kinds to compare: h800, h100, or a GPU profile (repeatable)");
-  cmd->add_option("--op", o->op, "dispatch, combine, allreduce, allreduce-tree, reducescatter, allgather, p2p")
-      ->check(CLI::IsMember({"dispatch", "combine", "allreduce", "allreduce-tree", "reducescatter", "allgather", "p2p"}));
+  cmd->add_option("--op", o->op,
+                  "dispatch, combine, allreduce, allreduce-tree, reducescatter, allgather, p2p")
+      ->check(CLI::IsMember({"dispatch", "combine", "allreduce", "allreduce-tree", "reducescatter",
+                             "allgather", "p2p"}));
   cmd->add_option("--ep", o->ep, "MoE: expert-parallel ranks")->check(CLI::PositiveNumber);
   cmd->add_option("--tokens", o->tokens, "MoE: tokens per rank")->check(CLI::PositiveNumber);
   cmd->add_option("--hidden", o->hidden, "MoE: hidden size")->check(CLI::PositiveNumber);
@@ -58,9 +61,12 @@ void register_collective(CLI::App& app, Io io) {
   cmd->add_option("--node-limit", o->node_limit, "MoE: at most M nodes per token (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--experts", o->experts, "MoE: routed experts")->check(CLI::PositiveNumber);
-  cmd->add_option("--comm-sms", o->comm_sms, "SMs held by the communication kernel")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--ranks", o->ranks, "Other collectives: ranks (consecutive GPUs)")->check(CLI::PositiveNumber);
-  cmd->add_option("--size-mb", o->megabytes, "Other collectives: buffer size per rank in MB")->check(CLI::PositiveNumber);
+  cmd->add_option("--comm-sms", o->comm_sms, "SMs held by the communication kernel")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ranks", o->ranks, "Other collectives: ranks (consecutive GPUs)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--size-mb", o->megabytes, "Other collectives: buffer size per rank in MB")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--fidelity", o->fidelity, "flow (max-min fair sharing) or analytical")
       ->check(CLI::IsMember({"flow", "analytical"}));
   cmd->add_flag("--json", o->json, "Print as JSON");
@@ -92,7 +98,8 @@ void register_collective(CLI::App& app, Io io) {
       } else {
         const auto group = sim::GroupSpec::contiguous(o->ranks);
         if (o->op == "allreduce") r = sim::all_reduce(c, group, size, sim::Algorithm::kRing, net);
-        if (o->op == "allreduce-tree") r = sim::all_reduce(c, group, size, sim::Algorithm::kTree, net);
+        if (o->op == "allreduce-tree")
+          r = sim::all_reduce(c, group, size, sim::Algorithm::kTree, net);
         if (o->op == "reducescatter") r = sim::reduce_scatter(c, group, size, net);
         if (o->op == "allgather") r = sim::all_gather(c, group, size, net);
       }
@@ -101,8 +108,11 @@ void register_collective(CLI::App& app, Io io) {
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
       for (const auto& [name, r] : results) {
-        nlohmann::ordered_json e{{"gpu", name}, {"algorithm", r.algorithm}, {"ranks", r.ranks},
-                                 {"bytes_per_rank", r.bytes_per_rank.value()}, {"time_ns", r.time.value()},
+        nlohmann::ordered_json e{{"gpu", name},
+                                 {"algorithm", r.algorithm},
+                                 {"ranks", r.ranks},
+                                 {"bytes_per_rank", r.bytes_per_rank.value()},
+                                 {"time_ns", r.time.value()},
                                  {"algbw_gb_per_s", r.algorithm_bandwidth.value() / kGiga},
                                  {"busbw_gb_per_s", r.bus_bandwidth.value() / kGiga},
                                  {"bottleneck", std::string(sim::to_string(r.bottleneck))},
@@ -111,40 +121,50 @@ void register_collective(CLI::App& app, Io io) {
           const auto& u = r.per_class[static_cast<std::size_t>(k)];
           if (u.links_used == 0) continue;
           e["links"][std::string(sim::to_string(static_cast<sim::LinkClass>(k)))] = {
-              {"bytes", u.bytes.value()}, {"busiest_link_bytes", u.busiest_link_bytes.value()},
+              {"bytes", u.bytes.value()},
+              {"busiest_link_bytes", u.busiest_link_bytes.value()},
               {"effective_gb_per_s", u.effective_bandwidth.value() / kGiga},
-              {"capacity_gb_per_s", u.link_capacity.value() / kGiga}, {"links_used", u.links_used}};
+              {"capacity_gb_per_s", u.link_capacity.value() / kGiga},
+              {"links_used", u.links_used}};
         }
         j.push_back(e);
       }
       io.out << j.dump(2) << "\n";
       return;
     }
-    std::vector<std::string> head{o->op + (moe ? " EP" + std::to_string(o->ep) : " x" + std::to_string(gpus))};
+    std::vector<std::string> head{
+        o->op + (moe ? " EP" + std::to_string(o->ep) : " x" + std::to_string(gpus))};
     for (const auto& [name, r] : results) head.push_back(name);
     Table t(head);
-    auto row = [&](const std::string& label, const std::function<std::string(const sim::CollectiveResult&)>& f) {
+    auto row = [&](const std::string& label,
+                   const std::function<std::string(const sim::CollectiveResult&)>& f) {
       std::vector<std::string> cells{label};
       for (const auto& [name, r] : results) cells.push_back(f(r));
       t.add(cells);
     };
     row("algorithm", [](const auto& r) { return r.algorithm; });
     row("time", [](const auto& r) { return fmt("%.1f us", to_us(r.time)); });
-    row("size per rank", [](const auto& r) { return fmt("%.2f MB", static_cast<double>(r.bytes_per_rank.value()) / 1e6); });
-    row("algorithm bandwidth", [](const auto& r) { return fmt("%.1f GB/s", r.algorithm_bandwidth.value() / kGiga); });
+    row("size per rank", [](const auto& r) {
+      return fmt("%.2f MB", static_cast<double>(r.bytes_per_rank.value()) / 1e6);
+    });
+    row("algorithm bandwidth",
+        [](const auto& r) { return fmt("%.1f GB/s", r.algorithm_bandwidth.value() / kGiga); });
     row(moe ? "bottleneck bandwidth (DeepEP)" : "bus bandwidth (nccl-tests)",
         [](const auto& r) { return fmt("%.1f GB/s", r.bus_bandwidth.value() / kGiga); });
-    row("bottleneck link class", [](const auto& r) { return std::string(sim::to_string(r.bottleneck)); });
+    row("bottleneck link class",
+        [](const auto& r) { return std::string(sim::to_string(r.bottleneck)); });
     for (int k = 0; k < sim::kNumLinkClasses; ++k) {
       const auto cls = static_cast<sim::LinkClass>(k);
       const bool used = std::any_of(results.begin(), results.end(), [k](const auto& p) {
         return p.second.per_class[static_cast<std::size_t>(k)].links_used > 0;
       });
       if (!used) continue;
-      row(std::string(sim::to_string(cls)) + ": busiest link, effective / capacity", [k](const auto& r) {
-        const auto& u = r.per_class[static_cast<std::size_t>(k)];
-        return fmt("%.1f", u.effective_bandwidth.value() / kGiga) + " / " + fmt("%.1f GB/s", u.link_capacity.value() / kGiga);
-      });
+      row(std::string(sim::to_string(cls)) + ": busiest link, effective / capacity",
+          [k](const auto& r) {
+            const auto& u = r.per_class[static_cast<std::size_t>(k)];
+            return fmt("%.1f", u.effective_bandwidth.value() / kGiga) + " / " +
+                   fmt("%.1f GB/s", u.link_capacity.value() / kGiga);
+          });
     }
     t.print(io.out);
   });

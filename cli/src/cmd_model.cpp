@@ -14,16 +14,27 @@
 namespace hopsim::cli {
 namespace {
 
-std::string billions(std::int64_t n) { return fmt("%.3f B", static_cast<double>(n) / 1e9); }
-std::string gflop(Flops f) { return fmt("%.2f", f.value() / 1e9); }
-std::string gib(Bytes b) { return fmt("%.2f GiB", static_cast<double>(b.value()) / (1024.0 * 1024 * 1024)); }
-std::string mib(Bytes b) { return fmt("%.1f", static_cast<double>(b.value()) / (1024.0 * 1024)); }
+std::string billions(std::int64_t n) {
+  return fmt("%.3f B", static_cast<double>(n) / 1e9);
+}
+std::string gflop(Flops f) {
+  return fmt("%.2f", f.value() / 1e9);
+}
+std::string gib(Bytes b) {
+  return fmt("%.2f GiB", static_cast<double>(b.value()) / (1024.0 * 1024 * 1024));
+}
+std::string mib(Bytes b) {
+  return fmt("%.1f", static_cast<double>(b.value()) / (1024.0 * 1024));
+}
 
 const char* attention_name(AttentionKind k) {
   switch (k) {
-    case AttentionKind::kMla: return "MLA";
-    case AttentionKind::kGqa: return "GQA";
-    default: return "MHA";
+    case AttentionKind::kMla:
+      return "MLA";
+    case AttentionKind::kGqa:
+      return "GQA";
+    default:
+      return "MHA";
   }
 }
 
@@ -57,7 +68,8 @@ void add_op_rows(Table& t, const std::string& part, const std::vector<Op>& ops) 
 
 void register_model(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand(
-      "model", "Parameters, training FLOPs per token, KV cache and the per-layer op table of a model");
+      "model",
+      "Parameters, training FLOPs per token, KV cache and the per-layer op table of a model");
   struct Opts {
     std::string spec;
     int seq_len = 4096;
@@ -66,11 +78,14 @@ void register_model(CLI::App& app, Io io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->spec,
-                  "Shipped name (deepseek-v3, deepseek-v2-lite, llama3-70b), hopsim YAML or HF config.json")
+  cmd->add_option(
+         "model", o->spec,
+         "Shipped name (deepseek-v3, deepseek-v2-lite, llama3-70b), hopsim YAML or HF config.json")
       ->required();
-  cmd->add_option("--seq-len", o->seq_len, "Sequence length for attention FLOPs")->check(CLI::PositiveNumber);
-  cmd->add_option("--tokens", o->tokens, "Tokens per micro-batch for the op table")->check(CLI::PositiveNumber);
+  cmd->add_option("--seq-len", o->seq_len, "Sequence length for attention FLOPs")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--tokens", o->tokens, "Tokens per micro-batch for the op table")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--precision", o->precision, "GEMM precision of the op table")
       ->check(CLI::IsMember({"fp8", "bf16"}));
   cmd->add_flag("--json", o->json, "Print as JSON");
@@ -94,20 +109,26 @@ void register_model(CLI::App& app, Io io) {
     if (o->json) {
       nlohmann::ordered_json j;
       j["model"] = m.name;
-      j["parameters"] = {{"embedding", pc.embedding},   {"attention", pc.attention},
-                         {"moe_routed", pc.moe_routed}, {"moe_shared", pc.moe_shared},
-                         {"moe_gate", pc.moe_gate},     {"dense_ffn", pc.dense_ffn},
-                         {"norms", pc.norms},           {"output_head", pc.output_head},
-                         {"mtp", pc.mtp},               {"total", pc.total},
+      j["parameters"] = {{"embedding", pc.embedding},
+                         {"attention", pc.attention},
+                         {"moe_routed", pc.moe_routed},
+                         {"moe_shared", pc.moe_shared},
+                         {"moe_gate", pc.moe_gate},
+                         {"dense_ffn", pc.dense_ffn},
+                         {"norms", pc.norms},
+                         {"output_head", pc.output_head},
+                         {"mtp", pc.mtp},
+                         {"total", pc.total},
                          {"total_with_mtp", pc.total_with_mtp},
                          {"active_per_token", pc.active_per_token},
                          {"active_with_mtp", pc.active_with_mtp}};
-      j["training_flops_per_token"] = {{"seq_len", o->seq_len},
-                                       {"forward", (f.matmul_fwd + f.attention_fwd + f.other_fwd).value()},
-                                       {"backward_input", (f.matmul_bwd_input + f.attention_bwd_input).value()},
-                                       {"backward_weight", f.matmul_bwd_weight.value()},
-                                       {"other_backward", f.other_bwd.value()},
-                                       {"total", f.total().value()}};
+      j["training_flops_per_token"] = {
+          {"seq_len", o->seq_len},
+          {"forward", (f.matmul_fwd + f.attention_fwd + f.other_fwd).value()},
+          {"backward_input", (f.matmul_bwd_input + f.attention_bwd_input).value()},
+          {"backward_weight", f.matmul_bwd_weight.value()},
+          {"other_backward", f.other_bwd.value()},
+          {"total", f.total().value()}};
       j["kv_cache_bytes_per_token"] = {{"this_model", kv.per_token.value()},
                                        {"mha_equivalent", kv.mha_equivalent.value()},
                                        {"gqa_equivalent", kv.gqa_equivalent.value()},
@@ -148,7 +169,8 @@ void register_model(CLI::App& app, Io io) {
     io.out << "\n";
     Table ft({"training GFLOP per token (seq " + std::to_string(o->seq_len) + ")", "value"});
     ft.add({"forward", gflop(f.matmul_fwd + f.attention_fwd + f.other_fwd)});
-    ft.add({"backward for input (B)", gflop(f.matmul_bwd_input + f.attention_bwd_input + f.other_bwd)});
+    ft.add({"backward for input (B)",
+            gflop(f.matmul_bwd_input + f.attention_bwd_input + f.other_bwd)});
     ft.add({"backward for weights (W)", gflop(f.matmul_bwd_weight)});
     ft.add({"  of which matmuls (fwd+B+W)", gflop(f.matmul())});
     ft.add({"  of which attention core", gflop(f.attention())});
@@ -156,15 +178,19 @@ void register_model(CLI::App& app, Io io) {
     ft.print(io.out);
     io.out << "\n";
     Table kt({"KV cache per token (BF16, all layers)", "bytes"});
-    kt.add({std::string(attention_name(m.attention)) + " (this model)", grouped(static_cast<double>(kv.per_token.value()))});
+    kt.add({std::string(attention_name(m.attention)) + " (this model)",
+            grouped(static_cast<double>(kv.per_token.value()))});
     kt.add({"MHA equivalent", grouped(static_cast<double>(kv.mha_equivalent.value()))});
-    kt.add({"GQA equivalent (" + std::to_string(kv.gqa_groups) + " KV heads)", grouped(static_cast<double>(kv.gqa_equivalent.value()))});
+    kt.add({"GQA equivalent (" + std::to_string(kv.gqa_groups) + " KV heads)",
+            grouped(static_cast<double>(kv.gqa_equivalent.value()))});
     kt.print(io.out);
-    io.out << "\nop table per micro-batch of " << o->tokens << " tokens on one GPU (no parallelism), "
-           << o->precision << " GEMMs; GFLOP and MiB\n\n";
+    io.out << "\nop table per micro-batch of " << o->tokens
+           << " tokens on one GPU (no parallelism), " << o->precision
+           << " GEMMs; GFLOP and MiB\n\n";
     Table ot({"op", "kind", "shape (MxNxK)", "fwd", "B", "W", "read", "written", "dtype"});
     for (const auto* l : shown) {
-      const std::string tag = std::string(to_string(l->kind)) + (l->layer >= 0 ? " L" + std::to_string(l->layer) : "");
+      const std::string tag =
+          std::string(to_string(l->kind)) + (l->layer >= 0 ? " L" + std::to_string(l->layer) : "");
       add_op_rows(ot, tag, l->attention);
       add_op_rows(ot, tag, l->mlp);
     }
@@ -173,7 +199,8 @@ void register_model(CLI::App& app, Io io) {
 }
 
 void register_memory(CLI::App& app, Io io) {
-  auto* cmd = app.add_subcommand("memory", "Memory per GPU of a scenario's plan, and whether it fits");
+  auto* cmd =
+      app.add_subcommand("memory", "Memory per GPU of a scenario's plan, and whether it fits");
   struct Opts {
     std::string scenario;
     bool json = false;
@@ -188,14 +215,20 @@ void register_memory(CLI::App& app, Io io) {
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
       for (const auto& r : ranks) {
-        j.push_back({{"rank", r.rank}, {"stages", r.stages}, {"layers", r.layers},
-                     {"weights", r.weights.value()}, {"gradients", r.gradients.value()},
+        j.push_back({{"rank", r.rank},
+                     {"stages", r.stages},
+                     {"layers", r.layers},
+                     {"weights", r.weights.value()},
+                     {"gradients", r.gradients.value()},
                      {"master_weights", r.master_weights.value()},
                      {"optimizer_moments", r.optimizer_moments.value()},
                      {"activation_per_micro_batch", r.activation_per_micro_batch.value()},
-                     {"in_flight", r.in_flight}, {"activations", r.activations.value()},
-                     {"reserve", r.reserve.value()}, {"total", r.total.value()},
-                     {"capacity", r.capacity.value()}, {"fits", r.fits}});
+                     {"in_flight", r.in_flight},
+                     {"activations", r.activations.value()},
+                     {"reserve", r.reserve.value()},
+                     {"total", r.total.value()},
+                     {"capacity", r.capacity.value()},
+                     {"fits", r.fits}});
       }
       io.out << j.dump(2) << "\n";
       return;
@@ -206,23 +239,25 @@ void register_memory(CLI::App& app, Io io) {
            << ", master " << to_string(p.optimizer.master_weights) << ", grads "
            << to_string(p.optimizer.gradients) << ", moments " << to_string(p.optimizer.moments)
            << ", recompute:" << (p.recompute.full ? " full" : "")
-           << (p.recompute.rmsnorm ? " rmsnorm" : "") << (p.recompute.mla_up_projection ? " mla-up-proj" : "")
+           << (p.recompute.rmsnorm ? " rmsnorm" : "")
+           << (p.recompute.mla_up_projection ? " mla-up-proj" : "")
            << (p.recompute.swiglu ? " swiglu" : "") << "\n\n";
-    Table t({"rank", "stages", "layers", "weights", "grads", "master", "moments", "act/mb", "in flight",
-             "activations", "reserve", "total", "fits"});
+    Table t({"rank", "stages", "layers", "weights", "grads", "master", "moments", "act/mb",
+             "in flight", "activations", "reserve", "total", "fits"});
     for (const auto& r : ranks) {
       std::string stages;
       for (int s : r.stages) stages += (stages.empty() ? "" : ",") + std::to_string(s);
-      t.add({std::to_string(r.rank), stages, std::to_string(r.layers), gib(r.weights), gib(r.gradients),
-             gib(r.master_weights), gib(r.optimizer_moments), gib(r.activation_per_micro_batch),
-             fmt("%.0f", r.in_flight), gib(r.activations), gib(r.reserve), gib(r.total),
-             r.fits ? "yes" : "NO"});
+      t.add({std::to_string(r.rank), stages, std::to_string(r.layers), gib(r.weights),
+             gib(r.gradients), gib(r.master_weights), gib(r.optimizer_moments),
+             gib(r.activation_per_micro_batch), fmt("%.0f", r.in_flight), gib(r.activations),
+             gib(r.reserve), gib(r.total), r.fits ? "yes" : "NO"});
     }
     t.print(io.out);
     const MemoryBreakdown worst = memory_per_gpu(sc);
-    io.out << "\nworst rank " << worst.rank << ": " << gib(worst.total) << " of " << gib(worst.capacity)
-           << " (" << fmt("%.1f%%", 100.0 * static_cast<double>(worst.total.value()) /
-                                      static_cast<double>(worst.capacity.value()))
+    io.out << "\nworst rank " << worst.rank << ": " << gib(worst.total) << " of "
+           << gib(worst.capacity) << " ("
+           << fmt("%.1f%%", 100.0 * static_cast<double>(worst.total.value()) /
+                                static_cast<double>(worst.capacity.value()))
            << ") -> " << (worst.fits ? "fits" : "does NOT fit") << "\n";
   });
 }

@@ -1,9 +1,69 @@
 // `hopsim report`: cost reports (HTML, Markdown, JSON) from scenarios or sweep databases.
 
+#include <filesystem>
+#include <fstream>
+
 #include "commands.hpp"
+#include "hopsim/core/error.hpp"
+#include "hopsim/planner/report.hpp"
 
 namespace hopsim::cli {
 
-void register_report(CLI::App& app, Io io) { (void)app; (void)io; }
+void register_report(CLI::App& app, Io io) {
+  auto* cmd =
+      app.add_subcommand("report",
+                         "Cost report (GPU-hours, days, dollars, energy; H800 vs H100; published "
+                         "comparison; step timeline) from scenarios or a sweep database");
+  struct Opts {
+    std::vector<std::string> inputs;
+    std::string output;
+    std::string format;
+    bool no_counterpart = false;
+    bool no_timeline = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("inputs", o->inputs,
+                  "Scenarios (shipped names or YAML; several = a comparison) or one sweep .db")
+      ->required();
+  cmd->add_option("-o,--output", o->output, "Output file (default: standard output)");
+  cmd->add_option("--format", o->format, "html, md or json (default: from -o's extension, else md)")
+      ->check(CLI::IsMember({"html", "md", "json"}));
+  cmd->add_flag("--no-counterpart", o->no_counterpart,
+                "Do not add the same scenario on the other GPU (H800 <-> H100)");
+  cmd->add_flag("--no-timeline", o->no_timeline, "Leave out the step timeline");
+  cmd->callback([o, io] {
+    namespace fs = std::filesystem;
+    std::string format = o->format;
+    if (format.empty()) {
+      const std::string ext = fs::path(o->output).extension().string();
+      format = ext == ".html" || ext == ".htm" ? "html" : ext == ".json" ? "json" : "md";
+    }
+    planner::Report r;
+    const bool db = o->inputs.size() == 1 && fs::path(o->inputs[0]).extension() == ".db";
+    if (db) {
+      if (!fs::exists(o->inputs[0])) {
+        throw ConfigError(SourceLocation{o->inputs[0], 0, 0, ""}, "no such database");
+      }
+      const planner::ResultsStore store(o->inputs[0]);
+      r = planner::sweep_report(store);
+    } else {
+      planner::ReportOptions ro;
+      ro.counterpart = !o->no_counterpart;
+      ro.timeline = !o->no_timeline && format == "html";
+      r = planner::scenario_report(o->inputs, ro);
+    }
+    const std::string text = format == "html"   ? planner::render_html(r)
+                             : format == "json" ? planner::render_json(r).dump(2) + "\n"
+                                                : planner::render_markdown(r);
+    if (o->output.empty()) {
+      io.out << text;
+      return;
+    }
+    std::ofstream f(o->output, std::ios::binary);
+    if (!f) throw ConfigError(SourceLocation{o->output, 0, 0, ""}, "cannot write the report");
+    f << text;
+    io.out << "wrote " << o->output << " (" << format << ")\n";
+  });
+}
 
 }  // namespace hopsim::cli

@@ -32,8 +32,9 @@ void register_results(CLI::App& app, Io io) {
   });
 
   auto* merge = cmd->add_subcommand(
-      "merge", "Combine shard databases into one (deduplicated by configuration key; provenance "
-               "must match)");
+      "merge",
+      "Combine shard databases into one (deduplicated by configuration key; provenance "
+      "must match)");
   auto target = std::make_shared<std::string>();
   auto sources = std::make_shared<std::vector<std::string>>();
   merge->add_option("output", *target, "Database to create or extend")->required();

@@ -61,8 +61,9 @@ std::string describe(const planner::StoredResult& r) {
 
 void register_sweep(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand(
-      "sweep", "Run every configuration of a sweep spec into a SQLite results database "
-               "(resumable; --shard for clusters; --slurm-script writes a Slurm job array)");
+      "sweep",
+      "Run every configuration of a sweep spec into a SQLite results database "
+      "(resumable; --shard for clusters; --slurm-script writes a Slurm job array)");
   struct Opts {
     std::string spec;
     std::string db;
@@ -82,7 +83,8 @@ void register_sweep(CLI::App& app, Io io) {
   cmd->add_option("-o,--output", o->db, "Results database (default: <spec name>.db here)");
   cmd->add_option("-j,--jobs", o->jobs, "Configurations simulated in parallel")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--shard", o->shard, "Run only shard I of N (configurations with index % N == I)");
+  cmd->add_option("--shard", o->shard,
+                  "Run only shard I of N (configurations with index % N == I)");
   cmd->add_option("--max-memory-fraction", o->max_memory_fraction,
                   "Share of HBM a plan may use before it counts as infeasible")
       ->check(CLI::Range(0.01, 1.0));
@@ -93,8 +95,9 @@ void register_sweep(CLI::App& app, Io io) {
                   "Write a Slurm job-array script (one task per shard) instead of running");
   cmd->add_option("--shards", o->shards, "Array tasks in the Slurm script")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--slurm-dir", o->slurm_dir,
-                  "Where the array tasks write shard-<i>.db and logs (default: next to the script)");
+  cmd->add_option(
+      "--slurm-dir", o->slurm_dir,
+      "Where the array tasks write shard-<i>.db and logs (default: next to the script)");
   cmd->add_option("--partition", o->partition, "Slurm partition");
   cmd->add_option("--time", o->time_limit, "Slurm time limit per task (e.g. 01:00:00)");
   cmd->callback([o, io] {
@@ -155,9 +158,9 @@ void register_sweep(CLI::App& app, Io io) {
         const double f = static_cast<double>(p.done) / static_cast<double>(p.to_run);
         const int fill = static_cast<int>(f * kWidth);
         io.out << "\r[" << std::string(static_cast<std::size_t>(fill), '#')
-               << std::string(static_cast<std::size_t>(kWidth - fill), '.') << "] " << p.done
-               << "/" << p.to_run << fmt(" %.0f%%", 100 * f) << "  elapsed "
-               << duration(p.elapsed_s) << "  ETA " << duration(eta) << "   " << std::flush;
+               << std::string(static_cast<std::size_t>(kWidth - fill), '.') << "] " << p.done << "/"
+               << p.to_run << fmt(" %.0f%%", 100 * f) << "  elapsed " << duration(p.elapsed_s)
+               << "  ETA " << duration(eta) << "   " << std::flush;
         if (p.done == p.to_run) io.out << "\n";
       }
     };

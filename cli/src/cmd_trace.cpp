@@ -32,7 +32,8 @@ void register_trace(CLI::App& app, Io io) {
     namespace p = profiler;
     auto classifier = p::classify::KernelClassifier::shipped();
     if (!args->rules.empty()) {
-      classifier = classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
+      classifier =
+          classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
     }
     const auto t = p::trace::load_trace(args->trace);
     p::summary::SummaryOptions opt;

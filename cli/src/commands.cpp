@@ -21,6 +21,7 @@ void register_commands(CLI::App& app, Io io) {
   register_model(app, io);
   register_memory(app, io);
   register_collective(app, io);
+  register_compare(app, io);
   register_measure(app, io);
   register_calibrate(app, io);
   register_import(app, io);

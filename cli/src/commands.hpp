@@ -27,6 +27,7 @@ void register_report(CLI::App& app, Io io);
 void register_model(CLI::App& app, Io io);
 void register_memory(CLI::App& app, Io io);
 void register_collective(CLI::App& app, Io io);
+void register_compare(CLI::App& app, Io io);
 void register_measure(CLI::App& app, Io io);
 void register_calibrate(CLI::App& app, Io io);
 

@@ -49,9 +49,12 @@ CuptiRecorder::CuptiRecorder() {
   }
   check(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed), "register callbacks");
   // CONTEXT first so that context records (green flag, SM count) precede their kernels.
-  for (const auto kind : {CUPTI_ACTIVITY_KIND_CONTEXT, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
-                          CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET,
-                          CUPTI_ACTIVITY_KIND_RUNTIME, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION})
+  // DRIVER is enabled (records dropped) because libraries such as cuBLASLt launch through the
+  // driver API, and external correlation ids reach kernels only through an enabled API kind.
+  for (const auto kind :
+       {CUPTI_ACTIVITY_KIND_CONTEXT, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
+        CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET, CUPTI_ACTIVITY_KIND_RUNTIME,
+        CUPTI_ACTIVITY_KIND_DRIVER, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION})
     check(cuptiActivityEnable(kind), "enable activity kind");
 }
 
@@ -80,9 +83,10 @@ void CuptiRecorder::pop_tag() {
 Recording CuptiRecorder::finish() {
   check(cuptiActivityFlushAll(1), "flush");
   finished_ = true;
-  for (const auto kind : {CUPTI_ACTIVITY_KIND_CONTEXT, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
-                          CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET,
-                          CUPTI_ACTIVITY_KIND_RUNTIME, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION})
+  for (const auto kind :
+       {CUPTI_ACTIVITY_KIND_CONTEXT, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
+        CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET, CUPTI_ACTIVITY_KIND_RUNTIME,
+        CUPTI_ACTIVITY_KIND_DRIVER, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION})
     cuptiActivityDisable(kind);
   const std::lock_guard<std::mutex> lock(g_mutex);
   return rec_;

@@ -22,6 +22,7 @@
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/measure_plan.hpp"
 #include "hopsim/profiler/calibrate/trace_schema.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
 #include "partition.hpp"
 #include "runners.hpp"
 
@@ -237,12 +238,18 @@ int main(int argc, char** argv) {
       db.insert("INSERT INTO provenance VALUES (?, ?)", {Db::T(k), Db::T(v)});
 
     const hm::Partitioner parts(dev);
+    // Buffers are allocated with the primary context current; partitions switch contexts, so
+    // it is made current again before each runner is set up.
+    CUcontext primary = nullptr;
+    if (cuDevicePrimaryCtxRetain(&primary, dev) != CUDA_SUCCESS)
+      throw std::runtime_error("cuDevicePrimaryCtxRetain failed");
     std::vector<Measurement> ms;
     std::map<std::string, std::unique_ptr<hm::Runner>> runners;
     hm::CuptiRecorder recorder;
     long long next_id = 1;
     for (const auto* e : entries) {
       std::cerr << "measuring " << e->label << " [" << e->kernel_class << "]\n";
+      cuCtxSetCurrent(primary);
       auto runner = hm::make_runner(*e);
       check_rt(cudaDeviceSynchronize(), "setup");
       for (int sms : e->partitions) {
@@ -260,6 +267,7 @@ int main(int argc, char** argv) {
           "concurrent_copy", "comm_copy", {{"bytes", plan.concurrent_copy_bytes}}, {}};
       for (int c : plan.concurrent_copy_sms) {
         hm::Runner* copy = nullptr;
+        cuCtxSetCurrent(primary);
         auto copy_runner = hm::make_runner(copy_entry);
         copy = copy_runner.get();
         for (const auto& label : plan.concurrent_compute) {
@@ -298,6 +306,7 @@ int main(int argc, char** argv) {
           m.note = "copy_bytes=" + std::to_string(plan.concurrent_copy_bytes);
     }
     const hm::Recording rec = recorder.finish();
+    cuCtxSetCurrent(primary);
 
     for (const auto& m : ms) {
       hm::PlanEntry copy_entry{
@@ -377,6 +386,85 @@ int main(int argc, char** argv) {
         "FROM measurements mc JOIN measurements mk ON mk.id = mc.concurrent_with "
         "JOIN kernels kc ON kc.measurement_id = mc.id JOIN kernels kk ON kk.measurement_id = mk.id "
         "AND kk.repeat = kc.repeat WHERE mc.role = 'compute_concurrent' GROUP BY mc.id, mk.id");
+    // Report the overlap of each pair here too, so a run whose partitions did not overlap is
+    // noticed at once (it would mean the green contexts serialised).
+    std::map<std::pair<long long, long long>, std::pair<std::uint64_t, std::uint64_t>> span;
+    for (const auto& k : rec.kernels) {
+      const auto ext = rec.external_id.find(k.correlation);
+      if (ext == rec.external_id.end()) continue;
+      auto& sp = span[{static_cast<long long>(ext->second >> 16),
+                       static_cast<long long>(ext->second & 0xFFFF)}];
+      sp.first = sp.first == 0 ? k.start : std::min(sp.first, k.start);
+      sp.second = std::max(sp.second, k.end);
+    }
+    for (const auto& m : ms) {
+      if (m.role != "compute_concurrent") continue;
+      std::uint64_t overlap = 0;
+      std::uint64_t compute = 0;
+      for (int r = 0; r < plan.repeats; ++r) {
+        const auto a = span.find({m.id, r});
+        const auto b = span.find({m.concurrent_with, r});
+        if (a == span.end() || b == span.end()) continue;
+        const std::uint64_t lo = std::max(a->second.first, b->second.first);
+        const std::uint64_t hi = std::min(a->second.second, b->second.second);
+        overlap += hi > lo ? hi - lo : 0;
+        compute += a->second.second - a->second.first;
+      }
+      const double frac =
+          compute > 0 ? static_cast<double>(overlap) / static_cast<double>(compute) : 0.0;
+      std::cerr << (overlap == 0 ? "WARNING: no overlap: " : "overlap: ") << m.entry->label
+                << " on " << m.sms << " SMs with a copy on the other SMs: " << frac * 100
+                << "% of its time\n";
+    }
+    // The same recording in the importer's trace layout (docs/TRACES.md), so `hopsim import` and
+    // `hopsim compare` can read measured kernels too. Measurement ids are not part of it.
+    const std::filesystem::path import_path =
+        std::filesystem::path(out_path).replace_extension(".import.sqlite");
+    {
+      namespace tr = hopsim::profiler::trace;
+      tr::TraceWriter w(import_path);
+      for (const auto& [k, v] : prov) w.set_info(k, v);
+      w.add_device(tr::DeviceInfo{0, prop.name, prop.multiProcessorCount,
+                                  static_cast<std::int64_t>(prop.totalGlobalMem), prop.major,
+                                  prop.minor, sm_clock_khz});
+      for (const auto& k : rec.kernels) {
+        tr::GpuActivity a;
+        a.kind = tr::ActivityKind::kKernel;
+        a.device = k.device;
+        a.stream = k.stream;
+        a.start = hopsim::Nanoseconds(static_cast<std::int64_t>(k.start));
+        a.end = hopsim::Nanoseconds(static_cast<std::int64_t>(k.end));
+        a.name = k.name;
+        a.correlation = k.correlation;
+        a.grid = tr::Dim3{k.grid[0], k.grid[1], k.grid[2]};
+        a.block = tr::Dim3{k.block[0], k.block[1], k.block[2]};
+        w.add_activity(a);
+      }
+      for (const auto& c : rec.copies) {
+        tr::GpuActivity a;
+        a.kind = c.is_memset ? tr::ActivityKind::kMemset : tr::ActivityKind::kMemcpy;
+        a.device = c.device;
+        a.stream = c.stream;
+        a.start = hopsim::Nanoseconds(static_cast<std::int64_t>(c.start));
+        a.end = hopsim::Nanoseconds(static_cast<std::int64_t>(c.end));
+        a.name = c.is_memset ? "memset" : "memcpy";
+        a.correlation = c.correlation;
+        a.bytes = static_cast<std::int64_t>(c.bytes);
+        w.add_activity(a);
+      }
+      for (const auto& api : rec.api) {
+        tr::RuntimeCall r;
+        const std::string name = "cbid_" + std::to_string(api.cbid);
+        r.name = name;
+        r.pid = api.process;
+        r.tid = api.thread;
+        r.start = hopsim::Nanoseconds(static_cast<std::int64_t>(api.start));
+        r.end = hopsim::Nanoseconds(static_cast<std::int64_t>(api.end));
+        r.correlation = api.correlation;
+        w.add_runtime(r);
+      }
+      w.commit();
+    }
     std::cerr << "wrote " << rec.kernels.size() << " kernel records, " << ms.size()
               << " measurements to " << out_path << "\n";
     return 0;

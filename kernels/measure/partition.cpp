@@ -16,10 +16,9 @@ void check(CUresult r, const char* what) {
 }  // namespace
 
 Partition::~Partition() {
-  if (green_ != nullptr) {
-    cuStreamDestroy(stream_);
-    cuGreenCtxDestroy(green_);
-  }
+  cuStreamDestroy(stream_);
+  if (green_ != nullptr) cuGreenCtxDestroy(green_);
+  if (primary_of_ >= 0) cuDevicePrimaryCtxRelease(primary_of_);
 }
 
 void Partition::make_current() const {
@@ -50,7 +49,7 @@ std::unique_ptr<Partition> Partitioner::alone(int sms) const {
     CUstream s = nullptr;
     check(cuCtxSetCurrent(primary), "cuCtxSetCurrent");
     check(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-    return std::make_unique<Partition>(nullptr, primary, s, total_sms_);
+    return std::make_unique<Partition>(nullptr, primary, s, total_sms_, dev_);
   }
   CUdevResource group{};
   CUdevResource rest{};

@@ -12,8 +12,10 @@ namespace hopsim::measure {
 //! A stream whose kernels run only on `sms` SMs. Destroys its green context when dropped.
 class Partition {
  public:
-  Partition(CUgreenCtx g, CUcontext ctx, CUstream s, int sms)
-      : green_(g), ctx_(ctx), stream_(s), sms_(sms) {}
+  //! `primary_of` is the device whose primary context this holds (released on destruction);
+  //! -1 for a green context.
+  Partition(CUgreenCtx g, CUcontext ctx, CUstream s, int sms, CUdevice primary_of = -1)
+      : green_(g), ctx_(ctx), stream_(s), sms_(sms), primary_of_(primary_of) {}
   ~Partition();
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
@@ -28,6 +30,7 @@ class Partition {
   CUcontext ctx_;
   CUstream stream_;
   int sms_;
+  CUdevice primary_of_;
 };
 
 class Partitioner {

@@ -42,12 +42,16 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
                  {"link_unidirectional", f.link_unidirectional.value()},
                  {"switch_latency", f.switch_latency.value()}};
   j["nodes"] = s.cluster.num_nodes;
-  J model = {{"n_layers", m.n_layers},         {"hidden", m.hidden},
-             {"vocab", m.vocab},               {"n_heads", m.n_heads},
-             {"n_kv_heads", m.n_kv_heads},     {"head_dim", m.head_dim},
+  J model = {{"n_layers", m.n_layers},
+             {"hidden", m.hidden},
+             {"vocab", m.vocab},
+             {"n_heads", m.n_heads},
+             {"n_kv_heads", m.n_kv_heads},
+             {"head_dim", m.head_dim},
              {"attention", static_cast<int>(m.attention)},
              {"dense_inter_dim", m.dense_inter_dim},
-             {"mtp_depth", m.mtp_depth},       {"tie_embeddings", m.tie_embeddings}};
+             {"mtp_depth", m.mtp_depth},
+             {"tie_embeddings", m.tie_embeddings}};
   if (m.mla) {
     model["mla"] = {{"q_lora_rank", m.mla->q_lora_rank},
                     {"kv_lora_rank", m.mla->kv_lora_rank},
@@ -67,31 +71,33 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
                     {"score_func", static_cast<int>(m.moe->score_func)}};
   }
   j["model"] = model;
-  j["plan"] = {{"pp", p.pp},
-               {"dp", p.dp},
-               {"tp", p.tp},
-               {"ep", p.ep},
-               {"micro_batch_size", p.micro_batch_size},
-               {"micro_batches", p.micro_batches},
-               {"seq_len", p.seq_len},
-               {"schedule", to_string(p.schedule)},
-               {"virtual_stages", p.virtual_stages},
-               {"comm_sms", p.comm_sms},
-               {"zero_stage", p.zero_stage},
-               {"recompute",
-                {p.recompute.rmsnorm, p.recompute.mla_up_projection, p.recompute.swiglu,
-                 p.recompute.full}},
-               {"gemm_precision", to_string(p.gemm_precision)},
-               {"optimizer",
-                {to_string(p.optimizer.master_weights), to_string(p.optimizer.gradients),
-                 to_string(p.optimizer.moments)}},
-               {"node_limit", p.node_limit}};
+  j["plan"] = {
+      {"pp", p.pp},
+      {"dp", p.dp},
+      {"tp", p.tp},
+      {"ep", p.ep},
+      {"micro_batch_size", p.micro_batch_size},
+      {"micro_batches", p.micro_batches},
+      {"seq_len", p.seq_len},
+      {"schedule", to_string(p.schedule)},
+      {"virtual_stages", p.virtual_stages},
+      {"comm_sms", p.comm_sms},
+      {"zero_stage", p.zero_stage},
+      {"recompute",
+       {p.recompute.rmsnorm, p.recompute.mla_up_projection, p.recompute.swiglu, p.recompute.full}},
+      {"gemm_precision", to_string(p.gemm_precision)},
+      {"optimizer",
+       {to_string(p.optimizer.master_weights), to_string(p.optimizer.gradients),
+        to_string(p.optimizer.moments)}},
+      {"node_limit", p.node_limit}};
   j["cost"] = {{"price_per_gpu_hour", s.cost.price_per_gpu_hour},
                {"pue", s.cost.pue},
                {"training_tokens", s.cost.training_tokens}};
   return j;
 }
 
-std::string scenario_hash(const Scenario& s) { return short_hash(canonical_json(s).dump()); }
+std::string scenario_hash(const Scenario& s) {
+  return short_hash(canonical_json(s).dump());
+}
 
 }  // namespace hopsim::planner

@@ -18,8 +18,8 @@ using Tok = Expression::Tok;
 using Token = Expression::Token;
 
 [[noreturn]] void fail(const std::string& source, std::size_t column, const std::string& msg) {
-  throw ConfigError(SourceLocation{}, "constraint '" + source + "': column " +
-                                          std::to_string(column) + ": " + msg);
+  throw ConfigError(SourceLocation{},
+                    "constraint '" + source + "': column " + std::to_string(column) + ": " + msg);
 }
 
 std::vector<Token> tokenize(const std::string& s) {
@@ -31,7 +31,8 @@ std::vector<Token> tokenize(const std::string& s) {
     if (std::isspace(static_cast<unsigned char>(c))) {
       ++i;
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       const char* begin = s.c_str() + i;
       char* end = nullptr;
       const double v = std::strtod(begin, &end);
@@ -167,8 +168,7 @@ class Evaluator {
       if (o == "<") r = x < y;
       if (o == ">") r = x > y;
       if (peek().kind == Tok::kOp &&
-          std::string("==!=<=>=<>").find(peek().text) != std::string::npos &&
-          peek().text != "!") {
+          std::string("==!=<=>=<>").find(peek().text) != std::string::npos && peek().text != "!") {
         fail(src_, peek().column, "comparisons do not chain; join them with &&");
       }
       return ExprValue::of(r ? 1.0 : 0.0);
@@ -276,7 +276,8 @@ std::vector<std::string> Expression::names() const {
   return out;
 }
 
-ExprValue Expression::evaluate(const ExprLookup& lookup, const std::vector<std::string>& known) const {
+ExprValue Expression::evaluate(const ExprLookup& lookup,
+                               const std::vector<std::string>& known) const {
   return Evaluator(source_, tokens_, &lookup, &known).run();
 }
 

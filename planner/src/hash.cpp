@@ -19,7 +19,9 @@ constexpr std::array<std::uint32_t, 64> kK = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+constexpr std::uint32_t rotr(std::uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 }  // namespace
 
@@ -76,6 +78,8 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-std::string short_hash(std::string_view data) { return sha256_hex(data).substr(0, 16); }
+std::string short_hash(std::string_view data) {
+  return sha256_hex(data).substr(0, 16);
+}
 
 }  // namespace hopsim::planner

@@ -69,17 +69,17 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   if (o.gpus < per_node || o.gpus % per_node != 0) {
     throw ConfigError(SourceLocation{"", 0, 0, "--gpus"},
                       std::to_string(o.gpus) + " GPUs is not a whole number of " +
-                          std::to_string(per_node) + "-GPU nodes (" + probe.cluster.node.name + ")");
+                          std::to_string(per_node) + "-GPU nodes (" + probe.cluster.node.name +
+                          ")");
   }
   ov.push_back({"hardware.nodes", std::to_string(o.gpus / per_node)});
   PlanSearchResult out;
   out.base = base_t.instantiate(ov);
   out.base.name = o.model + " on " + std::to_string(o.gpus) + " x " + out.base.cluster.gpu.name;
-  const long long global =
-      o.global_batch_sequences > 0
-          ? o.global_batch_sequences
-          : static_cast<long long>(base0.plan.dp) * base0.plan.micro_batches *
-                base0.plan.micro_batch_size;
+  const long long global = o.global_batch_sequences > 0
+                               ? o.global_batch_sequences
+                               : static_cast<long long>(base0.plan.dp) * base0.plan.micro_batches *
+                                     base0.plan.micro_batch_size;
   const int mbs = base0.plan.micro_batch_size;
   const int experts = out.base.model.moe ? out.base.model.moe->n_routed_experts : 1;
 
@@ -94,8 +94,9 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
         for (const auto& sched : o.schedules) {
           const auto kind = schedule_of(sched);
           if (!kind) {
-            throw ConfigError(SourceLocation{"", 0, 0, "--schedules"},
-                              "unknown schedule '" + sched + "' (1f1b, zb-h1, dualpipe, dualpipev)");
+            throw ConfigError(
+                SourceLocation{"", 0, 0, "--schedules"},
+                "unknown schedule '" + sched + "' (1f1b, zb-h1, dualpipe, dualpipev)");
           }
           for (int sms : o.comm_sms) {
             ++out.enumerated;
@@ -117,8 +118,9 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
               continue;
             }
             const MemoryBreakdown mem = memory_per_gpu(s);
-            if (!mem.fits || static_cast<double>(mem.total.value()) >
-                                 o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {
+            if (!mem.fits ||
+                static_cast<double>(mem.total.value()) >
+                    o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {
               ++out.pruned["memory"];
               continue;
             }
@@ -167,7 +169,8 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
     std::string why = num("step %.0f ms", r.step_time_ms);
     if (k > 0) why += num(" (%+.1f%% vs #1)", 100 * (r.step_time_ms / best.step_time_ms - 1));
     why += "; bubble " + pct(r.bubble_fraction) + ", exposed comm " + pct(r.exposed_comm_fraction) +
-           "; memory " + num("%.1f", r.memory_gib) + " of " + num("%.1f GiB", r.memory_capacity_gib) +
+           "; memory " + num("%.1f", r.memory_gib) + " of " +
+           num("%.1f GiB", r.memory_capacity_gib) +
            num(" (%.1f GiB headroom)", r.memory_capacity_gib - r.memory_gib);
     out.top.push_back(PlanCandidate{feasible[order[k]], r, why});
   }

@@ -1,0 +1,535 @@
+// Reports read only SimResults and stored rows; every number printed is also written as an
+// exact data-value so tests (and readers with devtools) can check it against the simulation.
+
+#include "hopsim/planner/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <regex>
+#include <sstream>
+
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/workload/memory.hpp"
+#include "hopsim/planner/canonical.hpp"
+#include "hopsim/planner/plan_search.hpp"
+#include "hopsim/planner/svg.hpp"
+#include "hopsim/planner/sweep.hpp"
+#include "hopsim/sim/runner/result_json.hpp"
+
+namespace hopsim::planner {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string grouped(double v) {
+  if (!std::isfinite(v)) return "-";
+  std::string s = fmt("%.0f", std::round(v));
+  const bool neg = s[0] == '-';
+  std::string d = neg ? s.substr(1) : s;
+  std::string out;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return (neg ? "-" : "") + out;
+}
+
+std::string exact(double v) {
+  return fmt("%.17g", v);
+}
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+//! The same scenario on the other Hopper part, when both profiles ship.
+std::vector<ScenarioOverride> counterpart_of(const Scenario& s) {
+  const auto gpus = shipped_profiles("gpus");
+  const auto nodes = shipped_profiles("nodes");
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  std::string gpu;
+  std::string node;
+  if (contains(s.cluster.gpu.name, "H800")) {
+    gpu = "h100-sxm5";
+    node = "hgx-h100-8gpu";
+  } else if (contains(s.cluster.gpu.name, "H100")) {
+    gpu = "h800-sxm5";
+    node = "hgx-h800-8gpu";
+  }
+  if (gpu.empty() || !has(gpus, gpu) || !has(nodes, node)) return {};
+  return {{"hardware.gpu", gpu}, {"hardware.node", node}};
+}
+
+ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions& o) {
+  validate_plan(s);
+  ReportEntry e;
+  e.label = label;
+  sim::RunOptions ro;
+  ro.mode = o.mode;
+  e.result = sim::run_scenario(s, ro);
+  for (const auto& w : plan_warnings(s)) e.result.warnings.push_back(w);
+  e.scenario_hash = scenario_hash(s);
+  const MemoryBreakdown mem = memory_per_gpu(s);
+  e.memory_gib = static_cast<double>(mem.total.value()) / kGiB;
+  e.memory_capacity_gib = static_cast<double>(mem.capacity.value()) / kGiB;
+  if (!mem.fits) {
+    e.result.warnings.push_back(
+        fmt("memory model: pipeline rank %.0f", static_cast<double>(mem.rank)) +
+        fmt(" needs %.1f GiB per GPU", e.memory_gib) +
+        fmt(" but the GPU has %.1f GiB", e.memory_capacity_gib));
+  }
+  e.scenario = std::move(s);
+  return e;
+}
+
+struct Metric {
+  const char* key;
+  const char* label;
+  std::function<double(const ReportEntry&)> value;
+  std::function<std::string(double)> show;
+};
+
+std::vector<Metric> summary_metrics() {
+  auto g = [](double v) { return grouped(v); };
+  auto d2 = [](double v) { return fmt("%.2f", v); };
+  auto p1 = [](double v) { return fmt("%.1f%%", 100 * v); };
+  auto ms1 = [](double v) { return fmt("%.1f ms", v); };
+  auto usd = [](double v) { return "$" + grouped(v); };
+  return {
+      {"num_gpus", "GPUs",
+       [](const ReportEntry& e) { return double(e.scenario.cluster.num_gpus()); }, g},
+      {"step_time_ms", "step time", [](const ReportEntry& e) { return to_ms(e.result.step_time); },
+       ms1},
+      {"tokens_per_second_per_gpu", "tokens/s per GPU",
+       [](const ReportEntry& e) { return e.result.tokens_per_second_per_gpu; }, g},
+      {"mfu_bf16", "MFU (nominal BF16 peak)",
+       [](const ReportEntry& e) { return e.result.mfu_bf16; }, p1},
+      {"bubble_fraction", "pipeline bubble",
+       [](const ReportEntry& e) { return e.result.bubble_fraction; }, p1},
+      {"exposed_comm_fraction", "exposed communication",
+       [](const ReportEntry& e) { return e.result.exposed_comm_fraction; }, p1},
+      {"memory_gib", "memory per GPU (GiB)", [](const ReportEntry& e) { return e.memory_gib; },
+       [](double v) { return fmt("%.1f", v); }},
+      {"avg_power_watts", "average power per GPU (W)",
+       [](const ReportEntry& e) { return e.result.avg_power_watts; }, g},
+      {"gpu_hours_per_trillion", "GPU-hours per 1T tokens",
+       [](const ReportEntry& e) { return e.result.gpu_hours_per_trillion; }, g},
+      {"days_per_trillion", "wall-clock days per 1T tokens",
+       [](const ReportEntry& e) { return e.result.days_per_trillion; }, d2},
+      {"dollars_per_trillion", "USD per 1T tokens",
+       [](const ReportEntry& e) { return e.result.dollars_per_trillion; }, usd},
+      {"energy_kwh_per_trillion", "energy per 1T tokens (kWh)",
+       [](const ReportEntry& e) { return e.result.energy_kwh_per_trillion; }, g},
+      {"run_tokens", "training run: tokens",
+       [](const ReportEntry& e) { return whole_run(e).tokens; },
+       [](double v) { return fmt("%.3g", v); }},
+      {"run_gpu_hours", "training run: GPU-hours",
+       [](const ReportEntry& e) { return whole_run(e).gpu_hours; }, g},
+      {"run_days", "training run: wall-clock days",
+       [](const ReportEntry& e) { return whole_run(e).days; },
+       [](double v) { return fmt("%.1f", v); }},
+      {"run_dollars", "training run: USD",
+       [](const ReportEntry& e) { return whole_run(e).dollars; }, usd},
+      {"run_energy_kwh", "training run: energy (kWh)",
+       [](const ReportEntry& e) { return whole_run(e).energy_kwh; }, g},
+  };
+}
+
+const char* kCss = R"(body{font-family:sans-serif;margin:24px auto;max-width:1360px;color:#222}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 8px}th{background:#f2f2f2;cursor:pointer;user-select:none}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.why{max-width:520px;font-size:12px;color:#555}
+.note{color:#555;font-size:13px}.bad{color:#c0392b}.ok{color:#1e8449}
+code{background:#f4f4f4;padding:1px 4px}.scroll{overflow-x:auto}
+)";
+
+// Sorts a table by the clicked column: numbers by data-value when present, else by text.
+const char* kSortJs = R"(document.querySelectorAll('table.sortable').forEach(function(t){
+t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
+var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.dataset.asc!=='1';
+t.querySelectorAll('th').forEach(function(h){h.dataset.asc='';});th.dataset.asc=asc?'1':'0';
+function key(r){var c=r.cells[i],v=c.getAttribute('data-value');
+if(v!==null&&v!==''&&!isNaN(parseFloat(v)))return parseFloat(v);return c.textContent;}
+rows.sort(function(x,y){var a=key(x),c=key(y);
+if(typeof a==='number'&&typeof c==='number')return asc?a-c:c-a;
+if(typeof a==='number')return -1;if(typeof c==='number')return 1;
+return asc?String(a).localeCompare(String(c)):String(c).localeCompare(String(a));});
+rows.forEach(function(r){b.appendChild(r);});});});});
+)";
+
+std::string td_num(const std::string& metric, int entry, double v, const std::string& shown) {
+  std::string s = "<td class=\"num\" data-metric=\"" + metric + "\"";
+  if (entry >= 0) s += " data-entry=\"" + std::to_string(entry) + "\"";
+  return s + " data-value=\"" + (std::isfinite(v) ? exact(v) : "") + "\">" + html_escape(shown) +
+         "</td>";
+}
+
+std::string inputs_table(const Report& r) {
+  std::string s = "<table class=\"sortable\"><thead><tr><th>input</th>";
+  for (const auto& e : r.entries) s += "<th>" + html_escape(e.label) + "</th>";
+  s += "</tr></thead><tbody>\n";
+  auto row = [&](const std::string& name, const std::function<std::string(const ReportEntry&)>& f) {
+    s += "<tr><td>" + html_escape(name) + "</td>";
+    for (const auto& e : r.entries) s += "<td>" + html_escape(f(e)) + "</td>";
+    s += "</tr>\n";
+  };
+  row("scenario file", [](const ReportEntry& e) { return e.scenario.source_path; });
+  row("GPU", [](const ReportEntry& e) { return e.scenario.cluster.gpu.name; });
+  row("node", [](const ReportEntry& e) { return e.scenario.cluster.node.name; });
+  row("fabric", [](const ReportEntry& e) { return e.scenario.cluster.fabric.name; });
+  row("nodes", [](const ReportEntry& e) { return std::to_string(e.scenario.cluster.num_nodes); });
+  row("NVLink (GB/s, bidirectional)", [](const ReportEntry& e) {
+    return fmt("%.0f", e.scenario.cluster.gpu.nvlink_bidirectional.value() / 1e9);
+  });
+  row("model", [](const ReportEntry& e) { return e.scenario.model.name; });
+  row("plan", [](const ReportEntry& e) { return plan_label(e.scenario); });
+  row("sequence length",
+      [](const ReportEntry& e) { return std::to_string(e.scenario.plan.seq_len); });
+  row("GEMM precision",
+      [](const ReportEntry& e) { return to_string(e.scenario.plan.gemm_precision); });
+  row("price per GPU-hour (USD)",
+      [](const ReportEntry& e) { return fmt("%.2f", e.scenario.cost.price_per_gpu_hour); });
+  row("PUE", [](const ReportEntry& e) { return fmt("%.2f", e.scenario.cost.pue); });
+  row("training tokens",
+      [](const ReportEntry& e) { return fmt("%.3g", e.scenario.cost.training_tokens); });
+  row("scenario hash", [](const ReportEntry& e) { return e.scenario_hash; });
+  row("calibration", [](const ReportEntry&) { return std::string("uncalibrated"); });
+  row("cost model", [](const ReportEntry& e) { return e.result.cost_source; });
+  return s + "</tbody></table>\n";
+}
+
+std::string sweep_config_label(const StoredResult& r) {
+  try {
+    const auto j = nlohmann::ordered_json::parse(r.config);
+    std::string s;
+    for (const auto& [k, v] : j.items()) {
+      const auto dot = k.rfind('.');
+      s += (s.empty() ? "" : " ") + (dot == std::string::npos ? k : k.substr(dot + 1)) + "=" +
+           v.get<std::string>();
+    }
+    return s.empty() ? "(base)" : s;
+  } catch (const std::exception&) {
+    return r.config;
+  }
+}
+
+//! A stored reason without the "file:line:col: " prefixes the loader puts on each message.
+std::string short_reason(const std::string& reason) {
+  static const std::regex kPrefix(R"([^ ;]+:[0-9]+:[0-9]+: )");
+  return std::regex_replace(reason, kPrefix, "");
+}
+
+}  // namespace
+
+WholeRun whole_run(const ReportEntry& e) {
+  WholeRun w;
+  w.tokens = e.scenario.cost.training_tokens;
+  const double t = w.tokens / 1e12;
+  w.gpu_hours = e.result.gpu_hours_per_trillion * t;
+  w.days = e.result.days_per_trillion * t;
+  w.dollars = e.result.dollars_per_trillion * t;
+  w.energy_kwh = e.result.energy_kwh_per_trillion * t;
+  return w;
+}
+
+double published_relative_error(double predicted) {
+  return predicted / sim::kPublishedH800GpuHoursPerTrillion - 1.0;
+}
+
+bool is_h800(const ReportEntry& e) {
+  return contains(e.scenario.cluster.gpu.name, "H800");
+}
+
+Report scenario_report(const std::vector<std::string>& specs, const ReportOptions& o) {
+  Report r;
+  r.hopsim_version = hopsim_version();
+  for (const auto& spec : specs) {
+    const ScenarioTemplate t(spec);
+    Scenario s = t.instantiate({});
+    const std::string label = s.name + " (" + s.cluster.gpu.name + ")";
+    r.entries.push_back(make_entry(s, label, o));
+    if (specs.size() == 1 && o.counterpart) {
+      const auto ov = counterpart_of(s);
+      if (!ov.empty()) {
+        Scenario c = t.instantiate(ov);
+        const std::string clabel = c.name + " on " + c.cluster.gpu.name + " (same plan)";
+        r.entries.push_back(make_entry(std::move(c), clabel, o));
+      }
+    }
+  }
+  // H800 first: it is the one compared with the published figure.
+  std::stable_partition(r.entries.begin(), r.entries.end(),
+                        [](const ReportEntry& e) { return is_h800(e); });
+  r.title = "hopsim cost report: " + r.entries.front().scenario.name;
+  if (o.timeline && !r.entries.empty()) {
+    std::ostringstream trace;
+    sim::RunOptions ro;
+    ro.mode = o.mode;
+    ro.trace = &trace;
+    const sim::SimResult res = sim::run_scenario(r.entries.front().scenario, ro);
+    const double makespan_us = static_cast<double>(res.pipeline_time.value()) / 1e3;
+    // Join slices closer than a third of a pixel (1000 px across the step).
+    const auto lanes = gantt_from_chrome_trace(trace.str(), makespan_us / 3000.0);
+    r.timeline_svg = svg_gantt(lanes, makespan_us);
+    r.timeline_label = r.entries.front().label;
+  }
+  return r;
+}
+
+Report sweep_report(const ResultsStore& store) {
+  Report r;
+  r.hopsim_version = hopsim_version();
+  r.sweep_rows = store.rows();
+  r.sweep_meta = store.meta();
+  r.sweep_source = store.path().string();
+  const auto it = r.sweep_meta.find("sweep_name");
+  r.title = "hopsim sweep report: " +
+            (it != r.sweep_meta.end() ? it->second : store.path().stem().string());
+  return r;
+}
+
+std::string render_html(const Report& r) {
+  std::string s = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>" +
+                  html_escape(r.title) + "</title>\n<style>" + kCss + "</style></head>\n<body>\n";
+  s += "<h1>" + html_escape(r.title) + "</h1>\n";
+  s += "<p class=\"note\">Generated by hopsim " + html_escape(r.hopsim_version) +
+       ". Predictions from the simulator, not measurements; the inputs and provenance are at the "
+       "end. Click a column heading to sort.</p>\n";
+  if (!r.entries.empty()) {
+    s += "<h2>Cost summary</h2>\n<div class=\"scroll\"><table class=\"sortable\" id=\"summary\">"
+         "<thead><tr><th>metric</th>";
+    for (const auto& e : r.entries) s += "<th>" + html_escape(e.label) + "</th>";
+    s += "</tr></thead><tbody>\n";
+    for (const auto& m : summary_metrics()) {
+      s += "<tr><td>" + html_escape(m.label) + "</td>";
+      for (std::size_t i = 0; i < r.entries.size(); ++i) {
+        const double v = m.value(r.entries[i]);
+        s += td_num(m.key, static_cast<int>(i), v, m.show(v));
+      }
+      s += "</tr>\n";
+    }
+    s += "</tbody></table></div>\n";
+    s += "<p class=\"note\">Per trillion tokens on each cluster as configured; the training run is "
+         "each scenario's <code>cost.training_tokens</code>. Energy is GPU power (idle + (TDP - "
+         "idle) x compute utilisation) x PUE.</p>\n";
+
+    std::vector<Bar> bars;
+    const ReportEntry* h800 = nullptr;
+    for (const auto& e : r.entries) {
+      std::string note;
+      if (is_h800(e)) {
+        note = fmt("(%+.1f%% vs published)",
+                   100 * published_relative_error(e.result.gpu_hours_per_trillion));
+        if (h800 == nullptr) h800 = &e;
+      }
+      bars.push_back({e.label, e.result.gpu_hours_per_trillion, note});
+    }
+    s += "<h2>GPU-hours per trillion tokens</h2>\n" +
+         svg_bar_chart(bars, "GPU-hours per trillion tokens",
+                       h800 != nullptr ? sim::kPublishedH800GpuHoursPerTrillion : 0,
+                       "published H800: 180,000");
+    if (h800 != nullptr) {
+      const double pred = h800->result.gpu_hours_per_trillion;
+      const double err = published_relative_error(pred);
+      s += "<h2>Published comparison</h2>\n<table id=\"published\"><thead><tr><th>figure</th>"
+           "<th>H800 GPU-hours per 1T tokens</th></tr></thead><tbody>\n";
+      s += "<tr><td>predicted (" + html_escape(h800->label) + ")</td>" +
+           td_num("predicted_gpu_hours_per_trillion", -1, pred, grouped(pred)) + "</tr>\n";
+      s += "<tr><td>published (DeepSeek-V3 report §1, Table 1; REFERENCE.md §2)</td>" +
+           td_num("published_gpu_hours_per_trillion", -1, sim::kPublishedH800GpuHoursPerTrillion,
+                  grouped(sim::kPublishedH800GpuHoursPerTrillion)) +
+           "</tr>\n";
+      s += "<tr><td>relative error</td>" +
+           td_num("relative_error", -1, err, fmt("%+.1f%%", 100 * err)) + "</tr>\n";
+      s += "</tbody></table>\n<p class=\"note\">Nothing in the simulator is fitted to the "
+           "published figure; it is a validation target.</p>\n";
+    }
+    if (!r.timeline_svg.empty()) {
+      s += "<h2>Timeline of one step: " + html_escape(r.timeline_label) + "</h2>\n";
+      s += "<p class=\"note\">Each pipeline rank's compute and communication SM partitions and "
+           "its DP / optimizer lane, as the simulator ran them (full detail: <code>hopsim run "
+           "--trace</code>, opened in Perfetto). Neighbouring slices narrower than a pixel are "
+           "drawn joined.</p>\n<div class=\"scroll\">" +
+           r.timeline_svg + "</div>\n";
+    }
+    s += "<h2>Inputs and provenance</h2>\n<div class=\"scroll\">" + inputs_table(r) + "</div>\n";
+    for (const auto& e : r.entries) {
+      for (const auto& w : e.result.warnings) {
+        s += "<p class=\"note bad\">" + html_escape(e.label) + ": " + html_escape(w) + "</p>\n";
+      }
+    }
+  }
+  if (!r.sweep_rows.empty() || !r.sweep_meta.empty()) {
+    std::map<std::string, int> counts;
+    std::vector<const StoredResult*> ok;
+    for (const auto& row : r.sweep_rows) {
+      ++counts[row.status];
+      if (row.status == "ok") ok.push_back(&row);
+    }
+    std::sort(ok.begin(), ok.end(), [](const StoredResult* a, const StoredResult* b) {
+      return a->gpu_hours_per_trillion < b->gpu_hours_per_trillion;
+    });
+    s += "<h2>Sweep</h2>\n<p>" + std::to_string(r.sweep_rows.size()) + " configurations:";
+    for (const auto& [k, v] : counts) {
+      s += " <span data-metric=\"count_" + k + "\" data-value=\"" + std::to_string(v) + "\">" +
+           std::to_string(v) + " " + k + "</span>";
+    }
+    s += ".</p>\n";
+    if (!ok.empty()) {
+      std::vector<Bar> bars;
+      for (std::size_t i = 0; i < ok.size() && i < 20; ++i) {
+        bars.push_back({sweep_config_label(*ok[i]), ok[i]->gpu_hours_per_trillion, ""});
+      }
+      s += "<h2>Cheapest configurations (GPU-hours per trillion tokens)</h2>\n" +
+           svg_bar_chart(bars, "GPU-hours per trillion tokens");
+    }
+    s += "<h2>All configurations</h2>\n<div class=\"scroll\"><table class=\"sortable\" "
+         "id=\"sweep\"><thead><tr><th>#</th><th>configuration</th><th>status</th><th>step ms</th>"
+         "<th>GPU-h / 1T</th><th>days / 1T</th><th>USD / 1T</th><th>kWh / 1T</th><th>training run "
+         "USD</th><th>MFU</th><th>memory GiB</th><th>reason</th></tr></thead><tbody>\n";
+    for (const auto& row : r.sweep_rows) {
+      const double run_usd = row.dollars_per_trillion * row.training_tokens / 1e12;
+      s += "<tr><td class=\"num\" data-value=\"" + std::to_string(row.index) + "\">" +
+           std::to_string(row.index) + "</td><td>" + html_escape(sweep_config_label(row)) +
+           "</td><td class=\"" + (row.status == "ok" ? "ok" : "bad") + "\">" + row.status +
+           "</td>" +
+           td_num("step_time_ms", -1, row.step_time_ms,
+                  std::isfinite(row.step_time_ms) ? fmt("%.1f", row.step_time_ms) : "-") +
+           td_num("gpu_hours_per_trillion", -1, row.gpu_hours_per_trillion,
+                  grouped(row.gpu_hours_per_trillion)) +
+           td_num("days_per_trillion", -1, row.days_per_trillion,
+                  std::isfinite(row.days_per_trillion) ? fmt("%.2f", row.days_per_trillion) : "-") +
+           td_num("dollars_per_trillion", -1, row.dollars_per_trillion,
+                  grouped(row.dollars_per_trillion)) +
+           td_num("energy_kwh_per_trillion", -1, row.energy_kwh_per_trillion,
+                  grouped(row.energy_kwh_per_trillion)) +
+           td_num("run_dollars", -1, run_usd, grouped(run_usd)) +
+           td_num("mfu_bf16", -1, row.mfu_bf16,
+                  std::isfinite(row.mfu_bf16) ? fmt("%.1f%%", 100 * row.mfu_bf16) : "-") +
+           td_num("memory_gib", -1, row.memory_gib,
+                  std::isfinite(row.memory_gib) ? fmt("%.1f", row.memory_gib) : "-") +
+           "<td class=\"why\">" + html_escape(short_reason(row.reason)) + "</td></tr>\n";
+    }
+    s += "</tbody></table></div>\n<h2>Provenance</h2>\n<table><tbody>\n";
+    s += "<tr><td>database</td><td>" + html_escape(r.sweep_source) + "</td></tr>\n";
+    for (const auto& [k, v] : r.sweep_meta) {
+      s += "<tr><td>" + html_escape(k) + "</td><td>" + html_escape(v) + "</td></tr>\n";
+    }
+    s += "</tbody></table>\n";
+  }
+  s += "<script>" + std::string(kSortJs) + "</script>\n</body></html>\n";
+  return s;
+}
+
+std::string render_markdown(const Report& r) {
+  std::string s = "# " + r.title + "\n\nGenerated by hopsim " + r.hopsim_version +
+                  ". Predictions from the simulator, not measurements.\n\n";
+  if (!r.entries.empty()) {
+    s += "## Cost summary\n\n| metric |";
+    for (const auto& e : r.entries) s += " " + e.label + " |";
+    s += "\n|---|";
+    for (std::size_t i = 0; i < r.entries.size(); ++i) s += "---:|";
+    s += "\n";
+    for (const auto& m : summary_metrics()) {
+      s += std::string("| ") + m.label + " |";
+      for (const auto& e : r.entries) s += " " + m.show(m.value(e)) + " |";
+      s += "\n";
+    }
+    for (const auto& e : r.entries) {
+      if (!is_h800(e)) continue;
+      const double pred = e.result.gpu_hours_per_trillion;
+      s += "\n## Published comparison\n\nPredicted " + grouped(pred) +
+           " H800 GPU-hours per trillion tokens (" + e.label +
+           ") vs the published 180,000 (DeepSeek-V3 report §1; REFERENCE.md §2): " +
+           fmt("%+.1f%%", 100 * published_relative_error(pred)) + ".\n";
+      break;
+    }
+    s += "\n## Inputs and provenance\n\n| | ";
+    for (const auto& e : r.entries) s += e.label + " | ";
+    s += "\n|---|";
+    for (std::size_t i = 0; i < r.entries.size(); ++i) s += "---|";
+    s += "\n| plan | ";
+    for (const auto& e : r.entries) s += plan_label(e.scenario) + " | ";
+    s += "\n| scenario hash | ";
+    for (const auto& e : r.entries) s += e.scenario_hash + " | ";
+    s += "\n| calibration | ";
+    for (std::size_t i = 0; i < r.entries.size(); ++i) s += "uncalibrated | ";
+    s += "\n";
+  }
+  if (!r.sweep_rows.empty()) {
+    s += "## Sweep (" + std::to_string(r.sweep_rows.size()) + " configurations)\n\n";
+    s += "| # | configuration | status | step ms | GPU-h / 1T | USD / 1T | kWh / 1T | reason |\n";
+    s += "|---:|---|---|---:|---:|---:|---:|---|\n";
+    for (const auto& row : r.sweep_rows) {
+      std::string reason = short_reason(row.reason);
+      std::replace(reason.begin(), reason.end(), '|', '/');
+      s += "| " + std::to_string(row.index) + " | " + sweep_config_label(row) + " | " + row.status +
+           " | " + (std::isfinite(row.step_time_ms) ? fmt("%.1f", row.step_time_ms) : "-") + " | " +
+           grouped(row.gpu_hours_per_trillion) + " | " + grouped(row.dollars_per_trillion) + " | " +
+           grouped(row.energy_kwh_per_trillion) + " | " + reason + " |\n";
+    }
+    s += "\n";
+    for (const auto& [k, v] : r.sweep_meta) s += "- " + k + ": " + v + "\n";
+  }
+  return s;
+}
+
+nlohmann::ordered_json render_json(const Report& r) {
+  using J = nlohmann::ordered_json;
+  J j;
+  j["title"] = r.title;
+  j["hopsim_version"] = r.hopsim_version;
+  j["entries"] = J::array();
+  for (const auto& e : r.entries) {
+    const WholeRun w = whole_run(e);
+    J x;
+    x["label"] = e.label;
+    x["scenario_hash"] = e.scenario_hash;
+    x["calibration_hash"] = "uncalibrated";
+    x["plan"] = plan_label(e.scenario);
+    x["memory_gib"] = e.memory_gib;
+    x["result"] = sim::to_json(e.result);
+    x["training_run"] = {{"tokens", w.tokens},
+                         {"gpu_hours", w.gpu_hours},
+                         {"days", w.days},
+                         {"dollars", w.dollars},
+                         {"energy_kwh", w.energy_kwh}};
+    if (is_h800(e)) {
+      x["published_gpu_hours_per_trillion"] = sim::kPublishedH800GpuHoursPerTrillion;
+      x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);
+    }
+    j["entries"].push_back(x);
+  }
+  if (!r.sweep_rows.empty() || !r.sweep_meta.empty()) {
+    j["sweep"]["meta"] = r.sweep_meta;
+    j["sweep"]["rows"] = J::array();
+    for (const auto& row : r.sweep_rows) {
+      J x;
+      x["index"] = row.index;
+      x["key"] = row.key;
+      x["config"] = J::parse(row.config);
+      x["status"] = row.status;
+      x["reason"] = row.reason;
+      for (const auto& m : metric_columns()) {
+        const double v = row.*m.member;
+        x[m.name] = std::isfinite(v) ? J(v) : J(nullptr);
+      }
+      j["sweep"]["rows"].push_back(x);
+    }
+  }
+  return j;
+}
+
+}  // namespace hopsim::planner

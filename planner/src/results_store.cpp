@@ -72,8 +72,8 @@ void exec(sqlite3* db, const std::filesystem::path& path, const std::string& sql
   }
 }
 
-const char* const kTextColumns[] = {"config_key",    "config_index",   "config",
-                                    "status",        "reason",         "scenario_hash",
+const char* const kTextColumns[] = {"config_key",     "config_index",    "config",
+                                    "status",         "reason",          "scenario_hash",
                                     "hopsim_version", "calibration_hash"};
 
 std::string column_list() {
@@ -171,7 +171,9 @@ ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
   exec(db_, path_, ddl);
 }
 
-ResultsStore::~ResultsStore() { sqlite3_close(db_); }
+ResultsStore::~ResultsStore() {
+  sqlite3_close(db_);
+}
 
 std::map<std::string, std::string> ResultsStore::meta() const {
   std::map<std::string, std::string> out;
@@ -187,8 +189,8 @@ void ResultsStore::claim(const std::map<std::string, std::string>& values) {
     if (it == have.end()) continue;
     if (it->second != v) {
       throw ConfigError(SourceLocation{path_.string(), 0, 0, ""},
-                        "this database holds results with " + k + " = " + it->second +
-                            ", not " + v + "; write to another file (-o) or delete this one");
+                        "this database holds results with " + k + " = " + it->second + ", not " +
+                            v + "; write to another file (-o) or delete this one");
     }
   }
   exec(db_, path_, "BEGIN IMMEDIATE");

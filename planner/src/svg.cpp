@@ -55,11 +55,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,8 +94,8 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
     const double x = kLabelW + kPlotW * t / vmax;
     s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 6) + "\" x2=\"" + f1(x) + "\" y2=\"" +
          f1(h - 28) + "\" stroke=\"#ddd\"/>\n";
-    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(h - 14) + "\" text-anchor=\"middle\" fill=\"#555\">" +
-         grouped(t) + "</text>\n";
+    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(h - 14) +
+         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + "</text>\n";
   }
   s += "<text x=\"" + f1(kLabelW + kPlotW / 2) + "\" y=\"" + f1(h - 1) +
        "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
@@ -122,7 +131,8 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
     if (ph == "M") {
       const std::string name = e.at("args").value("name", "");
       if (e.value("name", "") == "process_name") process[e.value("pid", 0)] = name;
-      if (e.value("name", "") == "thread_name") thread[{e.value("pid", 0), e.value("tid", 0)}] = name;
+      if (e.value("name", "") == "thread_name")
+        thread[{e.value("pid", 0), e.value("tid", 0)}] = name;
     } else if (ph == "X") {
       const double ts = e.at("ts").get<double>();
       slices[{e.value("pid", 0), e.value("tid", 0)}].push_back(
@@ -131,6 +141,8 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
   }
   std::vector<GanttLane> lanes;
   for (auto& [id, v] : slices) {
+    // Link lanes repeat what the SM partitions show; leave them to the Perfetto trace.
+    if (thread.count(id) != 0 && thread[id].rfind("link:", 0) == 0) continue;
     std::sort(v.begin(), v.end(),
               [](const GanttSlice& a, const GanttSlice& b) { return a.start_us < b.start_us; });
     GanttLane lane;
@@ -154,14 +166,18 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
 std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   constexpr double kLabelW = 300;
   constexpr double kPlotW = 1000;
-  constexpr double kLaneH = 10;
+  constexpr double kLaneH = 12;
   constexpr double kTop = 10;
+  // The axis covers every slice, also the DP sync and optimizer after the pipeline.
+  for (const auto& l : lanes) {
+    for (const auto& sl : l.slices) makespan_us = std::max(makespan_us, sl.end_us);
+  }
   if (makespan_us <= 0) makespan_us = 1;
   const double h = kTop + kLaneH * static_cast<double>(lanes.size()) + 50;
   const double w = kLabelW + kPlotW + 20;
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"" + f1(w) +
                   "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
-                  "\" font-family=\"sans-serif\" font-size=\"9\">\n";
+                  "\" font-family=\"sans-serif\" font-size=\"10\">\n";
   const double ms = makespan_us / 1000;
   const double step = nice_step(ms);
   for (double t = 0; t <= ms; t += step) {
@@ -172,7 +188,7 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   }
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const double y = kTop + kLaneH * static_cast<double>(i);
-    s += "<text x=\"" + f1(kLabelW - 6) + "\" y=\"" + f1(y + 8) + "\" text-anchor=\"end\">" +
+    s += "<text x=\"" + f1(kLabelW - 6) + "\" y=\"" + f1(y + 9) + "\" text-anchor=\"end\">" +
          html_escape(lanes[i].label) + "</text>\n";
     for (const auto& sl : lanes[i].slices) {
       const double x = kLabelW + kPlotW * sl.start_us / makespan_us;

@@ -34,7 +34,9 @@ std::string gib(double bytes) {
 
 }  // namespace
 
-const char* hopsim_version() { return HOPSIM_VERSION; }
+const char* hopsim_version() {
+  return HOPSIM_VERSION;
+}
 
 StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options,
                                sim::SimResult* sim_result) {
@@ -60,9 +62,8 @@ StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options
     if (!mem.fits || static_cast<double>(mem.total.value()) > limit) {
       r.status = "infeasible";
       r.reason = "out of memory: pipeline rank " + std::to_string(mem.rank) + " needs " +
-                 gib(static_cast<double>(mem.total.value())) + " GiB per GPU, limit " +
-                 gib(limit) + " GiB (" + gib(static_cast<double>(mem.capacity.value())) +
-                 " GiB HBM)";
+                 gib(static_cast<double>(mem.total.value())) + " GiB per GPU, limit " + gib(limit) +
+                 " GiB (" + gib(static_cast<double>(mem.capacity.value())) + " GiB HBM)";
       return r;
     }
     sim::RunOptions ro;

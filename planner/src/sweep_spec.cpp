@@ -55,7 +55,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const fs::path& path) {
     throw ConfigError(SourceLocation{file, 0, 0, ""}, "a sweep spec must be a mapping");
   }
   // Values here are of mixed shapes (scalar, list, mapping), so keys are checked by hand.
-  const std::vector<std::string> keys = {"name", "description", "base", "mode",
+  const std::vector<std::string> keys = {"name", "description", "base",       "mode",
                                          "grid", "list",        "constraints"};
   for (const auto& kv : doc) {
     const std::string k = kv.first.Scalar();
@@ -220,7 +220,8 @@ std::string sweep_hash(const SweepSpec& spec) {
   j["base"] = spec.base_scenario.text();
   j["mode"] = spec.mode;
   for (const auto& a : spec.grid) j["grid"].push_back({{"key", a.key}, {"values", a.values}});
-  for (const auto& l : spec.list) j["list"].push_back(nlohmann::ordered_json::parse(overrides_json(l)));
+  for (const auto& l : spec.list)
+    j["list"].push_back(nlohmann::ordered_json::parse(overrides_json(l)));
   for (const auto& c : spec.constraints) j["constraints"].push_back(c.source());
   return short_hash(j.dump());
 }

@@ -1,8 +1,8 @@
+#include "hopsim/core/trace/chrome_trace_writer.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
-
-#include "hopsim/core/trace/chrome_trace_writer.hpp"
 
 using namespace hopsim;
 

@@ -1,13 +1,15 @@
+#include "hopsim/core/units.hpp"
+
 #include <catch2/catch.hpp>
 #include <type_traits>
-
-#include "hopsim/core/units.hpp"
 
 using namespace hopsim;
 
 namespace {
 template <class A, class B>
-constexpr bool can_add_v = requires(A a, B b) { a + b; };
+constexpr bool can_add_v = requires(A a, B b) {
+  a + b;
+};
 }  // namespace
 
 TEST_CASE("units: same-unit arithmetic and ratios", "[core][units]") {

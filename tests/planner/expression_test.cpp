@@ -51,8 +51,8 @@ TEST_CASE("constraint errors say what and where", "[planner][expression]") {
   };
   CHECK_THAT(message("pp *"), Catch::Contains("column 5") && Catch::Contains("expected a value"));
   CHECK_THAT(message("pp = 16"), Catch::Contains("compare with '=='"));
-  CHECK_THAT(message("ppp == 1"), Catch::Contains("unknown name 'ppp'") &&
-                                      Catch::Contains("did you mean 'pp'"));
+  CHECK_THAT(message("ppp == 1"),
+             Catch::Contains("unknown name 'ppp'") && Catch::Contains("did you mean 'pp'"));
   CHECK_THAT(message("pp / dp"), Catch::Contains("division by zero"));
   CHECK_THAT(message("pp == 'x'"), Catch::Contains("compares a string with a number"));
   CHECK_THAT(message("(pp == 1"), Catch::Contains("expected ')'"));

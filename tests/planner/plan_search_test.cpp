@@ -1,1 +1,51 @@
 #include "hopsim/planner/plan_search.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hopsim/planner/sweep.hpp"
+#include "sweep_test_util.hpp"
+
+using namespace hopsim;
+using namespace hopsim::planner;
+
+TEST_CASE("plan search keeps the global batch, prunes before simulating and ranks by cost",
+          "[planner][plan]") {
+  PlanSearchOptions o;
+  o.model = "deepseek-v2-lite";
+  o.gpus = 16;
+  o.gpu = "h800-sxm5";
+  o.base = test::kSweepDir + "tiny.yaml";  // 8 micro-batches x DP 8 x 1 = 64 sequences per step
+  o.schedules = {"1f1b", "dualpipe"};
+  o.comm_sms = {16};
+  o.tp = {1, 2};
+  o.top = 50;
+  const PlanSearchResult r = search_plans(o);
+  std::size_t pruned = 0;
+  for (const auto& [why, n] : r.pruned) pruned += n;
+  CHECK(r.enumerated == pruned + r.simulated);
+  // PP in {1,2,4,8,16} x TP in {1,2} with PP*TP | 16 -> 9 (pp,tp) pairs; EP runs over the
+  // powers of two dividing DP*TP = 16/PP (all divide the 64 experts): 16 -> 5 values (1..16),
+  // 8 -> 4, 4 -> 3, 2 -> 2, 1 -> 1. TP1: PP 1..16 -> 5+4+3+2+1 = 15; TP2: PP 1..8 -> 5+4+3+2 =
+  // 14. 29 (pp,tp,ep) x 2 schedules x 1 SM count = 58.
+  CHECK(r.enumerated == 58);
+  REQUIRE_FALSE(r.top.empty());
+  for (std::size_t i = 0; i < r.top.size(); ++i) {
+    const ParallelPlan& p = r.top[i].scenario.plan;
+    CHECK(p.pp * p.dp * p.tp == 16);
+    CHECK(static_cast<long long>(p.dp) * p.micro_batches * p.micro_batch_size == 64);
+    CHECK(r.top[i].result.memory_gib <= r.top[i].result.memory_capacity_gib);
+    if (i > 0) {
+      CHECK(r.top[i - 1].result.gpu_hours_per_trillion <= r.top[i].result.gpu_hours_per_trillion);
+    }
+  }
+  // The winner's figures are the simulator's for that plan.
+  const StoredResult again = evaluate_scenario(r.top[0].scenario, EvaluateOptions{});
+  CHECK(again.step_time_ms == r.top[0].result.step_time_ms);
+  CHECK_THAT(r.top[0].why, Catch::Contains("headroom"));
+
+  // A budget below the cheapest plan's training-run cost leaves nothing.
+  o.budget_usd = 1.0;
+  const PlanSearchResult none = search_plans(o);
+  CHECK(none.top.empty());
+  CHECK(none.over_budget == none.simulated - none.failed);
+}

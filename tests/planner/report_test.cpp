@@ -1,1 +1,124 @@
 #include "hopsim/planner/report.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "hopsim/core/config/overrides.hpp"
+#include "hopsim/planner/sweep.hpp"
+#include "hopsim/sim/runner/result_json.hpp"
+#include "sweep_test_util.hpp"
+
+using namespace hopsim;
+using namespace hopsim::planner;
+
+namespace {
+
+//! Checks that every non-void element is closed in order (the report is written as
+//! well-formed HTML); returns "" or the first problem.
+std::string check_balanced(const std::string& html) {
+  static const std::set<std::string> kVoid = {"meta", "br", "hr", "img", "input", "link"};
+  std::vector<std::string> stack;
+  std::size_t i = 0;
+  while ((i = html.find('<', i)) != std::string::npos) {
+    if (html.compare(i, 9, "<!DOCTYPE") == 0) {
+      i = html.find('>', i);
+      continue;
+    }
+    const std::size_t end = html.find('>', i);
+    if (end == std::string::npos) return "unclosed tag at " + std::to_string(i);
+    std::string tag = html.substr(i + 1, end - i - 1);
+    const bool closing = !tag.empty() && tag[0] == '/';
+    const bool self = !tag.empty() && tag.back() == '/';
+    std::string name = tag.substr(closing ? 1 : 0);
+    name = name.substr(0, name.find_first_of(" /\n"));
+    if (closing) {
+      if (stack.empty() || stack.back() != name) {
+        return "</" + name + "> closes <" + (stack.empty() ? "" : stack.back()) + ">";
+      }
+      stack.pop_back();
+    } else if (!self && kVoid.count(name) == 0) {
+      stack.push_back(name);
+      if (name == "script" || name == "style") {  // raw text up to the closing tag
+        const std::size_t close = html.find("</" + name + ">", end);
+        if (close == std::string::npos) return "<" + name + "> not closed";
+        i = close;
+        continue;
+      }
+    }
+    i = end + 1;
+  }
+  return stack.empty() ? "" : "<" + stack.back() + "> not closed";
+}
+
+//! data-metric/data-entry -> data-value, from the report's table cells.
+std::map<std::string, double> figures(const std::string& html) {
+  std::map<std::string, double> out;
+  const std::regex cell(
+      R"re(data-metric="([a-z_0-9]+)"(?: data-entry="(\d+)")? data-value="([^"]*)")re");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), cell); it != std::sregex_iterator();
+       ++it) {
+    const std::string key = (*it)[1].str() + ((*it)[2].matched ? "#" + (*it)[2].str() : "");
+    if (!(*it)[3].str().empty() && out.count(key) == 0) out[key] = std::stod((*it)[3].str());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the HTML report is self-contained, well formed and shows the simulator's figures",
+          "[planner][report]") {
+  ReportOptions o;
+  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  REQUIRE(r.entries.size() == 2);  // the H800 scenario and its H100 counterpart
+  CHECK(is_h800(r.entries[0]));
+  const std::string html = render_html(r);
+  CHECK(check_balanced(html).empty());
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("class=\"gantt\"") != std::string::npos);
+  // Nothing to fetch: no external scripts, styles, fonts or images.
+  CHECK(html.find(" src=") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  CHECK(html.find("url(") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
+
+  // The figures match an independent run of the same scenarios.
+  const ScenarioTemplate t(test::kSweepDir + "tiny.yaml");
+  const sim::SimResult h800 = sim::run_scenario(t.instantiate({}));
+  const sim::SimResult h100 = sim::run_scenario(
+      t.instantiate({{"hardware.gpu", "h100-sxm5"}, {"hardware.node", "hgx-h100-8gpu"}}));
+  const auto f = figures(html);
+  CHECK(f.at("gpu_hours_per_trillion#0") == Approx(h800.gpu_hours_per_trillion).epsilon(1e-12));
+  CHECK(f.at("gpu_hours_per_trillion#1") == Approx(h100.gpu_hours_per_trillion).epsilon(1e-12));
+  CHECK(f.at("step_time_ms#0") == Approx(to_ms(h800.step_time)));
+  CHECK(f.at("dollars_per_trillion#0") == Approx(h800.dollars_per_trillion));
+  CHECK(f.at("energy_kwh_per_trillion#1") == Approx(h100.energy_kwh_per_trillion));
+  // Training run = per-trillion figure x 1.0e12 tokens / 1e12 (tiny.yaml cost.training_tokens).
+  CHECK(f.at("run_dollars#0") == Approx(h800.dollars_per_trillion * 1.0));
+  CHECK(f.at("run_days#1") == Approx(h100.days_per_trillion * 1.0));
+  // Published comparison: predicted / 180,000 - 1.
+  CHECK(f.at("published_gpu_hours_per_trillion") == 180000.0);
+  CHECK(f.at("relative_error") ==
+        Approx(h800.gpu_hours_per_trillion / sim::kPublishedH800GpuHoursPerTrillion - 1.0));
+
+  const auto j = render_json(r);
+  CHECK(j["entries"][0]["result"]["step_time_ns"].get<std::int64_t>() == h800.step_time.value());
+  CHECK(j["entries"][0]["calibration_hash"] == "uncalibrated");
+  const std::string md = render_markdown(r);
+  CHECK_THAT(md, Catch::Contains("| GPU-hours per 1T tokens |"));
+}
+
+TEST_CASE("a sweep report lists every stored configuration with its reason", "[planner][report]") {
+  const auto dir = test::scratch_dir("report");
+  ResultsStore store(dir / "r.db");
+  (void)run_sweep(load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml"), store, SweepOptions{});
+  const std::string html = render_html(sweep_report(store));
+  CHECK(check_balanced(html).empty());
+  const auto f = figures(html);
+  CHECK(f.at("count_ok") == 4);
+  CHECK(f.at("count_infeasible") == 8);
+  CHECK_THAT(html, Catch::Contains("EP = 3 must divide"));
+  const auto rows = store.rows();
+  CHECK(f.at("step_time_ms") == Approx(rows[0].step_time_ms));  // row 0 is ok (PP1 DP16 EP8)
+}

@@ -36,9 +36,9 @@ TEST_CASE("infeasible configurations are stored with their reason", "[planner][s
 TEST_CASE("a plan that does not fit in HBM is stored as out of memory", "[planner][sweep]") {
   const auto dir = test::scratch_dir("oom");
   // Shrink HBM to 1 GiB: below the fixed 2 GiB reserve, so no plan can fit.
-  const SweepSpec spec = parse_sweep_spec(
-      "base: tiny.yaml\ngrid:\n  hardware.gpu.hbm_capacity_bytes: [1073741824]\n",
-      test::kSweepDir + "oom.yaml");
+  const SweepSpec spec =
+      parse_sweep_spec("base: tiny.yaml\ngrid:\n  hardware.gpu.hbm_capacity_bytes: [1073741824]\n",
+                       test::kSweepDir + "oom.yaml");
   ResultsStore store(dir / "r.db");
   (void)run_sweep(spec, store, SweepOptions{});
   const auto rows = store.rows();

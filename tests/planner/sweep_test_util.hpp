@@ -12,14 +12,33 @@ namespace hopsim::planner::test {
 
 inline const std::string kSweepDir = std::string(HOPSIM_TEST_DATA_DIR) + "/sweep/";
 
-//! A fresh empty folder under the system temp folder.
-inline std::filesystem::path scratch_dir(const std::string& name) {
-  std::random_device rd;
-  auto p = std::filesystem::temp_directory_path() /
-           ("hopsim-" + name + "-" + std::to_string(rd()));
-  std::filesystem::remove_all(p);
-  std::filesystem::create_directories(p);
-  return p;
+//! A fresh empty folder under the system temp folder, removed with everything in it when the
+//! object goes away.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name) {
+    std::random_device rd;
+    path_ =
+        std::filesystem::temp_directory_path() / ("hopsim-" + name + "-" + std::to_string(rd()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline ScratchDir scratch_dir(const std::string& name) {
+  return ScratchDir(name);
 }
 
 //! The whole results table as CSV (every column, rows in index order): equal tables give equal

@@ -91,11 +91,11 @@ TEST_CASE("a valid minimal calibration parses", "[profiler][calibrate]") {
 TEST_CASE("bad calibration files are rejected with file, position and key",
           "[profiler][calibrate]") {
   std::string s = kValid;
-  SECTION("unknown key, with the valid keys listed") {
+  SECTION("unknown key, with the nearest valid key suggested") {
     s.replace(s.find("work0"), 5, "wrk0");
     const auto m = message_of(s);
     CHECK_THAT(m, Catch::Contains("bad.yaml:9") && Catch::Contains("classes[0].wrk0") &&
-                      Catch::Contains("unknown key") && Catch::Contains("work0"));
+                      Catch::Contains("unknown key") && Catch::Contains("did you mean 'work0'"));
   }
   SECTION("missing key") {
     s.erase(s.find("    work0"), std::string("    work0: 1.0e9\n").size());
@@ -121,6 +121,11 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
   SECTION("duplicate class") {
     s += s.substr(s.find("  - class"));
     CHECK_THAT(message_of(s), Catch::Contains("class listed twice"));
+  }
+  SECTION("top-level key path has no leading dot") {
+    s.replace(s.find("sm_count: 132"), 13, "sm_count: -3");
+    CHECK_THAT(message_of(s), Catch::Contains("bad.yaml:3") && Catch::Contains(": sm_count: ") &&
+                                  Catch::Contains("positive"));
   }
   SECTION("not YAML") {
     CHECK_THAT(message_of("a: [1, 2"), Catch::Contains("YAML syntax error"));

@@ -39,12 +39,15 @@ std::string error_of(const std::string& json) {
   return "";
 }
 
-std::string wrap(const std::string& events) { return R"({"traceEvents": [)" + events + "]}"; }
+std::string wrap(const std::string& events) {
+  return R"({"traceEvents": [)" + events + "]}";
+}
 
 void write_gz(const std::filesystem::path& p, const std::string& data) {
   gzFile f = gzopen(p.string().c_str(), "wb");
   REQUIRE(f != nullptr);
-  REQUIRE(gzwrite(f, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size()));
+  REQUIRE(gzwrite(f, data.data(), static_cast<unsigned>(data.size())) ==
+          static_cast<int>(data.size()));
   gzclose(f);
 }
 
@@ -56,9 +59,9 @@ TEST_CASE("microsecond text converts to integer nanoseconds exactly", "[kineto]"
   CHECK(ns_of("4458676983543.183") == 4458676983543183LL);
   CHECK(ns_of("0") == 0);
   CHECK(ns_of("41.407") == 41407);
-  CHECK(ns_of("1.5e3") == 1500000);   // 1500 us
-  CHECK(ns_of("2E-3") == 2);          // 0.002 us = 2 ns
-  CHECK(ns_of("0.0005") == 1);        // 0.5 ns rounds half away from zero
+  CHECK(ns_of("1.5e3") == 1500000);  // 1500 us
+  CHECK(ns_of("2E-3") == 2);         // 0.002 us = 2 ns
+  CHECK(ns_of("0.0005") == 1);       // 0.5 ns rounds half away from zero
   CHECK(ns_of("0.0004999") == 0);
   CHECK(ns_of("0.000000000") == 0);
   CHECK(ns_of("-1.25") == -1250);
@@ -77,7 +80,8 @@ TEST_CASE("microsecond text converts to integer nanoseconds exactly", "[kineto]"
 
 TEST_CASE("real Kineto traces import with the counts an independent script finds", "[kineto]") {
   // Expected figures from tests/data/traces/compute_expected.py (Python json/gzip only).
-  const auto expected = nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
+  const auto expected =
+      nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
   for (const std::string name : {"a100-2rank-nccl", "v100-1rank-training", "a100-alexnet-small"}) {
     SECTION(name) {
       CollectingSink sink;
@@ -143,12 +147,14 @@ TEST_CASE("Kineto fields map onto the trace model", "[kineto]") {
 TEST_CASE("the Chrome trace array format is accepted", "[kineto]") {
   CollectingSink sink;
   (void)import_kineto_memory(
-      R"([{"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 1, "ts": 1, "dur": 2}])", sink);
+      R"([{"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 1, "ts": 1, "dur": 2}])",
+      sink);
   CHECK(sink.finish().activities.size() == 1);
 }
 
 TEST_CASE("malformed Kineto JSON is rejected with the byte offset", "[kineto][hostile]") {
-  const std::string ok_kernel = R"({"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 1, "ts": 1, "dur": 2})";
+  const std::string ok_kernel =
+      R"({"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": 1, "ts": 1, "dur": 2})";
   CHECK(error_of(wrap(ok_kernel)).empty());
   // Truncated in the middle of the second event.
   const std::string truncated = wrap(ok_kernel + "," + ok_kernel).substr(0, 150);
@@ -168,22 +174,29 @@ TEST_CASE("malformed Kineto JSON is rejected with the byte offset", "[kineto][ho
              Catch::Contains("negative 'dur'"));
   CHECK_THAT(error_of(wrap(R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1e300, "dur": 1})")),
              Catch::Contains("out of range"));
-  CHECK_THAT(error_of(wrap(R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 9223372036854775, "dur": 1})")),
+  CHECK_THAT(error_of(wrap(
+                 R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 9223372036854775, "dur": 1})")),
              Catch::Contains("overflows"));
-  CHECK_THAT(error_of(wrap(R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"stream": 1.5}})")),
-             Catch::Contains("'args.stream' must be an integer"));
+  CHECK_THAT(
+      error_of(wrap(
+          R"({"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"stream": 1.5}})")),
+      Catch::Contains("'args.stream' must be an integer"));
   CHECK_THAT(error_of(wrap(R"(1, 2)")), Catch::Contains("traceEvents must hold objects"));
   CHECK_THAT(error_of(R"({"traceEvents": 5})"), Catch::Contains("must be an array"));
+  CHECK_THAT(error_of(R"([[1]])"), Catch::Contains("traceEvents must hold objects"));
+  CHECK_THAT(error_of(R"({"traceEvents": [], "traceEvents": []})"),
+             Catch::Contains("more than one 'traceEvents'"));
   CHECK_THAT(error_of(R"({"foo": []})"), Catch::Contains("no 'traceEvents'"));
   CHECK_THAT(error_of("\"just a string\""), Catch::Contains("not a scalar"));
   CHECK_THAT(error_of(""), Catch::Contains("byte 0"));
   CHECK_THAT(error_of(wrap(ok_kernel) + " trailing"), Catch::Contains("invalid JSON"));
   // Invalid UTF-8 (a lone continuation byte) inside a name.
   CHECK_THAT(error_of(wrap(std::string(R"({"ph": "X", "cat": "kernel", "name": "k)") + "\x80" +
-                                R"(", "ts": 1, "dur": 1})")),
+                           R"(", "ts": 1, "dur": 1})")),
              Catch::Contains("encoding"));
   // Deep nesting is capped (the iterative parser would survive it; the cap bounds memory).
-  const std::string deep = R"({"traceEvents": [], "x": )" + std::string(100, '[') + std::string(100, ']') + "}";
+  const std::string deep =
+      R"({"traceEvents": [], "x": )" + std::string(100, '[') + std::string(100, ']') + "}";
   CHECK_THAT(error_of(deep), Catch::Contains("nested deeper than 64"));
 }
 
@@ -205,7 +218,8 @@ TEST_CASE("damaged gzip files are rejected, not half-imported", "[kineto][hostil
   t::write_bytes(dir / "cut.json.gz", gz.substr(0, gz.size() / 2));
   t::write_bytes(dir / "notrailer.json.gz", gz.substr(0, gz.size() - 4));
   std::string garbled = gz;
-  for (std::size_t i = 40; i < 80 && i < garbled.size(); ++i) garbled[i] = static_cast<char>(garbled[i] ^ 0x5a);
+  for (std::size_t i = 40; i < 80 && i < garbled.size(); ++i)
+    garbled[i] = static_cast<char>(garbled[i] ^ 0x5a);
   t::write_bytes(dir / "garbled.json.gz", garbled);
   for (const std::string f : {"cut.json.gz", "notrailer.json.gz", "garbled.json.gz"}) {
     CAPTURE(f);

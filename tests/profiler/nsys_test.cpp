@@ -18,7 +18,8 @@ namespace t = hopsim::profiler::test;
 TEST_CASE("the synthetic nsys export imports completely", "[nsys]") {
   t::TempDir dir;
   const auto db = t::make_synthetic_nsys(dir);
-  CHECK(hopsim::profiler::import::detect_format(db) == hopsim::profiler::import::TraceFormat::kNsysSqlite);
+  CHECK(hopsim::profiler::import::detect_format(db) ==
+        hopsim::profiler::import::TraceFormat::kNsysSqlite);
   CollectingSink sink;
   const auto st = import_nsys(db, sink);
   const auto tr = sink.finish();

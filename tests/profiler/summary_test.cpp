@@ -65,7 +65,8 @@ TEST_CASE("summary of the synthetic nsys trace matches hand arithmetic", "[summa
 }
 
 TEST_CASE("summaries of real Kineto traces match the independent script", "[summary]") {
-  const auto expected = nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
+  const auto expected =
+      nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
   const auto classifier = KernelClassifier::shipped();
   for (const std::string name : {"a100-2rank-nccl", "v100-1rank-training", "a100-alexnet-small"}) {
     SECTION(name) {
@@ -90,7 +91,8 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
       }
       REQUIRE_FALSE(s.top_kernels.empty());
       CHECK(s.top_kernels[0].name == e.at("top_kernel").at("name").get<std::string>());
-      CHECK(s.top_kernels[0].total.value() == e.at("top_kernel").at("total_ns").get<std::int64_t>());
+      CHECK(s.top_kernels[0].total.value() ==
+            e.at("top_kernel").at("total_ns").get<std::int64_t>());
       REQUIRE(s.steps.size() == e.at("steps").size());
       for (std::size_t i = 0; i < s.steps.size(); ++i) {
         const auto& es = e["steps"][i];

@@ -32,7 +32,8 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
     a.name = "kernel_a";  // interned once
     a.correlation = 43;
     w.add_activity(a);
-    w.add_runtime({"cudaLaunchKernel", false, 5, 6, hopsim::Nanoseconds(10), hopsim::Nanoseconds(20), 42});
+    w.add_runtime(
+        {"cudaLaunchKernel", false, 5, 6, hopsim::Nanoseconds(10), hopsim::Nanoseconds(20), 42});
     w.add_annotation({"ProfilerStep#1", tr::RangeSource::kUserAnnotation, 5, 6,
                       hopsim::Nanoseconds(0), hopsim::Nanoseconds(100)});
     w.add_flow({42, 's', "ac2g", 5, 6, hopsim::Nanoseconds(10)});
@@ -65,7 +66,8 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
 TEST_CASE("a failed import leaves neither output nor temporary file", "[trace_db][hostile]") {
   t::TempDir dir;
   const auto in = dir / "bad.json";
-  t::write_bytes(in, R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1},
+  t::write_bytes(in,
+                 R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1},
     {"ph": "X", "cat": "kernel", "name": "k", "ts": 1})");
   const auto out = dir / "out.sqlite";
   t::write_bytes(out, "previous content");
@@ -77,8 +79,11 @@ TEST_CASE("a failed import leaves neither output nor temporary file", "[trace_db
 TEST_CASE("format detection names what it cannot read", "[trace_db]") {
   t::TempDir dir;
   t::write_bytes(dir / "x.txt", "hello");
-  CHECK_THROWS_WITH(imp::detect_format(dir / "x.txt"), Catch::Contains("unrecognised trace format"));
+  CHECK_THROWS_WITH(imp::detect_format(dir / "x.txt"),
+                    Catch::Contains("unrecognised trace format"));
   t::sql_to_db("CREATE TABLE foo(a);", dir / "other.sqlite");
-  CHECK_THROWS_WITH(imp::detect_format(dir / "other.sqlite"), Catch::Contains("neither a hopsim trace"));
-  CHECK_THROWS_WITH(tr::load_trace(dir / "other.sqlite"), Catch::Contains("table 'strings' is missing"));
+  CHECK_THROWS_WITH(imp::detect_format(dir / "other.sqlite"),
+                    Catch::Contains("neither a hopsim trace"));
+  CHECK_THROWS_WITH(tr::load_trace(dir / "other.sqlite"),
+                    Catch::Contains("table 'strings' is missing"));
 }

@@ -13,7 +13,9 @@
 
 namespace hopsim::profiler::test {
 
-inline std::filesystem::path data_dir() { return std::filesystem::path(HOPSIM_TEST_DATA_DIR) / "traces"; }
+inline std::filesystem::path data_dir() {
+  return std::filesystem::path(HOPSIM_TEST_DATA_DIR) / "traces";
+}
 
 //! A fresh folder under the system temp dir, removed at scope exit.
 class TempDir {
@@ -31,7 +33,9 @@ class TempDir {
     std::filesystem::remove_all(path_, ec);
   }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
 
  private:
   std::filesystem::path path_;
@@ -61,7 +65,8 @@ inline void sql_to_db(const std::string& sql, const std::filesystem::path& out) 
   if (rc != SQLITE_OK) throw std::runtime_error("sql: " + msg);
 }
 
-inline std::filesystem::path make_synthetic_nsys(const TempDir& dir, const std::string& extra_sql = "") {
+inline std::filesystem::path make_synthetic_nsys(const TempDir& dir,
+                                                 const std::string& extra_sql = "") {
   const auto out = dir / "synthetic_nsys.sqlite";
   std::filesystem::remove(out);
   sql_to_db(read_text(data_dir() / "nsys" / "synthetic_nsys.sql") + extra_sql, out);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "hopsim/sim/cost/cost_model.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace hopsim;
 using namespace hopsim::sim;
@@ -33,8 +33,13 @@ CostModel plain_model() {
 TEST_CASE("cost model: GEMM wave quantisation", "[sim][cost]") {
   const CostModel m = plain_model();
   // 132 tiles of 128x128 on 132 SMs = one wave; 133 tiles = two waves, so twice the time.
-  KernelShape one{KernelClass::kGemmFp8, Flops(2.0 * 128 * (128 * 132) * 1024), Bytes(0), 128,
-                  128 * 132, 1024, 1};
+  KernelShape one{KernelClass::kGemmFp8,
+                  Flops(2.0 * 128 * (128 * 132) * 1024),
+                  Bytes(0),
+                  128,
+                  128 * 132,
+                  1024,
+                  1};
   KernelShape two = one;
   two.n = 128 * 133;
   two.flops = Flops(2.0 * 128 * (128 * 133) * 1024);
@@ -51,7 +56,8 @@ TEST_CASE("cost model: GEMM wave quantisation", "[sim][cost]") {
 TEST_CASE("cost model: fewer SMs, more waves", "[sim][cost]") {
   const CostModel m = plain_model();
   // 32 x 56 = 1792 tiles (M=4096, N=7168): 14 waves on 132 SMs, 16 waves on 112 SMs.
-  KernelShape g{KernelClass::kGemmFp8, Flops(2.0 * 4096 * 7168 * 2048), Bytes(0), 4096, 7168, 2048, 1};
+  KernelShape g{
+      KernelClass::kGemmFp8, Flops(2.0 * 4096 * 7168 * 2048), Bytes(0), 4096, 7168, 2048, 1};
   CHECK(m.cost(g, 132).waves == 14);
   CHECK(m.cost(g, 112).waves == 16);
   CHECK(m.cost(g, 112).time > m.cost(g, 132).time);

@@ -1,7 +1,8 @@
+#include "hopsim/sim/runner/pipeline_executor.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "hopsim/core/error.hpp"
-#include "hopsim/sim/runner/pipeline_executor.hpp"
 #include "hopsim/sim/schedule/ideal_timing.hpp"
 
 using namespace hopsim;
@@ -12,7 +13,8 @@ namespace {
 constexpr std::int64_t kUnit = 1000;  // one time unit of the published formulas, in ns
 
 SubOp compute(const char* name, std::int64_t units) {
-  return SubOp{name, Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit), Flops(0), false};
+  return SubOp{name,     Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit),
+               Flops(0), false};
 }
 SubOp comm(const char* name, std::int64_t units) {
   return SubOp{name, Lane::kComm, WorkClass::kEpComm, Nanoseconds(units * kUnit), Flops(0), true};
@@ -69,9 +71,10 @@ TEST_CASE("executor: an F&B pair hides one chunk's communication behind the othe
   // One stage's chunk: attention 2, dispatch 2 (comm), MLP 2, combine 2 (comm). Alone, an F costs
   // 8 units (nothing to overlap). In DualPipe's steady state the pair's comm hides behind compute.
   PipelineProgram p;
-  ChunkProgram c{{compute("attn", 2), comm("dispatch", 2), compute("mlp", 2), comm("combine", 2)},
-                 {comm("combine.b", 2), compute("mlp.b", 2), comm("dispatch.b", 2), compute("attn.b", 2)},
-                 {compute("w", 2)}};
+  ChunkProgram c{
+      {compute("attn", 2), comm("dispatch", 2), compute("mlp", 2), comm("combine", 2)},
+      {comm("combine.b", 2), compute("mlp.b", 2), comm("dispatch.b", 2), compute("attn.b", 2)},
+      {compute("w", 2)}};
   for (int s = 0; s < 4; ++s) p.stages.push_back(c);
   const auto dual = make_schedule(ScheduleKind::kDualPipe, {4, 16, 1});
   const auto one = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
@@ -89,9 +92,10 @@ TEST_CASE("executor: an F&B pair hides one chunk's communication behind the othe
 TEST_CASE("executor: full mode equals symmetry mode on symmetric input; a straggler sets the pace",
           "[sim][runner]") {
   PipelineProgram p;
-  ChunkProgram c{{compute("attn", 2), comm("dispatch", 1), compute("mlp", 2), comm("combine", 1)},
-                 {comm("combine.b", 1), compute("mlp.b", 2), comm("dispatch.b", 1), compute("attn.b", 2)},
-                 {compute("w", 2)}};
+  ChunkProgram c{
+      {compute("attn", 2), comm("dispatch", 1), compute("mlp", 2), comm("combine", 1)},
+      {comm("combine.b", 1), compute("mlp.b", 2), comm("dispatch.b", 1), compute("attn.b", 2)},
+      {compute("w", 2)}};
   for (int s = 0; s < 4; ++s) p.stages.push_back(c);
   const auto s = make_schedule(ScheduleKind::kDualPipe, {4, 8, 1});
   const auto sym = execute_pipeline(s, p);
@@ -103,7 +107,8 @@ TEST_CASE("executor: full mode equals symmetry mode on symmetric input; a stragg
   full.replica_compute_scale = {1.0, 1.0, 1.25, 1.0};
   const auto slow = execute_pipeline(s, p, full);
   CHECK(slow.makespan > sym.makespan);
-  // The straggler's lateness reaches every replica through the collectives: replica 0 finishes late.
+  // The straggler's lateness reaches every replica through the collectives: replica 0 finishes
+  // late.
   Nanoseconds finish0{0};
   for (const auto& r : slow.ranks) finish0 = std::max(finish0, r.finish);
   CHECK(finish0 > sym.makespan);

@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
-#include <sstream>
+#include "hopsim/sim/runner/runner.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "../core/model_presets.hpp"
 #include "cluster_presets.hpp"
-#include "hopsim/sim/runner/runner.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;
@@ -40,7 +40,8 @@ Scenario deepseek_v3(const ClusterProfile& cluster) {
 
 }  // namespace
 
-TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consistent", "[sim][runner]") {
+TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consistent",
+          "[sim][runner]") {
   const Scenario sc = deepseek_v3(test::h800_cluster(256));
   const SimResult r = run_scenario(sc);
   CHECK(r.step_time == r.pipeline_time + r.dp_exposed + r.optimizer_time);
@@ -103,4 +104,25 @@ TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][ru
   const SimResult all = run_scenario(sc, full);
   CHECK(all.pipeline_time == sym.pipeline_time);
   CHECK(all.step_time == sym.step_time);
+}
+
+TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][runner]") {
+  // The per-class prediction (for comparison with traces) and the executed timeline come from the
+  // same op costs: per rank, compute classes sum to the compute lane's busy time and DeepEP
+  // communication to the communication lane's.
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  const SimResult r = run_scenario(sc);
+  for (int rank : {0, 5, 15}) {
+    const auto classes = predicted_class_times(sc, {}, rank);
+    Nanoseconds compute{0};
+    for (const auto& [name, t] : classes) {
+      if (name != "deepep_comm") compute += t;
+    }
+    INFO("rank " << rank);
+    CHECK(compute == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[0]);
+    CHECK(classes.at("deepep_comm") == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[1]);
+    CHECK(classes.at("fp8_gemm").value() > 0);
+    CHECK(classes.at("grouped_gemm").value() > 0);
+  }
 }

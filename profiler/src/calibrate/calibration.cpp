@@ -7,6 +7,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
+#include <vector>
 
 #include "hopsim/core/error.hpp"
 
@@ -37,6 +38,22 @@ const ClassCurve* Calibration::find(std::string_view kernel_class) const {
 
 namespace {
 
+// Levenshtein distance, for "did you mean" on unknown keys.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
 // Parsing context: builds ConfigErrors that name the file, position and key path.
 struct Reader {
   std::string file;
@@ -58,9 +75,16 @@ struct Reader {
       const auto key = kv.first.as<std::string>();
       if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }) ==
           allowed.end()) {
-        std::string list;
-        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        fail(kv.first, path.empty() ? key : path + "." + key, "unknown key", "valid keys: " + list);
+        std::string best;
+        std::size_t best_d = std::string::npos;
+        for (const char* a : allowed) {
+          const std::size_t d = edit_distance(key, a);
+          if (d < best_d) {
+            best_d = d;
+            best = a;
+          }
+        }
+        fail(kv.first, path.empty() ? key : path + "." + key, "unknown key", best);
       }
     }
   }
@@ -75,7 +99,7 @@ struct Reader {
   [[nodiscard]] double number(const YAML::Node& map, const std::string& path, const char* key,
                               bool positive) const {
     const YAML::Node v = need(map, path, key);
-    const std::string where = path + "." + key;
+    const std::string where = path.empty() ? std::string(key) : path + "." + key;
     double d = 0;
     if (!v.IsScalar() || !YAML::convert<double>::decode(v, d)) fail(v, where, "expected a number");
     if (!std::isfinite(d)) fail(v, where, "must be finite");
@@ -87,7 +111,8 @@ struct Reader {
   [[nodiscard]] std::string text(const YAML::Node& map, const std::string& path,
                                  const char* key) const {
     const YAML::Node v = need(map, path, key);
-    if (!v.IsScalar()) fail(v, path + "." + key, "expected a string");
+    if (!v.IsScalar())
+      fail(v, path.empty() ? std::string(key) : path + "." + key, "expected a string");
     return v.as<std::string>();
   }
 
@@ -131,8 +156,9 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
   int version = 0;
   if (!ver.IsScalar() || !YAML::convert<int>::decode(ver, version) ||
       version != Calibration::kFormatVersion)
-    rd.fail(ver, "hopsim_calibration", "unsupported calibration format version",
-            "this hopsim reads version " + std::to_string(Calibration::kFormatVersion));
+    rd.fail(ver, "hopsim_calibration",
+            "unsupported calibration format version (this hopsim reads version " +
+                std::to_string(Calibration::kFormatVersion) + ")");
   Calibration c;
   c.device = rd.text(root, "", "device");
   const double sms = rd.number(root, "", "sm_count", true);

@@ -63,7 +63,7 @@ Eigen::VectorXd levenberg_marquardt(const ResidualFn& f, Eigen::VectorXd p, int 
   return p;
 }
 
-// Solves y ~ X b in least squares (X small, well conditioned after centring by the caller).
+// Solves y ~ X b in least squares; column pivoting copes with nearly collinear columns.
 Eigen::VectorXd linear_ls(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
   return x.colPivHouseholderQr().solve(y);
 }

@@ -19,7 +19,8 @@ SourceLocation at(const std::string& file, const YAML::Node& n, std::string key)
 
 }  // namespace
 
-KernelClassifier KernelClassifier::from_yaml(std::string_view yaml_text, const std::string& file_name) {
+KernelClassifier KernelClassifier::from_yaml(std::string_view yaml_text,
+                                             const std::string& file_name) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));

@@ -33,8 +33,9 @@ TraceFormat parse_format(std::string_view s) {
   if (s == "kineto") return TraceFormat::kKinetoJson;
   if (s == "nsys") return TraceFormat::kNsysSqlite;
   if (s == "hopsim") return TraceFormat::kHopsimTrace;
-  throw TraceError("", "", "unknown trace format '" + std::string(s) +
-                               "' (expected auto, kineto, nsys or hopsim)");
+  throw TraceError(
+      "", "",
+      "unknown trace format '" + std::string(s) + "' (expected auto, kineto, nsys or hopsim)");
 }
 
 TraceFormat detect_format(const std::filesystem::path& file) {
@@ -51,7 +52,8 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                      "SQLite file is neither a hopsim trace (tables provenance, gpu_activities) "
                      "nor an nsys export (tables StringIds, CUPTI_ACTIVITY_KIND_KERNEL)");
   }
-  if (n >= 2 && static_cast<unsigned char>(h[0]) == 0x1f && static_cast<unsigned char>(h[1]) == 0x8b) {
+  if (n >= 2 && static_cast<unsigned char>(h[0]) == 0x1f &&
+      static_cast<unsigned char>(h[1]) == 0x8b) {
     return TraceFormat::kKinetoJson;
   }
   std::size_t i = 0;

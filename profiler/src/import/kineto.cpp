@@ -187,8 +187,16 @@ class ChunkStream {
 // The handler: a state machine over the SAX callbacks that fills one event, emits it at the
 // event's closing brace and forgets it.
 
-enum class TopKey { kNone, kTraceEvents, kDeviceProperties, kDisplayTimeUnit, kBaseTime,
-                    kDistributedInfo, kSchemaVersion, kOther };
+enum class TopKey {
+  kNone,
+  kTraceEvents,
+  kDeviceProperties,
+  kDisplayTimeUnit,
+  kBaseTime,
+  kDistributedInfo,
+  kSchemaVersion,
+  kOther
+};
 enum class EvKey { kNone, kPh, kCat, kName, kPid, kTid, kTs, kDur, kId, kArgs, kOther };
 enum class ArgKey { kNone, kDevice, kStream, kCorrelation, kBytes, kGrid, kBlock, kOther };
 enum class DevKey { kNone, kId, kName, kSms, kMem, kMajor, kMinor, kClock, kOther };
@@ -260,13 +268,13 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool Key(const char* s, rapidjson::SizeType len, bool) {
     const std::string_view k(s, len);
     if (depth_ == 1 && top_is_object_) {
-      top_key_ = k == "traceEvents"        ? TopKey::kTraceEvents
-                 : k == "deviceProperties" ? TopKey::kDeviceProperties
-                 : k == "displayTimeUnit"  ? TopKey::kDisplayTimeUnit
+      top_key_ = k == "traceEvents"           ? TopKey::kTraceEvents
+                 : k == "deviceProperties"    ? TopKey::kDeviceProperties
+                 : k == "displayTimeUnit"     ? TopKey::kDisplayTimeUnit
                  : k == "baseTimeNanoseconds" ? TopKey::kBaseTime
-                 : k == "distributedInfo"  ? TopKey::kDistributedInfo
-                 : k == "schemaVersion"    ? TopKey::kSchemaVersion
-                                           : TopKey::kOther;
+                 : k == "distributedInfo"     ? TopKey::kDistributedInfo
+                 : k == "schemaVersion"       ? TopKey::kSchemaVersion
+                                              : TopKey::kOther;
     } else if (in_event_ && depth_ == events_depth_ + 1) {
       ev_key_ = k == "ph"     ? EvKey::kPh
                 : k == "cat"  ? EvKey::kCat
@@ -287,14 +295,14 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
                  : k == "block"       ? ArgKey::kBlock
                                       : ArgKey::kOther;
     } else if (in_device_ && depth_ == devices_depth_ + 1) {
-      dev_key_ = k == "id"                ? DevKey::kId
-                 : k == "name"          ? DevKey::kName
-                 : k == "numSms"        ? DevKey::kSms
+      dev_key_ = k == "id"               ? DevKey::kId
+                 : k == "name"           ? DevKey::kName
+                 : k == "numSms"         ? DevKey::kSms
                  : k == "totalGlobalMem" ? DevKey::kMem
-                 : k == "computeMajor"  ? DevKey::kMajor
-                 : k == "computeMinor"  ? DevKey::kMinor
-                 : k == "clockRate"     ? DevKey::kClock
-                                        : DevKey::kOther;
+                 : k == "computeMajor"   ? DevKey::kMajor
+                 : k == "computeMinor"   ? DevKey::kMinor
+                 : k == "clockRate"      ? DevKey::kClock
+                                         : DevKey::kOther;
     } else if (in_dist_ && depth_ == 2) {
       dist_key_.assign(k);
     }
@@ -321,6 +329,10 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool StartArray() {
     if (!enter()) return false;
     const int parent = depth_ - 1;
+    if (parent == events_depth_) return fail(in_.Tell(), "traceEvents must hold objects");
+    if (parent == 1 && top_is_object_ && top_key_ == TopKey::kTraceEvents && events_depth_ == -2) {
+      return fail(in_.Tell(), "more than one 'traceEvents' array");
+    }
     if (parent == 0) {
       // The Chrome trace "JSON Array Format": the whole file is the event array.
       events_depth_ = depth_;
@@ -461,8 +473,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
       case EvKey::kTs:
       case EvKey::kDur:
         if (kind != Kind::kNumber) {
-          return fail(in_.Tell(), ev_key_ == EvKey::kTs ? "'ts' must be a number"
-                                                        : "'dur' must be a number");
+          return fail(in_.Tell(),
+                      ev_key_ == EvKey::kTs ? "'ts' must be a number" : "'dur' must be a number");
         }
         (ev_key_ == EvKey::kTs ? ev_.ts : ev_.dur).assign(text);
         (ev_key_ == EvKey::kTs ? ev_.has_ts : ev_.has_dur) = true;
@@ -501,7 +513,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool device_value(Kind kind, std::string_view text) {
     switch (dev_key_) {
       case DevKey::kName:
-        if (kind != Kind::kString) return fail(in_.Tell(), "deviceProperties.name must be a string");
+        if (kind != Kind::kString)
+          return fail(in_.Tell(), "deviceProperties.name must be a string");
         dev_.name.assign(text);
         return true;
       case DevKey::kId:
@@ -550,7 +563,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         return true;
       }
       std::int64_t ts = 0;
-      if (!parse_us_to_ns(ev_.ts, ts) || ts < 0) return fail_event("'ts' " + ev_.ts + " is out of range");
+      if (!parse_us_to_ns(ev_.ts, ts) || ts < 0)
+        return fail_event("'ts' " + ev_.ts + " is out of range");
       trace::FlowEvent f;
       f.id = ev_.id;
       f.phase = ph[0];
@@ -663,8 +677,10 @@ KinetoStats run(ChunkStream& in, trace::TraceSink& sink, const std::string& name
   KinetoStats stats;
   Handler h(sink, stats, in, opt.max_depth);
   rapidjson::Reader reader;
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseValidateEncodingFlag;
+  // The recursive parser is safe here: the handler refuses nesting beyond max_depth at the
+  // opening bracket, which stops the recursion there.
+  constexpr unsigned kFlags =
+      rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
   const std::string stream_msg = stream_error ? stream_error() : std::string();
   if (!stream_msg.empty()) {

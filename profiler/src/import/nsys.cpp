@@ -25,8 +25,9 @@ void require(const sql::Db& db, const std::string& table, std::initializer_list<
   for (const char* c : cols) {
     if (!have.contains(c)) {
       throw TraceError(db.file(), "table " + table,
-                       std::string("column '") + c + "' is missing (not an nsys SQLite export "
-                                                     "this importer understands)");
+                       std::string("column '") + c +
+                           "' is missing (not an nsys SQLite export "
+                           "this importer understands)");
     }
   }
 }
@@ -37,7 +38,8 @@ std::string row_where(const char* table, std::int64_t rowid) {
 
 void check_times(const sql::Db& db, const char* table, std::int64_t rowid, bool start_null,
                  bool end_null, std::int64_t start, std::int64_t end) {
-  if (start_null || end_null) throw TraceError(db.file(), row_where(table, rowid), "start or end is NULL");
+  if (start_null || end_null)
+    throw TraceError(db.file(), row_where(table, rowid), "start or end is NULL");
   if (start < 0) throw TraceError(db.file(), row_where(table, rowid), "negative start");
   if (end < start) throw TraceError(db.file(), row_where(table, rowid), "end before start");
 }
@@ -47,8 +49,12 @@ std::int64_t or_default(const sql::Stmt& s, int col, std::int64_t dflt) {
 }
 
 // nsys packs process and thread ids into globalTid: pid in bits 24..47, tid in bits 0..23.
-std::int64_t pid_of(std::int64_t global_tid) { return (global_tid >> 24) & 0xFFFFFF; }
-std::int64_t tid_of(std::int64_t global_tid) { return global_tid & 0xFFFFFF; }
+std::int64_t pid_of(std::int64_t global_tid) {
+  return (global_tid >> 24) & 0xFFFFFF;
+}
+std::int64_t tid_of(std::int64_t global_tid) {
+  return global_tid & 0xFFFFFF;
+}
 
 std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, const char* table,
                                std::int64_t rowid) {
@@ -126,7 +132,8 @@ NsysStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink)
     }
     const bool dims = cols.contains("gridX") && cols.contains("gridY") && cols.contains("gridZ") &&
                       cols.contains("blockX") && cols.contains("blockY") && cols.contains("blockZ");
-    std::string q = "SELECT k.rowid, k.start, k.end, k.deviceId, k.streamId, k.correlationId, s.value";
+    std::string q =
+        "SELECT k.rowid, k.start, k.end, k.deviceId, k.streamId, k.correlationId, s.value";
     q += dims ? ", k.gridX, k.gridY, k.gridZ, k.blockX, k.blockY, k.blockZ" : "";
     q += std::string(" FROM ") + kKernel + " k LEFT JOIN StringIds s ON s.id = k." + name_col +
          " ORDER BY k.start, k.rowid";

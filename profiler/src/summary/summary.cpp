@@ -86,7 +86,9 @@ double percentile(std::vector<double> values, double q) {
   return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
 }
 
-Nanoseconds union_length(std::vector<Interval> iv) { return Nanoseconds(length(merged(std::move(iv)))); }
+Nanoseconds union_length(std::vector<Interval> iv) {
+  return Nanoseconds(length(merged(std::move(iv))));
+}
 
 TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& c,
                        const SummaryOptions& opt) {
@@ -111,7 +113,8 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     if (a.kind == trace::ActivityKind::kKernel) {
       ++s.kernels;
       auto it = class_of_name.find(a.name);
-      if (it == class_of_name.end()) it = class_of_name.emplace(a.name, c.classify(a.kind, a.name)).first;
+      if (it == class_of_name.end())
+        it = class_of_name.emplace(a.name, c.classify(a.kind, a.name)).first;
       cls = it->second;
     } else {
       ++(a.kind == trace::ActivityKind::kMemcpy ? s.memcpys : s.memsets);
@@ -138,12 +141,14 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     stream_iv[{a.device, a.stream}].emplace_back(a.start.value(), a.end.value());
     if (a.kind == trace::ActivityKind::kKernel) {
       (c.is_communication(cls) ? comm_iv : compute_iv)[a.device].emplace_back(a.start.value(),
-                                                                             a.end.value());
+                                                                              a.end.value());
     }
   }
   if (!t.activities.empty()) s.gpu_span = Nanoseconds(last - first);
   const double total = static_cast<double>(s.activity_time.value());
-  auto share = [total](Nanoseconds x) { return total > 0 ? static_cast<double>(x.value()) / total : 0.0; };
+  auto share = [total](Nanoseconds x) {
+    return total > 0 ? static_cast<double>(x.value()) / total : 0.0;
+  };
 
   for (auto& [name, ct] : by_class) {
     ct.share = share(ct.total);
@@ -208,7 +213,8 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
   std::vector<const trace::Annotation*> step_ranges;
   for (const auto& a : t.annotations) {
     std::int64_t n = 0;
-    if ((a.source == trace::RangeSource::kUserAnnotation || a.source == trace::RangeSource::kNvtx) &&
+    if ((a.source == trace::RangeSource::kUserAnnotation ||
+         a.source == trace::RangeSource::kNvtx) &&
         step_number(a.name, n)) {
       step_ranges.push_back(&a);
       StepSummary st;
@@ -321,8 +327,8 @@ std::string to_json(const TraceSummary& s) {
                     {"name", d.name},
                     {"sm_count", d.sm_count},
                     {"total_memory_bytes", d.total_memory_bytes},
-                    {"compute_capability", std::to_string(d.compute_major) + "." +
-                                               std::to_string(d.compute_minor)}});
+                    {"compute_capability",
+                     std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor)}});
   }
   j["devices"] = devs;
   j["kernels"] = s.kernels;
@@ -332,13 +338,17 @@ std::string to_json(const TraceSummary& s) {
   j["activity_time_ns"] = s.activity_time.value();
   auto classes = nlohmann::json::array();
   for (const auto& c : s.classes) {
-    classes.push_back({{"class", c.klass}, {"count", c.count}, {"total_ns", c.total.value()},
+    classes.push_back({{"class", c.klass},
+                       {"count", c.count},
+                       {"total_ns", c.total.value()},
                        {"share", c.share}});
   }
   j["classes"] = classes;
   auto streams = nlohmann::json::array();
   for (const auto& b : s.streams) {
-    streams.push_back({{"device", b.device}, {"stream", b.stream}, {"activities", b.activities},
+    streams.push_back({{"device", b.device},
+                       {"stream", b.stream},
+                       {"activities", b.activities},
                        {"busy_ns", b.busy.value()}});
   }
   j["streams"] = streams;
@@ -377,9 +387,9 @@ void print_text(std::ostream& out, const TraceSummary& s) {
   out << "GPU activities: " << s.kernels << " kernels, " << s.memcpys << " memcpys, " << s.memsets
       << " memsets; span " << ms(s.gpu_span) << " ms, summed " << ms(s.activity_time) << " ms\n";
   if (!s.steps.empty()) {
-    out << "\nsteps (" << s.steps.size() << "): time mean " << ms(s.step_time.mean_ns) << " ms, p50 "
-        << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns) << " ms; GPU time mean "
-        << ms(s.step_gpu_time.mean_ns) << " ms\n";
+    out << "\nsteps (" << s.steps.size() << "): time mean " << ms(s.step_time.mean_ns)
+        << " ms, p50 " << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns)
+        << " ms; GPU time mean " << ms(s.step_gpu_time.mean_ns) << " ms\n";
     for (const auto& st : s.steps) {
       out << "  " << std::left << std::setw(20) << st.name << std::right << std::setw(12)
           << ms(st.duration) << " ms  GPU " << ms(st.gpu_time) << " ms  comm " << ms(st.comm_time)

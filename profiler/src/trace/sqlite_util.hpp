@@ -43,7 +43,8 @@ class Stmt {
 
   void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
   void bind(int i, std::string_view v) {
-    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    // SQLITE_STATIC: callers keep the text alive until the statement is stepped (run()/step()).
+    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
   }
   //! Steps once; true while a row is available.
   bool step();

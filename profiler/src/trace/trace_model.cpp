@@ -81,7 +81,9 @@ void CollectingSink::add_flow(const FlowEvent& f) {
   trace_.flows.push_back(c);
 }
 
-void CollectingSink::add_device(const DeviceInfo& d) { trace_.devices.push_back(d); }
+void CollectingSink::add_device(const DeviceInfo& d) {
+  trace_.devices.push_back(d);
+}
 
 void CollectingSink::set_info(std::string_view key, std::string_view value) {
   trace_.provenance[std::string(key)] = std::string(value);

@@ -12,11 +12,16 @@ double SmCurve::at(int sms) const {
 
 const char* to_string(KernelClass c) {
   switch (c) {
-    case KernelClass::kGemmFp8: return "gemm_fp8";
-    case KernelClass::kGemmBf16: return "gemm_bf16";
-    case KernelClass::kAttentionFwd: return "attention_fwd";
-    case KernelClass::kAttentionBwd: return "attention_bwd";
-    case KernelClass::kMemoryBound: return "memory_bound";
+    case KernelClass::kGemmFp8:
+      return "gemm_fp8";
+    case KernelClass::kGemmBf16:
+      return "gemm_bf16";
+    case KernelClass::kAttentionFwd:
+      return "attention_fwd";
+    case KernelClass::kAttentionBwd:
+      return "attention_bwd";
+    case KernelClass::kMemoryBound:
+      return "memory_bound";
   }
   return "?";
 }
@@ -53,10 +58,12 @@ CostModel::CostModel(GpuProfile gpu, CostParameters params)
 
 FlopsPerSecond CostModel::peak(KernelClass cls) const {
   switch (cls) {
-    case KernelClass::kGemmFp8: return gpu_.fp8_dense;
+    case KernelClass::kGemmFp8:
+      return gpu_.fp8_dense;
     case KernelClass::kMemoryBound:
       return gpu_.fp32_cuda_core.value() > 0 ? gpu_.fp32_cuda_core : gpu_.bf16_dense;
-    default: return gpu_.bf16_dense;
+    default:
+      return gpu_.bf16_dense;
   }
 }
 
@@ -78,7 +85,8 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
       const long long tiles = ((k.m + params_.gemm_tile_m - 1) / params_.gemm_tile_m) *
                               ((k.n + params_.gemm_tile_n - 1) / params_.gemm_tile_n) * k.groups;
       c.waves = (tiles + sms - 1) / sms;
-      const double tile_flops = 2.0 * params_.gemm_tile_m * params_.gemm_tile_n * static_cast<double>(k.k);
+      const double tile_flops =
+          2.0 * params_.gemm_tile_m * params_.gemm_tile_n * static_cast<double>(k.k);
       c.compute_time = from_seconds_ceil(static_cast<double>(c.waves) * tile_flops / per_sm_rate);
     } else {
       c.compute_time = from_seconds_ceil(k.flops.value() / (per_sm_rate * sms));

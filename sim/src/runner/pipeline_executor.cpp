@@ -21,9 +21,15 @@ struct Edge {
   Nanoseconds delay{};
 };
 
-bool has_forward(const ScheduleOp& op) { return op.type == OpType::kF || op.type == OpType::kFB; }
-bool has_backward(const ScheduleOp& op) { return op.type != OpType::kF; }
-const OpPart& forward_part(const ScheduleOp& op) { return op.part; }
+bool has_forward(const ScheduleOp& op) {
+  return op.type == OpType::kF || op.type == OpType::kFB;
+}
+bool has_backward(const ScheduleOp& op) {
+  return op.type != OpType::kF;
+}
+const OpPart& forward_part(const ScheduleOp& op) {
+  return op.part;
+}
 const OpPart& backward_part(const ScheduleOp& op) {
   return op.type == OpType::kFB ? op.backward : op.part;
 }
@@ -47,7 +53,8 @@ Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& suc
   }
   if (has_backward(succ)) {
     const OpPart& q = backward_part(succ);
-    if (has_forward(pred) && same_mb(forward_part(pred), q) && forward_part(pred).stage == q.stage) {
+    if (has_forward(pred) && same_mb(forward_part(pred), q) &&
+        forward_part(pred).stage == q.stage) {
       e.from_part = PartKind::kForward;  // B needs its own F: always local
       return e;
     }
@@ -60,8 +67,8 @@ Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& suc
       return e;
     }
   }
-  throw PlanError("pipeline executor: cannot classify dependency of " + format_op(succ) +
-                  " on " + format_op(pred));
+  throw PlanError("pipeline executor: cannot classify dependency of " + format_op(succ) + " on " +
+                  format_op(pred));
 }
 
 // A sequence of sub-ops run in order: up to two vectors back to back (B = Bi then W).
@@ -141,8 +148,9 @@ class Executor {
                       " stages but the schedule has " + std::to_string(s_.stages));
     }
     if (o_.replicas < 1 || o_.collective_group < 1 || o_.replicas % o_.collective_group != 0) {
-      throw PlanError("pipeline executor: collective group (" + std::to_string(o_.collective_group) +
-                      ") must divide the replicas (" + std::to_string(o_.replicas) + ")");
+      throw PlanError("pipeline executor: collective group (" +
+                      std::to_string(o_.collective_group) + ") must divide the replicas (" +
+                      std::to_string(o_.replicas) + ")");
     }
     if (!o_.replica_compute_scale.empty() &&
         static_cast<int>(o_.replica_compute_scale.size()) != o_.replicas) {
@@ -197,7 +205,9 @@ class Executor {
       return p_.stages[static_cast<std::size_t>(part.stage)];
     };
     switch (op.type) {
-      case OpType::kF: add(&prog(op.part).forward, nullptr, PartKind::kForward, op.part); break;
+      case OpType::kF:
+        add(&prog(op.part).forward, nullptr, PartKind::kForward, op.part);
+        break;
       case OpType::kB:
         add(&prog(op.part).backward_input, &prog(op.part).backward_weight, PartKind::kBackward,
             op.part);
@@ -253,7 +263,8 @@ class Executor {
   Nanoseconds scaled(int rep, const SubOp& so) const {
     if (o_.replica_compute_scale.empty() || so.lane != Lane::kCompute) return so.duration;
     const double k = o_.replica_compute_scale[static_cast<std::size_t>(rep)];
-    return Nanoseconds(static_cast<std::int64_t>(std::llround(static_cast<double>(so.duration.value()) * k)));
+    return Nanoseconds(
+        static_cast<std::int64_t>(std::llround(static_cast<double>(so.duration.value()) * k)));
   }
 
   // Full mode: a collective sub-op starts when every replica of its group has reached it.
@@ -264,10 +275,15 @@ class Executor {
     // Key: (group, rank, direction, micro-batch, stage, part, position) identifies the collective.
     const std::uint64_t key =
         ((((((static_cast<std::uint64_t>(group) * 64 + static_cast<std::uint64_t>(r)) * 2 +
-             static_cast<std::uint64_t>(ch.op_part.direction)) * 4096 +
-            static_cast<std::uint64_t>(ch.op_part.micro_batch)) * 256 +
-           static_cast<std::uint64_t>(ch.op_part.stage)) * 2 +
-          static_cast<std::uint64_t>(ch.part)) << 16) + ch.pos;
+             static_cast<std::uint64_t>(ch.op_part.direction)) *
+                4096 +
+            static_cast<std::uint64_t>(ch.op_part.micro_batch)) *
+               256 +
+           static_cast<std::uint64_t>(ch.op_part.stage)) *
+              2 +
+          static_cast<std::uint64_t>(ch.part))
+         << 16) +
+        ch.pos;
     auto& count = rendezvous_[key];
     if (++count < o_.collective_group) return;
     rendezvous_.erase(key);

@@ -7,6 +7,7 @@
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 #include "hopsim/core/workload/flops.hpp"
+#include "hopsim/core/workload/memory.hpp"
 #include "hopsim/core/workload/workload.hpp"
 #include "hopsim/sim/schedule/schedule.hpp"
 #include "step_costs.hpp"
@@ -21,10 +22,12 @@ KernelClass kernel_class(const Op& op, Pass pass) {
     case OpKind::kGemm:
     case OpKind::kGroupedGemm:
       return op.dtype == "fp8" ? KernelClass::kGemmFp8 : KernelClass::kGemmBf16;
-    case OpKind::kRouter: return KernelClass::kGemmBf16;
+    case OpKind::kRouter:
+      return KernelClass::kGemmBf16;
     case OpKind::kAttention:
       return pass == Pass::kForward ? KernelClass::kAttentionFwd : KernelClass::kAttentionBwd;
-    default: return KernelClass::kMemoryBound;
+    default:
+      return KernelClass::kMemoryBound;
   }
 }
 
@@ -55,12 +58,23 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
   return k;
 }
 
+// The trace classifier's name for an op's kernel (profiler/data/kernel_classes.yaml).
+const char* trace_class(const Op& op, Pass pass) {
+  switch (op.kind) {
+    case OpKind::kGroupedGemm: return "grouped_gemm";
+    case OpKind::kGemm: return op.dtype == "fp8" ? "fp8_gemm" : "bf16_gemm";
+    case OpKind::kAttention: return pass == Pass::kForward ? "attention_fwd" : "attention_bwd";
+    case OpKind::kRouter: return "moe_routing";
+    default: return "norm_elementwise";
+  }
+}
+
 // Recomputed in backward (DeepSeek-V3 §3.2.3: RMSNorm and MLA up-projections).
 bool recomputed(const Op& op, const RecomputeConfig& rc) {
   if (rc.full) return true;
   if (rc.rmsnorm && op.kind == OpKind::kNorm) return true;
-  if (rc.mla_up_projection && (op.name.find("wq_b") != std::string::npos ||
-                               op.name.find("wkv_b") != std::string::npos)) {
+  if (rc.mla_up_projection &&
+      (op.name.find("wq_b") != std::string::npos || op.name.find("wkv_b") != std::string::npos)) {
     return true;
   }
   if (rc.swiglu && op.kind == OpKind::kElementwise && op.name.find("swiglu") != std::string::npos) {
@@ -96,7 +110,8 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
 std::vector<int> split_layers(int blocks, int stages) {
   if (stages > blocks) {
     throw PlanError("pipeline has " + std::to_string(stages) + " stages but the model only " +
-                    std::to_string(blocks) + " transformer blocks (layers + MTP): at least one per stage");
+                    std::to_string(blocks) +
+                    " transformer blocks (layers + MTP): at least one per stage");
   }
   const int base = (blocks + stages - 1) / stages;
   std::vector<int> n(static_cast<std::size_t>(stages), base);
@@ -111,13 +126,83 @@ std::vector<int> split_layers(int blocks, int stages) {
 
 int schedule_stages(const ParallelPlan& plan) {
   switch (plan.schedule) {
-    case ScheduleKind::kDualPipeV: return 2 * plan.pp;
-    case ScheduleKind::kInterleaved1F1B: return plan.pp * plan.virtual_stages;
-    default: return plan.pp;
+    case ScheduleKind::kDualPipeV:
+      return 2 * plan.pp;
+    case ScheduleKind::kInterleaved1F1B:
+      return plan.pp * plan.virtual_stages;
+    default:
+      return plan.pp;
   }
 }
 
 }  // namespace
+
+std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
+                                                        const RunOptions& options, int rank) {
+  const ParallelPlan& plan = sc.plan;
+  const GpuProfile& gpu = sc.cluster.gpu;
+  const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
+  const CommTimes comm = communication_times(sc);
+  const std::vector<LayerWorkload> units =
+      build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
+  const int stages = schedule_stages(plan);
+  // Which blocks each stage holds, as build_pipeline_program places them.
+  std::vector<int> split;
+  (void)build_pipeline_program(sc, cm, comm, stages, &split);
+  std::vector<std::vector<const LayerWorkload*>> stage_units(static_cast<std::size_t>(stages));
+  int stage = 0;
+  int left = split[0];
+  for (const auto& u : units) {
+    if (u.kind == LayerKind::kEmbedding) {
+      stage_units.front().push_back(&u);
+    } else if (u.kind == LayerKind::kHead) {
+      stage_units.back().push_back(&u);
+    } else {
+      while (left == 0) left = split[static_cast<std::size_t>(++stage)];
+      stage_units[static_cast<std::size_t>(stage)].push_back(&u);
+      --left;
+    }
+  }
+  const int comm_sms = plan.comm_sms;
+  const int compute_sms = gpu.sms - comm_sms;
+  // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
+  const int passes = plan.schedule == ScheduleKind::kDualPipe ? plan.micro_batches / 2
+                                                              : plan.micro_batches;
+  std::vector<int> ranks;
+  if (rank >= 0) ranks.push_back(rank);
+  else for (int r = 0; r < plan.pp; ++r) ranks.push_back(r);
+  std::map<std::string, Nanoseconds> out;
+  for (int r : ranks) {
+    for (int st : stages_of_rank(plan, r)) {
+      for (const LayerWorkload* u : stage_units[static_cast<std::size_t>(st)]) {
+        for (const auto* part : {&u->attention, &u->mlp}) {
+          for (const Op& op : *part) {
+            for (Pass pass : {Pass::kForward, Pass::kBackwardInput, Pass::kBackwardWeight}) {
+              const KernelShape k = kernel_shape(op, pass);
+              if (k.flops.value() <= 0 && k.bytes.value() <= 0) continue;
+              out[trace_class(op, pass)] += cm.cost(k, compute_sms).time * passes;
+            }
+            if (recomputed(op, plan.recompute)) {
+              const KernelShape f = kernel_shape(op, Pass::kForward);
+              if (f.flops.value() > 0 || f.bytes.value() > 0) {
+                out[trace_class(op, Pass::kForward)] += cm.cost(f, compute_sms).time * passes;
+              }
+            }
+          }
+        }
+        const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
+        if (moe) {
+          out["deepep_comm"] += (comm.dispatch + comm.combine + comm.dispatch_backward +
+                                 comm.combine_backward) * passes;
+        }
+      }
+    }
+  }
+  if (ranks.size() > 1) {
+    for (auto& [k, v] : out) v = Nanoseconds(v.value() / static_cast<std::int64_t>(ranks.size()));
+  }
+  return out;
+}
 
 double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
   const double idle = 0.30 * gpu.tdp_watts;
@@ -125,8 +210,9 @@ double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
   return idle + (gpu.tdp_watts - idle) * u;
 }
 
-PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, const CommTimes& comm,
-                                       int stages, std::vector<int>* layers_per_stage) {
+PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
+                                       const CommTimes& comm, int stages,
+                                       std::vector<int>* layers_per_stage) {
   const ParallelPlan& plan = sc.plan;
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
@@ -134,9 +220,12 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, 
   const LayerWorkload* embedding = nullptr;
   const LayerWorkload* head = nullptr;
   for (const auto& u : units) {
-    if (u.kind == LayerKind::kEmbedding) embedding = &u;
-    else if (u.kind == LayerKind::kHead) head = &u;
-    else blocks.push_back(&u);
+    if (u.kind == LayerKind::kEmbedding)
+      embedding = &u;
+    else if (u.kind == LayerKind::kHead)
+      head = &u;
+    else
+      blocks.push_back(&u);
   }
   const std::vector<int> split = split_layers(static_cast<int>(blocks.size()), stages);
   if (layers_per_stage != nullptr) *layers_per_stage = split;
@@ -161,7 +250,8 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, 
     ChunkProgram chunk;
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c) {
       if (c.time.value() == 0) return;
-      out.push_back(SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops, false});
+      out.push_back(
+          SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops, false});
     };
     auto ep = [&](std::vector<SubOp>& out, std::string name, Nanoseconds t) {
       if (t.value() == 0) return;
@@ -170,9 +260,11 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, 
     for (const LayerWorkload* u : mine) {
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
-      comp(chunk.forward, tag + ".attn", part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr));
+      comp(chunk.forward, tag + ".attn",
+           part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr));
       if (moe) ep(chunk.forward, tag + ".dispatch", comm.dispatch);
-      comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr));
+      comp(chunk.forward, tag + ".mlp",
+           part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr));
       if (moe) ep(chunk.forward, tag + ".combine", comm.combine);
     }
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
@@ -180,11 +272,13 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm, 
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
       if (moe) ep(chunk.backward_input, tag + ".combine.bwd", comm.dispatch_backward);
-      comp(chunk.backward_input, tag + ".mlp.B", part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc));
+      comp(chunk.backward_input, tag + ".mlp.B",
+           part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc));
       if (moe) ep(chunk.backward_input, tag + ".dispatch.bwd", comm.combine_backward);
       comp(chunk.backward_input, tag + ".attn.B",
            part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc));
-      comp(chunk.backward_weight, tag + ".mlp.W", part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr));
+      comp(chunk.backward_weight, tag + ".mlp.W",
+           part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr));
       comp(chunk.backward_weight, tag + ".attn.W",
            part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr));
     }
@@ -210,7 +304,8 @@ class TimelineSink {
   }
   void transfer(const TransferEvent& t) {
     w_.complete(t.from_rank, 4,
-                std::string(t.forward ? "activations" : "gradients") + " -> rank " + std::to_string(t.to_rank),
+                std::string(t.forward ? "activations" : "gradients") + " -> rank " +
+                    std::to_string(t.to_rank),
                 "pp_comm", t.start, t.end - t.start);
   }
   void operator()(const SubOpEvent& e) {
@@ -241,7 +336,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   const GpuProfile& gpu = sc.cluster.gpu;
   if (plan.comm_sms < 0 || plan.comm_sms >= gpu.sms) {
     throw PlanError("plan.comm_sms = " + std::to_string(plan.comm_sms) + " must be in 0.." +
-                    std::to_string(gpu.sms - 1) + " (the GPU has " + std::to_string(gpu.sms) + " SMs)");
+                    std::to_string(gpu.sms - 1) + " (the GPU has " + std::to_string(gpu.sms) +
+                    " SMs)");
   }
   SimResult res;
   res.scenario = sc.name;
@@ -252,8 +348,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.comm = communication_times(sc);
 
   const int stages = schedule_stages(plan);
-  const Schedule schedule =
-      make_schedule(plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+  const Schedule schedule = make_schedule(
+      plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
   const PipelineProgram program =
       build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage);
 
@@ -316,8 +412,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.comm_utilisation = busy_comm / n / step_s;
   res.exposed_comm_fraction = exposed / n / step_s;
   const double pipe_s = to_seconds(res.pipeline_time);
-  res.bubble_fraction =
-      std::max(0.0, (pipe_s - busy_compute / n - exposed / n)) / step_s;
+  res.bubble_fraction = std::max(0.0, (pipe_s - busy_compute / n - exposed / n)) / step_s;
 
   // Cost per trillion tokens.
   const double steps_per_trillion = 1e12 / res.tokens_per_step;
@@ -325,7 +420,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.days_per_trillion = steps_per_trillion * step_s / 86400.0;
   res.dollars_per_trillion = res.gpu_hours_per_trillion * sc.cost.price_per_gpu_hour;
   res.avg_power_watts = gpu_power_watts(gpu, res.compute_utilisation);
-  res.energy_kwh_per_trillion = res.gpu_hours_per_trillion * res.avg_power_watts / 1000.0 * sc.cost.pue;
+  res.energy_kwh_per_trillion =
+      res.gpu_hours_per_trillion * res.avg_power_watts / 1000.0 * sc.cost.pue;
   return res;
 }
 

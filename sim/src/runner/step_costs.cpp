@@ -11,9 +11,12 @@ namespace {
 
 int dtype_bytes(StateDtype d) {
   switch (d) {
-    case StateDtype::kFp32: return 4;
-    case StateDtype::kBf16: return 2;
-    case StateDtype::kFp8: return 1;
+    case StateDtype::kFp32:
+      return 4;
+    case StateDtype::kBf16:
+      return 2;
+    case StateDtype::kFp8:
+      return 1;
   }
   return 4;
 }
@@ -59,7 +62,8 @@ CommTimes communication_times(const Scenario& sc) {
   if (m.moe && plan.ep > 1) {
     MoeCommSpec spec;
     spec.ep_ranks = plan.ep;
-    spec.tokens_per_rank = static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len / plan.tp;
+    spec.tokens_per_rank =
+        static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len / plan.tp;
     spec.hidden = m.hidden;
     spec.top_k = m.moe->n_activated_experts;
     spec.node_limit = plan.node_limit > 0 ? plan.node_limit : 0;
@@ -108,10 +112,14 @@ Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program) 
   for (const MemoryBreakdown& mb : ranks) {
     Nanoseconds rs{0};
     if (dense_group > 1 && mb.dense_parameters > 0) {
-      rs += reduce_scatter(span(sc, dense_group), dp_group(sc, dense_group), Bytes(mb.dense_parameters * grad_bytes), net).time;
+      rs += reduce_scatter(span(sc, dense_group), dp_group(sc, dense_group),
+                           Bytes(mb.dense_parameters * grad_bytes), net)
+                .time;
     }
     if (expert_group > 1 && mb.expert_parameters > 0) {
-      rs += reduce_scatter(span(sc, expert_group), dp_group(sc, expert_group), Bytes(mb.expert_parameters * grad_bytes), net).time;
+      rs += reduce_scatter(span(sc, expert_group), dp_group(sc, expert_group),
+                           Bytes(mb.expert_parameters * grad_bytes), net)
+                .time;
     }
     // Gradients accumulate over micro-batches, so only the last micro-batch's backward of the
     // rank's last chunk can hide the sync (bucketed reduce-scatter as in Megatron/ZeRO).
@@ -148,7 +156,9 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm) {
       t += all_gather(span(sc, dp), dp_group(sc, dp), Bytes(mb.dense_parameters * 2), net).time;
     }
     if (sharded && expert_dp > 1) {
-      t += all_gather(span(sc, expert_dp), dp_group(sc, expert_dp), Bytes(mb.expert_parameters * 2), net).time;
+      t += all_gather(span(sc, expert_dp), dp_group(sc, expert_dp), Bytes(mb.expert_parameters * 2),
+                      net)
+               .time;
     }
     worst = std::max(worst, t);
   }

@@ -12,8 +12,8 @@ enum class StateDtype { kFp32, kBf16, kFp8 };
 
 //! Which activations are recomputed in backward instead of stored.
 struct RecomputeConfig {
-  bool rmsnorm = false;           //!< DeepSeek-V3 §3.2.3
-  bool mla_up_projection = false; //!< DeepSeek-V3 §3.2.3
+  bool rmsnorm = false;            //!< DeepSeek-V3 §3.2.3
+  bool mla_up_projection = false;  //!< DeepSeek-V3 §3.2.3
   bool swiglu = false;
   bool full = false;  //!< store only each layer's input
 };

@@ -13,9 +13,9 @@ namespace hopsim {
 
 //! Inputs that turn time into money and energy.
 struct CostInputs {
-  double price_per_gpu_hour = 2.0;  //!< USD; DeepSeek-V3 report Table 1 assumes $2
-  double pue = 1.0;                 //!< datacentre power usage effectiveness
-  double training_tokens = 14.8e12; //!< DeepSeek-V3 report §4.2
+  double price_per_gpu_hour = 2.0;   //!< USD; DeepSeek-V3 report Table 1 assumes $2
+  double pue = 1.0;                  //!< datacentre power usage effectiveness
+  double training_tokens = 14.8e12;  //!< DeepSeek-V3 report §4.2
 };
 
 struct Scenario {

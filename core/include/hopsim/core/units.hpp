@@ -65,19 +65,36 @@ inline constexpr double kMega = 1e6;
 inline constexpr double kGiga = 1e9;
 inline constexpr double kTera = 1e12;
 
-constexpr Nanoseconds ns(std::int64_t v) { return Nanoseconds(v); }
-constexpr Nanoseconds us(std::int64_t v) { return Nanoseconds(v * 1000); }
-constexpr Nanoseconds ms(std::int64_t v) { return Nanoseconds(v * 1000 * 1000); }
-constexpr BytesPerSecond gb_per_s(double v) { return BytesPerSecond(v * kGiga); }
-constexpr FlopsPerSecond tflops(double v) { return FlopsPerSecond(v * kTera); }
+constexpr Nanoseconds ns(std::int64_t v) {
+  return Nanoseconds(v);
+}
+constexpr Nanoseconds us(std::int64_t v) {
+  return Nanoseconds(v * 1000);
+}
+constexpr Nanoseconds ms(std::int64_t v) {
+  return Nanoseconds(v * 1000 * 1000);
+}
+constexpr BytesPerSecond gb_per_s(double v) {
+  return BytesPerSecond(v * kGiga);
+}
+constexpr FlopsPerSecond tflops(double v) {
+  return FlopsPerSecond(v * kTera);
+}
 
-[[nodiscard]] constexpr double to_seconds(Nanoseconds t) { return static_cast<double>(t.value()) * 1e-9; }
-[[nodiscard]] constexpr double to_ms(Nanoseconds t) { return static_cast<double>(t.value()) * 1e-6; }
-[[nodiscard]] constexpr double to_us(Nanoseconds t) { return static_cast<double>(t.value()) * 1e-3; }
+[[nodiscard]] constexpr double to_seconds(Nanoseconds t) {
+  return static_cast<double>(t.value()) * 1e-9;
+}
+[[nodiscard]] constexpr double to_ms(Nanoseconds t) {
+  return static_cast<double>(t.value()) * 1e-6;
+}
+[[nodiscard]] constexpr double to_us(Nanoseconds t) {
+  return static_cast<double>(t.value()) * 1e-3;
+}
 
 //! Seconds (double) to integer nanoseconds, rounding up so that no positive work takes zero time.
 [[nodiscard]] inline Nanoseconds from_seconds_ceil(double s) {
-  if (!(s >= 0.0) || s > 9.2e9) throw std::domain_error("time out of range (seconds): negative, NaN or > 9.2e9");
+  if (!(s >= 0.0) || s > 9.2e9)
+    throw std::domain_error("time out of range (seconds): negative, NaN or > 9.2e9");
   return Nanoseconds(static_cast<std::int64_t>(std::ceil(s * 1e9)));
 }
 
@@ -97,6 +114,8 @@ constexpr FlopsPerSecond tflops(double v) { return FlopsPerSecond(v * kTera); }
 [[nodiscard]] inline BytesPerSecond rate(Bytes b, Nanoseconds t) {
   return BytesPerSecond(static_cast<double>(b.value()) / to_seconds(t));
 }
-[[nodiscard]] inline FlopsPerSecond rate(Flops f, Nanoseconds t) { return FlopsPerSecond(f.value() / to_seconds(t)); }
+[[nodiscard]] inline FlopsPerSecond rate(Flops f, Nanoseconds t) {
+  return FlopsPerSecond(f.value() / to_seconds(t));
+}
 
 }  // namespace hopsim

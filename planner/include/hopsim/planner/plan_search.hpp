@@ -43,7 +43,7 @@ struct PlanSearchResult {
   std::size_t enumerated = 0;
   std::map<std::string, std::size_t> pruned;  //!< reason class -> count (before simulation)
   std::size_t simulated = 0;
-  std::size_t failed = 0;       //!< simulated but the runner rejected them
+  std::size_t failed = 0;  //!< simulated but the runner rejected them
   std::size_t over_budget = 0;
   std::vector<PlanCandidate> top;  //!< best first
 };

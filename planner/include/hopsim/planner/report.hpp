@@ -1,0 +1,71 @@
+#pragma once
+//! Cost reports: GPU-hours, wall-clock days, dollars and energy per trillion tokens and for a
+//! whole training run, H800 vs H100 side by side, the published DeepSeek-V3 comparison, the
+//! timeline of one step, inputs and provenance; as self-contained HTML, Markdown or JSON.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/planner/results_store.hpp"
+#include "hopsim/sim/runner/runner.hpp"
+
+namespace hopsim::planner {
+
+struct ReportEntry {
+  std::string label;
+  Scenario scenario;
+  sim::SimResult result;
+  std::string scenario_hash;
+  double memory_gib = 0;
+  double memory_capacity_gib = 0;
+};
+
+//! A whole training run of `scenario.cost.training_tokens` tokens on the entry's cluster.
+struct WholeRun {
+  double tokens = 0;
+  double gpu_hours = 0;
+  double days = 0;
+  double dollars = 0;
+  double energy_kwh = 0;
+};
+[[nodiscard]] WholeRun whole_run(const ReportEntry& e);
+
+struct Report {
+  std::string title;
+  std::string hopsim_version;
+  std::vector<ReportEntry> entries;  //!< scenario reports; empty for a sweep report
+  std::string timeline_svg;          //!< the first entry's step ("" when not rendered)
+  std::string timeline_label;
+  std::vector<StoredResult> sweep_rows;  //!< sweep reports
+  std::map<std::string, std::string> sweep_meta;
+  std::string sweep_source;
+};
+
+struct ReportOptions {
+  //! With one H800 (or H100) scenario, add the same scenario on the other GPU and node.
+  bool counterpart = true;
+  bool timeline = true;
+  sim::SimMode mode = sim::SimMode::kSymmetry;
+};
+
+//! Runs each scenario (shipped names or paths). Throws ConfigError / PlanError for bad input.
+[[nodiscard]] Report scenario_report(const std::vector<std::string>& specs,
+                                     const ReportOptions& options = {});
+//! Reads a sweep database.
+[[nodiscard]] Report sweep_report(const ResultsStore& store);
+
+//! Predicted / published - 1 for the DeepSeek-V3 H800 figure (kPublishedH800GpuHoursPerTrillion).
+[[nodiscard]] double published_relative_error(double predicted_gpu_hours_per_trillion);
+//! Whether an entry is comparable to the published figure (an H800 cluster).
+[[nodiscard]] bool is_h800(const ReportEntry& e);
+
+//! One HTML file: inline CSS, SVG and a few lines of JS for sorting; nothing fetched.
+//! Every figure sits in an element with data-metric and data-value attributes (exact values).
+[[nodiscard]] std::string render_html(const Report& r);
+[[nodiscard]] std::string render_markdown(const Report& r);
+[[nodiscard]] nlohmann::ordered_json render_json(const Report& r);
+
+}  // namespace hopsim::planner

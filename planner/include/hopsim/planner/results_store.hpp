@@ -23,7 +23,7 @@ struct StoredResult {
   std::string config;  //!< JSON object of the overrides
   std::string status;  //!< "ok", "infeasible" (plan or memory), "invalid" (bad input), "error"
   std::string reason;  //!< why it is not "ok"
-  std::string scenario_hash;     //!< hash of the canonical resolved scenario ("" if unresolved)
+  std::string scenario_hash;  //!< hash of the canonical resolved scenario ("" if unresolved)
   std::string hopsim_version;
   std::string calibration_hash;  //!< "uncalibrated" with the default cost parameters
   double step_time_ms = 0;

@@ -12,9 +12,9 @@ struct SlurmScriptOptions {
   std::string output_dir;     //!< where shard-<i>.db and the logs go
   std::string job_name = "hopsim-sweep";
   int shards = 1;
-  int jobs_per_task = 1;      //!< worker threads (and --cpus-per-task) of each task
-  std::string partition;      //!< "" = the cluster's default
-  std::string time_limit;     //!< e.g. "01:00:00"; "" = the partition's default
+  int jobs_per_task = 1;   //!< worker threads (and --cpus-per-task) of each task
+  std::string partition;   //!< "" = the cluster's default
+  std::string time_limit;  //!< e.g. "01:00:00"; "" = the partition's default
 };
 
 //! The sbatch script text. Throws ConfigError for shards < 1 or jobs_per_task < 1.

@@ -33,9 +33,9 @@ struct EvaluateOptions {
                                            const EvaluateOptions& options);
 
 struct SweepProgress {
-  std::size_t done = 0;    //!< configurations finished in this run
-  std::size_t to_run = 0;  //!< configurations this run has to do
-  std::size_t skipped = 0; //!< already in the database
+  std::size_t done = 0;     //!< configurations finished in this run
+  std::size_t to_run = 0;   //!< configurations this run has to do
+  std::size_t skipped = 0;  //!< already in the database
   double elapsed_s = 0;
   const StoredResult* last = nullptr;
 };
@@ -54,7 +54,7 @@ struct SweepSummary {
   std::size_t excluded = 0;    //!< rejected by constraints
   std::size_t configs = 0;     //!< configurations of the whole sweep
   std::size_t in_shard = 0;
-  std::size_t skipped = 0;     //!< already done (resume)
+  std::size_t skipped = 0;  //!< already done (resume)
   std::size_t ran = 0;
   std::map<std::string, std::size_t> by_status;
   double elapsed_s = 0;

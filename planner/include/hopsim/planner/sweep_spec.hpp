@@ -47,7 +47,8 @@ struct Expansion {
 //! Reads a sweep spec file. `base` is a shipped scenario name or a path relative to the spec.
 //! Throws ConfigError (unknown keys, empty axes, bad constraints).
 [[nodiscard]] SweepSpec load_sweep_spec(const std::filesystem::path& path);
-[[nodiscard]] SweepSpec parse_sweep_spec(const std::string& text, const std::filesystem::path& path);
+[[nodiscard]] SweepSpec parse_sweep_spec(const std::string& text,
+                                         const std::filesystem::path& path);
 
 //! All configurations in order. Throws ConfigError when a constraint uses an unknown name or an
 //! axis key cannot be applied to the base scenario.

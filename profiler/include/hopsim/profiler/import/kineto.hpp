@@ -13,8 +13,8 @@
 namespace hopsim::profiler::import {
 
 struct KinetoOptions {
-  int max_depth = 64;                  //!< deeper JSON nesting is rejected (no trace needs it)
-  std::size_t chunk_bytes = 1 << 20;   //!< read size; peak memory does not grow with the file
+  int max_depth = 64;                 //!< deeper JSON nesting is rejected (no trace needs it)
+  std::size_t chunk_bytes = 1 << 20;  //!< read size; peak memory does not grow with the file
 };
 
 //! What one import saw. `skipped` counts events that are valid but not modelled, by reason
@@ -41,8 +41,7 @@ KinetoStats import_kineto_file(const std::filesystem::path& file, trace::TraceSi
 
 //! Same, from uncompressed JSON in memory; `name` is used in error messages.
 KinetoStats import_kineto_memory(std::string_view json, trace::TraceSink& sink,
-                                 std::string_view name = "<memory>",
-                                 const KinetoOptions& opt = {});
+                                 std::string_view name = "<memory>", const KinetoOptions& opt = {});
 
 //! Microseconds as JSON number text ("12.345", "1e3", "-4") to integer nanoseconds, exactly:
 //! digits are scaled in decimal, and digits below 1 ns are rounded half away from zero.

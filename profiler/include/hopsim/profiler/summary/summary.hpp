@@ -46,9 +46,9 @@ struct KernelTotal {
 };
 
 struct Overlap {
-  std::int64_t device = -1;  //!< -1 in the all-device total
-  Nanoseconds comm{0};       //!< union of communication kernels
-  Nanoseconds compute{0};    //!< union of compute kernels (every other kernel class)
+  std::int64_t device = -1;   //!< -1 in the all-device total
+  Nanoseconds comm{0};        //!< union of communication kernels
+  Nanoseconds compute{0};     //!< union of compute kernels (every other kernel class)
   Nanoseconds overlapped{0};  //!< time where both run on the device
   double fraction = 0;        //!< overlapped / comm (0 when there is no communication)
   Nanoseconds exposed{0};     //!< comm - overlapped
@@ -70,13 +70,13 @@ struct TraceSummary {
   std::int64_t kernels = 0;
   std::int64_t memcpys = 0;
   std::int64_t memsets = 0;
-  Nanoseconds gpu_span{0};        //!< first activity start to last activity end
-  Nanoseconds activity_time{0};   //!< summed duration of all GPU activities
-  std::vector<ClassTime> classes;         //!< by total time, largest first
-  std::vector<StreamBusy> streams;        //!< by device, stream
-  Overlap overlap;                        //!< all devices (sums of the per-device figures)
+  Nanoseconds gpu_span{0};          //!< first activity start to last activity end
+  Nanoseconds activity_time{0};     //!< summed duration of all GPU activities
+  std::vector<ClassTime> classes;   //!< by total time, largest first
+  std::vector<StreamBusy> streams;  //!< by device, stream
+  Overlap overlap;                  //!< all devices (sums of the per-device figures)
   std::vector<Overlap> overlap_per_device;
-  std::vector<KernelTotal> top_kernels;   //!< kernels (not copies) by total time, largest first
+  std::vector<KernelTotal> top_kernels;      //!< kernels (not copies) by total time, largest first
   std::vector<KernelTotal> unknown_kernels;  //!< class "other", by total time
   double unknown_share = 0;
   std::vector<StepSummary> steps;  //!< in start order

@@ -22,11 +22,11 @@ enum class KernelClass {
 struct KernelShape {
   KernelClass cls = KernelClass::kMemoryBound;
   Flops flops{};
-  Bytes bytes{};          //!< HBM bytes read + written
-  long long m = 0;        //!< GEMM rows (tokens); 0 when not a GEMM
-  long long n = 0;        //!< GEMM columns
-  long long k = 0;        //!< GEMM reduction dimension
-  int groups = 1;         //!< grouped GEMM: independent problems of (m, n, k) each
+  Bytes bytes{};    //!< HBM bytes read + written
+  long long m = 0;  //!< GEMM rows (tokens); 0 when not a GEMM
+  long long n = 0;  //!< GEMM columns
+  long long k = 0;  //!< GEMM reduction dimension
+  int groups = 1;   //!< grouped GEMM: independent problems of (m, n, k) each
 };
 
 //! A saturating curve y(s) = y_max * min(1, s / s_sat): the fraction of peak a kernel achieves
@@ -40,7 +40,7 @@ struct SmCurve {
 //! Efficiency factors per kernel class plus fixed per-kernel overhead.
 struct CostParameters {
   std::map<KernelClass, double> compute_efficiency;  //!< fraction of nominal dtype peak
-  SmCurve hbm;                                      //!< fraction of nominal HBM bandwidth vs SMs
+  SmCurve hbm;                                       //!< fraction of nominal HBM bandwidth vs SMs
   int gemm_tile_m = 128;
   int gemm_tile_n = 128;
   Nanoseconds launch_overhead{};

@@ -59,7 +59,7 @@ struct RankStats {
 
 struct ExecutionResult {
   Nanoseconds makespan{};
-  std::vector<RankStats> ranks;                        //!< replica 0's ranks
+  std::vector<RankStats> ranks;                           //!< replica 0's ranks
   std::array<Nanoseconds, kWorkClassCount> class_busy{};  //!< summed over replica 0's ranks
   std::uint64_t sub_ops_executed = 0;
   std::uint64_t engine_events = 0;

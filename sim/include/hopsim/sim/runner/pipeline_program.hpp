@@ -36,7 +36,7 @@ struct ChunkProgram {
 
 //! Every stage's chunk program plus the pipeline transfers between consecutive stages.
 struct PipelineProgram {
-  std::vector<ChunkProgram> stages;  //!< indexed by stage along a direction
+  std::vector<ChunkProgram> stages;    //!< indexed by stage along a direction
   Nanoseconds pp_forward_transfer{};   //!< activations to the next stage
   Nanoseconds pp_backward_transfer{};  //!< gradients to the previous stage
 };

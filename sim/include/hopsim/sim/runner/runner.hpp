@@ -3,6 +3,7 @@
 //! One call answers "how long is a step, what does it cost, and why".
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -32,8 +33,8 @@ struct RunOptions {
 
 //! Time per micro-batch and stage of each communication the pipeline needs.
 struct CommTimes {
-  Nanoseconds dispatch{};         //!< one MoE layer's dispatch (forward), FP8 payload
-  Nanoseconds combine{};          //!< one MoE layer's combine (forward), BF16
+  Nanoseconds dispatch{};           //!< one MoE layer's dispatch (forward), FP8 payload
+  Nanoseconds combine{};            //!< one MoE layer's combine (forward), BF16
   Nanoseconds dispatch_backward{};  //!< gradient of combine: BF16 back to the experts
   Nanoseconds combine_backward{};   //!< gradient of dispatch: BF16 back to the token owners
   Nanoseconds pp_forward{};
@@ -53,9 +54,9 @@ struct SimResult {
   double tokens_per_second_per_gpu = 0;
   double model_flops_per_step = 0;  //!< 6*N-style training FLOPs incl. attention (and MTP)
   double tflops_per_gpu = 0;
-  double mfu_bf16 = 0;  //!< against the nominal dense BF16 peak at boost clock
-  double mfu_fp8 = 0;   //!< against the nominal dense FP8 peak
-  double bubble_fraction = 0;       //!< compute-lane idle not explained by exposed comm
+  double mfu_bf16 = 0;               //!< against the nominal dense BF16 peak at boost clock
+  double mfu_fp8 = 0;                //!< against the nominal dense FP8 peak
+  double bubble_fraction = 0;        //!< compute-lane idle not explained by exposed comm
   double exposed_comm_fraction = 0;  //!< comm with the compute lane idle, per step
   double compute_utilisation = 0;    //!< compute lane busy / step, mean over ranks
   double comm_utilisation = 0;       //!< comm lane busy / step, mean over ranks
@@ -80,10 +81,18 @@ struct SimResult {
 //! The per-stage chunk programs of a scenario (exposed for tests and the GUI).
 [[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
                                                      const CostModel& cost, const CommTimes& comm,
-                                                     int stages, std::vector<int>* layers_per_stage);
+                                                     int stages,
+                                                     std::vector<int>* layers_per_stage);
 
 //! Communication times of a scenario from the network model.
 [[nodiscard]] CommTimes communication_times(const Scenario& scenario);
+
+//! Predicted GPU busy time per step on one pipeline rank, by kernel class, named as the trace
+//! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,
+//! attention_fwd, attention_bwd, moe_routing, norm_elementwise, deepep_comm. For comparison with
+//! a measured trace; rank -1 means the mean over ranks.
+[[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
+    const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
 //! Average power per GPU: idle + (TDP - idle) * compute utilisation. Idle is 30% of TDP, a
 //! modelling default (docs/COST_MODEL.md).

@@ -1,0 +1,49 @@
+// `hopsim compare`: a scenario's prediction against an imported trace of a real run.
+
+#include <fstream>
+
+#include "commands.hpp"
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/profiler/compare/compare.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+
+namespace hopsim::cli {
+
+void register_compare(CLI::App& app, Io io) {
+  auto* cmd = app.add_subcommand(
+      "compare", "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
+  struct Opts {
+    std::string measured, scenario, trace, rules;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--measured", o->measured, "Imported trace (SQLite from `hopsim import`)")->required();
+  cmd->add_option("--scenario", o->scenario, "Scenario describing the measured run")->required();
+  cmd->add_option("--trace", o->trace, "Write both timelines as one Chrome trace");
+  cmd->add_option("--rules", o->rules, "Extra kernel-classification rules (YAML)");
+  cmd->add_flag("--json", o->json, "Print as JSON");
+  cmd->callback([o, io] {
+    namespace p = hopsim::profiler;
+    const Scenario sc = load_scenario_spec(o->scenario);
+    validate_plan(sc);
+    auto classifier = p::classify::KernelClassifier::shipped();
+    if (!o->rules.empty()) {
+      classifier = classifier.with_rules_first(p::classify::KernelClassifier::from_file(o->rules));
+    }
+    const auto t = p::trace::load_trace(o->measured);
+    const auto c = p::compare::compare(sc, t, classifier, o->measured);
+    if (o->json) {
+      io.out << p::compare::to_json(c) << "\n";
+    } else {
+      p::compare::print_text(io.out, c);
+    }
+    if (!o->trace.empty()) {
+      std::ofstream f(o->trace, std::ios::binary);
+      if (!f) throw ConfigError(SourceLocation{o->trace, 0, 0, ""}, "cannot open for writing");
+      p::compare::write_combined_trace(f, sc, t);
+      if (!o->json) io.out << "both timelines written to " << o->trace << "\n";
+    }
+  });
+}
+
+}  // namespace hopsim::cli

@@ -1,0 +1,51 @@
+#pragma once
+//! Predicted vs measured: a scenario's per-class GPU time and step time held against an imported
+//! trace of a real run, and one Chrome trace with both timelines for Perfetto.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/summary/summary.hpp"
+#include "hopsim/profiler/trace/trace_model.hpp"
+#include "hopsim/sim/runner/runner.hpp"
+
+namespace hopsim::profiler::compare {
+
+//! One kernel class (or the whole step): predicted and measured time per step per GPU.
+struct Row {
+  std::string what;
+  Nanoseconds predicted{0};
+  Nanoseconds measured{0};
+  //! (predicted - measured) / measured; 0 when nothing was measured.
+  [[nodiscard]] double error() const;
+};
+
+struct Comparison {
+  std::string scenario;
+  std::string trace_file;
+  std::int64_t measured_steps = 0;  //!< ProfilerStep ranges found (0: the whole trace is one step)
+  std::int64_t measured_devices = 0;
+  std::vector<Row> classes;  //!< union of predicted and measured classes, by measured time
+  Row step;                  //!< end to end
+  double mean_abs_class_error = 0;  //!< over classes measured and predicted, time-weighted
+};
+
+//! Compares. Measured figures are per step and per device: class totals / steps / devices, step
+//! time = mean ProfilerStep duration (or the GPU span when the trace has no step markers).
+[[nodiscard]] Comparison compare(const Scenario& scenario, const trace::Trace& measured,
+                                 const classify::KernelClassifier& classifier,
+                                 const std::string& trace_file = {},
+                                 const sim::RunOptions& options = {});
+
+void print_text(std::ostream& out, const Comparison& c);
+[[nodiscard]] std::string to_json(const Comparison& c);
+
+//! Writes one Chrome trace: the predicted step (a process per pipeline rank) and the measured
+//! activities (a process per device, a thread per stream), both starting at time 0.
+void write_combined_trace(std::ostream& out, const Scenario& scenario,
+                          const trace::Trace& measured, const sim::RunOptions& options = {});
+
+}  // namespace hopsim::profiler::compare

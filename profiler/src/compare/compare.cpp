@@ -1,0 +1,163 @@
+#include "hopsim/profiler/compare/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+
+#include "hopsim/core/trace/chrome_trace_writer.hpp"
+
+namespace hopsim::profiler::compare {
+
+double Row::error() const {
+  if (measured.value() == 0) return 0.0;
+  return static_cast<double>(predicted.value() - measured.value()) /
+         static_cast<double>(measured.value());
+}
+
+Comparison compare(const Scenario& sc, const trace::Trace& measured,
+                   const classify::KernelClassifier& classifier, const std::string& trace_file,
+                   const sim::RunOptions& options) {
+  Comparison c;
+  c.scenario = sc.name;
+  c.trace_file = trace_file;
+  const summary::TraceSummary s = summary::summarize(measured, classifier);
+  c.measured_steps = static_cast<std::int64_t>(s.steps.size());
+  c.measured_devices = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(std::max(s.devices.size(), s.overlap_per_device.size())));
+  const std::int64_t per = std::max<std::int64_t>(1, c.measured_steps) * c.measured_devices;
+
+  std::map<std::string, Row> rows;
+  for (const auto& ct : s.classes) {
+    Row& r = rows[ct.klass];
+    r.what = ct.klass;
+    r.measured = Nanoseconds(ct.total.value() / per);
+  }
+  for (const auto& [klass, t] : sim::predicted_class_times(sc, options, -1)) {
+    Row& r = rows[klass];
+    r.what = klass;
+    r.predicted = t;
+  }
+  for (auto& [k, r] : rows) c.classes.push_back(r);
+  std::sort(c.classes.begin(), c.classes.end(), [](const Row& a, const Row& b) {
+    return a.measured != b.measured ? a.measured > b.measured : a.what < b.what;
+  });
+  double weighted = 0, weight = 0;
+  for (const Row& r : c.classes) {
+    if (r.measured.value() > 0 && r.predicted.value() > 0) {
+      weighted += std::abs(r.error()) * static_cast<double>(r.measured.value());
+      weight += static_cast<double>(r.measured.value());
+    }
+  }
+  c.mean_abs_class_error = weight > 0 ? weighted / weight : 0.0;
+
+  c.step.what = "step";
+  c.step.predicted = sim::run_scenario(sc, options).step_time;
+  c.step.measured = c.measured_steps > 0
+                        ? Nanoseconds(static_cast<std::int64_t>(std::llround(s.step_time.mean_ns)))
+                        : s.gpu_span;
+  return c;
+}
+
+namespace {
+std::string ms(Nanoseconds t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", to_ms(t));
+  return buf;
+}
+std::string err(const Row& r) {
+  if (r.measured.value() == 0) return r.predicted.value() == 0 ? "-" : "not measured";
+  if (r.predicted.value() == 0) return "not predicted";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", 100.0 * r.error());
+  return buf;
+}
+}  // namespace
+
+void print_text(std::ostream& out, const Comparison& c) {
+  out << "predicted (" << c.scenario << ") vs measured (" << c.trace_file << ": "
+      << c.measured_steps << " steps, " << c.measured_devices << " device(s))\n"
+      << "GPU time per step per GPU, ms\n\n";
+  std::size_t w = 20;
+  for (const Row& r : c.classes) w = std::max(w, r.what.size());
+  auto line = [&](const std::string& a, const std::string& b, const std::string& m,
+                  const std::string& e) {
+    out << a << std::string(w - a.size() + 2, ' ');
+    for (const auto* cell : {&b, &m, &e}) {
+      out << std::string(cell->size() < 14 ? 14 - cell->size() : 1, ' ') << *cell;
+    }
+    out << "\n";
+  };
+  line("kernel class", "predicted", "measured", "error");
+  out << std::string(w + 2 + 42, '-') << "\n";
+  for (const Row& r : c.classes) line(r.what, ms(r.predicted), ms(r.measured), err(r));
+  out << std::string(w + 2 + 42, '-') << "\n";
+  line("step (end to end)", ms(c.step.predicted), ms(c.step.measured), err(c.step));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * c.mean_abs_class_error);
+  out << "\ntime-weighted mean |error| over classes both sides have: " << buf << "\n";
+}
+
+std::string to_json(const Comparison& c) {
+  nlohmann::ordered_json j;
+  j["scenario"] = c.scenario;
+  j["trace"] = c.trace_file;
+  j["measured_steps"] = c.measured_steps;
+  j["measured_devices"] = c.measured_devices;
+  auto row = [](const Row& r) {
+    return nlohmann::ordered_json{{"what", r.what},
+                                  {"predicted_ns", r.predicted.value()},
+                                  {"measured_ns", r.measured.value()},
+                                  {"error", r.error()}};
+  };
+  for (const Row& r : c.classes) j["classes"].push_back(row(r));
+  j["step"] = row(c.step);
+  j["mean_abs_class_error"] = c.mean_abs_class_error;
+  return j.dump(2);
+}
+
+void write_combined_trace(std::ostream& out, const Scenario& sc, const trace::Trace& measured,
+                          const sim::RunOptions& options) {
+  // The predicted timeline goes through the runner's own writer into a buffer; its events are
+  // copied under "predicted" process names, then the measured activities follow.
+  std::ostringstream predicted;
+  sim::RunOptions o = options;
+  o.trace = &predicted;
+  (void)sim::run_scenario(sc, o);
+  const auto doc = nlohmann::json::parse(predicted.str());
+  ChromeTraceWriter w(out);
+  for (const auto& e : doc.at("traceEvents")) {
+    const int pid = e.value("pid", 0);
+    const std::string ph = e.value("ph", "");
+    if (ph == "M") {
+      if (e.value("name", "") == "process_name") {
+        w.process_name(pid, "predicted: " + e["args"].value("name", ""));
+      } else {
+        w.thread_name(pid, e.value("tid", 0), e["args"].value("name", ""));
+      }
+    } else if (ph == "X") {
+      const auto to_ns = [](double us) { return Nanoseconds(std::llround(us * 1000.0)); };
+      w.complete(pid, e.value("tid", 0), e.value("name", ""), e.value("cat", ""),
+                 to_ns(e.value("ts", 0.0)), to_ns(e.value("dur", 0.0)));
+    }
+  }
+  std::int64_t t0 = INT64_MAX;
+  for (const auto& a : measured.activities) t0 = std::min(t0, a.start.value());
+  constexpr int kMeasuredPid = 10000;
+  std::map<std::int64_t, bool> named;
+  for (const auto& a : measured.activities) {
+    const int pid = kMeasuredPid + static_cast<int>(a.device);
+    if (!named[a.device]) {
+      w.process_name(pid, "measured: device " + std::to_string(a.device));
+      named[a.device] = true;
+    }
+    w.complete(pid, static_cast<int>(a.stream), a.name, std::string(trace::to_string(a.kind)),
+               Nanoseconds(a.start.value() - t0), a.end - a.start);
+  }
+  w.finish();
+}
+
+}  // namespace hopsim::profiler::compare
