@@ -12,6 +12,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 #include "table.hpp"
@@ -27,9 +28,14 @@ Scenario load_checked(const std::string& spec) {
   return sc;
 }
 
-sim::RunOptions options_for(const std::string& mode) {
+sim::RunOptions options_for(const std::string& mode, const std::string& calibration,
+                            const Scenario& sc) {
   sim::RunOptions o;
   if (mode == "full") o.mode = sim::SimMode::kFull;
+  if (!calibration.empty()) {
+    o.cost = profiler::calibrate::cost_parameters_from(
+        profiler::calibrate::load_calibration(calibration), sc.cluster.gpu, calibration);
+  }
   return o;
 }
 
@@ -114,11 +120,14 @@ void register_run(CLI::App& app, Io io) {
     std::vector<std::string> scenarios;
     std::string trace;
     std::string mode = "symmetry";
+    std::string calibration;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("scenarios", o->scenarios, "Scenario YAML files or shipped scenario names")
       ->required();
+  cmd->add_option("--calibration", o->calibration,
+                  "Calibration YAML from `hopsim calibrate` (default: uncalibrated cost model)");
   cmd->add_option("--trace", o->trace,
                   "Write the step's timeline as a Chrome trace (open in Perfetto)");
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
@@ -132,7 +141,7 @@ void register_run(CLI::App& app, Io io) {
     std::vector<SimResult> rs;
     for (const auto& spec : o->scenarios) {
       scs.push_back(load_checked(spec));
-      sim::RunOptions ro = options_for(o->mode);
+      sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
       std::ofstream trace;
       if (!o->trace.empty()) {
         trace.open(o->trace, std::ios::binary);
@@ -176,9 +185,11 @@ void register_whatif(CLI::App& app, Io io) {
   struct Opts {
     std::string base = "deepseek-v3-h800";
     std::string other = "deepseek-v3-h100";
+    std::string calibration;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
+  cmd->add_option("--calibration", o->calibration, "Calibration YAML from `hopsim calibrate`");
   cmd->add_option("base", o->base, "Scenario to vary (default: deepseek-v3-h800)");
   cmd->add_option("--vs", o->other, "Scenario to compare with (default: deepseek-v3-h100)");
   cmd->add_flag("--json", o->json, "Print results as JSON");
@@ -227,7 +238,10 @@ void register_whatif(CLI::App& app, Io io) {
       s.plan.comm_sms = 0;
     });
     std::vector<std::pair<SimResult, SimResult>> res;
-    for (const auto& r : rows) res.emplace_back(sim::run_scenario(r.a), sim::run_scenario(r.b));
+    for (const auto& r : rows) {
+      res.emplace_back(sim::run_scenario(r.a, options_for("symmetry", o->calibration, r.a)),
+                       sim::run_scenario(r.b, options_for("symmetry", o->calibration, r.b)));
+    }
 
     const SimResult& a0 = res[0].first;
     const SimResult& b0 = res[0].second;

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "../core/model_presets.hpp"
 #include "../sim/cluster_presets.hpp"
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
@@ -98,4 +100,29 @@ TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compar
   }
   CHECK(measured == 6);
   CHECK(predicted > 0);
+}
+
+TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms", "[profiler][calibrate]") {
+  // Plumbing test with made-up curve parameters (not measurement data): a GEMM of W FLOPs on s SMs
+  // must then take W / (rate_max (s/S)^alpha (1 - exp(-W/work0))).
+  p::calibrate::Calibration cal;
+  cal.device = "test device";
+  cal.sm_count = 132;
+  p::calibrate::ClassCurve cc;
+  cc.kernel_class = "gemm_fp8";
+  cc.rate_max = 1.0e15;
+  cc.sm_exponent = 1.0;
+  cc.work0 = 1.0e9;
+  cal.classes.push_back(cc);
+  const GpuProfile gpu = test::h800_gpu();
+  const auto params = p::calibrate::cost_parameters_from(cal, gpu, "test.yaml");
+  const sim::CostModel m(gpu, params);
+  sim::KernelShape k{sim::KernelClass::kGemmFp8, Flops(2.0 * 4096 * 7168 * 2048), Bytes(0), 4096,
+                     7168, 2048, 1};
+  const double w = k.flops.value();
+  const double rate = 1.0e15 * (112.0 / 132.0) * (1.0 - std::exp(-w / 1.0e9));
+  CHECK(m.cost(k, 112).compute_time == from_seconds_ceil(w / rate));
+  // Classes the calibration lacks keep their defaults.
+  CHECK(params.measured.count(sim::KernelClass::kAttentionFwd) == 0);
+  CHECK(params.source.find("test.yaml") != std::string::npos);
 }

@@ -1,6 +1,7 @@
 #include "hopsim/sim/cost/cost_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace hopsim::sim {
@@ -8,6 +9,15 @@ namespace hopsim::sim {
 double SmCurve::at(int sms) const {
   if (sms <= 0) return 0.0;
   return y_max * std::min(1.0, static_cast<double>(sms) / s_sat);
+}
+
+double MeasuredRate::rate(int sms, double work) const {
+  const double share = sm_count > 0 ? static_cast<double>(sms) / sm_count : 1.0;
+  return rate_max * std::pow(share, sm_exponent) * (1.0 - std::exp(-work / work0));
+}
+
+double MeasuredBandwidth::at(int sms) const {
+  return bandwidth_max * (1.0 - std::exp(-static_cast<double>(sms) / sms0));
 }
 
 const char* to_string(KernelClass c) {
@@ -76,7 +86,12 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
   const auto eff_it = params_.compute_efficiency.find(k.cls);
   const double eff = eff_it == params_.compute_efficiency.end() ? 1.0 : eff_it->second;
   const double per_sm_rate = peak(k.cls).value() * eff / gpu_.sms;
-  if (k.flops.value() > 0) {
+  const auto measured = params_.measured.find(k.cls);
+  if (k.flops.value() > 0 && measured != params_.measured.end()) {
+    const double r = measured->second.rate(sms, k.flops.value());
+    if (!(r > 0)) throw std::invalid_argument("cost model: calibrated rate is not positive");
+    c.compute_time = from_seconds_ceil(k.flops.value() / r);
+  } else if (k.flops.value() > 0) {
     const bool gemm = (k.cls == KernelClass::kGemmFp8 || k.cls == KernelClass::kGemmBf16) &&
                       k.m > 0 && k.n > 0 && k.k > 0;
     if (gemm) {
@@ -93,7 +108,8 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
     }
   }
   if (k.bytes.value() > 0) {
-    const double bw = gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
+    const double bw = params_.measured_hbm ? params_.measured_hbm->at(sms)
+                                           : gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
     c.memory_time = from_seconds_ceil(static_cast<double>(k.bytes.value()) / bw);
   }
   c.memory_bound = c.memory_time > c.compute_time;

@@ -3,6 +3,7 @@
 //! bandwidth that grows with the SMs a kernel holds. Uncalibrated defaults: docs/COST_MODEL.md.
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "hopsim/core/hardware.hpp"
@@ -37,6 +38,23 @@ struct SmCurve {
   [[nodiscard]] double at(int sms) const;
 };
 
+//! A measured throughput curve (from a calibration): rate(s, W) = rate_max (s/S)^alpha
+//! (1 - exp(-W / work0)), in FLOP/s, for a kernel of W FLOPs on s of S SMs.
+struct MeasuredRate {
+  double rate_max = 0;
+  double sm_exponent = 1;
+  double work0 = 1;
+  int sm_count = 0;  //!< S: the SMs of the GPU it was measured on
+  [[nodiscard]] double rate(int sms, double work) const;
+};
+
+//! A measured HBM bandwidth curve: bw(s) = bandwidth_max (1 - exp(-s / sms0)), bytes/s.
+struct MeasuredBandwidth {
+  double bandwidth_max = 0;
+  double sms0 = 1;
+  [[nodiscard]] double at(int sms) const;
+};
+
 //! Efficiency factors per kernel class plus fixed per-kernel overhead.
 struct CostParameters {
   std::map<KernelClass, double> compute_efficiency;  //!< fraction of nominal dtype peak
@@ -44,6 +62,10 @@ struct CostParameters {
   int gemm_tile_m = 128;
   int gemm_tile_n = 128;
   Nanoseconds launch_overhead{};
+  //! Calibrated classes replace the roofline's compute term (wave effects are in the fit).
+  std::map<KernelClass, MeasuredRate> measured;
+  //! Calibrated HBM bandwidth replaces `hbm` when set.
+  std::optional<MeasuredBandwidth> measured_hbm;
   std::string source = "uncalibrated defaults (docs/COST_MODEL.md)";
 };
 

@@ -1,0 +1,38 @@
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
+
+#include <optional>
+
+namespace hopsim::profiler::calibrate {
+namespace {
+
+// Calibration class names (kernels/plans, measure_plan.cpp) -> cost-model classes. hopsim's own
+// kernels are what the plan measures; the cuBLAS references are kept for the comparison only.
+std::optional<sim::KernelClass> cost_class(const std::string& name) {
+  if (name == "gemm_fp8") return sim::KernelClass::kGemmFp8;
+  if (name == "gemm_bf16") return sim::KernelClass::kGemmBf16;
+  if (name == "attention_fwd") return sim::KernelClass::kAttentionFwd;
+  if (name == "attention_bwd") return sim::KernelClass::kAttentionBwd;
+  return std::nullopt;
+}
+
+}  // namespace
+
+sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile& gpu,
+                                         const std::string& source) {
+  sim::CostParameters p = sim::default_cost_parameters(gpu);
+  std::string covered;
+  for (const ClassCurve& cc : c.classes) {
+    const auto cls = cost_class(cc.kernel_class);
+    if (!cls || cc.basis != WorkBasis::kFlops) continue;
+    p.measured[*cls] = sim::MeasuredRate{cc.rate_max, cc.sm_exponent, cc.work0,
+                                         c.sm_count > 0 ? c.sm_count : gpu.sms};
+    covered += (covered.empty() ? "" : ", ") + cc.kernel_class;
+  }
+  if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
+  p.source = "calibrated: " + source + " (" + c.device + "; classes: " +
+             (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
+             "; the rest uncalibrated defaults)";
+  return p;
+}
+
+}  // namespace hopsim::profiler::calibrate
