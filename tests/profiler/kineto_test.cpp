@@ -232,3 +232,59 @@ TEST_CASE("damaged gzip files are rejected, not half-imported", "[kineto][hostil
     }
   }
 }
+
+TEST_CASE("tiny parse windows give the same trace and the same error offsets", "[kineto]") {
+  // The importer parses in situ over a window that ends after a newline or, in one-line JSON,
+  // after a comma outside a string (kineto.cpp, WindowStream). Small windows force every kind
+  // of cut: in the middle of events, after commas inside strings ("a,b" must not be a cut), and
+  // names longer than the window (the buffer grows).
+  std::string events;
+  for (int i = 0; i < 200; ++i) {
+    events += (i ? "," : "") + std::string(R"({"ph": "X", "cat": "kernel", "name": "k,)") +
+              std::string(static_cast<std::size_t>(i % 97), 'x') + R"(\"q\" \u00e9,)" +
+              std::to_string(i) + R"(", "pid": 0, "tid": 1, "ts": )" + std::to_string(i) +
+              R"(.5, "dur": 2, "args": {"grid": [1, 2, 3], "correlation": )" +
+              std::to_string(i) + "}}" + (i % 3 == 0 ? "\n" : "");
+  }
+  for (const std::string& json :
+       {R"({"traceEvents": [)" + events + "]}", R"({"traceEvents": [)" + events + "]}\n"}) {
+    CollectingSink ref_sink;
+    (void)import_kineto_memory(json, ref_sink);
+    const auto ref = ref_sink.finish();
+    REQUIRE(ref.activities.size() == 200);
+    CHECK(ref.activities[5].name == "k,xxxxx\"q\" \xc3\xa9,5");
+    CHECK(ref.activities[7].start.value() == 7500);
+    CHECK(ref.activities[199].grid == hopsim::profiler::trace::Dim3{1, 2, 3});
+    for (std::size_t window : {64U, 100U, 333U}) {
+      CAPTURE(window);
+      hopsim::profiler::import::KinetoOptions opt;
+      opt.chunk_bytes = window;
+      CollectingSink sink;
+      (void)import_kineto_memory(json, sink, "x.json", opt);
+      const auto got = sink.finish();
+      REQUIRE(got.activities.size() == ref.activities.size());
+      for (std::size_t i = 0; i < got.activities.size(); ++i) {
+        CHECK(got.activities[i].name == ref.activities[i].name);
+        CHECK(got.activities[i].start == ref.activities[i].start);
+        CHECK(got.activities[i].correlation == ref.activities[i].correlation);
+        CHECK(got.activities[i].grid == ref.activities[i].grid);
+      }
+    }
+  }
+  // An error deep in the input names the same byte whatever the window.
+  const std::string bad = R"({"traceEvents": [)" + events + R"(, {"ph": "X", "ts": ]})";
+  std::string first;
+  for (std::size_t window : {64U, 100U, std::size_t{1} << 20}) {
+    hopsim::profiler::import::KinetoOptions opt;
+    opt.chunk_bytes = window;
+    CollectingSink sink;
+    try {
+      (void)import_kineto_memory(bad, sink, "x.json", opt);
+      FAIL("import of invalid JSON succeeded");
+    } catch (const TraceError& e) {
+      if (first.empty()) first = e.what();
+      CHECK(std::string(e.what()) == first);
+      CHECK_THAT(e.what(), Catch::Contains("byte " + std::to_string(bad.size() - 2)));
+    }
+  }
+}

@@ -4,7 +4,9 @@
 #include <rapidjson/reader.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -125,62 +127,121 @@ bool parse_int64(std::string_view text, std::int64_t& out) {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Input: a RapidJSON stream over fixed-size chunks, so memory stays bounded for any file size.
+// Input: a RapidJSON stream over a window of the input that is parsed in situ, so strings and
+// numbers are handed to the handler as pointers into the window instead of being copied
+// character by character onto the reader's stack (the main cost of the parse before).
+//
+// In-situ parsing needs every token to lie inside the window, because RapidJSON keeps raw
+// pointers to a token while it reads it. The window therefore ends only where no token can be
+// open: after the last newline (JSON strings cannot hold a raw newline, and numbers and literals
+// end at one), or, for input without newlines, after the last comma outside a string. The bytes
+// after that point move to the front of the buffer when the reader reaches the end of the window,
+// which happens between tokens, so no pointer RapidJSON holds is invalidated. Memory stays at
+// one buffer, which grows only if a single comma-free stretch is longer than it.
 
-class ChunkStream {
+class WindowStream {
  public:
   using Ch = char;
-  //! `fill(buf, cap)` returns bytes read, 0 at end, -1 on error (message via error()).
+  //! `fill(buf, cap)` returns bytes read, 0 at end, -1 on error (message via the caller).
   using Fill = std::function<long(char*, std::size_t)>;
 
-  ChunkStream(Fill fill, std::size_t chunk) : fill_(std::move(fill)), buf_(chunk) {}
-  ChunkStream(const char* data, std::size_t size) : cur_(data), end_(data + size), begin_(data) {
-    done_ = true;
+  WindowStream(Fill fill, std::size_t window)
+      : fill_(std::move(fill)), buf_(std::max<std::size_t>(window, 64)) {
+    cur_ = end_ = data_end_ = base_ = buf_.data();
   }
 
   Ch Peek() {
-    if (cur_ == end_ && !refill()) return '\0';
+    if (cur_ == end_ && !advance()) return '\0';
     return *cur_;
   }
   Ch Take() {
-    if (cur_ == end_ && !refill()) return '\0';
+    if (cur_ == end_ && !advance()) return '\0';
     return *cur_++;
   }
   [[nodiscard]] std::size_t Tell() const {
-    return consumed_ + static_cast<std::size_t>(cur_ - begin_);
+    return consumed_ + static_cast<std::size_t>(cur_ - base_);
   }
-  // Write side is unused (the reader never parses in situ) but required by the concept.
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
+  //! Where the reader stands: just past a number when RawNumber is called.
+  [[nodiscard]] const char* position() const { return cur_; }
 
-  [[nodiscard]] bool failed() const { return failed_; }
+  // In-situ write side: decoded strings are written over their own source text.
+  Ch* PutBegin() { return dst_ = cur_; }
+  void Put(Ch c) { *dst_++ = c; }
+  void Flush() {}
+  std::size_t PutEnd(Ch* begin) { return static_cast<std::size_t>(dst_ - begin); }
 
  private:
-  bool refill() {
-    if (done_) return false;
-    consumed_ += static_cast<std::size_t>(cur_ - begin_);
-    const long got = fill_(buf_.data(), buf_.size());
-    if (got <= 0) {
-      done_ = true;
-      failed_ = got < 0;
-      cur_ = end_ = begin_ = buf_.data();
-      return false;
+  bool advance() {
+    if (eof_) return false;
+    consumed_ += static_cast<std::size_t>(end_ - base_);
+    const auto tail = static_cast<std::size_t>(data_end_ - end_);
+    if (tail > 0) std::memmove(buf_.data(), end_, tail);
+    std::size_t have = tail;
+    std::size_t scanned = 0;  // bytes known to hold no newline
+    for (;;) {
+      if (have == buf_.size()) {
+        // A full buffer without a newline: fall back to the last comma outside a string.
+        if (const std::size_t cut = last_comma_outside_string(buf_.data(), have); cut > 0) {
+          set_window(have, cut);
+          return true;
+        }
+        buf_.resize(buf_.size() * 2);
+      }
+      const long got = fill_(buf_.data() + have, buf_.size() - have);
+      if (got <= 0) {
+        eof_ = true;
+        // On a read error the window stays empty; the caller reports the stream's message.
+        set_window(have, got < 0 ? 0 : have);
+        return cur_ != end_;
+      }
+      have += static_cast<std::size_t>(got);
+      const void* nl = memrchr(buf_.data() + scanned, '\n', have - scanned);
+      if (nl != nullptr) {
+        set_window(have, static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data()) + 1);
+        return true;
+      }
+      scanned = have;
     }
-    cur_ = begin_ = buf_.data();
-    end_ = cur_ + got;
-    return true;
+  }
+
+  void set_window(std::size_t have, std::size_t cut) {
+    base_ = cur_ = buf_.data();
+    end_ = base_ + cut;
+    data_end_ = base_ + have;
+  }
+
+  // The window starts outside any string (it starts where the previous one ended), so one
+  // forward pass knows the string state everywhere. Returns the length up to and including the
+  // last comma outside a string, or 0.
+  static std::size_t last_comma_outside_string(const char* p, std::size_t n) {
+    std::size_t cut = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = p[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == ',') {
+        cut = i + 1;
+      }
+    }
+    return cut;
   }
 
   Fill fill_;
   std::vector<char> buf_;
-  const char* cur_ = nullptr;
-  const char* end_ = nullptr;
-  const char* begin_ = nullptr;
+  char* base_ = nullptr;      // start of the window, at byte consumed_ of the input
+  char* cur_ = nullptr;       // read position
+  char* end_ = nullptr;       // end of the window
+  char* data_end_ = nullptr;  // end of the bytes read so far (the tail after end_ waits)
+  char* dst_ = nullptr;       // in-situ write position
   std::size_t consumed_ = 0;
-  bool done_ = false;
-  bool failed_ = false;
+  bool eof_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -228,7 +289,7 @@ struct Event {
 
 class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
-  Handler(trace::TraceSink& sink, KinetoStats& stats, const ChunkStream& in, int max_depth)
+  Handler(trace::TraceSink& sink, KinetoStats& stats, const WindowStream& in, int max_depth)
       : sink_(sink), stats_(stats), in_(in), max_depth_(max_depth) {}
 
   [[nodiscard]] const std::string& error() const { return error_; }
@@ -238,8 +299,10 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   // Scalars -----------------------------------------------------------------------------------
   bool Null() { return scalar(Kind::kNull, {}); }
   bool Bool(bool b) { return scalar(Kind::kBool, b ? "true" : "false"); }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
-    return scalar(Kind::kNumber, {s, len});
+  bool RawNumber(const char*, rapidjson::SizeType len, bool) {
+    // In-situ RawNumber pointers differ between RapidJSON releases (1.1.0 passes the end of the
+    // number); the number's text is the `len` bytes just before the reader's position.
+    return scalar(Kind::kNumber, {in_.position() - len, len});
   }
   bool String(const char* s, rapidjson::SizeType len, bool) {
     return scalar(Kind::kString, {s, len});
@@ -648,7 +711,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   trace::TraceSink& sink_;
   KinetoStats& stats_;
-  const ChunkStream& in_;
+  const WindowStream& in_;
   int max_depth_;
   int depth_ = 0;
   bool top_is_object_ = false;
@@ -672,15 +735,15 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   std::size_t error_offset_ = 0;
 };
 
-KinetoStats run(ChunkStream& in, trace::TraceSink& sink, const std::string& name,
+KinetoStats run(WindowStream& in, trace::TraceSink& sink, const std::string& name,
                 const KinetoOptions& opt, const std::function<std::string()>& stream_error) {
   KinetoStats stats;
   Handler h(sink, stats, in, opt.max_depth);
   rapidjson::Reader reader;
   // The recursive parser is safe here: the handler refuses nesting beyond max_depth at the
   // opening bracket, which stops the recursion there.
-  constexpr unsigned kFlags =
-      rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseValidateEncodingFlag;
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
   const std::string stream_msg = stream_error ? stream_error() : std::string();
   if (!stream_msg.empty()) {
@@ -709,7 +772,7 @@ KinetoStats import_kineto_file(const std::filesystem::path& file, trace::TraceSi
   std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(gz, gzclose);
   gzbuffer(gz, 1 << 17);
   std::string gz_error;
-  ChunkStream in(
+  WindowStream in(
       [gz, &gz_error](char* buf, std::size_t cap) -> long {
         const int got = gzread(gz, buf, static_cast<unsigned>(cap));
         if (got < 0) {
@@ -737,7 +800,16 @@ KinetoStats import_kineto_file(const std::filesystem::path& file, trace::TraceSi
 
 KinetoStats import_kineto_memory(std::string_view json, trace::TraceSink& sink,
                                  std::string_view name, const KinetoOptions& opt) {
-  ChunkStream in(json.data(), json.size());
+  // In-situ parsing writes to its buffer, so the input is copied window by window.
+  std::size_t at = 0;
+  WindowStream in(
+      [json, &at](char* buf, std::size_t cap) -> long {
+        const std::size_t n = std::min(cap, json.size() - at);
+        std::memcpy(buf, json.data() + at, n);
+        at += n;
+        return static_cast<long>(n);
+      },
+      opt.chunk_bytes);
   return run(in, sink, std::string(name), opt, {});
 }
 
