@@ -12,6 +12,8 @@ jobs=${HOPSIM_JOBS:-$(nproc)}
 packages=(build-essential cmake ninja-build ccache pkg-config git
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
   libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev)
+# The test suite also starts a one-node Slurm cluster on localhost (tests/slurm).
+[[ "$mode" == test ]] && packages+=(slurm-wlm munge)
 
 if [[ "${HOPSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

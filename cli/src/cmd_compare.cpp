@@ -11,13 +11,15 @@ namespace hopsim::cli {
 
 void register_compare(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand(
-      "compare", "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
+      "compare",
+      "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
   struct Opts {
     std::string measured, scenario, trace, rules;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--measured", o->measured, "Imported trace (SQLite from `hopsim import`)")->required();
+  cmd->add_option("--measured", o->measured, "Imported trace (SQLite from `hopsim import`)")
+      ->required();
   cmd->add_option("--scenario", o->scenario, "Scenario describing the measured run")->required();
   cmd->add_option("--trace", o->trace, "Write both timelines as one Chrome trace");
   cmd->add_option("--rules", o->rules, "Extra kernel-classification rules (YAML)");

@@ -1,3 +1,5 @@
+#include "hopsim/profiler/compare/compare.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -6,7 +8,6 @@
 #include "../core/model_presets.hpp"
 #include "../sim/cluster_presets.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
-#include "hopsim/profiler/compare/compare.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
 using namespace hopsim;
@@ -102,7 +103,8 @@ TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compar
   CHECK(predicted > 0);
 }
 
-TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms", "[profiler][calibrate]") {
+TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms",
+          "[profiler][calibrate]") {
   // Plumbing test with made-up curve parameters (not measurement data): a GEMM of W FLOPs on s SMs
   // must then take W / (rate_max (s/S)^alpha (1 - exp(-W/work0))).
   p::calibrate::Calibration cal;
@@ -117,8 +119,8 @@ TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms", "
   const GpuProfile gpu = test::h800_gpu();
   const auto params = p::calibrate::cost_parameters_from(cal, gpu, "test.yaml");
   const sim::CostModel m(gpu, params);
-  sim::KernelShape k{sim::KernelClass::kGemmFp8, Flops(2.0 * 4096 * 7168 * 2048), Bytes(0), 4096,
-                     7168, 2048, 1};
+  sim::KernelShape k{
+      sim::KernelClass::kGemmFp8, Flops(2.0 * 4096 * 7168 * 2048), Bytes(0), 4096, 7168, 2048, 1};
   const double w = k.flops.value();
   const double rate = 1.0e15 * (112.0 / 132.0) * (1.0 - std::exp(-w / 1.0e9));
   CHECK(m.cost(k, 112).compute_time == from_seconds_ceil(w / rate));

@@ -243,8 +243,8 @@ TEST_CASE("tiny parse windows give the same trace and the same error offsets", "
     events += (i ? "," : "") + std::string(R"({"ph": "X", "cat": "kernel", "name": "k,)") +
               std::string(static_cast<std::size_t>(i % 97), 'x') + R"(\"q\" \u00e9,)" +
               std::to_string(i) + R"(", "pid": 0, "tid": 1, "ts": )" + std::to_string(i) +
-              R"(.5, "dur": 2, "args": {"grid": [1, 2, 3], "correlation": )" +
-              std::to_string(i) + "}}" + (i % 3 == 0 ? "\n" : "");
+              R"(.5, "dur": 2, "args": {"grid": [1, 2, 3], "correlation": )" + std::to_string(i) +
+              "}}" + (i % 3 == 0 ? "\n" : "");
   }
   for (const std::string& json :
        {R"({"traceEvents": [)" + events + "]}", R"({"traceEvents": [)" + events + "]}\n"}) {
@@ -274,7 +274,7 @@ TEST_CASE("tiny parse windows give the same trace and the same error offsets", "
   // An error deep in the input names the same byte whatever the window.
   const std::string bad = R"({"traceEvents": [)" + events + R"(, {"ph": "X", "ts": ]})";
   std::string first;
-  for (std::size_t window : {64U, 100U, std::size_t{1} << 20}) {
+  for (std::size_t window : {std::size_t{64}, std::size_t{100}, std::size_t{1} << 20}) {
     hopsim::profiler::import::KinetoOptions opt;
     opt.chunk_bytes = window;
     CollectingSink sink;

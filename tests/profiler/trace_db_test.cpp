@@ -36,7 +36,8 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
         {"cudaLaunchKernel", false, 5, 6, hopsim::Nanoseconds(10), hopsim::Nanoseconds(20), 42});
     w.add_annotation({"ProfilerStep#1", tr::RangeSource::kUserAnnotation, 5, 6,
                       hopsim::Nanoseconds(0), hopsim::Nanoseconds(100)});
-    w.add_flow({42, 's', "ac2g", 5, 6, hopsim::Nanoseconds(10)});
+    w.add_flow({42, 's', "ac2g", 5, 6, hopsim::Nanoseconds(10)});  // counted, not stored
+    w.add_flow({9, 's', "fwdbwd", 5, 6, hopsim::Nanoseconds(11)});
     w.add_device({1, "NVIDIA H800", 132, 85520809984LL, 9, 0, 1980000});
     w.set_info("hopsim_commit", "abc123");
     CHECK_FALSE(std::filesystem::exists(out));  // only the temporary file exists before commit
@@ -51,7 +52,12 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
   CHECK(back.activities[1].name == "kernel_a");
   REQUIRE(back.links.size() == 1);
   CHECK(back.links[0].activity_index == 0);
+  // The ac2g arrow is the launch->kernel link above; only the fwdbwd flow is a row.
+  REQUIRE(back.flows.size() == 1);
   CHECK(back.flows.at(0).phase == 's');
+  CHECK(back.flows.at(0).category == "fwdbwd");
+  CHECK(back.flows.at(0).ts.value() == 11);
+  CHECK(back.provenance.at("ac2g_flows_omitted") == "1");
   CHECK(back.devices.at(0).clock_khz == 1980000);
   CHECK(back.provenance.at("hopsim_commit") == "abc123");
   CHECK(back.provenance.at("schema_version") == "1");

@@ -121,7 +121,8 @@ TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][
     }
     INFO("rank " << rank);
     CHECK(compute == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[0]);
-    CHECK(classes.at("deepep_comm") == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[1]);
+    CHECK(classes.at("deepep_comm") ==
+          r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[1]);
     CHECK(classes.at("fp8_gemm").value() > 0);
     CHECK(classes.at("grouped_gemm").value() > 0);
   }

@@ -157,9 +157,11 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
       t += h * (rc.rmsnorm ? a : 0.0);  // shared-expert input when the norm output is not kept
       t += ffn(static_cast<double>(e.n_shared_experts) * e.moe_inter_dim / tp);
     }
-    // Balanced routing: T * top-k received rows per GPU; each keeps its FP8 input, SwiGLU state
-    // and its BF16 output (needed for the gradient of the routing weight in combine).
-    t += e.n_activated_experts * (h * a + ffn(e.moe_inter_dim) + h * bf);
+    // Balanced routing: T * top-k received rows per GPU; each keeps its FP8 input and SwiGLU
+    // state. Its output is not kept: the routing weight's gradient <dy, W_down s> equals
+    // <W_down^T dy, s>, and W_down^T dy (the down projection's input gradient) and the SwiGLU
+    // output s are both at hand in backward.
+    t += e.n_activated_experts * (h * a + ffn(e.moe_inter_dim));
   }
   return round_bytes(t * tokens);
 }

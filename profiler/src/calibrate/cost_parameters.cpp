@@ -29,8 +29,8 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     covered += (covered.empty() ? "" : ", ") + cc.kernel_class;
   }
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
-  p.source = "calibrated: " + source + " (" + c.device + "; classes: " +
-             (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
+  p.source = "calibrated: " + source + " (" + c.device +
+             "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
              "; the rest uncalibrated defaults)";
   return p;
 }

@@ -150,12 +150,15 @@ class WindowStream {
     cur_ = end_ = data_end_ = base_ = buf_.data();
   }
 
-  Ch Peek() {
-    if (cur_ == end_ && !advance()) return '\0';
+  // Peek and Take run once or twice per input byte: they must inline, and advance() must not.
+  [[gnu::always_inline]] Ch Peek() {
+    if (cur_ == end_ && !advance()) [[unlikely]]
+      return '\0';
     return *cur_;
   }
-  Ch Take() {
-    if (cur_ == end_ && !advance()) return '\0';
+  [[gnu::always_inline]] Ch Take() {
+    if (cur_ == end_ && !advance()) [[unlikely]]
+      return '\0';
     return *cur_++;
   }
   [[nodiscard]] std::size_t Tell() const {
@@ -164,14 +167,45 @@ class WindowStream {
   //! Where the reader stands: just past a number when RawNumber is called.
   [[nodiscard]] const char* position() const { return cur_; }
 
+  //! Byte offset of the first invalid UTF-8 byte; only meaningful when bad_utf8().
+  [[nodiscard]] bool bad_utf8() const { return bad_utf8_; }
+  [[nodiscard]] std::size_t bad_utf8_at() const { return bad_utf8_at_; }
+
+  // Fast paths for the two loops that see most bytes; RapidJSON calls them through the
+  // specialisations after this class.
+  void skip_whitespace() {
+    for (;;) {
+      char* p = cur_;
+      char* const e = end_;
+      while (p != e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) ++p;
+      cur_ = p;
+      if (p != e || !advance()) return;
+    }
+  }
+  //! Copies the plain run of a string (up to a quote, backslash or control character) in one
+  //! loop. Tokens never cross the window end, so the run ends inside the window.
+  void copy_plain_run() {
+    const char* p = cur_;
+    const char* const e = end_;
+    while (p != e) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20) break;
+      ++p;
+    }
+    const auto n = static_cast<std::size_t>(p - cur_);
+    if (dst_ != cur_) std::memmove(dst_, cur_, n);
+    dst_ += n;
+    cur_ += n;
+  }
+
   // In-situ write side: decoded strings are written over their own source text.
   Ch* PutBegin() { return dst_ = cur_; }
-  void Put(Ch c) { *dst_++ = c; }
+  [[gnu::always_inline]] void Put(Ch c) { *dst_++ = c; }
   void Flush() {}
   std::size_t PutEnd(Ch* begin) { return static_cast<std::size_t>(dst_ - begin); }
 
  private:
-  bool advance() {
+  [[gnu::noinline]] bool advance() {
     if (eof_) return false;
     consumed_ += static_cast<std::size_t>(end_ - base_);
     const auto tail = static_cast<std::size_t>(data_end_ - end_);
@@ -204,10 +238,72 @@ class WindowStream {
     }
   }
 
+  // UTF-8 is validated here, a window at a time, rather than by RapidJSON character by
+  // character: the window is cut before the first invalid byte, and run() reports that offset
+  // when the parse stops there.
   void set_window(std::size_t have, std::size_t cut) {
     base_ = cur_ = buf_.data();
     end_ = base_ + cut;
     data_end_ = base_ + have;
+    const std::size_t bad = first_invalid_utf8(base_, cut);
+    if (bad < cut) {
+      bad_utf8_ = true;
+      bad_utf8_at_ = consumed_ + bad;
+      end_ = base_ + bad;
+      eof_ = true;
+    }
+  }
+
+  // Well-formed UTF-8 as in the Unicode standard, table 3-7 (no overlong forms, no surrogates,
+  // nothing above U+10FFFF), with an eight-bytes-at-a-time path for ASCII.
+  static std::size_t first_invalid_utf8(const char* s, std::size_t n) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s);
+    std::size_t i = 0;
+    while (i < n) {
+      if (i + 8 <= n) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p + i, 8);
+        if ((w & 0x8080808080808080ULL) == 0) {
+          i += 8;
+          continue;
+        }
+      }
+      const unsigned c = p[i];
+      if (c < 0x80) {
+        ++i;
+        continue;
+      }
+      std::size_t len = 0;
+      unsigned lo = 0x80;
+      unsigned hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+      } else if (c == 0xE0) {
+        len = 3;
+        lo = 0xA0;
+      } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+        len = 3;
+      } else if (c == 0xED) {
+        len = 3;
+        hi = 0x9F;
+      } else if (c == 0xF0) {
+        len = 4;
+        lo = 0x90;
+      } else if (c >= 0xF1 && c <= 0xF3) {
+        len = 4;
+      } else if (c == 0xF4) {
+        len = 4;
+        hi = 0x8F;
+      } else {
+        return i;
+      }
+      if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
+      for (std::size_t k = 2; k < len; ++k) {
+        if ((p[i + k] & 0xC0) != 0x80) return i;
+      }
+      i += len;
+    }
+    return n;
   }
 
   // The window starts outside any string (it starts where the previous one ended), so one
@@ -242,7 +338,31 @@ class WindowStream {
   char* dst_ = nullptr;       // in-situ write position
   std::size_t consumed_ = 0;
   bool eof_ = false;
+  bool bad_utf8_ = false;
+  std::size_t bad_utf8_at_ = 0;
 };
+
+}  // namespace
+}  // namespace hopsim::profiler::import
+
+// RapidJSON reads whitespace and strings through these two templates; the generic versions take
+// one Peek/Take/Put per byte. Explicit specialisations for WindowStream (the pattern RapidJSON
+// itself uses for its in-memory streams) replace them with the stream's own loops.
+namespace rapidjson {
+template <>
+inline void SkipWhitespace(hopsim::profiler::import::WindowStream& is) {
+  is.skip_whitespace();
+}
+template <>
+template <>
+inline void GenericReader<UTF8<>, UTF8<>, CrtAllocator>::ScanCopyUnescapedString(
+    hopsim::profiler::import::WindowStream& is, hopsim::profiler::import::WindowStream&) {
+  is.copy_plain_run();
+}
+}  // namespace rapidjson
+
+namespace hopsim::profiler::import {
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // The handler: a state machine over the SAX callbacks that fills one event, emits it at the
@@ -742,17 +862,22 @@ KinetoStats run(WindowStream& in, trace::TraceSink& sink, const std::string& nam
   rapidjson::Reader reader;
   // The recursive parser is safe here: the handler refuses nesting beyond max_depth at the
   // opening bracket, which stops the recursion there.
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseValidateEncodingFlag;
+  // No kParseValidateEncodingFlag: the stream validates UTF-8 (and RapidJSON's fast string
+  // path runs only without it).
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
   const std::string stream_msg = stream_error ? stream_error() : std::string();
   if (!stream_msg.empty()) {
     throw TraceError(name, "byte " + std::to_string(in.Tell()) + " (uncompressed)", stream_msg);
   }
+  if (!ok && !h.error().empty()) {
+    throw TraceError(name, "byte " + std::to_string(h.error_offset()), h.error());
+  }
+  if (in.bad_utf8() && (ok || in.Tell() >= in.bad_utf8_at())) {
+    throw TraceError(name, "byte " + std::to_string(in.bad_utf8_at()),
+                     "invalid JSON: invalid UTF-8 encoding");
+  }
   if (!ok) {
-    if (!h.error().empty()) {
-      throw TraceError(name, "byte " + std::to_string(h.error_offset()), h.error());
-    }
     throw TraceError(name, "byte " + std::to_string(ok.Offset()),
                      std::string("invalid JSON: ") + rapidjson::GetParseError_En(ok.Code()));
   }

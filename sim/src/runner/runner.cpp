@@ -61,11 +61,16 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
 // The trace classifier's name for an op's kernel (profiler/data/kernel_classes.yaml).
 const char* trace_class(const Op& op, Pass pass) {
   switch (op.kind) {
-    case OpKind::kGroupedGemm: return "grouped_gemm";
-    case OpKind::kGemm: return op.dtype == "fp8" ? "fp8_gemm" : "bf16_gemm";
-    case OpKind::kAttention: return pass == Pass::kForward ? "attention_fwd" : "attention_bwd";
-    case OpKind::kRouter: return "moe_routing";
-    default: return "norm_elementwise";
+    case OpKind::kGroupedGemm:
+      return "grouped_gemm";
+    case OpKind::kGemm:
+      return op.dtype == "fp8" ? "fp8_gemm" : "bf16_gemm";
+    case OpKind::kAttention:
+      return pass == Pass::kForward ? "attention_fwd" : "attention_bwd";
+    case OpKind::kRouter:
+      return "moe_routing";
+    default:
+      return "norm_elementwise";
   }
 }
 
@@ -138,7 +143,7 @@ int schedule_stages(const ParallelPlan& plan) {
 }  // namespace
 
 std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
-                                                        const RunOptions& options, int rank) {
+                                                         const RunOptions& options, int rank) {
   const ParallelPlan& plan = sc.plan;
   const GpuProfile& gpu = sc.cluster.gpu;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
@@ -166,11 +171,13 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const int comm_sms = plan.comm_sms;
   const int compute_sms = gpu.sms - comm_sms;
   // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
-  const int passes = plan.schedule == ScheduleKind::kDualPipe ? plan.micro_batches / 2
-                                                              : plan.micro_batches;
+  const int passes =
+      plan.schedule == ScheduleKind::kDualPipe ? plan.micro_batches / 2 : plan.micro_batches;
   std::vector<int> ranks;
-  if (rank >= 0) ranks.push_back(rank);
-  else for (int r = 0; r < plan.pp; ++r) ranks.push_back(r);
+  if (rank >= 0)
+    ranks.push_back(rank);
+  else
+    for (int r = 0; r < plan.pp; ++r) ranks.push_back(r);
   std::map<std::string, Nanoseconds> out;
   for (int r : ranks) {
     for (int st : stages_of_rank(plan, r)) {
@@ -192,8 +199,9 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
         }
         const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
         if (moe) {
-          out["deepep_comm"] += (comm.dispatch + comm.combine + comm.dispatch_backward +
-                                 comm.combine_backward) * passes;
+          out["deepep_comm"] +=
+              (comm.dispatch + comm.combine + comm.dispatch_backward + comm.combine_backward) *
+              passes;
         }
       }
     }

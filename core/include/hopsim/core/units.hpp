@@ -36,6 +36,7 @@ class Quantity {
   friend constexpr double operator/(Quantity a, Quantity b) {
     return static_cast<double>(a.v_) / static_cast<double>(b.v_);
   }
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted <=>
   friend constexpr auto operator<=>(Quantity, Quantity) = default;
   friend constexpr bool operator==(Quantity, Quantity) = default;
 

@@ -28,8 +28,8 @@ struct Comparison {
   std::string trace_file;
   std::int64_t measured_steps = 0;  //!< ProfilerStep ranges found (0: the whole trace is one step)
   std::int64_t measured_devices = 0;
-  std::vector<Row> classes;  //!< union of predicted and measured classes, by measured time
-  Row step;                  //!< end to end
+  std::vector<Row> classes;         //!< union of predicted and measured classes, by measured time
+  Row step;                         //!< end to end
   double mean_abs_class_error = 0;  //!< over classes measured and predicted, time-weighted
 };
 
@@ -45,7 +45,7 @@ void print_text(std::ostream& out, const Comparison& c);
 
 //! Writes one Chrome trace: the predicted step (a process per pipeline rank) and the measured
 //! activities (a process per device, a thread per stream), both starting at time 0.
-void write_combined_trace(std::ostream& out, const Scenario& scenario,
-                          const trace::Trace& measured, const sim::RunOptions& options = {});
+void write_combined_trace(std::ostream& out, const Scenario& scenario, const trace::Trace& measured,
+                          const sim::RunOptions& options = {});
 
 }  // namespace hopsim::profiler::compare

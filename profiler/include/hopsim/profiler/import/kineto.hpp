@@ -13,8 +13,11 @@
 namespace hopsim::profiler::import {
 
 struct KinetoOptions {
-  int max_depth = 64;                 //!< deeper JSON nesting is rejected (no trace needs it)
-  std::size_t chunk_bytes = 1 << 20;  //!< read size; peak memory does not grow with the file
+  int max_depth = 64;  //!< deeper JSON nesting is rejected (no trace needs it)
+  //! Size of the parse window (the input is read and parsed in situ this much at a time); peak
+  //! memory does not grow with the file, only with a comma- and newline-free stretch longer
+  //! than this.
+  std::size_t chunk_bytes = 1 << 20;
 };
 
 //! What one import saw. `skipped` counts events that are valid but not modelled, by reason

@@ -16,7 +16,8 @@ namespace hopsim::profiler::trace {
 //! Version of the SQLite layout written by TraceWriter (docs/TRACES.md). Bumped on any change.
 inline constexpr int kSchemaVersion = 1;
 //! Version of the importers; recorded in provenance so a trace says which code produced it.
-inline constexpr std::string_view kImporterVersion = "hopsim-import 1";
+//! 2: Kineto ac2g flow events are no longer stored as flow_events rows (see flow_links).
+inline constexpr std::string_view kImporterVersion = "hopsim-import 2";
 
 enum class ActivityKind : int { kKernel = 0, kMemcpy = 1, kMemset = 2 };
 [[nodiscard]] std::string_view to_string(ActivityKind k);

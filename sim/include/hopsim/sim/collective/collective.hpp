@@ -32,10 +32,10 @@ struct MoeCommSpec {
   int top_k = 8;
   int node_limit = 4;  //!< at most this many nodes per token (M); <= 0 means no limit
   int num_experts = 256;
-  int bytes_per_element = 1;          //!< dispatch payload (FP8)
-  Bytes scale_bytes{7168 / 128 * 4};  //!< dispatch scales per token
-  int combine_bytes_per_element = 2;  //!< combine payload (BF16)
-  int comm_sms = 20;                  //!< SMs of the communication partition; 0 = not SM-limited
+  int bytes_per_element = 1;                        //!< dispatch payload (FP8)
+  Bytes scale_bytes{std::int64_t{7168} / 128 * 4};  //!< dispatch scales per token
+  int combine_bytes_per_element = 2;                //!< combine payload (BF16)
+  int comm_sms = 20;  //!< SMs of the communication partition; 0 = not SM-limited
   //! Uneven routing: destination rank j receives (1 + skew (2j/(n-1) - 1)) times the mean, so the
   //! last rank gets (1 + skew) x the mean. 0 = balanced (the default), at most 1.
   double routing_skew = 0.0;
