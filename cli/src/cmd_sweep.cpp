@@ -8,12 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
 #include <thread>
 
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/planner/hash.hpp"
 #include "hopsim/planner/slurm.hpp"
 #include "hopsim/planner/sweep.hpp"
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -70,6 +74,7 @@ void register_sweep(CLI::App& app, Io io) {
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::string shard = "0/1";
     double max_memory_fraction = 1.0;
+    std::string calibration;
     std::string progress = "auto";
     bool dry_run = false;
     std::string slurm_script;
@@ -85,6 +90,8 @@ void register_sweep(CLI::App& app, Io io) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--shard", o->shard,
                   "Run only shard I of N (configurations with index % N == I)");
+  cmd->add_option("--calibration", o->calibration,
+                  "Calibration YAML from `hopsim calibrate` (its hash is stored as provenance)");
   cmd->add_option("--max-memory-fraction", o->max_memory_fraction,
                   "Share of HBM a plan may use before it counts as infeasible")
       ->check(CLI::Range(0.01, 1.0));
@@ -145,6 +152,17 @@ void register_sweep(CLI::App& app, Io io) {
     so.shard_index = shard;
     so.shard_count = shards;
     so.max_memory_fraction = o->max_memory_fraction;
+    if (!o->calibration.empty()) {
+      std::ifstream in(o->calibration, std::ios::binary);
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      auto cal = std::make_shared<const profiler::calibrate::Calibration>(
+          profiler::calibrate::parse_calibration(text, o->calibration));
+      so.calibration.hash = "sha256:" + planner::sha256_hex(text);
+      so.calibration.cost_for = [cal, path = o->calibration](const GpuProfile& gpu) {
+        return profiler::calibrate::cost_parameters_from(*cal, gpu, path);
+      };
+    }
     so.on_result = [mode, io](const planner::SweepProgress& p) {
       const double eta = p.done == 0 ? -1
                                      : p.elapsed_s / static_cast<double>(p.done) *

@@ -42,7 +42,7 @@ StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options
                                sim::SimResult* sim_result) {
   StoredResult r = empty_result();
   r.hopsim_version = hopsim_version();
-  r.calibration_hash = "uncalibrated";
+  r.calibration_hash = options.calibration.hash;
   r.scenario_hash = scenario_hash(s);
   r.num_gpus = s.cluster.num_gpus();
   r.price_per_gpu_hour = s.cost.price_per_gpu_hour;
@@ -68,6 +68,7 @@ StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options
     }
     sim::RunOptions ro;
     ro.mode = options.mode;
+    if (options.calibration.cost_for) ro.cost = options.calibration.cost_for(s.cluster.gpu);
     sim::SimResult res = sim::run_scenario(s, ro);
     r.status = "ok";
     r.step_time_ms = to_ms(res.step_time);
@@ -106,7 +107,7 @@ StoredResult evaluate_config(const ScenarioTemplate& base, const SweepConfig& co
     r.status = "invalid";
     r.reason = e.what();
     r.hopsim_version = hopsim_version();
-    r.calibration_hash = "uncalibrated";
+    r.calibration_hash = options.calibration.hash;
   }
   r.key = config.key;
   r.index = static_cast<std::int64_t>(config.index);
@@ -114,11 +115,12 @@ StoredResult evaluate_config(const ScenarioTemplate& base, const SweepConfig& co
   return r;
 }
 
-std::map<std::string, std::string> sweep_meta(const SweepSpec& spec) {
+std::map<std::string, std::string> sweep_meta(const SweepSpec& spec,
+                                              const std::string& calibration_hash) {
   return {{"sweep_hash", sweep_hash(spec)},
           {"sweep_name", spec.name},
           {"hopsim_version", hopsim_version()},
-          {"calibration_hash", "uncalibrated"},
+          {"calibration_hash", calibration_hash},
           {"mode", spec.mode},
           {"base", spec.base}};
 }
@@ -130,7 +132,7 @@ SweepSummary run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOp
   }
   const auto t0 = std::chrono::steady_clock::now();
   const Expansion ex = expand(spec);
-  store.claim(sweep_meta(spec));
+  store.claim(sweep_meta(spec, options.calibration.hash));
   const auto done = store.done_keys();
 
   SweepSummary sum;
@@ -154,6 +156,7 @@ SweepSummary run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOp
   EvaluateOptions eo;
   eo.mode = spec.mode == "full" ? sim::SimMode::kFull : sim::SimMode::kSymmetry;
   eo.max_memory_fraction = options.max_memory_fraction;
+  eo.calibration = options.calibration;
   std::atomic<std::size_t> next{0};
   std::mutex write;
   std::exception_ptr failure;

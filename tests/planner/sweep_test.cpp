@@ -88,3 +88,37 @@ TEST_CASE("shards merged equal a single run, and a re-run resumes", "[planner][s
   CHECK(rerun.skipped == 12);
   CHECK(rerun.ran == 0);
 }
+
+TEST_CASE("a calibrated sweep records its calibration and uses its cost parameters",
+          "[planner][sweep]") {
+  const auto dir = test::scratch_dir("calibrated");
+  const SweepSpec spec = load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml");
+  ResultsStore plain_store(dir / "plain.db");
+  (void)run_sweep(spec, plain_store, SweepOptions{});
+  // A stand-in calibration (plumbing only, not measured data): every compute class at half the
+  // default efficiency, so every feasible step must get slower.
+  SweepOptions calibrated;
+  calibrated.calibration.hash = "sha256:test";
+  calibrated.calibration.cost_for = [](const GpuProfile& gpu) {
+    sim::CostParameters p = sim::default_cost_parameters(gpu);
+    for (auto& [cls, e] : p.compute_efficiency) e *= 0.5;
+    return p;
+  };
+  ResultsStore cal_store(dir / "cal.db");
+  (void)run_sweep(spec, cal_store, calibrated);
+  CHECK(cal_store.meta().at("calibration_hash") == "sha256:test");
+  const auto plain = plain_store.rows();
+  const auto cal = cal_store.rows();
+  REQUIRE(plain.size() == cal.size());
+  int compared = 0;
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    CHECK(cal[i].calibration_hash == "sha256:test");
+    if (plain[i].status != "ok") continue;
+    REQUIRE(cal[i].key == plain[i].key);
+    CHECK(cal[i].step_time_ms > plain[i].step_time_ms);
+    ++compared;
+  }
+  CHECK(compared == 4);
+  // Merging databases of different calibrations is refused.
+  CHECK_THROWS(plain_store.merge_from(cal_store));
+}

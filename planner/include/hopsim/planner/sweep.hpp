@@ -18,8 +18,16 @@ namespace hopsim::planner {
 //! The hopsim version this library was built as (provenance).
 [[nodiscard]] const char* hopsim_version();
 
+//! A calibration as the planner sees it: a hash for provenance and the cost parameters it gives
+//! for a GPU (the CLI builds these from a calibration file; the planner stays free of profiler/).
+struct CalibrationRef {
+  std::string hash = "uncalibrated";
+  std::function<sim::CostParameters(const GpuProfile&)> cost_for;  //!< empty: uncalibrated
+};
+
 struct EvaluateOptions {
   sim::SimMode mode = sim::SimMode::kSymmetry;
+  CalibrationRef calibration;
   //! Share of HBM a plan may use (memory_per_gpu total / capacity); above it is infeasible.
   double max_memory_fraction = 1.0;
 };
@@ -45,6 +53,7 @@ struct SweepOptions {
   int shard_index = 0;
   int shard_count = 1;
   double max_memory_fraction = 1.0;
+  CalibrationRef calibration;
   //! Called after each result is committed, from the worker that wrote it (serialised).
   std::function<void(const SweepProgress&)> on_result;
 };
@@ -61,7 +70,8 @@ struct SweepSummary {
 };
 
 //! Provenance and identity the store must hold for this sweep (see ResultsStore::claim).
-[[nodiscard]] std::map<std::string, std::string> sweep_meta(const SweepSpec& spec);
+[[nodiscard]] std::map<std::string, std::string> sweep_meta(
+    const SweepSpec& spec, const std::string& calibration_hash = "uncalibrated");
 
 //! Runs the configurations of shard `shard_index` of `shard_count` (index % count == shard)
 //! that `store` does not hold yet. Throws ConfigError for a bad spec or a foreign database.
