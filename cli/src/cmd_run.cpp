@@ -292,6 +292,10 @@ void register_whatif(CLI::App& app, Io io) {
            << fmt("%.1f%%", 100.0 * gap_naive) << "; they win back "
            << fmt("%.1f", std::round(1000.0 * (gap_naive - gap)) / 10.0 + 0.0)
            << " percentage points of it.\n";
+    io.out << "  On either GPU they cut the step from " << ms_str(an.step_time) << " to "
+           << ms_str(a0.step_time) << " ("
+           << fmt("%+.1f%%", 100.0 * (to_seconds(a0.step_time) / to_seconds(an.step_time) - 1.0))
+           << " on the " << base.cluster.gpu.name << ").\n";
     io.out
         << "  Why: the MoE all-to-all's bottleneck link is " << a0.comm.ep_bottleneck << " at "
         << fmt("%.1f GB/s", a0.comm.ep_bottleneck_gbps) << " on the " << base.cluster.gpu.name
