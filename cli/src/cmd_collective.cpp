@@ -96,7 +96,7 @@ void register_collective(CLI::App& app, Io io) {
       } else if (o->op == "p2p") {
         r = sim::p2p(c, 0, std::min(c.num_gpus() - 1, per_node), size, net);
       } else {
-        const auto group = sim::GroupSpec::contiguous(o->ranks);
+        const auto group = sim::GroupSpec::rail_aligned(o->ranks, c.node.gpus_per_node);
         if (o->op == "allreduce") r = sim::all_reduce(c, group, size, sim::Algorithm::kRing, net);
         if (o->op == "allreduce-tree")
           r = sim::all_reduce(c, group, size, sim::Algorithm::kTree, net);

@@ -135,10 +135,9 @@ TEST_CASE("runner: rail-aligned DP ring keeps node-to-node hops on their rail", 
   // ring runs at the NIC's achievable 45 GB/s (50 GB/s x 0.9, docs/NETWORK.md). The plain order
   // sends every node-to-node hop across rails and is limited by leaf uplinks.
   const ClusterProfile c = test::h800_cluster(16);
-  GroupSpec snake;
-  for (int node = 0; node < 16; ++node) {
-    for (int i = 0; i < 8; ++i) snake.gpus.push_back(node * 8 + (node % 2 ? 7 - i : i));
-  }
+  const GroupSpec snake = GroupSpec::rail_aligned(128, 8);
+  REQUIRE(snake.gpus[8] == 15);  // node 1 runs 15..8
+  REQUIRE(snake.gpus[15] == 8);
   NetworkOptions net;
   const auto rs_snake = reduce_scatter(c, snake, Bytes(1'000'000'000), net);
   const auto rs_plain = reduce_scatter(c, GroupSpec::contiguous(128), Bytes(1'000'000'000), net);

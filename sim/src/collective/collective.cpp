@@ -269,6 +269,17 @@ GroupSpec GroupSpec::contiguous(int n, int first) {
   return strided(n, first, 1);
 }
 
+GroupSpec GroupSpec::rail_aligned(int n, int gpus_per_node) {
+  const int per_node = std::max(1, gpus_per_node);
+  GroupSpec g;
+  for (int first = 0; first < n; first += per_node) {
+    const int count = std::min(per_node, n - first);
+    const bool reverse = (first / per_node) % 2 == 1;
+    for (int i = 0; i < count; ++i) g.gpus.push_back(first + (reverse ? count - 1 - i : i));
+  }
+  return g;
+}
+
 GroupSpec GroupSpec::strided(int n, int first, int stride) {
   if (n < 1 || stride < 1) throw PlanError("group: size and stride must be positive");
   GroupSpec g;

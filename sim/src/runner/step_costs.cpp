@@ -41,20 +41,11 @@ ClusterProfile span(const Scenario& sc, int gpus) {
 
 // The data-parallel group of a stage: DP*TP consecutive GPUs (a stage's GPUs are contiguous,
 // so the group spans DP*TP / gpus_per_node nodes).
-// The ring visits the nodes in a snake (0..7 on even nodes, 7..0 on odd ones) so every hop
-// between nodes joins GPUs of the same local index, i.e. stays on one rail, as NCCL arranges its
-// rings on rail-optimised fabrics; a plain 0..n order would send each node-to-node hop across
-// rails through the spine.
+// Rings are rail-aligned (GroupSpec::rail_aligned), as NCCL arranges them on rail-optimised
+// fabrics; a plain 0..n order would send each node-to-node hop across rails through the spine.
 GroupSpec dp_group(const Scenario& sc, int size) {
-  const int n = std::min(size, sc.cluster.num_gpus());
-  const int per_node = std::max(1, sc.cluster.node.gpus_per_node);
-  GroupSpec g;
-  for (int first = 0; first < n; first += per_node) {
-    const int count = std::min(per_node, n - first);
-    const bool reverse = (first / per_node) % 2 == 1;
-    for (int i = 0; i < count; ++i) g.gpus.push_back(first + (reverse ? count - 1 - i : i));
-  }
-  return g;
+  return GroupSpec::rail_aligned(std::min(size, sc.cluster.num_gpus()),
+                                 sc.cluster.node.gpus_per_node);
 }
 
 Nanoseconds chunk_backward(const ChunkProgram& c) {

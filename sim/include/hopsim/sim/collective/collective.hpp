@@ -17,6 +17,10 @@ struct GroupSpec {
   [[nodiscard]] static GroupSpec contiguous(int n, int first = 0);
   //! n GPUs first, first + stride, ...: e.g. stride = gpus_per_node for one GPU per node (a rail).
   [[nodiscard]] static GroupSpec strided(int n, int first, int stride);
+  //! The first n GPUs in a snake over nodes (0..g-1 on even nodes, g-1..0 on odd ones), so each
+  //! ring hop between nodes joins GPUs of the same local index and stays on one rail, as NCCL
+  //! arranges its rings on rail-optimised fabrics.
+  [[nodiscard]] static GroupSpec rail_aligned(int n, int gpus_per_node);
 };
 
 enum class Algorithm { kRing, kTree };
