@@ -129,6 +129,33 @@ std::vector<int> split_layers(int blocks, int stages) {
   return n;
 }
 
+// The units (embedding, blocks, head) each stage computes: the embedding on the first stage,
+// the head on the last, the blocks as split_layers says. `split` receives the blocks per stage.
+std::vector<std::vector<const LayerWorkload*>> assign_to_stages(
+    const std::vector<LayerWorkload>& units, int stages, std::vector<int>* split) {
+  std::vector<const LayerWorkload*> blocks;
+  for (const auto& u : units) {
+    if (u.kind != LayerKind::kEmbedding && u.kind != LayerKind::kHead) blocks.push_back(&u);
+  }
+  const std::vector<int> n = split_layers(static_cast<int>(blocks.size()), stages);
+  if (split != nullptr) *split = n;
+  std::vector<std::vector<const LayerWorkload*>> out(static_cast<std::size_t>(stages));
+  std::size_t next = 0;
+  for (std::size_t st = 0; st < out.size(); ++st) {
+    for (int i = 0; i < n[st]; ++i) out[st].push_back(blocks[next++]);
+  }
+  for (const auto& u : units) {
+    if (u.kind == LayerKind::kEmbedding) out.front().insert(out.front().begin(), &u);
+    if (u.kind == LayerKind::kHead) out.back().push_back(&u);
+  }
+  return out;
+}
+
+// MoE transformer blocks and MoE MTP modules do the EP all-to-all.
+bool does_all_to_all(const LayerWorkload& u, const ModelConfig& m) {
+  return u.kind == LayerKind::kMoe || (u.kind == LayerKind::kMtp && m.moe);
+}
+
 int schedule_stages(const ParallelPlan& plan) {
   switch (plan.schedule) {
     case ScheduleKind::kDualPipeV:
@@ -150,24 +177,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const CommTimes comm = communication_times(sc);
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const int stages = schedule_stages(plan);
-  // Which blocks each stage holds, as build_pipeline_program places them.
-  std::vector<int> split;
-  (void)build_pipeline_program(sc, cm, comm, stages, &split);
-  std::vector<std::vector<const LayerWorkload*>> stage_units(static_cast<std::size_t>(stages));
-  int stage = 0;
-  int left = split[0];
-  for (const auto& u : units) {
-    if (u.kind == LayerKind::kEmbedding) {
-      stage_units.front().push_back(&u);
-    } else if (u.kind == LayerKind::kHead) {
-      stage_units.back().push_back(&u);
-    } else {
-      while (left == 0) left = split[static_cast<std::size_t>(++stage)];
-      stage_units[static_cast<std::size_t>(stage)].push_back(&u);
-      --left;
-    }
-  }
+  const auto stage_units = assign_to_stages(units, schedule_stages(plan), nullptr);
   const int comm_sms = plan.comm_sms;
   const int compute_sms = gpu.sms - comm_sms;
   // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
@@ -197,8 +207,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
             }
           }
         }
-        const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
-        if (moe) {
+        if (does_all_to_all(*u, sc.model)) {
           out["deepep_comm"] +=
               (comm.dispatch + comm.combine + comm.dispatch_backward + comm.combine_backward) *
               passes;
@@ -224,19 +233,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const ParallelPlan& plan = sc.plan;
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  std::vector<const LayerWorkload*> blocks;
-  const LayerWorkload* embedding = nullptr;
-  const LayerWorkload* head = nullptr;
-  for (const auto& u : units) {
-    if (u.kind == LayerKind::kEmbedding)
-      embedding = &u;
-    else if (u.kind == LayerKind::kHead)
-      head = &u;
-    else
-      blocks.push_back(&u);
-  }
-  const std::vector<int> split = split_layers(static_cast<int>(blocks.size()), stages);
-  if (layers_per_stage != nullptr) *layers_per_stage = split;
+  const auto stage_units = assign_to_stages(units, stages, layers_per_stage);
 
   // With no SMs reserved, communication kernels time-share the whole GPU with compute: they run
   // on the compute lane (no overlap) and get every SM's worth of bandwidth.
@@ -248,13 +245,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   PipelineProgram prog;
   prog.pp_forward_transfer = comm.pp_forward;
   prog.pp_backward_transfer = comm.pp_backward;
-  std::size_t next = 0;
-  for (int s = 0; s < stages; ++s) {
-    std::vector<const LayerWorkload*> mine;
-    if (s == 0 && embedding != nullptr) mine.push_back(embedding);
-    for (int i = 0; i < split[static_cast<std::size_t>(s)]; ++i) mine.push_back(blocks[next++]);
-    if (s == stages - 1 && head != nullptr) mine.push_back(head);
-
+  for (const auto& mine : stage_units) {
     ChunkProgram chunk;
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c) {
       if (c.time.value() == 0) return;
@@ -267,7 +258,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
     };
     for (const LayerWorkload* u : mine) {
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
-      const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
+      const bool moe = does_all_to_all(*u, sc.model);
       comp(chunk.forward, tag + ".attn",
            part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr));
       if (moe) ep(chunk.forward, tag + ".dispatch", comm.dispatch);
@@ -278,7 +269,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
       const LayerWorkload* u = *it;
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
-      const bool moe = u->kind == LayerKind::kMoe || (u->kind == LayerKind::kMtp && sc.model.moe);
+      const bool moe = does_all_to_all(*u, sc.model);
       if (moe) ep(chunk.backward_input, tag + ".combine.bwd", comm.dispatch_backward);
       comp(chunk.backward_input, tag + ".mlp.B",
            part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc));
@@ -385,8 +376,9 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   // Data parallelism. ZeRO-1: gradients reduce-scattered over DP, parameters all-gathered after
   // the optimizer step. The reduce-scatter of the last stage chunk to finish backward is what
   // cannot hide behind compute; earlier chunks overlap the remaining backward.
-  res.dp_exposed = dp_sync_exposed(sc, program);
-  res.optimizer_time = optimizer_time(sc, cm);
+  const std::vector<MemoryBreakdown> held = memory_per_rank(sc);
+  res.dp_exposed = dp_sync_exposed(sc, program, held);
+  res.optimizer_time = optimizer_time(sc, cm, held);
   res.step_time = res.pipeline_time + res.dp_exposed + res.optimizer_time;
   if (sink) {
     ChromeTraceWriter& w = sink->writer();

@@ -104,13 +104,13 @@ CommTimes communication_times(const Scenario& sc) {
   return t;
 }
 
-Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program) {
+Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program,
+                            const std::vector<MemoryBreakdown>& ranks) {
   const ParallelPlan& plan = sc.plan;
   const int dense_group = plan.dp;
   const int expert_group = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
   const int grad_bytes = dtype_bytes(plan.optimizer.gradients);
   const NetworkOptions net = network_options(sc);
-  const auto ranks = memory_per_rank(sc);
   Nanoseconds worst{0};
   for (const MemoryBreakdown& mb : ranks) {
     Nanoseconds rs{0};
@@ -135,7 +135,8 @@ Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program) 
   return worst;
 }
 
-Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm) {
+Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
+                           const std::vector<MemoryBreakdown>& ranks) {
   const ParallelPlan& plan = sc.plan;
   const auto& opt = plan.optimizer;
   const int dp = std::max(1, plan.dp);
@@ -147,7 +148,7 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm) {
                                  4 * dtype_bytes(opt.moments) + weight_bytes;
   const NetworkOptions net = network_options(sc);
   Nanoseconds worst{0};
-  for (const MemoryBreakdown& mb : memory_per_rank(sc)) {
+  for (const MemoryBreakdown& mb : ranks) {
     const bool sharded = plan.zero_stage >= 1;
     const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
                                        : mb.dense_parameters + mb.expert_parameters;
