@@ -17,25 +17,30 @@ const LinkClassUsage& use(const CollectiveResult& r, LinkClass c) {
 }
 }  // namespace
 
-TEST_CASE("DeepEP normal kernels on H800: published bottleneck bandwidths within 15%",
+TEST_CASE("DeepEP normal kernels on H800: published bandwidths by EP size",
           "[collective][moe][deepep]") {
-  // REFERENCE.md §5, DeepEP README @ebfe47e (S7), Feb 2025, H800 + CX7 400 Gb/s per GPU,
-  // 4096 tokens, hidden 7168, top-4 groups, top-8 experts, FP8 dispatch, BF16 combine:
-  //   intranode EP8: dispatch 153 GB/s, combine 158 GB/s (NVLink)
-  //   internode EP16/32/64: dispatch 43/44/46, combine 43/47/45 GB/s (RDMA)
-  // "Bottleneck bandwidth" as DeepEP's tests count it: bytes a rank pushes over the bottleneck
-  // link class (its own share included) over the kernel time. The model uses the default
-  // efficiencies (NVLink 0.8, NIC 0.9) and 20 comm SMs, not per-case tuning.
+  // deepseek-ai/DeepEP README, normal kernels on H800 with one CX7 400 Gb/s NIC per GPU, 4096
+  // tokens, hidden 7168, top-4 groups, top-8 experts, FP8 dispatch, BF16 combine, bandwidth as
+  // its tests count it (own node included). Figures after the IBGDA/multi-QP change (3b1045d):
+  //   intranode EP8: dispatch 153, combine 158 GB/s (NVLink; unchanged since ebfe47e)
+  //   internode EP16/32/64: dispatch 43/58/51, combine 43/57/50 GB/s (RDMA)
+  // Which figures set constants: EP8 is consistency, not prediction: NVLink efficiency 0.8 comes
+  // from DeepSeek-V3 §3.2.2's "160 GB/s" (the same measurement family). EP32 and EP64 are
+  // predictions: the NIC efficiency 0.9 is an assumption and no constant was set from them.
+  // EP16 is a prediction too: with the own node on NVLink only (DeepEP sends RDMA only to other
+  // nodes) the model finds EP16 NVLink-bound (the rail GPU forwards its own node's tokens and
+  // the remote node's), 47.8 against 43 GB/s measured on 2025-04-22.
   struct Row {
     int ep;
     double dispatch;
     double combine;
     LinkClass cls;
+    double tolerance;
   };
-  const Row rows[] = {{8, 153, 158, LinkClass::kNvlink},
-                      {16, 43, 43, LinkClass::kNic},
-                      {32, 44, 47, LinkClass::kNic},
-                      {64, 46, 45, LinkClass::kNic}};
+  const Row rows[] = {{8, 153, 158, LinkClass::kNvlink, 0.15},
+                      {16, 43, 43, LinkClass::kNvlink, 0.15},
+                      {32, 58, 57, LinkClass::kNic, 0.15},
+                      {64, 51, 50, LinkClass::kNic, 0.15}};
   for (Fidelity f : {Fidelity::kFlow, Fidelity::kAnalytical}) {
     NetworkOptions o;
     o.fidelity = f;
@@ -46,26 +51,29 @@ TEST_CASE("DeepEP normal kernels on H800: published bottleneck bandwidths within
       const CollectiveResult d = moe_dispatch(c, spec, o);
       const CollectiveResult k = moe_combine(c, spec, o);
       INFO("EP" << row.ep << " fidelity " << static_cast<int>(f) << ": dispatch "
-                << gbps(use(d, row.cls).effective_bandwidth) << " GB/s, combine "
-                << gbps(use(k, row.cls).effective_bandwidth) << " GB/s");
+                << gbps(d.reported_bandwidth) << " GB/s, combine " << gbps(k.reported_bandwidth)
+                << " GB/s");
       CHECK(d.bottleneck == row.cls);
       CHECK(k.bottleneck == row.cls);
-      CHECK(gbps(d.bottleneck_bandwidth) == Approx(row.dispatch).epsilon(0.15));
-      CHECK(gbps(k.bottleneck_bandwidth) == Approx(row.combine).epsilon(0.15));
+      CHECK(gbps(d.reported_bandwidth) == Approx(row.dispatch).epsilon(row.tolerance));
+      CHECK(gbps(k.reported_bandwidth) == Approx(row.combine).epsilon(row.tolerance));
     }
   }
 }
 
 TEST_CASE("MoE dispatch bytes: EP64 RDMA traffic per rank by hand", "[collective][moe]") {
-  // EP64 = 8 nodes, node limit 4: a token goes to 4 of 8 nodes (balanced), each over RDMA
-  // (DeepEP counts the own node too). FP8 token = 7168 + 7168/128 x 4 = 7392 B.
-  // Per rank: 4096 x 4 x 7392 = 121,110,528 B on its NIC port.
+  // EP64 = 8 nodes, node limit 4: a token goes to 4 of 8 nodes (balanced); RDMA carries only the
+  // other nodes' share (DeepEP csrc/kernels/internode.cu: dst_rdma_rank != rdma_rank), 4 x 7/8 =
+  // 3.5 nodes on average. FP8 token = 7168 + 7168/128 x 4 = 7392 B.
+  // Per rank: 4096 x 3.5 x 7392 = 105,971,712 B on its NIC port.
   MoeCommSpec spec;
   const CollectiveResult d = moe_dispatch(test::h800_cluster(8), spec, NetworkOptions{});
   CHECK(use(d, LinkClass::kNic).busiest_link_bytes.value() ==
-        Approx(4096.0 * 4 * 7392).epsilon(1e-6));
-  // At 45 GB/s the NIC alone needs 2.69 ms; the kernel time is that plus latency.
-  CHECK(to_ms(d.time) == Approx(4096.0 * 4 * 7392 / 45e9 * 1e3).epsilon(0.01));
+        Approx(4096.0 * 3.5 * 7392).epsilon(1e-6));
+  // At 45 GB/s the NIC alone needs 2.35 ms; the kernel time is that plus latency.
+  CHECK(to_ms(d.time) == Approx(4096.0 * 3.5 * 7392 / 45e9 * 1e3).epsilon(0.01));
+  // DeepEP would report 4 nodes' worth over that time: 4/3.5 x 45 = 51.4 GB/s.
+  CHECK(gbps(d.reported_bandwidth) == Approx(45.0 * 4 / 3.5).epsilon(0.01));
 }
 
 TEST_CASE("H800 vs H100: NVLink-bound EP8 gains 2.25x, IB-bound EP64 does not",

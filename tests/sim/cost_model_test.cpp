@@ -1,6 +1,9 @@
 #include "hopsim/sim/cost/cost_model.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
+
+#include "hopsim/sim/cost/gemm_table.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;
@@ -26,6 +29,8 @@ CostModel plain_model() {
   p.compute_efficiency[KernelClass::kGemmFp8] = 1.0;
   p.hbm = SmCurve{1.0, 66.0};
   p.launch_overhead = Nanoseconds(0);
+  p.gemm.block_m = {128};  // one 128 x 128 block: the wave arithmetic below is by hand
+  p.gemm.block_n_min = p.gemm.block_n_max = 128;
   return CostModel(h800(), p);
 }
 }  // namespace
@@ -81,10 +86,41 @@ TEST_CASE("cost model: rejects impossible partitions", "[sim][cost]") {
   CHECK_THROWS(m.cost(k, 133));
 }
 
-TEST_CASE("cost model: default FP8 efficiency is near DeepGEMM's best, not fitted to it",
+TEST_CASE("cost model: DeepGEMM's published H800 rows at 132 SMs", "[sim][cost]") {
+  // deepseek-ai/DeepGEMM README tables at a9967bc (normal, grouped contiguous, grouped masked
+  // layouts; tests/data/published/deepgemm_h800_fp8.csv). Consistency, not prediction: the GEMM
+  // defaults were fitted to these 28 rows (bench/fit_gemm_model). Normal and contiguous rows,
+  // the layouts training uses, must each be within 15%. The masked layout (inference decoding
+  // with per-group masks) is fitted worst, up to +21%: the model has no per-group cost for it.
+  const auto rows =
+      read_gemm_table(std::string(HOPSIM_TEST_DATA_DIR) + "/published/deepgemm_h800_fp8.csv");
+  REQUIRE(rows.size() == 28);
+  const CostModel m(h800(), default_cost_parameters(h800()));
+  for (const auto& r : rows) {
+    const double t = predicted_tflops(m, r, 132);
+    INFO(r.layout << " " << r.groups << "x" << r.m << " n=" << r.n << " k=" << r.k << ": " << t
+                  << " vs " << r.tflops << " TFLOPS");
+    CHECK(t == Approx(r.tflops).epsilon(r.layout == "masked" ? 0.25 : 0.15));
+  }
+}
+
+TEST_CASE("cost model: GEMM time falls with SMs and wgrad accumulation costs extra",
           "[sim][cost]") {
-  // DeepGEMM reached 1550 of 1979 TFLOPS (REFERENCE.md §5 S5): 0.783. The default is derived from
-  // the sustained clock (1600/1830) and a 0.90 issue efficiency; it must stay within 5% of that.
-  const auto p = default_cost_parameters(h800());
-  CHECK(p.compute_efficiency.at(KernelClass::kGemmFp8) == Approx(1550.0 / 1979.0).epsilon(0.05));
+  // Hand check of the model's structure (no published figure): the DeepSeek-V3 expert
+  // gate/up weight-gradient GEMM, (M, N, K) = (7168, 4096, 4096 tokens) over 4 experts.
+  const CostModel m(h800(), default_cost_parameters(h800()));
+  KernelShape g{
+      KernelClass::kGemmFp8, Flops(2.0 * 4 * 7168 * 4096 * 4096), Bytes(0), 7168, 4096, 4096, 4};
+  KernelShape acc = g;
+  acc.accumulate = true;
+  CHECK(m.cost(g, 112).time > m.cost(g, 132).time);
+  CHECK(m.cost(acc, 132).time > m.cost(g, 132).time);
+  // Never faster than the main loop at the tensor-core rate on every SM.
+  const double floor_s = g.flops.value() / (1978.9e12 * 1600 / 1830 * 0.8035);
+  CHECK(to_seconds(m.cost(g, 132).compute_time) >= floor_s);
+}
+
+TEST_CASE("GEMM table: malformed files are located errors", "[sim][cost]") {
+  const std::string dir = std::string(HOPSIM_TEST_DATA_DIR) + "/published";
+  CHECK_THROWS_WITH(read_gemm_table(dir + "/missing.csv"), Catch::Contains("missing.csv"));
 }

@@ -12,12 +12,27 @@ namespace {
 
 constexpr std::int64_t kUnit = 1000;  // one time unit of the published formulas, in ns
 
-SubOp compute(const char* name, std::int64_t units) {
-  return SubOp{name,     Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit),
-               Flops(0), false};
+SubOp compute(const char* name, std::int64_t units, Component c = Component::kAttention) {
+  return SubOp{
+      name, Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit), Flops(0), false, c};
 }
-SubOp comm(const char* name, std::int64_t units) {
-  return SubOp{name, Lane::kComm, WorkClass::kEpComm, Nanoseconds(units * kUnit), Flops(0), true};
+SubOp comm(const char* name, std::int64_t units, Component c) {
+  return SubOp{name, Lane::kComm, WorkClass::kEpComm, Nanoseconds(units * kUnit), Flops(0), true,
+               c};
+}
+constexpr Component kAttn = Component::kAttention;
+constexpr Component kMlp = Component::kMlp;
+constexpr Component kDispatch = Component::kDispatch;
+constexpr Component kCombine = Component::kCombine;
+
+// One MoE layer per stage: attention, dispatch, MLP, combine and their backward.
+ChunkProgram moe_chunk(std::int64_t compute_units, std::int64_t comm_units) {
+  return ChunkProgram{
+      {compute("attn", compute_units, kAttn), comm("dispatch", comm_units, kDispatch),
+       compute("mlp", compute_units, kMlp), comm("combine", comm_units, kCombine)},
+      {comm("combine.b", comm_units, kCombine), compute("mlp.b", compute_units, kMlp),
+       comm("dispatch.b", comm_units, kDispatch), compute("attn.b", compute_units, kAttn)},
+      {compute("mlp.w", compute_units, kMlp), compute("attn.w", compute_units, kAttn)}};
 }
 
 // Every stage: F = 1, B = Bi + W = 1 + 1, all on the compute lane, so an F&B pair costs 3.
@@ -71,11 +86,7 @@ TEST_CASE("executor: an F&B pair hides one chunk's communication behind the othe
   // One stage's chunk: attention 2, dispatch 2 (comm), MLP 2, combine 2 (comm). Alone, an F costs
   // 8 units (nothing to overlap). In DualPipe's steady state the pair's comm hides behind compute.
   PipelineProgram p;
-  ChunkProgram c{
-      {compute("attn", 2), comm("dispatch", 2), compute("mlp", 2), comm("combine", 2)},
-      {comm("combine.b", 2), compute("mlp.b", 2), comm("dispatch.b", 2), compute("attn.b", 2)},
-      {compute("w", 2)}};
-  for (int s = 0; s < 4; ++s) p.stages.push_back(c);
+  for (int s = 0; s < 4; ++s) p.stages.push_back(moe_chunk(2, 2));
   const auto dual = make_schedule(ScheduleKind::kDualPipe, {4, 16, 1});
   const auto one = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
   const auto rd = execute_pipeline(dual, p);
@@ -92,11 +103,7 @@ TEST_CASE("executor: an F&B pair hides one chunk's communication behind the othe
 TEST_CASE("executor: full mode equals symmetry mode on symmetric input; a straggler sets the pace",
           "[sim][runner]") {
   PipelineProgram p;
-  ChunkProgram c{
-      {compute("attn", 2), comm("dispatch", 1), compute("mlp", 2), comm("combine", 1)},
-      {comm("combine.b", 1), compute("mlp.b", 2), comm("dispatch.b", 1), compute("attn.b", 2)},
-      {compute("w", 2)}};
-  for (int s = 0; s < 4; ++s) p.stages.push_back(c);
+  for (int s = 0; s < 4; ++s) p.stages.push_back(moe_chunk(2, 1));
   const auto s = make_schedule(ScheduleKind::kDualPipe, {4, 8, 1});
   const auto sym = execute_pipeline(s, p);
   ExecutorOptions full;
@@ -117,4 +124,53 @@ TEST_CASE("executor: full mode equals symmetry mode on symmetric input; a stragg
 TEST_CASE("executor: mismatched program is rejected", "[sim][runner]") {
   const auto s = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
   CHECK_THROWS_AS(execute_pipeline(s, unit_program(3)), PlanError);
+}
+
+TEST_CASE("executor: a DualPipe F&B pair runs in DeepSeek's published component order",
+          "[sim][runner][schedule]") {
+  // DeepSeek-V3 §3.2.1 Figure 4 (and deepseek-ai/profile-data): per layer, combine(B), attn(F),
+  // mlp(B), dispatch(F), dispatch(B), mlp(W), mlp(F), attn(B), attn(W), combine(F), compute and
+  // communication on separate streams. The oracle is that list, split by stream.
+  PipelineProgram p;
+  for (int s = 0; s < 4; ++s) p.stages.push_back(moe_chunk(2, 1));
+  const auto dual = make_schedule(ScheduleKind::kDualPipe, {4, 16, 1});
+  std::vector<std::string> compute_order, comm_order;
+  ExecutorOptions o;
+  // Record the first pair of rank 0 in start order, per lane.
+  std::vector<SubOpEvent> events;
+  bool done = false;
+  o.on_sub_op = [&](const SubOpEvent& e) {
+    if (e.rank != 0 || e.type != OpType::kFB || done) return;
+    events.push_back(e);
+    if (events.size() == 10) done = true;
+  };
+  (void)execute_pipeline(dual, p, o);
+  REQUIRE(events.size() == 10);
+  std::stable_sort(events.begin(), events.end(),
+                   [](const SubOpEvent& a, const SubOpEvent& b) { return a.start < b.start; });
+  for (const auto& e : events) {
+    (e.lane == Lane::kCompute ? compute_order : comm_order).push_back(e.op->name);
+  }
+  CHECK(compute_order ==
+        std::vector<std::string>{"attn", "mlp.b", "mlp.w", "mlp", "attn.b", "attn.w"});
+  CHECK(comm_order == std::vector<std::string>{"combine.b", "dispatch", "dispatch.b", "combine"});
+}
+
+TEST_CASE("executor: communication on the compute lane counts as exposed, not as compute",
+          "[sim][runner]") {
+  // With no SMs reserved the all-to-all runs on the compute partition: it blocks compute, so it
+  // is exposed communication and not compute utilisation (1 + 1 + 1 + 1 units per F here).
+  PipelineProgram p;
+  ChunkProgram c{{compute("attn", 1), comm("dispatch", 1, kDispatch), compute("mlp", 1, kMlp),
+                  comm("combine", 1, kCombine)},
+                 {compute("b", 1)},
+                 {}};
+  for (auto& so : c.forward) so.lane = Lane::kCompute;
+  p.stages.push_back(c);
+  const auto s = make_schedule(ScheduleKind::k1F1B, {1, 1, 1});
+  const auto r = execute_pipeline(s, p);
+  REQUIRE(r.ranks.size() == 1);
+  CHECK(r.ranks[0].exposed_comm.value() == 2 * kUnit);
+  CHECK(r.ranks[0].compute_busy.value() == 3 * kUnit);
+  CHECK(r.ranks[0].lane_busy[0].value() == 5 * kUnit);
 }

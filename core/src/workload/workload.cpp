@@ -49,6 +49,28 @@ Op gemm(std::string name, double m, double n, double k, bool fp8, int groups = 1
   return op;
 }
 
+//! FP8 backward of one GEMM needs its operands re-quantised along the other axis (DeepSeek-V3
+//! §3.3.2: 1x128 tiles in forward become 128x1 for the weight gradient): in B the incoming BF16
+//! gradient dY is cast to FP8 row-wise and column-wise (`per_channel_cast_and_transpose`), in W
+//! the cached FP8 input X is transposed (`batched_transpose`). One kernel per pass.
+Op fp8_backward_casts(const Op& g) {
+  Op op;
+  op.name = g.name + "_cast_transpose";
+  op.kind = OpKind::kQuantize;
+  op.dtype = "fp8";
+  const auto d = [](I v) { return static_cast<double>(v); };
+  const double x = g.groups * d(g.m) * d(g.k);
+  const double y = g.groups * d(g.m) * d(g.n);
+  const double fp8 = 1.0 + kScaleBytes / kTile;
+  op.m = g.m;
+  op.n = g.n;
+  op.bwd_input = F(3.0 * y);
+  op.bytes_bwd_input = {B(y * kBf16), B(2.0 * y * fp8)};
+  op.bytes_bwd_weight = {B(x * fp8), B(x * fp8)};
+  op.launches_fwd = 0;
+  return op;
+}
+
 //! A memory-bound op over `elems` elements; backward (input gradient) reads the saved input and
 //! the incoming gradient and writes one gradient.
 Op pointwise(std::string name, OpKind kind, double elems, double flops_per_elem, double in_bytes,
@@ -149,7 +171,17 @@ struct Builder {
   double h;
 
   void add_gemm(std::vector<Op>& ops, const std::string& name, double n, double k) const {
-    ops.push_back(gemm(name, T, n, k, fp8));
+    push_gemm(ops, gemm(name, T, n, k, fp8));
+  }
+
+  // A GEMM and, in FP8, the casts its backward needs. Grouped GEMMs also launch DeepGEMM's
+  // `fill_tensormaps_kernel` before each pass.
+  void push_gemm(std::vector<Op>& ops, Op g) const {
+    if (g.kind == OpKind::kGroupedGemm)
+      g.launches_fwd = g.launches_bwd_input = g.launches_bwd_weight = 2;
+    const bool cast = g.dtype == "fp8";
+    ops.push_back(std::move(g));
+    if (cast) ops.push_back(fp8_backward_casts(ops.back()));
   }
 
   void attention(std::vector<Op>& ops) const {
@@ -188,6 +220,14 @@ struct Builder {
       if (fp8) ops.push_back(quantize("attn_out_quant", T, hl * hd));
       add_gemm(ops, "wo", h, hl * hd);
     }
+    ops.push_back(residual_add("attn_residual"));
+  }
+
+  // x + f(x): PyTorch's `vectorized_elementwise_kernel`; backward adds the branch gradient.
+  Op residual_add(std::string name) const {
+    Op op = pointwise(std::move(name), OpKind::kElementwise, T * h, 1.0, 2.0 * kBf16, kBf16);
+    op.launches_bwd_weight = 0;
+    return op;
   }
 
   // SwiGLU FFN over `rows` tokens with intermediate `inter` (already divided by TP).
@@ -195,10 +235,10 @@ struct Builder {
                   int groups) const {
     const double m_per_group = rows / groups;
     const OpKind kind = groups > 1 ? OpKind::kGroupedGemm : OpKind::kGemm;
-    ops.push_back(gemm(p + "_gate_up", m_per_group, 2.0 * inter, h, fp8, groups, kind));
+    push_gemm(ops, gemm(p + "_gate_up", m_per_group, 2.0 * inter, h, fp8, groups, kind));
     ops.push_back(swiglu(p + "_swiglu", rows, inter));
     if (fp8) ops.push_back(quantize(p + "_swiglu_quant", rows, inter));
-    ops.push_back(gemm(p + "_down", m_per_group, h, inter, fp8, groups, kind));
+    push_gemm(ops, gemm(p + "_down", m_per_group, h, inter, fp8, groups, kind));
   }
 
   void mlp(std::vector<Op>& ops, LayerComm& comm, bool moe) const {
@@ -206,6 +246,7 @@ struct Builder {
     if (!moe) {
       if (fp8) ops.push_back(quantize("ffn_norm_quant", T, h));
       swiglu_ffn(ops, "ffn", T, m.dense_inter_dim / static_cast<double>(s.tp), 1);
+      ops.push_back(residual_add("ffn_residual"));
       return;
     }
     const MoeConfig& e = *m.moe;
@@ -213,6 +254,15 @@ struct Builder {
     Op router = gemm("router", T, e.n_routed_experts, h, false, 1, OpKind::kRouter);
     router.fwd = router.fwd + F(4.0 * T * e.n_routed_experts);
     ops.push_back(router);
+    // Top-k selection and the expert mapping (`topk_sum_and_topk_idx`, `gatherTopK`,
+    // `clean_and_count_expert`, `get_fused_mapping`, `unique_group_indices`): five small kernels
+    // over the T x n_experts scores; backward scatters the gate gradients (two kernels).
+    Op topk = pointwise("routing_topk", OpKind::kRouter, T * e.n_routed_experts, 2.0, kFp32, 0.0);
+    topk.bytes_fwd.written = B(T * e.n_activated_experts * (kFp32 + 4.0));
+    topk.launches_fwd = 5;
+    topk.launches_bwd_input = 2;
+    topk.launches_bwd_weight = 0;
+    ops.push_back(topk);
     if (fp8) ops.push_back(quantize("dispatch_quant", T, h));
     if (e.n_shared_experts > 0) {
       swiglu_ffn(ops, "shared", T, static_cast<double>(e.n_shared_experts) * e.moe_inter_dim / s.tp,
@@ -221,11 +271,25 @@ struct Builder {
     // Balanced routing: every EP rank holds T tokens and receives T * top-k token copies.
     const int per_rank = s.experts_per_rank > 0 ? s.experts_per_rank : e.n_routed_experts / s.ep;
     const double rows = T * e.n_activated_experts * per_rank * s.ep / e.n_routed_experts;
+    // Received tokens are permuted into expert-major order (`expand_to_fused_with_scales`); the
+    // backward un-permutes their gradients.
+    const double row_bytes = fp8 ? h * (1.0 + kScaleBytes / kTile) : h * kBf16;
+    Op permute;
+    permute.name = "experts_permute";
+    permute.kind = OpKind::kElementwise;
+    permute.dtype = fp8 ? "fp8" : "bf16";
+    permute.m = static_cast<I>(rows);
+    permute.n = static_cast<I>(h);
+    permute.bytes_fwd = {B(rows * row_bytes), B(rows * row_bytes)};
+    permute.bytes_bwd_input = {B(rows * h * kBf16), B(rows * h * kBf16)};
+    permute.launches_bwd_weight = 0;
+    ops.push_back(permute);
     swiglu_ffn(ops, "experts", rows, e.moe_inter_dim, per_rank);
     // Weighted sum of the top-k combined expert outputs: one multiply-add per element.
     ops.push_back(pointwise("combine_weighted_sum", OpKind::kElementwise,
                             T * e.n_activated_experts * h, 2.0, kBf16,
                             kBf16 / e.n_activated_experts));
+    ops.push_back(residual_add("moe_residual"));
 
     comm.dispatch_bytes_per_copy = fp8 ? B(h + std::ceil(h / kTile) * kScaleBytes) : B(h * kBf16);
     comm.combine_bytes_per_copy = B(h * kBf16);
@@ -319,6 +383,21 @@ Flops LayerWorkload::bwd_input_flops() const {
 }
 Flops LayerWorkload::bwd_weight_flops() const {
   return sum(attention, &Op::bwd_weight) + sum(mlp, &Op::bwd_weight);
+}
+
+int launches(const Op& op, int pass) {
+  switch (pass) {
+    case 0:
+      return op.fwd.value() > 0 || op.bytes_fwd.total().value() > 0 ? op.launches_fwd : 0;
+    case 1:
+      return op.bwd_input.value() > 0 || op.bytes_bwd_input.total().value() > 0
+                 ? op.launches_bwd_input
+                 : 0;
+    default:
+      return op.bwd_weight.value() > 0 || op.bytes_bwd_weight.total().value() > 0
+                 ? op.launches_bwd_weight
+                 : 0;
+  }
 }
 
 double expected_distinct_bins(int items, int bins, int k) {

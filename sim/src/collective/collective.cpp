@@ -167,6 +167,10 @@ CollectiveResult moe(const ClusterProfile& cluster, const MoeCommSpec& s, const 
   auto gpu = [&](int rank) { return s.first_gpu + rank; };
   std::vector<Transfer> ts;
   double delivered = 0;  // payload bytes delivered per rank, local share included
+  // What DeepEP's tests count as a rank's bottleneck bytes (deepseek-ai/DeepEP tests
+  // test_intranode.py / test_internode.py): NVLink tokens per destination rank, or RDMA tokens
+  // per destination node, the rank's own node included although it is reached over NVLink.
+  double reported = 0;
   const bool local = s.local_share_uses_link;
 
   if (n <= gpn) {
@@ -174,6 +178,7 @@ CollectiveResult moe(const ClusterProfile& cluster, const MoeCommSpec& s, const 
     const double hit =
         gpu_hit_probability(s.num_experts, static_cast<double>(s.num_experts) / n, s.top_k);
     delivered = tokens * hit * n * token_bytes;
+    reported = delivered;
     for (int src = 0; src < n; ++src) {
       for (int dst = 0; dst < n; ++dst) {
         const double b = tokens * hit * w[static_cast<std::size_t>(dst)] * token_bytes;
@@ -192,6 +197,7 @@ CollectiveResult moe(const ClusterProfile& cluster, const MoeCommSpec& s, const 
     const double hit =
         gpu_hit_probability(node_experts, static_cast<double>(s.num_experts) / n, k_node);
     delivered = tokens * m * hit * gpn * token_bytes;
+    reported = tokens * m * token_bytes;
     std::vector<double> node_w(static_cast<std::size_t>(nodes), 0.0);
     for (int j = 0; j < n; ++j)
       node_w[static_cast<std::size_t>(j / gpn)] += w[static_cast<std::size_t>(j)] / gpn;
@@ -204,11 +210,10 @@ CollectiveResult moe(const ClusterProfile& cluster, const MoeCommSpec& s, const 
         for (int a = 0; a < nodes; ++a) {
           const int src = a * gpn + l;
           const double bytes = tokens * p_node * token_bytes;
-          if (a == b) {
-            if (local) ts.push_back({gpu(src), gpu(src), bytes, true, LinkClass::kNic});
-          } else {
-            ts.push_back({gpu(src), gpu(fwd), bytes, false, LinkClass::kNic});
-          }
+          // DeepEP sends RDMA only to other nodes (`dst_rdma_rank != rdma_rank` in
+          // deepseek-ai/DeepEP csrc/kernels/internode.cu): the own node's share goes straight to
+          // the NVLink stage below.
+          if (a != b) ts.push_back({gpu(src), gpu(fwd), bytes, false, LinkClass::kNic});
         }
         // NVLink forward to the target GPUs of node b.
         const double arriving = nodes * tokens * p_node;
@@ -236,6 +241,8 @@ CollectiveResult moe(const ClusterProfile& cluster, const MoeCommSpec& s, const 
       finish(topo, caps, link_bytes, dir == Direction::kDispatch ? "moe_dispatch" : "moe_combine",
              n, bytes, ph.time, 1.0);
   r.bus_bandwidth = r.bottleneck_bandwidth;
+  if (ph.time > Nanoseconds(0))
+    r.reported_bandwidth = BytesPerSecond(reported / to_seconds(ph.time));
   return r;
 }
 

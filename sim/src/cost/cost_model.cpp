@@ -5,6 +5,16 @@
 #include <stdexcept>
 
 namespace hopsim::sim {
+namespace {
+
+// Fitted by bench/fit_gemm_model to DeepGEMM's H800 table (see default_cost_parameters).
+constexpr double kGemmMainLoopEfficiency = 0.8035;  // of the sustained-clock tensor peak
+constexpr double kGemmOperandFeedPerSm = 91.8e9;    // bytes/s per SM, L2 -> shared memory
+constexpr Nanoseconds kGemmTileOverhead{2'427};     // pipeline fill + epilogue per tile
+constexpr Nanoseconds kGemmKernelOverhead{904};     // setup and tail per kernel
+constexpr double kGemmHbmBandwidth = 2.459e12;      // bytes/s of operand streaming (H800)
+
+}  // namespace
 
 double SmCurve::at(int sms) const {
   if (sms <= 0) return 0.0;
@@ -43,10 +53,17 @@ CostParameters default_cost_parameters(const GpuProfile& gpu) {
   const double clock = gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
                            ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
                            : 1.0;
-  // GEMM issue efficiency 0.90 at the sustained clock. Cross-check, not a fit: 0.874 * 0.90 = 0.787
-  // of nominal, against DeepGEMM's best FP8 1550 of 1979 TFLOPS = 0.783 (REFERENCE.md §5 S5).
-  p.compute_efficiency[KernelClass::kGemmFp8] = clock * 0.90;
-  p.compute_efficiency[KernelClass::kGemmBf16] = clock * 0.90;
+  // GEMMs: the tile model (GemmTileModel) with constants fitted by `bench/fit_gemm_model` (log
+  // least squares) to the 28 rows of DeepGEMM's H800 FP8 table (deepseek-ai/DeepGEMM README at
+  // a9967bc, normal and grouped GEMMs); residuals per row in docs/COST_MODEL.md. The main loop
+  // runs at 0.8035 of the per-SM FP8 peak at the sustained clock. BF16 GEMMs (router, output head)
+  // are assumed to reach the same fraction of their own peak: no published per-shape table.
+  p.compute_efficiency[KernelClass::kGemmFp8] = clock * kGemmMainLoopEfficiency;
+  p.compute_efficiency[KernelClass::kGemmBf16] = clock * kGemmMainLoopEfficiency;
+  p.gemm.operand_feed_bytes_per_s_per_sm = kGemmOperandFeedPerSm;
+  p.gemm.tile_overhead = kGemmTileOverhead;
+  p.gemm.kernel_overhead = kGemmKernelOverhead;
+  p.gemm.hbm_fraction = kGemmHbmBandwidth / 3350e9;
   // Attention forward: FlashMLA's compute-bound 660 of 989 TFLOPS (REFERENCE.md §5 S6) = 0.667.
   p.compute_efficiency[KernelClass::kAttentionFwd] = 660.0 / 989.0;
   // Attention backward is slower per FLOP (more softmax recomputation, atomics); assumed 0.75x the
@@ -56,7 +73,8 @@ CostParameters default_cost_parameters(const GpuProfile& gpu) {
   // HBM: FlashMLA reaches 3000 of 3350 GB/s (0.90, REFERENCE.md §5 S6) on the whole GPU; assumed
   // to saturate at half the SMs (modelling default, replaced by calibration).
   p.hbm = SmCurve{3000.0 / 3350.0, std::max(1.0, gpu.sms * 0.5)};
-  // Kernel launch and tail: a modelling default.
+  // Launch and queue gap between dependent kernels of one stream: a modelling default (no
+  // published figure); a real DeepSeek-V3 layer launches ~230 kernels per forward + backward.
   p.launch_overhead = Nanoseconds(2'000);
   return p;
 }
@@ -95,26 +113,58 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
     const bool gemm = (k.cls == KernelClass::kGemmFp8 || k.cls == KernelClass::kGemmBf16) &&
                       k.m > 0 && k.n > 0 && k.k > 0;
     if (gemm) {
-      // Wave quantisation: output tiles are spread over the SMs; the last wave may be partial
-      // but costs a whole tile time on each SM that runs it.
-      const long long tiles = ((k.m + params_.gemm_tile_m - 1) / params_.gemm_tile_m) *
-                              ((k.n + params_.gemm_tile_n - 1) / params_.gemm_tile_n) * k.groups;
-      c.waves = (tiles + sms - 1) / sms;
-      const double tile_flops =
-          2.0 * params_.gemm_tile_m * params_.gemm_tile_n * static_cast<double>(k.k);
-      c.compute_time = from_seconds_ceil(static_cast<double>(c.waves) * tile_flops / per_sm_rate);
+      gemm_time(k, sms, per_sm_rate, c);
     } else {
       c.compute_time = from_seconds_ceil(k.flops.value() / (per_sm_rate * sms));
     }
   }
   if (k.bytes.value() > 0) {
-    const double bw = params_.measured_hbm ? params_.measured_hbm->at(sms)
-                                           : gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
+    const bool streamed_gemm = c.waves > 0 && params_.gemm.hbm_fraction > 0;
+    double bw = gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
+    if (streamed_gemm) {
+      bw = gpu_.hbm_bandwidth.value() * params_.gemm.hbm_fraction;
+    } else if (params_.measured_hbm) {
+      bw = params_.measured_hbm->at(sms);
+    }
     c.memory_time = from_seconds_ceil(static_cast<double>(k.bytes.value()) / bw);
   }
   c.memory_bound = c.memory_time > c.compute_time;
-  c.time = std::max(c.compute_time, c.memory_time) + params_.launch_overhead;
+  c.time =
+      std::max(c.compute_time, c.memory_time) + params_.launch_overhead * std::max(1, k.kernels);
+  if (c.waves > 0) c.time += params_.gemm.kernel_overhead;
   return c;
+}
+
+void CostModel::gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const {
+  const GemmTileModel& g = params_.gemm;
+  const double operand_bytes = k.cls == KernelClass::kGemmFp8 ? 1.0 : 2.0;
+  // The epilogue writes BF16 (2 B/element); an accumulating weight-gradient GEMM reads and writes
+  // FP32 (8 B/element) at the SM's share of HBM bandwidth on top of the fixed tile overhead.
+  const double extra_epilogue_bytes = k.accumulate ? 6.0 : 0.0;
+  const double sm_hbm = gpu_.hbm_bandwidth.value() / gpu_.sms;
+  const double kk = static_cast<double>(k.k);
+  double best = -1;
+  for (int bm : g.block_m) {
+    for (int bn = g.block_n_min; bn <= g.block_n_max; bn += std::max(1, g.block_n_step)) {
+      const long long tiles = ((k.m + bm - 1) / bm) * ((k.n + bn - 1) / bn) * k.groups;
+      const long long waves = (tiles + sms - 1) / sms;
+      double loop = 2.0 * bm * bn * kk / per_sm_rate;
+      if (g.operand_feed_bytes_per_s_per_sm > 0) {
+        loop = std::max(loop, kk * (bm + bn) * operand_bytes / g.operand_feed_bytes_per_s_per_sm);
+      }
+      const double tile =
+          loop + to_seconds(g.tile_overhead) + extra_epilogue_bytes * bm * bn / sm_hbm;
+      const double t = static_cast<double>(waves) * tile;
+      if (best < 0 || t < best) {
+        best = t;
+        c.waves = waves;
+        c.block_m = bm;
+        c.block_n = bn;
+      }
+    }
+  }
+  if (best < 0) throw std::invalid_argument("cost model: no GEMM block size configured");
+  c.compute_time = from_seconds_ceil(best);
 }
 
 }  // namespace hopsim::sim

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <string>
 #include <unordered_map>
 
@@ -71,37 +70,152 @@ Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& suc
                   format_op(pred));
 }
 
-// A sequence of sub-ops run in order: up to two vectors back to back (B = Bi then W).
-struct Chain {
-  const std::vector<SubOp>* seg[2] = {nullptr, nullptr};
-  std::size_t pos = 0;
+// One sub-op of the op a rank is running, with its dependencies inside that op. Each lane is a
+// stream: its tasks start in issue order, each once the lane is free and its predecessors are
+// done (CUDA stream semantics, with cross-stream events as dependencies).
+struct Task {
+  const SubOp* op = nullptr;
   PartKind part = PartKind::kForward;
-  OpPart op_part;
-  [[nodiscard]] std::size_t size() const {
-    return (seg[0] ? seg[0]->size() : 0) + (seg[1] ? seg[1]->size() : 0);
-  }
-  [[nodiscard]] const SubOp& at(std::size_t i) const {
-    return i < seg[0]->size() ? (*seg[0])[i] : (*seg[1])[i - seg[0]->size()];
-  }
+  const OpPart* op_part = nullptr;
+  int deps_left = 0;
+  std::array<int, 2> succ{-1, -1};
 };
 
 struct LaneState {
   bool busy = false;
-  std::deque<int> queue;  // chain slots waiting for this lane
-  int owner = -1;         // chain slot being served
+  std::vector<int> order;  // task indices in issue order
+  std::size_t head = 0;    // next task to start
+  int running = -1;
   Nanoseconds started{};
 };
 
 struct RankState {
   std::size_t cursor = 0;
   bool running = false;
-  int live_chains = 0;
-  Chain chains[2];
+  std::vector<Task> tasks;
+  int tasks_left = 0;
   LaneState lanes[kLaneCount];
   std::vector<int> deps_left;
   // Exposed-communication accounting: integrate over lane states.
   Nanoseconds last_change{};
+  bool comm_blocking = false;  // the compute lane runs communication (no SMs reserved)
   RankStats stats;
+};
+
+// Builds the tasks of one schedule op. F, B, Bi and W are chains. An F&B pair interleaves the
+// forward chunk's layers with the backward chunk's in the order DeepSeek published for DualPipe
+// (DeepSeek-V3 §3.2.1 Figure 4; deepseek-ai/profile-data): combine(B), attn(F), mlp(B),
+// dispatch(F), dispatch(B), mlp(W), mlp(F), attn(B), attn(W), combine(F), so that the weight
+// gradients run beside dispatch(B) and combine(F).
+class TaskBuilder {
+ public:
+  explicit TaskBuilder(std::vector<Task>& out) : out_(out) { out_.clear(); }
+
+  void chain(const std::vector<SubOp>& ops, PartKind part, const OpPart& op_part) {
+    for (const SubOp& so : ops) prev_ = add(so, part, op_part, prev_);
+  }
+
+  void pair(const ChunkProgram& f, const OpPart& fp, const ChunkProgram& b, const OpPart& bp) {
+    const auto fs = by_slot(f.forward);
+    const auto bs = by_slot(b.backward_input);
+    const auto ws = by_slot(b.backward_weight);
+    const std::size_t pairs = std::min(fs.size(), bs.size());
+    int prev_f = -1, prev_b = -1;
+    // Tasks of each B slot's MLP / attention input gradient, for their W dependencies.
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const Slot& F = fs[i];
+      const Slot& B = bs[i];
+      const Slot* W = find_slot(ws, B.slot);
+      int b_mlp = -1, b_attn = -1;
+      auto fwd = [&](std::initializer_list<Component> cs) {
+        for (const SubOp* so : F.pick(cs)) prev_f = add(*so, PartKind::kForward, fp, prev_f);
+      };
+      auto bwd = [&](std::initializer_list<Component> cs, int* last) {
+        for (const SubOp* so : B.pick(cs)) prev_b = add(*so, PartKind::kBackward, bp, prev_b);
+        if (last != nullptr) *last = prev_b;
+      };
+      auto wgt = [&](Component c, int after) {
+        if (W == nullptr) return;
+        for (const SubOp* so : W->pick({c})) add(*so, PartKind::kBackward, bp, after);
+      };
+      bwd({Component::kNotifyCombine, Component::kCombine}, nullptr);
+      fwd({Component::kAttention});
+      bwd({Component::kMlp}, &b_mlp);
+      fwd({Component::kNotifyDispatch, Component::kDispatch});
+      bwd({Component::kNotifyDispatch, Component::kDispatch}, nullptr);
+      wgt(Component::kMlp, b_mlp);
+      fwd({Component::kMlp});
+      bwd({Component::kAttention}, &b_attn);
+      wgt(Component::kAttention, b_attn);
+      fwd({Component::kNotifyCombine, Component::kCombine});
+    }
+    // Unpaired layers (stages of different depth) run as chains after the pairs.
+    for (std::size_t i = pairs; i < fs.size(); ++i) {
+      for (const SubOp* so : fs[i].ops) prev_f = add(*so, PartKind::kForward, fp, prev_f);
+    }
+    for (std::size_t i = pairs; i < bs.size(); ++i) {
+      for (const SubOp* so : bs[i].ops) prev_b = add(*so, PartKind::kBackward, bp, prev_b);
+    }
+    // Weight gradients of unpaired layers, and any sub-op the pairing did not place, in order.
+    for (const SubOp& so : b.backward_weight) {
+      if (!placed(&so)) prev_b = add(so, PartKind::kBackward, bp, prev_b);
+    }
+  }
+
+ private:
+  struct Slot {
+    int slot = 0;
+    std::vector<const SubOp*> ops;
+    [[nodiscard]] std::vector<const SubOp*> pick(std::initializer_list<Component> cs) const {
+      std::vector<const SubOp*> v;
+      for (Component c : cs) {
+        for (const SubOp* so : ops) {
+          if (so->component == c) v.push_back(so);
+        }
+      }
+      return v;
+    }
+  };
+
+  static std::vector<Slot> by_slot(const std::vector<SubOp>& ops) {
+    std::vector<Slot> v;
+    for (const SubOp& so : ops) {
+      if (v.empty() || v.back().slot != so.slot) v.push_back(Slot{so.slot, {}});
+      v.back().ops.push_back(&so);
+    }
+    return v;
+  }
+  static const Slot* find_slot(const std::vector<Slot>& v, int slot) {
+    for (const Slot& s : v) {
+      if (s.slot == slot) return &s;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] bool placed(const SubOp* so) const {
+    for (const Task& t : out_) {
+      if (t.op == so) return true;
+    }
+    return false;
+  }
+
+  int add(const SubOp& so, PartKind part, const OpPart& op_part, int after) {
+    Task t;
+    t.op = &so;
+    t.part = part;
+    t.op_part = &op_part;
+    const int id = static_cast<int>(out_.size());
+    if (after >= 0) {
+      ++t.deps_left;
+      Task& a = out_[static_cast<std::size_t>(after)];
+      if (a.succ[1] >= 0) throw PlanError("pipeline executor: a sub-op has over two successors");
+      (a.succ[0] < 0 ? a.succ[0] : a.succ[1]) = id;
+    }
+    out_.push_back(t);
+    return id;
+  }
+
+  std::vector<Task>& out_;
+  int prev_ = -1;
 };
 
 class Executor {
@@ -181,7 +295,9 @@ class Executor {
   void account(RankState& st) {
     const Nanoseconds now = engine_.now();
     const Nanoseconds dt = now - st.last_change;
-    if (st.lanes[1].busy && !st.lanes[0].busy) st.stats.exposed_comm += dt;
+    if ((st.lanes[1].busy && !st.lanes[0].busy) || (st.lanes[0].busy && st.comm_blocking)) {
+      st.stats.exposed_comm += dt;
+    }
     st.last_change = now;
   }
 
@@ -190,104 +306,87 @@ class Executor {
     if (st.running || st.cursor >= s_.ops[r].size() || st.deps_left[st.cursor] > 0) return;
     const ScheduleOp& op = s_.ops[r][st.cursor];
     st.running = true;
-    st.live_chains = 0;
-    auto add = [&](const std::vector<SubOp>* a, const std::vector<SubOp>* b, PartKind k,
-                   const OpPart& part) {
-      Chain& c = st.chains[st.live_chains];
-      c.seg[0] = a;
-      c.seg[1] = b;
-      c.pos = 0;
-      c.part = k;
-      c.op_part = part;
-      ++st.live_chains;
-    };
     const auto& prog = [&](const OpPart& part) -> const ChunkProgram& {
       return p_.stages[static_cast<std::size_t>(part.stage)];
     };
+    TaskBuilder b(st.tasks);
     switch (op.type) {
       case OpType::kF:
-        add(&prog(op.part).forward, nullptr, PartKind::kForward, op.part);
+        b.chain(prog(op.part).forward, PartKind::kForward, op.part);
         break;
       case OpType::kB:
-        add(&prog(op.part).backward_input, &prog(op.part).backward_weight, PartKind::kBackward,
-            op.part);
+        b.chain(prog(op.part).backward_input, PartKind::kBackward, op.part);
+        b.chain(prog(op.part).backward_weight, PartKind::kBackward, op.part);
         break;
       case OpType::kBi:
-        add(&prog(op.part).backward_input, nullptr, PartKind::kBackward, op.part);
+        b.chain(prog(op.part).backward_input, PartKind::kBackward, op.part);
         break;
       case OpType::kW:
-        add(&prog(op.part).backward_weight, nullptr, PartKind::kBackward, op.part);
+        b.chain(prog(op.part).backward_weight, PartKind::kBackward, op.part);
         break;
       case OpType::kFB:
-        add(&prog(op.part).forward, nullptr, PartKind::kForward, op.part);
-        add(&prog(op.backward).backward_input, &prog(op.backward).backward_weight,
-            PartKind::kBackward, op.backward);
+        b.pair(prog(op.part), op.part, prog(op.backward), op.backward);
         break;
     }
-    const int n = st.live_chains;
-    for (int c = 0; c < n; ++c) advance(rep, r, c);
-  }
-
-  // Submits chain c's next sub-op, or finishes the chain if it has none left.
-  void advance(int rep, int r, int c) {
-    RankState& st = state_[rep][r];
-    Chain& ch = st.chains[c];
-    if (ch.pos >= ch.size()) {
-      chain_done(rep, r, c);
+    st.tasks_left = static_cast<int>(st.tasks.size());
+    for (auto& lane : st.lanes) {
+      lane.order.clear();
+      lane.head = 0;
+    }
+    for (std::size_t i = 0; i < st.tasks.size(); ++i) {
+      st.lanes[static_cast<int>(st.tasks[i].op->lane)].order.push_back(static_cast<int>(i));
+    }
+    if (st.tasks_left == 0) {
+      op_done(rep, r);
       return;
     }
-    const SubOp& so = ch.at(ch.pos);
-    LaneState& lane = st.lanes[static_cast<int>(so.lane)];
-    lane.queue.push_back(c);
-    if (!lane.busy) start_next(rep, r, so.lane);
+    for (int l = 0; l < kLaneCount; ++l) start_next(rep, r, static_cast<Lane>(l));
   }
 
+  // Starts the lane's next task in issue order if the lane is free and the task is ready.
   void start_next(int rep, int r, Lane l) {
     RankState& st = state_[rep][r];
     LaneState& lane = st.lanes[static_cast<int>(l)];
-    if (lane.busy || lane.queue.empty()) return;
-    const int c = lane.queue.front();
-    lane.queue.pop_front();
+    if (lane.busy || lane.head >= lane.order.size()) return;
+    const int t = lane.order[lane.head];
+    const Task& task = st.tasks[static_cast<std::size_t>(t)];
+    if (task.deps_left > 0) return;
+    ++lane.head;
     account(st);
     lane.busy = true;
-    lane.owner = c;
+    lane.running = t;
     lane.started = engine_.now();
-    const SubOp& so = st.chains[c].at(st.chains[c].pos);
-    if (so.collective && o_.collective_group > 1) {
-      arrive(rep, r, l, c, so);
+    if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
+    if (task.op->collective && o_.collective_group > 1) {
+      arrive(rep, r, l, t);
       return;
     }
-    engine_.schedule_at(engine_.now() + scaled(rep, so), [this, rep, r, l] { finish(rep, r, l); });
+    engine_.schedule_at(engine_.now() + scaled(rep, *task.op),
+                        [this, rep, r, l] { finish(rep, r, l); });
   }
 
   Nanoseconds scaled(int rep, const SubOp& so) const {
-    if (o_.replica_compute_scale.empty() || so.lane != Lane::kCompute) return so.duration;
+    if (o_.replica_compute_scale.empty() || so.cls != WorkClass::kCompute) return so.duration;
     const double k = o_.replica_compute_scale[static_cast<std::size_t>(rep)];
     return Nanoseconds(
         static_cast<std::int64_t>(std::llround(static_cast<double>(so.duration.value()) * k)));
   }
 
   // Full mode: a collective sub-op starts when every replica of its group has reached it.
-  void arrive(int rep, int r, Lane l, int c, const SubOp& so) {
+  void arrive(int rep, int r, Lane l, int task) {
     const RankState& st = state_[rep][r];
-    const Chain& ch = st.chains[c];
     const int group = rep / o_.collective_group;
-    // Key: (group, rank, direction, micro-batch, stage, part, position) identifies the collective.
+    // (group, rank, op index, task index) identifies the collective: every replica runs the same
+    // schedule and builds the same tasks.
     const std::uint64_t key =
-        ((((((static_cast<std::uint64_t>(group) * 64 + static_cast<std::uint64_t>(r)) * 2 +
-             static_cast<std::uint64_t>(ch.op_part.direction)) *
-                4096 +
-            static_cast<std::uint64_t>(ch.op_part.micro_batch)) *
-               256 +
-           static_cast<std::uint64_t>(ch.op_part.stage)) *
-              2 +
-          static_cast<std::uint64_t>(ch.part))
-         << 16) +
-        ch.pos;
+        (((static_cast<std::uint64_t>(group) * 256 + static_cast<std::uint64_t>(r)) << 20) +
+         static_cast<std::uint64_t>(st.cursor))
+            << 16 |
+        static_cast<std::uint64_t>(task);
     auto& count = rendezvous_[key];
     if (++count < o_.collective_group) return;
     rendezvous_.erase(key);
-    const Nanoseconds end = engine_.now() + so.duration;
+    const Nanoseconds end = engine_.now() + st.tasks[static_cast<std::size_t>(task)].op->duration;
     for (int m = group * o_.collective_group; m < (group + 1) * o_.collective_group; ++m) {
       engine_.schedule_at(end, [this, m, r, l] { finish(m, r, l); });
     }
@@ -296,38 +395,42 @@ class Executor {
   void finish(int rep, int r, Lane l) {
     RankState& st = state_[rep][r];
     LaneState& lane = st.lanes[static_cast<int>(l)];
-    // The chain being served is the one whose current sub-op is on this lane and started.
-    const int c = lane_owner(st, l);
-    Chain& ch = st.chains[c];
-    const SubOp& so = ch.at(ch.pos);
+    const int t = lane.running;
+    Task& task = st.tasks[static_cast<std::size_t>(t)];
+    const SubOp& so = *task.op;
     account(st);
     lane.busy = false;
+    lane.running = -1;
+    if (l == Lane::kCompute) st.comm_blocking = false;
     ++sub_ops_;
-    const Nanoseconds ran = l == Lane::kCompute ? scaled(rep, so) : so.duration;
+    const Nanoseconds ran = scaled(rep, so);
     const Nanoseconds start = engine_.now() - ran;
     if (rep == 0) {
       st.stats.lane_busy[static_cast<int>(l)] += ran;
+      if (so.cls == WorkClass::kCompute) st.stats.compute_busy += ran;
       class_busy_[static_cast<int>(so.cls)] += ran;
       st.stats.flops += so.flops;
     }
     if (o_.on_sub_op) {
       const ScheduleOp& op = s_.ops[r][st.cursor];
-      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, ch.op_part, op.type,
+      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, *task.op_part, op.type,
                               std::max(start, lane.started), engine_.now()});
     }
-    lane.owner = -1;
-    ++ch.pos;
-    start_next(rep, r, l);
-    advance(rep, r, c);
+    for (int s : task.succ) {
+      if (s >= 0) --st.tasks[static_cast<std::size_t>(s)].deps_left;
+    }
+    if (--st.tasks_left == 0) {
+      op_done(rep, r);
+      return;
+    }
+    for (int k = 0; k < kLaneCount; ++k) start_next(rep, r, static_cast<Lane>(k));
   }
 
-  static int lane_owner(const RankState& st, Lane l) { return st.lanes[static_cast<int>(l)].owner; }
-
-  // Successors are released when the whole op is done, chains of an F&B pair included: DualPipe
-  // batches a pair's sends and waits for them at the next compute point (DualPipe comm.py).
-  void chain_done(int rep, int r, int /*c*/) {
+  // Successors are released when the whole op is done, both halves of an F&B pair included:
+  // DualPipe batches a pair's sends and waits for them at the next compute point (DualPipe
+  // comm.py).
+  void op_done(int rep, int r) {
     RankState& st = state_[rep][r];
-    if (--st.live_chains > 0) return;
     const std::size_t i = st.cursor;
     const Nanoseconds now = engine_.now();
     st.running = false;

@@ -55,6 +55,9 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
       break;
   }
   if (op.kind == OpKind::kRouter) k.m = k.n = k.k = 0;  // tiny N: not tile-bound
+  // FP8 weight gradients accumulate into FP32 (DeepGEMM `fp8_dptp128c_acc`, S2 §3.3.2).
+  k.accumulate = pass == Pass::kBackwardWeight && k.m > 0;
+  k.kernels = launches(op, static_cast<int>(pass));
   return k;
 }
 
@@ -174,7 +177,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const ParallelPlan& plan = sc.plan;
   const GpuProfile& gpu = sc.cluster.gpu;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
-  const CommTimes comm = communication_times(sc);
+  const CommTimes comm = communication_times(sc, cm);
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
   const auto stage_units = assign_to_stages(units, schedule_stages(plan), nullptr);
@@ -209,7 +212,8 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
         }
         if (does_all_to_all(*u, sc.model)) {
           out["deepep_comm"] +=
-              (comm.dispatch + comm.combine + comm.dispatch_backward + comm.combine_backward) *
+              (comm.dispatch + comm.combine + comm.dispatch_backward + comm.combine_backward +
+               comm.notify_dispatch + comm.notify_combine * 3) *
               passes;
         }
       }
@@ -247,39 +251,67 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   prog.pp_backward_transfer = comm.pp_backward;
   for (const auto& mine : stage_units) {
     ChunkProgram chunk;
-    auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c) {
+    int slot = 0;
+    auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
       if (c.time.value() == 0) return;
-      out.push_back(
-          SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops, false});
+      out.push_back(SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops,
+                          false, part, slot});
     };
-    auto ep = [&](std::vector<SubOp>& out, std::string name, Nanoseconds t) {
-      if (t.value() == 0) return;
-      out.push_back(SubOp{std::move(name), comm_lane, WorkClass::kEpComm, t, Flops(0), true});
+    // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
+    auto ep = [&](std::vector<SubOp>& out, const std::string& name, Nanoseconds notify,
+                  Nanoseconds payload, Component part) {
+      const Component n =
+          part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
+      if (notify.value() > 0) {
+        out.push_back(SubOp{name + ".notify", comm_lane, WorkClass::kEpComm, notify, Flops(0), true,
+                            n, slot});
+      }
+      if (payload.value() > 0) {
+        out.push_back(
+            SubOp{name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part, slot});
+      }
     };
     for (const LayerWorkload* u : mine) {
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = does_all_to_all(*u, sc.model);
       comp(chunk.forward, tag + ".attn",
-           part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr));
-      if (moe) ep(chunk.forward, tag + ".dispatch", comm.dispatch);
-      comp(chunk.forward, tag + ".mlp",
-           part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr));
-      if (moe) ep(chunk.forward, tag + ".combine", comm.combine);
+           part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr),
+           Component::kAttention);
+      if (moe) {
+        ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
+           Component::kDispatch);
+      }
+      comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr),
+           Component::kMlp);
+      if (moe) {
+        ep(chunk.forward, tag + ".combine", comm.notify_combine, comm.combine, Component::kCombine);
+      }
+      ++slot;
     }
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+      --slot;
       const LayerWorkload* u = *it;
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = does_all_to_all(*u, sc.model);
-      if (moe) ep(chunk.backward_input, tag + ".combine.bwd", comm.dispatch_backward);
+      // Backward DeepEP calls reuse the forward layout (`cached_notify`: a barrier).
+      if (moe) {
+        ep(chunk.backward_input, tag + ".combine.bwd", comm.notify_combine, comm.dispatch_backward,
+           Component::kCombine);
+      }
       comp(chunk.backward_input, tag + ".mlp.B",
-           part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc));
-      if (moe) ep(chunk.backward_input, tag + ".dispatch.bwd", comm.combine_backward);
+           part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc), Component::kMlp);
+      if (moe) {
+        ep(chunk.backward_input, tag + ".dispatch.bwd", comm.notify_combine, comm.combine_backward,
+           Component::kDispatch);
+      }
       comp(chunk.backward_input, tag + ".attn.B",
-           part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc));
+           part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc),
+           Component::kAttention);
       comp(chunk.backward_weight, tag + ".mlp.W",
-           part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr));
+           part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr), Component::kMlp);
       comp(chunk.backward_weight, tag + ".attn.W",
-           part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr));
+           part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr),
+           Component::kAttention);
     }
     prog.stages.push_back(std::move(chunk));
   }
@@ -344,7 +376,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.compute_sms = gpu.sms - plan.comm_sms;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
   res.cost_source = cm.parameters().source;
-  res.comm = communication_times(sc);
+  res.comm = communication_times(sc, cm);
 
   const int stages = schedule_stages(plan);
   const Schedule schedule = make_schedule(
@@ -403,7 +435,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
 
   double busy_compute = 0, busy_comm = 0, exposed = 0;
   for (const auto& r : res.execution.ranks) {
-    busy_compute += to_seconds(r.lane_busy[0]);
+    busy_compute += to_seconds(r.compute_busy);
     busy_comm += to_seconds(r.lane_busy[1]);
     exposed += to_seconds(r.exposed_comm);
   }

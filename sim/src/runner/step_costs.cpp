@@ -57,7 +57,7 @@ Nanoseconds chunk_backward(const ChunkProgram& c) {
 
 }  // namespace
 
-CommTimes communication_times(const Scenario& sc) {
+CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
   const ParallelPlan& plan = sc.plan;
   const ModelConfig& m = sc.model;
   CommTimes t;
@@ -83,13 +83,23 @@ CommTimes communication_times(const Scenario& sc) {
     t.combine = c.time;
     t.ep_bottleneck_gbps = d.bottleneck_bandwidth.value() / kGiga;
     t.ep_bottleneck = std::string(to_string(d.bottleneck));
-    // Backward: the gradient of combine travels the dispatch path and vice versa, both in BF16
-    // (DeepSeek-V3 §3.3.3 keeps backward combine in BF16; dispatch of gradients likewise here).
-    MoeCommSpec bwd = spec;
-    bwd.bytes_per_element = 2;
-    bwd.scale_bytes = Bytes(0);
-    t.dispatch_backward = moe_dispatch(ep_span, bwd, net).time;
-    t.combine_backward = moe_combine(ep_span, bwd, net).time;
+    // Backward (DeepSeek-V3 §3.3.3): the gradient of combine travels the dispatch pattern and is
+    // quantised to FP8 like the forward dispatch; the gradient of dispatch returns to the token
+    // owners with the combine pattern in BF16.
+    t.dispatch_backward = t.dispatch;
+    t.combine_backward = t.combine;
+    // Notify: the per-rank counts go to every peer of the EP group (NVLink inside the node, RDMA
+    // to the other nodes), then a barrier; each is bounded by the farthest peer's latency. The
+    // layout kernel reads the T x n_experts routing map once.
+    const int far = std::min(plan.ep, sc.cluster.num_gpus()) - 1;
+    const Bytes counts(static_cast<std::int64_t>(spec.num_experts) * 4);
+    const Nanoseconds exchange = p2p(ep_span, 0, far, counts, net).time;
+    KernelShape layout;
+    layout.cls = KernelClass::kMemoryBound;
+    layout.bytes = Bytes(spec.tokens_per_rank * spec.num_experts + 3 * 4 * spec.num_experts);
+    const int layout_sms = sc.plan.comm_sms > 0 ? sc.plan.comm_sms : sc.cluster.gpu.sms;
+    t.notify_dispatch = cm.cost(layout, layout_sms).time + exchange * 2;
+    t.notify_combine = exchange;
   }
   if (plan.pp > 1) {
     // Consecutive stages sit on different nodes when a stage fills whole nodes (DeepSeek-V3:

@@ -49,6 +49,11 @@ struct Op {
   OpBytes bytes_fwd;
   OpBytes bytes_bwd_input;
   OpBytes bytes_bwd_weight;
+  //! Kernel launches per pass (forward, input gradient, weight gradient): each pays the stream's
+  //! launch/queue gap. A pass with no work launches nothing whatever these say.
+  int launches_fwd = 1;
+  int launches_bwd_input = 1;
+  int launches_bwd_weight = 1;
 };
 
 enum class LayerKind { kEmbedding, kDense, kMoe, kMtp, kHead };
@@ -111,5 +116,8 @@ struct WorkloadShape {
 //! the items are split evenly over `bins` bins: bins * (1 - C(items - items/bins, k) / C(items,
 //! k)).
 [[nodiscard]] double expected_distinct_bins(int items, int bins, int k);
+
+//! Kernel launches of one pass of `op` (0 when the pass has no work).
+[[nodiscard]] int launches(const Op& op, int pass);
 
 }  // namespace hopsim

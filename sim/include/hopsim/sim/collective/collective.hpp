@@ -43,8 +43,8 @@ struct MoeCommSpec {
   //! Uneven routing: destination rank j receives (1 + skew (2j/(n-1) - 1)) times the mean, so the
   //! last rank gets (1 + skew) x the mean. 0 = balanced (the default), at most 1.
   double routing_skew = 0.0;
-  //! DeepEP V1 pushes a rank's own share (own node over RDMA, own GPU over NVLink) through the
-  //! same channels as the remote shares, so it costs link time; false treats it as free.
+  //! DeepEP V1 pushes a rank's own share (own GPU) through its NVLink buffers like the remote
+  //! shares, so it costs link time; false treats it as free. The own node never uses RDMA.
   bool local_share_uses_link = true;
 };
 
@@ -61,6 +61,9 @@ struct CollectiveResult {
   LinkClass bottleneck = LinkClass::kNvlink;
   BytesPerSecond bottleneck_bandwidth{};
   LinkUsageByClass per_class{};
+  //! MoE only: bandwidth as DeepEP's benchmarks report it (NVLink bytes per destination rank or
+  //! RDMA bytes per destination node, the own node included) over the kernel time.
+  BytesPerSecond reported_bandwidth{};
 };
 
 //! Dispatch (FP8 + scales): each token goes over RDMA to the same-rail GPU of each of its target

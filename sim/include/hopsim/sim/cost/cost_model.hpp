@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hopsim/core/hardware.hpp"
 #include "hopsim/core/units.hpp"
@@ -28,6 +29,28 @@ struct KernelShape {
   long long n = 0;  //!< GEMM columns
   long long k = 0;  //!< GEMM reduction dimension
   int groups = 1;   //!< grouped GEMM: independent problems of (m, n, k) each
+  //! Weight-gradient GEMM (DeepGEMM's `fp8_dptp128c_acc` family): accumulates into an FP32
+  //! output, so each tile's epilogue reads and writes 8 bytes per element instead of writing 2.
+  bool accumulate = false;
+  int kernels = 1;  //!< kernel launches this shape stands for (each pays the launch/queue cost)
+};
+
+//! DeepGEMM-style tile model of a GEMM (docs/COST_MODEL.md "GEMM per shape"). Output tiles of
+//! BM x BN go to the SMs in waves; a tile's main loop runs at the slower of the tensor cores and
+//! the operand feed, then pays a fixed prologue/epilogue; the kernel cannot beat streaming its
+//! operands from HBM. The block size is the one that minimises the time, as DeepGEMM's
+//! heuristic does. Defaults were fitted to DeepGEMM's published H800 table (bench/fit_gemm_model).
+struct GemmTileModel {
+  std::vector<int> block_m{64, 128};
+  int block_n_min = 16;  //!< block N candidates: block_n_min, +block_n_step, ..., block_n_max
+  int block_n_max = 256;
+  int block_n_step = 8;
+  //! Operand bytes per SM per second the main loop can be fed (L2 -> shared memory); 0 = unbound.
+  double operand_feed_bytes_per_s_per_sm = 0;
+  Nanoseconds tile_overhead{};    //!< per output tile: pipeline fill and epilogue
+  Nanoseconds kernel_overhead{};  //!< per GEMM kernel, inside the kernel (setup, tail)
+  //! Streaming floor: operands and output at this fraction of nominal HBM bandwidth; 0 = none.
+  double hbm_fraction = 0;
 };
 
 //! A saturating curve y(s) = y_max * min(1, s / s_sat): the fraction of peak a kernel achieves
@@ -59,8 +82,8 @@ struct MeasuredBandwidth {
 struct CostParameters {
   std::map<KernelClass, double> compute_efficiency;  //!< fraction of nominal dtype peak
   SmCurve hbm;                                       //!< fraction of nominal HBM bandwidth vs SMs
-  int gemm_tile_m = 128;
-  int gemm_tile_n = 128;
+  GemmTileModel gemm;
+  //! Per kernel launch: the gap a stream pays between dependent kernels (launch and queue).
   Nanoseconds launch_overhead{};
   //! Calibrated classes replace the roofline's compute term (wave effects are in the fit).
   std::map<KernelClass, MeasuredRate> measured;
@@ -78,6 +101,8 @@ struct KernelCost {
   Nanoseconds compute_time{};
   Nanoseconds memory_time{};
   long long waves = 0;  //!< GEMM waves (0 for non-GEMMs)
+  int block_m = 0;      //!< GEMM block chosen (0 for non-GEMMs)
+  int block_n = 0;
   bool memory_bound = false;
 };
 
@@ -92,6 +117,7 @@ class CostModel {
   [[nodiscard]] FlopsPerSecond peak(KernelClass cls) const;
 
  private:
+  void gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const;
   GpuProfile gpu_;
   CostParameters params_;
 };

@@ -1,7 +1,7 @@
 #pragma once
 //! Runs a pipeline schedule on the discrete-event engine: each rank executes its op list in order,
-//! each op's sub-ops go to the rank's compute or communication lane, and DualPipe's F&B pairs run
-//! as two interleaved chains so one chunk's compute hides the other's communication.
+//! each op's sub-ops go to the rank's compute or communication lane (streams, in issue order), and
+//! DualPipe's F&B pairs interleave in DeepSeek's published component order.
 
 #include <array>
 #include <functional>
@@ -52,7 +52,10 @@ struct ExecutorOptions {
 //! Per rank (of replica 0 in symmetry mode; the slowest replica in full mode).
 struct RankStats {
   std::array<Nanoseconds, kLaneCount> lane_busy{};
-  Nanoseconds exposed_comm{};  //!< comm lane busy while the compute lane is idle
+  Nanoseconds compute_busy{};  //!< compute-class sub-ops only (not blocking communication)
+  //! Communication not overlapped by compute: the comm lane busy while the compute lane is
+  //! idle, or communication running on the compute lane itself (no SMs reserved).
+  Nanoseconds exposed_comm{};
   Nanoseconds finish{};
   Flops flops{};
 };

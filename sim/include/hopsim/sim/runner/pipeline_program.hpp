@@ -18,6 +18,18 @@ inline constexpr int kLaneCount = 2;
 enum class WorkClass : std::uint8_t { kCompute = 0, kEpComm = 1, kPpComm = 2, kDpComm = 3 };
 inline constexpr int kWorkClassCount = 4;
 
+//! What part of a layer a sub-op is: DualPipe's F&B pair interleaves these in the published
+//! order (DeepSeek-V3 §3.2.1 Figure 4).
+enum class Component : std::uint8_t {
+  kAttention = 0,
+  kMlp = 1,
+  kNotifyDispatch = 2,  //!< DeepEP layout + count exchange + barrier
+  kDispatch = 3,
+  kNotifyCombine = 4,  //!< DeepEP cached notify (barrier)
+  kCombine = 5,
+};
+inline constexpr int kComponentCount = 6;
+
 struct SubOp {
   std::string name;  //!< e.g. "L3.attn", "L3.dispatch"
   Lane lane = Lane::kCompute;
@@ -25,6 +37,8 @@ struct SubOp {
   Nanoseconds duration{};
   Flops flops{};            //!< model FLOPs done (for TFLOPS/MFU)
   bool collective = false;  //!< all members of the EP group take part (full mode rendezvous)
+  Component component = Component::kAttention;
+  int slot = 0;  //!< the unit (layer) of the stage it belongs to, 0 = first in forward order
 };
 
 //! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.

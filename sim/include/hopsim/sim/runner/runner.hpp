@@ -31,12 +31,20 @@ struct RunOptions {
   std::vector<double> replica_compute_scale;
 };
 
-//! Time per micro-batch and stage of each communication the pipeline needs.
+//! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
+//! kernels run in phases (deepseek-ai/DeepEP csrc/kernels/internode.cu): a dispatch is
+//! `get_dispatch_layout` + `notify_dispatch` (count exchange over the EP group, then a barrier)
+//! + payload; a combine is `cached_notify` (barrier) + payload. Payload precision follows
+//! DeepSeek-V3 §3.3.3: both dispatch patterns in FP8, both combines in BF16.
 struct CommTimes {
-  Nanoseconds dispatch{};           //!< one MoE layer's dispatch (forward), FP8 payload
-  Nanoseconds combine{};            //!< one MoE layer's combine (forward), BF16
-  Nanoseconds dispatch_backward{};  //!< gradient of combine: BF16 back to the experts
-  Nanoseconds combine_backward{};   //!< gradient of dispatch: BF16 back to the token owners
+  Nanoseconds dispatch{};           //!< forward dispatch payload, FP8
+  Nanoseconds combine{};            //!< forward combine payload, BF16
+  Nanoseconds dispatch_backward{};  //!< backward of combine: gradients to the experts (dispatch
+                                    //!< pattern, FP8)
+  Nanoseconds combine_backward{};   //!< backward of dispatch: gradients to the token owners
+                                    //!< (combine pattern, BF16)
+  Nanoseconds notify_dispatch{};    //!< layout + count exchange + barrier, before a dispatch
+  Nanoseconds notify_combine{};     //!< barrier before a combine
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
   double ep_bottleneck_gbps = 0;  //!< bandwidth of the bottleneck link class, as DeepEP reports
@@ -85,7 +93,7 @@ struct SimResult {
                                                      std::vector<int>* layers_per_stage);
 
 //! Communication times of a scenario from the network model.
-[[nodiscard]] CommTimes communication_times(const Scenario& scenario);
+[[nodiscard]] CommTimes communication_times(const Scenario& scenario, const CostModel& cost);
 
 //! Predicted GPU busy time per step on one pipeline rank, by kernel class, named as the trace
 //! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,

@@ -1,0 +1,84 @@
+#include "hopsim/sim/cost/gemm_table.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "hopsim/core/error.hpp"
+
+namespace hopsim::sim {
+namespace {
+
+long long parse_int(const std::string& text, const SourceLocation& at) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v <= 0)
+    throw ConfigError(at, "expected a positive integer, got '" + text + "'");
+  return v;
+}
+
+}  // namespace
+
+std::vector<PublishedGemm> read_gemm_table(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(SourceLocation{path, 0, 0, {}}, "cannot open GEMM table");
+  std::vector<PublishedGemm> rows;
+  std::string line;
+  int line_no = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    const SourceLocation at{path, line_no, 1, {}};
+    if (!header) {
+      if (line != "layout,groups,m,n,k,tflops") {
+        throw ConfigError(at, "expected the header 'layout,groups,m,n,k,tflops'");
+      }
+      header = true;
+      continue;
+    }
+    if (f.size() != 6) throw ConfigError(at, "expected 6 fields, got " + std::to_string(f.size()));
+    PublishedGemm r;
+    r.layout = f[0];
+    if (r.layout != "normal" && r.layout != "contiguous" && r.layout != "masked") {
+      throw ConfigError(at, "layout must be normal, contiguous or masked, got '" + r.layout + "'");
+    }
+    r.groups = static_cast<int>(parse_int(f[1], at));
+    r.m = parse_int(f[2], at);
+    r.n = parse_int(f[3], at);
+    r.k = parse_int(f[4], at);
+    r.tflops = static_cast<double>(parse_int(f[5], at));
+    rows.push_back(r);
+  }
+  if (rows.empty()) throw ConfigError(SourceLocation{path, line_no, 0, {}}, "no rows");
+  return rows;
+}
+
+KernelShape gemm_shape(const PublishedGemm& r) {
+  KernelShape k;
+  k.cls = KernelClass::kGemmFp8;
+  const double g = r.groups;
+  k.flops = Flops(2.0 * g * static_cast<double>(r.m) * static_cast<double>(r.n) *
+                  static_cast<double>(r.k));
+  k.bytes = Bytes(r.groups * (r.m * r.k + r.n * r.k + 2 * r.m * r.n));
+  k.m = r.m;
+  k.n = r.n;
+  k.k = r.k;
+  k.groups = r.groups;
+  return k;
+}
+
+double predicted_tflops(const CostModel& model, const PublishedGemm& row, int sms) {
+  const KernelShape k = gemm_shape(row);
+  const Nanoseconds t = model.cost(k, sms).time - model.parameters().launch_overhead;
+  return k.flops.value() / to_seconds(t) / 1e12;
+}
+
+}  // namespace hopsim::sim
