@@ -1,12 +1,15 @@
 #include "hopsim/sim/runner/runner.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "../core/model_presets.hpp"
 #include "cluster_presets.hpp"
+#include "hopsim/core/workload/memory.hpp"
 #include "hopsim/sim/collective/collective.hpp"
+#include "hopsim/sim/runner/variation.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;
@@ -55,11 +58,19 @@ TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consisten
   CHECK(r.mfu_bf16 < 1.0);
   CHECK(r.bubble_fraction >= 0.0);
   CHECK(r.compute_utilisation <= 1.0);
-  // 62 blocks (61 layers + 1 MTP) over 16 stages: 14 stages of 4 and the two ends with 3.
+  // 62 blocks (61 layers + 1 MTP) over 16 stages, placed as the memory model places them: each
+  // DualPipe rank holds stage r and stage 15 - r.
   REQUIRE(r.layers_per_stage.size() == 16);
-  CHECK(r.layers_per_stage.front() == 3);
-  CHECK(r.layers_per_stage.back() == 3);
-  CHECK(r.layers_per_stage[7] == 4);
+  const auto held = memory_per_rank(sc);
+  REQUIRE(held.size() == 16);
+  int total = 0;
+  for (int rank = 0; rank < 16; ++rank) {
+    const int mine = r.layers_per_stage[static_cast<std::size_t>(rank)] +
+                     r.layers_per_stage[static_cast<std::size_t>(15 - rank)];
+    CHECK(held[static_cast<std::size_t>(rank)].layers == mine);
+    total += r.layers_per_stage[static_cast<std::size_t>(rank)];
+  }
+  CHECK(total == 62);
 }
 
 TEST_CASE("runner: H100's faster NVLink never makes a step slower", "[sim][runner]") {
@@ -143,4 +154,54 @@ TEST_CASE("runner: rail-aligned DP ring keeps node-to-node hops on their rail", 
   const auto rs_plain = reduce_scatter(c, GroupSpec::contiguous(128), Bytes(1'000'000'000), net);
   CHECK(rs_snake.bus_bandwidth.value() / kGiga == Approx(45.0).epsilon(0.05));
   CHECK(rs_plain.bus_bandwidth < rs_snake.bus_bandwidth);
+}
+
+TEST_CASE("variation: expected slowest of N normals against published order statistics",
+          "[sim][runner][variation]") {
+  // Closed forms: E[max of 2] = 1/sqrt(pi), E[max of 3] = 3/(2 sqrt(pi)). Tippett (1925),
+  // "On the extreme individuals and the range of samples taken from a normal population",
+  // Biometrika 17, table of mean largest values: n = 50: 2.2491, n = 100: 2.5076.
+  CHECK(expected_max_normal(1) == 0.0);
+  CHECK(expected_max_normal(2) == Approx(1.0 / std::sqrt(M_PI)).epsilon(1e-6));
+  CHECK(expected_max_normal(3) == Approx(1.5 / std::sqrt(M_PI)).epsilon(1e-6));
+  CHECK(expected_max_normal(50) == Approx(2.2491).epsilon(1e-3));
+  CHECK(expected_max_normal(100) == Approx(2.5076).epsilon(1e-3));
+}
+
+TEST_CASE("variation: keyed draws are standard normal and reproducible",
+          "[sim][runner][variation]") {
+  double sum = 0, sq = 0;
+  constexpr int kN = 200000;
+  for (int i = 0; i < kN; ++i) {
+    const double z = keyed_normal(7, static_cast<std::uint64_t>(i), 1, 2, 3);
+    sum += z;
+    sq += z * z;
+  }
+  CHECK(sum / kN == Approx(0.0).margin(0.01));
+  CHECK(sq / kN == Approx(1.0).epsilon(0.01));
+  CHECK(keyed_normal(7, 1, 2, 3, 4) == keyed_normal(7, 1, 2, 3, 4));
+  CHECK(keyed_normal(7, 1, 2, 3, 4) != keyed_normal(8, 1, 2, 3, 4));
+}
+
+TEST_CASE("variation: off, both modes agree; on, stragglers slow both and full mode is seeded",
+          "[sim][runner][variation]") {
+  Scenario sc = deepseek_v3(test::h800_cluster(8));
+  sc.model.n_layers = 7;
+  sc.plan.pp = 4;
+  sc.plan.dp = 16;
+  sc.plan.ep = 8;
+  sc.plan.micro_batches = 16;
+  RunOptions full;
+  full.mode = SimMode::kFull;
+  const SimResult sym0 = run_scenario(sc);
+  const SimResult full0 = run_scenario(sc, full);
+  CHECK(full0.step_time == sym0.step_time);
+  sc.plan.variation.kernel_time_cv = 0.05;
+  const SimResult sym = run_scenario(sc);
+  const SimResult all = run_scenario(sc, full);
+  CHECK(sym.step_time > sym0.step_time);
+  CHECK(all.step_time > full0.step_time);
+  CHECK(run_scenario(sc, full).step_time == all.step_time);
+  sc.plan.variation.seed = 2;
+  CHECK(run_scenario(sc, full).step_time != all.step_time);
 }

@@ -3,6 +3,7 @@
 // written down once.
 
 #include <algorithm>
+#include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
@@ -94,11 +95,12 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
            {"rmsnorm", "mla_up_projection", "swiglu", "full"}),
        key("precision", ValueKind::kEnum, false, {"gemm_precision", "dtype"}, {"fp8", "bf16"}),
        key("optimizer", ValueKind::kMapping, false),
-       key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"})});
+       key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"}),
+       key("variation", ValueKind::kMapping, false, {"noise", "jitter"})});
   remember(s, r,
            {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
             "virtual_stages", "comm_sms", "zero_stage", "recompute", "precision", "optimizer",
-            "node_limit"});
+            "node_limit", "variation"});
   ParallelPlan p;
   p.pp = r.get_int32("pp");
   p.dp = r.get_int32("dp");
@@ -135,6 +137,27 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
     if (o.has("moments")) p.optimizer.moments = dtype_of(o.get_string("moments"));
   }
   p.node_limit = r.get_int32("node_limit", d.node_limit);
+  if (r.has("variation")) {
+    const MappingReader v(
+        r.node("variation"), file, "plan.variation",
+        {key("kernel_time_cv", ValueKind::kNonNegativeNumber, false, {"compute_cv", "kernel_cv"}),
+         key("routing_cv", ValueKind::kNonNegativeNumber, false, {"routing_skew", "load_cv"}),
+         key("seed", ValueKind::kNonNegativeInt, false, {"random_seed"})});
+    remember(s, v, {"kernel_time_cv", "routing_cv", "seed"});
+    // A coefficient of variation of a positive time must stay well below 1 for the normal
+    // model to make sense (at 1, one draw in six would be a negative duration).
+    for (const char* k : {"kernel_time_cv", "routing_cv"}) {
+      const double x = v.get_number(k, 0.0);
+      if (!(x >= 0.0 && x <= 0.5)) {
+        std::ostringstream got;
+        got << x;
+        v.fail(k, "a coefficient of variation in [0, 0.5] expected, got " + got.str());
+      }
+    }
+    p.variation.kernel_time_cv = v.get_number("kernel_time_cv", 0.0);
+    p.variation.routing_cv = v.get_number("routing_cv", 0.0);
+    p.variation.seed = static_cast<unsigned long long>(v.get_int32("seed", 1));
+  }
   return p;
 }
 

@@ -6,6 +6,7 @@
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/workload/parameters.hpp"
+#include "hopsim/core/workload/placement.hpp"
 
 namespace hopsim {
 namespace {
@@ -69,12 +70,6 @@ std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank) {
     default:
       return {rank};
   }
-}
-
-int layers_per_stage(const ModelConfig& m, int stages) {
-  if (stages <= 0) throw PlanError("layers_per_stage: stages must be positive");
-  const int n = m.n_layers + m.mtp_depth;
-  return (n + stages - 1) / stages;
 }
 
 double in_flight_micro_batches(const ParallelPlan& plan, int rank) {
@@ -171,8 +166,7 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, Bytes reserve) {
   const ParallelPlan& p = s.plan;
   check_plan(p);
   const int n_stages = pipeline_stages(p);
-  const int per_stage = layers_per_stage(m, n_stages);
-  const int n_units = m.n_layers + m.mtp_depth;
+  const StagePlacement placement = place_stages(m, p, n_stages, s.cluster.node.gpus_per_node);
   const double tokens = static_cast<double>(p.micro_batch_size) * p.seq_len;
   const double dense_dp = p.dp;
   const double expert_dp = static_cast<double>(p.dp) * p.tp / p.ep;
@@ -187,8 +181,8 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, Bytes reserve) {
     mb.stages.erase(std::unique(mb.stages.begin(), mb.stages.end()), mb.stages.end());
     double act = 0;
     for (int st : mb.stages) {
-      const int lo = st * per_stage;
-      const int hi = std::min(n_units, lo + per_stage);
+      const int lo = placement.first[static_cast<std::size_t>(st)];
+      const int hi = lo + placement.count[static_cast<std::size_t>(st)];
       for (int l = lo; l < hi; ++l) {
         const LayerParameters lp = layer_parameters(m, l);
         mb.dense_parameters += (lp.attention + lp.ffn_dense) / p.tp + lp.norms;

@@ -7,6 +7,7 @@
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/sim/engine/engine.hpp"
+#include "hopsim/sim/runner/variation.hpp"
 
 namespace hopsim::sim {
 namespace {
@@ -76,15 +77,20 @@ Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& suc
 struct Task {
   const SubOp* op = nullptr;
   PartKind part = PartKind::kForward;
-  const OpPart* op_part = nullptr;
-  int deps_left = 0;
+  int deps = 0;
   std::array<int, 2> succ{-1, -1};
+};
+
+// The tasks of one kind of op (type and stages); identical for every rank and replica that runs
+// it, so it is built once.
+struct TaskTemplate {
+  std::vector<Task> tasks;
+  std::array<std::vector<int>, kLaneCount> order;  // task indices per lane, in issue order
 };
 
 struct LaneState {
   bool busy = false;
-  std::vector<int> order;  // task indices in issue order
-  std::size_t head = 0;    // next task to start
+  std::size_t head = 0;  // next task of the template's order to start
   int running = -1;
   Nanoseconds started{};
 };
@@ -92,13 +98,15 @@ struct LaneState {
 struct RankState {
   std::size_t cursor = 0;
   bool running = false;
-  std::vector<Task> tasks;
+  const TaskTemplate* tmpl = nullptr;
+  std::vector<int> deps;  // unfinished predecessors per task of tmpl
   int tasks_left = 0;
   LaneState lanes[kLaneCount];
   std::vector<int> deps_left;
   // Exposed-communication accounting: integrate over lane states.
   Nanoseconds last_change{};
   bool comm_blocking = false;  // the compute lane runs communication (no SMs reserved)
+  Nanoseconds op_started{};
   RankStats stats;
 };
 
@@ -111,11 +119,11 @@ class TaskBuilder {
  public:
   explicit TaskBuilder(std::vector<Task>& out) : out_(out) { out_.clear(); }
 
-  void chain(const std::vector<SubOp>& ops, PartKind part, const OpPart& op_part) {
-    for (const SubOp& so : ops) prev_ = add(so, part, op_part, prev_);
+  void chain(const std::vector<SubOp>& ops, PartKind part) {
+    for (const SubOp& so : ops) prev_ = add(so, part, prev_);
   }
 
-  void pair(const ChunkProgram& f, const OpPart& fp, const ChunkProgram& b, const OpPart& bp) {
+  void pair(const ChunkProgram& f, const ChunkProgram& b) {
     const auto fs = by_slot(f.forward);
     const auto bs = by_slot(b.backward_input);
     const auto ws = by_slot(b.backward_weight);
@@ -128,15 +136,15 @@ class TaskBuilder {
       const Slot* W = find_slot(ws, B.slot);
       int b_mlp = -1, b_attn = -1;
       auto fwd = [&](std::initializer_list<Component> cs) {
-        for (const SubOp* so : F.pick(cs)) prev_f = add(*so, PartKind::kForward, fp, prev_f);
+        for (const SubOp* so : F.pick(cs)) prev_f = add(*so, PartKind::kForward, prev_f);
       };
       auto bwd = [&](std::initializer_list<Component> cs, int* last) {
-        for (const SubOp* so : B.pick(cs)) prev_b = add(*so, PartKind::kBackward, bp, prev_b);
+        for (const SubOp* so : B.pick(cs)) prev_b = add(*so, PartKind::kBackward, prev_b);
         if (last != nullptr) *last = prev_b;
       };
       auto wgt = [&](Component c, int after) {
         if (W == nullptr) return;
-        for (const SubOp* so : W->pick({c})) add(*so, PartKind::kBackward, bp, after);
+        for (const SubOp* so : W->pick({c})) add(*so, PartKind::kBackward, after);
       };
       bwd({Component::kNotifyCombine, Component::kCombine}, nullptr);
       fwd({Component::kAttention});
@@ -151,14 +159,14 @@ class TaskBuilder {
     }
     // Unpaired layers (stages of different depth) run as chains after the pairs.
     for (std::size_t i = pairs; i < fs.size(); ++i) {
-      for (const SubOp* so : fs[i].ops) prev_f = add(*so, PartKind::kForward, fp, prev_f);
+      for (const SubOp* so : fs[i].ops) prev_f = add(*so, PartKind::kForward, prev_f);
     }
     for (std::size_t i = pairs; i < bs.size(); ++i) {
-      for (const SubOp* so : bs[i].ops) prev_b = add(*so, PartKind::kBackward, bp, prev_b);
+      for (const SubOp* so : bs[i].ops) prev_b = add(*so, PartKind::kBackward, prev_b);
     }
     // Weight gradients of unpaired layers, and any sub-op the pairing did not place, in order.
     for (const SubOp& so : b.backward_weight) {
-      if (!placed(&so)) prev_b = add(so, PartKind::kBackward, bp, prev_b);
+      if (!placed(&so)) prev_b = add(so, PartKind::kBackward, prev_b);
     }
   }
 
@@ -198,14 +206,13 @@ class TaskBuilder {
     return false;
   }
 
-  int add(const SubOp& so, PartKind part, const OpPart& op_part, int after) {
+  int add(const SubOp& so, PartKind part, int after) {
     Task t;
     t.op = &so;
     t.part = part;
-    t.op_part = &op_part;
     const int id = static_cast<int>(out_.size());
     if (after >= 0) {
-      ++t.deps_left;
+      ++t.deps;
       Task& a = out_[static_cast<std::size_t>(after)];
       if (a.succ[1] >= 0) throw PlanError("pipeline executor: a sub-op has over two successors");
       (a.succ[0] < 0 ? a.succ[0] : a.succ[1]) = id;
@@ -306,36 +313,12 @@ class Executor {
     if (st.running || st.cursor >= s_.ops[r].size() || st.deps_left[st.cursor] > 0) return;
     const ScheduleOp& op = s_.ops[r][st.cursor];
     st.running = true;
-    const auto& prog = [&](const OpPart& part) -> const ChunkProgram& {
-      return p_.stages[static_cast<std::size_t>(part.stage)];
-    };
-    TaskBuilder b(st.tasks);
-    switch (op.type) {
-      case OpType::kF:
-        b.chain(prog(op.part).forward, PartKind::kForward, op.part);
-        break;
-      case OpType::kB:
-        b.chain(prog(op.part).backward_input, PartKind::kBackward, op.part);
-        b.chain(prog(op.part).backward_weight, PartKind::kBackward, op.part);
-        break;
-      case OpType::kBi:
-        b.chain(prog(op.part).backward_input, PartKind::kBackward, op.part);
-        break;
-      case OpType::kW:
-        b.chain(prog(op.part).backward_weight, PartKind::kBackward, op.part);
-        break;
-      case OpType::kFB:
-        b.pair(prog(op.part), op.part, prog(op.backward), op.backward);
-        break;
-    }
-    st.tasks_left = static_cast<int>(st.tasks.size());
-    for (auto& lane : st.lanes) {
-      lane.order.clear();
-      lane.head = 0;
-    }
-    for (std::size_t i = 0; i < st.tasks.size(); ++i) {
-      st.lanes[static_cast<int>(st.tasks[i].op->lane)].order.push_back(static_cast<int>(i));
-    }
+    st.op_started = engine_.now();
+    st.tmpl = &task_template(op);
+    st.deps.resize(st.tmpl->tasks.size());
+    for (std::size_t i = 0; i < st.tmpl->tasks.size(); ++i) st.deps[i] = st.tmpl->tasks[i].deps;
+    st.tasks_left = static_cast<int>(st.tmpl->tasks.size());
+    for (auto& lane : st.lanes) lane.head = 0;
     if (st.tasks_left == 0) {
       op_done(rep, r);
       return;
@@ -343,14 +326,51 @@ class Executor {
     for (int l = 0; l < kLaneCount; ++l) start_next(rep, r, static_cast<Lane>(l));
   }
 
+  const TaskTemplate& task_template(const ScheduleOp& op) {
+    const int second = op.type == OpType::kFB ? op.backward.stage : -1;
+    const std::uint64_t key = (static_cast<std::uint64_t>(op.type) << 40) |
+                              (static_cast<std::uint64_t>(op.part.stage) << 20) |
+                              static_cast<std::uint64_t>(second + 1);
+    auto [it, fresh] = templates_.try_emplace(key);
+    if (!fresh) return it->second;
+    TaskTemplate& t = it->second;
+    const auto& prog = [&](int stage) -> const ChunkProgram& {
+      return p_.stages[static_cast<std::size_t>(stage)];
+    };
+    TaskBuilder b(t.tasks);
+    switch (op.type) {
+      case OpType::kF:
+        b.chain(prog(op.part.stage).forward, PartKind::kForward);
+        break;
+      case OpType::kB:
+        b.chain(prog(op.part.stage).backward_input, PartKind::kBackward);
+        b.chain(prog(op.part.stage).backward_weight, PartKind::kBackward);
+        break;
+      case OpType::kBi:
+        b.chain(prog(op.part.stage).backward_input, PartKind::kBackward);
+        break;
+      case OpType::kW:
+        b.chain(prog(op.part.stage).backward_weight, PartKind::kBackward);
+        break;
+      case OpType::kFB:
+        b.pair(prog(op.part.stage), prog(op.backward.stage));
+        break;
+    }
+    for (std::size_t i = 0; i < t.tasks.size(); ++i) {
+      t.order[static_cast<std::size_t>(t.tasks[i].op->lane)].push_back(static_cast<int>(i));
+    }
+    return t;
+  }
+
   // Starts the lane's next task in issue order if the lane is free and the task is ready.
   void start_next(int rep, int r, Lane l) {
     RankState& st = state_[rep][r];
     LaneState& lane = st.lanes[static_cast<int>(l)];
-    if (lane.busy || lane.head >= lane.order.size()) return;
-    const int t = lane.order[lane.head];
-    const Task& task = st.tasks[static_cast<std::size_t>(t)];
-    if (task.deps_left > 0) return;
+    const std::vector<int>& order = st.tmpl->order[static_cast<std::size_t>(l)];
+    if (lane.busy || lane.head >= order.size()) return;
+    const int t = order[lane.head];
+    const Task& task = st.tmpl->tasks[static_cast<std::size_t>(t)];
+    if (st.deps[static_cast<std::size_t>(t)] > 0) return;
     ++lane.head;
     account(st);
     lane.busy = true;
@@ -361,13 +381,23 @@ class Executor {
       arrive(rep, r, l, t);
       return;
     }
-    engine_.schedule_at(engine_.now() + scaled(rep, *task.op),
+    engine_.schedule_at(engine_.now() + scaled(rep, r, t, *task.op),
                         [this, rep, r, l] { finish(rep, r, l); });
   }
 
-  Nanoseconds scaled(int rep, const SubOp& so) const {
-    if (o_.replica_compute_scale.empty() || so.cls != WorkClass::kCompute) return so.duration;
-    const double k = o_.replica_compute_scale[static_cast<std::size_t>(rep)];
+  Nanoseconds scaled(int rep, int r, int task, const SubOp& so) const {
+    if (so.cls != WorkClass::kCompute) return so.duration;
+    double k = 1.0;
+    if (!o_.replica_compute_scale.empty())
+      k = o_.replica_compute_scale[static_cast<std::size_t>(rep)];
+    if (o_.kernel_time_cv > 0) {
+      const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
+      const double z =
+          keyed_normal(o_.seed, static_cast<std::uint64_t>(rep), static_cast<std::uint64_t>(r),
+                       st.cursor, static_cast<std::uint64_t>(task));
+      k *= std::max(0.05, 1.0 + o_.kernel_time_cv * z);
+    }
+    if (k == 1.0) return so.duration;
     return Nanoseconds(
         static_cast<std::int64_t>(std::llround(static_cast<double>(so.duration.value()) * k)));
   }
@@ -386,7 +416,8 @@ class Executor {
     auto& count = rendezvous_[key];
     if (++count < o_.collective_group) return;
     rendezvous_.erase(key);
-    const Nanoseconds end = engine_.now() + st.tasks[static_cast<std::size_t>(task)].op->duration;
+    const Nanoseconds end =
+        engine_.now() + st.tmpl->tasks[static_cast<std::size_t>(task)].op->duration;
     for (int m = group * o_.collective_group; m < (group + 1) * o_.collective_group; ++m) {
       engine_.schedule_at(end, [this, m, r, l] { finish(m, r, l); });
     }
@@ -396,14 +427,14 @@ class Executor {
     RankState& st = state_[rep][r];
     LaneState& lane = st.lanes[static_cast<int>(l)];
     const int t = lane.running;
-    Task& task = st.tasks[static_cast<std::size_t>(t)];
+    const Task& task = st.tmpl->tasks[static_cast<std::size_t>(t)];
     const SubOp& so = *task.op;
     account(st);
     lane.busy = false;
     lane.running = -1;
     if (l == Lane::kCompute) st.comm_blocking = false;
     ++sub_ops_;
-    const Nanoseconds ran = scaled(rep, so);
+    const Nanoseconds ran = scaled(rep, r, t, so);
     const Nanoseconds start = engine_.now() - ran;
     if (rep == 0) {
       st.stats.lane_busy[static_cast<int>(l)] += ran;
@@ -413,11 +444,12 @@ class Executor {
     }
     if (o_.on_sub_op) {
       const ScheduleOp& op = s_.ops[r][st.cursor];
-      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, *task.op_part, op.type,
-                              std::max(start, lane.started), engine_.now()});
+      const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
+      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, std::max(start, lane.started),
+                              engine_.now()});
     }
     for (int s : task.succ) {
-      if (s >= 0) --st.tasks[static_cast<std::size_t>(s)].deps_left;
+      if (s >= 0) --st.deps[static_cast<std::size_t>(s)];
     }
     if (--st.tasks_left == 0) {
       op_done(rep, r);
@@ -435,6 +467,8 @@ class Executor {
     const Nanoseconds now = engine_.now();
     st.running = false;
     st.stats.finish = now;
+    if (rep == 0 && s_.ops[r][i].type == OpType::kFB)
+      st.stats.pair_times.push_back(now - st.op_started);
     ++st.cursor;
     for (const Edge& e : succ_[r][i]) {
       const int to_rank = e.to.rank;
@@ -469,6 +503,7 @@ class Executor {
   std::vector<std::vector<int>> deps_init_;
   std::vector<std::vector<RankState>> state_;
   std::unordered_map<std::uint64_t, int> rendezvous_;
+  std::unordered_map<std::uint64_t, TaskTemplate> templates_;  // node-based: stable addresses
   std::array<Nanoseconds, kWorkClassCount> class_busy_{};
   std::uint64_t sub_ops_ = 0;
 };

@@ -31,6 +31,30 @@ nlohmann::ordered_json to_json(const SimResult& r) {
                {"pp_backward_ns", r.comm.pp_backward.value()},
                {"ep_bottleneck", r.comm.ep_bottleneck},
                {"ep_bottleneck_gb_per_s", r.comm.ep_bottleneck_gbps}};
+  j["comm"]["notify_dispatch_ns"] = r.comm.notify_dispatch.value();
+  j["comm"]["notify_combine_ns"] = r.comm.notify_combine.value();
+  nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
+  for (Nanoseconds t : r.pair_time_per_rank) pairs.push_back(t.value());
+  j["pair_time_per_rank_ns"] = pairs;
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const LayerComponents& l : r.layers) {
+    layers.push_back({{"unit", l.unit},
+                      {"kind", l.kind},
+                      {"attention_f_ns", l.attention_f.value()},
+                      {"attention_b_ns", l.attention_b.value()},
+                      {"attention_w_ns", l.attention_w.value()},
+                      {"mlp_f_ns", l.mlp_f.value()},
+                      {"mlp_b_ns", l.mlp_b.value()},
+                      {"mlp_w_ns", l.mlp_w.value()},
+                      {"dispatch_f_ns", l.dispatch_f.value()},
+                      {"dispatch_b_ns", l.dispatch_b.value()},
+                      {"combine_f_ns", l.combine_f.value()},
+                      {"combine_b_ns", l.combine_b.value()},
+                      {"notify_ns", l.notify.value()},
+                      {"non_gemm_ns", l.non_gemm.value()},
+                      {"kernels", l.kernels}});
+  }
+  j["layers"] = layers;
   j["cost"] = {{"gpu_hours_per_trillion_tokens", r.gpu_hours_per_trillion},
                {"days_per_trillion_tokens", r.days_per_trillion},
                {"dollars_per_trillion_tokens", r.dollars_per_trillion},

@@ -8,7 +8,9 @@
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 #include "hopsim/core/workload/flops.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/core/workload/placement.hpp"
 #include "hopsim/core/workload/workload.hpp"
+#include "hopsim/sim/runner/variation.hpp"
 #include "hopsim/sim/schedule/schedule.hpp"
 #include "step_costs.hpp"
 
@@ -94,61 +96,51 @@ bool recomputed(const Op& op, const RecomputeConfig& rc) {
 struct PartCost {
   Nanoseconds time{};
   Flops flops{};
+  Nanoseconds non_gemm{};  //!< of `time`: kernels other than GEMMs and attention cores
+  int kernels = 0;
 };
+
+bool gemm_like(const Op& op) {
+  return op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm ||
+         op.kind == OpKind::kAttention;
+}
 
 PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, int sms,
                    const RecomputeConfig* rc) {
   PartCost c;
+  auto add = [&](const Op& op, const KernelShape& k) {
+    if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
+    const Nanoseconds t = cm.cost(k, sms).time;
+    c.time += t;
+    if (!gemm_like(op)) c.non_gemm += t;
+    c.kernels += k.kernels;
+  };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
-    if (k.flops.value() > 0 || k.bytes.value() > 0) {
-      c.time += cm.cost(k, sms).time;
-      c.flops += k.flops;
-    }
-    if (rc != nullptr && recomputed(op, *rc)) {
-      const KernelShape f = kernel_shape(op, Pass::kForward);
-      if (f.flops.value() > 0 || f.bytes.value() > 0) c.time += cm.cost(f, sms).time;
-    }
+    add(op, k);
+    if (k.flops.value() > 0 || k.bytes.value() > 0) c.flops += k.flops;
+    if (rc != nullptr && recomputed(op, *rc)) add(op, kernel_shape(op, Pass::kForward));
   }
   return c;
 }
 
-// Splits the layer blocks over stages as evenly as possible; where they do not divide, the first
-// and last stages (which also hold the embedding and the head) get fewer.
-std::vector<int> split_layers(int blocks, int stages) {
-  if (stages > blocks) {
-    throw PlanError("pipeline has " + std::to_string(stages) + " stages but the model only " +
-                    std::to_string(blocks) +
-                    " transformer blocks (layers + MTP): at least one per stage");
-  }
-  const int base = (blocks + stages - 1) / stages;
-  std::vector<int> n(static_cast<std::size_t>(stages), base);
-  int excess = base * stages - blocks;
-  for (int i = 0; excess > 0; ++i) {
-    const int s = (i % 2 == 0) ? i / 2 : stages - 1 - i / 2;
-    --n[static_cast<std::size_t>(s)];
-    --excess;
-  }
-  return n;
-}
-
-// The units (embedding, blocks, head) each stage computes: the embedding on the first stage,
-// the head on the last, the blocks as split_layers says. `split` receives the blocks per stage.
+// The units (embedding, blocks, head) each stage computes, as place_stages says (the placement
+// the memory model uses too). `split` receives the blocks per stage.
 std::vector<std::vector<const LayerWorkload*>> assign_to_stages(
-    const std::vector<LayerWorkload>& units, int stages, std::vector<int>* split) {
-  std::vector<const LayerWorkload*> blocks;
-  for (const auto& u : units) {
-    if (u.kind != LayerKind::kEmbedding && u.kind != LayerKind::kHead) blocks.push_back(&u);
-  }
-  const std::vector<int> n = split_layers(static_cast<int>(blocks.size()), stages);
-  if (split != nullptr) *split = n;
+    const Scenario& sc, const std::vector<LayerWorkload>& units, int stages,
+    std::vector<int>* split) {
+  const StagePlacement p = place_stages(sc.model, sc.plan, stages, sc.cluster.node.gpus_per_node);
+  if (split != nullptr) *split = p.count;
   std::vector<std::vector<const LayerWorkload*>> out(static_cast<std::size_t>(stages));
-  std::size_t next = 0;
+  for (const auto& u : units) {
+    if (u.kind == LayerKind::kEmbedding) out.front().push_back(&u);
+  }
   for (std::size_t st = 0; st < out.size(); ++st) {
-    for (int i = 0; i < n[st]; ++i) out[st].push_back(blocks[next++]);
+    for (int b = p.first[st]; b < p.first[st] + p.count[st]; ++b) {
+      out[st].push_back(&units[static_cast<std::size_t>(b) + 1]);  // units[0] is the embedding
+    }
   }
   for (const auto& u : units) {
-    if (u.kind == LayerKind::kEmbedding) out.front().insert(out.front().begin(), &u);
     if (u.kind == LayerKind::kHead) out.back().push_back(&u);
   }
   return out;
@@ -157,17 +149,6 @@ std::vector<std::vector<const LayerWorkload*>> assign_to_stages(
 // MoE transformer blocks and MoE MTP modules do the EP all-to-all.
 bool does_all_to_all(const LayerWorkload& u, const ModelConfig& m) {
   return u.kind == LayerKind::kMoe || (u.kind == LayerKind::kMtp && m.moe);
-}
-
-int schedule_stages(const ParallelPlan& plan) {
-  switch (plan.schedule) {
-    case ScheduleKind::kDualPipeV:
-      return 2 * plan.pp;
-    case ScheduleKind::kInterleaved1F1B:
-      return plan.pp * plan.virtual_stages;
-    default:
-      return plan.pp;
-  }
 }
 
 }  // namespace
@@ -180,7 +161,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const CommTimes comm = communication_times(sc, cm);
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const auto stage_units = assign_to_stages(units, schedule_stages(plan), nullptr);
+  const auto stage_units = assign_to_stages(sc, units, pipeline_stages(plan), nullptr);
   const int comm_sms = plan.comm_sms;
   const int compute_sms = gpu.sms - comm_sms;
   // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
@@ -225,6 +206,43 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   return out;
 }
 
+std::vector<LayerComponents> layer_components(const Scenario& sc, const CostModel& cm,
+                                              const CommTimes& comm) {
+  const ParallelPlan& plan = sc.plan;
+  const std::vector<LayerWorkload> units =
+      build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
+  const int sms = sc.cluster.gpu.sms - plan.comm_sms;
+  std::vector<LayerComponents> out;
+  for (const LayerWorkload& u : units) {
+    LayerComponents lc;
+    lc.unit = u.layer >= 0 ? "L" + std::to_string(u.layer) : to_string(u.kind);
+    lc.kind = to_string(u.kind);
+    const PartCost parts[6] = {
+        part_cost(u.attention, Pass::kForward, cm, sms, nullptr),
+        part_cost(u.attention, Pass::kBackwardInput, cm, sms, &plan.recompute),
+        part_cost(u.attention, Pass::kBackwardWeight, cm, sms, nullptr),
+        part_cost(u.mlp, Pass::kForward, cm, sms, nullptr),
+        part_cost(u.mlp, Pass::kBackwardInput, cm, sms, &plan.recompute),
+        part_cost(u.mlp, Pass::kBackwardWeight, cm, sms, nullptr)};
+    lc.attention_f = parts[0].time, lc.attention_b = parts[1].time, lc.attention_w = parts[2].time;
+    lc.mlp_f = parts[3].time, lc.mlp_b = parts[4].time, lc.mlp_w = parts[5].time;
+    for (const PartCost& p : parts) {
+      lc.non_gemm += p.non_gemm;
+      lc.kernels += p.kernels;
+    }
+    if (does_all_to_all(u, sc.model)) {
+      lc.dispatch_f = comm.dispatch, lc.dispatch_b = comm.combine_backward;
+      lc.combine_f = comm.combine, lc.combine_b = comm.dispatch_backward;
+      lc.notify = comm.notify_dispatch + comm.notify_combine * 3;
+      // Layout + notify_dispatch, then dispatch and combine forward; three cached notifies and
+      // their payload kernels in backward and forward combine.
+      lc.kernels += 2 + 1 + 3 * 2 + 1;
+    }
+    out.push_back(std::move(lc));
+  }
+  return out;
+}
+
 double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
   const double idle = 0.30 * gpu.tdp_watts;
   const double u = std::clamp(compute_utilisation, 0.0, 1.0);
@@ -233,11 +251,12 @@ double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
 
 PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
                                        const CommTimes& comm, int stages,
-                                       std::vector<int>* layers_per_stage) {
+                                       std::vector<int>* layers_per_stage,
+                                       bool expected_stragglers) {
   const ParallelPlan& plan = sc.plan;
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const auto stage_units = assign_to_stages(units, stages, layers_per_stage);
+  const auto stage_units = assign_to_stages(sc, units, stages, layers_per_stage);
 
   // With no SMs reserved, communication kernels time-share the whole GPU with compute: they run
   // on the compute lane (no overlap) and get every SM's worth of bandwidth.
@@ -246,22 +265,39 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const Lane comm_lane = comm_sms > 0 ? Lane::kComm : Lane::kCompute;
   const RecomputeConfig& rc = plan.recompute;
 
+  // Variation (docs/COST_MODEL.md "Variation"). A DeepEP notify ends when the slowest peer of
+  // the EP group arrives: in symmetry mode each notify waits the expected slowest of EP draws
+  // of the compute that preceded it; full mode draws per rank instead (ExecutorOptions). The
+  // busiest receiver sets the end of each payload phase, in both modes.
+  const VariationConfig& var = plan.variation;
+  const double slowest = expected_max_normal(std::max(1, plan.ep));
+  const double sync_wait = expected_stragglers ? var.kernel_time_cv * slowest : 0.0;
+  const double busiest = 1.0 + var.routing_cv * slowest;
+  auto scale = [](Nanoseconds t, double k) {
+    return Nanoseconds(static_cast<std::int64_t>(std::llround(static_cast<double>(t.value()) * k)));
+  };
+
   PipelineProgram prog;
   prog.pp_forward_transfer = comm.pp_forward;
   prog.pp_backward_transfer = comm.pp_backward;
   for (const auto& mine : stage_units) {
     ChunkProgram chunk;
     int slot = 0;
+    Nanoseconds last_compute{0};  // of the chain being built: what the next notify waits on
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
       if (c.time.value() == 0) return;
       out.push_back(SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops,
                           false, part, slot});
+      if (&out != &chunk.backward_weight) last_compute = c.time;
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
     auto ep = [&](std::vector<SubOp>& out, const std::string& name, Nanoseconds notify,
                   Nanoseconds payload, Component part) {
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
+      notify += scale(last_compute, sync_wait);
+      payload = scale(payload, busiest);
+      last_compute = Nanoseconds(0);
       if (notify.value() > 0) {
         out.push_back(SubOp{name + ".notify", comm_lane, WorkClass::kEpComm, notify, Flops(0), true,
                             n, slot});
@@ -288,6 +324,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       }
       ++slot;
     }
+    last_compute = Nanoseconds(0);
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
       --slot;
       const LayerWorkload* u = *it;
@@ -378,11 +415,11 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.cost_source = cm.parameters().source;
   res.comm = communication_times(sc, cm);
 
-  const int stages = schedule_stages(plan);
+  const int stages = pipeline_stages(plan);
   const Schedule schedule = make_schedule(
       plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
-  const PipelineProgram program =
-      build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage);
+  const PipelineProgram program = build_pipeline_program(
+      sc, cm, res.comm, stages, &res.layers_per_stage, options.mode == SimMode::kSymmetry);
 
   ExecutorOptions eo;
   if (options.mode == SimMode::kFull) {
@@ -395,6 +432,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
     eo.replicas = replicas;
     eo.collective_group = group;
     eo.replica_compute_scale = options.replica_compute_scale;
+    eo.kernel_time_cv = plan.variation.kernel_time_cv;
+    eo.seed = plan.variation.seed;
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
@@ -404,6 +443,16 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   res.execution = execute_pipeline(schedule, program, eo);
   res.pipeline_time = res.execution.makespan;
+  res.layers = layer_components(sc, cm, res.comm);
+  for (const RankStats& r : res.execution.ranks) {
+    std::vector<Nanoseconds> t = r.pair_times;
+    if (t.empty()) {
+      res.pair_time_per_rank.push_back(Nanoseconds(0));
+      continue;
+    }
+    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
+    res.pair_time_per_rank.push_back(t[t.size() / 2]);
+  }
 
   // Data parallelism. ZeRO-1: gradients reduce-scattered over DP, parameters all-gathered after
   // the optimizer step. The reduce-scatter of the last stage chunk to finish backward is what

@@ -25,6 +25,19 @@ struct OptimizerStateConfig {
   StateDtype moments = StateDtype::kFp32;  //!< AdamW first and second moments
 };
 
+//! Run-to-run variation, from seeded distributions (docs/COST_MODEL.md "Variation"). Off by
+//! default: no published figure sets it.
+struct VariationConfig {
+  //! Coefficient of variation of each rank's compute time between two EP synchronisations
+  //! (per-rank clocks, thermals, noise): normal, mean 1.
+  double kernel_time_cv = 0.0;
+  //! Coefficient of variation of the tokens each EP rank receives (routing imbalance): the
+  //! busiest receiver sets the end of a dispatch/combine phase.
+  double routing_cv = 0.0;
+  unsigned long long seed = 1;  //!< full mode draws per rank and per kernel from this seed
+  [[nodiscard]] bool enabled() const { return kernel_time_cv > 0 || routing_cv > 0; }
+};
+
 struct ParallelPlan {
   int pp = 1;
   int dp = 1;
@@ -41,6 +54,7 @@ struct ParallelPlan {
   Precision gemm_precision = Precision::kBf16;
   OptimizerStateConfig optimizer;
   int node_limit = 0;  //!< max nodes a token is dispatched to (0 = unlimited)
+  VariationConfig variation;
 
   [[nodiscard]] int world_size() const { return pp * dp * tp; }
   [[nodiscard]] long long tokens_per_step() const {

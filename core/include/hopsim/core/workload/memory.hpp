@@ -41,8 +41,6 @@ struct MemoryBreakdown {
 [[nodiscard]] int pipeline_stages(const ParallelPlan& plan);
 //! Stages held by pipeline rank `rank`.
 [[nodiscard]] std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank);
-//! ceil((n_layers + mtp_depth) / stages).
-[[nodiscard]] int layers_per_stage(const ModelConfig& m, int stages);
 //! Activation bytes one layer stores for backward for one micro-batch (what RecomputeConfig and
 //! FP8 caching leave), on one GPU. Layers >= n_layers are MTP modules.
 [[nodiscard]] Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,

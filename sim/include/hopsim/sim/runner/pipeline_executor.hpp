@@ -43,6 +43,10 @@ struct ExecutorOptions {
   int collective_group = 1;
   //! Per-replica compute slowdown factors (empty = all 1.0), for stragglers and imbalance.
   std::vector<double> replica_compute_scale;
+  //! Per-kernel variation: each compute sub-op of each replica and rank takes (1 + cv z) times
+  //! its duration, z a standard normal keyed by (seed, replica, rank, op, sub-op); 0 = none.
+  double kernel_time_cv = 0;
+  std::uint64_t seed = 1;
   //! Called for every completed sub-op in completion order (deterministic). May be empty.
   std::function<void(const SubOpEvent&)> on_sub_op;
   //! Called for every pipeline-parallel transfer between ranks (replica 0), when it starts.
@@ -58,6 +62,7 @@ struct RankStats {
   Nanoseconds exposed_comm{};
   Nanoseconds finish{};
   Flops flops{};
+  std::vector<Nanoseconds> pair_times;  //!< each F&B pair op, start to end
 };
 
 struct ExecutionResult {

@@ -51,6 +51,19 @@ struct CommTimes {
   std::string ep_bottleneck;      //!< "nvlink" or "rdma"
 };
 
+//! One micro-batch through one unit (layer, MTP module, embedding or head) on the compute
+//! partition, by component, and its EP communication. B includes recomputation.
+struct LayerComponents {
+  std::string unit;  //!< "L3", "embedding", "head"; MTP modules are L<n_layers + d>
+  std::string kind;  //!< dense, moe, mtp, embedding, head
+  Nanoseconds attention_f{}, attention_b{}, attention_w{};
+  Nanoseconds mlp_f{}, mlp_b{}, mlp_w{};
+  Nanoseconds dispatch_f{}, dispatch_b{}, combine_f{}, combine_b{};  //!< payload phases
+  Nanoseconds notify{};    //!< all notify phases of the unit's four DeepEP calls
+  Nanoseconds non_gemm{};  //!< of the compute: casts, norms, permutes, routing, elementwise
+  int kernels = 0;         //!< launches per forward + backward, DeepEP's included
+};
+
 struct SimResult {
   std::string scenario;
   Nanoseconds step_time{};
@@ -72,6 +85,10 @@ struct SimResult {
   int compute_sms = 0;
   int comm_sms = 0;
   std::vector<int> layers_per_stage;
+  std::vector<LayerComponents> layers;  //!< every unit of the model, in model order
+  //! Median duration of a DualPipe F&B pair (both chunks, op start to op end) per pipeline rank;
+  //! 0 where a rank runs none (other schedules).
+  std::vector<Nanoseconds> pair_time_per_rank;
   std::vector<std::string> warnings;
   ExecutionResult execution;
   // Cost per trillion tokens.
@@ -87,10 +104,12 @@ struct SimResult {
 [[nodiscard]] SimResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
 //! The per-stage chunk programs of a scenario (exposed for tests and the GUI).
+//! `expected_stragglers`: fold the expected slowest EP peer into each notify (symmetry mode);
+//! false when the executor draws per-rank variation itself (full mode).
 [[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
                                                      const CostModel& cost, const CommTimes& comm,
-                                                     int stages,
-                                                     std::vector<int>* layers_per_stage);
+                                                     int stages, std::vector<int>* layers_per_stage,
+                                                     bool expected_stragglers = true);
 
 //! Communication times of a scenario from the network model.
 [[nodiscard]] CommTimes communication_times(const Scenario& scenario, const CostModel& cost);
@@ -101,6 +120,11 @@ struct SimResult {
 //! a measured trace; rank -1 means the mean over ranks.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
+
+//! Component times of every unit of the scenario's model (what SimResult::layers holds).
+[[nodiscard]] std::vector<LayerComponents> layer_components(const Scenario& scenario,
+                                                            const CostModel& cost,
+                                                            const CommTimes& comm);
 
 //! Average power per GPU: idle + (TDP - idle) * compute utilisation. Idle is 30% of TDP, a
 //! modelling default (docs/COST_MODEL.md).

@@ -1,0 +1,18 @@
+#pragma once
+//! Seeded variation for the runner: the expected slowest of N normal draws (symmetry mode) and
+//! reproducible per-kernel normal draws keyed by where they happen (full mode).
+
+#include <cstdint>
+
+namespace hopsim::sim {
+
+//! E[max of n independent standard normals]: 0 for n = 1, 1/sqrt(pi) for n = 2, ~2.41 for 64.
+//! Numerical integration of n x phi(x) Phi(x)^(n-1); deterministic.
+[[nodiscard]] double expected_max_normal(int n);
+
+//! A standard normal draw that depends only on (seed, a, b, c, d): SplitMix64 of the key, then
+//! Box-Muller. The same key gives the same draw on every machine and in every order.
+[[nodiscard]] double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
+                                  std::uint64_t c, std::uint64_t d);
+
+}  // namespace hopsim::sim

@@ -1,0 +1,51 @@
+#include "hopsim/sim/runner/variation.hpp"
+
+#include <cmath>
+
+namespace hopsim::sim {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// (0, 1], 53 random bits.
+double unit(std::uint64_t x) {
+  return (static_cast<double>(x >> 11) + 1.0) * 0x1.0p-53;
+}
+
+}  // namespace
+
+double expected_max_normal(int n) {
+  if (n <= 1) return 0.0;
+  // Simpson's rule over [-9, 9]: the density of the maximum is n phi(x) Phi(x)^(n-1).
+  constexpr int kSteps = 4000;  // even
+  constexpr double kLo = -9.0, kHi = 9.0;
+  const double h = (kHi - kLo) / kSteps;
+  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * M_PI);
+  auto f = [&](double x) {
+    const double phi = inv_sqrt_2pi * std::exp(-0.5 * x * x);
+    const double cdf = 0.5 * std::erfc(-x / std::sqrt(2.0));
+    return x * n * phi * std::pow(cdf, n - 1);
+  };
+  double s = f(kLo) + f(kHi);
+  for (int i = 1; i < kSteps; ++i) s += (i % 2 == 1 ? 4.0 : 2.0) * f(kLo + i * h);
+  return s * h / 3.0;
+}
+
+double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
+                    std::uint64_t d) {
+  std::uint64_t x = splitmix64(seed);
+  x = splitmix64(x ^ a);
+  x = splitmix64(x ^ b);
+  x = splitmix64(x ^ c);
+  x = splitmix64(x ^ d);
+  const double u1 = unit(x);
+  const double u2 = unit(splitmix64(x));
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+}  // namespace hopsim::sim
