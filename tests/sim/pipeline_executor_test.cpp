@@ -12,13 +12,21 @@ namespace {
 
 constexpr std::int64_t kUnit = 1000;  // one time unit of the published formulas, in ns
 
+SubOp sub_op(const char* name, Lane lane, WorkClass cls, std::int64_t units, Component c) {
+  SubOp so;
+  so.name = name;
+  so.lane = lane;
+  so.cls = cls;
+  so.duration = Nanoseconds(units * kUnit);
+  so.collective = cls == WorkClass::kEpComm;
+  so.component = c;
+  return so;
+}
 SubOp compute(const char* name, std::int64_t units, Component c = Component::kAttention) {
-  return SubOp{
-      name, Lane::kCompute, WorkClass::kCompute, Nanoseconds(units * kUnit), Flops(0), false, c};
+  return sub_op(name, Lane::kCompute, WorkClass::kCompute, units, c);
 }
 SubOp comm(const char* name, std::int64_t units, Component c) {
-  return SubOp{name, Lane::kComm, WorkClass::kEpComm, Nanoseconds(units * kUnit), Flops(0), true,
-               c};
+  return sub_op(name, Lane::kComm, WorkClass::kEpComm, units, c);
 }
 constexpr Component kAttn = Component::kAttention;
 constexpr Component kMlp = Component::kMlp;

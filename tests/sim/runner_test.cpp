@@ -121,10 +121,13 @@ TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][ru
 TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][runner]") {
   // The per-class prediction (for comparison with traces) and the executed timeline come from the
   // same op costs: per rank, compute classes sum to the compute lane's busy time and DeepEP
-  // communication to the communication lane's.
+  // communication to the communication lane's. The prediction counts transfers at their
+  // stand-alone durations, so the run keeps them (no port sharing with PP sends).
   Scenario sc = deepseek_v3(test::h800_cluster(256));
   sc.plan.micro_batches = 32;
-  const SimResult r = run_scenario(sc);
+  RunOptions fixed;
+  fixed.shared_network = false;
+  const SimResult r = run_scenario(sc, fixed);
   for (int rank : {0, 5, 15}) {
     const auto classes = predicted_class_times(sc, {}, rank);
     Nanoseconds compute{0};
@@ -204,4 +207,33 @@ TEST_CASE("variation: off, both modes agree; on, stragglers slow both and full m
   CHECK(run_scenario(sc, full).step_time == all.step_time);
   sc.plan.variation.seed = 2;
   CHECK(run_scenario(sc, full).step_time != all.step_time);
+}
+
+TEST_CASE(
+    "runner: the shared step network agrees with stand-alone transfers where no port is "
+    "shared, and costs time where PP sends meet the all-to-all",
+    "[sim][runner][network]") {
+  // One pipeline stage (PP1, 1F1B): EP payloads run one at a time on each GPU's ports, so flows
+  // alone must reproduce the stand-alone durations exactly.
+  Scenario sc = deepseek_v3(test::h800_cluster(8));
+  sc.model.n_layers = 7;
+  sc.plan.pp = 1;
+  sc.plan.dp = 64;
+  sc.plan.ep = 64;
+  sc.plan.micro_batches = 4;
+  sc.plan.schedule = ScheduleKind::k1F1B;
+  RunOptions fixed;
+  fixed.shared_network = false;
+  CHECK(run_scenario(sc).pipeline_time == run_scenario(sc, fixed).pipeline_time);
+  // DualPipe on PP4 across nodes: activations and gradients cross the same NICs as the EP
+  // payloads of the overlapped chunk, so sharing can only lengthen the step.
+  Scenario dual = deepseek_v3(test::h800_cluster(32));
+  dual.model.n_layers = 7;
+  dual.plan.pp = 4;
+  dual.plan.dp = 64;
+  dual.plan.ep = 64;
+  dual.plan.micro_batches = 16;
+  const SimResult shared = run_scenario(dual);
+  const SimResult alone = run_scenario(dual, fixed);
+  CHECK(shared.pipeline_time > alone.pipeline_time);
 }

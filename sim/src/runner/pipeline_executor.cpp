@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/sim/engine/engine.hpp"
+#include "hopsim/sim/network/flow_model.hpp"
 #include "hopsim/sim/runner/variation.hpp"
 
 namespace hopsim::sim {
@@ -92,7 +94,8 @@ struct LaneState {
   bool busy = false;
   std::size_t head = 0;  // next task of the template's order to start
   int running = -1;
-  Nanoseconds started{};
+  Nanoseconds started{};  // the lane was taken (a collective may then wait for its peers)
+  Nanoseconds began{};    // the sub-op's work began
 };
 
 struct RankState {
@@ -236,6 +239,16 @@ class Executor {
     for (auto& rep : state_) {
       rep.resize(static_cast<std::size_t>(ranks));
       for (int r = 0; r < ranks; ++r) rep[r].deps_left = deps_init_[r];
+    }
+    if (p_.network.shared) {
+      // Four ports per GPU (NIC send/receive, NVLink send/receive) of every simulated GPU.
+      std::vector<double> caps;
+      caps.reserve(static_cast<std::size_t>(o_.replicas) * ranks * 4);
+      for (int i = 0; i < o_.replicas * ranks; ++i) {
+        caps.insert(caps.end(), 2, std::max(1.0, p_.network.nic_capacity));
+        caps.insert(caps.end(), 2, std::max(1.0, p_.network.nvlink_capacity));
+      }
+      net_ = std::make_unique<FlowNetwork>(engine_, std::move(caps));
     }
   }
 
@@ -381,6 +394,11 @@ class Executor {
       arrive(rep, r, l, t);
       return;
     }
+    lane.began = engine_.now();
+    if (uses_flows(*task.op)) {
+      start_flows(rep, 1, r, l, task.op->traffic);
+      return;
+    }
     engine_.schedule_at(engine_.now() + scaled(rep, r, t, *task.op),
                         [this, rep, r, l] { finish(rep, r, l); });
   }
@@ -416,10 +434,58 @@ class Executor {
     auto& count = rendezvous_[key];
     if (++count < o_.collective_group) return;
     rendezvous_.erase(key);
-    const Nanoseconds end =
-        engine_.now() + st.tmpl->tasks[static_cast<std::size_t>(task)].op->duration;
-    for (int m = group * o_.collective_group; m < (group + 1) * o_.collective_group; ++m) {
+    const SubOp& so = *st.tmpl->tasks[static_cast<std::size_t>(task)].op;
+    const int first = group * o_.collective_group;
+    for (int m = first; m < first + o_.collective_group; ++m) {
+      state_[static_cast<std::size_t>(m)][static_cast<std::size_t>(r)]
+          .lanes[static_cast<int>(l)]
+          .began = engine_.now();
+    }
+    if (uses_flows(so)) {
+      start_flows(first, o_.collective_group, r, l, so.traffic);
+      return;
+    }
+    const Nanoseconds end = engine_.now() + so.duration;
+    for (int m = first; m < first + o_.collective_group; ++m) {
       engine_.schedule_at(end, [this, m, r, l] { finish(m, r, l); });
+    }
+  }
+
+  [[nodiscard]] bool uses_flows(const SubOp& so) const { return net_ && !so.traffic.empty(); }
+
+  [[nodiscard]] LinkId port(int rep, int r, int which) const {
+    return static_cast<LinkId>((rep * s_.ranks + r) * 4 + which);
+  }
+
+  // The payload of a communication sub-op on `n` replicas from `first` (its EP group in full
+  // mode): each member's share crosses its own NIC and NVLink ports; the sub-op ends for every
+  // member when the last byte of the slowest member has arrived.
+  void start_flows(int first, int n, int r, Lane l, const PortTraffic& t) {
+    const auto id = static_cast<std::uint32_t>(collectives_.size());
+    collectives_.push_back(Collective{first, n, r, l, 0});
+    for (int m = first; m < first + n; ++m) {
+      if (t.nic_bytes > 0) {
+        const LinkId path[2] = {port(m, r, 0), port(m, r, 1)};
+        ++collectives_.back().pending;
+        net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
+                    [this, id] { flow_done(id); });
+      }
+      if (t.nvlink_bytes > 0) {
+        const LinkId path[2] = {port(m, r, 2), port(m, r, 3)};
+        ++collectives_.back().pending;
+        net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
+                    [this, id] { flow_done(id); });
+      }
+    }
+  }
+
+  void flow_done(std::uint32_t id) {
+    Collective& c = collectives_[id];
+    if (--c.pending > 0) return;
+    for (int m = c.first; m < c.first + c.members; ++m) {
+      const int r = c.rank;
+      const Lane l = c.lane;
+      engine_.schedule_at(engine_.now(), [this, m, r, l] { finish(m, r, l); });
     }
   }
 
@@ -434,8 +500,8 @@ class Executor {
     lane.running = -1;
     if (l == Lane::kCompute) st.comm_blocking = false;
     ++sub_ops_;
-    const Nanoseconds ran = scaled(rep, r, t, so);
-    const Nanoseconds start = engine_.now() - ran;
+    const Nanoseconds start = lane.began;
+    const Nanoseconds ran = engine_.now() - start;
     if (rep == 0) {
       st.stats.lane_busy[static_cast<int>(l)] += ran;
       if (so.cls == WorkClass::kCompute) st.stats.compute_busy += ran;
@@ -445,8 +511,7 @@ class Executor {
     if (o_.on_sub_op) {
       const ScheduleOp& op = s_.ops[r][st.cursor];
       const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
-      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, std::max(start, lane.started),
-                              engine_.now()});
+      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, start, engine_.now()});
     }
     for (int s : task.succ) {
       if (s >= 0) --st.deps[static_cast<std::size_t>(s)];
@@ -475,6 +540,8 @@ class Executor {
       const int to_index = e.to.index;
       if (e.delay.value() == 0) {
         release(rep, to_rank, to_index);
+      } else if (net_) {
+        send(rep, r, to_rank, to_index, e.from_part == PartKind::kForward);
       } else {
         if (rep == 0 && o_.on_transfer) {
           o_.on_transfer(
@@ -485,6 +552,27 @@ class Executor {
       }
     }
     try_start(rep, r);
+  }
+
+  // A pipeline send over the step network: activations or gradients cross the sender's and the
+  // receiver's NIC (stages on different nodes) or NVLink ports, sharing them with EP payloads.
+  void send(int rep, int from, int to_rank, int to_index, bool forward) {
+    const PortTraffic& t = forward ? p_.network.pp_forward : p_.network.pp_backward;
+    const int k = p_.network.pp_over_nic ? 0 : 2;
+    const double bytes = p_.network.pp_over_nic ? t.nic_bytes : t.nvlink_bytes;
+    const auto id = static_cast<std::uint32_t>(sends_.size());
+    sends_.push_back(Send{rep, from, to_rank, to_index, forward, engine_.now()});
+    const LinkId path[2] = {port(rep, from, k), port(rep, to_rank, k + 1)};
+    net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(std::max(bytes, 1.0)))), t.latency,
+                [this, id] { send_done(id); });
+  }
+
+  void send_done(std::uint32_t id) {
+    const Send s = sends_[id];
+    if (s.rep == 0 && o_.on_transfer) {
+      o_.on_transfer(TransferEvent{s.from, s.to_rank, s.forward, s.start, engine_.now()});
+    }
+    release(s.rep, s.to_rank, s.to_index);
   }
 
   void release(int rep, int r, int index) {
@@ -504,6 +592,24 @@ class Executor {
   std::vector<std::vector<RankState>> state_;
   std::unordered_map<std::uint64_t, int> rendezvous_;
   std::unordered_map<std::uint64_t, TaskTemplate> templates_;  // node-based: stable addresses
+  struct Collective {
+    int first = 0;
+    int members = 1;
+    int rank = 0;
+    Lane lane = Lane::kComm;
+    int pending = 0;
+  };
+  struct Send {
+    int rep = 0;
+    int from = 0;
+    int to_rank = 0;
+    int to_index = 0;
+    bool forward = true;
+    Nanoseconds start{};
+  };
+  std::unique_ptr<FlowNetwork> net_;  // the step's shared ports (StepNetwork::shared)
+  std::vector<Collective> collectives_;
+  std::vector<Send> sends_;
   std::array<Nanoseconds, kWorkClassCount> class_busy_{};
   std::uint64_t sub_ops_ = 0;
 };

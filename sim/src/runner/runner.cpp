@@ -251,8 +251,8 @@ double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
 
 PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
                                        const CommTimes& comm, int stages,
-                                       std::vector<int>* layers_per_stage,
-                                       bool expected_stragglers) {
+                                       std::vector<int>* layers_per_stage, bool expected_stragglers,
+                                       bool shared_network) {
   const ParallelPlan& plan = sc.plan;
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
@@ -280,31 +280,46 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   PipelineProgram prog;
   prog.pp_forward_transfer = comm.pp_forward;
   prog.pp_backward_transfer = comm.pp_backward;
+  prog.network.shared = shared_network;
+  prog.network.nic_capacity = comm.nic_capacity;
+  prog.network.nvlink_capacity = comm.nvlink_capacity;
+  prog.network.pp_over_nic = comm.pp_over_nic;
+  prog.network.pp_forward = comm.pp_traffic;
+  prog.network.pp_backward = comm.pp_traffic;
   for (const auto& mine : stage_units) {
     ChunkProgram chunk;
     int slot = 0;
     Nanoseconds last_compute{0};  // of the chain being built: what the next notify waits on
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
       if (c.time.value() == 0) return;
-      out.push_back(SubOp{std::move(name), Lane::kCompute, WorkClass::kCompute, c.time, c.flops,
-                          false, part, slot});
+      out.push_back(SubOp{std::move(name),
+                          Lane::kCompute,
+                          WorkClass::kCompute,
+                          c.time,
+                          c.flops,
+                          false,
+                          part,
+                          slot,
+                          {}});
       if (&out != &chunk.backward_weight) last_compute = c.time;
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
     auto ep = [&](std::vector<SubOp>& out, const std::string& name, Nanoseconds notify,
-                  Nanoseconds payload, Component part) {
+                  Nanoseconds payload, PortTraffic traffic, Component part) {
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
       notify += scale(last_compute, sync_wait);
       payload = scale(payload, busiest);
+      traffic.nic_bytes *= busiest;
+      traffic.nvlink_bytes *= busiest;
       last_compute = Nanoseconds(0);
       if (notify.value() > 0) {
-        out.push_back(SubOp{name + ".notify", comm_lane, WorkClass::kEpComm, notify, Flops(0), true,
-                            n, slot});
+        out.push_back(SubOp{
+            name + ".notify", comm_lane, WorkClass::kEpComm, notify, Flops(0), true, n, slot, {}});
       }
       if (payload.value() > 0) {
-        out.push_back(
-            SubOp{name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part, slot});
+        out.push_back(SubOp{name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part,
+                            slot, traffic});
       }
     };
     for (const LayerWorkload* u : mine) {
@@ -315,12 +330,13 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
            Component::kAttention);
       if (moe) {
         ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
-           Component::kDispatch);
+           comm.dispatch_traffic, Component::kDispatch);
       }
       comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr),
            Component::kMlp);
       if (moe) {
-        ep(chunk.forward, tag + ".combine", comm.notify_combine, comm.combine, Component::kCombine);
+        ep(chunk.forward, tag + ".combine", comm.notify_combine, comm.combine, comm.combine_traffic,
+           Component::kCombine);
       }
       ++slot;
     }
@@ -333,13 +349,13 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       // Backward DeepEP calls reuse the forward layout (`cached_notify`: a barrier).
       if (moe) {
         ep(chunk.backward_input, tag + ".combine.bwd", comm.notify_combine, comm.dispatch_backward,
-           Component::kCombine);
+           comm.dispatch_traffic, Component::kCombine);
       }
       comp(chunk.backward_input, tag + ".mlp.B",
            part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc), Component::kMlp);
       if (moe) {
         ep(chunk.backward_input, tag + ".dispatch.bwd", comm.notify_combine, comm.combine_backward,
-           Component::kDispatch);
+           comm.combine_traffic, Component::kDispatch);
       }
       comp(chunk.backward_input, tag + ".attn.B",
            part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc),
@@ -418,8 +434,9 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   const int stages = pipeline_stages(plan);
   const Schedule schedule = make_schedule(
       plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
-  const PipelineProgram program = build_pipeline_program(
-      sc, cm, res.comm, stages, &res.layers_per_stage, options.mode == SimMode::kSymmetry);
+  const PipelineProgram program =
+      build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage,
+                             options.mode == SimMode::kSymmetry, options.shared_network);
 
   ExecutorOptions eo;
   if (options.mode == SimMode::kFull) {

@@ -55,6 +55,27 @@ Nanoseconds chunk_backward(const ChunkProgram& c) {
   return t;
 }
 
+// A collective's traffic through one GPU's ports: its busiest NIC and NVLink links (symmetric
+// over the group), and the rest of its time as latency, so that alone it takes exactly `r.time`.
+PortTraffic traffic_of(const CollectiveResult& r, CommTimes& t) {
+  const auto& nic = r.per_class[static_cast<std::size_t>(LinkClass::kNic)];
+  const auto& nvl = r.per_class[static_cast<std::size_t>(LinkClass::kNvlink)];
+  PortTraffic p;
+  double busy = 0;
+  if (nic.busiest_link_bytes.value() > 0 && nic.link_capacity.value() > 0) {
+    p.nic_bytes = static_cast<double>(nic.busiest_link_bytes.value());
+    t.nic_capacity = nic.link_capacity.value();
+    busy = std::max(busy, p.nic_bytes / t.nic_capacity);
+  }
+  if (nvl.busiest_link_bytes.value() > 0 && nvl.link_capacity.value() > 0) {
+    p.nvlink_bytes = static_cast<double>(nvl.busiest_link_bytes.value());
+    t.nvlink_capacity = nvl.link_capacity.value();
+    busy = std::max(busy, p.nvlink_bytes / t.nvlink_capacity);
+  }
+  p.latency = std::max(Nanoseconds(0), r.time - from_seconds_ceil(busy));
+  return p;
+}
+
 }  // namespace
 
 CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
@@ -81,6 +102,8 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     const CollectiveResult c = moe_combine(ep_span, spec, net);
     t.dispatch = d.time;
     t.combine = c.time;
+    t.dispatch_traffic = traffic_of(d, t);
+    t.combine_traffic = traffic_of(c, t);
     t.ep_bottleneck_gbps = d.bottleneck_bandwidth.value() / kGiga;
     t.ep_bottleneck = std::string(to_string(d.bottleneck));
     // Backward (DeepSeek-V3 §3.3.3): the gradient of combine travels the dispatch pattern and is
@@ -108,8 +131,11 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     const int dst = std::min(stage_gpus, sc.cluster.num_gpus() - 1);
     const Bytes act(static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len * m.hidden * 2 /
                     plan.tp);
-    t.pp_forward = p2p(span(sc, dst + 1), 0, dst, act, net).time;
+    const CollectiveResult send = p2p(span(sc, dst + 1), 0, dst, act, net);
+    t.pp_forward = send.time;
     t.pp_backward = t.pp_forward;
+    t.pp_over_nic = dst / std::max(1, sc.cluster.node.gpus_per_node) > 0;
+    t.pp_traffic = traffic_of(send, t);
   }
   return t;
 }

@@ -30,6 +30,16 @@ enum class Component : std::uint8_t {
 };
 inline constexpr int kComponentCount = 6;
 
+//! What a communication sub-op moves through one GPU's own ports (send and receive alike, as in
+//! a symmetric all-to-all or a point-to-point send), and the latency it pays on top. With a
+//! shared step network (StepNetwork::shared) its time comes from flows over those ports.
+struct PortTraffic {
+  double nic_bytes = 0;
+  double nvlink_bytes = 0;
+  Nanoseconds latency{};
+  [[nodiscard]] bool empty() const { return nic_bytes <= 0 && nvlink_bytes <= 0; }
+};
+
 struct SubOp {
   std::string name;  //!< e.g. "L3.attn", "L3.dispatch"
   Lane lane = Lane::kCompute;
@@ -38,7 +48,8 @@ struct SubOp {
   Flops flops{};            //!< model FLOPs done (for TFLOPS/MFU)
   bool collective = false;  //!< all members of the EP group take part (full mode rendezvous)
   Component component = Component::kAttention;
-  int slot = 0;  //!< the unit (layer) of the stage it belongs to, 0 = first in forward order
+  int slot = 0;         //!< the unit (layer) of the stage it belongs to, 0 = first in forward order
+  PortTraffic traffic;  //!< communication payload; empty for compute and notify
 };
 
 //! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.
@@ -48,11 +59,23 @@ struct ChunkProgram {
   std::vector<SubOp> backward_weight;
 };
 
+//! The ports every GPU of the step shares between its transfers: EP payloads and PP sends that
+//! overlap in time share a GPU's NIC and NVLink max-min fairly (one engine for the step).
+struct StepNetwork {
+  bool shared = false;         //!< false: fixed durations (the analytical fast path)
+  double nic_capacity = 0;     //!< bytes/s per direction of a GPU's NIC, achievable
+  double nvlink_capacity = 0;  //!< bytes/s per direction of a GPU's NVLink, comm-SM limited
+  bool pp_over_nic = true;     //!< consecutive stages on different nodes
+  PortTraffic pp_forward;      //!< activations to the next stage
+  PortTraffic pp_backward;     //!< gradients to the previous stage
+};
+
 //! Every stage's chunk program plus the pipeline transfers between consecutive stages.
 struct PipelineProgram {
   std::vector<ChunkProgram> stages;    //!< indexed by stage along a direction
-  Nanoseconds pp_forward_transfer{};   //!< activations to the next stage
-  Nanoseconds pp_backward_transfer{};  //!< gradients to the previous stage
+  Nanoseconds pp_forward_transfer{};   //!< activations to the next stage, alone
+  Nanoseconds pp_backward_transfer{};  //!< gradients to the previous stage, alone
+  StepNetwork network;
 };
 
 }  // namespace hopsim::sim

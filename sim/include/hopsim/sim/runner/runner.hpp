@@ -13,6 +13,7 @@
 #include "hopsim/core/units.hpp"
 #include "hopsim/sim/cost/cost_model.hpp"
 #include "hopsim/sim/runner/pipeline_executor.hpp"
+#include "hopsim/sim/runner/pipeline_program.hpp"
 
 namespace hopsim::sim {
 
@@ -29,6 +30,8 @@ struct RunOptions {
   std::ostream* trace = nullptr;
   //! Full mode: per-replica compute slowdown (stragglers), empty = none.
   std::vector<double> replica_compute_scale;
+  //! Transfers share GPU ports on the step's engine (true) or keep stand-alone durations.
+  bool shared_network = true;
 };
 
 //! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
@@ -47,6 +50,12 @@ struct CommTimes {
   Nanoseconds notify_combine{};     //!< barrier before a combine
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
+  //! The same transfers as bytes through one GPU's ports, for the shared step network; a
+  //! transfer alone takes max(bytes / capacity) + latency = the time above.
+  PortTraffic dispatch_traffic, combine_traffic, pp_traffic;
+  double nic_capacity = 0;
+  double nvlink_capacity = 0;
+  bool pp_over_nic = true;
   double ep_bottleneck_gbps = 0;  //!< bandwidth of the bottleneck link class, as DeepEP reports
   std::string ep_bottleneck;      //!< "nvlink" or "rdma"
 };
@@ -105,7 +114,9 @@ struct SimResult {
 
 //! The per-stage chunk programs of a scenario (exposed for tests and the GUI).
 //! `expected_stragglers`: fold the expected slowest EP peer into each notify (symmetry mode);
-//! false when the executor draws per-rank variation itself (full mode).
+//! false when the executor draws per-rank variation itself (full mode). `shared_network`: EP
+//! payloads and PP sends share each GPU's ports as flows on the step's engine; false replays
+//! each at its stand-alone duration (the analytical fast path).
 [[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
                                                      const CostModel& cost, const CommTimes& comm,
                                                      int stages, std::vector<int>* layers_per_stage,
