@@ -122,11 +122,13 @@ TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][
   // The per-class prediction (for comparison with traces) and the executed timeline come from the
   // same op costs: per rank, compute classes sum to the compute lane's busy time and DeepEP
   // communication to the communication lane's. The prediction counts transfers at their
-  // stand-alone durations, so the run keeps them (no port sharing with PP sends).
+  // stand-alone durations and without HBM interference, so the run does too.
   Scenario sc = deepseek_v3(test::h800_cluster(256));
   sc.plan.micro_batches = 32;
   RunOptions fixed;
   fixed.shared_network = false;
+  fixed.cost = default_cost_parameters(sc.cluster.gpu);
+  fixed.cost->comm_hbm_bytes_per_wire_byte = 0;
   const SimResult r = run_scenario(sc, fixed);
   for (int rank : {0, 5, 15}) {
     const auto classes = predicted_class_times(sc, {}, rank);
@@ -236,4 +238,19 @@ TEST_CASE(
   const SimResult shared = run_scenario(dual);
   const SimResult alone = run_scenario(dual, fixed);
   CHECK(shared.pipeline_time > alone.pipeline_time);
+}
+
+TEST_CASE("runner: a payload on the comm partition slows compute's memory-bound kernels",
+          "[sim][runner]") {
+  // Partitions interfere (no published figure): with HBM sharing on, the step can only be longer
+  // and only by a fraction of the memory-bound time.
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  RunOptions off;
+  off.cost = default_cost_parameters(sc.cluster.gpu);
+  off.cost->comm_hbm_bytes_per_wire_byte = 0;
+  const SimResult with = run_scenario(sc);
+  const SimResult without = run_scenario(sc, off);
+  CHECK(with.pipeline_time > without.pipeline_time);
+  CHECK(to_seconds(with.pipeline_time) < 1.05 * to_seconds(without.pipeline_time));
 }

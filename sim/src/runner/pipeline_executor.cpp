@@ -399,7 +399,7 @@ class Executor {
       start_flows(rep, 1, r, l, task.op->traffic);
       return;
     }
-    engine_.schedule_at(engine_.now() + scaled(rep, r, t, *task.op),
+    engine_.schedule_at(engine_.now() + scaled(rep, r, t, *task.op) + interference(st, *task.op),
                         [this, rep, r, l] { finish(rep, r, l); });
   }
 
@@ -449,6 +449,25 @@ class Executor {
     for (int m = first; m < first + o_.collective_group; ++m) {
       engine_.schedule_at(end, [this, m, r, l] { finish(m, r, l); });
     }
+  }
+
+  // Partitions interfere: a compute sub-op that starts while the comm partition moves a payload
+  // loses hbm_share of HBM bandwidth in its memory-bound kernels.
+  [[nodiscard]] Nanoseconds interference(const RankState& st, const SubOp& so) const {
+    const StepNetwork& n = p_.network;
+    if (n.comm_hbm_bytes_per_wire_byte <= 0 || n.hbm_bandwidth <= 0 ||
+        so.cls != WorkClass::kCompute || so.memory_bound.value() <= 0) {
+      return Nanoseconds(0);
+    }
+    const LaneState& comm = st.lanes[static_cast<int>(Lane::kComm)];
+    if (!comm.busy || comm.running < 0) return Nanoseconds(0);
+    const SubOp& c = *st.tmpl->tasks[static_cast<std::size_t>(comm.running)].op;
+    if (c.traffic.empty() || c.duration.value() <= 0) return Nanoseconds(0);
+    const double rate = n.comm_hbm_bytes_per_wire_byte *
+                        (c.traffic.nic_bytes + c.traffic.nvlink_bytes) / to_seconds(c.duration);
+    const double share = std::min(0.9, rate / n.hbm_bandwidth);
+    return Nanoseconds(static_cast<std::int64_t>(
+        std::llround(static_cast<double>(so.memory_bound.value()) * share / (1.0 - share))));
   }
 
   [[nodiscard]] bool uses_flows(const SubOp& so) const { return net_ && !so.traffic.empty(); }

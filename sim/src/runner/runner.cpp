@@ -286,21 +286,24 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   prog.network.pp_over_nic = comm.pp_over_nic;
   prog.network.pp_forward = comm.pp_traffic;
   prog.network.pp_backward = comm.pp_traffic;
+  if (comm_sms > 0) {
+    prog.network.comm_hbm_bytes_per_wire_byte = cm.parameters().comm_hbm_bytes_per_wire_byte;
+    prog.network.hbm_bandwidth = sc.cluster.gpu.hbm_bandwidth.value();
+  }
   for (const auto& mine : stage_units) {
     ChunkProgram chunk;
     int slot = 0;
     Nanoseconds last_compute{0};  // of the chain being built: what the next notify waits on
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
       if (c.time.value() == 0) return;
-      out.push_back(SubOp{std::move(name),
-                          Lane::kCompute,
-                          WorkClass::kCompute,
-                          c.time,
-                          c.flops,
-                          false,
-                          part,
-                          slot,
-                          {}});
+      SubOp so;
+      so.name = std::move(name);
+      so.duration = c.time;
+      so.flops = c.flops;
+      so.component = part;
+      so.slot = slot;
+      so.memory_bound = c.non_gemm;
+      out.push_back(std::move(so));
       if (&out != &chunk.backward_weight) last_compute = c.time;
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
@@ -314,12 +317,20 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       traffic.nvlink_bytes *= busiest;
       last_compute = Nanoseconds(0);
       if (notify.value() > 0) {
-        out.push_back(SubOp{
-            name + ".notify", comm_lane, WorkClass::kEpComm, notify, Flops(0), true, n, slot, {}});
+        out.push_back(SubOp{name + ".notify",
+                            comm_lane,
+                            WorkClass::kEpComm,
+                            notify,
+                            Flops(0),
+                            true,
+                            n,
+                            slot,
+                            {},
+                            {}});
       }
       if (payload.value() > 0) {
-        out.push_back(SubOp{name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part,
-                            slot, traffic});
+        out.push_back(SubOp{
+            name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part, slot, traffic, {}});
       }
     };
     for (const LayerWorkload* u : mine) {

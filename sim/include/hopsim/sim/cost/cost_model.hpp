@@ -85,6 +85,11 @@ struct CostParameters {
   GemmTileModel gemm;
   //! Per kernel launch: the gap a stream pays between dependent kernels (launch and queue).
   Nanoseconds launch_overhead{};
+  //! HBM bytes a communication kernel moves per byte it sends through a port (it reads what it
+  //! sends and writes as much as it receives: 2). With each payload's rate this
+  //! sets the HBM share the comm partition takes from compute (docs/COST_MODEL.md "Partitions
+  //! interfere"); 0 = none. A modelling default; calibration can replace it.
+  double comm_hbm_bytes_per_wire_byte = 2.0;
   //! Calibrated classes replace the roofline's compute term (wave effects are in the fit).
   std::map<KernelClass, MeasuredRate> measured;
   //! Calibrated HBM bandwidth replaces `hbm` when set.

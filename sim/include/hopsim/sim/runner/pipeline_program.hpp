@@ -50,6 +50,9 @@ struct SubOp {
   Component component = Component::kAttention;
   int slot = 0;         //!< the unit (layer) of the stage it belongs to, 0 = first in forward order
   PortTraffic traffic;  //!< communication payload; empty for compute and notify
+  //! Of `duration`: the HBM-bound kernels (casts, norms, permutes, elementwise), which slow down
+  //! while a communication kernel takes its share of HBM bandwidth (StepNetwork).
+  Nanoseconds memory_bound{};
 };
 
 //! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.
@@ -68,6 +71,11 @@ struct StepNetwork {
   bool pp_over_nic = true;     //!< consecutive stages on different nodes
   PortTraffic pp_forward;      //!< activations to the next stage
   PortTraffic pp_backward;     //!< gradients to the previous stage
+  //! Partitions interfere: a payload moving b bytes through the ports in time t takes
+  //! k b / t of HBM bandwidth B (k = comm_hbm_bytes_per_wire_byte). A compute sub-op that starts
+  //! meanwhile has its memory-bound part stretched by 1 / (1 - share), share = k b / (t B).
+  double comm_hbm_bytes_per_wire_byte = 0;  //!< 0 = partitions do not interfere
+  double hbm_bandwidth = 0;                 //!< bytes/s, nominal
 };
 
 //! Every stage's chunk program plus the pipeline transfers between consecutive stages.
