@@ -12,6 +12,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/planner/whatif.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/runner.hpp"
@@ -196,119 +197,57 @@ void register_whatif(CLI::App& app, Io io) {
   cmd->callback([o, io] {
     const Scenario base = load_checked(o->base);
     const Scenario other = load_checked(o->other);
-    struct Row {
-      std::string group, label;
-      Scenario a, b;
-    };
-    std::vector<Row> rows;
-    auto vary = [&](const std::string& group, const std::string& label,
-                    const std::function<void(Scenario&)>& f) {
-      Row r{group, label, base, other};
-      f(r.a);
-      f(r.b);
-      rows.push_back(std::move(r));
-    };
-    vary("as published", "as in the scenarios", [](Scenario&) {});
-    for (auto [k, name] :
-         {std::pair{ScheduleKind::k1F1B, "1F1B"}, std::pair{ScheduleKind::kZbH1, "ZB-H1"},
-          std::pair{ScheduleKind::kDualPipe, "DualPipe"}}) {
-      vary("schedule", name, [k = k](Scenario& s) { s.plan.schedule = k; });
-    }
-    for (int sms : {0, 10, 20, 32}) {
-      vary("comm SMs", std::to_string(sms) + " of " + std::to_string(base.cluster.gpu.sms),
-           [sms](Scenario& s) { s.plan.comm_sms = sms; });
-    }
-    for (double nv : {400.0, 900.0}) {
-      vary("NVLink", fmt("%.0f GB/s", nv),
-           [nv](Scenario& s) { s.cluster.gpu.nvlink_bidirectional = gb_per_s(nv); });
-    }
-    for (int m : {2, 4, 8}) {
-      vary("node limit", "M = " + std::to_string(m), [m](Scenario& s) { s.plan.node_limit = m; });
-    }
-    // Expert parallelism inside one node puts the whole all-to-all on NVLink: where the H800's
-    // NVLink shows (the timing ignores that 32 experts per GPU may not fit: see hopsim memory).
-    const int ep_node = base.cluster.node.gpus_per_node;
-    const std::size_t ep_row = rows.size();
-    vary("EP", "EP" + std::to_string(ep_node) + " (in-node all-to-all)", [ep_node](Scenario& s) {
-      s.plan.ep = ep_node;
-      s.plan.node_limit = 1;
-    });
-    vary("no mitigation", "1F1B, 0 comm SMs", [](Scenario& s) {
-      s.plan.schedule = ScheduleKind::k1F1B;
-      s.plan.comm_sms = 0;
-    });
-    std::vector<std::pair<SimResult, SimResult>> res;
-    for (const auto& r : rows) {
-      res.emplace_back(sim::run_scenario(r.a, options_for("symmetry", o->calibration, r.a)),
-                       sim::run_scenario(r.b, options_for("symmetry", o->calibration, r.b)));
-    }
-
-    const SimResult& a0 = res[0].first;
-    const SimResult& b0 = res[0].second;
-    const SimResult& an = res.back().first;
-    const SimResult& bn = res.back().second;
-    const double gap = to_seconds(a0.step_time) / to_seconds(b0.step_time) - 1.0;
-    const double gap_naive = to_seconds(an.step_time) / to_seconds(bn.step_time) - 1.0;
+    const planner::WhatIfStudy w = planner::run_whatif(
+        base, other, [&](const Scenario& s) { return options_for("symmetry", o->calibration, s); });
+    const planner::WhatIfRow& r0 = w.rows.front();
+    const planner::WhatIfRow& rn = w.rows[w.unmitigated];
     const double published = sim::kPublishedH800GpuHoursPerTrillion;
-    const double gap_ep_node =
-        to_seconds(res[ep_row].first.step_time) / to_seconds(res[ep_row].second.step_time) - 1.0;
     if (o->json) {
       nlohmann::ordered_json j;
-      j["base"] = sim::to_json(a0);
-      j["vs"] = sim::to_json(b0);
-      j["nvlink_cost_step_time_fraction"] = gap;
-      j["nvlink_cost_without_mitigation_fraction"] = gap_naive;
-      j["nvlink_cost_in_node_ep_fraction"] = gap_ep_node;
+      j["base"] = sim::to_json(r0.ra);
+      j["vs"] = sim::to_json(r0.rb);
+      j["nvlink_cost_step_time_fraction"] = r0.gap();
+      j["nvlink_cost_without_mitigation_fraction"] = rn.gap();
+      auto& nv = j["nvlink_bound_variants"] = nlohmann::ordered_json::array();
+      for (std::size_t i : w.nvlink_bound) {
+        nv.push_back({{"variant", w.rows[i].label}, {"step_time_gap_fraction", w.rows[i].gap()}});
+      }
+      j["reasons"] = w.reasons;
       j["published_h800_gpu_hours_per_trillion"] = published;
-      j["gpu_hours_relative_error"] = a0.gpu_hours_per_trillion / published - 1.0;
+      j["gpu_hours_relative_error"] = r0.ra.gpu_hours_per_trillion / published - 1.0;
       auto& abl = j["ablations"] = nlohmann::ordered_json::array();
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        abl.push_back({{"group", rows[i].group},
-                       {"variant", rows[i].label},
-                       {"base", sim::to_json(res[i].first)},
-                       {"vs", sim::to_json(res[i].second)}});
+      for (const auto& r : w.rows) {
+        abl.push_back({{"group", r.group},
+                       {"variant", r.label},
+                       {"base", sim::to_json(r.ra)},
+                       {"vs", sim::to_json(r.rb)}});
       }
       io.out << j.dump(2) << "\n";
       return;
     }
-    io.out << "H800 vs H100, " << base.name << " vs " << other.name << "\n\n";
-    print_side_by_side(io.out, {base, other}, {a0, b0});
+    io.out << base.cluster.gpu.name << " vs " << other.cluster.gpu.name << ", " << base.name
+           << " vs " << other.name << "\n\n";
+    print_side_by_side(io.out, {base, other}, {r0.ra, r0.rb});
     io.out << "\nAblations (each row changes one thing in both scenarios)\n\n";
     Table t({"what", "variant", base.cluster.gpu.name + " step", "GPU-h/1T", "MFU",
              other.cluster.gpu.name + " step", "GPU-h/1T", "MFU", "gap"});
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& [ra, rb] = res[i];
-      t.add({rows[i].group, rows[i].label, ms_str(ra.step_time), grouped(ra.gpu_hours_per_trillion),
-             pct(ra.mfu_bf16), ms_str(rb.step_time), grouped(rb.gpu_hours_per_trillion),
-             pct(rb.mfu_bf16),
-             fmt("%+.1f%%", 100.0 * (to_seconds(ra.step_time) / to_seconds(rb.step_time) - 1.0))});
+    for (const auto& r : w.rows) {
+      t.add({r.group, r.label, ms_str(r.ra.step_time), grouped(r.ra.gpu_hours_per_trillion),
+             pct(r.ra.mfu_bf16), ms_str(r.rb.step_time), grouped(r.rb.gpu_hours_per_trillion),
+             pct(r.rb.mfu_bf16), fmt("%+.1f%%", 100.0 * r.gap())});
     }
     t.print(io.out);
     io.out << "\nAnswer\n";
-    io.out << "  The H800's NVLink costs " << fmt("%.1f%%", 100.0 * gap)
-           << " step time against the H100 on the published plan (DualPipe, " << base.plan.comm_sms
-           << " comm SMs).\n";
-    io.out << "  Without DualPipe and SM partitioning (1F1B, 0 comm SMs) it would cost "
-           << fmt("%.1f%%", 100.0 * gap_naive) << "; they win back "
-           << fmt("%.1f", std::round(1000.0 * (gap_naive - gap)) / 10.0 + 0.0)
-           << " percentage points of it.\n";
-    io.out << "  On either GPU they cut the step from " << ms_str(an.step_time) << " to "
-           << ms_str(a0.step_time) << " ("
-           << fmt("%+.1f%%", 100.0 * (to_seconds(a0.step_time) / to_seconds(an.step_time) - 1.0))
-           << " on the " << base.cluster.gpu.name << ").\n";
-    io.out
-        << "  Why: the MoE all-to-all's bottleneck link is " << a0.comm.ep_bottleneck << " at "
-        << fmt("%.1f GB/s", a0.comm.ep_bottleneck_gbps) << " on the " << base.cluster.gpu.name
-        << " and " << b0.comm.ep_bottleneck << " at "
-        << fmt("%.1f GB/s", b0.comm.ep_bottleneck_gbps) << " on the " << other.cluster.gpu.name
-        << "; with node-limited routing NVLink only forwards within a node, so NVLink bandwidth\n"
-           "  matters only where NVLink, not the NIC, is the busiest link. With EP"
-        << ep_node << " (the all-to-all inside a node, on NVLink) the " << base.cluster.gpu.name
-        << " is " << fmt("%.1f%%", 100.0 * gap_ep_node) << " slower.\n";
-    io.out << "  Predicted " << grouped(a0.gpu_hours_per_trillion)
-           << " H800 GPU-hours per trillion tokens vs the published 180,000 (DeepSeek-V3 report "
-              "§1, §4.4): "
-           << fmt("%+.1f%%", 100.0 * (a0.gpu_hours_per_trillion / published - 1.0))
+    for (const auto& line : w.reasons) io.out << "  " << line << "\n";
+    io.out << "  DualPipe and SM partitioning cut the step from " << ms_str(rn.ra.step_time)
+           << " to " << ms_str(r0.ra.step_time) << " on the " << base.cluster.gpu.name << " ("
+           << fmt("%+.1f%%",
+                  100.0 * (to_seconds(r0.ra.step_time) / to_seconds(rn.ra.step_time) - 1.0))
+           << ").\n";
+    io.out << "  Predicted " << grouped(r0.ra.gpu_hours_per_trillion)
+           << " GPU-hours per trillion tokens vs the 180,000 H800 GPU-hours DeepSeek published "
+              "(DeepSeek-V3 report §1, Table 1): "
+           << fmt("%+.1f%%", 100.0 * (r0.ra.gpu_hours_per_trillion / published - 1.0))
            << ". Nothing is fitted to that figure; docs/VALIDATION.md lists the inputs.\n";
   });
 }

@@ -333,18 +333,34 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
             name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part, slot, traffic, {}});
       }
     };
+    // A TP all-reduce belongs to the part it follows (DualPipe pairs keep it with that part); it
+    // blocks the chain like the NCCL call it models.
+    auto tp = [&](std::vector<SubOp>& out, const std::string& name, Component part) {
+      if (comm.tp_allreduce.value() <= 0) return;
+      SubOp so;
+      so.name = name;
+      so.lane = comm_lane;
+      so.cls = WorkClass::kTpComm;
+      so.duration = comm.tp_allreduce;
+      so.component = part;
+      so.slot = slot;
+      so.traffic = comm.tp_traffic;
+      out.push_back(std::move(so));
+    };
     for (const LayerWorkload* u : mine) {
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = does_all_to_all(*u, sc.model);
       comp(chunk.forward, tag + ".attn",
            part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr),
            Component::kAttention);
+      tp(chunk.forward, tag + ".attn.allreduce", Component::kAttention);
       if (moe) {
         ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
            comm.dispatch_traffic, Component::kDispatch);
       }
       comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr),
            Component::kMlp);
+      tp(chunk.forward, tag + ".mlp.allreduce", Component::kMlp);
       if (moe) {
         ep(chunk.forward, tag + ".combine", comm.notify_combine, comm.combine, comm.combine_traffic,
            Component::kCombine);
@@ -364,6 +380,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       }
       comp(chunk.backward_input, tag + ".mlp.B",
            part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc), Component::kMlp);
+      tp(chunk.backward_input, tag + ".mlp.B.allreduce", Component::kMlp);
       if (moe) {
         ep(chunk.backward_input, tag + ".dispatch.bwd", comm.notify_combine, comm.combine_backward,
            comm.combine_traffic, Component::kDispatch);
@@ -371,6 +388,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       comp(chunk.backward_input, tag + ".attn.B",
            part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc),
            Component::kAttention);
+      tp(chunk.backward_input, tag + ".attn.B.allreduce", Component::kAttention);
       comp(chunk.backward_weight, tag + ".mlp.W",
            part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr), Component::kMlp);
       comp(chunk.backward_weight, tag + ".attn.W",
@@ -405,7 +423,7 @@ class TimelineSink {
   }
   void operator()(const SubOpEvent& e) {
     if (e.replica != 0) return;
-    static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm"};
+    static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm", "tp_comm"};
     std::ostringstream args;
     args << "{\"mb\":" << e.part.micro_batch << ",\"dir\":" << e.part.direction
          << ",\"stage\":" << e.part.stage << "}";

@@ -124,6 +124,16 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     t.notify_dispatch = cm.cost(layout, layout_sms).time + exchange * 2;
     t.notify_combine = exchange;
   }
+  if (plan.tp > 1) {
+    // Megatron-style TP: the TP group is tp consecutive GPUs of one node; each all-reduce sums
+    // the micro-batch's hidden state (tokens x hidden, BF16).
+    const Bytes hidden_state(static_cast<std::int64_t>(plan.micro_batch_size) * plan.seq_len *
+                             m.hidden * 2);
+    const CollectiveResult ar = all_reduce(span(sc, plan.tp), GroupSpec::contiguous(plan.tp),
+                                           hidden_state, Algorithm::kRing, net);
+    t.tp_allreduce = ar.time;
+    t.tp_traffic = traffic_of(ar, t);
+  }
   if (plan.pp > 1) {
     // Consecutive stages sit on different nodes when a stage fills whole nodes (DeepSeek-V3:
     // 128 GPUs per stage); the send goes to the same-rail GPU of the next stage's first node.

@@ -15,8 +15,14 @@ enum class Lane : std::uint8_t { kCompute = 0, kComm = 1 };
 inline constexpr int kLaneCount = 2;
 
 //! What a sub-op's time counts as in the result.
-enum class WorkClass : std::uint8_t { kCompute = 0, kEpComm = 1, kPpComm = 2, kDpComm = 3 };
-inline constexpr int kWorkClassCount = 4;
+enum class WorkClass : std::uint8_t {
+  kCompute = 0,
+  kEpComm = 1,
+  kPpComm = 2,
+  kDpComm = 3,
+  kTpComm = 4
+};
+inline constexpr int kWorkClassCount = 5;
 
 //! What part of a layer a sub-op is: DualPipe's F&B pair interleaves these in the published
 //! order (DeepSeek-V3 §3.2.1 Figure 4).

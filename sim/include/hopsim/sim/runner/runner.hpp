@@ -50,9 +50,12 @@ struct CommTimes {
   Nanoseconds notify_combine{};     //!< barrier before a combine
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
+  //! One all-reduce of the hidden state over the TP group (BF16, ring), twice per layer in
+  //! forward (after attention and after the MLP) and twice in backward; 0 without TP.
+  Nanoseconds tp_allreduce{};
   //! The same transfers as bytes through one GPU's ports, for the shared step network; a
   //! transfer alone takes max(bytes / capacity) + latency = the time above.
-  PortTraffic dispatch_traffic, combine_traffic, pp_traffic;
+  PortTraffic dispatch_traffic, combine_traffic, pp_traffic, tp_traffic;
   double nic_capacity = 0;
   double nvlink_capacity = 0;
   bool pp_over_nic = true;

@@ -1,0 +1,120 @@
+#include "hopsim/planner/whatif.hpp"
+
+#include <cstdio>
+
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/error.hpp"
+
+namespace hopsim::planner {
+namespace {
+
+std::string format(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+double WhatIfRow::gap() const {
+  return to_seconds(ra.step_time) / to_seconds(rb.step_time) - 1.0;
+}
+
+WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
+                       const std::function<sim::RunOptions(const Scenario&)>& options) {
+  WhatIfStudy w;
+  auto vary = [&](const std::string& group, const std::string& label,
+                  const std::function<void(Scenario&)>& f) -> bool {
+    WhatIfRow r{group, label, base, other, {}, {}};
+    f(r.a);
+    f(r.b);
+    try {
+      validate_plan(r.a);
+      validate_plan(r.b);
+      r.ra = sim::run_scenario(r.a, options(r.a));
+      r.rb = sim::run_scenario(r.b, options(r.b));
+    } catch (const PlanError&) {
+      if (w.rows.empty()) throw;  // the scenarios as given must run
+      return false;
+    }
+    w.rows.push_back(std::move(r));
+    return true;
+  };
+  vary("as given", "as in the scenarios", [](Scenario&) {});
+  for (auto [k, name] :
+       {std::pair{ScheduleKind::k1F1B, "1F1B"}, std::pair{ScheduleKind::kZbH1, "ZB-H1"},
+        std::pair{ScheduleKind::kDualPipe, "DualPipe"}}) {
+    vary("schedule", name, [k = k](Scenario& s) { s.plan.schedule = k; });
+  }
+  for (int sms : {0, 10, 20, 32}) {
+    vary("comm SMs", std::to_string(sms) + " of " + std::to_string(base.cluster.gpu.sms),
+         [sms](Scenario& s) { s.plan.comm_sms = sms; });
+  }
+  for (double nv : {400.0, 900.0}) {
+    vary("NVLink", format("%.0f GB/s", nv),
+         [nv](Scenario& s) { s.cluster.gpu.nvlink_bidirectional = gb_per_s(nv); });
+  }
+  for (int m : {2, 4, 8}) {
+    vary("node limit", "M = " + std::to_string(m), [m](Scenario& s) { s.plan.node_limit = m; });
+  }
+  // Expert parallelism inside one node puts the whole all-to-all on NVLink; over two nodes,
+  // each GPU forwards its own node's tokens and the other node's over NVLink. TP2 adds
+  // all-reduces inside a node. These are where the H800's NVLink shows.
+  const int gpn = base.cluster.node.gpus_per_node;
+  for (int ep : {gpn, 2 * gpn}) {
+    if (vary("EP", "EP" + std::to_string(ep) + (ep == gpn ? " (in-node all-to-all)" : " (2 nodes)"),
+             [ep, gpn](Scenario& s) {
+               s.plan.ep = ep;
+               s.plan.node_limit = ep / gpn;
+             })) {
+      w.nvlink_bound.push_back(w.rows.size() - 1);
+    }
+  }
+  if (base.plan.dp % 2 == 0) {
+    if (vary("TP", "TP2 (DP halved)", [](Scenario& s) {
+          s.plan.tp = 2;
+          s.plan.dp /= 2;
+        })) {
+      w.nvlink_bound.push_back(w.rows.size() - 1);
+    }
+  }
+  vary("no mitigation", "1F1B, 0 comm SMs", [](Scenario& s) {
+    s.plan.schedule = ScheduleKind::k1F1B;
+    s.plan.comm_sms = 0;
+  });
+  w.unmitigated = w.rows.size() - 1;
+
+  // Reasons, from the results.
+  const WhatIfRow& r0 = w.rows.front();
+  const WhatIfRow& rn = w.rows[w.unmitigated];
+  const std::string ga = r0.a.cluster.gpu.name, gb = r0.b.cluster.gpu.name;
+  w.reasons.push_back("The " + ga + "'s NVLink costs " + format("%.1f%%", 100 * r0.gap()) +
+                      " step time against the " + gb + " on the plan as given; without DualPipe " +
+                      "and SM partitioning (1F1B, 0 comm SMs) it costs " +
+                      format("%.1f%%", 100 * rn.gap()) + ".");
+  w.reasons.push_back("On the plan as given the all-to-all is bound by " +
+                      r0.ra.comm.ep_bottleneck + " at " +
+                      format("%.1f GB/s", r0.ra.comm.ep_bottleneck_gbps) + " on the " + ga +
+                      " and by " + r0.rb.comm.ep_bottleneck + " at " +
+                      format("%.1f GB/s", r0.rb.comm.ep_bottleneck_gbps) + " on the " + gb +
+                      (r0.ra.comm.ep_bottleneck == "nic"
+                           ? ": node-limited routing sends each token over the NIC to at "
+                             "most M nodes and NVLink only forwards inside a node, so a "
+                             "faster NVLink does not shorten it."
+                           : ": NVLink is the busiest link, so its bandwidth sets the time."));
+  for (std::size_t i : w.nvlink_bound) {
+    const WhatIfRow& r = w.rows[i];
+    std::string why =
+        r.a.plan.tp > 1 ? "each TP all-reduce takes " +
+                              format("%.0f us", to_us(r.ra.comm.tp_allreduce)) + " on the " + ga +
+                              "'s NVLink and " + format("%.0f us", to_us(r.rb.comm.tp_allreduce)) +
+                              " on the " + gb + "'s, on the critical path"
+                        : "all-to-all bound by " + r.ra.comm.ep_bottleneck + " on the " + ga +
+                              ", " + r.rb.comm.ep_bottleneck + " on the " + gb;
+    w.reasons.push_back(r.label + ": the " + ga + " is " + format("%+.1f%%", 100 * r.gap()) +
+                        " against the " + gb + " (" + why + ").");
+  }
+  return w;
+}
+
+}  // namespace hopsim::planner
