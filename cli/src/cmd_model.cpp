@@ -9,6 +9,7 @@
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/core/workload/parameters.hpp"
 #include "hopsim/core/workload/workload.hpp"
+#include "hopsim/sim/runner/runner.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -211,7 +212,7 @@ void register_memory(CLI::App& app, Io io) {
   cmd->callback([o, io] {
     const Scenario sc = load_scenario_spec(o->scenario);
     validate_plan(sc);
-    const auto ranks = memory_per_rank(sc);
+    const auto ranks = sim::rank_memory(sc);
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
       for (const auto& r : ranks) {
@@ -253,7 +254,7 @@ void register_memory(CLI::App& app, Io io) {
              gib(r.reserve), gib(r.total), r.fits ? "yes" : "NO"});
     }
     t.print(io.out);
-    const MemoryBreakdown worst = memory_per_gpu(sc);
+    const MemoryBreakdown worst = worst_rank(ranks);
     io.out << "\nworst rank " << worst.rank << ": " << gib(worst.total) << " of "
            << gib(worst.capacity) << " ("
            << fmt("%.1f%%", 100.0 * static_cast<double>(worst.total.value()) /

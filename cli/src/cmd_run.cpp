@@ -153,7 +153,7 @@ void register_run(CLI::App& app, Io io) {
       }
       rs.push_back(sim::run_scenario(scs.back(), ro));
       for (const auto& w : plan_warnings(scs.back())) rs.back().warnings.push_back(w);
-      const MemoryBreakdown mem = memory_per_gpu(scs.back());
+      const MemoryBreakdown mem = worst_rank(sim::rank_memory(scs.back(), ro));
       if (!mem.fits) {
         rs.back().warnings.push_back(
             "memory model: worst pipeline rank needs " +

@@ -13,6 +13,7 @@
 #include "hopsim/core/config/overrides.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/sweep.hpp"
+#include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
 namespace {
@@ -117,7 +118,7 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
               ++out.pruned["plan rules (divisibility, schedule, sizes)"];
               continue;
             }
-            const MemoryBreakdown mem = memory_per_gpu(s);
+            const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
             if (!mem.fits ||
                 static_cast<double>(mem.total.value()) >
                     o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {

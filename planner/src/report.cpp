@@ -18,6 +18,7 @@
 #include "hopsim/planner/svg.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
+#include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
 namespace {
@@ -80,7 +81,7 @@ ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions
   e.result = sim::run_scenario(s, ro);
   for (const auto& w : plan_warnings(s)) e.result.warnings.push_back(w);
   e.scenario_hash = scenario_hash(s);
-  const MemoryBreakdown mem = memory_per_gpu(s);
+  const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
   e.memory_gib = static_cast<double>(mem.total.value()) / kGiB;
   e.memory_capacity_gib = static_cast<double>(mem.capacity.value()) / kGiB;
   if (!mem.fits) {

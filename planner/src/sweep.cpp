@@ -14,6 +14,7 @@
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/canonical.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
+#include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
 namespace {
@@ -56,7 +57,7 @@ StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options
       r.reason = join(errors);
       return r;
     }
-    const MemoryBreakdown mem = memory_per_gpu(s);
+    const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
     r.memory_gib = static_cast<double>(mem.total.value()) / kGiB;
     const double limit = options.max_memory_fraction * static_cast<double>(mem.capacity.value());
     if (!mem.fits || static_cast<double>(mem.total.value()) > limit) {

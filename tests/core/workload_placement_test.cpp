@@ -55,7 +55,7 @@ TEST_CASE("placement: equal layers and negligible ends split evenly", "[core][pl
   ModelConfig m = test::llama3_70b();
   m.n_layers = 16;
   m.vocab = 16;
-  const StagePlacement p = place_stages(m, plan_for(4), 4);
+  const StagePlacement p = place_stages(m, plan_for(4), 4, training_flops);
   CHECK(p.count == std::vector<int>{4, 4, 4, 4});
   CHECK(p.first == std::vector<int>{0, 4, 8, 12});
 }
@@ -75,7 +75,7 @@ TEST_CASE("placement: minimises the costliest stage (brute force oracle)", "[cor
         n[3] = 11 - n[0] - n[1] - n[2];  // the last stage may hold the MTP module only
         best = std::min(best, bottleneck(m, c, n));
       }
-  const StagePlacement p = place_stages(m, plan, 4);
+  const StagePlacement p = place_stages(m, plan, 4, training_flops);
   std::vector<int> main = p.count;
   main.back() -= m.mtp_depth;
   CHECK(bottleneck(m, c, main) == Approx(best).epsilon(1e-12));
@@ -87,7 +87,7 @@ TEST_CASE("placement: DeepSeek-V3's head and MTP module make the last stage ligh
   // The output head (129280 x 7168, BF16) costs more than a transformer block, and the MTP module
   // is a block plus a second head: the last of 16 stages gets fewer main layers than the middle.
   const ModelConfig m = test::deepseek_v3();
-  const StagePlacement p = place_stages(m, plan_for(16), 16);
+  const StagePlacement p = place_stages(m, plan_for(16), 16, training_flops);
   REQUIRE(p.stages() == 16);
   CHECK(std::accumulate(p.count.begin(), p.count.end(), 0) == 62);
   CHECK(p.count.back() - m.mtp_depth < p.count[8]);
@@ -97,5 +97,5 @@ TEST_CASE("placement: DeepSeek-V3's head and MTP module make the last stage ligh
 TEST_CASE("placement: more stages than blocks is a plan error", "[core][placement]") {
   ModelConfig m = test::llama3_70b();
   m.n_layers = 3;
-  CHECK_THROWS_AS(place_stages(m, plan_for(4), 4), PlanError);
+  CHECK_THROWS_AS(place_stages(m, plan_for(4), 4, training_flops), PlanError);
 }

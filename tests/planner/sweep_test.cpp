@@ -4,6 +4,7 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/sim/runner/runner.hpp"
 #include "sweep_test_util.hpp"
 
 using namespace hopsim;
@@ -48,7 +49,8 @@ TEST_CASE("a plan that does not fit in HBM is stored as out of memory", "[planne
   const Scenario sc = ScenarioTemplate(test::kSweepDir + "tiny.yaml")
                           .instantiate({{"hardware.gpu.hbm_capacity_bytes", "1073741824"}});
   CHECK(rows[0].memory_gib ==
-        Approx(static_cast<double>(memory_per_gpu(sc).total.value()) / (1024.0 * 1024 * 1024)));
+        Approx(static_cast<double>(worst_rank(sim::rank_memory(sc)).total.value()) /
+               (1024.0 * 1024 * 1024)));
 }
 
 TEST_CASE("shards merged equal a single run, and a re-run resumes", "[planner][sweep]") {

@@ -61,7 +61,7 @@ TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consisten
   // 62 blocks (61 layers + 1 MTP) over 16 stages, placed as the memory model places them: each
   // DualPipe rank holds stage r and stage 15 - r.
   REQUIRE(r.layers_per_stage.size() == 16);
-  const auto held = memory_per_rank(sc);
+  const auto held = rank_memory(sc);
   REQUIRE(held.size() == 16);
   int total = 0;
   for (int rank = 0; rank < 16; ++rank) {

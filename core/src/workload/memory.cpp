@@ -162,11 +162,20 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
 }
 
 std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, Bytes reserve) {
+  check_plan(s.plan);
+  return memory_per_rank(s, place_stages(s, pipeline_stages(s.plan)), reserve);
+}
+
+std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlacement& placement,
+                                             Bytes reserve) {
   const ModelConfig& m = s.model;
   const ParallelPlan& p = s.plan;
   check_plan(p);
   const int n_stages = pipeline_stages(p);
-  const StagePlacement placement = place_stages(m, p, n_stages, s.cluster.node.gpus_per_node);
+  if (placement.stages() != n_stages) {
+    throw PlanError("memory: a placement of " + std::to_string(placement.stages()) +
+                    " stages for a plan of " + std::to_string(n_stages));
+  }
   const double tokens = static_cast<double>(p.micro_batch_size) * p.seq_len;
   const double dense_dp = p.dp;
   const double expert_dp = static_cast<double>(p.dp) * p.tp / p.ep;
@@ -234,7 +243,11 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, Bytes reserve) {
 }
 
 MemoryBreakdown memory_per_gpu(const Scenario& s, Bytes reserve) {
-  std::vector<MemoryBreakdown> all = memory_per_rank(s, reserve);
+  return worst_rank(memory_per_rank(s, reserve));
+}
+
+MemoryBreakdown worst_rank(std::vector<MemoryBreakdown> all) {
+  if (all.empty()) throw PlanError("memory: no pipeline ranks");
   auto it = std::max_element(
       all.begin(), all.end(),
       [](const MemoryBreakdown& a, const MemoryBreakdown& b) { return a.total < b.total; });

@@ -8,15 +8,36 @@
 #include "hopsim/core/workload/workload.hpp"
 
 namespace hopsim {
-namespace {
-
 double training_flops(const LayerWorkload& u) {
   return u.fwd_flops().value() + u.bwd_input_flops().value() + u.bwd_weight_flops().value();
 }
 
-}  // namespace
+StagePlacement place_stages(const Scenario& sc, int stages) {
+  const GpuProfile& g = sc.cluster.gpu;
+  const bool known =
+      g.fp8_dense.value() > 0 && g.bf16_dense.value() > 0 && g.hbm_bandwidth.value() > 0;
+  auto roofline = [&g, known](const LayerWorkload& u) {
+    if (!known) return training_flops(u);
+    double t = 0;
+    for (const auto* part : {&u.attention, &u.mlp}) {
+      for (const Op& op : *part) {
+        const double peak = op.dtype == "fp8" ? g.fp8_dense.value() : g.bf16_dense.value();
+        const double hbm = g.hbm_bandwidth.value();
+        t += std::max(op.fwd.value() / peak,
+                      static_cast<double>(op.bytes_fwd.total().value()) / hbm);
+        t += std::max(op.bwd_input.value() / peak,
+                      static_cast<double>(op.bytes_bwd_input.total().value()) / hbm);
+        t += std::max(op.bwd_weight.value() / peak,
+                      static_cast<double>(op.bytes_bwd_weight.total().value()) / hbm);
+      }
+    }
+    return t;
+  };
+  return place_stages(sc.model, sc.plan, stages, roofline, sc.cluster.node.gpus_per_node);
+}
 
 StagePlacement place_stages(const ModelConfig& m, const ParallelPlan& plan, int stages,
+                            const std::function<double(const LayerWorkload&)>& unit_cost,
                             int gpus_per_node) {
   const int layers = m.n_layers;
   const int mtp = m.mtp_depth;
@@ -31,13 +52,12 @@ StagePlacement place_stages(const ModelConfig& m, const ParallelPlan& plan, int 
   std::vector<double> prefix(static_cast<std::size_t>(layers) + 1, 0.0);
   for (int l = 0; l < layers; ++l) {
     prefix[static_cast<std::size_t>(l) + 1] =
-        prefix[static_cast<std::size_t>(l)] +
-        training_flops(units[static_cast<std::size_t>(l) + 1]);
+        prefix[static_cast<std::size_t>(l)] + unit_cost(units[static_cast<std::size_t>(l) + 1]);
   }
-  const double first_extra = training_flops(units.front());
-  double last_extra = training_flops(units.back());
+  const double first_extra = unit_cost(units.front());
+  double last_extra = unit_cost(units.back());
   for (int d = 0; d < mtp; ++d) {
-    last_extra += training_flops(units[static_cast<std::size_t>(layers + 1 + d)]);
+    last_extra += unit_cost(units[static_cast<std::size_t>(layers + 1 + d)]);
   }
   auto cost = [&](int s, int from, int to) {  // stage s holds main layers [from, to)
     double c = prefix[static_cast<std::size_t>(to)] - prefix[static_cast<std::size_t>(from)];
@@ -69,15 +89,19 @@ StagePlacement place_stages(const ModelConfig& m, const ParallelPlan& plan, int 
       }
     }
   }
+  // Stage boundaries: stage s holds main layers [bound[s], bound[s + 1]).
+  std::vector<int> bound(S + 1, 0);
+  bound[S] = layers;
+  for (int s = stages - 1, end = layers; s > 0; --s) {
+    end = cut[static_cast<std::size_t>(s)][static_cast<std::size_t>(end)];
+    bound[static_cast<std::size_t>(s)] = end;
+  }
   StagePlacement p;
   p.first.assign(S, 0);
   p.count.assign(S, 0);
-  int end = layers;
-  for (int s = stages - 1; s >= 0; --s) {
-    const int start = s == 0 ? 0 : cut[static_cast<std::size_t>(s)][static_cast<std::size_t>(end)];
-    p.first[static_cast<std::size_t>(s)] = start;
-    p.count[static_cast<std::size_t>(s)] = end - start;
-    end = start;
+  for (std::size_t s = 0; s < S; ++s) {
+    p.first[s] = bound[s];
+    p.count[s] = bound[s + 1] - bound[s];
   }
   p.count.back() += mtp;  // MTP blocks follow the last main layer
   return p;

@@ -124,12 +124,13 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
   return c;
 }
 
-// The units (embedding, blocks, head) each stage computes, as place_stages says (the placement
-// the memory model uses too). `split` receives the blocks per stage.
+// The units (embedding, blocks, head) each stage computes, as stage_placement says (the
+// placement the memory model is given too). `split` receives the blocks per stage.
 std::vector<std::vector<const LayerWorkload*>> assign_to_stages(
-    const Scenario& sc, const std::vector<LayerWorkload>& units, int stages,
+    const Scenario& sc, const CostModel& cm, const std::vector<LayerWorkload>& units, int stages,
     std::vector<int>* split) {
-  const StagePlacement p = place_stages(sc.model, sc.plan, stages, sc.cluster.node.gpus_per_node);
+  const StagePlacement p = stage_placement(sc, cm);
+  if (p.stages() != stages) throw PlanError("runner: placement and schedule disagree on stages");
   if (split != nullptr) *split = p.count;
   std::vector<std::vector<const LayerWorkload*>> out(static_cast<std::size_t>(stages));
   for (const auto& u : units) {
@@ -161,7 +162,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const CommTimes comm = communication_times(sc, cm);
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const auto stage_units = assign_to_stages(sc, units, pipeline_stages(plan), nullptr);
+  const auto stage_units = assign_to_stages(sc, cm, units, pipeline_stages(plan), nullptr);
   const int comm_sms = plan.comm_sms;
   const int compute_sms = gpu.sms - comm_sms;
   // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
@@ -243,6 +244,28 @@ std::vector<LayerComponents> layer_components(const Scenario& sc, const CostMode
   return out;
 }
 
+StagePlacement stage_placement(const Scenario& sc, const CostModel& cm) {
+  const int sms = sc.cluster.gpu.sms - sc.plan.comm_sms;
+  const RecomputeConfig& rc = sc.plan.recompute;
+  auto unit_time = [&](const LayerWorkload& u) {
+    double t = 0;
+    for (const auto* part : {&u.attention, &u.mlp}) {
+      t += to_seconds(part_cost(*part, Pass::kForward, cm, sms, nullptr).time);
+      t += to_seconds(part_cost(*part, Pass::kBackwardInput, cm, sms, &rc).time);
+      t += to_seconds(part_cost(*part, Pass::kBackwardWeight, cm, sms, nullptr).time);
+    }
+    return t;
+  };
+  return place_stages(sc.model, sc.plan, pipeline_stages(sc.plan), unit_time,
+                      sc.cluster.node.gpus_per_node);
+}
+
+std::vector<MemoryBreakdown> rank_memory(const Scenario& sc, const RunOptions& options) {
+  const CostModel cm(sc.cluster.gpu,
+                     options.cost ? *options.cost : default_cost_parameters(sc.cluster.gpu));
+  return memory_per_rank(sc, stage_placement(sc, cm));
+}
+
 double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {
   const double idle = 0.30 * gpu.tdp_watts;
   const double u = std::clamp(compute_utilisation, 0.0, 1.0);
@@ -256,7 +279,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const ParallelPlan& plan = sc.plan;
   const std::vector<LayerWorkload> units =
       build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const auto stage_units = assign_to_stages(sc, units, stages, layers_per_stage);
+  const auto stage_units = assign_to_stages(sc, cm, units, stages, layers_per_stage);
 
   // With no SMs reserved, communication kernels time-share the whole GPU with compute: they run
   // on the compute lane (no overlap) and get every SM's worth of bandwidth.
@@ -503,7 +526,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   // Data parallelism. ZeRO-1: gradients reduce-scattered over DP, parameters all-gathered after
   // the optimizer step. The reduce-scatter of the last stage chunk to finish backward is what
   // cannot hide behind compute; earlier chunks overlap the remaining backward.
-  const std::vector<MemoryBreakdown> held = memory_per_rank(sc);
+  const std::vector<MemoryBreakdown> held = memory_per_rank(sc, stage_placement(sc, cm));
   res.dp_exposed = dp_sync_exposed(sc, program, held);
   res.optimizer_time = optimizer_time(sc, cm, held);
   res.step_time = res.pipeline_time + res.dp_exposed + res.optimizer_time;

@@ -1,6 +1,8 @@
 #include "step_costs.hpp"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/sim/collective/collective.hpp"
@@ -47,6 +49,22 @@ GroupSpec dp_group(const Scenario& sc, int size) {
   return GroupSpec::rail_aligned(std::min(size, sc.cluster.num_gpus()),
                                  sc.cluster.node.gpus_per_node);
 }
+
+// Pipeline ranks often hold the same number of parameters (DualPipe's middle ranks all do), and a
+// ring over a 1024-GPU group builds a 128-node topology: compute each distinct size once.
+class RingMemo {
+ public:
+  template <class F>
+  Nanoseconds get(int group, std::int64_t bytes, F compute) {
+    const auto key = std::pair{group, bytes};
+    const auto it = memo_.find(key);
+    if (it != memo_.end()) return it->second;
+    return memo_[key] = compute();
+  }
+
+ private:
+  std::map<std::pair<int, std::int64_t>, Nanoseconds> memo_;
+};
 
 Nanoseconds chunk_backward(const ChunkProgram& c) {
   Nanoseconds t{0};
@@ -157,18 +175,20 @@ Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program,
   const int expert_group = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
   const int grad_bytes = dtype_bytes(plan.optimizer.gradients);
   const NetworkOptions net = network_options(sc);
+  RingMemo memo;
+  auto rs_time = [&](int group, std::int64_t bytes) {
+    return memo.get(group, bytes, [&] {
+      return reduce_scatter(span(sc, group), dp_group(sc, group), Bytes(bytes), net).time;
+    });
+  };
   Nanoseconds worst{0};
   for (const MemoryBreakdown& mb : ranks) {
     Nanoseconds rs{0};
     if (dense_group > 1 && mb.dense_parameters > 0) {
-      rs += reduce_scatter(span(sc, dense_group), dp_group(sc, dense_group),
-                           Bytes(mb.dense_parameters * grad_bytes), net)
-                .time;
+      rs += rs_time(dense_group, mb.dense_parameters * grad_bytes);
     }
     if (expert_group > 1 && mb.expert_parameters > 0) {
-      rs += reduce_scatter(span(sc, expert_group), dp_group(sc, expert_group),
-                           Bytes(mb.expert_parameters * grad_bytes), net)
-                .time;
+      rs += rs_time(expert_group, mb.expert_parameters * grad_bytes);
     }
     // Gradients accumulate over micro-batches, so only the last micro-batch's backward of the
     // rank's last chunk can hide the sync (bucketed reduce-scatter as in Megatron/ZeRO).
@@ -193,6 +213,12 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
   const std::int64_t per_param = dtype_bytes(opt.gradients) + 2 * dtype_bytes(opt.master_weights) +
                                  4 * dtype_bytes(opt.moments) + weight_bytes;
   const NetworkOptions net = network_options(sc);
+  RingMemo memo;
+  auto ag_time = [&](int group, std::int64_t bytes) {
+    return memo.get(group, bytes, [&] {
+      return all_gather(span(sc, group), dp_group(sc, group), Bytes(bytes), net).time;
+    });
+  };
   Nanoseconds worst{0};
   for (const MemoryBreakdown& mb : ranks) {
     const bool sharded = plan.zero_stage >= 1;
@@ -202,14 +228,8 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
     k.cls = KernelClass::kMemoryBound;
     k.bytes = Bytes(local * per_param);
     Nanoseconds t = cm.cost(k, sc.cluster.gpu.sms).time;
-    if (sharded && dp > 1) {
-      t += all_gather(span(sc, dp), dp_group(sc, dp), Bytes(mb.dense_parameters * 2), net).time;
-    }
-    if (sharded && expert_dp > 1) {
-      t += all_gather(span(sc, expert_dp), dp_group(sc, expert_dp), Bytes(mb.expert_parameters * 2),
-                      net)
-               .time;
-    }
+    if (sharded && dp > 1) t += ag_time(dp, mb.dense_parameters * 2);
+    if (sharded && expert_dp > 1) t += ag_time(expert_dp, mb.expert_parameters * 2);
     worst = std::max(worst, t);
   }
   return worst;

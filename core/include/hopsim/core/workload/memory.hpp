@@ -9,6 +9,7 @@
 #include "hopsim/core/plan.hpp"
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/core/units.hpp"
+#include "hopsim/core/workload/placement.hpp"
 
 namespace hopsim {
 
@@ -48,11 +49,18 @@ struct MemoryBreakdown {
 //! Activation units (one stage, one micro-batch) pipeline rank `rank` holds at its peak.
 [[nodiscard]] double in_flight_micro_batches(const ParallelPlan& plan, int rank);
 
-//! Every pipeline rank.
+//! Every pipeline rank, with the blocks placed by `placement` (what the runner simulates).
+[[nodiscard]] std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s,
+                                                           const StagePlacement& placement,
+                                                           Bytes reserve = kDefaultMemoryReserve);
+//! Every pipeline rank, with the roofline placement of place_stages(s, stages). Callers that
+//! simulate should pass the runner's placement (sim::stage_placement) instead.
 [[nodiscard]] std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s,
                                                            Bytes reserve = kDefaultMemoryReserve);
 //! The rank with the largest total (the one that decides whether the plan fits).
 [[nodiscard]] MemoryBreakdown memory_per_gpu(const Scenario& s,
                                              Bytes reserve = kDefaultMemoryReserve);
+//! The rank with the largest total of `ranks`.
+[[nodiscard]] MemoryBreakdown worst_rank(std::vector<MemoryBreakdown> ranks);
 
 }  // namespace hopsim

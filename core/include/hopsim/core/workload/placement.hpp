@@ -3,10 +3,13 @@
 //! and the runner share. Contiguous, balanced by training FLOPs, embedding first, head and MTP
 //! last.
 
+#include <functional>
 #include <vector>
 
 #include "hopsim/core/model.hpp"
 #include "hopsim/core/plan.hpp"
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/core/workload/workload.hpp"
 
 namespace hopsim {
 
@@ -19,12 +22,25 @@ struct StagePlacement {
 };
 
 //! Splits the main layers over `stages` contiguous stages so that the most expensive stage
-//! (forward + backward FLOPs of one micro-batch) is as cheap as possible. The embedding is on
+//! (the sum of `unit_cost` over its units, e.g. one micro-batch's forward + backward) is as
+//! cheap as possible. The embedding is on
 //! the first stage; the MTP modules and the output head are on the last (DeepSeek-V3 §2.2 and
 //! §3.2.1 place MTP with the head). Every stage gets at least one main layer, except that the
-//! last may hold MTP modules only. Ties go to the split with the earliest boundaries.
+//! last may hold MTP modules only. Ties go to the split with the earliest boundaries. Stages,
+//! not ranks, are balanced: balancing what a DualPipe rank holds (stages r and PP-1-r) was tried
+//! and made the simulated step longer (docs/COST_MODEL.md "Stage placement").
 //! Throws PlanError when there are fewer blocks than stages.
-[[nodiscard]] StagePlacement place_stages(const ModelConfig& m, const ParallelPlan& plan,
-                                          int stages, int gpus_per_node = 8);
+[[nodiscard]] StagePlacement place_stages(
+    const ModelConfig& m, const ParallelPlan& plan, int stages,
+    const std::function<double(const LayerWorkload&)>& unit_cost, int gpus_per_node = 8);
+
+//! The placement of a scenario: units costed by a roofline on its GPU (each op's FLOPs at the
+//! nominal peak of its dtype, or its HBM bytes at nominal bandwidth, whichever is longer, over
+//! forward, input-gradient and weight-gradient passes), so a BF16 output head weighs what it
+//! costs in time, not in FLOPs. What the memory model and the runner both use.
+[[nodiscard]] StagePlacement place_stages(const Scenario& sc, int stages);
+
+//! Training FLOPs of a unit (forward + both backward passes): the cost when no GPU is known.
+[[nodiscard]] double training_flops(const LayerWorkload& u);
 
 }  // namespace hopsim

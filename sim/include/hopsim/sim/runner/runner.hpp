@@ -11,6 +11,8 @@
 
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/core/units.hpp"
+#include "hopsim/core/workload/memory.hpp"
+#include "hopsim/core/workload/placement.hpp"
 #include "hopsim/sim/cost/cost_model.hpp"
 #include "hopsim/sim/runner/pipeline_executor.hpp"
 #include "hopsim/sim/runner/pipeline_program.hpp"
@@ -139,6 +141,15 @@ struct SimResult {
 [[nodiscard]] std::vector<LayerComponents> layer_components(const Scenario& scenario,
                                                             const CostModel& cost,
                                                             const CommTimes& comm);
+
+//! The stage placement the runner simulates: place_stages balanced by this cost model's time
+//! of each unit (forward, input and weight gradient, recompute, on the compute partition).
+[[nodiscard]] StagePlacement stage_placement(const Scenario& scenario, const CostModel& cost);
+
+//! Memory per pipeline rank with the runner's placement: what `hopsim memory`, the run's memory
+//! check and plan search report.
+[[nodiscard]] std::vector<MemoryBreakdown> rank_memory(const Scenario& scenario,
+                                                       const RunOptions& options = {});
 
 //! Average power per GPU: idle + (TDP - idle) * compute utilisation. Idle is 30% of TDP, a
 //! modelling default (docs/COST_MODEL.md).
