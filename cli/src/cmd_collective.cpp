@@ -149,8 +149,16 @@ void register_collective(CLI::App& app, Io io) {
     });
     row("algorithm bandwidth",
         [](const auto& r) { return fmt("%.1f GB/s", r.algorithm_bandwidth.value() / kGiga); });
-    row(moe ? "bottleneck bandwidth (DeepEP)" : "bus bandwidth (nccl-tests)",
-        [](const auto& r) { return fmt("%.1f GB/s", r.bus_bandwidth.value() / kGiga); });
+    if (moe) {
+      // DeepEP's tests count the own node's tokens as RDMA bytes although they go over NVLink.
+      row("bandwidth as DeepEP reports it",
+          [](const auto& r) { return fmt("%.1f GB/s", r.reported_bandwidth.value() / kGiga); });
+      row("busiest link bandwidth",
+          [](const auto& r) { return fmt("%.1f GB/s", r.bus_bandwidth.value() / kGiga); });
+    } else {
+      row("bus bandwidth (nccl-tests)",
+          [](const auto& r) { return fmt("%.1f GB/s", r.bus_bandwidth.value() / kGiga); });
+    }
     row("bottleneck link class",
         [](const auto& r) { return std::string(sim::to_string(r.bottleneck)); });
     for (int k = 0; k < sim::kNumLinkClasses; ++k) {
