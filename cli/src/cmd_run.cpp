@@ -151,16 +151,7 @@ void register_run(CLI::App& app, Io io) {
                             "cannot open the trace file for writing");
         ro.trace = &trace;
       }
-      rs.push_back(sim::run_scenario(scs.back(), ro));
-      for (const auto& w : plan_warnings(scs.back())) rs.back().warnings.push_back(w);
-      const MemoryBreakdown mem = worst_rank(sim::rank_memory(scs.back(), ro));
-      if (!mem.fits) {
-        rs.back().warnings.push_back(
-            "memory model: worst pipeline rank needs " +
-            fmt("%.1f GiB", static_cast<double>(mem.total.value()) / (1 << 30)) + " of " +
-            fmt("%.1f GiB", static_cast<double>(mem.capacity.value()) / (1 << 30)) +
-            " (see `hopsim memory`); the timing assumes it runs");
-      }
+      rs.push_back(sim::run_checked(scs.back(), ro).result);
     }
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();

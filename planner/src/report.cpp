@@ -73,23 +73,15 @@ std::vector<ScenarioOverride> counterpart_of(const Scenario& s) {
 }
 
 ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions& o) {
-  validate_plan(s);
   ReportEntry e;
   e.label = label;
   sim::RunOptions ro;
   ro.mode = o.mode;
-  e.result = sim::run_scenario(s, ro);
-  for (const auto& w : plan_warnings(s)) e.result.warnings.push_back(w);
+  sim::CheckedRun run = sim::run_checked(s, ro);
+  e.result = std::move(run.result);
   e.scenario_hash = scenario_hash(s);
-  const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
-  e.memory_gib = static_cast<double>(mem.total.value()) / kGiB;
-  e.memory_capacity_gib = static_cast<double>(mem.capacity.value()) / kGiB;
-  if (!mem.fits) {
-    e.result.warnings.push_back(
-        fmt("memory model: pipeline rank %.0f", static_cast<double>(mem.rank)) +
-        fmt(" needs %.1f GiB per GPU", e.memory_gib) +
-        fmt(" but the GPU has %.1f GiB", e.memory_capacity_gib));
-  }
+  e.memory_gib = static_cast<double>(run.memory.total.value()) / kGiB;
+  e.memory_capacity_gib = static_cast<double>(run.memory.capacity.value()) / kGiB;
   e.scenario = std::move(s);
   return e;
 }

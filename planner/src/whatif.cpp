@@ -29,10 +29,8 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
     f(r.a);
     f(r.b);
     try {
-      validate_plan(r.a);
-      validate_plan(r.b);
-      r.ra = sim::run_scenario(r.a, options(r.a));
-      r.rb = sim::run_scenario(r.b, options(r.b));
+      r.ra = sim::run_checked(r.a, options(r.a)).result;
+      r.rb = sim::run_checked(r.b, options(r.b)).result;
     } catch (const PlanError&) {
       if (w.rows.empty()) throw;  // the scenarios as given must run
       return false;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/workload/memory.hpp"
 
 namespace hopsim {
 namespace {
@@ -28,18 +29,6 @@ std::string where(const Scenario& s, const std::string& key_path) {
 
 std::string str(long long v) {
   return std::to_string(v);
-}
-
-//! Pipeline stages the schedule cuts the model into (DualPipeV: two per rank, a V).
-int stages(const ParallelPlan& p) {
-  switch (p.schedule) {
-    case ScheduleKind::kDualPipeV:
-      return 2 * p.pp;
-    case ScheduleKind::kInterleaved1F1B:
-      return p.pp * p.virtual_stages;
-    default:
-      return p.pp;
-  }
 }
 
 }  // namespace
@@ -148,8 +137,8 @@ std::vector<std::string> plan_errors(const Scenario& s) {
   // Layers need not divide evenly over stages (DeepSeek-V3: 61 + 1 MTP on 16), but every
   // stage needs at least one layer.
   const int layers = s.model.n_layers + s.model.mtp_depth;
-  if (s.model.n_layers > 0 && stages(p) > layers) {
-    add("plan.pp", str(stages(p)) + " pipeline stages exceed the model's " + str(layers) +
+  if (s.model.n_layers > 0 && pipeline_stages(p) > layers) {
+    add("plan.pp", str(pipeline_stages(p)) + " pipeline stages exceed the model's " + str(layers) +
                        " layers (n_layers " + str(s.model.n_layers) + " + mtp_depth " +
                        str(s.model.mtp_depth) + ")");
   }

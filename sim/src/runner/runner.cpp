@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 #include "hopsim/core/workload/flops.hpp"
@@ -264,6 +265,26 @@ std::vector<MemoryBreakdown> rank_memory(const Scenario& sc, const RunOptions& o
   const CostModel cm(sc.cluster.gpu,
                      options.cost ? *options.cost : default_cost_parameters(sc.cluster.gpu));
   return memory_per_rank(sc, stage_placement(sc, cm));
+}
+
+CheckedRun run_checked(const Scenario& sc, const RunOptions& options) {
+  validate_plan(sc);
+  CheckedRun c;
+  c.memory = worst_rank(rank_memory(sc, options));
+  c.result = run_scenario(sc, options);
+  for (const auto& w : plan_warnings(sc)) c.result.warnings.push_back(w);
+  if (!c.memory.fits) {
+    constexpr double kGiB = 1024.0 * 1024 * 1024;
+    std::ostringstream m;
+    m.setf(std::ios::fixed);
+    m.precision(1);
+    m << "memory model: pipeline rank " << c.memory.rank << " needs "
+      << static_cast<double>(c.memory.total.value()) / kGiB << " GiB of "
+      << static_cast<double>(c.memory.capacity.value()) / kGiB
+      << " GiB (see `hopsim memory`); the timing assumes it runs";
+    c.result.warnings.push_back(m.str());
+  }
+  return c;
 }
 
 double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation) {

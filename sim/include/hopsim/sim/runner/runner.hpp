@@ -151,6 +151,15 @@ struct SimResult {
 [[nodiscard]] std::vector<MemoryBreakdown> rank_memory(const Scenario& scenario,
                                                        const RunOptions& options = {});
 
+//! A user-facing run: the plan validated (throws PlanError listing every problem), the run, the
+//! plan's warnings and the memory check with the runner's placement added to the result's
+//! warnings. The one wrapper the CLI, reports, the what-if study and the GUI use.
+struct CheckedRun {
+  SimResult result;
+  MemoryBreakdown memory;  //!< the worst pipeline rank
+};
+[[nodiscard]] CheckedRun run_checked(const Scenario& scenario, const RunOptions& options = {});
+
 //! Average power per GPU: idle + (TDP - idle) * compute utilisation. Idle is 30% of TDP, a
 //! modelling default (docs/COST_MODEL.md).
 [[nodiscard]] double gpu_power_watts(const GpuProfile& gpu, double compute_utilisation);
