@@ -501,11 +501,11 @@ class Executor {
   void flow_done(std::uint32_t id) {
     Collective& c = collectives_[id];
     if (--c.pending > 0) return;
-    for (int m = c.first; m < c.first + c.members; ++m) {
-      const int r = c.rank;
-      const Lane l = c.lane;
-      engine_.schedule_at(engine_.now(), [this, m, r, l] { finish(m, r, l); });
-    }
+    // Called from an engine event (FlowNetwork runs completion callbacks as events or inline
+    // from one, and lets them start flows), so the members finish here, in member order.
+    const int first = c.first, members = c.members, r = c.rank;
+    const Lane l = c.lane;
+    for (int m = first; m < first + members; ++m) finish(m, r, l);
   }
 
   void finish(int rep, int r, Lane l) {
