@@ -1,7 +1,8 @@
 // Fits the GEMM tile model's defaults (sim::GemmTileModel and the GEMM main-loop efficiency) to a
 // published per-shape table, minimising the squared log error of predicted TFLOPS, and prints
 // the constants and each row's residual (docs/COST_MODEL.md "GEMM per shape").
-// Usage: fit_gemm_model TABLE.csv   (e.g. tests/data/published/deepgemm_h800_fp8.csv)
+// Usage: fit_gemm_model TABLE.csv   (e.g. tests/data/published/deepgemm_h800_fp8.csv), run from
+// the source tree or with HOPSIM_DATA_DIR set (it loads hwprofiles/gpus/h800-sxm5.yaml).
 // Deterministic: a seeded random search, then the same search at a finer step.
 #include <algorithm>
 #include <array>
@@ -10,25 +11,13 @@
 #include <exception>
 #include <random>
 
+#include "hopsim/core/config/loader.hpp"
 #include "hopsim/sim/cost/gemm_table.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;
 
 namespace {
-
-// The H800 SXM5 profile's nominal figures (hwprofiles/gpus/h800-sxm5.yaml).
-GpuProfile h800() {
-  GpuProfile g;
-  g.name = "H800 SXM5";
-  g.sms = 132;
-  g.boost_clock_mhz = 1830;
-  g.sustained_clock_mhz = 1600;
-  g.fp8_dense = tflops(1978.9);
-  g.bf16_dense = tflops(989.4);
-  g.hbm_bandwidth = gb_per_s(3350);
-  return g;
-}
 
 using Params = std::array<double, 5>;  // efficiency, feed GB/s/SM, tile ns, HBM TB/s, kernel ns
 constexpr Params kLo{0.5, 10, 0, 1.5, 0};
@@ -64,7 +53,8 @@ int main(int argc, char** argv) {
   }
   try {
     const auto rows = read_gemm_table(argv[1]);
-    const GpuProfile gpu = h800();
+    // The shipped H800 profile: every figure in it carries its source.
+    const GpuProfile gpu = load_gpu_profile("h800-sxm5");
     Params p{0.87, 60, 1000, 3.0, 5000};
     double best = loss(gpu, rows, p);
     std::mt19937 rng(1);

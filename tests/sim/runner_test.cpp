@@ -43,6 +43,17 @@ Scenario deepseek_v3(const ClusterProfile& cluster) {
   return s;
 }
 
+// DeepSeek-V3 cut to 7 layers on `nodes` H800 nodes: quick enough to simulate every GPU.
+Scenario small_deepseek(int nodes, int pp, int dp, int ep, int micro_batches) {
+  Scenario sc = deepseek_v3(test::h800_cluster(nodes));
+  sc.model.n_layers = 7;
+  sc.plan.pp = pp;
+  sc.plan.dp = dp;
+  sc.plan.ep = ep;
+  sc.plan.micro_batches = micro_batches;
+  return sc;
+}
+
 }  // namespace
 
 TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consistent",
@@ -105,12 +116,7 @@ TEST_CASE("runner: same inputs give byte-identical timelines", "[sim][runner]") 
 
 TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][runner]") {
   // A smaller plan keeps the full simulation quick: 64 GPUs, PP4, DP16, EP8.
-  Scenario sc = deepseek_v3(test::h800_cluster(8));
-  sc.model.n_layers = 7;
-  sc.plan.pp = 4;
-  sc.plan.dp = 16;
-  sc.plan.ep = 8;
-  sc.plan.micro_batches = 16;
+  const Scenario sc = small_deepseek(8, 4, 16, 8, 16);
   const SimResult sym = run_scenario(sc);
   RunOptions full;
   full.mode = SimMode::kFull;
@@ -191,12 +197,7 @@ TEST_CASE("variation: keyed draws are standard normal and reproducible",
 
 TEST_CASE("variation: off, both modes agree; on, stragglers slow both and full mode is seeded",
           "[sim][runner][variation]") {
-  Scenario sc = deepseek_v3(test::h800_cluster(8));
-  sc.model.n_layers = 7;
-  sc.plan.pp = 4;
-  sc.plan.dp = 16;
-  sc.plan.ep = 8;
-  sc.plan.micro_batches = 16;
+  Scenario sc = small_deepseek(8, 4, 16, 8, 16);
   RunOptions full;
   full.mode = SimMode::kFull;
   const SimResult sym0 = run_scenario(sc);
@@ -218,24 +219,14 @@ TEST_CASE(
     "[sim][runner][network]") {
   // One pipeline stage (PP1, 1F1B): EP payloads run one at a time on each GPU's ports, so flows
   // alone must reproduce the stand-alone durations exactly.
-  Scenario sc = deepseek_v3(test::h800_cluster(8));
-  sc.model.n_layers = 7;
-  sc.plan.pp = 1;
-  sc.plan.dp = 64;
-  sc.plan.ep = 64;
-  sc.plan.micro_batches = 4;
+  Scenario sc = small_deepseek(8, 1, 64, 64, 4);
   sc.plan.schedule = ScheduleKind::k1F1B;
   RunOptions fixed;
   fixed.shared_network = false;
   CHECK(run_scenario(sc).pipeline_time == run_scenario(sc, fixed).pipeline_time);
   // DualPipe on PP4 across nodes: activations and gradients cross the same NICs as the EP
   // payloads of the overlapped chunk, so sharing can only lengthen the step.
-  Scenario dual = deepseek_v3(test::h800_cluster(32));
-  dual.model.n_layers = 7;
-  dual.plan.pp = 4;
-  dual.plan.dp = 64;
-  dual.plan.ep = 64;
-  dual.plan.micro_batches = 16;
+  const Scenario dual = small_deepseek(32, 4, 64, 64, 16);
   const SimResult shared = run_scenario(dual);
   const SimResult alone = run_scenario(dual, fixed);
   CHECK(shared.pipeline_time > alone.pipeline_time);
@@ -262,8 +253,8 @@ TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)
   // Table 1: 180K H800 GPU-hours per trillion tokens on the published plan. hopsim is known to be
   // optimistic (docs/VALIDATION.md: -17% on 2026-11-29); the band fails a model that drifts
   // further from the figure in either direction, and must narrow as the model improves.
-  const Scenario sc = load_scenario(std::string(HOPSIM_SOURCE_DIR) +
-                                    "/scenarios/deepseek-v3-h800.yaml");
+  const Scenario sc =
+      load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");
   const SimResult r = run_scenario(sc);
   const double error = r.gpu_hours_per_trillion / 180e3 - 1.0;
   INFO("GPU-hours per 1T tokens " << r.gpu_hours_per_trillion << " (" << 100 * error << "%)");

@@ -7,12 +7,13 @@
 namespace hopsim::sim {
 namespace {
 
-// Fitted by bench/fit_gemm_model to DeepGEMM's H800 table (see default_cost_parameters).
-constexpr double kGemmMainLoopEfficiency = 0.8035;  // of the sustained-clock tensor peak
-constexpr double kGemmOperandFeedPerSm = 91.8e9;    // bytes/s per SM, L2 -> shared memory
-constexpr Nanoseconds kGemmTileOverhead{2'427};     // pipeline fill + epilogue per tile
-constexpr Nanoseconds kGemmKernelOverhead{904};     // setup and tail per kernel
-constexpr double kGemmHbmBandwidth = 2.459e12;      // bytes/s of operand streaming (H800)
+// `build/bench/fit_gemm_model tests/data/published/deepgemm_h800_fp8.csv` prints these: fitted
+// to DeepGEMM's H800 table (see default_cost_parameters).
+constexpr double kGemmMainLoopEfficiency = 0.8034;  // of the sustained-clock tensor peak
+constexpr double kGemmOperandFeedPerSm = 91.7e9;    // bytes/s per SM, L2 -> shared memory
+constexpr Nanoseconds kGemmTileOverhead{2'428};     // pipeline fill + epilogue per tile
+constexpr Nanoseconds kGemmKernelOverhead{896};     // setup and tail per kernel
+constexpr double kGemmHbmBandwidth = 2.456e12;      // bytes/s of operand streaming (H800)
 
 }  // namespace
 
@@ -56,7 +57,7 @@ CostParameters default_cost_parameters(const GpuProfile& gpu) {
   // GEMMs: the tile model (GemmTileModel) with constants fitted by `bench/fit_gemm_model` (log
   // least squares) to the 28 rows of DeepGEMM's H800 FP8 table (deepseek-ai/DeepGEMM README at
   // a9967bc, normal and grouped GEMMs); residuals per row in docs/COST_MODEL.md. The main loop
-  // runs at 0.8035 of the per-SM FP8 peak at the sustained clock. BF16 GEMMs (router, output head)
+  // runs at 0.8034 of the per-SM FP8 peak at the sustained clock. BF16 GEMMs (router, output head)
   // are assumed to reach the same fraction of their own peak: no published per-shape table.
   p.compute_efficiency[KernelClass::kGemmFp8] = clock * kGemmMainLoopEfficiency;
   p.compute_efficiency[KernelClass::kGemmBf16] = clock * kGemmMainLoopEfficiency;
