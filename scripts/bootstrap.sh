@@ -11,7 +11,8 @@ jobs=${HOPSIM_JOBS:-$(nproc)}
 
 packages=(build-essential cmake ninja-build ccache pkg-config git
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
-  libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev)
+  libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev)
 # The test suite also starts a one-node Slurm cluster on localhost (tests/slurm).
 [[ "$mode" == test ]] && packages+=(slurm-wlm munge)
 
@@ -29,13 +30,14 @@ if [[ "${HOPSIM_SKIP_APT:-0}" != 1 ]]; then
 fi
 
 # Both modes configure the build identically, so running one after the other rebuilds nothing.
-cmake -S . -B "$build" -G Ninja -DHOPSIM_WERROR=ON
+cmake -S . -B "$build" -G Ninja -DHOPSIM_WERROR=ON -DHOPSIM_WITH_GUI=ON
 cmake --build "$build" -j "$jobs"
 
 case "$mode" in
   run)
     "$build/cli/hopsim" run scenarios/deepseek-v3-h800.yaml --trace "$build/deepseek-v3-h800.trace.json"
     "$build/cli/hopsim" whatif scenarios/deepseek-v3-h800.yaml --vs scenarios/deepseek-v3-h100.yaml
+    echo "desktop planner: $build/gui/hopsim-gui [scenario]  (docs/GUI.md)"
     ;;
   test)
     ctest --test-dir "$build" --output-on-failure -j "$jobs"
@@ -43,7 +45,7 @@ case "$mode" in
     # (HOPSIM_SKIP_SANITIZERS=1 skips this second build).
     if [[ "${HOPSIM_SKIP_SANITIZERS:-0}" != 1 ]]; then
       cmake -S . -B "$build-asan" -G Ninja -DHOPSIM_WERROR=ON -DHOPSIM_SANITIZE=ON \
-        -DHOPSIM_WITH_CUDA=OFF -DHOPSIM_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+        -DHOPSIM_WITH_CUDA=OFF -DHOPSIM_WITH_GUI=OFF -DHOPSIM_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
       cmake --build "$build-asan" -j "$jobs"
       ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir "$build-asan" --output-on-failure -j "$jobs" -L "core|sim|profiler|planner"

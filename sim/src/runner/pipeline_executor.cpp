@@ -530,7 +530,8 @@ class Executor {
     if (o_.on_sub_op) {
       const ScheduleOp& op = s_.ops[r][st.cursor];
       const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
-      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, start, engine_.now()});
+      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
+                              task.part == PartKind::kBackward});
     }
     for (int s : task.succ) {
       if (s >= 0) --st.deps[static_cast<std::size_t>(s)];

@@ -507,9 +507,10 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   const int stages = pipeline_stages(plan);
   const Schedule schedule = make_schedule(
       plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
-  const PipelineProgram program =
+  const auto program_ptr = std::make_shared<const PipelineProgram>(
       build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage,
-                             options.mode == SimMode::kSymmetry, options.shared_network);
+                             options.mode == SimMode::kSymmetry, options.shared_network));
+  const PipelineProgram& program = *program_ptr;
 
   ExecutorOptions eo;
   if (options.mode == SimMode::kFull) {
@@ -528,11 +529,22 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
     sink.emplace(*options.trace, plan.pp);
-    eo.on_sub_op = [&sink](const SubOpEvent& e) { (*sink)(e); };
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
+  }
+  if (sink || options.collect_timeline) {
+    const bool collect = options.collect_timeline;
+    eo.on_sub_op = [&sink, &res, collect](const SubOpEvent& e) {
+      if (sink) (*sink)(e);
+      if (collect && e.replica == 0) {
+        res.timeline.push_back(TimelineSlice{e.rank, e.lane, e.op->cls, e.type, e.backward,
+                                             e.part.micro_batch, e.part.direction, e.part.stage,
+                                             e.start, e.end, e.op});
+      }
+    };
   }
   res.execution = execute_pipeline(schedule, program, eo);
   res.pipeline_time = res.execution.makespan;
+  if (options.collect_timeline) res.program = program_ptr;
   res.layers = layer_components(sc, cm, res.comm);
   for (const RankStats& r : res.execution.ranks) {
     std::vector<Nanoseconds> t = r.pair_times;

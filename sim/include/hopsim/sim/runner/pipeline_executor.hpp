@@ -24,6 +24,7 @@ struct SubOpEvent {
   OpType type = OpType::kF;
   Nanoseconds start{};
   Nanoseconds end{};
+  bool backward = false;  //!< belongs to the backward chunk (input or weight gradient)
 };
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).

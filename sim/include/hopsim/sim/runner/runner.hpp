@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,12 +17,28 @@
 #include "hopsim/sim/cost/cost_model.hpp"
 #include "hopsim/sim/runner/pipeline_executor.hpp"
 #include "hopsim/sim/runner/pipeline_program.hpp"
+#include "hopsim/sim/schedule/schedule.hpp"
 
 namespace hopsim::sim {
 
 enum class SimMode {
   kSymmetry,  //!< one data-parallel replica of the pipeline; collectives from the network model
   kFull,      //!< every pipeline replica, EP collectives rendezvous across replicas
+};
+
+//! One executed sub-op of pipeline replica 0, for timeline views (the GUI): what, where, when.
+struct TimelineSlice {
+  int rank = 0;
+  Lane lane = Lane::kCompute;
+  WorkClass cls = WorkClass::kCompute;
+  OpType type = OpType::kF;  //!< the schedule op it belongs to (F, B, W, F&B, ...)
+  bool backward = false;     //!< part of a backward chunk (B or W work)
+  int micro_batch = 0;
+  int direction = 0;  //!< DualPipe: 0 enters at rank 0, 1 at rank PP-1
+  int stage = 0;
+  Nanoseconds start{};
+  Nanoseconds end{};
+  const SubOp* op = nullptr;  //!< name, FLOPs, traffic; valid while the SimResult lives
 };
 
 struct RunOptions {
@@ -34,6 +51,9 @@ struct RunOptions {
   std::vector<double> replica_compute_scale;
   //! Transfers share GPU ports on the step's engine (true) or keep stand-alone durations.
   bool shared_network = true;
+  //! Collect the timeline of pipeline replica 0 into SimResult::timeline (and keep the program
+  //! its slices point into in SimResult::program).
+  bool collect_timeline = false;
 };
 
 //! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
@@ -103,6 +123,10 @@ struct SimResult {
   //! Median duration of a DualPipe F&B pair (both chunks, op start to op end) per pipeline rank;
   //! 0 where a rank runs none (other schedules).
   std::vector<Nanoseconds> pair_time_per_rank;
+  //! With RunOptions::collect_timeline: every sub-op of replica 0 in completion order, and the
+  //! program they point into.
+  std::vector<TimelineSlice> timeline;
+  std::shared_ptr<const PipelineProgram> program;
   std::vector<std::string> warnings;
   ExecutionResult execution;
   // Cost per trillion tokens.
