@@ -38,8 +38,9 @@ void register_calibrate(CLI::App& app, Io io) {
       app.add_subcommand("calibrate", "Fit kernel efficiency curves from a hopsim-measure trace");
   auto trace = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  // Datasheet peaks for efficiency_max, H100 SXM by default (REFERENCE.md §6). H800 has the
-  // same SMs and tensor cores, so the same figures apply.
+  // Datasheet peaks for efficiency_max, H100 SXM by default (third-party pages:
+  // glennklockwood.com/garden/processors/h100, codesota.com). H800 has the same SMs and tensor
+  // cores, so the same figures apply.
   auto bf16 = std::make_shared<double>(989.4);
   auto fp8 = std::make_shared<double>(1978.9);
   auto hbm = std::make_shared<double>(3350.0);

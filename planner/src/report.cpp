@@ -340,7 +340,7 @@ std::string render_html(const Report& r) {
            "<th>H800 GPU-hours per 1T tokens</th></tr></thead><tbody>\n";
       s += "<tr><td>predicted (" + html_escape(h800->label) + ")</td>" +
            td_num("predicted_gpu_hours_per_trillion", -1, pred, grouped(pred)) + "</tr>\n";
-      s += "<tr><td>published (DeepSeek-V3 report §1, Table 1; REFERENCE.md §2)</td>" +
+      s += "<tr><td>published (DeepSeek-V3 report §1, Table 1, p.5)</td>" +
            td_num("published_gpu_hours_per_trillion", -1, sim::kPublishedH800GpuHoursPerTrillion,
                   grouped(sim::kPublishedH800GpuHoursPerTrillion)) +
            "</tr>\n";
@@ -445,7 +445,7 @@ std::string render_markdown(const Report& r) {
       const double pred = e.result.gpu_hours_per_trillion;
       s += "\n## Published comparison\n\nPredicted " + grouped(pred) +
            " H800 GPU-hours per trillion tokens (" + e.label +
-           ") vs the published 180,000 (DeepSeek-V3 report §1; REFERENCE.md §2): " +
+           ") vs the published 180,000 (DeepSeek-V3 report §1, p.5): " +
            fmt("%+.1f%%", 100 * published_relative_error(pred)) + ".\n";
       break;
     }

@@ -60,7 +60,7 @@ TEST_CASE("cli: model and collective", "[cli]") {
   const Run m = invoke({"model", "deepseek-v3", "--json"});
   REQUIRE(m.rc == 0);
   const auto mj = nlohmann::json::parse(m.out);
-  // (512 + 64) elements x 61 layers x 2 bytes (REFERENCE.md §1).
+  // (512 + 64) elements x 61 layers x 2 bytes (DeepSeek-V3 inference/configs/config_671B.json).
   CHECK(mj.at("kv_cache_bytes_per_token").at("this_model").get<long long>() == 70'272);
   const Run c = invoke({"collective", "--op", "dispatch", "--ep", "8", "--json"});
   REQUIRE(c.rc == 0);

@@ -99,7 +99,7 @@ TEST_CASE("HOPSIM_DATA_DIR redirects shipped-name lookup", "[config][loader]") {
 TEST_CASE("H800 SXM5 profile carries the published figures", "[config][loader]") {
   const GpuProfile g = load_gpu_profile("h800-sxm5");
   CHECK(g.name == "H800 SXM5");
-  CHECK(g.sms == 132);                     // REFERENCE.md §6, S2 p.20
+  CHECK(g.sms == 132);                     // DeepSeek-V3 report §3.5.1, p.20
   CHECK(g.boost_clock_mhz == 1830.0);      // S6
   CHECK(g.sustained_clock_mhz == 1600.0);  // S6 deep-dive
   CHECK(g.bf16_dense.value() == Approx(989.4e12));
@@ -117,8 +117,9 @@ TEST_CASE("H800 SXM5 profile carries the published figures", "[config][loader]")
 }
 
 TEST_CASE("H800 and H100 differ exactly in NVLink", "[config][loader]") {
-  // REFERENCE.md §6 / DESIGN.md: same GH100 die, SMs and HBM; NVLink 8 links / 400 GB/s on the
-  // H800 vs 18 / 900 GB/s on the H100. (FP64 also differs but is not modelled.)
+  // Third-party pages (tumgag.com, philisun.com; aliyun/SimAI calbusbw.h) / DESIGN.md: same
+  // GH100 die, SMs and HBM; NVLink 8 links / 400 GB/s on the H800 vs 18 / 900 GB/s on the H100.
+  // (FP64 also differs but is not modelled.)
   const GpuProfile h800 = load_gpu_profile("h800-sxm5");
   const GpuProfile h100 = load_gpu_profile("h100-sxm5");
   CHECK(dump(h800) == dump(h100));
@@ -147,7 +148,7 @@ TEST_CASE("fabric profiles", "[config][loader]") {
 }
 
 TEST_CASE("DeepSeek-V3 model matches config_671B.json", "[config][loader]") {
-  const ModelConfig m = load_model("deepseek-v3");  // REFERENCE.md §1
+  const ModelConfig m = load_model("deepseek-v3");  // config_671B.json @9b4e9788
   CHECK(m.n_layers == 61);
   CHECK(m.hidden == 7168);
   CHECK(m.vocab == 129280);

@@ -43,7 +43,7 @@ hopsim::Scenario v3(hopsim::ScheduleKind k) {
   s.plan.recompute.rmsnorm = true;
   s.plan.recompute.mla_up_projection = true;
   s.plan.optimizer.moments = hopsim::StateDtype::kBf16;        // S2 §3.3
-  s.cluster.gpu.hbm_capacity = hopsim::Bytes(84'943'110'144);  // H800 visible (REFERENCE §6)
+  s.cluster.gpu.hbm_capacity = hopsim::Bytes(84'943'110'144);  // H800 visible, DeepSeek trace
   return s;
 }
 

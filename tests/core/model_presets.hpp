@@ -6,8 +6,8 @@
 
 namespace hopsim::test {
 
-//! DeepSeek-V3 671B: REFERENCE.md §1, S1 inference/configs/config_671B.json @9b4e9788; MTP depth
-//! 1 from S2 §4.2.
+//! DeepSeek-V3 671B: deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json @9b4e9788; MTP
+//! depth 1 from DeepSeek-V3 report (arXiv 2412.19437) §4.2, p.22.
 inline ModelConfig deepseek_v3() {
   ModelConfig m;
   m.name = "DeepSeek-V3";

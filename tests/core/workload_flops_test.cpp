@@ -16,11 +16,11 @@ TEST_CASE("DeepSeek-V3 training FLOPs per token at T=4096", "[workload][flops]")
   CHECK(f.matmul_fwd.value() == Approx(2.0 * matmul_params).epsilon(1e-4));
   CHECK(f.matmul_bwd_input.value() == Approx(2.0 * matmul_params).epsilon(1e-4));
   CHECK(f.matmul_bwd_weight.value() == Approx(2.0 * matmul_params).epsilon(1e-4));
-  // REFERENCE §1 [D]: ~220 GFLOP per token for the matmuls (6 x 36.6B).
+  // Derived: ~220 GFLOP per token for the matmuls (6 x 36.6B active parameters).
   CHECK(f.matmul().value() == Approx(220e9).epsilon(0.005));
   // Attention core forward: 61 layers * 2 * 128 heads * (192 + 128) * 4096/2 = 10.234 GFLOP.
   CHECK(f.attention_fwd.value() == Approx(61.0 * 2 * 128 * 320 * 2048).epsilon(1e-12));
-  // REFERENCE §1 [D] gives ~31 GFLOP for training attention cores, which is fwd + 2x fwd
+  // A derived estimate gives ~31 GFLOP for training attention cores, which is fwd + 2x fwd
   // (30.7 GFLOP). Our backward counts 2.5x forward (recomputed P), giving 3.5 x 10.23 = 35.8.
   CHECK(f.attention_fwd.value() * 3.0 == Approx(31e9).epsilon(0.015));
   CHECK(f.attention().value() == Approx(3.5 * f.attention_fwd.value()).epsilon(1e-12));

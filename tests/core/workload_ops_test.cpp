@@ -18,7 +18,7 @@ const hopsim::Op& find(const std::vector<hopsim::Op>& ops, const std::string& na
 
 hopsim::WorkloadShape v3_shape(hopsim::Precision p = hopsim::Precision::kBf16) {
   hopsim::WorkloadShape s;
-  s.tokens = 4096;  // one 4096-token sequence per micro-batch (REFERENCE §7)
+  s.tokens = 4096;  // one 4096-token sequence per micro-batch (assumed; as in DeepSeek's profile)
   s.seq_len = 4096;
   s.tp = 1;
   s.ep = 64;  // S2 §3.2: EP64 over 8 nodes
@@ -96,7 +96,7 @@ TEST_CASE("MoE communication volumes", "[workload][ops]") {
   const auto w =
       hopsim::build_workload(hopsim::test::deepseek_v3(), v3_shape(hopsim::Precision::kFp8));
   const auto& c = w[4].comm;
-  // FP8 hidden + one FP32 scale per 128 channels: 7168 + 56*4 = 7392 B (REFERENCE §7).
+  // FP8 hidden + one FP32 scale per 128 channels: 7168 + 56*4 = 7392 B (derived).
   CHECK(c.dispatch_bytes_per_copy.value() == 7392);
   CHECK(c.combine_bytes_per_copy.value() == 7168 * 2);
   // Node-limited to 4 of 8 nodes, 8 experts among the 128 experts of those nodes (32 per node):

@@ -40,7 +40,7 @@ TEST_CASE("the shipped DeepSeek-V3 plan parses with config-derived shapes",
   const auto p =
       cal::load_plan(std::string(HOPSIM_SOURCE_DIR) + "/kernels/plans/deepseek-v3-kernels.yaml");
   CHECK(p.repeats == 10);
-  // wq_b: q_lora_rank 1536 -> 128 heads x (128 + 64) = 24576 (REFERENCE.md §1).
+  // wq_b: q_lora_rank 1536 -> 128 heads x (128 + 64) = 24576 (config_671B.json).
   const auto& wq_b = find(p, "wq_b_m4096");
   CHECK(wq_b.at("n") == 128 * (128 + 64));
   CHECK(wq_b.at("k") == 1536);

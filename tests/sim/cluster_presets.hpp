@@ -1,6 +1,7 @@
 #pragma once
 //! H800 and H100 cluster presets for sim tests, built in C++ (independent of the YAML loaders).
-//! Figures from /work/shared/REFERENCE.md §6 unless marked "assumed".
+//! Figures from the shipped hardware profiles' sources (hwprofiles/gpus, nodes, fabrics: vendor
+//! and DeepSeek figures, each cited there) unless marked "assumed".
 
 #include "hopsim/core/hardware.hpp"
 
@@ -9,16 +10,17 @@ namespace hopsim::test {
 inline GpuProfile h800_gpu() {
   GpuProfile g;
   g.name = "H800 SXM5";
-  g.sms = 132;                   // REFERENCE §6 (S2 p.20)
-  g.boost_clock_mhz = 1830;      // §6 (S6)
-  g.sustained_clock_mhz = 1600;  // §6 (S6 deep-dive: ~1600 MHz throttle)
-  g.bf16_dense = tflops(989);    // §6
-  g.fp8_dense = tflops(1979);    // §6 [D]: 2x BF16
+  g.sms = 132;                   // DeepSeek-V3 report §3.5.1, p.20
+  g.boost_clock_mhz = 1830;      // FlashMLA docs/20250929-hopper-fp8-sparse-deep-dive.md
+  g.sustained_clock_mhz = 1600;  // FlashMLA docs/20250422-new-kernel-deep-dive.md: ~1600 MHz
+  g.bf16_dense = tflops(989);    // FlashMLA docs/20250422-new-kernel-deep-dive.md
+  g.fp8_dense = tflops(1979);    // derived: 2x BF16 (aliyun/SimAI device_sku_config.py: 1979)
   g.hbm_capacity = Bytes(80LL * 1000 * 1000 * 1000);
-  g.hbm_bandwidth = gb_per_s(3350);        // §6
-  g.nvlink_bidirectional = gb_per_s(400);  // §6: 400 GB/s bidirectional, 8 NVLink4 links
+  g.hbm_bandwidth = gb_per_s(3350);  // FlashMLA docs/20250422-new-kernel-deep-dive.md
+  // 400 GB/s bidirectional, 8 NVLink4 links (third-party: tumgag.com, philisun.com; SimAI).
+  g.nvlink_bidirectional = gb_per_s(400);
   g.nvlink_links = 8;
-  g.pcie_unidirectional = gb_per_s(64);  // assumed: PCIe Gen5 x16 nominal (not in REFERENCE)
+  g.pcie_unidirectional = gb_per_s(64);  // assumed: PCIe Gen5 x16 nominal (PCI-SIG 5.0)
   g.tdp_watts = 700;
   return g;
 }
@@ -26,13 +28,15 @@ inline GpuProfile h800_gpu() {
 inline GpuProfile h100_gpu() {
   GpuProfile g = h800_gpu();
   g.name = "H100 SXM5";
-  g.bf16_dense = tflops(989.4);            // §6
-  g.nvlink_bidirectional = gb_per_s(900);  // §6: 18 links x 50 GB/s bidirectional
+  g.bf16_dense = tflops(989.4);  // glennklockwood.com/garden/processors/h100
+  // 18 links x 50 GB/s bidirectional (third-party: tumgag.com, philisun.com; SimAI calbusbw.h).
+  g.nvlink_bidirectional = gb_per_s(900);
   g.nvlink_links = 18;
   return g;
 }
 
-//! 8 GPUs per node, one 400 Gb/s (50 GB/s) CX7 NIC per GPU (§6, S7 and S2 p.13).
+//! 8 GPUs per node, one 400 Gb/s (50 GB/s) CX7 NIC per GPU (deepseek-ai/DeepEP README @ebfe47e
+//! and DeepSeek-V3 report §3.2.2, p.13).
 inline NodeProfile hgx_node() {
   NodeProfile n;
   n.name = "HGX 8-GPU";
@@ -45,7 +49,8 @@ inline NodeProfile hgx_node() {
   return n;
 }
 
-//! Rail-optimised, non-blocking, one plane of 400 Gb/s IB (assumed layout; §2 names only "IB").
+//! Rail-optimised, non-blocking, one plane of 400 Gb/s IB (assumed layout; DeepSeek-V3 report
+//! §3.1 names only "IB").
 inline FabricProfile ib_fabric() {
   FabricProfile f;
   f.name = "IB NDR rail-optimised";

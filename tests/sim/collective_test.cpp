@@ -83,7 +83,8 @@ TEST_CASE("H800 vs H100: NVLink-bound EP8 gains 2.25x, IB-bound EP64 does not",
   const NetworkOptions o;
   const auto h800 = moe_dispatch(test::h800_cluster(1), spec, o);
   const auto h100 = moe_dispatch(test::h100_cluster(1), spec, o);
-  // 450 / 200 GB/s per direction (REFERENCE §6), both at 0.8 efficiency, latency aside.
+  // 450 / 200 GB/s per direction (third-party: tumgag.com, philisun.com), both at 0.8
+  // efficiency, latency aside.
   CHECK(to_seconds(h800.time) / to_seconds(h100.time) == Approx(2.25).epsilon(0.02));
   spec.ep_ranks = 64;
   const auto h800_64 = moe_dispatch(test::h800_cluster(8), spec, o);

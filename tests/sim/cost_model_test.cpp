@@ -9,8 +9,9 @@ using namespace hopsim;
 using namespace hopsim::sim;
 
 namespace {
-// H800 SXM5 nominal figures, REFERENCE.md §6: 132 SMs, 1830 MHz boost, ~1600 MHz sustained (S6),
-// FP8 1979 TFLOPS, BF16 989 TFLOPS, HBM 3.35 TB/s.
+// H800 SXM5 nominal figures: 132 SMs (DeepSeek-V3 report p.20), 1830 MHz boost, ~1600 MHz
+// sustained (deepseek-ai/FlashMLA docs), FP8 1979 TFLOPS (derived: 2x BF16), BF16 989 TFLOPS,
+// HBM 3.35 TB/s (FlashMLA docs/20250422-new-kernel-deep-dive.md).
 GpuProfile h800() {
   GpuProfile g;
   g.name = "H800";

@@ -106,8 +106,8 @@ TEST_CASE("SerialResource serves tasks one at a time in FIFO order", "[engine]")
 }
 
 TEST_CASE("Comm SM curve saturates at 20 SMs (DeepEP / DeepSeek-V3 default)", "[engine][sm]") {
-  // REFERENCE §2 (S2 p.13): "only 20 SMs are sufficient to fully utilize the bandwidths of IB and
-  // NVLink"; §5: DeepEP V1 Buffer.num_sms default 20.
+  // DeepSeek-V3 report §3.2.2, p.13: "only 20 SMs are sufficient to fully utilize the bandwidths
+  // of IB and NVLink"; DeepEP V1 Buffer.num_sms default 20 (deep_ep/buffer.py @ebfe47e).
   const CommSmCurve linear;
   CHECK(comm_bandwidth_fraction(20, linear) == 1.0);
   CHECK(comm_bandwidth_fraction(24, linear) == 1.0);

@@ -62,7 +62,7 @@ std::int64_t bubble_units(const ExecutionResult& r) {
 
 TEST_CASE("executor: bubbles measured on the engine equal the published formulas",
           "[sim][runner][schedule]") {
-  // DeepSeek-V3 report Table 2 / DualPipe README (REFERENCE.md §2, §3), F=1, B=2, W=1, F&B=3:
+  // DeepSeek-V3 report Table 2 (p.13) / DualPipe README @3da1bbea, F=1, B=2, W=1, F&B=3:
   //   1F1B     (PP-1)(F+B)          ZB-H1 (PP-1)(F+B-2W)      DualPipe (PP/2-1)(F&B+B-3W)
   for (int pp : {4, 8, 16}) {
     const int mb = 2 * pp;

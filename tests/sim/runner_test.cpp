@@ -17,8 +17,9 @@ using namespace hopsim::sim;
 
 namespace {
 
-// The published DeepSeek-V3 pre-training plan (REFERENCE.md §2: 2048 H800, PP16, EP64, ZeRO-1 DP,
-// DualPipe, 20 communication SMs, 4K sequences; §7: 120 micro-batches per pipeline per step).
+// The published DeepSeek-V3 pre-training plan (DeepSeek-V3 report §3.1-§3.2, §3.5.1, §4.2: 2048
+// H800, PP16, EP64, ZeRO-1 DP, DualPipe, 20 communication SMs, 4K sequences; derived: 15360 / DP
+// 128 = 120 micro-batches per pipeline per step).
 Scenario deepseek_v3(const ClusterProfile& cluster) {
   Scenario s;
   s.name = "deepseek-v3 " + cluster.gpu.name;
@@ -61,7 +62,7 @@ TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consisten
   const Scenario sc = deepseek_v3(test::h800_cluster(256));
   const SimResult r = run_scenario(sc);
   CHECK(r.step_time == r.pipeline_time + r.dp_exposed + r.optimizer_time);
-  // 15360 sequences of 4096 tokens per step (REFERENCE.md §2, §7).
+  // 15360 sequences of 4096 tokens per step (DeepSeek-V3 report §4.2, p.22-23).
   CHECK(r.tokens_per_step == Approx(15360.0 * 4096));
   CHECK(r.tokens_per_second_per_gpu == Approx(r.tokens_per_step / to_seconds(r.step_time) / 2048));
   // GPU-hours per trillion tokens follow from throughput alone: 1e12 / (tokens/s/GPU) / 3600.

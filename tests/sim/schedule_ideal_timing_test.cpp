@@ -1,5 +1,5 @@
 // Tests for sim/schedule/ideal_timing: bubbles against the published formulas (DeepSeek-V3 report
-// Table 2, REFERENCE.md §2; DualPipe README, REFERENCE.md §3), activation and parameter memory.
+// §3.2.1 Table 2, p.13; deepseek-ai/DualPipe README @3da1bbea), activation and parameter memory.
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
@@ -64,7 +64,8 @@ TEST_CASE("ZB-H1 bubble is (PP-1)(F+B-2W)", "[schedule][timing]") {
 }
 
 TEST_CASE("DualPipe bubble is (PP/2-1)(F&B+B-3W) at F=1 B=2 W=1 F&B=3", "[schedule][timing]") {
-  // REFERENCE.md §3 "Timing check": exactly 2, 6 and 14 for PP = 4, 8, 16.
+  // Derived (zero-latency simulation, bubble = makespan - max busy): exactly 2, 6 and 14 for
+  // PP = 4, 8, 16.
   CHECK(formula_dualpipe(4, kExact) == 2);
   CHECK(formula_dualpipe(8, kExact) == 6);
   CHECK(formula_dualpipe(16, kExact) == 14);
@@ -85,7 +86,7 @@ TEST_CASE("DualPipe bubble is (PP/2-1)(F&B+B-3W) at F=1 B=2 W=1 F&B=3", "[schedu
 
 TEST_CASE("DualPipe bubble at other ratios stays within the stated tolerance",
           "[schedule][timing]") {
-  // The formula is an estimate away from F=1 B=2 W=1 F&B=3 (REFERENCE.md §3 "Timing check";
+  // The formula is an estimate away from F=1 B=2 W=1 F&B=3 (derived: zero-latency simulation;
   // DESIGN.md). Tolerance stated here, for W <= F and F&B <= F+B: the measured bubble is never
   // above the formula and at most (PP/2-1)*2W below it, i.e. the formula's -3W term may read -5W.
   // The widest gap seen is F=3 B=6 W=2 F&B=7 at pp=16: 34 measured against 49.

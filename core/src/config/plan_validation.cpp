@@ -112,7 +112,7 @@ std::vector<std::string> plan_errors(const Scenario& s) {
       break;
     case ScheduleKind::kDualPipe:
       // DualPipe repo, dualpipe.py step(): even ranks, even chunks, chunks >= 2*ranks
-      // (REFERENCE.md §3; DeepSeek-V3 report §3.2.1 "divisible by 2").
+      // (deepseek-ai/DualPipe @3da1bbea; DeepSeek-V3 report §3.2.1 "divisible by 2").
       if (p.pp % 2 != 0) add("plan.pp", "dualpipe needs an even PP, got " + str(p.pp));
       if (mb % 2 != 0) {
         add("plan.micro_batches", "dualpipe needs an even number of micro-batches, got " + str(mb));
@@ -203,8 +203,8 @@ std::vector<std::string> plan_warnings(const Scenario& s) {
                   std::to_string(above) + "; simulated as given");
     }
   }
-  // DeepEP's normal kernels use SM pairs (deep_ep/buffer.py asserts an even num_sms;
-  // REFERENCE.md §5).
+  // DeepEP's normal kernels use SM pairs (deepseek-ai/DeepEP deep_ep/buffer.py @ebfe47e asserts
+  // an even num_sms).
   if (p.comm_sms % 2 != 0) {
     w.push_back(where(s, "plan.comm_sms") + "comm_sms = " + std::to_string(p.comm_sms) +
                 " is odd; DeepEP's normal kernels require an even SM count");

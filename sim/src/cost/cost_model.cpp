@@ -50,7 +50,8 @@ const char* to_string(KernelClass c) {
 CostParameters default_cost_parameters(const GpuProfile& gpu) {
   CostParameters p;
   // Under sustained tensor-core load Hopper throttles from the boost clock (FlashMLA saw ~1600 of
-  // 1830 MHz, REFERENCE.md §5 S6); the clock ratio is the first factor of every compute efficiency.
+  // 1830 MHz, deepseek-ai/FlashMLA docs/20250422-new-kernel-deep-dive.md); the clock ratio is the
+  // first factor of every compute efficiency.
   const double clock = gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
                            ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
                            : 1.0;
@@ -65,14 +66,16 @@ CostParameters default_cost_parameters(const GpuProfile& gpu) {
   p.gemm.tile_overhead = kGemmTileOverhead;
   p.gemm.kernel_overhead = kGemmKernelOverhead;
   p.gemm.hbm_fraction = kGemmHbmBandwidth / 3350e9;
-  // Attention forward: FlashMLA's compute-bound 660 of 989 TFLOPS (REFERENCE.md §5 S6) = 0.667.
+  // Attention forward: FlashMLA's compute-bound 660 of 989 TFLOPS (deepseek-ai/FlashMLA README
+  // @c2067be) = 0.667.
   p.compute_efficiency[KernelClass::kAttentionFwd] = 660.0 / 989.0;
   // Attention backward is slower per FLOP (more softmax recomputation, atomics); assumed 0.75x the
   // forward efficiency until a calibration measures it.
   p.compute_efficiency[KernelClass::kAttentionBwd] = 0.75 * 660.0 / 989.0;
   p.compute_efficiency[KernelClass::kMemoryBound] = clock * 0.90;
-  // HBM: FlashMLA reaches 3000 of 3350 GB/s (0.90, REFERENCE.md §5 S6) on the whole GPU; assumed
-  // to saturate at half the SMs (modelling default, replaced by calibration).
+  // HBM: FlashMLA reaches 3000 of 3350 GB/s (0.90, deepseek-ai/FlashMLA README @c2067be and
+  // docs/20250422-new-kernel-deep-dive.md) on the whole GPU; assumed to saturate at half the SMs
+  // (modelling default, replaced by calibration).
   p.hbm = SmCurve{3000.0 / 3350.0, std::max(1.0, gpu.sms * 0.5)};
   // Launch and queue gap between dependent kernels of one stream: a modelling default (no
   // published figure); a real DeepSeek-V3 layer launches ~230 kernels per forward + backward.

@@ -30,14 +30,14 @@ void validate(ScheduleKind kind, const ScheduleOptions& o) {
       if (o.micro_batches % o.pp != 0) reject(kind, "micro_batches % pp == 0", o);
       break;
     case ScheduleKind::kDualPipe:
-      // dualpipe.py asserts these three (REFERENCE.md §3 "Constraints in code").
+      // dualpipe.py asserts these three (deepseek-ai/DualPipe dualpipe/dualpipe.py @3da1bbea).
       if (o.pp < 2 || o.pp % 2 != 0) reject(kind, "an even pp >= 2 (pp % 2 == 0)", o);
       if (o.micro_batches % 2 != 0)
         reject(kind, "an even micro_batches (micro_batches % 2 == 0)", o);
       if (o.micro_batches < 2 * o.pp) reject(kind, "micro_batches >= 2*pp", o);
       break;
     case ScheduleKind::kDualPipeV:
-      // dualpipev.py asserts only this one (REFERENCE.md §3).
+      // dualpipev.py asserts only this one (deepseek-ai/DualPipe dualpipe/dualpipev.py @3da1bbea).
       if (o.micro_batches < 2 * o.pp) reject(kind, "micro_batches >= 2*pp (pp = ranks)", o);
       break;
   }
@@ -110,7 +110,8 @@ std::vector<ScheduleOp> interleaved_rank(int pp, int m, int v, int r) {
   return ops;
 }
 
-// DualPipe / DualPipeV per-rank order (REFERENCE.md §3, DualPipe.step() phases 1-8).
+// DualPipe / DualPipeV per-rank order (deepseek-ai/DualPipe @3da1bbea, dualpipe/dualpipe.py
+// DualPipe.step() and dualpipe/dualpipev.py DualPipeV.step(), phases 1-8).
 // The rank has two model chunks: "near" (0) and "far" (1). For DualPipe they are the two
 // directions, and near is the direction in which the rank sits in the first half of the pipe; for
 // DualPipeV they are the two halves of the V. Micro-batch ids count per chunk, W pops a FIFO.

@@ -26,8 +26,9 @@ struct GroupSpec {
 enum class Algorithm { kRing, kTree };
 
 //! One MoE layer's expert-parallel all-to-all, DeepEP V1 normal-kernel style. Defaults are
-//! DeepEP's training benchmark setting (REFERENCE.md §5, S7): 4096 tokens, hidden 7168, top-8
-//! experts in at most 4 nodes, FP8 dispatch with one FP32 scale per 128 channels, BF16 combine.
+//! DeepEP's training benchmark setting (deepseek-ai/DeepEP README @ebfe47e): 4096 tokens, hidden
+//! 7168, top-8 experts in at most 4 nodes, FP8 dispatch with one FP32 scale per 128 channels, BF16
+//! combine.
 struct MoeCommSpec {
   int ep_ranks = 64;
   int first_gpu = 0;  //!< the group is GPUs first_gpu .. first_gpu + ep_ranks - 1

@@ -11,9 +11,10 @@ namespace hopsim::sim {
 
 //! Achievable communication bandwidth as a fraction of the link's achievable peak, given the
 //! SMs the communication kernel holds. Defaults follow DeepEP V1 normal kernels on H800
-//! (REFERENCE.md §2 and §5: "20 SMs are sufficient to fully utilize the bandwidths of IB and
-//! NVLink", S2 p.13; DeepEP `Buffer.num_sms` default 20, S7 @ebfe47e). The curve's shape below
-//! saturation is an assumption; calibration (hopsim calibrate) replaces it.
+//! (DeepSeek-V3 report §3.2.2, p.13: "20 SMs are sufficient to fully utilize the bandwidths of IB
+//! and NVLink"; DeepEP `Buffer.num_sms` default 20, deepseek-ai/DeepEP deep_ep/buffer.py
+//! @ebfe47e). The curve's shape below saturation is an assumption; calibration (hopsim calibrate)
+//! replaces it.
 struct CommSmCurve {
   enum class Shape {
     kLinearSaturating,  //!< min(1, s / saturation_sms)

@@ -18,9 +18,10 @@ enum class Fidelity { kAnalytical, kFlow };
 //! Achievable fraction of each link class's nominal bandwidth. Modelling parameters, the same for
 //! every collective; calibration replaces them (docs/NETWORK.md has the sources):
 //! - nvlink 0.8: DeepSeek-V3 report "NVLink offers a bandwidth of 160 GB/s" against the H800's
-//!   200 GB/s nominal per direction (REFERENCE.md §2, S2 p.13; §6);
+//!   200 GB/s nominal per direction (DeepSeek-V3 report §3.2.2, p.13; 400 GB/s bidirectional:
+//!   third-party pages tumgag.com, philisun.com);
 //! - nic 0.9: an assumed protocol/completion overhead on the 50 GB/s (400 Gb/s) NIC; DeepEP
-//!   measured 43-46 GB/s with its normal kernels (REFERENCE.md §5, S7 @ebfe47e);
+//!   measured 43-46 GB/s with its normal kernels (deepseek-ai/DeepEP README @ebfe47e);
 //! - pcie 0.9, fabric (leaf uplinks and spines) 0.9: assumed, same reasoning as the NIC.
 struct LinkEfficiency {
   double nvlink = 0.8;

@@ -1,6 +1,7 @@
 #pragma once
 //! Idealised timing of a schedule: zero communication latency, fixed op durations, each rank runs
-//! its list in order. Used to measure bubbles against the published formulas (REFERENCE.md §2-3).
+//! its list in order. Used to measure bubbles against the published formulas (DeepSeek-V3 report
+//! §3.2.1 Table 2, p.13; deepseek-ai/DualPipe README @3da1bbea).
 
 #include <vector>
 
@@ -21,7 +22,7 @@ struct OpDurations {
 struct IdealTiming {
   Nanoseconds makespan{0};
   std::vector<Nanoseconds> busy;                 //!< per rank: sum of its op durations
-  Nanoseconds bubble{0};                         //!< makespan - max(busy), REFERENCE.md §3
+  Nanoseconds bubble{0};                         //!< makespan - max(busy) (derived)
   std::vector<std::vector<Nanoseconds>> start;   //!< start[rank][index]
   std::vector<std::vector<Nanoseconds>> finish;  //!< finish[rank][index]
 };

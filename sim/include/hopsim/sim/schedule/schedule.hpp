@@ -82,7 +82,8 @@ struct DependencyGraph {
 //! Predecessors of one op (convenience; builds the graph, so prefer build_dependencies in loops).
 [[nodiscard]] std::vector<OpRef> dependencies(const Schedule& s, int rank, int index);
 
-//! One op in the notation of REFERENCE.md's test vector: F0.3, Bi1.0, W1.0, F0.7&B1.3, B1.6.
+//! One op in the notation of tests/data/schedule/dualpipe_pp8_c20.txt: F0.3, Bi1.0, W1.0,
+//! F0.7&B1.3, B1.6.
 [[nodiscard]] std::string format_op(const ScheduleOp& op);
 //! A rank's ops, space separated, in the same notation.
 [[nodiscard]] std::string format_rank(const Schedule& s, int rank);
