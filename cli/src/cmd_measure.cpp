@@ -1,6 +1,7 @@
 // `hopsim measure PLAN.yaml -o trace.sqlite`: validates the plan here, then runs the GPU side,
 // `hopsim-measure`, found next to this executable. `hopsim` itself never links CUDA, so it
-// starts on machines without an NVIDIA driver (DESIGN.md "No driver, no problem").
+// starts on machines without an NVIDIA driver (docs/KERNELS.md: a binary linked to the driver
+// cannot start without it).
 
 #include <spawn.h>
 #include <sys/wait.h>

@@ -117,7 +117,7 @@ TEST_CASE("H800 SXM5 profile carries the published figures", "[config][loader]")
 }
 
 TEST_CASE("H800 and H100 differ exactly in NVLink", "[config][loader]") {
-  // Third-party pages (tumgag.com, philisun.com; aliyun/SimAI calbusbw.h) / DESIGN.md: same
+  // Third-party pages (tumgag.com, philisun.com; aliyun/SimAI calbusbw.h): same
   // GH100 die, SMs and HBM; NVLink 8 links / 400 GB/s on the H800 vs 18 / 900 GB/s on the H100.
   // (FP64 also differs but is not modelled.)
   const GpuProfile h800 = load_gpu_profile("h800-sxm5");

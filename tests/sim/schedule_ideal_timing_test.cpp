@@ -86,8 +86,8 @@ TEST_CASE("DualPipe bubble is (PP/2-1)(F&B+B-3W) at F=1 B=2 W=1 F&B=3", "[schedu
 
 TEST_CASE("DualPipe bubble at other ratios stays within the stated tolerance",
           "[schedule][timing]") {
-  // The formula is an estimate away from F=1 B=2 W=1 F&B=3 (derived: zero-latency simulation;
-  // DESIGN.md). Tolerance stated here, for W <= F and F&B <= F+B: the measured bubble is never
+  // The formula is an estimate away from F=1 B=2 W=1 F&B=3 (derived: zero-latency simulation).
+  // Tolerance stated here, for W <= F and F&B <= F+B: the measured bubble is never
   // above the formula and at most (PP/2-1)*2W below it, i.e. the formula's -3W term may read -5W.
   // The widest gap seen is F=3 B=6 W=2 F&B=7 at pp=16: 34 measured against 49.
   const std::array<OpDurations, 5> ratios{

@@ -1,5 +1,5 @@
 // Hardware profiles: every number is written {value, source} and all keys are required, so a
-// profile is complete and every figure can be traced (DESIGN.md "Conventions").
+// profile is complete and every figure can be traced (docs/CONFIG.md).
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"

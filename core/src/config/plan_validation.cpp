@@ -186,8 +186,8 @@ std::vector<std::string> plan_warnings(const Scenario& s) {
   const ParallelPlan& p = s.plan;
   const GpuProfile& g = s.cluster.gpu;
   // Green contexts split SMs into groups of a fixed granularity (8 on Hopper) plus a
-  // remainder, so one side of the split must be a multiple of it (DESIGN.md "Partitions are
-  // discrete"; 112 + 20 on 132 SMs works).
+  // remainder, so one side of the split must be a multiple of it (CUDA Driver API 12.4,
+  // 6.35 Green Contexts; 112 + 20 on 132 SMs works).
   if (p.comm_sms > 0 && p.comm_sms < g.sms && g.sm_partition_granularity > 1) {
     const int q = g.sm_partition_granularity;
     const int compute = g.sms - p.comm_sms;
