@@ -1,6 +1,8 @@
 #include "hopsim/sim/network/network.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <random>
 #include <vector>
 
 #include "cluster_presets.hpp"
@@ -189,4 +191,62 @@ TEST_CASE("Flow model: a completion callback may start the next flow", "[network
   e.run();
   // Each link of the chain: 500 B at 1 B/ns, then 10 ns latency.
   CHECK(chain.at == std::vector<std::int64_t>{0, 510, 1020, 1530});
+}
+
+TEST_CASE("Flow model: random flows get max-min fair rates (property test)", "[network][flow]") {
+  // Oracle: the definition of max-min fairness, not the algorithm. A rate allocation is max-min
+  // fair iff no link carries more than its capacity and every flow crosses a saturated link on
+  // which no other flow gets a higher rate (Bertsekas & Gallager, Data Networks, §6.5.2).
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> cap(1e9, 10e9);
+    std::uniform_int_distribution<int> nlinks(1, 4);
+    constexpr int kLinks = 16, kFlows = 48;
+    std::vector<double> caps(kLinks);
+    for (auto& c : caps) c = cap(rng);
+    Engine e;
+    FlowNetwork net(e, caps);
+    std::vector<std::vector<LinkId>> paths(kFlows);
+    std::vector<FlowNetwork::FlowId> ids;
+    for (auto& p : paths) {
+      const int n = nlinks(rng);
+      while (static_cast<int>(p.size()) < n) {
+        const auto l = static_cast<LinkId>(rng() % kLinks);
+        if (std::find(p.begin(), p.end(), l) == p.end()) p.push_back(l);
+      }
+      ids.push_back(net.start(p, Bytes(std::int64_t{1} << 40), ns(0), {}));
+    }
+    std::vector<double> rate(kFlows);
+    struct Probe {
+      FlowNetwork* net;
+      std::vector<double>* rate;
+      const std::vector<FlowNetwork::FlowId>* ids;
+    } probe{&net, &rate, &ids};
+    Probe* pp = &probe;
+    e.schedule_at(ns(1), [pp] {
+      for (std::size_t i = 0; i < pp->ids->size(); ++i)
+        (*pp->rate)[i] = pp->net->rate((*pp->ids)[i]);
+    });
+    e.run();
+    std::vector<double> load(kLinks, 0.0);
+    for (int f = 0; f < kFlows; ++f) {
+      for (LinkId l : paths[f]) load[l] += rate[f];
+    }
+    INFO("seed " << seed);
+    for (int l = 0; l < kLinks; ++l) CHECK(load[l] <= caps[l] * (1 + 1e-9));
+    for (int f = 0; f < kFlows; ++f) {
+      CHECK(rate[f] > 0);
+      bool bottlenecked = false;
+      for (LinkId l : paths[f]) {
+        if (load[l] < caps[l] * (1 - 1e-9)) continue;  // not saturated
+        bool highest = true;
+        for (int g = 0; g < kFlows; ++g) {
+          const bool shares = std::find(paths[g].begin(), paths[g].end(), l) != paths[g].end();
+          if (shares && rate[g] > rate[f] * (1 + 1e-9)) highest = false;
+        }
+        bottlenecked = bottlenecked || highest;
+      }
+      CHECK(bottlenecked);
+    }
+  }
 }
