@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_path.hpp"
 #include "hopsim/core/config/loader.hpp"
 
 namespace {
@@ -120,7 +121,7 @@ TEST_CASE("a shipped scenario cut at any byte loads or fails with a ConfigError"
   ss << in.rdbuf();
   const std::string text = ss.str();
   REQUIRE(text.size() > 100);
-  const fs::path tmp = fs::temp_directory_path() / "hopsim_truncated_scenario.yaml";
+  const fs::path tmp = hopsim::test::unique_temp_path("truncated_scenario.yaml");
   int rejected = 0;
   for (std::size_t n = 0; n < text.size(); n += 7) {
     std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text.substr(0, n);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/temp_path.hpp"
 #include "hopsim/core/config/loader.hpp"
 
 using namespace hopsim;
@@ -76,7 +77,7 @@ TEST_CASE("data_dir and the shipped lists", "[config][loader]") {
 }
 
 TEST_CASE("HOPSIM_DATA_DIR redirects shipped-name lookup", "[config][loader]") {
-  const fs::path tmp = fs::temp_directory_path() / "hopsim_config_data_dir_test";
+  const fs::path tmp = hopsim::test::unique_temp_path("config_data_dir_test");
   fs::create_directories(tmp / "models");
   std::ofstream(tmp / "models" / "tiny.yaml")
       << "name: tiny\nn_layers: 2\nhidden: 64\nvocab: 100\nn_heads: 4\nattention: mha\n"
@@ -202,7 +203,7 @@ TEST_CASE("model files: by path, and model-level cross checks", "[config][loader
       load_model((fs::path(HOPSIM_SOURCE_DIR) / "models" / "llama3-70b.yaml").string());
   CHECK(dump(via_path) == dump(load_model("llama3-70b")));
   const auto err = [](const std::string& text) {
-    const fs::path p = fs::temp_directory_path() / "hopsim_model_check.yaml";
+    const fs::path p = hopsim::test::unique_temp_path("model_check.yaml");
     std::ofstream(p) << text;
     try {
       (void)load_model(p.string());

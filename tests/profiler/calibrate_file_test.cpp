@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "../common/temp_path.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/calibration.hpp"
 
@@ -62,7 +63,7 @@ classes:
 
 TEST_CASE("calibration save/load round trip is exact", "[profiler][calibrate]") {
   const auto c = sample_calibration();
-  const auto path = std::filesystem::temp_directory_path() / "hopsim_calibrate_roundtrip.yaml";
+  const auto path = hopsim::test::unique_temp_path("calibrate_roundtrip.yaml");
   cal::save_calibration(c, path);
   const auto back = cal::load_calibration(path);
   std::filesystem::remove(path);

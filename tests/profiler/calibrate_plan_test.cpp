@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "../common/temp_path.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/measure_plan.hpp"
 
@@ -21,7 +22,7 @@ const cal::PlanEntry& find(const cal::Plan& p, const std::string& label) {
 }
 
 std::string plan_error(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / "hopsim_bad_plan.yaml";
+  const auto path = hopsim::test::unique_temp_path("bad_plan.yaml");
   std::ofstream(path) << text;
   try {
     (void)cal::load_plan(path.string());

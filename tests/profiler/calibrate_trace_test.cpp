@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../common/temp_path.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
 #include "hopsim/profiler/calibrate/trace_schema.hpp"
@@ -26,7 +27,7 @@ void exec(sqlite3* db, const std::string& sql) {
 
 // rate = 1e15 * (sms/132) * (1 - exp(-W / 1e9)), three repeats at t, 1.1 t and 0.9 t (median t).
 std::filesystem::path write_trace() {
-  const auto path = std::filesystem::temp_directory_path() / "hopsim_calibrate_trace_test.sqlite";
+  const auto path = hopsim::test::unique_temp_path("calibrate_trace_test.sqlite");
   std::filesystem::remove(path);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
@@ -87,7 +88,7 @@ TEST_CASE("calibrate reads a measure trace and recovers the curve", "[profiler][
 }
 
 TEST_CASE("a file that is not a measure trace is rejected", "[profiler][calibrate]") {
-  const auto path = std::filesystem::temp_directory_path() / "hopsim_calibrate_not_trace.sqlite";
+  const auto path = hopsim::test::unique_temp_path("calibrate_not_trace.sqlite");
   std::filesystem::remove(path);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
