@@ -375,7 +375,7 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
     }
   }
   step_chart_->setChart(step_bar(r, baseline_));
-  memory_chart_->setChart(memory_bars(p->memory));
+  memory_chart_->setChart(memory_bars(p->run.ranks));
   timeline_->show_run(r.timeline, p->scenario.plan.pp);
   QString warnings;
   for (const auto& w : r.warnings) warnings += QString::fromStdString(w) + "\n";

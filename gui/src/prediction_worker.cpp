@@ -49,7 +49,6 @@ Prediction PredictionWorker::run_now(const ScenarioTemplate& base,
     sim::RunOptions o;
     o.collect_timeline = true;
     p.run = sim::run_checked(p.scenario, o);
-    p.memory = sim::rank_memory(p.scenario, o);
     p.ok = true;
   } catch (const std::exception& e) {
     p.error = e.what();

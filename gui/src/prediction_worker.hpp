@@ -20,8 +20,7 @@ struct Prediction {
   bool ok = false;
   std::string error;  //!< located message ("file:line:col: key: ...") when !ok
   Scenario scenario;
-  sim::CheckedRun run;
-  std::vector<MemoryBreakdown> memory;  //!< per pipeline rank, the runner's placement
+  sim::CheckedRun run;  //!< run.ranks: memory per pipeline rank, the runner's placement
 };
 
 class PredictionWorker : public QObject {

@@ -6,7 +6,8 @@
 #
 # Usage: run_slurm_test.sh HOPSIM_BINARY SWEEP_SPEC [SHARDS]
 # Exit codes: 0 pass, 1 fail, 77 skipped (not root, no apt, or Slurm/munge would not start).
-# Recipe: /work/shared/notes/slurm-local.md. Daemons are stopped by the PIDs in their pid files.
+# Recipe: slurm.conf(5) and slurmctld(8)/slurmd(8) of Debian slurm-wlm 22.05 (proctrack/linuxproc,
+# task/none, cons_tres, a scratch state dir); munged(8). Daemons are stopped by the PIDs in their pid files.
 set -u
 HOPSIM=${1:?usage: run_slurm_test.sh HOPSIM_BINARY SWEEP_SPEC [SHARDS]}
 SPEC=${2:?usage: run_slurm_test.sh HOPSIM_BINARY SWEEP_SPEC [SHARDS]}

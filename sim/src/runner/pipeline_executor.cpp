@@ -90,12 +90,38 @@ struct TaskTemplate {
   std::array<std::vector<int>, kLaneCount> order;  // task indices per lane, in issue order
 };
 
+// Records of in-flight transfers, reused once done so that memory follows what is in flight,
+// not the length of the run.
+template <class T>
+class SlotPool {
+ public:
+  std::uint32_t add(const T& item) {
+    if (free_.empty()) {
+      items_.push_back(item);
+      return static_cast<std::uint32_t>(items_.size() - 1);
+    }
+    const std::uint32_t id = free_.back();
+    free_.pop_back();
+    items_[id] = item;
+    return id;
+  }
+  T& operator[](std::uint32_t id) { return items_[id]; }
+  //! Frees the slot and returns its record.
+  T take(std::uint32_t id) {
+    free_.push_back(id);
+    return items_[id];
+  }
+
+ private:
+  std::vector<T> items_;
+  std::vector<std::uint32_t> free_;
+};
+
 struct LaneState {
   bool busy = false;
   std::size_t head = 0;  // next task of the template's order to start
   int running = -1;
-  Nanoseconds started{};  // the lane was taken (a collective may then wait for its peers)
-  Nanoseconds began{};    // the sub-op's work began
+  Nanoseconds began{};  // the sub-op's work began
 };
 
 struct RankState {
@@ -388,7 +414,6 @@ class Executor {
     account(st);
     lane.busy = true;
     lane.running = t;
-    lane.started = engine_.now();
     if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
     if (task.op->collective && o_.collective_group > 1) {
       arrive(rep, r, l, t);
@@ -480,18 +505,17 @@ class Executor {
   // mode): each member's share crosses its own NIC and NVLink ports; the sub-op ends for every
   // member when the last byte of the slowest member has arrived.
   void start_flows(int first, int n, int r, Lane l, const PortTraffic& t) {
-    const auto id = static_cast<std::uint32_t>(collectives_.size());
-    collectives_.push_back(Collective{first, n, r, l, 0});
+    const std::uint32_t id = collectives_.add(Collective{first, n, r, l, 0});
     for (int m = first; m < first + n; ++m) {
       if (t.nic_bytes > 0) {
         const LinkId path[2] = {port(m, r, 0), port(m, r, 1)};
-        ++collectives_.back().pending;
+        ++collectives_[id].pending;
         net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
                     [this, id] { flow_done(id); });
       }
       if (t.nvlink_bytes > 0) {
         const LinkId path[2] = {port(m, r, 2), port(m, r, 3)};
-        ++collectives_.back().pending;
+        ++collectives_[id].pending;
         net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
                     [this, id] { flow_done(id); });
       }
@@ -499,13 +523,11 @@ class Executor {
   }
 
   void flow_done(std::uint32_t id) {
-    Collective& c = collectives_[id];
-    if (--c.pending > 0) return;
+    if (--collectives_[id].pending > 0) return;
+    const Collective c = collectives_.take(id);
     // Called from an engine event (FlowNetwork runs completion callbacks as events or inline
     // from one, and lets them start flows), so the members finish here, in member order.
-    const int first = c.first, members = c.members, r = c.rank;
-    const Lane l = c.lane;
-    for (int m = first; m < first + members; ++m) finish(m, r, l);
+    for (int m = c.first; m < c.first + c.members; ++m) finish(m, c.rank, c.lane);
   }
 
   void finish(int rep, int r, Lane l) {
@@ -580,15 +602,14 @@ class Executor {
     const PortTraffic& t = forward ? p_.network.pp_forward : p_.network.pp_backward;
     const int k = p_.network.pp_over_nic ? 0 : 2;
     const double bytes = p_.network.pp_over_nic ? t.nic_bytes : t.nvlink_bytes;
-    const auto id = static_cast<std::uint32_t>(sends_.size());
-    sends_.push_back(Send{rep, from, to_rank, to_index, forward, engine_.now()});
+    const std::uint32_t id = sends_.add(Send{rep, from, to_rank, to_index, forward, engine_.now()});
     const LinkId path[2] = {port(rep, from, k), port(rep, to_rank, k + 1)};
     net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(std::max(bytes, 1.0)))), t.latency,
                 [this, id] { send_done(id); });
   }
 
   void send_done(std::uint32_t id) {
-    const Send s = sends_[id];
+    const Send s = sends_.take(id);
     if (s.rep == 0 && o_.on_transfer) {
       o_.on_transfer(TransferEvent{s.from, s.to_rank, s.forward, s.start, engine_.now()});
     }
@@ -628,8 +649,8 @@ class Executor {
     Nanoseconds start{};
   };
   std::unique_ptr<FlowNetwork> net_;  // the step's shared ports (StepNetwork::shared)
-  std::vector<Collective> collectives_;
-  std::vector<Send> sends_;
+  SlotPool<Collective> collectives_;
+  SlotPool<Send> sends_;
   std::array<Nanoseconds, kWorkClassCount> class_busy_{};
   std::uint64_t sub_ops_ = 0;
 };

@@ -270,7 +270,8 @@ std::vector<MemoryBreakdown> rank_memory(const Scenario& sc, const RunOptions& o
 CheckedRun run_checked(const Scenario& sc, const RunOptions& options) {
   validate_plan(sc);
   CheckedRun c;
-  c.memory = worst_rank(rank_memory(sc, options));
+  c.ranks = rank_memory(sc, options);
+  c.memory = worst_rank(c.ranks);
   c.result = run_scenario(sc, options);
   for (const auto& w : plan_warnings(sc)) c.result.warnings.push_back(w);
   if (!c.memory.fits) {

@@ -180,7 +180,8 @@ struct SimResult {
 //! warnings. The one wrapper the CLI, reports, the what-if study and the GUI use.
 struct CheckedRun {
   SimResult result;
-  MemoryBreakdown memory;  //!< the worst pipeline rank
+  std::vector<MemoryBreakdown> ranks;  //!< memory of every pipeline rank
+  MemoryBreakdown memory;               //!< the worst of them
 };
 [[nodiscard]] CheckedRun run_checked(const Scenario& scenario, const RunOptions& options = {});
 
