@@ -90,7 +90,7 @@ void register_collective(CLI::App& app, Io io) {
         spec.top_k = o->topk;
         spec.node_limit = o->node_limit;
         spec.num_experts = o->experts;
-        spec.scale_bytes = Bytes((o->hidden + 127) / 128 * 4);
+        spec.scale_bytes = sim::fp8_scale_bytes_per_token(o->hidden);
         spec.comm_sms = o->comm_sms;
         r = o->op == "dispatch" ? sim::moe_dispatch(c, spec, net) : sim::moe_combine(c, spec, net);
       } else if (o->op == "p2p") {

@@ -12,6 +12,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/planner/published.hpp"
 #include "hopsim/planner/whatif.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
@@ -192,7 +193,7 @@ void register_whatif(CLI::App& app, Io io) {
         base, other, [&](const Scenario& s) { return options_for("symmetry", o->calibration, s); });
     const planner::WhatIfRow& r0 = w.rows.front();
     const planner::WhatIfRow& rn = w.rows[w.unmitigated];
-    const double published = sim::kPublishedH800GpuHoursPerTrillion;
+    const double published = planner::kPublishedH800GpuHoursPerTrillion;
     if (o->json) {
       nlohmann::ordered_json j;
       j["base"] = sim::to_json(r0.ra);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "hopsim/core/format.hpp"
+
 namespace hopsim::cli {
 
 class Table {
@@ -18,9 +20,8 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-//! printf-style formatting into a std::string.
-[[nodiscard]] std::string fmt(const char* format, double v);
-//! Thousands-grouped integer ("180,000").
-[[nodiscard]] std::string grouped(double v);
+// Number formatting has one home (core/format.hpp); the CLI's tables use it unqualified.
+using hopsim::fmt;
+using hopsim::grouped;
 
 }  // namespace hopsim::cli

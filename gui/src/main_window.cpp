@@ -207,8 +207,8 @@ void MainWindow::build_panel() {
     spins_.emplace_back(f.key, spin);
   }
   schedule_ = new QComboBox;
-  for (const char* s : {"1f1b", "interleaved-1f1b", "zb-h1", "dualpipe", "dualpipev"}) {
-    schedule_->addItem(s);
+  for (std::string_view s : schedule_names()) {
+    schedule_->addItem(QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())));
   }
   connect(schedule_, &QComboBox::currentTextChanged, this, [this] { edited(); });
   form->addRow("schedule", schedule_);

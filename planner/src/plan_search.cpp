@@ -18,14 +18,6 @@
 namespace hopsim::planner {
 namespace {
 
-std::optional<ScheduleKind> schedule_of(const std::string& s) {
-  if (s == "1f1b") return ScheduleKind::k1F1B;
-  if (s == "zb-h1") return ScheduleKind::kZbH1;
-  if (s == "dualpipe") return ScheduleKind::kDualPipe;
-  if (s == "dualpipev") return ScheduleKind::kDualPipeV;
-  return std::nullopt;
-}
-
 std::string default_node(const std::string& gpu, const std::string& fallback) {
   const auto dash = gpu.find('-');
   const std::string family = gpu.substr(0, dash);
@@ -93,8 +85,9 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
         if ((dp * tp) % ep != 0 || experts % ep != 0) continue;
         if (!out.base.model.moe && ep > 1) continue;
         for (const auto& sched : o.schedules) {
-          const auto kind = schedule_of(sched);
-          if (!kind) {
+          const auto kind = schedule_from_name(sched);
+          // Interleaved 1F1B needs a virtual-stage count, which the search does not enumerate.
+          if (!kind || *kind == ScheduleKind::kInterleaved1F1B) {
             throw ConfigError(
                 SourceLocation{"", 0, 0, "--schedules"},
                 "unknown schedule '" + sched + "' (1f1b, zb-h1, dualpipe, dualpipev)");

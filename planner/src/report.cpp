@@ -12,9 +12,11 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/canonical.hpp"
 #include "hopsim/planner/plan_search.hpp"
+#include "hopsim/planner/published.hpp"
 #include "hopsim/planner/svg.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
@@ -24,25 +26,6 @@ namespace hopsim::planner {
 namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-std::string grouped(double v) {
-  if (!std::isfinite(v)) return "-";
-  std::string s = fmt("%.0f", std::round(v));
-  const bool neg = s[0] == '-';
-  std::string d = neg ? s.substr(1) : s;
-  std::string out;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return (neg ? "-" : "") + out;
-}
 
 std::string exact(double v) {
   return fmt("%.17g", v);
@@ -238,7 +221,7 @@ WholeRun whole_run(const ReportEntry& e) {
 }
 
 double published_relative_error(double predicted) {
-  return predicted / sim::kPublishedH800GpuHoursPerTrillion - 1.0;
+  return predicted / planner::kPublishedH800GpuHoursPerTrillion - 1.0;
 }
 
 bool is_h800(const ReportEntry& e) {
@@ -331,7 +314,7 @@ std::string render_html(const Report& r) {
     }
     s += "<h2>GPU-hours per trillion tokens</h2>\n" +
          svg_bar_chart(bars, "GPU-hours per trillion tokens",
-                       h800 != nullptr ? sim::kPublishedH800GpuHoursPerTrillion : 0,
+                       h800 != nullptr ? planner::kPublishedH800GpuHoursPerTrillion : 0,
                        "published H800: 180,000");
     if (h800 != nullptr) {
       const double pred = h800->result.gpu_hours_per_trillion;
@@ -340,10 +323,11 @@ std::string render_html(const Report& r) {
            "<th>H800 GPU-hours per 1T tokens</th></tr></thead><tbody>\n";
       s += "<tr><td>predicted (" + html_escape(h800->label) + ")</td>" +
            td_num("predicted_gpu_hours_per_trillion", -1, pred, grouped(pred)) + "</tr>\n";
-      s += "<tr><td>published (DeepSeek-V3 report §1, Table 1, p.5)</td>" +
-           td_num("published_gpu_hours_per_trillion", -1, sim::kPublishedH800GpuHoursPerTrillion,
-                  grouped(sim::kPublishedH800GpuHoursPerTrillion)) +
-           "</tr>\n";
+      s +=
+          "<tr><td>published (DeepSeek-V3 report §1, Table 1, p.5)</td>" +
+          td_num("published_gpu_hours_per_trillion", -1, planner::kPublishedH800GpuHoursPerTrillion,
+                 grouped(planner::kPublishedH800GpuHoursPerTrillion)) +
+          "</tr>\n";
       s += "<tr><td>relative error</td>" +
            td_num("relative_error", -1, err, fmt("%+.1f%%", 100 * err)) + "</tr>\n";
       s += "</tbody></table>\n<p class=\"note\">Nothing in the simulator is fitted to the "
@@ -500,7 +484,7 @@ nlohmann::ordered_json render_json(const Report& r) {
                          {"dollars", w.dollars},
                          {"energy_kwh", w.energy_kwh}};
     if (is_h800(e)) {
-      x["published_gpu_hours_per_trillion"] = sim::kPublishedH800GpuHoursPerTrillion;
+      x["published_gpu_hours_per_trillion"] = planner::kPublishedH800GpuHoursPerTrillion;
       x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);
     }
     j["entries"].push_back(x);

@@ -9,6 +9,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "hopsim/core/format.hpp"
+
 namespace hopsim::planner {
 namespace {
 
@@ -16,20 +18,6 @@ std::string f1(double v) {
   char b[48];
   std::snprintf(b, sizeof b, "%.1f", v);
   return b;
-}
-
-std::string grouped(double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.0f", std::round(v));
-  std::string s = b;
-  const bool neg = !s.empty() && s[0] == '-';
-  std::string digits = neg ? s.substr(1) : s;
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (neg ? "-" : "") + out;
 }
 
 const char* color_of(const std::string& cat) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "hopsim/core/config/overrides.hpp"
+#include "hopsim/planner/published.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "sweep_test_util.hpp"
@@ -100,7 +101,7 @@ TEST_CASE("the HTML report is self-contained, well formed and shows the simulato
   // Published comparison: predicted / 180,000 - 1.
   CHECK(f.at("published_gpu_hours_per_trillion") == 180000.0);
   CHECK(f.at("relative_error") ==
-        Approx(h800.gpu_hours_per_trillion / sim::kPublishedH800GpuHoursPerTrillion - 1.0));
+        Approx(h800.gpu_hours_per_trillion / planner::kPublishedH800GpuHoursPerTrillion - 1.0));
 
   const auto j = render_json(r);
   CHECK(j["entries"][0]["result"]["step_time_ns"].get<std::int64_t>() == h800.step_time.value());

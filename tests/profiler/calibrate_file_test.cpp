@@ -109,7 +109,7 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
   }
   SECTION("not a number") {
     s.replace(s.find("1.0e15"), 6, "fast");
-    CHECK_THAT(message_of(s), Catch::Contains("expected a number"));
+    CHECK_THAT(message_of(s), Catch::Contains("expected a positive number, got 'fast'"));
   }
   SECTION("wrong version") {
     s.replace(s.find("calibration: 1"), 14, "calibration: 7");
@@ -117,11 +117,11 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
   }
   SECTION("bad basis") {
     s.replace(s.find("basis: flops"), 12, "basis: joules");
-    CHECK_THAT(message_of(s), Catch::Contains("'flops' or 'bytes'"));
+    CHECK_THAT(message_of(s), Catch::Contains("expected one of flops, bytes, got 'joules'"));
   }
   SECTION("duplicate class") {
     s += s.substr(s.find("  - class"));
-    CHECK_THAT(message_of(s), Catch::Contains("class listed twice"));
+    CHECK_THAT(message_of(s), Catch::Contains("class 'gemm_fp8' listed twice"));
   }
   SECTION("top-level key path has no leading dot") {
     s.replace(s.find("sm_count: 132"), 13, "sm_count: -3");

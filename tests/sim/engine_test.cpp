@@ -5,8 +5,8 @@
 
 #include "cluster_presets.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/sim/cost/sm_partition.hpp"
 #include "hopsim/sim/engine/serial_resource.hpp"
-#include "hopsim/sim/engine/sm_partition.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;

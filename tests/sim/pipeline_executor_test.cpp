@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "hopsim/core/error.hpp"
-#include "hopsim/sim/schedule/ideal_timing.hpp"
+#include "ideal_timing_oracle.hpp"
 
 using namespace hopsim;
 using namespace hopsim::sim;

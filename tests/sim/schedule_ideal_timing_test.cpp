@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
-#include "hopsim/sim/schedule/ideal_timing.hpp"
 #include "hopsim/sim/schedule/schedule.hpp"
+#include "ideal_timing_oracle.hpp"
 
 using hopsim::Nanoseconds;
 using hopsim::ScheduleKind;

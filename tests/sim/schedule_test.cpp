@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "hopsim/core/error.hpp"
-#include "hopsim/sim/schedule/ideal_timing.hpp"
+#include "ideal_timing_oracle.hpp"
 
 using hopsim::PlanError;
 using hopsim::ScheduleKind;

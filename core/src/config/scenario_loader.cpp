@@ -20,22 +20,20 @@ KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::st
   return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
 }
 
-const std::vector<std::string> kSchedules = {"1f1b", "interleaved-1f1b", "zb-h1", "dualpipe",
-                                             "dualpipev"};
-const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp8"};
-
-ScheduleKind schedule_of(const std::string& s) {
-  if (s == "interleaved-1f1b") return ScheduleKind::kInterleaved1F1B;
-  if (s == "zb-h1") return ScheduleKind::kZbH1;
-  if (s == "dualpipe") return ScheduleKind::kDualPipe;
-  if (s == "dualpipev") return ScheduleKind::kDualPipeV;
-  return ScheduleKind::k1F1B;
+// Choices as the YAML reader lists them; the spellings live with the enums (core/plan.hpp).
+std::vector<std::string> choices_of(std::span<const std::string_view> names) {
+  return {names.begin(), names.end()};
 }
 
+const std::vector<std::string> kSchedules = choices_of(schedule_names());
+const std::vector<std::string> kDtypes = choices_of(state_dtype_names());
+
+// The reader has already checked the value against the choices above, so the lookups succeed.
+ScheduleKind schedule_of(const std::string& s) {
+  return schedule_from_name(s).value();
+}
 StateDtype dtype_of(const std::string& s) {
-  if (s == "bf16") return StateDtype::kBf16;
-  if (s == "fp8") return StateDtype::kFp8;
-  return StateDtype::kFp32;
+  return state_dtype_from_name(s).value();
 }
 
 void remember(Scenario& s, const MappingReader& r) {

@@ -81,6 +81,8 @@ std::string describe(const KeySpec& spec) {
       return "one of " + join(spec.choices);
     case ValueKind::kMapping:
       return "a mapping";
+    case ValueKind::kSequence:
+      return "a list";
     case ValueKind::kSequenceOfEnum:
       return "a list of items from " + join(spec.choices);
     case ValueKind::kStringOrMapping:
@@ -301,6 +303,9 @@ void MappingReader::check_value(const KeySpec& s, const YAML::Node& value, const
       return;
     case ValueKind::kMapping:
       if (!value.IsMap()) bad();
+      return;
+    case ValueKind::kSequence:
+      if (!value.IsSequence()) bad();
       return;
     case ValueKind::kSequenceOfEnum: {
       if (!value.IsSequence()) bad();

@@ -14,15 +14,7 @@ namespace {
 using I = std::int64_t;
 
 double state_bytes(StateDtype d) {
-  switch (d) {
-    case StateDtype::kFp32:
-      return 4.0;
-    case StateDtype::kBf16:
-      return 2.0;
-    case StateDtype::kFp8:
-      return 1.0;
-  }
-  return 4.0;
+  return bytes_of(d);
 }
 
 Bytes round_bytes(double v) {

@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <initializer_list>
 #include <sstream>
 #include <vector>
 
+#include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/sim/cost/cost_model.hpp"
 
 namespace hopsim::profiler::calibrate {
 
@@ -17,9 +18,10 @@ std::string_view to_string(WorkBasis b) {
   return b == WorkBasis::kFlops ? "flops" : "bytes";
 }
 
+// The curves are evaluated by the simulator's types, so a fit and the simulation that uses it can
+// never disagree on the formula.
 double ClassCurve::rate(int sms, double work, int sm_count) const {
-  const double share = static_cast<double>(sms) / sm_count;
-  return rate_max * std::pow(share, sm_exponent) * -std::expm1(-work / work0);
+  return sim::MeasuredRate{rate_max, sm_exponent, work0, sm_count}.rate(sms, work);
 }
 
 double ClassCurve::efficiency_max() const {
@@ -27,7 +29,7 @@ double ClassCurve::efficiency_max() const {
 }
 
 double BandwidthCurve::bandwidth(int sms) const {
-  return bandwidth_max * -std::expm1(-static_cast<double>(sms) / sms0);
+  return sim::MeasuredBandwidth{bandwidth_max, sms0}.at(sms);
 }
 
 const ClassCurve* Calibration::find(std::string_view kernel_class) const {
@@ -38,169 +40,104 @@ const ClassCurve* Calibration::find(std::string_view kernel_class) const {
 
 namespace {
 
-// Levenshtein distance, for "did you mean" on unknown keys.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
+using config::KeySpec;
+using config::MappingReader;
+using config::ValueKind;
+
+KeySpec key(std::string name, ValueKind kind, bool required = true) {
+  return KeySpec{std::move(name), kind, required, {}, false, {}};
 }
 
-// Parsing context: builds ConfigErrors that name the file, position and key path.
-struct Reader {
-  std::string file;
+// Calibration files are read with the same declared-key reader as scenarios (core/config), so
+// their errors look the same: file, line, column, key path, nearest key.
+FitQuality read_fit(const MappingReader& parent) {
+  const MappingReader f(parent.node("fit"), parent.file(), parent.path("fit"),
+                        {key("points", ValueKind::kNonNegativeInt),
+                         key("rms_rel_error", ValueKind::kNonNegativeNumber),
+                         key("max_rel_error", ValueKind::kNonNegativeNumber)});
+  FitQuality q;
+  q.points = f.get_int32("points");
+  q.rms_rel_error = f.get_number("rms_rel_error");
+  q.max_rel_error = f.get_number("max_rel_error");
+  return q;
+}
 
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& msg,
-                         const std::string& hint = {}) const {
-    SourceLocation loc{file, 0, 0, key};
-    if (n.IsDefined()) {
-      loc.line = n.Mark().line + 1;
-      loc.column = n.Mark().column + 1;
-    }
-    throw ConfigError(loc, msg, hint);
-  }
+BandwidthCurve read_bandwidth(const MappingReader& parent, const std::string& name) {
+  const MappingReader r(parent.node(name), parent.file(), parent.path(name),
+                        {key("bandwidth_max", ValueKind::kPositiveNumber),
+                         key("sms0", ValueKind::kPositiveNumber), key("fit", ValueKind::kMapping)});
+  BandwidthCurve c;
+  c.bandwidth_max = r.get_number("bandwidth_max");
+  c.sms0 = r.get_number("sms0");
+  c.fit = read_fit(r);
+  return c;
+}
 
-  void check_keys(const YAML::Node& map, const std::string& path,
-                  std::initializer_list<const char*> allowed) const {
-    if (!map.IsMap()) fail(map, path, "expected a mapping");
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }) ==
-          allowed.end()) {
-        std::string best;
-        std::size_t best_d = std::string::npos;
-        for (const char* a : allowed) {
-          const std::size_t d = edit_distance(key, a);
-          if (d < best_d) {
-            best_d = d;
-            best = a;
-          }
-        }
-        fail(kv.first, path.empty() ? key : path + "." + key, "unknown key", best);
-      }
-    }
-  }
-
-  [[nodiscard]] YAML::Node need(const YAML::Node& map, const std::string& path,
-                                const char* key) const {
-    const YAML::Node v = map[key];
-    if (!v.IsDefined()) fail(map, path.empty() ? key : path + "." + key, "missing required key");
-    return v;
-  }
-
-  [[nodiscard]] double number(const YAML::Node& map, const std::string& path, const char* key,
-                              bool positive) const {
-    const YAML::Node v = need(map, path, key);
-    const std::string where = path.empty() ? std::string(key) : path + "." + key;
-    double d = 0;
-    if (!v.IsScalar() || !YAML::convert<double>::decode(v, d)) fail(v, where, "expected a number");
-    if (!std::isfinite(d)) fail(v, where, "must be finite");
-    if (positive && !(d > 0)) fail(v, where, "must be positive");
-    if (!positive && d < 0) fail(v, where, "must not be negative");
-    return d;
-  }
-
-  [[nodiscard]] std::string text(const YAML::Node& map, const std::string& path,
-                                 const char* key) const {
-    const YAML::Node v = need(map, path, key);
-    if (!v.IsScalar())
-      fail(v, path.empty() ? std::string(key) : path + "." + key, "expected a string");
-    return v.as<std::string>();
-  }
-
-  [[nodiscard]] FitQuality fit(const YAML::Node& map, const std::string& path) const {
-    const YAML::Node f = need(map, path, "fit");
-    const std::string p = path + ".fit";
-    check_keys(f, p, {"points", "rms_rel_error", "max_rel_error"});
-    FitQuality q;
-    q.points = static_cast<int>(number(f, p, "points", false));
-    q.rms_rel_error = number(f, p, "rms_rel_error", false);
-    q.max_rel_error = number(f, p, "max_rel_error", false);
-    return q;
-  }
-
-  [[nodiscard]] BandwidthCurve bandwidth(const YAML::Node& n, const std::string& path) const {
-    check_keys(n, path, {"bandwidth_max", "sms0", "fit"});
-    BandwidthCurve c;
-    c.bandwidth_max = number(n, path, "bandwidth_max", true);
-    c.sms0 = number(n, path, "sms0", true);
-    c.fit = fit(n, path);
-    return c;
-  }
-};
+ClassCurve read_class(const YAML::Node& node, const std::string& file, const std::string& path) {
+  const MappingReader r(
+      node, file, path,
+      {key("class", ValueKind::kString),
+       KeySpec{"basis", ValueKind::kEnum, true, {"flops", "bytes"}, false, {}},
+       key("rate_max", ValueKind::kPositiveNumber), key("sm_exponent", ValueKind::kPositiveNumber),
+       key("work0", ValueKind::kPositiveNumber),
+       key("nominal_peak", ValueKind::kNonNegativeNumber, false),
+       key("efficiency_max", ValueKind::kNonNegativeNumber, false),
+       key("fit", ValueKind::kMapping)});
+  ClassCurve cc;
+  cc.kernel_class = r.get_string("class");
+  cc.basis = r.get_string("basis") == "flops" ? WorkBasis::kFlops : WorkBasis::kBytes;
+  cc.rate_max = r.get_number("rate_max");
+  cc.sm_exponent = r.get_number("sm_exponent");
+  cc.work0 = r.get_number("work0");
+  cc.nominal_peak = r.get_number("nominal_peak", cc.nominal_peak);
+  cc.fit = read_fit(r);
+  return cc;
+}
 
 }  // namespace
 
 Calibration parse_calibration(const std::string& yaml_text, const std::string& name) {
-  const Reader rd{name};
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(SourceLocation{name, e.mark.line + 1, e.mark.column + 1, ""},
-                      "YAML syntax error: " + e.msg);
+  const YAML::Node root = config::parse_yaml_text(yaml_text, name);
+  if (!root.IsMap()) {
+    throw ConfigError(config::location_of(root, name, ""),
+                      "a calibration file is a mapping (see docs/CALIBRATION.md)");
   }
-  if (!root.IsMap()) rd.fail(root, "", "a calibration file is a mapping (see docs/CALIBRATION.md)");
-  rd.check_keys(
-      root, "",
-      {"hopsim_calibration", "device", "sm_count", "provenance", "classes", "hbm", "copy"});
-  const YAML::Node ver = rd.need(root, "", "hopsim_calibration");
-  int version = 0;
-  if (!ver.IsScalar() || !YAML::convert<int>::decode(ver, version) ||
-      version != Calibration::kFormatVersion)
-    rd.fail(ver, "hopsim_calibration",
-            "unsupported calibration format version (this hopsim reads version " +
-                std::to_string(Calibration::kFormatVersion) + ")");
+  const MappingReader r(
+      root, name, "",
+      {key("hopsim_calibration", ValueKind::kPositiveInt), key("device", ValueKind::kString),
+       key("sm_count", ValueKind::kPositiveInt), key("provenance", ValueKind::kMapping, false),
+       key("classes", ValueKind::kSequence), key("hbm", ValueKind::kMapping, false),
+       key("copy", ValueKind::kMapping, false)});
+  if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
+    r.fail("hopsim_calibration",
+           "unsupported calibration format version (this hopsim reads version " +
+               std::to_string(Calibration::kFormatVersion) + ")");
+  }
   Calibration c;
-  c.device = rd.text(root, "", "device");
-  const double sms = rd.number(root, "", "sm_count", true);
-  if (sms != std::floor(sms)) rd.fail(root["sm_count"], "sm_count", "must be a whole number");
-  c.sm_count = static_cast<int>(sms);
-  if (const YAML::Node prov = root["provenance"]; prov.IsDefined()) {
-    if (!prov.IsMap()) rd.fail(prov, "provenance", "expected a mapping of strings");
-    for (const auto& kv : prov) {
-      if (!kv.second.IsScalar())
-        rd.fail(kv.second, "provenance." + kv.first.as<std::string>(), "expected a string");
-      c.provenance[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  c.device = r.get_string("device");
+  c.sm_count = r.get_int32("sm_count");
+  if (r.has("provenance")) {
+    for (const auto& kv : r.node("provenance")) {
+      const std::string k = kv.first.Scalar();
+      if (!kv.second.IsScalar()) {
+        throw ConfigError(config::location_of(kv.second, name, "provenance." + k),
+                          "expected a string");
+      }
+      c.provenance[k] = kv.second.Scalar();
     }
   }
-  const YAML::Node classes = rd.need(root, "", "classes");
-  if (!classes.IsSequence()) rd.fail(classes, "classes", "expected a list");
+  const YAML::Node classes = r.node("classes");
   for (std::size_t i = 0; i < classes.size(); ++i) {
-    const YAML::Node n = classes[i];
     const std::string path = "classes[" + std::to_string(i) + "]";
-    rd.check_keys(n, path,
-                  {"class", "basis", "rate_max", "sm_exponent", "work0", "nominal_peak",
-                   "efficiency_max", "fit"});
-    ClassCurve cc;
-    cc.kernel_class = rd.text(n, path, "class");
-    if (c.find(cc.kernel_class) != nullptr)
-      rd.fail(n["class"], path + ".class", "class listed twice");
-    const std::string basis = rd.text(n, path, "basis");
-    if (basis == "flops") {
-      cc.basis = WorkBasis::kFlops;
-    } else if (basis == "bytes") {
-      cc.basis = WorkBasis::kBytes;
-    } else {
-      rd.fail(n["basis"], path + ".basis", "expected 'flops' or 'bytes'");
+    ClassCurve cc = read_class(classes[i], name, path);
+    if (c.find(cc.kernel_class) != nullptr) {
+      throw ConfigError(config::location_of(classes[i]["class"], name, path + ".class"),
+                        "class '" + cc.kernel_class + "' listed twice");
     }
-    cc.rate_max = rd.number(n, path, "rate_max", true);
-    cc.sm_exponent = rd.number(n, path, "sm_exponent", true);
-    cc.work0 = rd.number(n, path, "work0", true);
-    if (n["nominal_peak"].IsDefined()) cc.nominal_peak = rd.number(n, path, "nominal_peak", false);
-    cc.fit = rd.fit(n, path);
-    c.classes.push_back(cc);
+    c.classes.push_back(std::move(cc));
   }
-  if (root["hbm"].IsDefined()) c.hbm = rd.bandwidth(root["hbm"], "hbm");
-  if (root["copy"].IsDefined()) c.copy = rd.bandwidth(root["copy"], "copy");
+  if (r.has("hbm")) c.hbm = read_bandwidth(r, "hbm");
+  if (r.has("copy")) c.copy = read_bandwidth(r, "copy");
   return c;
 }
 

@@ -6,74 +6,66 @@
 #include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim::profiler::classify {
 
 namespace {
 
-SourceLocation at(const std::string& file, const YAML::Node& n, std::string key) {
-  const auto m = n.Mark();
-  return {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, std::move(key)};
-}
+using config::KeySpec;
+using config::MappingReader;
+using config::ValueKind;
 
 }  // namespace
 
+// Rules files are read with the declared-key reader the scenarios use (core/config): the same
+// located errors, duplicate-key checks and nearest-key suggestions.
 KernelClassifier KernelClassifier::from_yaml(std::string_view yaml_text,
                                              const std::string& file_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError({file_name, e.mark.line + 1, e.mark.column + 1, ""}, e.msg);
+  const YAML::Node root = config::parse_yaml_text(std::string(yaml_text), file_name);
+  if (!root.IsMap()) {
+    throw ConfigError(config::location_of(root, file_name, ""), "rules file must be a mapping");
   }
-  if (!root.IsMap()) throw ConfigError({file_name, 1, 1, ""}, "rules file must be a mapping");
+  const MappingReader top(root, file_name, "",
+                          {KeySpec{"version", ValueKind::kPositiveInt, false, {}, false, {}},
+                           KeySpec{"rules", ValueKind::kSequence, true, {}, false, {"rule"}},
+                           KeySpec{"communication", ValueKind::kSequence, false, {}, false, {}}});
+  if (top.has("version") && top.get_int("version") != 1) {
+    top.fail("version", "only version 1 is understood");
+  }
   KernelClassifier c;
-  for (const auto& kv : root) {
-    const auto key = kv.first.as<std::string>();
-    if (key != "version" && key != "rules" && key != "communication") {
-      throw ConfigError(at(file_name, kv.first, key), "unknown key",
-                        key.starts_with("rule") ? "rules" : "");
-    }
-  }
-  if (root["version"] && root["version"].as<std::string>() != "1") {
-    throw ConfigError(at(file_name, root["version"], "version"), "only version 1 is understood");
-  }
-  if (const auto comm = root["communication"]) {
-    if (!comm.IsSequence()) {
-      throw ConfigError(at(file_name, comm, "communication"), "must be a list of class names");
-    }
-    for (const auto& n : comm) c.communication_.insert(n.as<std::string>());
-  }
-  const auto rules = root["rules"];
-  if (!rules || !rules.IsSequence()) {
-    throw ConfigError(at(file_name, rules ? rules : root, "rules"), "'rules' must be a list");
-  }
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    const auto r = rules[i];
-    const std::string path = "rules[" + std::to_string(i) + "]";
-    if (!r.IsMap()) throw ConfigError(at(file_name, r, path), "a rule must be a mapping");
-    for (const auto& kv : r) {
-      const auto k = kv.first.as<std::string>();
-      if (k != "class" && k != "pattern" && k != "case_sensitive") {
-        throw ConfigError(at(file_name, kv.first, path + "." + k), "unknown key",
-                          k == "klass" || k == "name" ? "class" : (k == "regex" ? "pattern" : ""));
+  if (top.has("communication")) {
+    const YAML::Node comm = top.node("communication");
+    for (std::size_t i = 0; i < comm.size(); ++i) {
+      if (!comm[i].IsScalar() || comm[i].Scalar().empty()) {
+        throw ConfigError(
+            config::location_of(comm[i], file_name, "communication[" + std::to_string(i) + "]"),
+            "expected a class name");
       }
+      c.communication_.insert(comm[i].Scalar());
     }
-    if (!r["class"] || !r["pattern"]) {
-      throw ConfigError(at(file_name, r, path), "a rule needs 'class' and 'pattern'");
+  }
+  const YAML::Node rules = top.node("rules");
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const std::string path = "rules[" + std::to_string(i) + "]";
+    if (!rules[i].IsMap()) {
+      throw ConfigError(config::location_of(rules[i], file_name, path), "a rule must be a mapping");
     }
+    const MappingReader r(rules[i], file_name, path,
+                          {KeySpec{"class", ValueKind::kString, true, {}, false, {"klass", "name"}},
+                           KeySpec{"pattern", ValueKind::kString, true, {}, false, {"regex"}},
+                           KeySpec{"case_sensitive", ValueKind::kBool, false, {}, false, {}}});
     Rule rule;
-    rule.klass = r["class"].as<std::string>();
-    rule.pattern = r["pattern"].as<std::string>();
-    rule.case_sensitive = r["case_sensitive"] && r["case_sensitive"].as<bool>();
+    rule.klass = r.get_string("class");
+    rule.pattern = r.get_string("pattern");
+    rule.case_sensitive = r.get_bool("case_sensitive", false);
     try {
       auto flags = std::regex::ECMAScript | std::regex::optimize;
       if (!rule.case_sensitive) flags |= std::regex::icase;
       rule.re = std::regex(rule.pattern, flags);
     } catch (const std::regex_error& e) {
-      throw ConfigError(at(file_name, r["pattern"], path + ".pattern"),
-                        "invalid regex '" + rule.pattern + "': " + e.what());
+      r.fail("pattern", "invalid regex '" + rule.pattern + "': " + e.what());
     }
     c.rules_.push_back(std::move(rule));
   }

@@ -24,11 +24,11 @@ double SmCurve::at(int sms) const {
 
 double MeasuredRate::rate(int sms, double work) const {
   const double share = sm_count > 0 ? static_cast<double>(sms) / sm_count : 1.0;
-  return rate_max * std::pow(share, sm_exponent) * (1.0 - std::exp(-work / work0));
+  return rate_max * std::pow(share, sm_exponent) * -std::expm1(-work / work0);
 }
 
 double MeasuredBandwidth::at(int sms) const {
-  return bandwidth_max * (1.0 - std::exp(-static_cast<double>(sms) / sms0));
+  return bandwidth_max * -std::expm1(-static_cast<double>(sms) / sms0);
 }
 
 const char* to_string(KernelClass c) {

@@ -11,18 +11,6 @@
 namespace hopsim::sim {
 namespace {
 
-int dtype_bytes(StateDtype d) {
-  switch (d) {
-    case StateDtype::kFp32:
-      return 4;
-    case StateDtype::kBf16:
-      return 2;
-    case StateDtype::kFp8:
-      return 1;
-  }
-  return 4;
-}
-
 NetworkOptions network_options(const Scenario& sc) {
   NetworkOptions o;
   o.fidelity = Fidelity::kFlow;
@@ -112,7 +100,7 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     spec.num_experts = m.moe->n_routed_experts;
     const bool fp8 = plan.gemm_precision == Precision::kFp8;
     spec.bytes_per_element = fp8 ? 1 : 2;
-    spec.scale_bytes = Bytes(fp8 ? (m.hidden + 127) / 128 * 4 : 0);
+    spec.scale_bytes = fp8 ? fp8_scale_bytes_per_token(m.hidden) : Bytes(0);
     spec.combine_bytes_per_element = 2;
     spec.comm_sms = net.comm_sms;
     const ClusterProfile ep_span = span(sc, plan.ep);
@@ -173,7 +161,7 @@ Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program,
   const ParallelPlan& plan = sc.plan;
   const int dense_group = plan.dp;
   const int expert_group = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
-  const int grad_bytes = dtype_bytes(plan.optimizer.gradients);
+  const int grad_bytes = bytes_of(plan.optimizer.gradients);
   const NetworkOptions net = network_options(sc);
   RingMemo memo;
   auto rs_time = [&](int group, std::int64_t bytes) {
@@ -210,8 +198,8 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
   const int weight_bytes = plan.gemm_precision == Precision::kFp8 ? 1 : 2;
   // AdamW per parameter: read gradient, read+write master weight and both moments, write the
   // working-precision weight.
-  const std::int64_t per_param = dtype_bytes(opt.gradients) + 2 * dtype_bytes(opt.master_weights) +
-                                 4 * dtype_bytes(opt.moments) + weight_bytes;
+  const std::int64_t per_param = bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) +
+                                 4 * bytes_of(opt.moments) + weight_bytes;
   const NetworkOptions net = network_options(sc);
   RingMemo memo;
   auto ag_time = [&](int group, std::int64_t bytes) {

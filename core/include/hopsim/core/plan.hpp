@@ -2,7 +2,10 @@
 //! A parallel training plan: how a model is split over GPUs and scheduled.
 //! world = PP * DP * TP; experts are sharded EP-ways inside the DP*TP group (EP divides DP*TP).
 
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace hopsim {
 
@@ -65,5 +68,15 @@ struct ParallelPlan {
 [[nodiscard]] const char* to_string(ScheduleKind k);
 [[nodiscard]] const char* to_string(Precision p);
 [[nodiscard]] const char* to_string(StateDtype d);
+
+//! The one spelling of each enum value (what to_string prints, what YAML and the CLI accept), in
+//! declaration order; the parsers below accept exactly these.
+[[nodiscard]] std::span<const std::string_view> schedule_names();
+[[nodiscard]] std::span<const std::string_view> state_dtype_names();
+[[nodiscard]] std::optional<ScheduleKind> schedule_from_name(std::string_view name);
+[[nodiscard]] std::optional<StateDtype> state_dtype_from_name(std::string_view name);
+
+//! Bytes per element of a training-state dtype.
+[[nodiscard]] int bytes_of(StateDtype d);
 
 }  // namespace hopsim

@@ -25,6 +25,7 @@ enum class ValueKind {
   kString,  //!< any non-empty scalar
   kEnum,    //!< one of KeySpec::choices
   kMapping,
+  kSequence,         //!< a list (its items are read by the caller)
   kSequenceOfEnum,   //!< a list whose items are each one of KeySpec::choices
   kStringOrMapping,  //!< a name/path, or an inline mapping
 };

@@ -25,6 +25,12 @@ struct GroupSpec {
 
 enum class Algorithm { kRing, kTree };
 
+//! Bytes of FP32 scales an FP8 token carries: one per 128 channels (DeepSeek-V3 report §3.3.2,
+//! 1x128 tile-wise activation quantisation; DeepEP sends them with the token).
+[[nodiscard]] constexpr Bytes fp8_scale_bytes_per_token(int hidden) {
+  return Bytes((std::int64_t{hidden} + 127) / 128 * 4);
+}
+
 //! One MoE layer's expert-parallel all-to-all, DeepEP V1 normal-kernel style. Defaults are
 //! DeepEP's training benchmark setting (deepseek-ai/DeepEP README @ebfe47e): 4096 tokens, hidden
 //! 7168, top-8 experts in at most 4 nodes, FP8 dispatch with one FP32 scale per 128 channels, BF16
@@ -37,9 +43,9 @@ struct MoeCommSpec {
   int top_k = 8;
   int node_limit = 4;  //!< at most this many nodes per token (M); <= 0 means no limit
   int num_experts = 256;
-  int bytes_per_element = 1;                        //!< dispatch payload (FP8)
-  Bytes scale_bytes{std::int64_t{7168} / 128 * 4};  //!< dispatch scales per token
-  int combine_bytes_per_element = 2;                //!< combine payload (BF16)
+  int bytes_per_element = 1;                            //!< dispatch payload (FP8)
+  Bytes scale_bytes = fp8_scale_bytes_per_token(7168);  //!< dispatch scales per token
+  int combine_bytes_per_element = 2;                    //!< combine payload (BF16)
   int comm_sms = 20;  //!< SMs of the communication partition; 0 = not SM-limited
   //! Uneven routing: destination rank j receives (1 + skew (2j/(n-1) - 1)) times the mean, so the
   //! last rank gets (1 + skew) x the mean. 0 = balanced (the default), at most 1.

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "hopsim/sim/cost/sm_partition.hpp"
 #include "hopsim/sim/engine/engine.hpp"
-#include "hopsim/sim/engine/sm_partition.hpp"
 #include "hopsim/sim/network/flow_model.hpp"
 #include "hopsim/sim/network/topology.hpp"
 

@@ -1,4 +1,4 @@
-#include "hopsim/sim/engine/sm_partition.hpp"
+#include "hopsim/sim/cost/sm_partition.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,8 @@
 #pragma once
-//! Idealised timing of a schedule: zero communication latency, fixed op durations, each rank runs
-//! its list in order. Used to measure bubbles against the published formulas (DeepSeek-V3 report
-//! §3.2.1 Table 2, p.13; deepseek-ai/DualPipe README @3da1bbea).
+//! Test oracle: idealised timing of a schedule (zero communication latency, fixed op durations,
+//! each rank runs its list in order), kept apart from sim's pipeline executor so that bubbles can
+//! be held against the published formulas (DeepSeek-V3 report §3.2.1 Table 2, p.13;
+//! deepseek-ai/DualPipe README @3da1bbea) and the executor against a second implementation.
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "hopsim/sim/schedule/ideal_timing.hpp"
+#include "ideal_timing_oracle.hpp"
 
 #include <algorithm>
 #include <string>
