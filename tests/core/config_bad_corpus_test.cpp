@@ -122,15 +122,29 @@ TEST_CASE("a shipped scenario cut at any byte loads or fails with a ConfigError"
   const std::string text = ss.str();
   REQUIRE(text.size() > 100);
   const fs::path tmp = hopsim::test::unique_temp_path("truncated_scenario.yaml");
-  int rejected = 0;
-  for (std::size_t n = 0; n < text.size(); n += 7) {
-    std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text.substr(0, n);
+  // Every prefix either loads or is a ConfigError (anything else escapes and fails the test), and
+  // a prefix that has not reached the required `model:` key yet must be rejected: it cannot
+  // describe a scenario. The whole file loads.
+  const auto rejects = [&](const std::string& content) {
+    std::ofstream(tmp, std::ios::binary | std::ios::trunc) << content;
     try {
       (void)hopsim::load_scenario(tmp);
     } catch (const hopsim::ConfigError&) {
-      ++rejected;
+      return true;
+    }
+    return false;
+  };
+  int must_reject = 0, rejected_of_those = 0;
+  for (std::size_t n = 0; n < text.size(); n += 7) {
+    const std::string prefix = text.substr(0, n);
+    const bool rejected = rejects(prefix);
+    if (prefix.find("\nmodel:") == std::string::npos) {
+      ++must_reject;
+      if (rejected) ++rejected_of_those;
     }
   }
+  CHECK_FALSE(rejects(text));
   fs::remove(tmp);
-  CHECK(rejected > 0);
+  REQUIRE(must_reject > 10);
+  CHECK(rejected_of_those == must_reject);
 }

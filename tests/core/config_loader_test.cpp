@@ -100,11 +100,14 @@ TEST_CASE("HOPSIM_DATA_DIR redirects shipped-name lookup", "[config][loader]") {
 TEST_CASE("H800 SXM5 profile carries the published figures", "[config][loader]") {
   const GpuProfile g = load_gpu_profile("h800-sxm5");
   CHECK(g.name == "H800 SXM5");
-  CHECK(g.sms == 132);                     // DeepSeek-V3 report §3.5.1, p.20
-  CHECK(g.boost_clock_mhz == 1830.0);      // S6
-  CHECK(g.sustained_clock_mhz == 1600.0);  // S6 deep-dive
+  CHECK(g.sms == 132);  // DeepSeek-V3 report §3.5.1, p.20
+  CHECK(g.boost_clock_mhz ==
+        1830.0);  // deepseek-ai/FlashMLA docs/20250929-hopper-fp8-sparse-deep-dive.md
+  CHECK(g.sustained_clock_mhz ==
+        1600.0);  // deepseek-ai/FlashMLA docs/20250422-new-kernel-deep-dive.md
   CHECK(g.bf16_dense.value() == Approx(989.4e12));
-  // 4096 BF16 FLOP/clk/SM x 132 SMs x 1830 MHz (S6) = 989.4 TFLOPS to 0.01%.
+  // 4096 BF16 FLOP/clk/SM x 132 SMs x 1830 MHz (FlashMLA sparse deep dive @9241ae3) = 989.4 TFLOPS
+  // to 0.01%.
   CHECK(g.bf16_dense.value() == Approx(4096.0 * 132 * 1830e6).epsilon(1e-4));
   CHECK(g.fp8_dense.value() == Approx(2 * g.bf16_dense.value()).epsilon(1e-4));
   CHECK(g.hbm_capacity.value() == 84'943'110'144);  // H800 trace deviceProperties
@@ -135,7 +138,8 @@ TEST_CASE("H800 and H100 differ exactly in NVLink", "[config][loader]") {
   CHECK(dump(n800) == dump(n100));
   CHECK(n800.gpus_per_node == 8);
   CHECK(n800.nics_per_node == 8);
-  CHECK(n800.nic_unidirectional.value() == Approx(50e9));  // 400 Gb/s CX7, S2 p.13 / S7
+  CHECK(n800.nic_unidirectional.value() ==
+        Approx(50e9));  // 400 Gb/s CX7, DeepSeek-V3 report p.13 / DeepEP README @ebfe47e
 }
 
 TEST_CASE("fabric profiles", "[config][loader]") {
@@ -231,7 +235,7 @@ TEST_CASE("model files: by path, and model-level cross checks", "[config][loader
 TEST_CASE("the published DeepSeek-V3 scenario loads and is feasible", "[config][loader]") {
   const Scenario s = load_scenario_spec("deepseek-v3-h800");
   CHECK(s.name == "deepseek-v3-h800");
-  CHECK(s.cluster.num_gpus() == 2048);  // S2 §3.1
+  CHECK(s.cluster.num_gpus() == 2048);  // DeepSeek-V3 report §3.1
   CHECK(s.cluster.gpu.name == "H800 SXM5");
   CHECK(s.model.name == "deepseek-v3");
   const ParallelPlan& p = s.plan;
@@ -246,13 +250,14 @@ TEST_CASE("the published DeepSeek-V3 scenario loads and is feasible", "[config][
   CHECK(p.gemm_precision == Precision::kFp8);
   CHECK(p.recompute.rmsnorm);
   CHECK(p.recompute.mla_up_projection);
-  CHECK(p.recompute.swiglu);  // SwiGLU output recomputed (S2 §3.3.2)
+  CHECK(p.recompute.swiglu);  // SwiGLU output recomputed (DeepSeek-V3 report §3.3.2)
   CHECK_FALSE(p.recompute.full);
   CHECK(p.optimizer.master_weights == StateDtype::kFp32);
   CHECK(p.optimizer.gradients == StateDtype::kFp32);
   CHECK(p.optimizer.moments == StateDtype::kBf16);
   CHECK(p.node_limit == 4);
-  // 15360 sequences of 4096 tokens per step (S2 §4.2): 128 DP x 120 micro-batches x 1 x 4096.
+  // 15360 sequences of 4096 tokens per step (DeepSeek-V3 report §4.2): 128 DP x 120 micro-batches x
+  // 1 x 4096.
   CHECK(p.tokens_per_step() == 15360LL * 4096);
   CHECK(s.cost.price_per_gpu_hour == 2.0);
   CHECK(s.cost.training_tokens == 14.8e12);

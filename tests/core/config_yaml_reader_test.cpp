@@ -104,9 +104,9 @@ TEST_CASE("structure errors: not a mapping, empty, duplicate, missing", "[config
 
 TEST_CASE("sourced values need a non-empty source", "[config][yaml]") {
   const std::vector<KeySpec> keys = {KeySpec{"sms", ValueKind::kPositiveInt, true, {}, true, {}}};
-  const auto r = read("sms: {value: 132, source: \"S2 p.20\"}\n", keys);
+  const auto r = read("sms: {value: 132, source: \"DeepSeek-V3 report p.20\"}\n", keys);
   CHECK(r.get_int32("sms") == 132);
-  CHECK(r.source("sms") == "S2 p.20");
+  CHECK(r.source("sms") == "DeepSeek-V3 report p.20");
   CHECK(error_of("sms: 132\n", keys).find("needs its source") != std::string::npos);
   CHECK(error_of("sms: {value: 132}\n", keys).find("missing or empty 'source'") !=
         std::string::npos);

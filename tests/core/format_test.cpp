@@ -1,11 +1,10 @@
 // Tests for core/format: the one number formatter every text output uses. Expected strings are
 // written by hand (the grouping convention of English-language reports), not produced by the code.
-#include <catch2/catch.hpp>
+#include "hopsim/core/format.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
-
-#include "hopsim/core/format.hpp"
 
 using hopsim::fmt;
 using hopsim::grouped;

@@ -42,7 +42,7 @@ hopsim::Scenario v3(hopsim::ScheduleKind k) {
   s.plan.gemm_precision = hopsim::Precision::kFp8;
   s.plan.recompute.rmsnorm = true;
   s.plan.recompute.mla_up_projection = true;
-  s.plan.optimizer.moments = hopsim::StateDtype::kBf16;        // S2 §3.3
+  s.plan.optimizer.moments = hopsim::StateDtype::kBf16;        // DeepSeek-V3 report §3.3
   s.cluster.gpu.hbm_capacity = hopsim::Bytes(84'943'110'144);  // H800 visible, DeepSeek trace
   return s;
 }
@@ -111,7 +111,8 @@ TEST_CASE("DualPipe holds 2x parameters and PP+1 activations vs 1F1B", "[memory]
   const auto one = hopsim::memory_per_rank(v3(hopsim::ScheduleKind::k1F1B));
   const auto dual = hopsim::memory_per_rank(v3(hopsim::ScheduleKind::kDualPipe));
   // (61 + 1 MTP) / 16 -> 4 layers per stage. Rank 1: 1F1B stage 1 (layers 4-7); DualPipe
-  // stages 1 and 14 (layers 56-59): eight MoE layers instead of four (S2 Table 2: 2x params).
+  // stages 1 and 14 (layers 56-59): eight MoE layers instead of four (DeepSeek-V3 report Table 2:
+  // 2x params).
   CHECK(one[1].layers == 4);
   CHECK(dual[1].layers == 8);
   CHECK(dual[1].dense_parameters == 2 * one[1].dense_parameters);
@@ -122,11 +123,12 @@ TEST_CASE("DualPipe holds 2x parameters and PP+1 activations vs 1F1B", "[memory]
   CHECK(one[1].dense_parameters == 4LL * (187'107'328 + 44'040'192 + 1'835'264 + 14'336));
   CHECK(one[1].expert_parameters == 4LL * 176'160'768);
   // Same layers per stage on rank 1, so the same activation per micro-batch; in flight:
-  // 1F1B rank 0 = PP = 16, DualPipe = PP + 1 = 17 (S2 Table 2).
+  // 1F1B rank 0 = PP = 16, DualPipe = PP + 1 = 17 (DeepSeek-V3 report Table 2).
   CHECK(dual[1].activation_per_micro_batch == one[1].activation_per_micro_batch);
   CHECK(one[0].in_flight == 16.0);
   CHECK(dual[0].in_flight == 17.0);
-  // DualPipe rank 0 holds stage 0 and stage 15, so the embedding and the head (S2 §3.2.3).
+  // DualPipe rank 0 holds stage 0 and stage 15, so the embedding and the head (DeepSeek-V3 report
+  // §3.2.3).
   CHECK(dual[0].has_embedding);
   CHECK(dual[0].has_head);
   CHECK_FALSE(one[0].has_head);

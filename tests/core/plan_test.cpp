@@ -1,12 +1,11 @@
 // Tests for core/plan: the one spelling of each schedule and dtype, and dtype sizes.
 // Expected values are the names documented in docs/CONFIG.md and the IEEE/OCP storage sizes
 // (FP32 4 bytes, BF16 2, FP8 E4M3/E5M2 1), written by hand.
-#include <catch2/catch.hpp>
+#include "hopsim/core/plan.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "hopsim/core/plan.hpp"
 
 using namespace hopsim;
 

@@ -21,9 +21,9 @@ hopsim::WorkloadShape v3_shape(hopsim::Precision p = hopsim::Precision::kBf16) {
   s.tokens = 4096;  // one 4096-token sequence per micro-batch (assumed; as in DeepSeek's profile)
   s.seq_len = 4096;
   s.tp = 1;
-  s.ep = 64;  // S2 §3.2: EP64 over 8 nodes
+  s.ep = 64;  // DeepSeek-V3 report §3.2: EP64 over 8 nodes
   s.gemm_precision = p;
-  s.node_limit = 4;  // S2 §3.2.2
+  s.node_limit = 4;  // DeepSeek-V3 report §3.2.2
   return s;
 }
 
@@ -108,7 +108,8 @@ TEST_CASE("MoE communication volumes", "[workload][ops]") {
   // Dense layers have no MoE traffic; no TP means no all-reduce.
   CHECK(w[1].comm.dispatch_bytes.value() == 0);
   CHECK(w[4].comm.tp_allreduces_fwd == 0);
-  // FP8 switches the projection and expert GEMMs, not the router or the head (S2 §3.3).
+  // FP8 switches the projection and expert GEMMs, not the router or the head (DeepSeek-V3 report
+  // §3.3).
   CHECK(std::string(w[4].mlp.front().dtype) == "bf16");
   bool saw_fp8_expert = false;
   for (const auto& op : w[4].mlp) {

@@ -32,7 +32,8 @@ TEST_CASE("DeepSeek-V3 totals match the published 671B / 685B / 37B", "[workload
   // gives 671.03B, 37.55B).
   CHECK(p.total == 671'026'419'200LL);
   CHECK(p.active_per_token == 37'552'297'472LL);
-  // S1 README: the Hugging Face checkpoint is 685B = 671B main + 14B MTP.
+  // deepseek-ai/DeepSeek-V3 README.md @9b4e978: the Hugging Face checkpoint is 685B = 671B main +
+  // 14B MTP.
   CHECK(static_cast<double>(p.total_with_mtp) == Approx(685e9).epsilon(0.005));
   // MTP unique: block 187.1M + 11.32B + eh_proj 2*7168^2 + 5 norms of 7168 = 11,610,068,224
   // (README_WEIGHTS: 11.5B; independent recount: 11.6B).

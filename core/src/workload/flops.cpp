@@ -64,7 +64,7 @@ KvCacheBytes kv_cache_per_token(const ModelConfig& m, int dtype_bytes, int gqa_g
   I k_dim = m.head_dim, v_dim = m.head_dim;
   if (m.attention == AttentionKind::kMla) {
     if (!m.mla) throw PlanError("model '" + m.name + "': MLA attention without an mla section");
-    // MLA caches the compressed latent and the shared RoPE key (S2 §2.1.1).
+    // MLA caches the compressed latent and the shared RoPE key (DeepSeek-V3 report §2.1.1).
     kv.elements_per_layer = I{m.mla->kv_lora_rank} + m.mla->qk_rope_head_dim;
     k_dim = m.mla->qk_head_dim();
     v_dim = m.mla->v_head_dim;

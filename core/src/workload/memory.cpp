@@ -50,7 +50,8 @@ std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank) {
   const int pp = plan.pp;
   switch (plan.schedule) {
     case ScheduleKind::kDualPipe:
-      // Rank r holds stage r and stage PP-1-r (S3 examples/example_dualpipe.py).
+      // Rank r holds stage r and stage PP-1-r (deepseek-ai/DualPipe @3da1bbea
+      // examples/example_dualpipe.py).
       return {rank, pp - 1 - rank};
     case ScheduleKind::kDualPipeV:
       return {rank, 2 * pp - 1 - rank};
@@ -78,10 +79,10 @@ double in_flight_micro_batches(const ParallelPlan& plan, int rank) {
       return std::min(2.0 * (pp - rank - 1) + (v - 1.0) * pp + 1.0, mb * v);
     }
     case ScheduleKind::kDualPipe:
-      // S2 Table 2: PP+1 stage activations; num_chunks counts both directions.
+      // DeepSeek-V3 report Table 2: PP+1 stage activations; num_chunks counts both directions.
       return std::min(pp + 1.0, mb);
     case ScheduleKind::kDualPipeV:
-      // S3 README: PP+1 where PP counts stages (2x ranks).
+      // deepseek-ai/DualPipe README.md @3da1bbea: PP+1 where PP counts stages (2x ranks).
       return std::min(2.0 * pp + 1.0, 2.0 * mb);
   }
   return pp;
@@ -93,7 +94,8 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
   const double tokens = static_cast<double>(plan.micro_batch_size) * plan.seq_len;
   const double h = m.hidden;
   const double tp = plan.tp;
-  // GEMM inputs are cached in FP8 with a 1x128 FP32 scale when GEMMs run in FP8 (S2 §3.3.2).
+  // GEMM inputs are cached in FP8 with a 1x128 FP32 scale when GEMMs run in FP8 (DeepSeek-V3 report
+  // §3.3.2).
   const double a = fp8 ? 1.0 + 4.0 / 128.0 : 2.0;
   const double bf = 2.0;
   const bool mtp = layer >= m.n_layers;
@@ -116,7 +118,8 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
     t += (c.kv_lora_rank + c.qk_rope_head_dim) * bf;  // kv latent + k_pe before kv_norm / RoPE
     if (!rc.rmsnorm) t += c.kv_lora_rank * a;         // kv_norm output (wkv_b input)
     if (!rc.mla_up_projection) t += hl * (2.0 * c.qk_head_dim() + c.v_head_dim) * bf;  // q, k, v
-    // Attention output (input of wo): E5M6 in DeepSeek's FP8 recipe (S2 §3.3.2), 12 bits.
+    // Attention output (input of wo): E5M6 in DeepSeek's FP8 recipe (DeepSeek-V3 report §3.3.2), 12
+    // bits.
     t += hl * c.v_head_dim * (fp8 ? 1.5 : bf) + hl * 4.0;  // + log-sum-exp
   } else {
     const double hl = m.n_heads / tp;
@@ -128,7 +131,7 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
   // MLP half.
   t += h * bf;
   if (!rc.rmsnorm) t += h * a;
-  const double swiglu_in = fp8 ? a : bf;  // SwiGLU inputs cached in FP8 (S2 §3.3.2)
+  const double swiglu_in = fp8 ? a : bf;  // SwiGLU inputs cached in FP8 (DeepSeek-V3 report §3.3.2)
   auto ffn = [&](double inter) {
     double f = 2.0 * inter * swiglu_in;  // gate/up output = SwiGLU input
     if (!rc.swiglu) f += inter * a;      // SwiGLU output = down-projection input

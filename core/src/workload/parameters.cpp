@@ -10,7 +10,8 @@ using I = std::int64_t;
 I gate_parameters(const ModelConfig& m) {
   if (!m.moe) return 0;
   const I e = m.moe->n_routed_experts;
-  // Sigmoid routing carries the aux-loss-free balancing bias, one per expert (S2 §2.1.2).
+  // Sigmoid routing carries the aux-loss-free balancing bias, one per expert (DeepSeek-V3 report
+  // §2.1.2).
   const I bias = m.moe->score_func == ScoreFunc::kSigmoid ? e : 0;
   return e * m.hidden + bias;
 }
@@ -62,7 +63,8 @@ LayerParameters layer_parameters(const ModelConfig& m, int layer) {
 
 I mtp_extra_parameters(const ModelConfig& m) {
   const I h = m.hidden;
-  return 3 * h + 2 * h * h;  // enorm, hnorm, shared_head.norm; eh_proj (S1 README_WEIGHTS)
+  return 3 * h + 2 * h * h;  // enorm, hnorm, shared_head.norm; eh_proj (deepseek-ai/DeepSeek-V3
+                             // README_WEIGHTS.md @9b4e978)
 }
 
 ParameterCount count_parameters(const ModelConfig& m) {

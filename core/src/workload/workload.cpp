@@ -10,8 +10,8 @@ namespace {
 
 using I = std::int64_t;
 
-// FP8 block scaling: one FP32 scale per 1x128 activation tile and per 128x128 weight block (S2
-// §3.3).
+// FP8 block scaling: one FP32 scale per 1x128 activation tile and per 128x128 weight block
+// (DeepSeek-V3 report §3.3).
 constexpr double kTile = 128.0;
 constexpr double kScaleBytes = 4.0;
 constexpr double kBf16 = 2.0;
@@ -250,7 +250,8 @@ struct Builder {
       return;
     }
     const MoeConfig& e = *m.moe;
-    // Gating stays in BF16 (S2 §3.3); sigmoid/softmax and top-k add ~4 FLOPs per score.
+    // Gating stays in BF16 (DeepSeek-V3 report §3.3); sigmoid/softmax and top-k add ~4 FLOPs per
+    // score.
     Op router = gemm("router", T, e.n_routed_experts, h, false, 1, OpKind::kRouter);
     router.fwd = router.fwd + F(4.0 * T * e.n_routed_experts);
     ops.push_back(router);
@@ -315,7 +316,7 @@ struct Builder {
   void head(std::vector<Op>& ops, const std::string& p) const {
     const double v = m.vocab / static_cast<double>(s.tp);
     ops.push_back(rmsnorm(p + "final_norm", T, h));
-    // Output head stays in BF16 (S2 §3.3).
+    // Output head stays in BF16 (DeepSeek-V3 report §3.3).
     ops.push_back(gemm(p + "head", T, v, h, false));
     // Softmax cross-entropy over the logits: max, exp, sum, log, subtract ~5 FLOPs per logit.
     ops.push_back(pointwise(p + "cross_entropy", OpKind::kElementwise, T * v, 5.0, kBf16, 0.0));
@@ -462,9 +463,9 @@ std::vector<LayerWorkload> build_workload(const ModelConfig& m, const WorkloadSh
     const bool moe = mtp ? m.moe.has_value() : m.is_moe_layer(l);
     lw.kind = mtp ? LayerKind::kMtp : (moe ? LayerKind::kMoe : LayerKind::kDense);
     if (mtp) {
-      // MTP module (S2 §2.2): embed the shifted tokens (shared table), normalise both inputs,
-      // project [h; e] (2*hidden) back to hidden, then a full transformer block and the shared
-      // head.
+      // MTP module (DeepSeek-V3 report §2.2): embed the shifted tokens (shared table), normalise
+      // both inputs, project [h; e] (2*hidden) back to hidden, then a full transformer block and
+      // the shared head.
       lw.attention.push_back(embedding_lookup("mtp_embedding", b.T, b.h));
       lw.attention.push_back(rmsnorm("mtp_enorm", b.T, b.h));
       lw.attention.push_back(rmsnorm("mtp_hnorm", b.T, b.h));

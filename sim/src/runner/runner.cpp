@@ -58,7 +58,8 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
       break;
   }
   if (op.kind == OpKind::kRouter) k.m = k.n = k.k = 0;  // tiny N: not tile-bound
-  // FP8 weight gradients accumulate into FP32 (DeepGEMM `fp8_dptp128c_acc`, S2 §3.3.2).
+  // FP8 weight gradients accumulate into FP32 (DeepGEMM `fp8_dptp128c_acc`, DeepSeek-V3 report
+  // §3.3.2).
   k.accumulate = pass == Pass::kBackwardWeight && k.m > 0;
   k.kernels = launches(op, static_cast<int>(pass));
   return k;

@@ -65,7 +65,7 @@ struct LayerComm {
   //! MoE dispatch payload per token copy: hidden in FP8 + one FP32 scale per 128 channels
   //! (BF16 hidden when GEMMs are BF16).
   Bytes dispatch_bytes_per_copy{};
-  //! MoE combine payload per token copy: hidden in BF16 (S2 §3.3.3).
+  //! MoE combine payload per token copy: hidden in BF16 (DeepSeek-V3 report §3.3.3).
   Bytes combine_bytes_per_copy{};
   //! Expected distinct EP ranks / nodes a token is sent to (balanced, uniform routing, node limit).
   double ranks_per_token = 0;
