@@ -9,7 +9,7 @@ mode=${1:-run}
 build=${BUILD_DIR:-build}
 jobs=${HOPSIM_JOBS:-$(nproc)}
 
-packages=(build-essential cmake ninja-build ccache pkg-config git
+packages=(build-essential cmake ninja-build ccache pkg-config git python3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
   libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev)

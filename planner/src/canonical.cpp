@@ -90,6 +90,13 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
        {to_string(p.optimizer.master_weights), to_string(p.optimizer.gradients),
         to_string(p.optimizer.moments)}},
       {"node_limit", p.node_limit}};
+  // Variation changes full-mode predictions, so it is part of the configuration. Written only
+  // when enabled (the seed does nothing otherwise), so every scenario without it keeps its hash.
+  if (p.variation.enabled()) {
+    j["plan"]["variation"] = {{"kernel_time_cv", p.variation.kernel_time_cv},
+                              {"routing_cv", p.variation.routing_cv},
+                              {"seed", p.variation.seed}};
+  }
   j["cost"] = {{"price_per_gpu_hour", s.cost.price_per_gpu_hour},
                {"pue", s.cost.pue},
                {"training_tokens", s.cost.training_tokens}};

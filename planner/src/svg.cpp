@@ -89,7 +89,7 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
        "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double y = kTop + kRowH * static_cast<double>(i);
-    const double bw = kPlotW * bars[i].value / vmax;
+    const double bw = kPlotW * std::max(0.0, bars[i].value) / vmax;  // no negative widths
     s += "<text x=\"" + f1(kLabelW - 8) + "\" y=\"" + f1(y + 15) + "\" text-anchor=\"end\">" +
          html_escape(bars[i].label) + "</text>\n";
     s += "<rect x=\"" + f1(kLabelW) + "\" y=\"" + f1(y + 3) + "\" width=\"" + f1(bw) +

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Golden-output tests of the `hopsim` command (docs/ARCHITECTURE.md, "Tests").
+
+Each case in tests/cli/golden_cases.txt runs the built binary once, from the source folder, and
+compares its exit status, standard output and standard error (and, for cases that write a file
+worth reading, that file) with tests/data/golden/cli/<case>.txt. The golden files are reviewed
+data: scripts/update-golden.sh rewrites them, and a change of prediction shows up as a diff.
+
+  golden.py --hopsim BIN --source-dir DIR --case NAME     check one case (what ctest runs)
+  golden.py --hopsim BIN --source-dir DIR --update        rewrite every golden file
+  golden.py --list                                        print the case names
+
+Case lines read `name | arguments | options`. Arguments are shell words; these placeholders are
+prepared first, in a fresh scratch folder (tempfile.mkdtemp) that is removed afterwards:
+  {tmp}            the scratch folder itself
+  {nsys_export}    tests/data/traces/nsys/synthetic_nsys.sql loaded into an SQLite file
+  {nsys_trace}     that export imported with `hopsim import` (a hopsim trace SQLite)
+  {measure_trace}  tests/data/traces/measure/synthetic_measure.sql loaded into an SQLite file
+                   (the layout `hopsim measure` writes)
+  {calibration}    {measure_trace} fitted with `hopsim calibrate` (a calibration YAML)
+  {sweep_db}       tests/data/sweep/tiny-sweep.yaml run with `hopsim sweep` (-j 1)
+Options (comma-separated): `show=PATH` appends that file's text to the output.
+
+Normalisation (only what cannot be the same on two machines or two runs):
+  - the scratch folder -> <tmp>, the source folder -> <src>, the binary's path -> <hopsim>:
+    they differ per run and per checkout;
+  - the project version -> <version>: it changes with each release, not with a prediction;
+  - `in 0.3 s` at the end of a sweep -> `in <elapsed> s`: wall-clock time;
+  - UTC timestamps (`2026-01-31T12:00:00Z`) -> <utc-time>: `hopsim import` records when it
+    ran in the trace's provenance, which `trace summary --json` prints;
+  - `(nsys, 12345 bytes)` in the import summary -> `(nsys, <bytes> bytes)`: the export is built
+    here by the local SQLite library, whose file layout may differ between versions.
+"""
+import argparse
+import difflib
+import os
+import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "golden_cases.txt")
+
+
+def read_cases():
+    cases = {}
+    with open(CASES, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) < 2 or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", parts[0]):
+                sys.exit(f"{CASES}:{n}: expected 'name | arguments [| options]'")
+            if parts[0] in cases:
+                sys.exit(f"{CASES}:{n}: duplicate case '{parts[0]}'")
+            opts = {}
+            for o in (parts[2].split(",") if len(parts) > 2 and parts[2] else []):
+                k, _, v = o.strip().partition("=")
+                opts[k] = v
+            cases[parts[0]] = (parts[1], opts)
+    return cases
+
+
+class Runner:
+    def __init__(self, hopsim, src):
+        self.hopsim = os.path.abspath(hopsim)
+        self.src = os.path.abspath(src)
+        self.env = dict(os.environ, HOPSIM_DATA_DIR=self.src, LC_ALL="C", TZ="UTC")
+        self.version = self.run(["version"])[1].strip().split()[-1]
+
+    def run(self, args):
+        p = subprocess.run([self.hopsim] + args, cwd=self.src, env=self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    def must(self, args):
+        rc, out, err = self.run(args)
+        if rc != 0:
+            sys.exit(f"preparing a fixture: hopsim {' '.join(args)} failed ({rc}):\n{out}{err}")
+
+    def fixtures(self, tmp, words):
+        made = {"tmp": tmp}
+        needed = set(re.findall(r"\{(\w+)\}", " ".join(words)))
+
+        def sql(name, script):
+            path = os.path.join(tmp, name)
+            with open(os.path.join(self.src, script), encoding="utf-8") as f, \
+                    sqlite3.connect(path) as db:
+                db.executescript(f.read())
+            return path
+
+        if needed & {"nsys_export", "nsys_trace"}:
+            made["nsys_export"] = sql("nsys-export.sqlite", "tests/data/traces/nsys/synthetic_nsys.sql")
+        if "nsys_trace" in needed:
+            made["nsys_trace"] = os.path.join(tmp, "nsys-trace.sqlite")
+            self.must(["import", made["nsys_export"], "-o", made["nsys_trace"]])
+        if needed & {"measure_trace", "calibration"}:
+            made["measure_trace"] = sql("measure.sqlite",
+                                        "tests/data/traces/measure/synthetic_measure.sql")
+        if "calibration" in needed:
+            made["calibration"] = os.path.join(tmp, "calibration.yaml")
+            self.must(["calibrate", made["measure_trace"], "-o", made["calibration"]])
+        if "sweep_db" in needed:
+            made["sweep_db"] = os.path.join(tmp, "tiny-sweep.db")
+            self.must(["sweep", "tests/data/sweep/tiny-sweep.yaml", "-o", made["sweep_db"],
+                       "-j", "1", "--progress", "none"])
+        unknown = needed - set(made)
+        if unknown:
+            sys.exit(f"unknown placeholder(s): {', '.join(sorted(unknown))}")
+        return made
+
+    def normalise(self, text, tmp):
+        text = text.replace(os.path.realpath(tmp), "<tmp>").replace(tmp, "<tmp>")
+        text = text.replace(self.hopsim, "<hopsim>").replace(self.src, "<src>")
+        text = re.sub(r"\b" + re.escape(self.version) + r"\b", "<version>", text)
+        text = re.sub(r" in \d+\.\d s\n", " in <elapsed> s\n", text)
+        text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<utc-time>", text)
+        text = re.sub(r"\(nsys, \d+ bytes\)", "(nsys, <bytes> bytes)", text)
+        return text
+
+    def output(self, name, case):
+        args, opts = case
+        words = shlex.split(args)
+        tmp = tempfile.mkdtemp(prefix=f"hopsim-golden-{name}-")
+        try:
+            made = self.fixtures(tmp, words)
+            words = [re.sub(r"\{(\w+)\}", lambda m: made[m.group(1)], w) for w in words]
+            rc, out, err = self.run(words)
+            text = f"$ hopsim {args}\nexit status: {rc}\n--- stdout\n{out}--- stderr\n{err}"
+            if "show" in opts:
+                path = re.sub(r"\{(\w+)\}", lambda m: made[m.group(1)], opts["show"])
+                text += f"--- file {opts['show']}\n"
+                with open(path, encoding="utf-8") as f:
+                    text += f.read()
+            return self.normalise(text, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def golden_path(src, name):
+    return os.path.join(src, "tests", "data", "golden", "cli", name + ".txt")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hopsim")
+    ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
+    ap.add_argument("--case")
+    ap.add_argument("--update", action="store_true")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    cases = read_cases()
+    if a.list:
+        print("\n".join(cases))
+        return 0
+    if not a.hopsim:
+        ap.error("--hopsim is required")
+    r = Runner(a.hopsim, a.source_dir)
+    if a.update:
+        folder = os.path.dirname(golden_path(r.src, "x"))
+        os.makedirs(folder, exist_ok=True)
+        unstable = []
+        for name, case in cases.items():
+            first = r.output(name, case)
+            # Run twice: output that differs between two runs cannot be a golden file.
+            if r.output(name, case) != first:
+                unstable.append(name)
+                continue
+            with open(golden_path(r.src, name), "w", encoding="utf-8") as f:
+                f.write(first)
+            print(f"wrote {os.path.relpath(golden_path(r.src, name), r.src)}")
+        for f in os.listdir(folder):
+            if f.endswith(".txt") and f[:-4] not in cases:
+                os.remove(os.path.join(folder, f))
+                print(f"removed {f} (no such case)")
+        if unstable:
+            print("not written, output differs between two runs: " + ", ".join(unstable))
+            return 1
+        return 0
+    if a.case not in cases:
+        ap.error(f"no case '{a.case}' in {CASES}")
+    got = r.output(a.case, cases[a.case])
+    path = golden_path(r.src, a.case)
+    if not os.path.exists(path):
+        print(f"missing golden file {path}; run scripts/update-golden.sh")
+        return 1
+    with open(path, encoding="utf-8") as f:
+        want = f.read()
+    if got == want:
+        return 0
+    sys.stdout.writelines(difflib.unified_diff(
+        want.splitlines(True), got.splitlines(True), f"golden/{a.case}.txt", "now"))
+    print("\nThe output changed. If the change is intended, run scripts/update-golden.sh and "
+          "review the diff.")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

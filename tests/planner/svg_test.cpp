@@ -1,0 +1,184 @@
+// SVG charts checked by an independent parser: tests/planner/check_svg.py reads each chart with
+// Python's XML parser (well-formed, escaping undone exactly) and checks the geometry (viewBox,
+// no negative sizes, everything inside it); this file checks what it reports.
+
+#include "hopsim/planner/svg.hpp"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sweep_test_util.hpp"
+
+using namespace hopsim::planner;
+
+namespace {
+
+struct Rect {
+  double x, y, w, h;
+  std::string fill;
+};
+
+struct Checked {
+  bool ok = false;
+  std::string report;              //!< the checker's whole output
+  std::vector<std::string> texts;  //!< parsed text content, document order
+  std::vector<Rect> rects;         //!< document order
+};
+
+Checked check_svg(const std::string& svg) {
+  const auto dir = test::scratch_dir("svg");
+  const auto file = dir / "chart.svg";
+  const auto out = dir / "check.txt";
+  std::ofstream(file, std::ios::binary) << svg;
+  const std::string cmd = "python3 '" + std::string(HOPSIM_SOURCE_DIR) +
+                          "/tests/planner/check_svg.py' '" + file.string() + "' > '" +
+                          out.string() + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  Checked c;
+  std::ifstream in(out);
+  std::ostringstream all;
+  all << in.rdbuf();
+  c.report = all.str();
+  c.ok = WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
+  std::istringstream lines(c.report);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.rfind("text ", 0) == 0) c.texts.push_back(l.substr(5));
+    if (l.rfind("rect ", 0) == 0) {
+      std::istringstream r(l.substr(5));
+      Rect x{};
+      r >> x.x >> x.y >> x.w >> x.h >> x.fill;
+      c.rects.push_back(x);
+    }
+  }
+  return c;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE("html_escape escapes the XML specials and nothing else", "[planner][svg]") {
+  CHECK(html_escape("a<b & \"c\" > d") == "a&lt;b &amp; &quot;c&quot; &gt; d");
+  CHECK(html_escape("&amp;") == "&amp;amp;");  // not double-unescaped
+  CHECK(html_escape("plain 'text' · µs") == "plain 'text' · µs");
+  CHECK(html_escape("") == "");
+}
+
+TEST_CASE("bar chart: well-formed, text round-trips, bars proportional", "[planner][svg]") {
+  const std::vector<Bar> bars = {{"a<b & \"c\"", 100000, "+3.2% vs <published>"},
+                                 {"H800 > H100", 200000, ""},
+                                 {"zero", 0, ""}};
+  const std::string svg = svg_bar_chart(bars, "GPU-hours & \"more\"", 180000, "published <180k>");
+  const Checked c = check_svg(svg);
+  INFO(c.report);
+  REQUIRE(c.ok);
+  CHECK(has(c.texts, "a<b & \"c\""));
+  CHECK(has(c.texts, "H800 > H100"));
+  CHECK(has(c.texts, "GPU-hours & \"more\""));
+  CHECK(has(c.texts, "published <180k>"));
+  CHECK(has(c.texts, "100,000  +3.2% vs <published>"));  // grouped value, then the note
+  CHECK(has(c.texts, "200,000"));
+  std::vector<Rect> bar_rects;
+  for (const auto& r : c.rects) {
+    if (r.fill == "#4878d0") bar_rects.push_back(r);
+  }
+  REQUIRE(bar_rects.size() == 3);
+  // All bars start at the same x; widths proportional to the values (one decimal written).
+  CHECK(bar_rects[1].x == bar_rects[0].x);
+  CHECK(bar_rects[1].w == Approx(2 * bar_rects[0].w).margin(0.15));
+  CHECK(bar_rects[2].w == 0);
+  CHECK(bar_rects[0].y < bar_rects[1].y);  // rows top to bottom in input order
+}
+
+TEST_CASE("bar chart: geometry stays inside the picture for any input", "[planner][svg]") {
+  SECTION("reference above every bar") {
+    const Checked c = check_svg(svg_bar_chart({{"x", 1, ""}, {"y", 2, ""}}, "u", 50, "ref"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("no bars") {
+    const Checked c = check_svg(svg_bar_chart({}, "u"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("all zero") {
+    const Checked c = check_svg(svg_bar_chart({{"x", 0, ""}}, "u"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("a negative value draws no negative width") {
+    const Checked c = check_svg(svg_bar_chart({{"x", 5, ""}, {"gain", -2, ""}}, "u"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("huge values") {
+    const Checked c = check_svg(svg_bar_chart({{"x", 3.7e12, ""}, {"y", 1, ""}}, "u", 1e12, "r"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+}
+
+TEST_CASE("gantt: lanes from a Chrome trace, merged slices, escaped labels", "[planner][svg]") {
+  // Two ranks; rank 0 lane 1 has compute 0-10, 10.5-20 (merged at merge_us = 1) and ep_comm
+  // 30-40; a link lane that is left out; rank 1 has no thread name.
+  const std::string trace = R"({"traceEvents": [
+    {"ph": "M", "name": "process_name", "pid": 0, "args": {"name": "rank 0"}},
+    {"ph": "M", "name": "thread_name", "pid": 0, "tid": 1, "args": {"name": "compute <SMs> & co"}},
+    {"ph": "M", "name": "thread_name", "pid": 0, "tid": 9, "args": {"name": "link:nvlink 0->1"}},
+    {"ph": "X", "pid": 0, "tid": 1, "ts": 10.5, "dur": 9.5, "cat": "compute", "name": "b"},
+    {"ph": "X", "pid": 0, "tid": 1, "ts": 0, "dur": 10, "cat": "compute", "name": "a"},
+    {"ph": "X", "pid": 0, "tid": 1, "ts": 30, "dur": 10, "cat": "ep_comm", "name": "d"},
+    {"ph": "X", "pid": 0, "tid": 9, "ts": 0, "dur": 40, "cat": "link", "name": "l"},
+    {"ph": "X", "pid": 1, "tid": 2, "ts": 5, "dur": 50, "cat": "pp_comm", "name": "p"}
+  ]})";
+  const auto lanes = gantt_from_chrome_trace(trace, 1.0);
+  REQUIRE(lanes.size() == 2);
+  CHECK(lanes[0].label == "rank 0 · compute <SMs> & co");
+  CHECK(lanes[1].label == "rank 1 · lane 2");
+  REQUIRE(lanes[0].slices.size() == 2);
+  CHECK(lanes[0].slices[0].category == "compute");
+  CHECK(lanes[0].slices[0].start_us == 0);
+  CHECK(lanes[0].slices[0].end_us == 20);
+  CHECK(lanes[0].slices[1].category == "ep_comm");
+  CHECK(lanes[0].slices[1].start_us == 30);
+  CHECK(lanes[0].slices[1].end_us == 40);
+  REQUIRE(lanes[1].slices.size() == 1);
+  CHECK(lanes[1].slices[0].end_us == 55);
+
+  // makespan 40 us, but rank 1's slice ends at 55: the axis must still cover it.
+  const Checked c = check_svg(svg_gantt(lanes, 40));
+  INFO(c.report);
+  REQUIRE(c.ok);
+  CHECK(has(c.texts, "rank 0 · compute <SMs> & co"));
+  std::vector<Rect> slices;
+  for (const auto& r : c.rects) {
+    if (r.h > 5 && r.w != 10) slices.push_back(r);  // the legend swatches are 10 x 10
+  }
+  REQUIRE(slices.size() == 3);
+  // Same time scale in both lanes: 0..20 us is as wide as 20/50 of 5..55 us.
+  CHECK(slices[0].w == Approx(slices[2].w * 20.0 / 50.0).margin(0.15));
+  CHECK(slices[1].x > slices[0].x + slices[0].w);  // ep_comm after the gap
+  CHECK(slices[2].y > slices[0].y);                // rank 1 below rank 0
+}
+
+TEST_CASE("gantt: empty and degenerate inputs stay well-formed", "[planner][svg]") {
+  SECTION("no lanes") {
+    const Checked c = check_svg(svg_gantt({}, 0));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("zero-length slice") {
+    const Checked c = check_svg(svg_gantt({{"l", {{5, 5, "compute"}}}}, 5));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+}
