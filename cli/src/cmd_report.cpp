@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/planner/report.hpp"
@@ -20,6 +21,7 @@ void register_report(CLI::App& app, Io io) {
     std::string format;
     bool no_counterpart = false;
     bool no_timeline = false;
+    std::string calibration;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("inputs", o->inputs,
@@ -31,6 +33,9 @@ void register_report(CLI::App& app, Io io) {
   cmd->add_flag("--no-counterpart", o->no_counterpart,
                 "Do not add the same scenario on the other GPU (H800 <-> H100)");
   cmd->add_flag("--no-timeline", o->no_timeline, "Leave out the step timeline");
+  cmd->add_option("--calibration", o->calibration,
+                  "Calibration YAML from `hopsim calibrate` for every scenario of the report "
+                  "(its sha256 is shown as provenance)");
   cmd->callback([o, io] {
     namespace fs = std::filesystem;
     std::string format = o->format;
@@ -50,6 +55,7 @@ void register_report(CLI::App& app, Io io) {
       planner::ReportOptions ro;
       ro.counterpart = !o->no_counterpart;
       ro.timeline = !o->no_timeline && format == "html";
+      ro.calibration = load_calibration_ref(o->calibration);
       r = planner::scenario_report(o->inputs, ro);
     }
     const std::string text = format == "html"   ? planner::render_html(r)

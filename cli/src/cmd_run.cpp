@@ -8,6 +8,7 @@
 #include <functional>
 #include <iomanip>
 
+#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
@@ -34,10 +35,8 @@ sim::RunOptions options_for(const std::string& mode, const std::string& calibrat
                             const Scenario& sc) {
   sim::RunOptions o;
   if (mode == "full") o.mode = sim::SimMode::kFull;
-  if (!calibration.empty()) {
-    o.cost = profiler::calibrate::cost_parameters_from(
-        profiler::calibrate::load_calibration(calibration), sc.cluster.gpu, calibration);
-  }
+  const planner::CalibrationRef ref = load_calibration_ref(calibration);
+  if (ref.cost_for) o.cost = ref.cost_for(sc.cluster.gpu);
   return o;
 }
 

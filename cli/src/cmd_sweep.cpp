@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/planner/hash.hpp"
@@ -152,17 +153,7 @@ void register_sweep(CLI::App& app, Io io) {
     so.shard_index = shard;
     so.shard_count = shards;
     so.max_memory_fraction = o->max_memory_fraction;
-    if (!o->calibration.empty()) {
-      std::ifstream in(o->calibration, std::ios::binary);
-      const std::string text((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-      auto cal = std::make_shared<const profiler::calibrate::Calibration>(
-          profiler::calibrate::parse_calibration(text, o->calibration));
-      so.calibration.hash = "sha256:" + planner::sha256_hex(text);
-      so.calibration.cost_for = [cal, path = o->calibration](const GpuProfile& gpu) {
-        return profiler::calibrate::cost_parameters_from(*cal, gpu, path);
-      };
-    }
+    so.calibration = load_calibration_ref(o->calibration);
     so.on_result = [mode, io](const planner::SweepProgress& p) {
       const double eta = p.done == 0 ? -1
                                      : p.elapsed_s / static_cast<double>(p.done) *

@@ -55,13 +55,20 @@ std::vector<ScenarioOverride> counterpart_of(const Scenario& s) {
   return {{"hardware.gpu", gpu}, {"hardware.node", node}};
 }
 
+// Entries and the timeline run with the same options, calibration included.
+sim::RunOptions run_options(const Scenario& s, const ReportOptions& o) {
+  sim::RunOptions ro;
+  ro.mode = o.mode;
+  if (o.calibration.cost_for) ro.cost = o.calibration.cost_for(s.cluster.gpu);
+  return ro;
+}
+
 ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions& o) {
   ReportEntry e;
   e.label = label;
-  sim::RunOptions ro;
-  ro.mode = o.mode;
-  sim::CheckedRun run = sim::run_checked(s, ro);
+  sim::CheckedRun run = sim::run_checked(s, run_options(s, o));
   e.result = std::move(run.result);
+  e.calibration_hash = o.calibration.hash;
   e.scenario_hash = scenario_hash(s);
   e.memory_gib = static_cast<double>(run.memory.total.value()) / kGiB;
   e.memory_capacity_gib = static_cast<double>(run.memory.capacity.value()) / kGiB;
@@ -181,7 +188,7 @@ std::string inputs_table(const Report& r) {
   row("training tokens",
       [](const ReportEntry& e) { return fmt("%.3g", e.scenario.cost.training_tokens); });
   row("scenario hash", [](const ReportEntry& e) { return e.scenario_hash; });
-  row("calibration", [](const ReportEntry&) { return std::string("uncalibrated"); });
+  row("calibration", [](const ReportEntry& e) { return e.calibration_hash; });
   row("cost model", [](const ReportEntry& e) { return e.result.cost_source; });
   return s + "</tbody></table>\n";
 }
@@ -228,6 +235,10 @@ bool is_h800(const ReportEntry& e) {
   return contains(e.scenario.cluster.gpu.name, "H800");
 }
 
+bool comparable_to_published(const ReportEntry& e) {
+  return is_h800(e) && e.scenario.model.name == "deepseek-v3";
+}
+
 Report scenario_report(const std::vector<std::string>& specs, const ReportOptions& o) {
   Report r;
   r.hopsim_version = hopsim_version();
@@ -251,8 +262,7 @@ Report scenario_report(const std::vector<std::string>& specs, const ReportOption
   r.title = "hopsim cost report: " + r.entries.front().scenario.name;
   if (o.timeline && !r.entries.empty()) {
     std::ostringstream trace;
-    sim::RunOptions ro;
-    ro.mode = o.mode;
+    sim::RunOptions ro = run_options(r.entries.front().scenario, o);
     ro.trace = &trace;
     const sim::SimResult res = sim::run_scenario(r.entries.front().scenario, ro);
     const double makespan_us = static_cast<double>(res.pipeline_time.value()) / 1e3;
@@ -305,7 +315,7 @@ std::string render_html(const Report& r) {
     const ReportEntry* h800 = nullptr;
     for (const auto& e : r.entries) {
       std::string note;
-      if (is_h800(e)) {
+      if (comparable_to_published(e)) {
         note = fmt("(%+.1f%% vs published)",
                    100 * published_relative_error(e.result.gpu_hours_per_trillion));
         if (h800 == nullptr) h800 = &e;
@@ -425,7 +435,7 @@ std::string render_markdown(const Report& r) {
       s += "\n";
     }
     for (const auto& e : r.entries) {
-      if (!is_h800(e)) continue;
+      if (!comparable_to_published(e)) continue;
       const double pred = e.result.gpu_hours_per_trillion;
       s += "\n## Published comparison\n\nPredicted " + grouped(pred) +
            " H800 GPU-hours per trillion tokens (" + e.label +
@@ -442,7 +452,7 @@ std::string render_markdown(const Report& r) {
     s += "\n| scenario hash | ";
     for (const auto& e : r.entries) s += e.scenario_hash + " | ";
     s += "\n| calibration | ";
-    for (std::size_t i = 0; i < r.entries.size(); ++i) s += "uncalibrated | ";
+    for (const auto& e : r.entries) s += e.calibration_hash + " | ";
     s += "\n";
   }
   if (!r.sweep_rows.empty()) {
@@ -474,7 +484,7 @@ nlohmann::ordered_json render_json(const Report& r) {
     J x;
     x["label"] = e.label;
     x["scenario_hash"] = e.scenario_hash;
-    x["calibration_hash"] = "uncalibrated";
+    x["calibration_hash"] = e.calibration_hash;
     x["plan"] = plan_label(e.scenario);
     x["memory_gib"] = e.memory_gib;
     x["result"] = sim::to_json(e.result);
@@ -483,7 +493,7 @@ nlohmann::ordered_json render_json(const Report& r) {
                          {"days", w.days},
                          {"dollars", w.dollars},
                          {"energy_kwh", w.energy_kwh}};
-    if (is_h800(e)) {
+    if (comparable_to_published(e)) {
       x["published_gpu_hours_per_trillion"] = planner::kPublishedH800GpuHoursPerTrillion;
       x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);
     }

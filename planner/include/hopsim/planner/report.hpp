@@ -10,6 +10,7 @@
 
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/planner/results_store.hpp"
+#include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
@@ -19,6 +20,7 @@ struct ReportEntry {
   Scenario scenario;
   sim::SimResult result;
   std::string scenario_hash;
+  std::string calibration_hash = "uncalibrated";  //!< "sha256:..." of the calibration file
   double memory_gib = 0;
   double memory_capacity_gib = 0;
 };
@@ -49,6 +51,7 @@ struct ReportOptions {
   bool counterpart = true;
   bool timeline = true;
   sim::SimMode mode = sim::SimMode::kSymmetry;
+  CalibrationRef calibration;  //!< cost parameters for every run of the report
 };
 
 //! Runs each scenario (shipped names or paths). Throws ConfigError / PlanError for bad input.
@@ -59,8 +62,11 @@ struct ReportOptions {
 
 //! Predicted / published - 1 for the DeepSeek-V3 H800 figure (kPublishedH800GpuHoursPerTrillion).
 [[nodiscard]] double published_relative_error(double predicted_gpu_hours_per_trillion);
-//! Whether an entry is comparable to the published figure (an H800 cluster).
+//! Whether an entry runs on an H800 cluster (listed first).
 [[nodiscard]] bool is_h800(const ReportEntry& e);
+//! Whether an entry is comparable to the published figure: DeepSeek-V3 on H800 (a smaller model
+//! or another GPU says nothing about it).
+[[nodiscard]] bool comparable_to_published(const ReportEntry& e);
 
 //! One HTML file: inline CSS, SVG and a few lines of JS for sorting; nothing fetched.
 //! Every figure sits in an element with data-metric and data-value attributes (exact values).

@@ -1,0 +1,31 @@
+#include "calibration_option.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "hopsim/core/error.hpp"
+#include "hopsim/planner/hash.hpp"
+#include "hopsim/profiler/calibrate/calibration.hpp"
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
+
+namespace hopsim::cli {
+
+planner::CalibrationRef load_calibration_ref(const std::string& path) {
+  planner::CalibrationRef ref;
+  if (path.empty()) return ref;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot open calibration file");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read calibration file");
+  // Parsed once; every GPU of a sweep or report derives its cost parameters from it.
+  auto cal = std::make_shared<const profiler::calibrate::Calibration>(
+      profiler::calibrate::parse_calibration(text, path));
+  ref.hash = "sha256:" + planner::sha256_hex(text);
+  ref.cost_for = [cal, path](const GpuProfile& gpu) {
+    return profiler::calibrate::cost_parameters_from(*cal, gpu, path);
+  };
+  return ref;
+}
+
+}  // namespace hopsim::cli
