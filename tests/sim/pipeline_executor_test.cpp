@@ -1,6 +1,8 @@
 #include "hopsim/sim/runner/pipeline_executor.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "hopsim/core/error.hpp"
 #include "ideal_timing_oracle.hpp"
@@ -40,14 +42,17 @@ ChunkProgram moe_chunk(std::int64_t compute_units, std::int64_t comm_units) {
        compute("mlp", compute_units, kMlp), comm("combine", comm_units, kCombine)},
       {comm("combine.b", comm_units, kCombine), compute("mlp.b", compute_units, kMlp),
        comm("dispatch.b", comm_units, kDispatch), compute("attn.b", compute_units, kAttn)},
-      {compute("mlp.w", compute_units, kMlp), compute("attn.w", compute_units, kAttn)}};
+      {compute("mlp.w", compute_units, kMlp), compute("attn.w", compute_units, kAttn)},
+      {},
+      {}};
 }
 
 // Every stage: F = 1, B = Bi + W = 1 + 1, all on the compute lane, so an F&B pair costs 3.
 PipelineProgram unit_program(int stages) {
   PipelineProgram p;
   for (int s = 0; s < stages; ++s) {
-    p.stages.push_back(ChunkProgram{{compute("F", 1)}, {compute("Bi", 1)}, {compute("W", 1)}});
+    p.stages.push_back(
+        ChunkProgram{{compute("F", 1)}, {compute("Bi", 1)}, {compute("W", 1)}, {}, {}});
   }
   return p;
 }
@@ -86,6 +91,46 @@ TEST_CASE("executor: agrees with the idealised schedule timing", "[sim][runner][
     const auto ran = execute_pipeline(s, unit_program(s.stages));
     INFO(to_string(kind));
     CHECK(ran.makespan == ideal.makespan);
+  }
+}
+
+TEST_CASE("executor: gradient reduce-scatter starts after each rank's last weight gradient",
+          "[sim][runner]") {
+  // Hand derivation on the idealised timing (independent oracle): every stage's one block has a
+  // bucket of 5 units. It starts when the rank's last op with that stage's weight gradient ends
+  // (F = 1, B = Bi + W = 2: the W sub-op is the op's last), so each rank's reduce-scatter ends 5
+  // units after its last backward, and the step's after the latest of those.
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kZbH1, ScheduleKind::kDualPipe}) {
+    const auto s = make_schedule(kind, {4, 8, 1});
+    PipelineProgram p = unit_program(s.stages);
+    for (auto& c : p.stages) {
+      c.dp_sync = {PortTraffic{1e6, 0, Nanoseconds(0)}};
+      c.dp_sync_time = {Nanoseconds(5 * kUnit)};
+    }
+    const auto ideal = simulate_ideal(s, OpDurations{Nanoseconds(kUnit), Nanoseconds(2 * kUnit),
+                                                     Nanoseconds(kUnit), Nanoseconds(3 * kUnit)});
+    const auto ran = execute_pipeline(s, p);
+    INFO(to_string(kind));
+    Nanoseconds latest{0};
+    for (int r = 0; r < s.ranks; ++r) {
+      // The last op with a weight gradient, for each stage the rank holds; buckets of two
+      // stages run one after the other on the fast path.
+      std::vector<Nanoseconds> ends;
+      std::set<int> seen;
+      for (int i = static_cast<int>(s.ops[r].size()) - 1; i >= 0; --i) {
+        const ScheduleOp& op = s.ops[r][static_cast<std::size_t>(i)];
+        if (op.type == OpType::kF || op.type == OpType::kBi) continue;
+        const int stage = op.type == OpType::kFB ? op.backward.stage : op.part.stage;
+        if (seen.insert(stage).second) ends.push_back(ideal.finish[r][static_cast<std::size_t>(i)]);
+      }
+      std::sort(ends.begin(), ends.end());
+      Nanoseconds free{0};
+      for (Nanoseconds e : ends) free = std::max(free, e) + Nanoseconds(5 * kUnit);
+      CHECK(ran.ranks[static_cast<std::size_t>(r)].dp_sync_end == free);
+      latest = std::max(latest, free);
+    }
+    CHECK(ran.dp_sync_end == latest);
+    CHECK(ran.makespan == ideal.makespan);  // the pipeline itself is unchanged
   }
 }
 
@@ -172,6 +217,8 @@ TEST_CASE("executor: communication on the compute lane counts as exposed, not as
   ChunkProgram c{{compute("attn", 1), comm("dispatch", 1, kDispatch), compute("mlp", 1, kMlp),
                   comm("combine", 1, kCombine)},
                  {compute("b", 1)},
+                 {},
+                 {},
                  {}};
   for (auto& so : c.forward) so.lane = Lane::kCompute;
   p.stages.push_back(c);

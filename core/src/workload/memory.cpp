@@ -156,6 +156,22 @@ Bytes activation_bytes_per_layer(const ModelConfig& m, const ParallelPlan& plan,
   return round_bytes(t * tokens);
 }
 
+BlockParameters block_parameters(const ModelConfig& m, const ParallelPlan& p, int layer) {
+  const I emb = I{m.vocab} * m.hidden / p.tp;
+  BlockParameters b;
+  if (layer == kEmbeddingBlock) {
+    b.dense = emb;
+  } else if (layer == kHeadBlock) {
+    b.dense = (m.tie_embeddings ? 0 : emb) + m.hidden;  // head + final norm
+  } else {
+    const LayerParameters lp = layer_parameters(m, layer);
+    b.dense = (lp.attention + lp.ffn_dense) / p.tp + lp.norms;
+    if (layer >= m.n_layers) b.dense += mtp_extra_parameters(m);
+    b.expert = lp.routed / p.ep;
+  }
+  return b;
+}
+
 std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, Bytes reserve) {
   check_plan(s.plan);
   return memory_per_rank(s, place_stages(s, pipeline_stages(s.plan)), reserve);
@@ -174,7 +190,6 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
   const double tokens = static_cast<double>(p.micro_batch_size) * p.seq_len;
   const double dense_dp = p.dp;
   const double expert_dp = static_cast<double>(p.dp) * p.tp / p.ep;
-  const I emb = I{m.vocab} * m.hidden / p.tp;
 
   std::vector<MemoryBreakdown> out;
   for (int r = 0; r < p.pp; ++r) {
@@ -188,10 +203,9 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
       const int lo = placement.first[static_cast<std::size_t>(st)];
       const int hi = lo + placement.count[static_cast<std::size_t>(st)];
       for (int l = lo; l < hi; ++l) {
-        const LayerParameters lp = layer_parameters(m, l);
-        mb.dense_parameters += (lp.attention + lp.ffn_dense) / p.tp + lp.norms;
-        if (l >= m.n_layers) mb.dense_parameters += mtp_extra_parameters(m);
-        mb.expert_parameters += lp.routed / p.ep;
+        const BlockParameters bp = block_parameters(m, p, l);
+        mb.dense_parameters += bp.dense;
+        mb.expert_parameters += bp.expert;
         act += static_cast<double>(activation_bytes_per_layer(m, p, l).value());
         ++mb.layers;
         if (l >= m.n_layers) {
@@ -201,11 +215,11 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
       }
       if (st == 0) {
         mb.has_embedding = true;
-        mb.dense_parameters += emb;
+        mb.dense_parameters += block_parameters(m, p, kEmbeddingBlock).dense;
       }
       if (st == n_stages - 1) {
         mb.has_head = true;
-        mb.dense_parameters += (m.tie_embeddings ? 0 : emb) + m.hidden;  // head + final norm
+        mb.dense_parameters += block_parameters(m, p, kHeadBlock).dense;
         // Final-norm input and BF16 logits for the cross-entropy backward.
         mb.loss_activations += round_bytes(tokens * (m.hidden * 2.0 + m.vocab / p.tp * 2.0));
       }

@@ -136,6 +136,8 @@ struct RankState {
   Nanoseconds last_change{};
   bool comm_blocking = false;  // the compute lane runs communication (no SMs reserved)
   Nanoseconds op_started{};
+  int dp_pending = 0;     // reduce-scatter buckets in flight
+  Nanoseconds dp_free{};  // the fast path: buckets run one after another
   RankStats stats;
 };
 
@@ -260,6 +262,7 @@ class Executor {
       : s_(s), p_(p), o_(o) {
     validate();
     build_edges();
+    build_dp_triggers();
     const int ranks = s_.ranks;
     state_.resize(static_cast<std::size_t>(o_.replicas));
     for (auto& rep : state_) {
@@ -294,6 +297,7 @@ class Executor {
                           format_op(s_.ops[r][st.cursor]) + ")");
         }
         res.makespan = std::max(res.makespan, st.stats.finish);
+        res.dp_sync_end = std::max(res.dp_sync_end, st.stats.dp_sync_end);
       }
     }
     for (int r = 0; r < s_.ranks; ++r) res.ranks.push_back(state_[0][r].stats);
@@ -336,6 +340,84 @@ class Executor {
         }
       }
     }
+  }
+
+  // Gradient sync, bucketed per block: a block's bucket starts when the rank's last op with
+  // weight gradients of its stage has finished the block's last weight-gradient sub-op (the
+  // gradient is then final for the step, as a DDP/ZeRO bucket hook sees it). A block without
+  // weight-gradient sub-ops joins the stage's last one.
+  void build_dp_triggers() {
+    last_wgrad_op_.assign(static_cast<std::size_t>(s_.ranks), {});
+    for (int r = 0; r < s_.ranks; ++r) {
+      for (std::size_t i = 0; i < s_.ops[r].size(); ++i) {
+        const ScheduleOp& op = s_.ops[r][i];
+        if (op.type == OpType::kF || op.type == OpType::kBi) continue;
+        const int stage = backward_part(op).stage;
+        last_wgrad_op_[r][stage] = static_cast<int>(i);
+      }
+    }
+    for (const ChunkProgram& c : p_.stages) {
+      const auto& w = c.backward_weight;
+      const int slots = static_cast<int>(c.dp_sync.size());
+      for (int slot = 0; slot < slots; ++slot) {
+        if (c.dp_sync[static_cast<std::size_t>(slot)].empty() &&
+            c.dp_sync_time[static_cast<std::size_t>(slot)].value() == 0) {
+          continue;
+        }
+        const SubOp* last = nullptr;
+        for (const SubOp& so : w) {
+          if (so.slot == slot) last = &so;
+        }
+        if (last == nullptr && !w.empty()) last = &w.back();  // vector order: the stage's last
+        if (last != nullptr) dp_trigger_[last].push_back(slot);
+      }
+    }
+  }
+
+  // Called when a sub-op finishes: starts the reduce-scatter buckets it makes final.
+  void maybe_start_dp(int rep, int r, const Task& task) {
+    if (task.part != PartKind::kBackward || dp_trigger_.empty()) return;
+    const auto it = dp_trigger_.find(task.op);
+    if (it == dp_trigger_.end()) return;
+    RankState& st = state_[rep][r];
+    const ScheduleOp& op = s_.ops[r][st.cursor];
+    const int stage = backward_part(op).stage;
+    const auto last = last_wgrad_op_[r].find(stage);
+    if (last == last_wgrad_op_[r].end() || last->second != static_cast<int>(st.cursor)) return;
+    const ChunkProgram& c = p_.stages[static_cast<std::size_t>(stage)];
+    for (int slot : it->second) {
+      const PortTraffic& t = c.dp_sync[static_cast<std::size_t>(slot)];
+      if (st.dp_pending == 0 && st.stats.dp_sync_start.value() == 0) {
+        st.stats.dp_sync_start = engine_.now();
+      }
+      ++st.dp_pending;
+      if (net_ && !t.empty()) {
+        int flows = 0;
+        const auto done = [this, rep, r] { dp_done(rep, r); };
+        if (t.nic_bytes > 0) {
+          const LinkId path[2] = {port(rep, r, 0), port(rep, r, 1)};
+          net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
+                      done);
+          ++flows;
+        }
+        if (t.nvlink_bytes > 0) {
+          const LinkId path[2] = {port(rep, r, 2), port(rep, r, 3)};
+          if (flows > 0) ++st.dp_pending;
+          net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
+                      done);
+        }
+      } else {
+        st.dp_free =
+            std::max(st.dp_free, engine_.now()) + c.dp_sync_time[static_cast<std::size_t>(slot)];
+        engine_.schedule_at(st.dp_free, [this, rep, r] { dp_done(rep, r); });
+      }
+    }
+  }
+
+  void dp_done(int rep, int r) {
+    RankState& st = state_[rep][r];
+    --st.dp_pending;
+    st.stats.dp_sync_end = std::max(st.stats.dp_sync_end, engine_.now());
   }
 
   void account(RankState& st) {
@@ -555,6 +637,7 @@ class Executor {
       o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
                               task.part == PartKind::kBackward});
     }
+    maybe_start_dp(rep, r, task);
     for (int s : task.succ) {
       if (s >= 0) --st.deps[static_cast<std::size_t>(s)];
     }
@@ -632,7 +715,9 @@ class Executor {
   std::vector<std::vector<int>> deps_init_;
   std::vector<std::vector<RankState>> state_;
   std::unordered_map<std::uint64_t, int> rendezvous_;
-  std::unordered_map<std::uint64_t, TaskTemplate> templates_;  // node-based: stable addresses
+  std::unordered_map<std::uint64_t, TaskTemplate> templates_;      // node-based: stable addresses
+  std::vector<std::unordered_map<int, int>> last_wgrad_op_;        // per rank: stage -> op index
+  std::unordered_map<const SubOp*, std::vector<int>> dp_trigger_;  // W sub-op -> slots made final
   struct Collective {
     int first = 0;
     int members = 1;

@@ -336,8 +336,34 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
     prog.network.comm_hbm_bytes_per_wire_byte = cm.parameters().comm_hbm_bytes_per_wire_byte;
     prog.network.hbm_bandwidth = sc.cluster.gpu.hbm_bandwidth.value();
   }
+  // ZeRO / DDP gradient sync: dense gradients over DP, expert gradients over the experts' DP.
+  const int grad_bytes = bytes_of(plan.optimizer.gradients);
+  const DpSyncRate dense_rate = dp_sync_rate(sc, plan.dp);
+  const DpSyncRate expert_rate = dp_sync_rate(sc, plan.dp * plan.tp / std::max(1, plan.ep));
+  auto dp_bucket = [&](const LayerWorkload& u, ChunkProgram& chunk) {
+    const int block = u.kind == LayerKind::kEmbedding ? kEmbeddingBlock
+                      : u.kind == LayerKind::kHead    ? kHeadBlock
+                                                      : u.layer;
+    const BlockParameters bp = block_parameters(sc.model, plan, block);
+    PortTraffic t;
+    double seconds = 0;
+    Nanoseconds latency{0};
+    for (const auto& [params, rate] : {std::pair{bp.dense, dense_rate}, {bp.expert, expert_rate}}) {
+      const double bytes = static_cast<double>(params) * grad_bytes;
+      if (bytes <= 0 || rate.seconds_per_byte <= 0) continue;
+      t.nic_bytes += bytes * rate.nic_per_byte;
+      t.nvlink_bytes += bytes * rate.nvlink_per_byte;
+      latency += rate.latency;
+      seconds += bytes * rate.seconds_per_byte;
+    }
+    t.latency = latency;
+    chunk.dp_sync.push_back(t);
+    chunk.dp_sync_time.push_back(t.empty() ? Nanoseconds(0) : latency + from_seconds_ceil(seconds));
+  };
+
   for (const auto& mine : stage_units) {
     ChunkProgram chunk;
+    for (const LayerWorkload* u : mine) dp_bucket(*u, chunk);
     int slot = 0;
     Nanoseconds last_compute{0};  // of the chain being built: what the next notify waits on
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
@@ -561,14 +587,20 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   // Data parallelism. ZeRO-1: gradients reduce-scattered over DP, parameters all-gathered after
   // the optimizer step. The reduce-scatter of the last stage chunk to finish backward is what
   // cannot hide behind compute; earlier chunks overlap the remaining backward.
+  // The gradient reduce-scatter ran on the step's engine, bucketed per block (pipeline
+  // executor); what outlasted the pipeline is exposed.
   const std::vector<MemoryBreakdown> held = memory_per_rank(sc, stage_placement(sc, cm));
-  res.dp_exposed = dp_sync_exposed(sc, program, held);
+  res.dp_exposed = std::max(Nanoseconds(0), res.execution.dp_sync_end - res.pipeline_time);
   res.optimizer_time = optimizer_time(sc, cm, held);
   res.step_time = res.pipeline_time + res.dp_exposed + res.optimizer_time;
   if (sink) {
     ChromeTraceWriter& w = sink->writer();
     for (int r = 0; r < plan.pp; ++r) {
-      w.complete(r, 2, "DP grad sync (exposed)", "dp_comm", res.pipeline_time, res.dp_exposed);
+      const RankStats& st = res.execution.ranks[static_cast<std::size_t>(r)];
+      if (st.dp_sync_end > st.dp_sync_start) {
+        w.complete(r, 2, "DP gradient reduce-scatter", "dp_comm", st.dp_sync_start,
+                   st.dp_sync_end - st.dp_sync_start);
+      }
       w.complete(r, 2, "optimizer + param all-gather", "optimizer",
                  res.pipeline_time + res.dp_exposed, res.optimizer_time);
     }

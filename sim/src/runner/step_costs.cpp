@@ -54,13 +54,6 @@ class RingMemo {
   std::map<std::pair<int, std::int64_t>, Nanoseconds> memo_;
 };
 
-Nanoseconds chunk_backward(const ChunkProgram& c) {
-  Nanoseconds t{0};
-  for (const auto& so : c.backward_input) t += so.duration;
-  for (const auto& so : c.backward_weight) t += so.duration;
-  return t;
-}
-
 // A collective's traffic through one GPU's ports: its busiest NIC and NVLink links (symmetric
 // over the group), and the rest of its time as latency, so that alone it takes exactly `r.time`.
 PortTraffic traffic_of(const CollectiveResult& r, CommTimes& t) {
@@ -156,37 +149,22 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
   return t;
 }
 
-Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program,
-                            const std::vector<MemoryBreakdown>& ranks) {
-  const ParallelPlan& plan = sc.plan;
-  const int dense_group = plan.dp;
-  const int expert_group = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
-  const int grad_bytes = bytes_of(plan.optimizer.gradients);
-  const NetworkOptions net = network_options(sc);
-  RingMemo memo;
-  auto rs_time = [&](int group, std::int64_t bytes) {
-    return memo.get(group, bytes, [&] {
-      return reduce_scatter(span(sc, group), dp_group(sc, group), Bytes(bytes), net).time;
-    });
-  };
-  Nanoseconds worst{0};
-  for (const MemoryBreakdown& mb : ranks) {
-    Nanoseconds rs{0};
-    if (dense_group > 1 && mb.dense_parameters > 0) {
-      rs += rs_time(dense_group, mb.dense_parameters * grad_bytes);
-    }
-    if (expert_group > 1 && mb.expert_parameters > 0) {
-      rs += rs_time(expert_group, mb.expert_parameters * grad_bytes);
-    }
-    // Gradients accumulate over micro-batches, so only the last micro-batch's backward of the
-    // rank's last chunk can hide the sync (bucketed reduce-scatter as in Megatron/ZeRO).
-    Nanoseconds window{0};
-    for (int st : mb.stages) {
-      window = std::max(window, chunk_backward(program.stages[static_cast<std::size_t>(st)]));
-    }
-    worst = std::max(worst, rs > window ? rs - window : Nanoseconds(0));
-  }
-  return worst;
+DpSyncRate dp_sync_rate(const Scenario& sc, int group) {
+  DpSyncRate rate;
+  if (group <= 1) return rate;
+  // Ring reduce-scatter moves (n-1)/n of the buffer through each port: port bytes and time are
+  // linear in the size, so one reference size gives the rate for every bucket.
+  constexpr double kReference = 1024.0 * 1024.0 * 1024.0;
+  const CollectiveResult rs =
+      reduce_scatter(span(sc, group), dp_group(sc, group),
+                     Bytes(static_cast<std::int64_t>(kReference)), network_options(sc));
+  CommTimes scratch;
+  const PortTraffic t = traffic_of(rs, scratch);
+  rate.nic_per_byte = t.nic_bytes / kReference;
+  rate.nvlink_per_byte = t.nvlink_bytes / kReference;
+  rate.latency = t.latency;
+  rate.seconds_per_byte = std::max(0.0, to_seconds(rs.time - t.latency)) / kReference;
+  return rate;
 }
 
 Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,

@@ -11,11 +11,16 @@
 
 namespace hopsim::sim {
 
-//! ZeRO gradient reduce-scatter over DP that the last micro-batch's backward cannot hide:
-//! max over pipeline ranks of max(0, reduce-scatter time - that rank's last backward chunk).
-//! `ranks` is memory_per_rank(sc): what each pipeline rank holds.
-[[nodiscard]] Nanoseconds dp_sync_exposed(const Scenario& sc, const PipelineProgram& program,
-                                          const std::vector<MemoryBreakdown>& ranks);
+//! Gradient reduce-scatter over a data-parallel group of `group` GPUs, per byte of gradients:
+//! the bytes it moves through one GPU's NIC and NVLink ports, its fixed latency, and its time
+//! alone. All zero for a group of one.
+struct DpSyncRate {
+  double nic_per_byte = 0;
+  double nvlink_per_byte = 0;
+  Nanoseconds latency{};
+  double seconds_per_byte = 0;  //!< alone, beyond the latency
+};
+[[nodiscard]] DpSyncRate dp_sync_rate(const Scenario& sc, int group);
 
 //! Optimizer step on this GPU's shard (memory-bound) plus the ZeRO parameter all-gather.
 [[nodiscard]] Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,

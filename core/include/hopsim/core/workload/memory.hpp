@@ -38,6 +38,18 @@ struct MemoryBreakdown {
   bool fits = false;
 };
 
+//! Parameters one GPU holds of one block, by data-parallel group: dense ones are replicated over
+//! DP (and split over TP), routed experts are split over EP and replicated over DP*TP/EP.
+struct BlockParameters {
+  std::int64_t dense = 0;
+  std::int64_t expert = 0;
+};
+inline constexpr int kEmbeddingBlock = -1;  //!< block_parameters: the input embedding
+inline constexpr int kHeadBlock = -2;       //!< block_parameters: the output head + final norm
+//! Block `layer` (0..n_layers-1; n_layers.. are MTP modules), or kEmbeddingBlock / kHeadBlock.
+[[nodiscard]] BlockParameters block_parameters(const ModelConfig& m, const ParallelPlan& p,
+                                               int layer);
+
 //! Pipeline stages of the whole model under `plan` (DualPipeV: 2*pp; interleaved: pp*v).
 [[nodiscard]] int pipeline_stages(const ParallelPlan& plan);
 //! Stages held by pipeline rank `rank`.

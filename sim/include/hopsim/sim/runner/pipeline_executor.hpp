@@ -64,12 +64,17 @@ struct RankStats {
   Nanoseconds finish{};
   Flops flops{};
   std::vector<Nanoseconds> pair_times;  //!< each F&B pair op, start to end
+  //! The rank's gradient reduce-scatter buckets: first start and last end (0 when none).
+  Nanoseconds dp_sync_start{};
+  Nanoseconds dp_sync_end{};
 };
 
 struct ExecutionResult {
   Nanoseconds makespan{};
   std::vector<RankStats> ranks;                           //!< replica 0's ranks
   std::array<Nanoseconds, kWorkClassCount> class_busy{};  //!< summed over replica 0's ranks
+  //! When the last gradient reduce-scatter of any rank and replica ended (0 when none).
+  Nanoseconds dp_sync_end{};
   std::uint64_t sub_ops_executed = 0;
   std::uint64_t engine_events = 0;
 };

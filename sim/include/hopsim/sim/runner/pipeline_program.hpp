@@ -66,6 +66,11 @@ struct ChunkProgram {
   std::vector<SubOp> forward;
   std::vector<SubOp> backward_input;
   std::vector<SubOp> backward_weight;
+  //! Per slot (block of the stage): the data-parallel reduce-scatter of the block's gradients
+  //! through one GPU's ports, one bucket per block, and its time alone (the fast path). It
+  //! starts when the rank's last weight gradient of the block is done.
+  std::vector<PortTraffic> dp_sync;
+  std::vector<Nanoseconds> dp_sync_time;
 };
 
 //! The ports every GPU of the step shares between its transfers: EP payloads and PP sends that

@@ -181,7 +181,7 @@ struct SimResult {
 struct CheckedRun {
   SimResult result;
   std::vector<MemoryBreakdown> ranks;  //!< memory of every pipeline rank
-  MemoryBreakdown memory;               //!< the worst of them
+  MemoryBreakdown memory;              //!< the worst of them
 };
 [[nodiscard]] CheckedRun run_checked(const Scenario& scenario, const RunOptions& options = {});
 
