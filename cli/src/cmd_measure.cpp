@@ -18,6 +18,7 @@
 
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/measure/schedule.hpp"
 #include "hopsim/profiler/calibrate/measure_plan.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -69,10 +70,11 @@ void register_measure(CLI::App& app, Io io) {
   cmd->add_option("--only", *only, "Run only entries of this kernel class");
   cmd->add_flag("--dry-run", *dry, "List what the plan would measure and exit (no GPU needed)");
   cmd->callback([io, plan, out, only, dry] {
-    // Validate first, so a bad plan is reported on any machine with file/line/key.
-    const auto p = profiler::calibrate::load_plan(*plan);
+    // Validate first, so a bad plan (or an --only class it lacks) is reported on any machine
+    // with file/line/key; the listing is the schedule hopsim-measure itself walks.
+    const auto schedule = measure::make_schedule(profiler::calibrate::load_plan(*plan), *only);
     if (*dry) {
-      io.out << profiler::calibrate::describe_plan(p);
+      io.out << measure::describe_schedule(schedule);
       return;
     }
     if (out->empty()) throw ConfigError(SourceLocation{*plan, 0, 0, ""}, "missing -o TRACE.sqlite");

@@ -59,7 +59,6 @@ TEST_CASE("the shipped DeepSeek-V3 plan parses with config-derived shapes",
   CHECK(find(p, "comm_bytes268435456").partitions == std::vector<int>{8, 16, 20, 24, 32});
   CHECK(find(p, "lt_wo").partitions == std::vector<int>{132});
   CHECK(p.concurrent_copy_sms == std::vector<int>{8, 16, 20, 24, 32});
-  CHECK_THAT(cal::describe_plan(p), Catch::Contains("272 measurements"));
 }
 
 TEST_CASE("malformed plans are rejected with the key named", "[profiler][calibrate]") {

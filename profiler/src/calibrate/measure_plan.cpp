@@ -3,7 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "hopsim/core/error.hpp"
 
@@ -95,36 +94,45 @@ namespace {
   throw ConfigError(loc, msg);
 }
 
+// A scalar of type T, or a located error: yaml-cpp's own conversion errors name no file or key.
+template <class T>
+T scalar(const std::string& file, const YAML::Node& n, const std::string& key, const char* what) {
+  T v{};
+  if (!n.IsDefined()) fail(file, n, key, std::string("missing (expected ") + what + ")");
+  if (!n.IsScalar() || !YAML::convert<T>::decode(n, v))
+    fail(file, n, key, std::string("expected ") + what);
+  return v;
+}
+
+long long positive(const std::string& file, const YAML::Node& n, const std::string& key) {
+  const auto v = scalar<long long>(file, n, key, "a positive integer");
+  if (v <= 0) fail(file, n, key, "expected a positive integer");
+  return v;
+}
+
 std::vector<int> int_list(const std::string& file, const YAML::Node& n, const std::string& key) {
   if (!n.IsSequence()) fail(file, n, key, "expected a list of integers");
   std::vector<int> v;
   for (const auto& x : n) {
     int i = 0;
-    if (!YAML::convert<int>::decode(x, i) || i <= 0)
+    if (!x.IsScalar() || !YAML::convert<int>::decode(x, i) || i <= 0)
       fail(file, x, key, "expected positive integers");
     v.push_back(i);
   }
   return v;
 }
 
-}  // namespace
-
-std::string describe_plan(const Plan& p) {
-  std::ostringstream o;
-  std::size_t runs = 0;
-  for (const auto& e : p.entries) {
-    const auto w = work_of(e);
-    o << e.label << " [" << e.kernel_class << "] " << (w.flops_basis ? "flops=" : "bytes=")
-      << (w.flops_basis ? w.flops : w.bytes) << " partitions=";
-    for (std::size_t i = 0; i < e.partitions.size(); ++i) o << (i ? "," : "") << e.partitions[i];
-    o << "\n";
-    runs += e.partitions.size();
+// Keys of a mapping must be among `allowed` (a typo would otherwise be silently ignored).
+void only_keys(const std::string& file, const YAML::Node& map, const std::string& prefix,
+               const std::vector<std::string>& allowed) {
+  for (const auto& kv : map) {
+    const auto key = scalar<std::string>(file, kv.first, prefix, "a key");
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      fail(file, kv.first, prefix.empty() ? key : prefix + "." + key, "unknown key");
   }
-  runs += p.concurrent_copy_sms.size() * p.concurrent_compute.size();
-  o << p.entries.size() << " entries, " << runs << " measurements x " << p.repeats << " repeats ("
-    << p.warmup << " warmup)\n";
-  return o.str();
 }
+
+}  // namespace
 
 Plan load_plan(const std::string& path) {
   YAML::Node root;
@@ -137,20 +145,25 @@ Plan load_plan(const std::string& path) {
                       "YAML syntax error: " + e.msg);
   }
   if (!root.IsMap()) fail(path, root, "", "a plan is a mapping");
-  const std::vector<std::string> top{
-      "hopsim_measure_plan", "name",       "model",  "warmup", "repeats", "compute_partitions",
-      "copy_partitions",     "concurrent", "entries"};
-  for (const auto& kv : root)
-    if (std::find(top.begin(), top.end(), kv.first.as<std::string>()) == top.end())
-      fail(path, kv.first, kv.first.as<std::string>(), "unknown key");
-  if (!root["hopsim_measure_plan"].IsDefined() || root["hopsim_measure_plan"].as<int>() != 1)
+  only_keys(path, root, "",
+            {"hopsim_measure_plan", "name", "model", "warmup", "repeats", "compute_partitions",
+             "copy_partitions", "concurrent", "entries"});
+  if (!root["hopsim_measure_plan"].IsDefined())
     fail(path, root, "hopsim_measure_plan", "expected 'hopsim_measure_plan: 1'");
+  if (scalar<int>(path, root["hopsim_measure_plan"], "hopsim_measure_plan", "the integer 1") != 1)
+    fail(path, root["hopsim_measure_plan"], "hopsim_measure_plan",
+         "expected 'hopsim_measure_plan: 1' (the only plan format version)");
   Plan p;
-  p.name = root["name"].IsDefined() ? root["name"].as<std::string>() : path;
-  if (root["warmup"].IsDefined()) p.warmup = root["warmup"].as<int>();
-  if (root["repeats"].IsDefined()) p.repeats = root["repeats"].as<int>();
-  if (p.warmup < 0 || p.repeats < 1)
-    fail(path, root["repeats"], "repeats", "warmup >= 0 and repeats >= 1");
+  p.name =
+      root["name"].IsDefined() ? scalar<std::string>(path, root["name"], "name", "a string") : path;
+  if (root["warmup"].IsDefined()) {
+    p.warmup = scalar<int>(path, root["warmup"], "warmup", "an integer >= 0");
+    if (p.warmup < 0) fail(path, root["warmup"], "warmup", "expected an integer >= 0");
+  }
+  if (root["repeats"].IsDefined())
+    p.repeats = static_cast<int>(positive(path, root["repeats"], "repeats"));
+  // Repeats are tagged in the low 16 bits of the CUPTI external correlation id (docs/KERNELS.md).
+  if (p.repeats > 0xFFFF) fail(path, root["repeats"], "repeats", "at most 65535 repeats");
   const auto compute_parts = root["compute_partitions"].IsDefined()
                                  ? int_list(path, root["compute_partitions"], "compute_partitions")
                                  : std::vector<int>{132};
@@ -165,8 +178,8 @@ Plan load_plan(const std::string& path) {
     if (!e.IsMap() || !e["label"].IsDefined() || !e["class"].IsDefined())
       fail(path, e, where, "each entry needs 'label' and 'class'");
     PlanEntry base;
-    base.label = e["label"].as<std::string>();
-    base.kernel_class = e["class"].as<std::string>();
+    base.label = scalar<std::string>(path, e["label"], where + ".label", "a string");
+    base.kernel_class = scalar<std::string>(path, e["class"], where + ".class", "a string");
     const auto known = known_classes().find(base.kernel_class);
     if (known == known_classes().end())
       fail(path, e["class"], where + ".class", "unknown kernel class");
@@ -174,7 +187,7 @@ Plan load_plan(const std::string& path) {
     // Expand list-valued shape keys into the cartesian product.
     std::vector<PlanEntry> expanded{base};
     for (const auto& kv : e) {
-      const auto key = kv.first.as<std::string>();
+      const auto key = scalar<std::string>(path, kv.first, where, "a key");
       if (key == "label" || key == "class") continue;
       if (key == "partitions") {
         for (auto& x : expanded) x.partitions = int_list(path, kv.second, where + ".partitions");
@@ -184,9 +197,10 @@ Plan load_plan(const std::string& path) {
         fail(path, kv.first, where + "." + key, "not a shape key of class " + base.kernel_class);
       std::vector<long long> values;
       if (kv.second.IsSequence()) {
-        for (const auto& x : kv.second) values.push_back(x.as<long long>());
+        for (const auto& x : kv.second) values.push_back(positive(path, x, where + "." + key));
+        if (values.empty()) fail(path, kv.second, where + "." + key, "empty list of values");
       } else {
-        values.push_back(kv.second.as<long long>());
+        values.push_back(positive(path, kv.second, where + "." + key));
       }
       std::vector<PlanEntry> next;
       for (const auto& x : expanded)
@@ -201,16 +215,29 @@ Plan load_plan(const std::string& path) {
     for (const auto& key : known->second)
       if (expanded.front().shape.count(key) == 0)
         fail(path, e, where + "." + key, "missing shape key");
+    // Labels name runners and concurrent partners, so two entries may not share one.
+    for (const auto& x : expanded)
+      if (std::any_of(p.entries.begin(), p.entries.end(),
+                      [&](const PlanEntry& y) { return y.label == x.label; }))
+        fail(path, e["label"], where + ".label", "duplicate label '" + x.label + "'");
     p.entries.insert(p.entries.end(), expanded.begin(), expanded.end());
   }
   if (const YAML::Node c = root["concurrent"]; c.IsDefined()) {
+    if (!c.IsMap()) fail(path, c, "concurrent", "expected a mapping");
+    only_keys(path, c, "concurrent", {"copy_sms", "copy_bytes", "compute"});
+    for (const char* key : {"copy_sms", "copy_bytes", "compute"})
+      if (!c[key].IsDefined()) fail(path, c, std::string("concurrent.") + key, "missing key");
     p.concurrent_copy_sms = int_list(path, c["copy_sms"], "concurrent.copy_sms");
-    p.concurrent_copy_bytes = c["copy_bytes"].as<long long>();
-    for (const auto& x : c["compute"]) p.concurrent_compute.push_back(x.as<std::string>());
-    for (const auto& label : p.concurrent_compute)
+    p.concurrent_copy_bytes = positive(path, c["copy_bytes"], "concurrent.copy_bytes");
+    if (!c["compute"].IsSequence())
+      fail(path, c["compute"], "concurrent.compute", "expected a list of entry labels");
+    for (const auto& x : c["compute"]) {
+      const auto label = scalar<std::string>(path, x, "concurrent.compute", "an entry label");
       if (std::none_of(p.entries.begin(), p.entries.end(),
-                       [&](const PlanEntry& x) { return x.label == label; }))
-        fail(path, c["compute"], "concurrent.compute", "no entry labelled '" + label + "'");
+                       [&](const PlanEntry& y) { return y.label == label; }))
+        fail(path, x, "concurrent.compute", "no entry labelled '" + label + "'");
+      p.concurrent_compute.push_back(label);
+    }
   }
   return p;
 }

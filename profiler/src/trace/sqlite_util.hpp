@@ -46,6 +46,9 @@ class Stmt {
     // SQLITE_STATIC: callers keep the text alive until the statement is stepped (run()/step()).
     check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
   }
+  //! Named rather than overloaded: an `int` argument would be ambiguous between int64 and double.
+  void bind_real(int i, double v) { check(sqlite3_bind_double(s_, i, v)); }
+  void bind_null(int i) { check(sqlite3_bind_null(s_, i)); }
   //! Steps once; true while a row is available.
   bool step();
   //! Steps a statement without results to completion and resets it for the next bind.

@@ -28,10 +28,10 @@ struct Plan {
   std::vector<std::string> concurrent_compute;
 };
 
-//! Throws hopsim::ConfigError with file, line and key on malformed plans or unknown classes.
+//! Throws hopsim::ConfigError with file, line, column and key on malformed plans, unknown
+//! classes or keys, non-positive shapes and duplicate labels. What a plan runs, in which order,
+//! is hopsim::measure::make_schedule (kernels/measure).
 [[nodiscard]] Plan load_plan(const std::string& path);
-//! Human-readable listing of what a plan would run (one line per entry), for --dry-run.
-[[nodiscard]] std::string describe_plan(const Plan& p);
 
 //! Work of one launch: useful FLOPs and minimum HBM bytes, and which of the two is the basis.
 struct Work {
