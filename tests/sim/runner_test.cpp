@@ -262,3 +262,23 @@ TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)
   CHECK(error > -0.22);
   CHECK(error < 0.10);
 }
+
+TEST_CASE("runner: memory and the runner place the same layers on every pipeline rank",
+          "[sim][runner]") {
+  // One placement (core place_stages costed by sim::stage_placement): the layers the memory
+  // model counts on each rank equal the layers the runner simulated on that rank's stages.
+  for (const char* name : {"deepseek-v3-h800", "deepseek-v2-lite-16gpu"}) {
+    INFO(name);
+    const Scenario sc = load_scenario_spec(name);
+    const SimResult r = run_scenario(sc);
+    const auto ranks = rank_memory(sc);
+    REQUIRE(static_cast<int>(ranks.size()) == sc.plan.pp);
+    for (const MemoryBreakdown& mb : ranks) {
+      int simulated = 0;
+      for (int st : hopsim::stages_of_rank(sc.plan, mb.rank)) {
+        simulated += r.layers_per_stage[static_cast<std::size_t>(st)];
+      }
+      CHECK(mb.layers == simulated);
+    }
+  }
+}

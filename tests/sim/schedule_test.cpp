@@ -6,11 +6,13 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/workload/memory.hpp"
 #include "ideal_timing_oracle.hpp"
 
 using hopsim::PlanError;
@@ -289,4 +291,32 @@ TEST_CASE("impossible options are rejected with the failing rule", "[schedule]")
   CHECK_THROWS_AS(make_schedule(ScheduleKind::kDualPipe, {8, 14, 1}), PlanError);
   // The message names the kind and the values.
   CHECK_THAT(message(ScheduleKind::kDualPipe, {8, 14, 1}), Contains("micro_batches=14"));
+}
+
+TEST_CASE("schedule: the stages each rank runs are the stages core places on it",
+          "[sim][schedule]") {
+  // Two functions answer "which stages does rank r hold": core's stages_of_rank (memory,
+  // placement) and the schedule itself. Every op a rank runs must be of a stage core gives it,
+  // and every stage core gives it must appear in its op list.
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kInterleaved1F1B, ScheduleKind::kZbH1,
+                    ScheduleKind::kDualPipe, ScheduleKind::kDualPipeV}) {
+    for (int pp : {2, 4, 8}) {
+      hopsim::ParallelPlan plan;
+      plan.pp = pp;
+      plan.schedule = kind;
+      plan.virtual_stages = kind == ScheduleKind::kInterleaved1F1B ? 2 : 1;
+      plan.micro_batches = 4 * pp;
+      const Schedule sched = make_schedule(kind, {pp, plan.micro_batches, plan.virtual_stages});
+      for (int r = 0; r < pp; ++r) {
+        INFO(to_string(kind) << " pp " << pp << " rank " << r);
+        const std::vector<int> held = hopsim::stages_of_rank(plan, r);
+        std::set<int> ran;
+        for (const ScheduleOp& op : sched.ops[static_cast<std::size_t>(r)]) {
+          ran.insert(op.part.stage);
+          if (op.type == OpType::kFB) ran.insert(op.backward.stage);
+        }
+        CHECK(ran == std::set<int>(held.begin(), held.end()));
+      }
+    }
+  }
 }
