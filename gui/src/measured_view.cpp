@@ -66,14 +66,14 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   table_ = new QTableWidget(0, 4);
   table_->setHorizontalHeaderLabels(
       {"kernel class", "measured (ms)", "predicted (ms)", "prediction error"});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   split->addWidget(table_);
   chart_ = new QChartView;
   split->addWidget(chart_);
-  split->setStretchFactor(0, 2);
-  split->setStretchFactor(1, 3);
+  split->setSizes({560, 640});  // (proportions: the splitter scales them to its width)
   layout->addWidget(split, 1);
 
   connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {

@@ -17,6 +17,7 @@
 #include <QValueAxis>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "chart_util.hpp"
 #include "hopsim/planner/results_store.hpp"
@@ -111,8 +112,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   scatter_->setRenderHint(QPainter::Antialiasing);
   pl->addWidget(scatter_, 1);
   split->addWidget(plot);
-  split->setStretchFactor(0, 3);
-  split->setStretchFactor(1, 2);
+  split->setSizes({600, 450});  // (proportions: the splitter scales them to its width)
   layout->addWidget(split, 1);
 
   connect(x_axis_, &QComboBox::currentTextChanged, this, [this] { refresh_scatter(); });
@@ -288,17 +288,25 @@ void SweepView::refresh_scatter() {
     replace_chart(scatter_, chart);
     return;
   }
-  // One series per value of the first swept text column (e.g. the schedule), so the legend
-  // tells the kinds apart; points are the rows the table shows, where both values exist.
+  // One series per value of the swept text column with the most values (e.g. the schedule),
+  // so the legend tells the kinds apart; points are the rows the table shows, where both
+  // values exist.
   int colour_by = -1;
+  std::size_t most = 0;
   const auto numeric = model_->numeric_columns();
   for (std::size_t c = 0; c < model_->names().size(); ++c) {
-    const std::string& n = model_->names()[c];
     const int ci = static_cast<int>(c);
-    if (n.find('.') != std::string::npos &&
-        std::find(numeric.begin(), numeric.end(), ci) == numeric.end()) {
+    if (model_->names()[c].find('.') == std::string::npos ||
+        std::find(numeric.begin(), numeric.end(), ci) != numeric.end()) {
+      continue;
+    }
+    std::set<QString> values;
+    for (int r = 0; r < model_->rowCount(); ++r) {
+      values.insert(model_->data(model_->index(r, ci), Qt::DisplayRole).toString());
+    }
+    if (values.size() > most) {
+      most = values.size();
       colour_by = ci;
-      break;
     }
   }
   std::map<QString, QScatterSeries*> series;
@@ -314,11 +322,7 @@ void SweepView::refresh_scatter() {
     QScatterSeries*& s = series[key];
     if (s == nullptr) {
       s = new QScatterSeries;
-      s->setName(colour_by >= 0 ? QString("%1 = %2")
-                                      .arg(QString::fromStdString(
-                                          model_->names()[static_cast<std::size_t>(colour_by)]))
-                                      .arg(key)
-                                : key);
+      s->setName(key);  // the column is named in the title: the legend stays short
       s->setMarkerSize(9);
       s->setBorderColor(Qt::transparent);
     }
@@ -352,9 +356,14 @@ void SweepView::refresh_scatter() {
     s->attachAxis(ax);
     s->attachAxis(ay);
   }
-  chart->setTitle(QString("%1 against %2 (%3 rows with both)")
+  chart->setTitle(QString("%1 against %2 (%3 rows with both)%4")
                       .arg(y_axis_->currentText(), x_axis_->currentText())
-                      .arg(scatter_points_));
+                      .arg(scatter_points_)
+                      .arg(colour_by >= 0
+                               ? QString("<br>colour: ") +
+                                     QString::fromStdString(
+                                         model_->names()[static_cast<std::size_t>(colour_by)])
+                               : QString()));
   chart->legend()->setAlignment(Qt::AlignBottom);
   chart->legend()->setVisible(series.size() > 1);
   replace_chart(scatter_, chart);
