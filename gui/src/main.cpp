@@ -1,19 +1,24 @@
 // hopsim-gui: the desktop what-if planner.
-//   hopsim-gui [SCENARIO]                             interactive
-//   hopsim-gui --screenshot OUT.png [--view NAME] [SCENARIO]
-//                                                     render one view headless and exit
-// Views: summary, timeline, memory, whatif. SCENARIO: a shipped name or a YAML path
-// (default deepseek-v3-h800).
+//   hopsim-gui [--results DB] [--trace TRACE] [SCENARIO]    interactive
+//   hopsim-gui --screenshot OUT.png [--view NAME] [--results DB] [--trace TRACE]
+//              [--x COLUMN --y COLUMN] [SCENARIO]           render one view headless and exit
+// Views: summary, timeline, memory, whatif, sweeps (with --results: a sweep's results database),
+// measured (with --trace: a trace imported by `hopsim import`). SCENARIO: a shipped name or a
+// YAML path (default deepseek-v3-h800).
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
+#include <QTemporaryDir>
 #include <cstdio>
 
 #include "main_window.hpp"
+#include "measured_view.hpp"
+#include "sweep_view.hpp"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
+  QApplication::setOrganizationName("hopsim");
   QApplication::setApplicationName("hopsim-gui");
   QApplication::setApplicationVersion(HOPSIM_VERSION);
   QCommandLineParser cli;
@@ -22,23 +27,54 @@ int main(int argc, char** argv) {
   cli.addVersionOption();
   cli.addPositionalArgument("scenario", "Shipped scenario name or YAML path");
   QCommandLineOption shot("screenshot", "Render a view to a PNG and exit", "png");
-  QCommandLineOption view("view", "View for --screenshot: summary, timeline, memory, whatif",
-                          "name", "summary");
-  cli.addOption(shot);
-  cli.addOption(view);
+  QCommandLineOption view(
+      "view", "View for --screenshot: " + hopsim::gui::MainWindow::view_names().join(", "), "name",
+      "summary");
+  QCommandLineOption results("results", "Open a sweep's results database (Sweeps view)", "db");
+  QCommandLineOption trace("trace", "Open a trace imported by `hopsim import` (Measured view)",
+                           "sqlite");
+  QCommandLineOption x("x", "Sweeps scatter: column on the x axis", "column");
+  QCommandLineOption y("y", "Sweeps scatter: column on the y axis", "column", "step_time_ms");
+  for (const auto* o : {&shot, &view, &results, &trace, &x, &y}) cli.addOption(*o);
   cli.process(app);
   const QStringList args = cli.positionalArguments();
   const QString scenario = args.isEmpty() ? QString("deepseek-v3-h800") : args.front();
 
-  hopsim::gui::MainWindow w;
-  w.resize(1500, 900);
   if (cli.isSet(shot)) {
+    // Settings of its own: a screenshot neither reads nor changes the user's.
+    const QTemporaryDir scratch;
+    hopsim::gui::MainWindow w(nullptr, scratch.filePath("settings.ini"));
+    w.resize(1500, 900);
+    if (!hopsim::gui::MainWindow::view_names().contains(cli.value(view))) {
+      std::fprintf(stderr, "hopsim-gui: unknown view '%s' (one of %s)\n",
+                   qPrintable(cli.value(view)),
+                   qPrintable(hopsim::gui::MainWindow::view_names().join(", ")));
+      return 2;
+    }
+    bool ok = true;
+    if (cli.isSet(results)) {
+      ok = w.open_results(cli.value(results)) && ok;
+      if (cli.isSet(x) && !w.sweeps()->set_axes(cli.value(x), cli.value(y))) {
+        std::fprintf(stderr, "hopsim-gui: --x/--y: not numeric columns of the database\n");
+        ok = false;
+      }
+    }
+    if (cli.isSet(trace)) ok = w.open_trace(cli.value(trace)) && ok;
     w.open_scenario(scenario);
     auto p = std::make_shared<const hopsim::gui::Prediction>(hopsim::gui::PredictionWorker::run_now(
         hopsim::ScenarioTemplate(scenario.toStdString()), w.overrides()));
     w.show_prediction(p);
     if (!p->ok) std::fprintf(stderr, "hopsim-gui: %s\n", p->error.c_str());
+    ok = p->ok && ok;
     if (cli.value(view) == "whatif") w.run_whatif_now();
+    if (cli.value(view) == "measured") w.measured()->compare_now();
+    if (!w.sweeps()->message().isEmpty()) {
+      std::fprintf(stderr, "hopsim-gui: %s\n", qPrintable(w.sweeps()->message()));
+    }
+    if (!w.measured()->message().isEmpty()) {
+      std::fprintf(stderr, "hopsim-gui: %s\n", qPrintable(w.measured()->message()));
+      ok = false;
+    }
     w.select_view(cli.value(view));
     w.show();
     QApplication::processEvents();
@@ -46,9 +82,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "hopsim-gui: cannot write %s\n", qPrintable(cli.value(shot)));
       return 1;
     }
-    return p->ok ? 0 : 1;
+    return ok ? 0 : 1;
   }
+  hopsim::gui::MainWindow w;
+  if (!w.restored_geometry()) w.resize(1500, 900);
   w.show();
   w.open_scenario(scenario);
+  if (cli.isSet(results) && w.open_results(cli.value(results))) w.select_view("sweeps");
+  if (cli.isSet(trace) && w.open_trace(cli.value(trace))) w.select_view("measured");
   return QApplication::exec();
 }

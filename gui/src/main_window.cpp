@@ -1,18 +1,25 @@
 #include "main_window.hpp"
 
+#include <QApplication>
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QHorizontalStackedBarSeries>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedBarSeries>
@@ -21,16 +28,32 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
-#include <fstream>
+#include <stdexcept>
 
+#include "chart_util.hpp"
 #include "hopsim/core/config/loader.hpp"
-#include "hopsim/sim/runner/result_json.hpp"
+#include "hopsim/planner/report.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+#include "measured_view.hpp"
+#include "sweep_view.hpp"
 #include "timeline_view.hpp"
 
 namespace hopsim::gui {
 namespace {
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
+constexpr int kRecentFiles = 8;
+
+// Writes all or nothing: a failed write leaves the file that was there.
+void write_file(const QString& path, const std::string& text) {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly) ||
+      f.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
+      !f.commit()) {
+    throw std::runtime_error("cannot write " + path.toStdString() + ": " +
+                             f.errorString().toStdString());
+  }
+}
 
 // Plan fields: scenario key, label, range. The keys are the scenario file's (plan.*), so an
 // edit is an override read by the same loader as a file, with the same located errors.
@@ -155,12 +178,16 @@ QChart* memory_bars(const std::vector<MemoryBreakdown>& ranks) {
 
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-  setWindowTitle("hopsim — what-if planner");
+MainWindow::MainWindow(QWidget* parent, const QString& settings_file) : QMainWindow(parent) {
+  settings_ = settings_file.isEmpty()
+                  ? std::make_unique<QSettings>()
+                  : std::make_unique<QSettings>(settings_file, QSettings::IniFormat);
+  setWindowTitle("hopsim — what-if planner[*]");
   worker_ = new PredictionWorker(this);
   connect(worker_, &PredictionWorker::finished, this,
           [this](const std::shared_ptr<const Prediction>& p) { show_prediction(p); });
   auto* split = new QSplitter(this);
+  split->setObjectName("main_split");
   auto* panel = new QWidget(split);
   panel->setLayout(new QVBoxLayout);
   auto* views = new QWidget(split);
@@ -171,6 +198,51 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setCentralWidget(split);
   build_panel();
   build_views();
+  build_menu();
+  restored_geometry_ = settings_->contains("window/geometry") &&
+                       restoreGeometry(settings_->value("window/geometry").toByteArray());
+  split->restoreState(settings_->value("window/split").toByteArray());
+  select_view(settings_->value("window/view").toString());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::build_menu() {
+  QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("&Open Scenario…", QKeySequence::Open, this, [this] {
+    if (!settle_unsaved()) return;
+    const QString f = QFileDialog::getOpenFileName(
+        this, "Open scenario", settings_->value("dirs/last").toString(), "YAML (*.yaml *.yml)");
+    if (!f.isEmpty()) open_scenario(f);
+  });
+  file->addAction("Open &Results Database…", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open results database",
+                                                   settings_->value("dirs/last").toString(),
+                                                   "Results databases (*.db *.sqlite);;All (*)");
+    if (!f.isEmpty() && open_results(f)) select_view("sweeps");
+  });
+  file->addAction("Open &Trace…", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open imported trace",
+                                                   settings_->value("dirs/last").toString(),
+                                                   "Traces (*.sqlite *.db);;All (*)");
+    if (!f.isEmpty() && open_trace(f)) select_view("measured");
+  });
+  recent_menu_ = file->addMenu("Recent &Files");
+  rebuild_recent_menu();
+  file->addSeparator();
+  file->addAction("&Save", QKeySequence::Save, this, [this] { save(); });
+  file->addAction("Save &As…", QKeySequence::SaveAs, this, [this] { save_as(); });
+  file->addSeparator();
+  file->addAction("Export &HTML Report…", this, [this] {
+    const QString f = choose_save_path("Export HTML report", "HTML (*.html)");
+    if (!f.isEmpty()) export_html(f);
+  });
+  file->addAction("Export View as &PNG…", this, [this] {
+    const QString f = choose_save_path("Export the view as PNG", "PNG (*.png)");
+    if (!f.isEmpty()) export_png(f);
+  });
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, [this] { close(); });
 }
 
 void MainWindow::build_panel() {
@@ -179,20 +251,29 @@ void MainWindow::build_panel() {
   auto* form = new QFormLayout;
   scenario_box_ = new QComboBox;
   for (const auto& s : shipped_scenarios()) scenario_box_->addItem(QString::fromStdString(s));
-  connect(scenario_box_, &QComboBox::textActivated, this,
-          [this](const QString& s) { open_scenario(s); });
+  connect(scenario_box_, &QComboBox::textActivated, this, [this](const QString& s) {
+    if (settle_unsaved()) {
+      open_scenario(s);
+    } else {
+      scenario_box_->setCurrentIndex(scenario_box_->findText(label_));  // what is still open
+    }
+  });
   form->addRow("scenario", scenario_box_);
   auto* files = new QHBoxLayout;
   auto* open = new QPushButton("Open YAML…");
   connect(open, &QPushButton::clicked, this, [this] {
-    const QString f =
-        QFileDialog::getOpenFileName(this, "Open scenario", {}, "YAML (*.yaml *.yml)");
+    if (!settle_unsaved()) return;
+    const QString f = QFileDialog::getOpenFileName(
+        this, "Open scenario", settings_->value("dirs/last").toString(), "YAML (*.yaml *.yml)");
     if (!f.isEmpty()) open_scenario(f);
   });
-  auto* save = new QPushButton("Save YAML…");
-  connect(save, &QPushButton::clicked, this, [this] { save_yaml(); });
+  auto* save_button = new QPushButton("Save");
+  connect(save_button, &QPushButton::clicked, this, [this] { save(); });
+  auto* save_as_button = new QPushButton("Save As…");
+  connect(save_as_button, &QPushButton::clicked, this, [this] { save_as(); });
   files->addWidget(open);
-  files->addWidget(save);
+  files->addWidget(save_button);
+  files->addWidget(save_as_button);
   form->addRow(files);
   gpu_ = new QComboBox;
   for (const auto& g : shipped_profiles("gpus")) gpu_->addItem(QString::fromStdString(g));
@@ -274,15 +355,103 @@ void MainWindow::build_views() {
   whatif_answer_->setWordWrap(true);
   wl->addWidget(whatif_answer_);
   tabs_->addTab(whatif, "What-if");
+
+  sweeps_ = new SweepView;
+  connect(sweeps_, &SweepView::status, this,
+          [this](const QString& s) { statusBar()->showMessage(s); });
+  connect(sweeps_, &SweepView::open_requested, this,
+          [this](const ScenarioTemplate& doc, const QString& label) {
+            if (!settle_unsaved()) return;
+            open_document(doc, label);
+            select_view("summary");
+          });
+  tabs_->addTab(sweeps_, "Sweeps");
+
+  measured_ = new MeasuredView;
+  connect(measured_, &MeasuredView::status, this,
+          [this](const QString& s) { statusBar()->showMessage(s); });
+  tabs_->addTab(measured_, "Measured");
 }
 
-void MainWindow::open_scenario(const QString& spec) {
+bool MainWindow::open_scenario(const QString& spec) {
+  ScenarioTemplate doc;
   try {
-    base_ = ScenarioTemplate(spec.toStdString());
-    const Scenario s = base_.instantiate({});
-    loading_ = true;
-    for (auto& [key, spin] : spins_) {
-      const ParallelPlan& p = s.plan;
+    doc = ScenarioTemplate(spec.toStdString());
+  } catch (const std::exception& e) {
+    // Nothing is replaced: the open scenario and its edits stay as they were.
+    fail(QString("Cannot open %1: %2").arg(spec, e.what()));
+    return false;
+  }
+  const bool shipped = scenario_box_->findText(spec) >= 0;
+  base_ = doc;
+  file_ = shipped ? QString()
+                  : QFileInfo(QString::fromStdString(doc.path().string())).absoluteFilePath();
+  label_ = shipped ? spec : QFileInfo(file_).fileName();
+  on_disk_ = true;
+  if (!shipped) remember(file_);
+  std::optional<Scenario> s;
+  QString error;
+  try {
+    s = base_.instantiate({});
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  fill_fields(s);
+  scenario_box_->setCurrentIndex(shipped ? scenario_box_->findText(spec) : -1);
+  baseline_.reset();
+  if (s) {
+    error_->clear();
+    edited();
+  } else {
+    // Opened with its error shown: the text is kept, Save writes it back, a fix in the fields
+    // (or in the file, opened again) runs it.
+    fail(error);
+  }
+  update_title();
+  return s.has_value();
+}
+
+void MainWindow::open_document(const ScenarioTemplate& doc, const QString& label) {
+  base_ = doc;
+  file_.clear();
+  label_ = label;
+  on_disk_ = false;
+  std::optional<Scenario> s;
+  QString error;
+  try {
+    s = base_.instantiate({});
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  fill_fields(s);
+  scenario_box_->setCurrentIndex(-1);
+  baseline_.reset();
+  if (s) {
+    error_->clear();
+    edited();
+  } else {
+    fail(error);
+  }
+  update_title();
+}
+
+void MainWindow::fill_fields(const std::optional<Scenario>& s) {
+  loading_ = true;
+  std::vector<std::pair<std::string, std::string>> scalars;
+  try {
+    scalars = base_.scalars({});
+  } catch (const std::exception&) {
+    // Not even YAML: the fields keep what they showed, and nothing is overridden until edited.
+  }
+  auto scalar = [&](const std::string& key) -> std::optional<std::string> {
+    for (const auto& [k, v] : scalars) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  };
+  for (auto& [key, spin] : spins_) {
+    if (s) {
+      const ParallelPlan& p = s->plan;
       const int v = key == "plan.pp"              ? p.pp
                     : key == "plan.dp"            ? p.dp
                     : key == "plan.tp"            ? p.tp
@@ -290,37 +459,55 @@ void MainWindow::open_scenario(const QString& spec) {
                     : key == "plan.micro_batches" ? p.micro_batches
                     : key == "plan.comm_sms"      ? p.comm_sms
                     : key == "plan.node_limit"    ? p.node_limit
-                                                  : s.cluster.num_nodes;
+                                                  : s->cluster.num_nodes;
       spin->setValue(v);
+    } else if (const auto v = scalar(key.toStdString())) {
+      bool ok = false;
+      const int n = QString::fromStdString(*v).toInt(&ok);
+      if (ok) spin->setValue(n);
     }
-    schedule_->setCurrentText(to_string(s.plan.schedule));
-    precision_->setCurrentText(to_string(s.plan.gemm_precision));
-    const int gi = scenario_box_->findText(spec);
-    if (gi >= 0) scenario_box_->setCurrentIndex(gi);
-    gpu_->setCurrentIndex(-1);  // as in the file, unless it names a shipped profile
-    for (const auto& [key, value] : base_.scalars({})) {
-      if (key == "hardware.gpu")
-        gpu_->setCurrentIndex(gpu_->findText(QString::fromStdString(value)));
-    }
-    loading_ = false;
-    baseline_.reset();
-    error_->clear();
-    setWindowTitle("hopsim — " + QString::fromStdString(s.name));
-    edited();
-  } catch (const std::exception& e) {
-    loading_ = false;
-    error_->setText(QString::fromStdString(e.what()));
   }
+  if (s) {
+    schedule_->setCurrentText(to_string(s->plan.schedule));
+    precision_->setCurrentText(to_string(s->plan.gemm_precision));
+  } else {
+    if (const auto v = scalar("plan.schedule")) schedule_->setCurrentText(v->c_str());
+    if (const auto v = scalar("plan.precision")) precision_->setCurrentText(v->c_str());
+  }
+  gpu_->setCurrentIndex(-1);  // as in the file, unless it names a shipped profile
+  if (const auto g = scalar("hardware.gpu")) gpu_->setCurrentIndex(gpu_->findText(g->c_str()));
+  loaded_ = field_values();
+  loading_ = false;
+}
+
+std::map<QString, QString> MainWindow::field_values() const {
+  std::map<QString, QString> v;
+  for (const auto& [key, spin] : spins_) v[key] = QString::number(spin->value());
+  v["plan.schedule"] = schedule_->currentText();
+  v["plan.precision"] = precision_->currentText();
+  v["hardware.gpu"] = gpu_->currentIndex() >= 0 ? gpu_->currentText() : QString();
+  return v;
 }
 
 std::vector<ScenarioOverride> MainWindow::overrides() const {
+  // Only what was edited: a field left alone must not rewrite a document it could not read,
+  // and Save of an unedited scenario gives back its text.
+  const auto now = field_values();
+  auto changed = [&](const QString& key) {
+    const auto it = loaded_.find(key);
+    return it == loaded_.end() || it->second != now.at(key);
+  };
   std::vector<ScenarioOverride> o;
   for (const auto& [key, spin] : spins_) {
-    o.push_back({key.toStdString(), std::to_string(spin->value())});
+    if (changed(key)) o.push_back({key.toStdString(), std::to_string(spin->value())});
   }
-  o.push_back({"plan.schedule", schedule_->currentText().toStdString()});
-  o.push_back({"plan.precision", precision_->currentText().toStdString()});
-  if (gpu_->currentIndex() >= 0) {
+  if (changed("plan.schedule")) {
+    o.push_back({"plan.schedule", schedule_->currentText().toStdString()});
+  }
+  if (changed("plan.precision")) {
+    o.push_back({"plan.precision", precision_->currentText().toStdString()});
+  }
+  if (changed("hardware.gpu") && gpu_->currentIndex() >= 0) {
     const std::string g = gpu_->currentText().toStdString();
     o.push_back({"hardware.gpu", g});
     if (const std::string n = node_for(g); !n.empty()) o.push_back({"hardware.node", n});
@@ -328,14 +515,35 @@ std::vector<ScenarioOverride> MainWindow::overrides() const {
   return o;
 }
 
+ScenarioTemplate MainWindow::current_document() const {
+  const auto o = overrides();
+  return o.empty() ? base_ : ScenarioTemplate(base_.path(), base_.edited_yaml(o));
+}
+
+bool MainWindow::has_unsaved_edits() const {
+  if (base_.text().empty()) return false;
+  return !on_disk_ || !overrides().empty();
+}
+
+void MainWindow::update_title() {
+  setWindowTitle(QString("hopsim — %1[*]").arg(label_.isEmpty() ? "what-if planner" : label_));
+  setWindowModified(has_unsaved_edits());
+}
+
 void MainWindow::edited() {
   if (loading_ || base_.text().empty()) return;
+  update_title();
   headline_->setText(headline_->text().isEmpty() ? "predicting…" : headline_->text());
   worker_->request(base_, overrides());
 }
 
 QString MainWindow::error_text() const {
   return error_->text();
+}
+
+void MainWindow::fail(const QString& text) {
+  error_->setText(text);
+  statusBar()->showMessage(text.section('\n', 0, 0));
 }
 
 QSpinBox* MainWindow::field(const QString& key) const {
@@ -374,9 +582,10 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
       metrics_->setItem(i, 2, new QTableWidgetItem("—"));
     }
   }
-  step_chart_->setChart(step_bar(r, baseline_));
-  memory_chart_->setChart(memory_bars(p->run.ranks));
-  timeline_->show_run(r.timeline, p->scenario.plan.pp);
+  replace_chart(step_chart_, step_bar(r, baseline_));
+  replace_chart(memory_chart_, memory_bars(p->run.ranks));
+  timeline_->show_run(p);
+  measured_->set_scenario(p->scenario);
   QString warnings;
   for (const auto& w : r.warnings) warnings += QString::fromStdString(w) + "\n";
   statusBar()->showMessage(warnings.isEmpty()
@@ -420,22 +629,156 @@ void MainWindow::run_whatif_now() {
   }
 }
 
-void MainWindow::select_view(const QString& name) {
-  const QStringList names = {"summary", "timeline", "memory", "whatif"};
-  const int i = static_cast<int>(names.indexOf(name));
-  if (i >= 0) tabs_->setCurrentIndex(i);
+QStringList MainWindow::view_names() {
+  return {"summary", "timeline", "memory", "whatif", "sweeps", "measured"};
 }
 
-void MainWindow::save_yaml() {
-  const QString f = QFileDialog::getSaveFileName(this, "Save scenario", {}, "YAML (*.yaml)");
-  if (f.isEmpty()) return;
-  try {
-    std::ofstream out(f.toStdString(), std::ios::binary);
-    out << base_.edited_yaml(overrides());
-    if (!out) throw std::runtime_error("cannot write " + f.toStdString());
-  } catch (const std::exception& e) {
-    error_->setText(QString::fromStdString(e.what()));
+bool MainWindow::select_view(const QString& name) {
+  const int i = static_cast<int>(view_names().indexOf(name));
+  if (i < 0) return false;
+  tabs_->setCurrentIndex(i);
+  return true;
+}
+
+bool MainWindow::open_results(const QString& path) {
+  if (!sweeps_->open_database(path)) return false;
+  remember(QFileInfo(path).absoluteFilePath());
+  return true;
+}
+
+bool MainWindow::open_trace(const QString& path) {
+  if (!measured_->open_trace(path)) return false;
+  remember(QFileInfo(path).absoluteFilePath());
+  return true;
+}
+
+bool MainWindow::settle_unsaved() {
+  if (!has_unsaved_edits()) return true;
+  switch (confirm_unsaved()) {
+    case UnsavedChoice::kSave:
+      return save();
+    case UnsavedChoice::kDiscard:
+      return true;
+    case UnsavedChoice::kCancel:
+      break;
   }
+  return false;
+}
+
+MainWindow::UnsavedChoice MainWindow::confirm_unsaved() {
+  const auto b = QMessageBox::warning(
+      this, "Unsaved edits", QString("%1 has edits that are not saved. Save them?").arg(label_),
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  return b == QMessageBox::Save      ? UnsavedChoice::kSave
+         : b == QMessageBox::Discard ? UnsavedChoice::kDiscard
+                                     : UnsavedChoice::kCancel;
+}
+
+QString MainWindow::choose_save_path(const QString& title, const QString& filter) {
+  return QFileDialog::getSaveFileName(this, title, settings_->value("dirs/last").toString(),
+                                      filter);
+}
+
+bool MainWindow::save() {
+  return file_.isEmpty() ? save_as() : save_to(file_);
+}
+
+bool MainWindow::save_as() {
+  const QString f = choose_save_path("Save scenario", "YAML (*.yaml *.yml)");
+  return !f.isEmpty() && save_to(f);
+}
+
+bool MainWindow::save_to(const QString& path) {
+  try {
+    // Unedited: the text as read, comments included (the YAML emitter would drop them).
+    const auto o = overrides();
+    const std::string text = o.empty() ? base_.text() : base_.edited_yaml(o);
+    write_file(path, text);
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    base_ = ScenarioTemplate(abs.toStdString(), text);
+    file_ = abs;
+    label_ = QFileInfo(abs).fileName();
+    on_disk_ = true;
+    loaded_ = field_values();
+    scenario_box_->setCurrentIndex(-1);
+    remember(abs);
+    update_title();
+    statusBar()->showMessage("saved " + abs);
+    return true;
+  } catch (const std::exception& e) {
+    fail(QString("Not saved: %1").arg(e.what()));
+    return false;
+  }
+}
+
+bool MainWindow::export_html(const QString& path) {
+  QApplication::setOverrideCursor(Qt::WaitCursor);
+  bool ok = false;
+  try {
+    const planner::Report r = planner::scenario_report_of({current_document()});
+    write_file(path, planner::render_html(r));
+    statusBar()->showMessage("report written to " + path);
+    ok = true;
+  } catch (const std::exception& e) {
+    fail(QString("No report: %1").arg(e.what()));
+  }
+  QApplication::restoreOverrideCursor();
+  return ok;
+}
+
+bool MainWindow::export_png(const QString& path) {
+  if (!tabs_->currentWidget()->grab().save(path, "PNG")) {
+    fail("Cannot write " + path);
+    return false;
+  }
+  statusBar()->showMessage("view written to " + path);
+  return true;
+}
+
+QStringList MainWindow::recent_files() const {
+  return settings_->value("recent/files").toStringList();
+}
+
+void MainWindow::remember(const QString& path) {
+  QStringList files = recent_files();
+  files.removeAll(path);
+  files.prepend(path);
+  while (files.size() > kRecentFiles) files.removeLast();
+  settings_->setValue("recent/files", files);
+  settings_->setValue("dirs/last", QFileInfo(path).absolutePath());
+  rebuild_recent_menu();
+}
+
+void MainWindow::rebuild_recent_menu() {
+  if (recent_menu_ == nullptr) return;
+  recent_menu_->clear();
+  for (const QString& f : recent_files()) {
+    recent_menu_->addAction(f, this, [this, f] { open_any(f); });
+  }
+  recent_menu_->setEnabled(!recent_menu_->isEmpty());
+}
+
+void MainWindow::open_any(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "yaml" || suffix == "yml") {
+    if (settle_unsaved()) open_scenario(path);
+  } else if (profiler::trace::is_hopsim_trace(path.toStdString())) {
+    if (open_trace(path)) select_view("measured");
+  } else if (open_results(path)) {
+    select_view("sweeps");
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (!settle_unsaved()) {
+    e->ignore();
+    return;
+  }
+  settings_->setValue("window/geometry", saveGeometry());
+  settings_->setValue("window/split", static_cast<QSplitter*>(centralWidget())->saveState());
+  settings_->setValue("window/view", view_names().value(tabs_->currentIndex()));
+  settings_->sync();
+  e->accept();
 }
 
 }  // namespace hopsim::gui

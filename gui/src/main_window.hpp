@@ -1,9 +1,12 @@
 #pragma once
 //! The what-if planner's window: a scenario panel on the left (shipped scenario or YAML file,
 //! plan and hardware fields), live predictions on the right (summary with a pinned baseline and
-//! the step breakdown, pipeline timeline, memory per rank, H800-vs-H100 what-if).
+//! the step breakdown, pipeline timeline, memory per rank, H800-vs-H100 what-if), a sweep's
+//! results database, a measured trace against the prediction, and the File menu (save, export,
+//! recent files; window settings kept with QSettings).
 
 #include <QMainWindow>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -13,6 +16,8 @@
 
 class QComboBox;
 class QLabel;
+class QMenu;
+class QSettings;
 class QSpinBox;
 class QTableWidget;
 class QTabWidget;
@@ -20,22 +25,50 @@ class QChartView;
 
 namespace hopsim::gui {
 
+class MeasuredView;
+class SweepView;
 class TimelineView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  //! `settings_file`: an INI file for recent files and window settings (tests use their own);
+  //! empty: the user's QSettings of the application.
+  explicit MainWindow(QWidget* parent = nullptr, const QString& settings_file = {});
+  ~MainWindow() override;
 
-  //! Opens a shipped scenario name or a YAML path; the fields take its values.
-  void open_scenario(const QString& spec);
-  //! The overrides the fields currently stand for.
+  //! Opens a shipped scenario name or a YAML path; the fields take its values. A file that
+  //! reads but does not load opens with its located error shown and its text kept (Save writes
+  //! it back as it was); one that cannot be read leaves the open scenario as it was. False then.
+  bool open_scenario(const QString& spec);
+  //! Opens a scenario document held in memory (a sweep row): unsaved until Save As.
+  void open_document(const ScenarioTemplate& doc, const QString& label);
+  //! The overrides the fields stand for: the fields that differ from the document.
   [[nodiscard]] std::vector<ScenarioOverride> overrides() const;
+  //! The document with the field edits applied (what Save writes, what a report runs).
+  [[nodiscard]] ScenarioTemplate current_document() const;
   //! Applies a prediction to every view (also used by screenshots and tests).
   void show_prediction(const std::shared_ptr<const Prediction>& p);
   //! Runs the what-if study of the current scenario against its H100 twin now, on this thread.
   void run_whatif_now();
-  void select_view(const QString& name);  //!< "summary", "timeline", "memory", "whatif"
+  //! "summary", "timeline", "memory", "whatif", "sweeps", "measured"; false for another name.
+  bool select_view(const QString& name);
+  [[nodiscard]] static QStringList view_names();
+
+  bool open_results(const QString& path);  //!< a sweep's results database, in the Sweeps view
+  bool open_trace(const QString& path);    //!< an imported trace, in the Measured view
+
+  //! Edits not on disk: fields changed since the document was opened or saved, or a document
+  //! that never was a file (a sweep row).
+  [[nodiscard]] bool has_unsaved_edits() const;
+  bool save();     //!< to the open file; Save As for a shipped scenario or a sweep row
+  bool save_as();  //!< asks for a path (choose_save_path)
+  bool save_to(const QString& path);
+  //! planner's HTML report of the current document, the one `hopsim report` writes.
+  bool export_html(const QString& path);
+  bool export_png(const QString& path);                 //!< the current view as shown
+  [[nodiscard]] QString file() const { return file_; }  //!< "" for a shipped name or a row
+  [[nodiscard]] QStringList recent_files() const;
 
   // For tests and screenshots.
   [[nodiscard]] PredictionWorker& worker() { return *worker_; }
@@ -44,20 +77,48 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] QSpinBox* field(const QString& key) const;
   [[nodiscard]] TimelineView* timeline() const { return timeline_; }
   [[nodiscard]] QTableWidget* metrics() const { return metrics_; }
+  [[nodiscard]] SweepView* sweeps() const { return sweeps_; }
+  [[nodiscard]] MeasuredView* measured() const { return measured_; }
+  [[nodiscard]] bool restored_geometry() const { return restored_geometry_; }
+
+  enum class UnsavedChoice { kSave, kDiscard, kCancel };
+
+ protected:
+  //! Asks what to do with unsaved edits (a Save/Discard/Cancel box); tests override it.
+  virtual UnsavedChoice confirm_unsaved();
+  //! Asks for a file to save to ("" cancels); tests override it.
+  virtual QString choose_save_path(const QString& title, const QString& filter);
+  void closeEvent(QCloseEvent* e) override;
 
  private:
+  void build_menu();
   void build_panel();
   void build_views();
   void edited();
   void pin_baseline();
-  void save_yaml();
+  //! True when the caller may go on replacing the document (saved, discarded or none).
+  bool settle_unsaved();
+  void fill_fields(const std::optional<Scenario>& s);
+  [[nodiscard]] std::map<QString, QString> field_values() const;
+  void update_title();
+  void remember(const QString& path);
+  void rebuild_recent_menu();
+  void open_any(const QString& path);
+  void fail(const QString& text);
 
+  std::unique_ptr<QSettings> settings_;
   ScenarioTemplate base_;
+  QString file_;
+  QString label_;
+  bool on_disk_ = true;
+  std::map<QString, QString> loaded_;  //!< field values as the document has them
   PredictionWorker* worker_ = nullptr;
   std::shared_ptr<const Prediction> last_;
   std::optional<sim::SimResult> baseline_;
   bool loading_ = false;
+  bool restored_geometry_ = false;
 
+  QMenu* recent_menu_ = nullptr;
   QComboBox* scenario_box_ = nullptr;
   QComboBox* schedule_ = nullptr;
   QComboBox* precision_ = nullptr;
@@ -72,6 +133,8 @@ class MainWindow : public QMainWindow {
   TimelineView* timeline_ = nullptr;
   QTableWidget* whatif_table_ = nullptr;
   QLabel* whatif_answer_ = nullptr;
+  SweepView* sweeps_ = nullptr;
+  MeasuredView* measured_ = nullptr;
 };
 
 }  // namespace hopsim::gui

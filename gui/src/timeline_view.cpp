@@ -1,9 +1,17 @@
 #include "timeline_view.hpp"
 
-#include <QGraphicsRectItem>
+#include <QGraphicsItem>
+#include <QHelpEvent>
 #include <QKeyEvent>
+#include <QPainter>
 #include <QScrollBar>
+#include <QStyleOptionGraphicsItem>
+#include <QToolTip>
 #include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+#include "prediction_worker.hpp"
 
 namespace hopsim::gui {
 namespace {
@@ -11,22 +19,157 @@ namespace {
 constexpr double kRowHeight = 18.0;
 constexpr double kLabelWidth = 150.0;
 constexpr double kPixelsPerMs = 4.0;  // at zoom 1: a 16 s step is 64,000 px wide
-constexpr int kSliceRole = 0;         // QGraphicsItem::data key: index into the shown slices
+constexpr double kNsPerScene = 1e6 / kPixelsPerMs;
 
 const char* lane_name(sim::Lane l) {
   return l == sim::Lane::kCompute ? "compute" : "comm";
 }
 
+double ns(Nanoseconds t) {
+  return static_cast<double>(t.value());
+}
+
 }  // namespace
+
+std::vector<TimelineRun> merge_row(const std::vector<sim::TimelineSlice>& slices,
+                                   const std::vector<std::size_t>& order,
+                                   const std::vector<double>& max_end, double from, double to,
+                                   double min_ns) {
+  std::vector<TimelineRun> runs;
+  // max_end is the running maximum of the ends in start order: the first slice that can reach
+  // into the window is the first whose running maximum passes `from`.
+  const auto first = std::upper_bound(max_end.begin(), max_end.end(), from) - max_end.begin();
+  for (auto k = static_cast<std::size_t>(first); k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    const double a = ns(slices[i].start);
+    const double b = ns(slices[i].end);
+    if (a >= to) break;
+    if (b <= from) continue;
+    if (!runs.empty()) {
+      TimelineRun& r = runs.back();
+      // Merge only when one side is under a pixel: two boxes wide enough to see stay apart.
+      const bool thin = b - a < min_ns || r.end - r.start < min_ns;
+      if (thin && a - r.end < min_ns) {
+        if (b - a > ns(slices[r.dominant].end) - ns(slices[r.dominant].start)) r.dominant = i;
+        r.end = std::max(r.end, b);
+        r.last = i;
+        continue;
+      }
+    }
+    runs.push_back({a, b, i, i, i});
+  }
+  return runs;
+}
+
+// The one scene item: draws the exposed part of every visible row, merged to the pixel.
+class TimelineView::Item : public QGraphicsItem {
+ public:
+  explicit Item(std::shared_ptr<const Prediction> p) : p_(std::move(p)) {
+    setFlag(ItemUsesExtendedStyleOption);
+    const auto& slices = this->slices();
+    const int ranks = p_->scenario.plan.pp;
+    rows_.resize(static_cast<std::size_t>(ranks * sim::kLaneCount));
+    double end = 0;
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+      const std::size_t r = row_of(slices[i]);
+      if (r < rows_.size()) rows_[r].order.push_back(i);
+      end = std::max(end, ns(slices[i].end));
+    }
+    for (Row& row : rows_) {
+      std::stable_sort(row.order.begin(), row.order.end(), [&](std::size_t a, std::size_t b) {
+        return slices[a].start < slices[b].start;
+      });
+      double m = -INFINITY;
+      for (std::size_t i : row.order) {
+        m = std::max(m, ns(slices[i].end));
+        row.max_end.push_back(m);
+      }
+    }
+    bounds_ = QRectF(0, 0, end / kNsPerScene, ranks * sim::kLaneCount * kRowHeight);
+  }
+
+  [[nodiscard]] const std::vector<sim::TimelineSlice>& slices() const {
+    return p_->run.result.timeline;
+  }
+  [[nodiscard]] QRectF boundingRect() const override { return bounds_; }
+  [[nodiscard]] std::size_t painted() const { return painted_; }
+
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override {
+    const QRectF exposed = option->exposedRect.intersected(bounds_);
+    const double sx = painter->worldTransform().m11();  // device pixels per scene unit
+    const double pixel_ns = kNsPerScene / std::max(1e-12, sx);
+    const auto& slices = this->slices();
+    painted_ = 0;
+    const int r0 = std::max(0, static_cast<int>(std::floor(exposed.top() / kRowHeight)));
+    const int r1 = std::min(static_cast<int>(rows_.size()) - 1,
+                            static_cast<int>(std::floor(exposed.bottom() / kRowHeight)));
+    for (int r = r0; r <= r1; ++r) {
+      const Row& row = rows_[static_cast<std::size_t>(r)];
+      const auto runs = merge_row(slices, row.order, row.max_end, exposed.left() * kNsPerScene,
+                                  exposed.right() * kNsPerScene, pixel_ns);
+      const double y = r * kRowHeight + 1;
+      for (const TimelineRun& run : runs) {
+        // At least a pixel wide, so that a lone sub-pixel op is still seen.
+        const double w = std::max(run.end - run.start, pixel_ns) / kNsPerScene;
+        painter->fillRect(QRectF(run.start / kNsPerScene, y, w, kRowHeight - 2),
+                          colour(slices[run.dominant]));
+      }
+      painted_ += runs.size();
+    }
+  }
+
+  [[nodiscard]] const sim::TimelineSlice* at(QPointF scene, double tolerance) const {
+    const int r = static_cast<int>(std::floor(scene.y() / kRowHeight));
+    if (r < 0 || r >= static_cast<int>(rows_.size())) return nullptr;
+    const Row& row = rows_[static_cast<std::size_t>(r)];
+    const double x = scene.x() * kNsPerScene;
+    const double tol = tolerance * kNsPerScene;
+    const auto& slices = this->slices();
+    const sim::TimelineSlice* best = nullptr;
+    double best_distance = INFINITY;
+    const auto first =
+        std::upper_bound(row.max_end.begin(), row.max_end.end(), x - tol) - row.max_end.begin();
+    for (auto k = static_cast<std::size_t>(first); k < row.order.size(); ++k) {
+      const sim::TimelineSlice& s = slices[row.order[k]];
+      if (ns(s.start) > x + tol) break;
+      const double d = x < ns(s.start) ? ns(s.start) - x : x > ns(s.end) ? x - ns(s.end) : 0.0;
+      if (d <= tol && d < best_distance) {
+        best = &s;
+        best_distance = d;
+      }
+    }
+    return best;
+  }
+
+ private:
+  struct Row {
+    std::vector<std::size_t> order;  // slices of the row by start
+    std::vector<double> max_end;     // running maximum of their ends (ns)
+  };
+  [[nodiscard]] static std::size_t row_of(const sim::TimelineSlice& s) {
+    return static_cast<std::size_t>(s.rank * sim::kLaneCount + static_cast<int>(s.lane));
+  }
+
+  std::shared_ptr<const Prediction> p_;
+  std::vector<Row> rows_;
+  QRectF bounds_;
+  std::size_t painted_ = 0;
+};
 
 TimelineView::TimelineView(QWidget* parent) : QGraphicsView(parent) {
   setScene(new QGraphicsScene(this));
+  // One item that draws only what is exposed: an index over it buys nothing.
+  scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
   setDragMode(QGraphicsView::ScrollHandDrag);
   setRenderHint(QPainter::Antialiasing, false);
-  setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
+  // Full repaints: the row labels stay at the left edge, so scrolled pixels cannot be reused.
+  setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
+  setOptimizationFlag(QGraphicsView::DontSavePainterState);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setFocusPolicy(Qt::StrongFocus);
 }
+
+TimelineView::~TimelineView() = default;
 
 QColor TimelineView::colour(const sim::TimelineSlice& s) {
   QColor c;
@@ -73,29 +216,39 @@ QString TimelineView::describe(const sim::TimelineSlice& s) {
   return text;
 }
 
-void TimelineView::show_run(const std::vector<sim::TimelineSlice>& slices, int ranks) {
+void TimelineView::show_run(std::shared_ptr<const Prediction> p) {
   QGraphicsScene* sc = scene();
   sc->clear();
+  item_ = nullptr;
   resetTransform();
-  double end_ms = 0;
-  ranks_ = ranks;
-  QPen none(Qt::NoPen);
-  for (std::size_t i = 0; i < slices.size(); ++i) {
-    const sim::TimelineSlice& s = slices[i];
-    const double x = to_ms(s.start) * kPixelsPerMs;
-    const double w = std::max(0.5, to_ms(s.end - s.start) * kPixelsPerMs);
-    const double y = (s.rank * sim::kLaneCount + static_cast<int>(s.lane)) * kRowHeight + 1;
-    auto* item = sc->addRect(x, y, w, kRowHeight - 2, none, QBrush(colour(s)));
-    item->setToolTip(describe(s));
-    item->setData(kSliceRole, static_cast<qulonglong>(i));
-    end_ms = std::max(end_ms, to_ms(s.end));
-  }
-  slices_ = static_cast<int>(slices.size());
-  sc->setSceneRect(-kLabelWidth, -kRowHeight, end_ms * kPixelsPerMs + kLabelWidth + 50,
-                   (ranks * sim::kLaneCount + 2) * kRowHeight);
-  width_px_ = std::max(1.0, end_ms * kPixelsPerMs + kLabelWidth);
+  ranks_ = p->scenario.plan.pp;
+  item_ = new Item(std::move(p));
+  sc->addItem(item_);
+  width_px_ = std::max(1.0, item_->boundingRect().width());
   user_zoomed_ = false;
   fit_width();
+}
+
+void TimelineView::update_scene_rect() {
+  // The row labels take kLabelWidth pixels at the left whatever the zoom: a margin of that many
+  // pixels (in scene units at this zoom) before time 0 keeps them off the step's start.
+  const double sx = std::max(1e-12, transform().m11());
+  scene()->setSceneRect(-kLabelWidth / sx, -kRowHeight, width_px_ + (kLabelWidth + 20) / sx,
+                        (ranks_ * sim::kLaneCount + 2) * kRowHeight);
+}
+
+int TimelineView::slice_count() const {
+  return item_ != nullptr ? static_cast<int>(item_->slices().size()) : 0;
+}
+
+std::size_t TimelineView::painted_boxes() const {
+  return item_ != nullptr ? item_->painted() : 0;
+}
+
+const sim::TimelineSlice* TimelineView::slice_at(const QPoint& viewport_pos) const {
+  if (item_ == nullptr) return nullptr;
+  // Two pixels either side: a box merged to a pixel can still be pointed at.
+  return item_->at(mapToScene(viewport_pos), 2.0 / std::max(1e-12, transform().m11()));
 }
 
 void TimelineView::drawForeground(QPainter* painter, const QRectF& /*rect*/) {
@@ -107,6 +260,7 @@ void TimelineView::drawForeground(QPainter* painter, const QRectF& /*rect*/) {
     for (int l = 0; l < sim::kLaneCount; ++l) {
       const double y = (r * sim::kLaneCount + l + 0.5) * kRowHeight;
       const QPoint at = mapFromScene(QPointF(0, y));
+      if (at.y() < -kRowHeight || at.y() > viewport()->height() + kRowHeight) continue;
       const QString text = QString("rank %1 %2").arg(r).arg(lane_name(static_cast<sim::Lane>(l)));
       const QRect box(2, at.y() - fm.height() / 2, fm.horizontalAdvance(text) + 6, fm.height());
       painter->fillRect(box, QColor(255, 255, 255, 220));
@@ -119,7 +273,8 @@ void TimelineView::drawForeground(QPainter* painter, const QRectF& /*rect*/) {
 
 void TimelineView::fit_width() {
   resetTransform();
-  scale(std::max(1e-4, (viewport()->width() - 20) / width_px_), 1.0);
+  scale(std::max(1e-4, std::max(50.0, viewport()->width() - 20 - kLabelWidth) / width_px_), 1.0);
+  update_scene_rect();
   horizontalScrollBar()->setValue(horizontalScrollBar()->minimum());
 }
 
@@ -131,6 +286,7 @@ void TimelineView::resizeEvent(QResizeEvent* e) {
 void TimelineView::zoom(double factor) {
   user_zoomed_ = true;
   scale(factor, 1.0);
+  update_scene_rect();
 }
 
 void TimelineView::wheelEvent(QWheelEvent* e) {
@@ -152,10 +308,21 @@ void TimelineView::keyPressEvent(QKeyEvent* e) {
   }
 }
 
-void TimelineView::mousePressEvent(QMouseEvent* e) {
-  if (auto* item = itemAt(e->pos()); item != nullptr && !item->toolTip().isEmpty()) {
-    emit slice_clicked(item->toolTip());
+bool TimelineView::viewportEvent(QEvent* e) {
+  if (e->type() == QEvent::ToolTip) {
+    const auto* help = static_cast<QHelpEvent*>(e);
+    if (const sim::TimelineSlice* s = slice_at(help->pos())) {
+      QToolTip::showText(help->globalPos(), describe(*s), viewport());
+    } else {
+      QToolTip::hideText();
+    }
+    return true;
   }
+  return QGraphicsView::viewportEvent(e);
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* e) {
+  if (const sim::TimelineSlice* s = slice_at(e->pos())) emit slice_clicked(describe(*s));
   QGraphicsView::mousePressEvent(e);
 }
 

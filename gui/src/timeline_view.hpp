@@ -2,24 +2,54 @@
 //! The pipeline timeline: one row per pipeline rank and lane (compute partition, communication
 //! partition), a box per executed sub-op coloured by what it is (forward, input and weight
 //! gradient, each DualPipe direction, EP/TP communication, notify). Wheel or +/- zooms, dragging
-//! pans, hovering tells what a box is, clicking reports it.
+//! pans, hovering tells what a box is, clicking reports it. Only what is on screen is drawn, and
+//! sub-ops narrower than a pixel at the current zoom are merged (level of detail), so that a
+//! 100,000-slice step pans as smoothly as a small one.
 
 #include <QGraphicsView>
+#include <memory>
 #include <vector>
 
 #include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::gui {
 
+struct Prediction;
+
+//! A drawn box of one row: slices [first, last] of the row merged, from start to end (ns),
+//! coloured as `dominant` (the longest of them).
+struct TimelineRun {
+  double start = 0;
+  double end = 0;
+  std::size_t first = 0;
+  std::size_t last = 0;
+  std::size_t dominant = 0;
+};
+
+//! Level of detail for one row: merges consecutive slices (sorted by start, as positions into
+//! `slices` through `order`) that are narrower than `min_ns` with the box before them when they
+//! start less than `min_ns` after it ends. Only slices that end after `from` and start before
+//! `to` are considered. Every slice in the window lies inside one run; no run is narrower than
+//! its widest slice. Pure, for the view and its tests.
+[[nodiscard]] std::vector<TimelineRun> merge_row(const std::vector<sim::TimelineSlice>& slices,
+                                                 const std::vector<std::size_t>& order,
+                                                 const std::vector<double>& max_end, double from,
+                                                 double to, double min_ns);
+
 class TimelineView : public QGraphicsView {
   Q_OBJECT
  public:
   explicit TimelineView(QWidget* parent = nullptr);
+  ~TimelineView() override;
 
-  //! Shows `slices` of a run over `ranks` pipeline ranks (replaces what was shown).
-  void show_run(const std::vector<sim::TimelineSlice>& slices, int ranks);
-  [[nodiscard]] int slice_count() const { return slices_; }
+  //! Shows the timeline of a prediction (kept alive: slices point into its program).
+  void show_run(std::shared_ptr<const Prediction> p);
+  [[nodiscard]] int slice_count() const;
   void zoom(double factor);
+  //! Boxes drawn by the last paint (after merging); for tests and the benchmark.
+  [[nodiscard]] std::size_t painted_boxes() const;
+  //! The slice under a viewport position, or nullptr.
+  [[nodiscard]] const sim::TimelineSlice* slice_at(const QPoint& viewport_pos) const;
 
   //! One line of text saying what a slice is (the tooltip and the click report).
   [[nodiscard]] static QString describe(const sim::TimelineSlice& s);
@@ -30,6 +60,7 @@ class TimelineView : public QGraphicsView {
   void slice_clicked(const QString& description);
 
  protected:
+  bool viewportEvent(QEvent* e) override;
   void wheelEvent(QWheelEvent* e) override;
   void keyPressEvent(QKeyEvent* e) override;
   void resizeEvent(QResizeEvent* e) override;
@@ -37,10 +68,12 @@ class TimelineView : public QGraphicsView {
   void mousePressEvent(QMouseEvent* e) override;
 
  private:
+  class Item;
   void fit_width();
-  int slices_ = 0;
+  void update_scene_rect();
+  Item* item_ = nullptr;
   int ranks_ = 0;
-  double width_px_ = 0;       // scene width at zoom 1
+  double width_px_ = 0;       // the step's scene width (at zoom 1, pixels)
   bool user_zoomed_ = false;  // until the user zooms, the whole step fits the width
 };
 

@@ -240,14 +240,19 @@ bool comparable_to_published(const ReportEntry& e) {
 }
 
 Report scenario_report(const std::vector<std::string>& specs, const ReportOptions& o) {
+  std::vector<ScenarioTemplate> scenarios;
+  for (const auto& spec : specs) scenarios.emplace_back(spec);
+  return scenario_report_of(scenarios, o);
+}
+
+Report scenario_report_of(const std::vector<ScenarioTemplate>& scenarios, const ReportOptions& o) {
   Report r;
   r.hopsim_version = hopsim_version();
-  for (const auto& spec : specs) {
-    const ScenarioTemplate t(spec);
+  for (const ScenarioTemplate& t : scenarios) {
     Scenario s = t.instantiate({});
     const std::string label = s.name + " (" + s.cluster.gpu.name + ")";
     r.entries.push_back(make_entry(s, label, o));
-    if (specs.size() == 1 && o.counterpart) {
+    if (scenarios.size() == 1 && o.counterpart) {
       const auto ov = counterpart_of(s);
       if (!ov.empty()) {
         Scenario c = t.instantiate(ov);

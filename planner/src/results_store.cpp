@@ -149,6 +149,36 @@ StoredResult empty_result() {
   return r;
 }
 
+ResultsStore::ResultsStore(const std::filesystem::path& path, Access access) : path_(path) {
+  if (access == Access::kReadWrite) {
+    ResultsStore rw(path);
+    std::swap(db_, rw.db_);
+    return;
+  }
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open the database: " + msg);
+  }
+  // The constructor's body is not a constructed object yet: close before any throw.
+  const char* check =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'results'";
+  sqlite3_stmt* st = nullptr;
+  bool ok = sqlite3_prepare_v2(db_, check, -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+  std::string msg = ok ? "" : sqlite3_errmsg(db_);
+  sqlite3_finalize(st);
+  if (!ok) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
+                      "not a hopsim results database (" +
+                          (msg == "not an error" ? std::string("no results table") : msg) + ")");
+  }
+  sqlite3_busy_timeout(db_, 10000);
+}
+
 ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {

@@ -1,15 +1,112 @@
 // GUI tests (QTest, offscreen): the window runs predictions as a user edits, shows located
-// errors, and fills the timeline. ctest label: gui.
+// errors, fills the timeline, opens sweeps' results databases and imported traces, saves and
+// exports, asks before losing edits, and survives bad files. ctest label: gui.
 
+#include <QFile>
+#include <QImage>
+#include <QProcess>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTableWidget>
 #include <QtTest/QtTest>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/planner/canonical.hpp"
+#include "hopsim/planner/results_store.hpp"
+#include "hopsim/planner/sweep.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "main_window.hpp"
+#include "measured_view.hpp"
+#include "results_model.hpp"
+#include "sweep_view.hpp"
+#include "temp_path.hpp"
 #include "timeline_view.hpp"
 
 using hopsim::gui::MainWindow;
+namespace fs = std::filesystem;
+
+namespace {
+
+// DeepSeek-V2-Lite on 16 GPUs: predicts in milliseconds.
+constexpr const char* kScenario = "deepseek-v2-lite-16gpu";
+const std::string kData = HOPSIM_TEST_DATA_DIR;
+
+// A window whose questions are answered by the test, with settings of its own.
+class TestWindow : public MainWindow {
+ public:
+  explicit TestWindow(const QString& settings = {})
+      : MainWindow(nullptr, settings.isEmpty() ? fresh_settings() : settings) {}
+
+  static QString fresh_settings() {
+    return QString::fromStdString(hopsim::test::unique_temp_path("gui-settings.ini").string());
+  }
+
+  UnsavedChoice answer = UnsavedChoice::kCancel;
+  QString save_path;
+  int asked = 0;
+
+ protected:
+  UnsavedChoice confirm_unsaved() override {
+    ++asked;
+    return answer;
+  }
+  QString choose_save_path(const QString&, const QString&) override { return save_path; }
+};
+
+void wait_for_prediction(MainWindow& w, std::uint64_t after) {
+  QTRY_VERIFY_WITH_TIMEOUT(w.last() != nullptr && w.last()->request > after && !w.worker().busy(),
+                           20000);
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// The tiny sweep of tests/data/sweep (12 configurations, 6 infeasible), run into a folder of
+// its own: the base scenario (tiny.yaml) is therefore not next to the database.
+fs::path tiny_sweep_db() {
+  const fs::path dir = hopsim::test::unique_temp_path("gui-sweep");
+  fs::create_directories(dir);
+  const fs::path db = dir / "tiny-sweep.db";
+  const auto spec = hopsim::planner::load_sweep_spec(kData + "/sweep/tiny-sweep.yaml");
+  hopsim::planner::ResultsStore store(db);
+  hopsim::planner::SweepOptions o;
+  o.jobs = 1;
+  (void)hopsim::planner::run_sweep(spec, store, o);
+  return db;
+}
+
+// The small AlexNet Kineto trace, imported as `hopsim import` does.
+fs::path alexnet_trace() {
+  const fs::path out = hopsim::test::unique_temp_path("gui-alexnet.sqlite");
+  (void)hopsim::profiler::import::import_trace(kData + "/traces/kineto/a100-alexnet-small.json.gz",
+                                               out);
+  return out;
+}
+
+QString q(const fs::path& p) {
+  return QString::fromStdString(p.string());
+}
+
+int column(const hopsim::gui::SweepView& v, const char* name) {
+  return v.model()->column_of(name);
+}
+
+}  // namespace
 
 class GuiTest : public QObject {
   Q_OBJECT
@@ -17,21 +114,22 @@ class GuiTest : public QObject {
   void an_edit_reruns_and_updates_the_metrics();
   void an_invalid_value_shows_the_located_error();
   void the_timeline_holds_every_executed_sub_op();
+  void merging_keeps_every_slice_inside_a_box();
   void a_pinned_baseline_shows_the_change();
+  void a_results_database_fills_a_sortable_filterable_table();
+  void a_row_opens_as_a_scenario();
+  void an_unreadable_database_or_trace_shows_a_message();
+  void a_trace_is_measured_beside_the_prediction();
+  void closing_with_unsaved_edits_asks();
+  void save_writes_yaml_that_loads_back_to_the_same_scenario();
+  void a_broken_scenario_opens_with_its_error_and_nothing_lost();
+  void recent_files_and_window_settings_are_kept();
+  void the_html_report_and_png_show_the_current_scenario();
+  void screenshots_of_the_new_views_render();
 };
 
-namespace {
-// DeepSeek-V2-Lite on 16 GPUs: predicts in milliseconds.
-constexpr const char* kScenario = "deepseek-v2-lite-16gpu";
-
-void wait_for_prediction(MainWindow& w, std::uint64_t after) {
-  QTRY_VERIFY_WITH_TIMEOUT(w.last() != nullptr && w.last()->request > after && !w.worker().busy(),
-                           20000);
-}
-}  // namespace
-
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
-  MainWindow w;
+  TestWindow w;
   w.open_scenario(kScenario);
   wait_for_prediction(w, 0);
   const std::uint64_t first = w.last()->request;
@@ -46,7 +144,7 @@ void GuiTest::an_edit_reruns_and_updates_the_metrics() {
 }
 
 void GuiTest::an_invalid_value_shows_the_located_error() {
-  MainWindow w;
+  TestWindow w;
   w.open_scenario(kScenario);
   wait_for_prediction(w, 0);
   const QString step = w.metrics()->item(0, 0)->text();
@@ -57,18 +155,92 @@ void GuiTest::an_invalid_value_shows_the_located_error() {
 }
 
 void GuiTest::the_timeline_holds_every_executed_sub_op() {
-  MainWindow w;
+  TestWindow w;
+  w.resize(1200, 800);
+  w.show();
+  w.select_view("timeline");
   w.open_scenario(kScenario);
   wait_for_prediction(w, 0);
   const auto& slices = w.last()->run.result.timeline;
   QVERIFY(!slices.empty());
-  QCOMPARE(w.timeline()->slice_count(), static_cast<int>(slices.size()));
-  // A box per slice (row labels are drawn over the view, not scene items).
-  QCOMPARE(w.timeline()->scene()->items().size(), static_cast<qsizetype>(slices.size()));
+  hopsim::gui::TimelineView& t = *w.timeline();
+  QCOMPARE(t.slice_count(), static_cast<int>(slices.size()));
+
+  // The whole step fits the width: sub-pixel ops are merged, so fewer boxes than slices.
+  t.viewport()->repaint();
+  const std::size_t fitted = t.painted_boxes();
+  QVERIFY(fitted > 0);
+  QVERIFY2(fitted < slices.size(), qPrintable(QString("%1 boxes").arg(fitted)));
+
+  // Zoomed in on one op: the box under the cursor is that op.
+  const hopsim::sim::TimelineSlice& target = slices[slices.size() / 2];
+  t.zoom(2000);
+  const double mid_ms = hopsim::to_ms(target.start + (target.end - target.start) / 2);
+  const double row = target.rank * hopsim::sim::kLaneCount + static_cast<int>(target.lane);
+  t.centerOn(QPointF(mid_ms * 4.0, (row + 0.5) * 18.0));  // kPixelsPerMs, kRowHeight
+  const QPoint at = t.mapFromScene(QPointF(mid_ms * 4.0, (row + 0.5) * 18.0));
+  const hopsim::sim::TimelineSlice* hit = t.slice_at(at);
+  QVERIFY(hit != nullptr);
+  QCOMPARE(hit->start, target.start);
+  QCOMPARE(hit->rank, target.rank);
+  QVERIFY(t.slice_at(QPoint(at.x(), -1000)) == nullptr);
+}
+
+void GuiTest::merging_keeps_every_slice_inside_a_box() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const auto& slices = w.last()->run.result.timeline;
+  // Per row (rank, lane): slices by start and the running maximum of their ends.
+  std::map<int, std::vector<std::size_t>> rows;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    rows[slices[i].rank * hopsim::sim::kLaneCount + static_cast<int>(slices[i].lane)].push_back(i);
+  }
+  double step = 0;
+  for (const auto& s : slices) step = std::max(step, static_cast<double>(s.end.value()));
+  std::size_t merged_total = 0;
+  for (auto& [r, order] : rows) {
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return slices[a].start < slices[b].start;
+    });
+    std::vector<double> max_end;
+    double m = 0;
+    for (std::size_t i : order) max_end.push_back(m = std::max(m, double(slices[i].end.value())));
+    // No merging below a pixel of zero width: one box per slice, exactly its extent.
+    const auto exact = hopsim::gui::merge_row(slices, order, max_end, -1, step + 1, 0);
+    QCOMPARE(exact.size(), order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      QCOMPARE(exact[k].start, double(slices[order[k]].start.value()));
+      QCOMPARE(exact[k].end, double(slices[order[k]].end.value()));
+    }
+    // A pixel of 1/1000 of the step: fewer boxes, every slice inside one, none dropped.
+    const double pixel = step / 1000;
+    const auto runs = hopsim::gui::merge_row(slices, order, max_end, -1, step + 1, pixel);
+    QVERIFY(runs.size() <= order.size());
+    merged_total += order.size() - runs.size();
+    for (std::size_t i : order) {
+      const double a = double(slices[i].start.value());
+      const double b = double(slices[i].end.value());
+      QVERIFY(std::any_of(runs.begin(), runs.end(),
+                          [&](const auto& run) { return run.start <= a && b <= run.end; }));
+    }
+    for (std::size_t k = 1; k < runs.size(); ++k) {
+      // Two boxes less than a pixel apart are both wider than a pixel.
+      if (runs[k].start - runs[k - 1].end < pixel) {
+        QVERIFY(runs[k].end - runs[k].start >= pixel ||
+                runs[k - 1].end - runs[k - 1].start >= pixel);
+      }
+    }
+    // A window: only slices that reach into it.
+    const auto window =
+        hopsim::gui::merge_row(slices, order, max_end, step / 2, step / 2 + pixel * 10, 0);
+    for (const auto& run : window) QVERIFY(run.end > step / 2 && run.start < step / 2 + pixel * 10);
+  }
+  QVERIFY(merged_total > 0);
 }
 
 void GuiTest::a_pinned_baseline_shows_the_change() {
-  MainWindow w;
+  TestWindow w;
   w.open_scenario(kScenario);
   wait_for_prediction(w, 0);
   const std::uint64_t first = w.last()->request;
@@ -79,6 +251,401 @@ void GuiTest::a_pinned_baseline_shows_the_change() {
   w.field("plan.comm_sms")->setValue(w.field("plan.comm_sms")->value() + 8);
   wait_for_prediction(w, first);
   QVERIFY(w.metrics()->item(0, 2)->text().endsWith("%"));
+}
+
+void GuiTest::a_results_database_fills_a_sortable_filterable_table() {
+  const fs::path db = tiny_sweep_db();
+  const auto rows = hopsim::planner::ResultsStore(db).rows();
+  QCOMPARE(rows.size(), std::size_t{12});  // the spec's own arithmetic (tiny-sweep.yaml)
+  int ok = 0;
+  double fastest = INFINITY, slowest = 0;
+  int ok_pp2 = 0;
+  for (const auto& r : rows) {
+    if (r.status != "ok") continue;
+    ++ok;
+    fastest = std::min(fastest, r.step_time_ms);
+    slowest = std::max(slowest, r.step_time_ms);
+    if (r.config.find("\"plan.pp\":\"2\"") != std::string::npos) ++ok_pp2;
+  }
+  QVERIFY(ok > 1 && ok_pp2 > 0 && ok_pp2 < ok);
+
+  TestWindow w;
+  QVERIFY(w.open_results(q(db)));
+  hopsim::gui::SweepView& v = *w.sweeps();
+  auto* proxy = v.proxy();
+  QCOMPARE(proxy->rowCount(), 12);
+  const int step = column(v, "step_time_ms");
+  const int status = column(v, "status");
+  const int pp = column(v, "plan.pp");
+  QVERIFY(step >= 0 && status >= 0 && pp >= 0);
+
+  // Sorting by a metric: numbers in order, rows that did not run after every number.
+  v.table()->sortByColumn(step, Qt::AscendingOrder);
+  QCOMPARE(proxy->index(0, step).data(hopsim::gui::ResultsModel::kSortRole).toDouble(), fastest);
+  double previous = -INFINITY;
+  for (int r = 0; r < proxy->rowCount(); ++r) {
+    const QVariant x = proxy->index(r, step).data(hopsim::gui::ResultsModel::kSortRole);
+    if (r < ok) {
+      QVERIFY(x.isValid());
+      QVERIFY(x.toDouble() >= previous);
+      previous = x.toDouble();
+    } else {
+      QVERIFY(!x.isValid());
+      QCOMPARE(proxy->index(r, status).data().toString(), QString("infeasible"));
+    }
+  }
+  v.table()->sortByColumn(step, Qt::DescendingOrder);
+  QCOMPARE(proxy->index(0, step).data(hopsim::gui::ResultsModel::kSortRole).toDouble(), slowest);
+  QVERIFY(!proxy->index(11, step).data(hopsim::gui::ResultsModel::kSortRole).isValid());
+
+  // Filters: text in any column, then an expression over the columns.
+  v.set_text_filter("infeasible");
+  QCOMPARE(proxy->rowCount(), 12 - ok);
+  v.set_text_filter("");
+  QVERIFY(v.set_expression("status == 'ok' && plan.pp == 2"));
+  QCOMPARE(proxy->rowCount(), ok_pp2);
+  for (int r = 0; r < proxy->rowCount(); ++r) {
+    QCOMPARE(proxy->index(r, pp).data().toString(), QString("2"));
+  }
+  // The scatter plots what the table shows (step time exists for the rows that ran).
+  QVERIFY(v.set_axes("plan.dp", "step_time_ms"));
+  QCOMPARE(v.scatter_points(), ok_pp2);
+  QVERIFY(!v.set_axes("status", "step_time_ms"));  // text is not an axis
+  QVERIFY(!v.set_expression("plan.pp =="));        // a syntax error is reported, not thrown
+  QVERIFY(!v.message().isEmpty());
+  QCOMPARE(proxy->rowCount(), 12);  // and filters nothing
+  QVERIFY(v.set_expression("no_such_column > 1"));
+  QCOMPARE(proxy->rowCount(), 0);
+  QVERIFY2(v.message().contains("no_such_column"), qPrintable(v.message()));
+  QVERIFY(v.set_expression(""));
+  QCOMPARE(v.scatter_points(), ok);
+}
+
+void GuiTest::a_row_opens_as_a_scenario() {
+  const fs::path db = tiny_sweep_db();
+  TestWindow w;
+  QVERIFY(w.open_results(q(db)));
+  hopsim::gui::SweepView& v = *w.sweeps();
+  // The spec names its base relative to itself: not found next to the database.
+  QVERIFY2(v.message().contains("tiny.yaml"), qPrintable(v.message()));
+  QVERIFY(!v.open_row(0));
+  QVERIFY(w.last() == nullptr);
+  QVERIFY(v.set_base(QString::fromStdString(kData + "/sweep/tiny.yaml")));
+  QVERIFY(v.message().isEmpty());
+
+  // The slowest row that ran, so that it differs from tiny.yaml's own plan in step time.
+  v.table()->sortByColumn(column(v, "step_time_ms"), Qt::DescendingOrder);
+  const auto* proxy = v.proxy();
+  const int src = proxy->mapToSource(proxy->index(0, 0)).row();
+  const hopsim::planner::StoredResult row = v.model()->row(src);
+  QCOMPARE(QString::fromStdString(row.status), QString("ok"));
+  QVERIFY(v.open_row(0));
+  wait_for_prediction(w, 0);
+  const hopsim::Scenario& s = w.last()->scenario;
+  for (const auto& o : v.model()->overrides(src)) {
+    if (o.key == "plan.pp") QCOMPARE(s.plan.pp, std::stoi(o.value));
+    if (o.key == "plan.dp") QCOMPARE(s.plan.dp, std::stoi(o.value));
+    if (o.key == "plan.ep") QCOMPARE(s.plan.ep, std::stoi(o.value));
+    if (o.key == "plan.schedule") QCOMPARE(std::string(to_string(s.plan.schedule)), o.value);
+  }
+  // The same scenario the sweep ran: the same canonical hash and step time.
+  QCOMPARE(hopsim::planner::scenario_hash(s), row.scenario_hash);
+  QVERIFY(std::abs(hopsim::to_ms(w.last()->run.result.step_time) / row.step_time_ms - 1) < 1e-9);
+  QCOMPARE(w.field("plan.pp")->value(), s.plan.pp);
+  // Not a file: unsaved until saved, so opening another row asks first.
+  QVERIFY(w.has_unsaved_edits());
+  QVERIFY(w.file().isEmpty());
+  const std::uint64_t before = w.last()->request;
+  w.answer = MainWindow::UnsavedChoice::kCancel;
+  QVERIFY(v.open_row(1));
+  QCOMPARE(w.asked, 1);
+  QCOMPARE(hopsim::planner::scenario_hash(w.current_document().instantiate({})),
+           row.scenario_hash);  // cancelled: the first row stays
+  QCOMPARE(w.last()->request, before);
+}
+
+void GuiTest::an_unreadable_database_or_trace_shows_a_message() {
+  const fs::path dir = hopsim::test::unique_temp_path("gui-bad");
+  fs::create_directories(dir);
+  write(dir / "garbage.db", "this is not an SQLite file, just text\n");
+  const fs::path missing = dir / "missing.db";
+  const fs::path trace = alexnet_trace();
+  const fs::path db = tiny_sweep_db();
+
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QVERIFY(w.open_results(q(db)));
+  QCOMPARE(w.sweeps()->proxy()->rowCount(), 12);
+  for (const fs::path& bad : {dir / "garbage.db", missing, trace}) {
+    QVERIFY(!w.open_results(q(bad)));
+    QVERIFY2(w.sweeps()->message().contains(q(bad)), qPrintable(w.sweeps()->message()));
+    QCOMPARE(w.sweeps()->proxy()->rowCount(), 12);  // what was open stays
+    QCOMPARE(w.sweeps()->database(), q(db));
+  }
+  QVERIFY(!fs::exists(missing));  // opened read-only: nothing created
+  QVERIFY(w.sweeps()->message().contains("not a hopsim results database"));
+
+  QVERIFY(!w.open_trace(q(dir / "garbage.db")));
+  QVERIFY(!w.measured()->message().isEmpty());
+  QVERIFY(!w.open_trace(q(db)));  // a results database is not a trace
+  QVERIFY(!w.open_trace(q(missing)));
+  QVERIFY2(w.measured()->message().contains(q(missing)), qPrintable(w.measured()->message()));
+  QVERIFY(w.measured()->trace_file().isEmpty());
+  QVERIFY(!w.recent_files().contains(q(missing)));
+  // The window still works.
+  const std::uint64_t first = w.last()->request;
+  w.field("plan.micro_batches")->setValue(w.field("plan.micro_batches")->value() + 1);
+  wait_for_prediction(w, first);
+}
+
+void GuiTest::a_trace_is_measured_beside_the_prediction() {
+  const fs::path trace = alexnet_trace();
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QVERIFY(w.open_trace(q(trace)));
+  QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy(), 20000);
+  const auto& c = *w.measured()->comparison();
+  // Measured side, from tests/data/traces/expected_summary.json (computed by Python from the
+  // JSON): no ProfilerStep ranges, so the step is the GPU span, 12,920,244,000 ns, and the
+  // classes add up to the summed activity time, 66,203,000 ns, which compare divides among the
+  // 8 devices the trace's deviceProperties list (per GPU).
+  QCOMPARE(c.measured_steps, std::int64_t{0});
+  QCOMPARE(c.measured_devices, std::int64_t{8});
+  QCOMPARE(c.step.measured.value(), std::int64_t{12920244000});
+  std::int64_t classes = 0;
+  for (const auto& r : c.classes) classes += r.measured.value();
+  QVERIFY2(std::abs(classes * 8 - 66203000) < 8 * static_cast<std::int64_t>(c.classes.size()),
+           qPrintable(QString::number(classes)));
+  // Predicted side: the window's current prediction.
+  QCOMPARE(c.step.predicted.value(), w.last()->run.result.step_time.value());
+  auto* t = w.measured()->table();
+  QCOMPARE(t->rowCount(), static_cast<int>(c.classes.size()) + 1);
+  QCOMPARE(t->item(0, 1)->text(), QString("12920.244"));
+  QCOMPARE(t->item(0, 2)->text(),
+           QString::number(hopsim::to_ms(w.last()->run.result.step_time), 'f', 3));
+
+  // An edit re-predicts, and the comparison follows it.
+  const std::uint64_t first = w.last()->request;
+  w.field("plan.micro_batches")->setValue(w.field("plan.micro_batches")->value() * 2);
+  wait_for_prediction(w, first);
+  QTRY_VERIFY_WITH_TIMEOUT(!w.measured()->busy() && w.measured()->comparison()->step.predicted ==
+                                                        w.last()->run.result.step_time,
+                           20000);
+  QVERIFY(w.measured()->comparison()->step.predicted != c.step.predicted);
+}
+
+void GuiTest::closing_with_unsaved_edits_asks() {
+  TestWindow w;
+  w.show();
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QVERIFY(!w.has_unsaved_edits());
+  QVERIFY(w.close());  // nothing to lose: no question
+  QCOMPARE(w.asked, 0);
+
+  w.show();
+  w.field("plan.pp")->setValue(w.field("plan.pp")->value() * 2);
+  QVERIFY(w.has_unsaved_edits());
+  QVERIFY(w.isWindowModified());
+  w.answer = MainWindow::UnsavedChoice::kCancel;
+  QVERIFY(!w.close());
+  QCOMPARE(w.asked, 1);
+  QVERIFY(w.isVisible());
+
+  // Save, but the file dialog cancelled: the window stays open.
+  w.answer = MainWindow::UnsavedChoice::kSave;
+  w.save_path.clear();
+  QVERIFY(!w.close());
+  QCOMPARE(w.asked, 2);
+  QVERIFY(w.has_unsaved_edits());
+
+  // Save: a shipped scenario is saved as a new file, then the window closes.
+  const fs::path out = hopsim::test::unique_temp_path("gui-close.yaml");
+  w.save_path = q(out);
+  QVERIFY(w.close());
+  QCOMPARE(w.asked, 3);
+  QVERIFY(fs::exists(out));
+  QCOMPARE(hopsim::load_scenario(out).plan.pp, w.field("plan.pp")->value());
+  QCOMPARE(w.file(), q(out));
+
+  // Discard closes without writing.
+  w.show();
+  w.field("plan.pp")->setValue(w.field("plan.pp")->value() / 2);
+  w.answer = MainWindow::UnsavedChoice::kDiscard;
+  QVERIFY(w.close());
+  QCOMPARE(w.asked, 4);
+  QCOMPARE(hopsim::load_scenario(out).plan.pp, 2 * w.field("plan.pp")->value());
+}
+
+void GuiTest::save_writes_yaml_that_loads_back_to_the_same_scenario() {
+  const fs::path dir = hopsim::test::unique_temp_path("gui-save");
+  fs::create_directories(dir);
+  const fs::path file = dir / "tiny.yaml";
+  fs::copy_file(kData + "/sweep/tiny.yaml", file);
+  TestWindow w;
+  QVERIFY(w.open_scenario(q(file)));
+  QCOMPARE(w.file(), q(file));
+  wait_for_prediction(w, 0);
+  const std::uint64_t first = w.last()->request;
+  w.field("plan.pp")->setValue(4);
+  w.field("plan.dp")->setValue(4);
+  w.field("plan.ep")->setValue(4);
+  w.field("plan.micro_batches")->setValue(16);
+  wait_for_prediction(w, first);
+  QVERIFY2(w.error_text().isEmpty(), qPrintable(w.error_text()));
+  QVERIFY(w.has_unsaved_edits());
+  const hopsim::Scenario shown = w.last()->scenario;
+  QCOMPARE(shown.plan.pp, 4);
+
+  QVERIFY(w.save());  // to the open file
+  QVERIFY(!w.has_unsaved_edits());
+  const hopsim::Scenario loaded = hopsim::load_scenario(file);
+  QCOMPARE(hopsim::planner::scenario_hash(loaded), hopsim::planner::scenario_hash(shown));
+  QCOMPARE(loaded.plan.dp, 4);
+  QCOMPARE(loaded.plan.micro_batches, 16);
+
+  // Save As to another file, then one more edit: the new file is the open one.
+  const fs::path other = dir / "copy.yaml";
+  w.save_path = q(other);
+  QVERIFY(w.save_as());
+  QCOMPARE(w.file(), q(other));
+  QCOMPARE(hopsim::planner::scenario_hash(hopsim::load_scenario(other)),
+           hopsim::planner::scenario_hash(shown));
+  w.field("plan.comm_sms")->setValue(24);
+  QVERIFY(w.has_unsaved_edits());
+  QVERIFY(w.save());
+  QCOMPARE(hopsim::load_scenario(other).plan.comm_sms, 24);
+  QCOMPARE(hopsim::load_scenario(file).plan.comm_sms, shown.plan.comm_sms);
+  QCOMPARE(w.recent_files().value(0), q(other));
+}
+
+void GuiTest::a_broken_scenario_opens_with_its_error_and_nothing_lost() {
+  const fs::path dir = hopsim::test::unique_temp_path("gui-broken");
+  fs::create_directories(dir);
+  std::string text = read(kData + "/sweep/tiny.yaml");
+  const auto at = text.find("  pp: 2\n");
+  QVERIFY(at != std::string::npos);
+  text.replace(at, 8, "  ppp: 2   # a typo\n");
+  const fs::path broken = dir / "broken.yaml";
+  write(broken, text);
+
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const std::string before = w.last()->scenario.name;
+
+  // A file that cannot be read replaces nothing.
+  QVERIFY(!w.open_scenario(q(dir / "no-such.yaml")));
+  QVERIFY(w.error_text().contains("no-such.yaml"));
+  QVERIFY(w.file().isEmpty());
+  QCOMPARE(w.current_document().instantiate({}).name, before);
+
+  // A file that reads but does not load opens, with the loader's located error.
+  QVERIFY(!w.open_scenario(q(broken)));
+  QCOMPARE(w.file(), q(broken));
+  QVERIFY2(w.error_text().contains("ppp"), qPrintable(w.error_text()));
+  QVERIFY2(w.error_text().contains("broken.yaml"), qPrintable(w.error_text()));
+  QVERIFY(!w.has_unsaved_edits());
+  QCOMPARE(w.field("plan.dp")->value(), 8);  // what could be read is shown
+  QVERIFY(w.overrides().empty());
+  // Saved elsewhere unedited, it is the same text, comment and typo included.
+  const fs::path copy = dir / "copy.yaml";
+  QVERIFY(w.save_to(q(copy)));
+  QCOMPARE(read(copy), text);
+}
+
+void GuiTest::recent_files_and_window_settings_are_kept() {
+  const QString settings = TestWindow::fresh_settings();
+  const fs::path db = tiny_sweep_db();
+  const fs::path trace = alexnet_trace();
+  QSize closed_at;
+  {
+    TestWindow w(settings);
+    QVERIFY(w.recent_files().isEmpty());
+    QVERIFY(w.open_results(q(db)));
+    QVERIFY(w.open_trace(q(trace)));
+    QCOMPARE(w.recent_files(), QStringList({q(trace), q(db)}));
+    w.resize(1333, 777);
+    w.select_view("sweeps");
+    w.show();
+    QApplication::processEvents();
+    closed_at = w.size();  // (the layout's minimum may have widened it)
+    QVERIFY(w.close());
+  }
+  TestWindow again(settings);
+  QCOMPARE(again.recent_files(), QStringList({q(trace), q(db)}));
+  QVERIFY(again.restored_geometry());
+  QCOMPARE(again.size(), closed_at);
+  QVERIFY(closed_at.height() == 777);
+  QCOMPARE(again.findChild<QTabWidget*>()->currentWidget(), static_cast<QWidget*>(again.sweeps()));
+}
+
+void GuiTest::the_html_report_and_png_show_the_current_scenario() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const std::uint64_t first = w.last()->request;
+  const double unedited = hopsim::to_ms(w.last()->run.result.step_time);
+  w.field("plan.micro_batches")->setValue(w.field("plan.micro_batches")->value() * 2);
+  wait_for_prediction(w, first);
+  const double edited = hopsim::to_ms(w.last()->run.result.step_time);
+  QVERIFY(edited > unedited);
+
+  const fs::path html = hopsim::test::unique_temp_path("gui-report.html");
+  QVERIFY2(w.export_html(q(html)), qPrintable(w.error_text()));
+  const QString page = QString::fromStdString(read(html));
+  QVERIFY(page.startsWith("<!DOCTYPE html>"));
+  // The report's exact step time of the first entry is the edited scenario's prediction.
+  const QRegularExpression cell(
+      R"re(data-metric="step_time_ms" data-entry="0" data-value="([^"]+)")re");
+  const auto m = cell.match(page);
+  QVERIFY2(m.hasMatch(), "no step time cell in the report");
+  QVERIFY(std::abs(m.captured(1).toDouble() / edited - 1) < 1e-9);
+
+  w.resize(1200, 800);
+  w.show();
+  w.select_view("memory");
+  QApplication::processEvents();
+  const fs::path png = hopsim::test::unique_temp_path("gui-memory.png");
+  QVERIFY(w.export_png(q(png)));
+  const QImage img(q(png));
+  QVERIFY(!img.isNull());
+  QCOMPARE(img.size() / img.devicePixelRatio(),
+           w.findChild<QTabWidget*>()->currentWidget()->size());
+  QVERIFY(!w.export_png(q(hopsim::test::unique_temp_path("no-dir") / "x.png")));
+}
+
+void GuiTest::screenshots_of_the_new_views_render() {
+  // The command-line options docs/GUI.md uses, end to end through the executable.
+  const fs::path db = tiny_sweep_db();
+  const fs::path trace = alexnet_trace();
+  const fs::path out = hopsim::test::unique_temp_path("gui-shots");
+  fs::create_directories(out);
+  struct Case {
+    QStringList args;
+    int status;
+  };
+  const Case cases[] = {
+      {{"--view", "sweeps", "--results", q(db), "--x", "plan.dp"}, 0},
+      {{"--view", "measured", "--trace", q(trace)}, 0},
+      {{"--view", "sweeps", "--results", q(out / "garbage.db")}, 1},
+      {{"--view", "measured", "--trace", q(db)}, 1},
+      {{"--view", "nonsense"}, 2},
+  };
+  write(out / "garbage.db", "not a database");
+  int n = 0;
+  for (const Case& c : cases) {
+    const QString png = q(out / ("shot-" + std::to_string(n++) + ".png"));
+    QProcess p;
+    p.start(HOPSIM_GUI_EXE, QStringList{"--screenshot", png} + c.args + QStringList{kScenario});
+    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit, qPrintable(c.args.join(' ')));
+    QVERIFY2(p.exitCode() == c.status,
+             qPrintable(c.args.join(' ') + ": " + p.readAllStandardError()));
+    if (c.status == 0) QVERIFY(!QImage(png).isNull());
+  }
 }
 
 QTEST_MAIN(GuiTest)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hopsim/core/config/overrides.hpp"
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -57,6 +58,9 @@ struct ReportOptions {
 //! Runs each scenario (shipped names or paths). Throws ConfigError / PlanError for bad input.
 [[nodiscard]] Report scenario_report(const std::vector<std::string>& specs,
                                      const ReportOptions& options = {});
+//! The same for scenario documents held in memory (the GUI's edited, possibly unsaved scenario).
+[[nodiscard]] Report scenario_report_of(const std::vector<ScenarioTemplate>& scenarios,
+                                        const ReportOptions& options = {});
 //! Reads a sweep database.
 [[nodiscard]] Report sweep_report(const ResultsStore& store);
 

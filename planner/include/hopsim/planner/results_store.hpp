@@ -65,6 +65,11 @@ class ResultsStore {
  public:
   //! Opens or creates the database (WAL mode). Throws ConfigError when it cannot.
   explicit ResultsStore(const std::filesystem::path& path);
+  enum class Access { kReadWrite, kReadOnly };
+  //! kReadOnly opens an existing results database without changing it (a viewer must not turn
+  //! a mistaken file into a database); throws ConfigError when the file is missing, is not
+  //! SQLite or holds no results table. kReadWrite is the constructor above.
+  ResultsStore(const std::filesystem::path& path, Access access);
   ~ResultsStore();
   ResultsStore(const ResultsStore&) = delete;
   ResultsStore& operator=(const ResultsStore&) = delete;

@@ -1,0 +1,225 @@
+#include "measured_view.hpp"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QHorizontalBarSeries>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "chart_util.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+
+namespace hopsim::gui {
+namespace {
+
+QString ms(Nanoseconds t) {
+  return QString::number(to_ms(t), 'f', 3);
+}
+
+// As `hopsim compare` prints it: a class only one side has is named, not given an error.
+QString error_text(const profiler::compare::Row& r) {
+  if (r.measured.value() == 0) return r.predicted.value() == 0 ? "—" : "not measured";
+  if (r.predicted.value() == 0) return "not predicted";
+  return QString("%1%2%").arg(r.error() >= 0 ? "+" : "").arg(100 * r.error(), 0, 'f', 1);
+}
+
+}  // namespace
+
+MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  auto* top = new QHBoxLayout;
+  auto* open = new QPushButton("Open trace…");
+  open->setToolTip("An imported trace: the SQLite file `hopsim import` writes");
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open imported trace", {},
+                                                   "Traces (*.sqlite *.db);;All (*)");
+    if (!f.isEmpty()) open_trace(f);
+  });
+  top->addWidget(open);
+  info_ = new QLabel(
+      "No trace open (`hopsim import` turns a Kineto or Nsight Systems trace into "
+      "one).");
+  info_->setWordWrap(true);
+  info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  top->addWidget(info_, 1);
+  layout->addLayout(top);
+  message_ = new QLabel;
+  message_->setWordWrap(true);
+  message_->setStyleSheet("color: #b00020;");
+  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  message_->hide();
+  layout->addWidget(message_);
+
+  auto* split = new QSplitter(Qt::Horizontal);
+  table_ = new QTableWidget(0, 4);
+  table_->setHorizontalHeaderLabels(
+      {"kernel class", "measured (ms)", "predicted (ms)", "prediction error"});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  table_->verticalHeader()->hide();
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  split->addWidget(table_);
+  chart_ = new QChartView;
+  split->addWidget(chart_);
+  split->setSizes({560, 640});  // (proportions: the splitter scales them to its width)
+  layout->addWidget(split, 1);
+
+  connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
+    const Outcome o = watcher_.result();
+    if (o.generation == generation_) show_outcome(o);
+    if (pending_) start();
+  });
+}
+
+MeasuredView::~MeasuredView() = default;
+
+QString MeasuredView::message() const {
+  return message_->text();
+}
+
+void MeasuredView::fail(const QString& text) {
+  message_->setText(text);
+  message_->setVisible(!text.isEmpty());
+  if (!text.isEmpty()) emit status(text);
+}
+
+bool MeasuredView::open_trace(const QString& path) {
+  try {
+    if (!classifier_) {
+      classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
+          profiler::classify::KernelClassifier::shipped());
+    }
+    trace_ = std::make_shared<const profiler::trace::Trace>(
+        profiler::trace::load_trace(path.toStdString()));
+  } catch (const std::exception& e) {
+    fail(QString("Cannot open %1 as an imported trace: %2").arg(path, e.what()));
+    return false;
+  }
+  trace_file_ = path;
+  fail({});
+  auto fact = [&](const char* key) {
+    const auto it = trace_->provenance.find(key);
+    return it == trace_->provenance.end() ? QString("?") : QString::fromStdString(it->second);
+  };
+  // The source's file name only: the importing machine's folders say nothing here.
+  const QString source = QString(" Imported from %1 (%2).")
+                             .arg(QFileInfo(fact("source_file")).fileName(), fact("source_format"));
+  info_->setText(QString("%1 — %2 GPU activities, %3 device(s).%4")
+                     .arg(QFileInfo(path).fileName())
+                     .arg(trace_->activities.size())
+                     .arg(trace_->devices.size())
+                     .arg(source));
+  emit status(QString("opened trace %1").arg(path));
+  if (scenario_) start();
+  return true;
+}
+
+void MeasuredView::set_scenario(const Scenario& s) {
+  scenario_ = s;
+  if (trace_) start();
+}
+
+MeasuredView::Outcome MeasuredView::run(
+    std::uint64_t generation, std::shared_ptr<const profiler::trace::Trace> trace,
+    std::shared_ptr<const profiler::classify::KernelClassifier> c, Scenario scenario,
+    std::string trace_file) {
+  Outcome o;
+  o.generation = generation;
+  try {
+    o.comparison = std::make_shared<const profiler::compare::Comparison>(
+        profiler::compare::compare(scenario, *trace, *c, trace_file));
+  } catch (const std::exception& e) {
+    o.error = QString::fromStdString(e.what());
+  }
+  return o;
+}
+
+void MeasuredView::start() {
+  if (!trace_ || !scenario_) return;
+  ++generation_;
+  if (watcher_.isRunning()) {
+    pending_ = true;  // the newest scenario runs when this one ends
+    return;
+  }
+  pending_ = false;
+  watcher_.setFuture(QtConcurrent::run(&MeasuredView::run, generation_, trace_, classifier_,
+                                       *scenario_, trace_file_.toStdString()));
+}
+
+void MeasuredView::compare_now() {
+  if (!trace_ || !scenario_) return;
+  show_outcome(run(++generation_, trace_, classifier_, *scenario_, trace_file_.toStdString()));
+}
+
+void MeasuredView::show_outcome(const Outcome& o) {
+  if (!o.comparison) {
+    fail("Cannot compare with the trace: " + o.error);
+    return;
+  }
+  fail({});
+  shown_ = o.comparison;
+  const auto& c = *o.comparison;
+  // Rows: the end-to-end step first, then every class either side has, by measured time.
+  table_->setRowCount(static_cast<int>(c.classes.size()) + 1);
+  auto put = [&](int r, const profiler::compare::Row& row, const QString& what) {
+    table_->setItem(r, 0, new QTableWidgetItem(what));
+    for (int col = 1; col < 4; ++col) {
+      auto* item = new QTableWidgetItem(col == 1   ? ms(row.measured)
+                                        : col == 2 ? ms(row.predicted)
+                                                   : error_text(row));
+      item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      table_->setItem(r, col, item);
+    }
+  };
+  put(0, c.step, "step (end to end)");
+  QFont bold = table_->font();
+  bold.setBold(true);
+  for (int col = 0; col < 4; ++col) table_->item(0, col)->setFont(bold);
+  for (std::size_t i = 0; i < c.classes.size(); ++i) {
+    put(static_cast<int>(i) + 1, c.classes[i], QString::fromStdString(c.classes[i].what));
+  }
+
+  auto* measured = new QBarSet("measured");
+  auto* predicted = new QBarSet("predicted");
+  auto* cats = new QBarCategoryAxis;
+  double top = 0;
+  // Largest at the top: a horizontal bar chart draws its first category at the bottom.
+  for (auto it = c.classes.rbegin(); it != c.classes.rend(); ++it) {
+    *measured << to_ms(it->measured);
+    *predicted << to_ms(it->predicted);
+    cats->append(QString::fromStdString(it->what));
+    top = std::max({top, to_ms(it->measured), to_ms(it->predicted)});
+  }
+  auto* series = new QHorizontalBarSeries;
+  series->append(measured);
+  series->append(predicted);
+  auto* chart = new QChart;
+  chart->addSeries(series);
+  chart->addAxis(cats, Qt::AlignLeft);
+  series->attachAxis(cats);
+  auto* axis = new QValueAxis;
+  axis->setRange(0, top > 0 ? top * 1.05 : 1);
+  axis->setTitleText("ms per step per GPU");
+  chart->addAxis(axis, Qt::AlignBottom);
+  series->attachAxis(axis);
+  chart->setTitle(QString("%1 predicted vs measured (%2 step(s), %3 device(s))")
+                      .arg(QString::fromStdString(c.scenario))
+                      .arg(c.measured_steps)
+                      .arg(c.measured_devices));
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  replace_chart(chart_, chart);
+}
+
+}  // namespace hopsim::gui

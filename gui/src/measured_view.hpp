@@ -1,0 +1,81 @@
+#pragma once
+//! The Measured view: an imported trace (`hopsim import` output) held against the current
+//! prediction per kernel class and end to end, by profiler::compare (what `hopsim compare` prints).
+
+#include <QFutureWatcher>
+#include <QWidget>
+#include <memory>
+#include <optional>
+
+#include "hopsim/core/scenario.hpp"
+#include "hopsim/profiler/compare/compare.hpp"
+
+class QChartView;
+class QLabel;
+class QTableWidget;
+
+namespace hopsim::profiler::trace {
+struct Trace;
+}
+namespace hopsim::profiler::classify {
+class KernelClassifier;
+}
+
+namespace hopsim::gui {
+
+class MeasuredView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit MeasuredView(QWidget* parent = nullptr);
+  ~MeasuredView() override;
+
+  //! Loads an imported trace. False (and a message) when the file is not one; the trace shown
+  //! before stays.
+  bool open_trace(const QString& path);
+  //! The scenario of the current prediction; with a trace open, the comparison is redone off
+  //! the UI thread (a newer scenario supersedes a running comparison).
+  void set_scenario(const Scenario& s);
+  //! Compares now, on this thread (screenshots and tests).
+  void compare_now();
+
+  [[nodiscard]] QString trace_file() const { return trace_file_; }
+  [[nodiscard]] QString message() const;
+  [[nodiscard]] QTableWidget* table() const { return table_; }
+  [[nodiscard]] bool busy() const { return watcher_.isRunning(); }
+  //! The comparison shown (nullptr before the first).
+  [[nodiscard]] const profiler::compare::Comparison* comparison() const { return shown_.get(); }
+
+ signals:
+  void status(const QString& text);
+
+ private:
+  struct Outcome {
+    std::uint64_t generation = 0;
+    std::shared_ptr<const profiler::compare::Comparison> comparison;
+    QString error;
+  };
+  //! Takes copies only: a comparison still running when the view goes away touches nothing of it.
+  [[nodiscard]] static Outcome run(std::uint64_t generation,
+                                   std::shared_ptr<const profiler::trace::Trace> trace,
+                                   std::shared_ptr<const profiler::classify::KernelClassifier> c,
+                                   Scenario scenario, std::string trace_file);
+  void start();
+  void show_outcome(const Outcome& o);
+  void fail(const QString& text);
+
+  std::shared_ptr<const profiler::trace::Trace> trace_;
+  std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
+  std::optional<Scenario> scenario_;
+  QString trace_file_;
+  std::uint64_t generation_ = 0;
+  bool pending_ = false;
+  QFutureWatcher<Outcome> watcher_;
+  std::shared_ptr<const profiler::compare::Comparison> shown_;
+
+  QLabel* info_ = nullptr;
+  QLabel* message_ = nullptr;
+  QTableWidget* table_ = nullptr;
+  QChartView* chart_ = nullptr;
+};
+
+}  // namespace hopsim::gui

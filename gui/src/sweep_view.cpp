@@ -1,0 +1,372 @@
+#include "sweep_view.hpp"
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "chart_util.hpp"
+#include "hopsim/planner/results_store.hpp"
+#include "results_model.hpp"
+
+namespace hopsim::gui {
+
+SweepView::SweepView(QWidget* parent) : QWidget(parent) {
+  model_ = new ResultsModel(this);
+  proxy_ = new ResultsFilter(this);
+  proxy_->setSourceModel(model_);
+
+  auto* layout = new QVBoxLayout(this);
+  auto* top = new QHBoxLayout;
+  auto* open = new QPushButton("Open results database…");
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open results database", {},
+                                                   "Results databases (*.db *.sqlite);;All (*)");
+    if (!f.isEmpty()) open_database(f);
+  });
+  auto* base = new QPushButton("Base scenario…");
+  base->setToolTip("The scenario the sweep varies, when it is not found next to the database");
+  connect(base, &QPushButton::clicked, this, [this] {
+    const QString f =
+        QFileDialog::getOpenFileName(this, "Base scenario of the sweep", {}, "YAML (*.yaml *.yml)");
+    if (!f.isEmpty()) set_base(f);
+  });
+  auto* open_row_button = new QPushButton("Open row as scenario");
+  connect(open_row_button, &QPushButton::clicked, this, [this] {
+    const QModelIndex i = table_->currentIndex();
+    if (i.isValid()) open_row(i.row());
+  });
+  top->addWidget(open);
+  top->addWidget(base);
+  top->addWidget(open_row_button);
+  summary_ = new QLabel("No results database open (`hopsim sweep` writes one).");
+  summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  top->addWidget(summary_, 1);
+  layout->addLayout(top);
+
+  auto* filters = new QHBoxLayout;
+  text_filter_ = new QLineEdit;
+  text_filter_->setPlaceholderText("contains text (any column)");
+  text_filter_->setClearButtonEnabled(true);
+  connect(text_filter_, &QLineEdit::textChanged, this,
+          [this](const QString& t) { proxy_->setFilterFixedString(t); });
+  expression_ = new QLineEdit;
+  expression_->setPlaceholderText(
+      "where, e.g. status == 'ok' && step_time_ms < 500 && plan.pp >= 2");
+  expression_->setClearButtonEnabled(true);
+  connect(expression_, &QLineEdit::editingFinished, this,
+          [this] { set_expression(expression_->text()); });
+  filters->addWidget(new QLabel("filter"));
+  filters->addWidget(text_filter_, 1);
+  filters->addWidget(new QLabel("where"));
+  filters->addWidget(expression_, 2);
+  layout->addLayout(filters);
+
+  message_ = new QLabel;
+  message_->setWordWrap(true);
+  message_->setStyleSheet("color: #b00020;");
+  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  message_->hide();
+  layout->addWidget(message_);
+
+  auto* split = new QSplitter(Qt::Horizontal);
+  table_ = new QTableView;
+  table_->setModel(proxy_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(0, Qt::AscendingOrder);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  connect(table_, &QTableView::doubleClicked, this,
+          [this](const QModelIndex& i) { open_row(i.row()); });
+  split->addWidget(table_);
+
+  auto* plot = new QWidget;
+  auto* pl = new QVBoxLayout(plot);
+  pl->setContentsMargins(0, 0, 0, 0);
+  auto* axes = new QHBoxLayout;
+  x_axis_ = new QComboBox;
+  y_axis_ = new QComboBox;
+  axes->addWidget(new QLabel("x"));
+  axes->addWidget(x_axis_, 1);
+  axes->addWidget(new QLabel("y"));
+  axes->addWidget(y_axis_, 1);
+  pl->addLayout(axes);
+  scatter_ = new QChartView;
+  scatter_->setRenderHint(QPainter::Antialiasing);
+  pl->addWidget(scatter_, 1);
+  split->addWidget(plot);
+  split->setSizes({600, 450});  // (proportions: the splitter scales them to its width)
+  layout->addWidget(split, 1);
+
+  connect(x_axis_, &QComboBox::currentTextChanged, this, [this] { refresh_scatter(); });
+  connect(y_axis_, &QComboBox::currentTextChanged, this, [this] { refresh_scatter(); });
+  // The scatter shows the rows the table shows.
+  connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { refresh_scatter(); });
+  connect(proxy_, &QAbstractItemModel::rowsInserted, this, [this] { refresh_scatter(); });
+  connect(proxy_, &QAbstractItemModel::rowsRemoved, this, [this] { refresh_scatter(); });
+  connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { refresh_scatter(); });
+  replace_chart(scatter_, new QChart);
+}
+
+QString SweepView::message() const {
+  return message_->text();
+}
+
+void SweepView::fail(const QString& text) {
+  message_->setText(text);
+  message_->setVisible(!text.isEmpty());
+  if (!text.isEmpty()) emit status(text);
+}
+
+bool SweepView::open_database(const QString& path) {
+  std::vector<planner::StoredResult> rows;
+  std::map<std::string, std::string> meta;
+  try {
+    const planner::ResultsStore store(path.toStdString(), planner::ResultsStore::Access::kReadOnly);
+    rows = store.rows();
+    meta = store.meta();
+  } catch (const std::exception& e) {
+    fail(QString("Cannot open %1 as a results database: %2").arg(path, e.what()));
+    return false;
+  }
+  fail({});
+  database_ = path;
+  sweep_name_ = QString::fromStdString(meta.count("sweep_name") ? meta["sweep_name"] : "");
+  if (sweep_name_.isEmpty()) sweep_name_ = QFileInfo(path).completeBaseName();
+  base_name_ = QString::fromStdString(meta.count("base") ? meta["base"] : "");
+  base_.reset();
+  model_->set_rows(std::move(rows));
+  fill_axis_choices();
+  // The spec names its base relative to itself, which the database does not record: try the
+  // name as given (shipped name, absolute path, or relative to here), then next to the database.
+  if (!base_name_.isEmpty()) {
+    for (const QString& spec : {base_name_, QFileInfo(path).absoluteDir().filePath(base_name_)}) {
+      try {
+        base_ = ScenarioTemplate(spec.toStdString());
+        break;
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  refresh_summary();
+  if (!base_) {
+    fail(QString("The sweep's base scenario '%1' was not found (a sweep spec names it relative "
+                 "to itself): choose it with \"Base scenario…\" to open rows as scenarios.")
+             .arg(base_name_));
+  }
+  emit status(QString("opened %1: %2 rows").arg(path).arg(model_->rowCount()));
+  return true;
+}
+
+bool SweepView::set_base(const QString& spec) {
+  try {
+    base_ = ScenarioTemplate(spec.toStdString());
+  } catch (const std::exception& e) {
+    fail(QString("Cannot read the base scenario: %1").arg(e.what()));
+    return false;
+  }
+  base_name_ = spec;
+  fail({});
+  refresh_summary();
+  return true;
+}
+
+void SweepView::refresh_summary() {
+  std::map<std::string, int> counts;
+  for (int r = 0; r < model_->rowCount(); ++r) ++counts[model_->row(r).status];
+  QString by;
+  for (const auto& [k, v] : counts) by += QString(", %1 %2").arg(v).arg(QString::fromStdString(k));
+  summary_->setText(QString("<b>%1</b>: %2 rows%3 — base %4%5")
+                        .arg(sweep_name_.toHtmlEscaped())
+                        .arg(model_->rowCount())
+                        .arg(by)
+                        .arg(base_name_.toHtmlEscaped())
+                        .arg(base_ ? "" : " (not found)"));
+}
+
+bool SweepView::open_row(int row) {
+  if (row < 0 || row >= proxy_->rowCount()) return false;
+  const int r = proxy_->mapToSource(proxy_->index(row, 0)).row();
+  if (!base_) {
+    fail(QString("The sweep's base scenario '%1' was not found: choose it with \"Base "
+                 "scenario…\".")
+             .arg(base_name_));
+    return false;
+  }
+  try {
+    // The configuration applied to the base document, as `hopsim sweep` instantiated it; the
+    // path stays the base's, so references relative to it still resolve.
+    ScenarioTemplate t(base_->path(), base_->edited_yaml(model_->overrides(r)));
+    fail({});
+    emit open_requested(t, QString("%1 #%2").arg(sweep_name_).arg(model_->row(r).index));
+    return true;
+  } catch (const std::exception& e) {
+    fail(
+        QString("Cannot apply row %1's configuration: %2").arg(model_->row(r).index).arg(e.what()));
+    return false;
+  }
+}
+
+void SweepView::set_text_filter(const QString& text) {
+  text_filter_->setText(text);
+}
+
+bool SweepView::set_expression(const QString& text) {
+  if (expression_->text() != text) expression_->setText(text);
+  try {
+    proxy_->set_expression(text.toStdString());
+  } catch (const std::exception& e) {
+    fail(QString::fromStdString(e.what()));
+    return false;
+  }
+  fail(proxy_->expression_error());
+  return true;
+}
+
+void SweepView::fill_axis_choices() {
+  const QString x = x_axis_->currentText();
+  const QString y = y_axis_->currentText();
+  const QSignalBlocker bx(x_axis_);
+  const QSignalBlocker by(y_axis_);
+  x_axis_->clear();
+  y_axis_->clear();
+  for (int c : model_->numeric_columns()) {
+    const QString name = QString::fromStdString(model_->names()[static_cast<std::size_t>(c)]);
+    x_axis_->addItem(name);
+    y_axis_->addItem(name);
+  }
+  // Defaults: the first swept number against step time; the user's choice when it still exists.
+  int fx = x_axis_->findText(x);
+  if (fx < 0) fx = x_axis_->findText("memory_gib");
+  for (int c : model_->numeric_columns()) {
+    const std::string& n = model_->names()[static_cast<std::size_t>(c)];
+    if (fx < 0 && n != "index" && n.find('.') != std::string::npos)
+      fx = x_axis_->findText(n.c_str());
+  }
+  x_axis_->setCurrentIndex(std::max(0, fx));
+  const int fy = y_axis_->findText(y);
+  y_axis_->setCurrentIndex(std::max(0, fy >= 0 ? fy : y_axis_->findText("step_time_ms")));
+}
+
+bool SweepView::set_axes(const QString& x, const QString& y) {
+  const int xi = x_axis_->findText(x);
+  const int yi = y_axis_->findText(y);
+  if (xi < 0 || yi < 0) return false;
+  {
+    const QSignalBlocker bx(x_axis_);
+    x_axis_->setCurrentIndex(xi);
+  }
+  y_axis_->setCurrentIndex(yi);
+  refresh_scatter();
+  return true;
+}
+
+void SweepView::refresh_scatter() {
+  auto* chart = new QChart;
+  scatter_points_ = 0;
+  const int xc = model_->column_of(x_axis_->currentText().toStdString());
+  const int yc = model_->column_of(y_axis_->currentText().toStdString());
+  if (xc < 0 || yc < 0 || model_->rowCount() == 0) {
+    chart->setTitle("Open a results database to plot two of its columns");
+    replace_chart(scatter_, chart);
+    return;
+  }
+  // One series per value of the swept text column with the most values (e.g. the schedule),
+  // so the legend tells the kinds apart; points are the rows the table shows, where both
+  // values exist.
+  int colour_by = -1;
+  std::size_t most = 0;
+  const auto numeric = model_->numeric_columns();
+  for (std::size_t c = 0; c < model_->names().size(); ++c) {
+    const int ci = static_cast<int>(c);
+    if (model_->names()[c].find('.') == std::string::npos ||
+        std::find(numeric.begin(), numeric.end(), ci) != numeric.end()) {
+      continue;
+    }
+    std::set<QString> values;
+    for (int r = 0; r < model_->rowCount(); ++r) {
+      values.insert(model_->data(model_->index(r, ci), Qt::DisplayRole).toString());
+    }
+    if (values.size() > most) {
+      most = values.size();
+      colour_by = ci;
+    }
+  }
+  std::map<QString, QScatterSeries*> series;
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (int pr = 0; pr < proxy_->rowCount(); ++pr) {
+    const int r = proxy_->mapToSource(proxy_->index(pr, 0)).row();
+    const auto x = model_->number(r, xc);
+    const auto y = model_->number(r, yc);
+    if (!x || !y) continue;
+    const QString key = colour_by >= 0
+                            ? model_->data(model_->index(r, colour_by), Qt::DisplayRole).toString()
+                            : QString("rows");
+    QScatterSeries*& s = series[key];
+    if (s == nullptr) {
+      s = new QScatterSeries;
+      s->setName(key);  // the column is named in the title: the legend stays short
+      s->setMarkerSize(9);
+      s->setBorderColor(Qt::transparent);
+    }
+    s->append(*x, *y);
+    x0 = std::min(x0, *x);
+    x1 = std::max(x1, *x);
+    y0 = std::min(y0, *y);
+    y1 = std::max(y1, *y);
+    ++scatter_points_;
+  }
+  for (auto& [k, s] : series) chart->addSeries(s);
+  auto* ax = new QValueAxis;
+  auto* ay = new QValueAxis;
+  ax->setTitleText(x_axis_->currentText());
+  ay->setTitleText(y_axis_->currentText());
+  if (scatter_points_ > 0) {
+    // A margin so that points on the extremes are not cut by the plot's edge.
+    const double mx = x1 > x0 ? 0.06 * (x1 - x0) : std::max(1.0, std::abs(x0) * 0.1);
+    const double my = y1 > y0 ? 0.06 * (y1 - y0) : std::max(1.0, std::abs(y0) * 0.1);
+    ax->setRange(x0 - mx, x1 + mx);
+    ay->setRange(y0 - my, y1 + my);
+    ax->applyNiceNumbers();
+    ay->applyNiceNumbers();
+  } else {
+    ax->setRange(0, 1);
+    ay->setRange(0, 1);
+  }
+  chart->addAxis(ax, Qt::AlignBottom);
+  chart->addAxis(ay, Qt::AlignLeft);
+  for (auto& [k, s] : series) {
+    s->attachAxis(ax);
+    s->attachAxis(ay);
+  }
+  chart->setTitle(QString("%1 against %2 (%3 rows with both)%4")
+                      .arg(y_axis_->currentText(), x_axis_->currentText())
+                      .arg(scatter_points_)
+                      .arg(colour_by >= 0
+                               ? QString("<br>colour: ") +
+                                     QString::fromStdString(
+                                         model_->names()[static_cast<std::size_t>(colour_by)])
+                               : QString()));
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->legend()->setVisible(series.size() > 1);
+  replace_chart(scatter_, chart);
+}
+
+}  // namespace hopsim::gui
