@@ -35,7 +35,7 @@ void register_import(CLI::App& app, Io io) {
     const auto rep = imp::import_trace(args->input, args->output, opt);
     io.out << "imported " << args->input << " (" << imp::to_string(rep.format) << ", "
            << rep.input_bytes << " bytes) -> " << args->output << "\n"
-           << "  " << rep.activities << " GPU activities, " << rep.runtime_calls
+           << "  " << rep.activities() << " GPU activities, " << rep.runtime_calls
            << " runtime calls, " << rep.annotations << " annotations, " << rep.flows
            << " flow events, " << rep.devices << " devices\n";
     for (const auto& [reason, count] : rep.skipped) {

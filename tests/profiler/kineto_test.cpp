@@ -1,5 +1,7 @@
-// Tests for profiler/src/import/kineto.cpp: exact time conversion, the real traces, and hostile
-// input (every malformed file gives a TraceError naming a byte offset, never a crash).
+// Tests for the Kineto importer end to end (profiler/src/import/kineto*.cpp): exact time
+// conversion, the real traces, and hostile input (every malformed file gives a TraceError naming
+// a byte offset, never a crash). Its stages have their own tests: kineto_window_test.cpp,
+// kineto_text_test.cpp, kineto_builder_test.cpp.
 
 #include "hopsim/profiler/import/kineto.hpp"
 
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hopsim/profiler/trace/trace_error.hpp"
+#include "json_number.hpp"
 #include "trace_test_util.hpp"
 
 using hopsim::profiler::import::import_kineto_file;
@@ -235,7 +238,7 @@ TEST_CASE("damaged gzip files are rejected, not half-imported", "[kineto][hostil
 
 TEST_CASE("tiny parse windows give the same trace and the same error offsets", "[kineto]") {
   // The importer parses in situ over a window that ends after a newline or, in one-line JSON,
-  // after a comma outside a string (kineto.cpp, WindowStream). Small windows force every kind
+  // after a comma outside a string (window_stream.hpp). Small windows force every kind
   // of cut: in the middle of events, after commas inside strings ("a,b" must not be a cut), and
   // names longer than the window (the buffer grows).
   std::string events;

@@ -27,7 +27,11 @@ TEST_CASE("the synthetic nsys export imports completely", "[nsys]") {
   CHECK(st.memcpys == 1);
   CHECK(st.memsets == 1);
   CHECK(st.runtime_calls == 5);
-  CHECK(st.nvtx_ranges == 2);  // the third NVTX row is a marker (eventType 34), not a range
+  CHECK(st.annotations == 2);  // the third NVTX row is a marker (eventType 34), not a range
+  CHECK(st.format == hopsim::profiler::import::TraceFormat::kNsysSqlite);
+  CHECK(st.input_bytes == static_cast<std::int64_t>(std::filesystem::file_size(db)));
+  CHECK(st.events == 0);
+  CHECK(st.skipped.empty());
   REQUIRE(tr.devices.size() == 1);
   CHECK(tr.devices[0].name == "NVIDIA H800");
   CHECK(tr.devices[0].sm_count == 132);

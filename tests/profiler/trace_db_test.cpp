@@ -65,7 +65,14 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
   // Importing hopsim's own format copies it (and is detected as such).
   CHECK(imp::detect_format(out) == imp::TraceFormat::kHopsimTrace);
   const auto rep = imp::import_trace(out, dir / "copy.sqlite");
-  CHECK(rep.activities == 2);
+  CHECK(rep.format == imp::TraceFormat::kHopsimTrace);
+  CHECK(rep.kernels == 2);
+  CHECK(rep.activities() == 2);
+  CHECK(rep.runtime_calls == 1);
+  CHECK(rep.annotations == 1);
+  CHECK(rep.flows == 1);  // the stored fwdbwd row; the ac2g arrow was never a row
+  CHECK(rep.devices == 1);
+  CHECK(rep.input_bytes == static_cast<std::int64_t>(std::filesystem::file_size(out)));
   CHECK(tr::load_trace(dir / "copy.sqlite").provenance.at("hopsim_commit") == "abc123");
 }
 

@@ -78,31 +78,17 @@ std::string utc_now() {
 
 }  // namespace
 
-ImportReport import_into(const std::filesystem::path& in, trace::TraceSink& sink,
-                         const ImportOptions& opt) {
-  ImportReport rep;
-  rep.format = opt.format == TraceFormat::kAuto ? detect_format(in) : opt.format;
-  switch (rep.format) {
-    case TraceFormat::kKinetoJson: {
-      const auto s = import_kineto_file(in, sink);
-      rep.input_bytes = s.bytes;
-      rep.activities = s.kernels + s.memcpys + s.memsets;
-      rep.runtime_calls = s.runtime_calls;
-      rep.annotations = s.annotations;
-      rep.flows = s.flows;
-      rep.devices = s.devices;
-      rep.skipped = s.skipped;
+ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
+                        const ImportOptions& opt) {
+  ImportStats rep;
+  const TraceFormat format = opt.format == TraceFormat::kAuto ? detect_format(in) : opt.format;
+  switch (format) {
+    case TraceFormat::kKinetoJson:
+      rep = import_kineto_file(in, sink);
       break;
-    }
-    case TraceFormat::kNsysSqlite: {
-      const auto s = import_nsys(in, sink);
-      rep.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(in));
-      rep.activities = s.kernels + s.memcpys + s.memsets;
-      rep.runtime_calls = s.runtime_calls;
-      rep.annotations = s.nvtx_ranges;
-      rep.devices = s.devices;
+    case TraceFormat::kNsysSqlite:
+      rep = import_nsys(in, sink);
       break;
-    }
     case TraceFormat::kHopsimTrace: {
       // Own traces are small (one recording session); a load-and-copy keeps one code path for
       // validation, and provenance entries of the recording are kept.
@@ -115,8 +101,13 @@ ImportReport import_into(const std::filesystem::path& in, trace::TraceSink& sink
       for (const auto& r : t.runtime) sink.add_runtime(r);
       for (const auto& a : t.annotations) sink.add_annotation(a);
       for (const auto& f : t.flows) sink.add_flow(f);
+      rep.format = TraceFormat::kHopsimTrace;
       rep.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(in));
-      rep.activities = static_cast<std::int64_t>(t.activities.size());
+      for (const auto& a : t.activities) {
+        ++(a.kind == trace::ActivityKind::kKernel
+               ? rep.kernels
+               : (a.kind == trace::ActivityKind::kMemcpy ? rep.memcpys : rep.memsets));
+      }
       rep.runtime_calls = static_cast<std::int64_t>(t.runtime.size());
       rep.annotations = static_cast<std::int64_t>(t.annotations.size());
       rep.flows = static_cast<std::int64_t>(t.flows.size());
@@ -138,14 +129,14 @@ ImportReport import_into(const std::filesystem::path& in, trace::TraceSink& sink
   return rep;
 }
 
-ImportReport import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
-                          const ImportOptions& opt) {
+ImportStats import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
+                         const ImportOptions& opt) {
   if (std::filesystem::exists(out) && std::filesystem::exists(in) &&
       std::filesystem::equivalent(in, out)) {
     throw TraceError(out.string(), "", "output would overwrite the input");
   }
   trace::TraceWriter writer(out);
-  ImportReport rep = import_into(in, writer, opt);
+  ImportStats rep = import_into(in, writer, opt);
   writer.commit();
   return rep;
 }

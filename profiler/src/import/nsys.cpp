@@ -75,12 +75,14 @@ bool looks_like_nsys(const std::filesystem::path& file) {
   }
 }
 
-NsysStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink) {
+ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink) {
   if (!std::filesystem::is_regular_file(file)) throw TraceError(file.string(), "", "no such file");
   sql::Db db(file, SQLITE_OPEN_READONLY);
   // Reject a non-database early with SQLite's own words ("file is not a database").
   db.exec("SELECT count(*) FROM sqlite_master");
-  NsysStats st;
+  ImportStats st;
+  st.format = TraceFormat::kNsysSqlite;
+  st.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(file));
   if (!db.has_table("StringIds")) {
     throw TraceError(db.file(), "", "table 'StringIds' is missing: not an nsys SQLite export");
   }
@@ -257,7 +259,7 @@ NsysStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink)
       a.tid = gtid < 0 ? -1 : tid_of(gtid);
       a.name = s.is_null(4) ? std::string_view("<unnamed NVTX range>") : s.text(4);
       sink.add_annotation(a);
-      ++st.nvtx_ranges;
+      ++st.annotations;
     }
   }
   sink.set_info("source_format", "nsys_sqlite");

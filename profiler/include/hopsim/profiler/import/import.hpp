@@ -2,16 +2,15 @@
 //! Entry point of `hopsim import`: detects the input format from its content and writes the
 //! trace model to a SQLite file, atomically (nothing at the output path unless it all worked).
 
-#include <cstdint>
 #include <filesystem>
-#include <map>
 #include <string>
+#include <string_view>
 
+#include "hopsim/profiler/import/import_stats.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
 namespace hopsim::profiler::import {
 
-enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace };
 [[nodiscard]] std::string_view to_string(TraceFormat f);
 //! "auto", "kineto", "nsys", "hopsim"; throws TraceError on anything else.
 [[nodiscard]] TraceFormat parse_format(std::string_view s);
@@ -20,28 +19,17 @@ enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace };
 //! gzip magic or a JSON object/array -> Kineto. Throws TraceError when none fits.
 [[nodiscard]] TraceFormat detect_format(const std::filesystem::path& file);
 
-struct ImportReport {
-  TraceFormat format = TraceFormat::kAuto;
-  std::int64_t input_bytes = 0;  //!< JSON: uncompressed bytes parsed; SQLite: file size
-  std::int64_t activities = 0;
-  std::int64_t runtime_calls = 0;
-  std::int64_t annotations = 0;
-  std::int64_t flows = 0;
-  std::int64_t devices = 0;
-  std::map<std::string, std::int64_t> skipped;  //!< valid events not modelled, by reason
-};
-
 struct ImportOptions {
   TraceFormat format = TraceFormat::kAuto;
   std::string command;  //!< recorded in provenance (the command line that ran the import)
 };
 
-//! Reads any supported format into `sink` (no file written).
-ImportReport import_into(const std::filesystem::path& in, trace::TraceSink& sink,
-                         const ImportOptions& opt = {});
+//! Reads any supported format into `sink` (no file written); the stats name the format read.
+ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
+                        const ImportOptions& opt = {});
 
 //! Imports `in` to the SQLite trace `out` (replacing it only on success).
-ImportReport import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
-                          const ImportOptions& opt = {});
+ImportStats import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
+                         const ImportOptions& opt = {});
 
 }  // namespace hopsim::profiler::import

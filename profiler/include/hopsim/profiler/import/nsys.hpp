@@ -2,21 +2,12 @@
 //! Importer for Nsight Systems SQLite exports (`nsys export --type sqlite`): CUPTI kernel, memcpy,
 //! memset and runtime tables, NVTX ranges and TARGET_INFO_GPU, names resolved through StringIds.
 
-#include <cstdint>
 #include <filesystem>
 
+#include "hopsim/profiler/import/import_stats.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
 namespace hopsim::profiler::import {
-
-struct NsysStats {
-  std::int64_t kernels = 0;
-  std::int64_t memcpys = 0;
-  std::int64_t memsets = 0;
-  std::int64_t runtime_calls = 0;
-  std::int64_t nvtx_ranges = 0;
-  std::int64_t devices = 0;
-};
 
 //! True when `file` is a SQLite database with the tables an nsys export has (StringIds and
 //! CUPTI_ACTIVITY_KIND_KERNEL).
@@ -25,7 +16,8 @@ struct NsysStats {
 //! Throws trace::TraceError naming the table (and row) when a required table or column is
 //! missing, a name id has no StringIds entry, or a row has end < start or a negative time.
 //! Required: StringIds(id, value), CUPTI_ACTIVITY_KIND_KERNEL(start, end, deviceId, streamId,
-//! correlationId, and shortName or demangledName). Optional tables are read when present.
-NsysStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink);
+//! correlationId, and shortName or demangledName). Optional tables are read when present. NVTX
+//! ranges count as annotations; input_bytes is the file size.
+ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink);
 
 }  // namespace hopsim::profiler::import

@@ -1,0 +1,412 @@
+#include "kineto_parser.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "hopsim/profiler/trace/trace_error.hpp"
+#include "json_number.hpp"
+
+// RapidJSON reads whitespace and strings through these two templates; the generic versions take
+// one Peek/Take/Put per byte. Explicit specialisations for WindowStream (the pattern RapidJSON
+// itself uses for its in-memory streams) replace them with the stream's own loops.
+namespace rapidjson {
+template <>
+inline void SkipWhitespace(hopsim::profiler::import::WindowStream& is) {
+  is.skip_whitespace();
+}
+template <>
+template <>
+inline void GenericReader<UTF8<>, UTF8<>, CrtAllocator>::ScanCopyUnescapedString(
+    hopsim::profiler::import::WindowStream& is, hopsim::profiler::import::WindowStream&) {
+  is.copy_plain_run();
+}
+}  // namespace rapidjson
+
+namespace hopsim::profiler::import {
+
+using trace::TraceError;
+
+namespace {
+
+// The handler: a state machine over the SAX callbacks that fills one event, hands it to the
+// builder at the event's closing brace and reuses it for the next. It checks JSON types (a
+// string where a number belongs, ...); what an event means is the builder's business.
+
+enum class TopKey {
+  kNone,
+  kTraceEvents,
+  kDeviceProperties,
+  kDisplayTimeUnit,
+  kBaseTime,
+  kDistributedInfo,
+  kSchemaVersion,
+  kOther
+};
+enum class EvKey { kNone, kPh, kCat, kName, kPid, kTid, kTs, kDur, kId, kArgs, kOther };
+enum class ArgKey { kNone, kDevice, kStream, kCorrelation, kBytes, kGrid, kBlock, kOther };
+enum class DevKey { kNone, kId, kName, kSms, kMem, kMajor, kMinor, kClock, kOther };
+
+class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+ public:
+  Handler(KinetoEventBuilder& builder, const WindowStream& in, int max_depth)
+      : builder_(builder), in_(in), max_depth_(max_depth) {}
+
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] std::size_t error_offset() const { return error_offset_; }
+  [[nodiscard]] bool saw_events() const { return saw_events_; }
+
+  // Scalars -----------------------------------------------------------------------------------
+  bool Null() { return scalar(Kind::kNull, {}); }
+  bool Bool(bool b) { return scalar(Kind::kBool, b ? "true" : "false"); }
+  bool RawNumber(const char*, rapidjson::SizeType len, bool) {
+    // In-situ RawNumber pointers differ between RapidJSON releases (1.1.0 passes the end of the
+    // number); the number's text is the `len` bytes just before the reader's position.
+    return scalar(Kind::kNumber, {in_.position() - len, len});
+  }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    return scalar(Kind::kString, {s, len});
+  }
+
+  // Containers --------------------------------------------------------------------------------
+  bool StartObject() {
+    if (!enter()) return false;
+    // depth_ is now the new object's depth; its parent is at depth_ - 1.
+    const int parent = depth_ - 1;
+    if (parent == 0) {
+      top_is_object_ = true;
+    } else if (parent == events_depth_) {
+      ev_.reset(in_.Tell());
+      in_event_ = true;
+    } else if (in_event_ && parent == events_depth_ + 1 && ev_key_ == EvKey::kArgs) {
+      in_args_ = true;
+    } else if (parent == devices_depth_) {
+      dev_ = {};
+      in_device_ = true;
+    } else if (parent == 1 && top_is_object_ && top_key_ == TopKey::kDistributedInfo) {
+      in_dist_ = true;
+    }
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
+    const std::string_view k(s, len);
+    if (depth_ == 1 && top_is_object_) {
+      top_key_ = k == "traceEvents"           ? TopKey::kTraceEvents
+                 : k == "deviceProperties"    ? TopKey::kDeviceProperties
+                 : k == "displayTimeUnit"     ? TopKey::kDisplayTimeUnit
+                 : k == "baseTimeNanoseconds" ? TopKey::kBaseTime
+                 : k == "distributedInfo"     ? TopKey::kDistributedInfo
+                 : k == "schemaVersion"       ? TopKey::kSchemaVersion
+                                              : TopKey::kOther;
+    } else if (in_event_ && depth_ == events_depth_ + 1) {
+      ev_key_ = k == "ph"     ? EvKey::kPh
+                : k == "cat"  ? EvKey::kCat
+                : k == "name" ? EvKey::kName
+                : k == "pid"  ? EvKey::kPid
+                : k == "tid"  ? EvKey::kTid
+                : k == "ts"   ? EvKey::kTs
+                : k == "dur"  ? EvKey::kDur
+                : k == "id"   ? EvKey::kId
+                : k == "args" ? EvKey::kArgs
+                              : EvKey::kOther;
+    } else if (in_args_ && depth_ == events_depth_ + 2) {
+      arg_key_ = k == "device"        ? ArgKey::kDevice
+                 : k == "stream"      ? ArgKey::kStream
+                 : k == "correlation" ? ArgKey::kCorrelation
+                 : k == "bytes"       ? ArgKey::kBytes
+                 : k == "grid"        ? ArgKey::kGrid
+                 : k == "block"       ? ArgKey::kBlock
+                                      : ArgKey::kOther;
+    } else if (in_device_ && depth_ == devices_depth_ + 1) {
+      dev_key_ = k == "id"               ? DevKey::kId
+                 : k == "name"           ? DevKey::kName
+                 : k == "numSms"         ? DevKey::kSms
+                 : k == "totalGlobalMem" ? DevKey::kMem
+                 : k == "computeMajor"   ? DevKey::kMajor
+                 : k == "computeMinor"   ? DevKey::kMinor
+                 : k == "clockRate"      ? DevKey::kClock
+                                         : DevKey::kOther;
+    } else if (in_dist_ && depth_ == 2) {
+      dist_key_.assign(k);
+    }
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    if (in_event_ && depth_ == events_depth_ + 1) {
+      in_event_ = false;
+      ev_key_ = EvKey::kNone;
+      if (std::string err = builder_.add_event(ev_); !err.empty()) {
+        return fail(ev_.offset, std::move(err));
+      }
+    } else if (in_args_ && depth_ == events_depth_ + 2) {
+      in_args_ = false;
+      arg_key_ = ArgKey::kNone;
+    } else if (in_device_ && depth_ == devices_depth_ + 1) {
+      in_device_ = false;
+      builder_.add_device(dev_);
+    } else if (in_dist_ && depth_ == 2) {
+      in_dist_ = false;
+    }
+    --depth_;
+    return true;
+  }
+  bool StartArray() {
+    if (!enter()) return false;
+    const int parent = depth_ - 1;
+    if (parent == events_depth_) return fail(in_.Tell(), "traceEvents must hold objects");
+    if (parent == 1 && top_is_object_ && top_key_ == TopKey::kTraceEvents && events_depth_ == -2) {
+      return fail(in_.Tell(), "more than one 'traceEvents' array");
+    }
+    if (parent == 0) {
+      // The Chrome trace "JSON Array Format": the whole file is the event array.
+      events_depth_ = depth_;
+      saw_events_ = true;
+    } else if (parent == 1 && top_is_object_ && top_key_ == TopKey::kTraceEvents &&
+               events_depth_ < 0) {
+      events_depth_ = depth_;
+      saw_events_ = true;
+    } else if (parent == 1 && top_is_object_ && top_key_ == TopKey::kDeviceProperties &&
+               devices_depth_ < 0) {
+      devices_depth_ = depth_;
+    } else if (in_args_ && parent == events_depth_ + 2 &&
+               (arg_key_ == ArgKey::kGrid || arg_key_ == ArgKey::kBlock)) {
+      dim_ = arg_key_ == ArgKey::kGrid ? &ev_.grid : &ev_.block;
+      dim_index_ = 0;
+    }
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    if (depth_ == events_depth_) events_depth_ = -2;  // one traceEvents array only
+    if (depth_ == devices_depth_) devices_depth_ = -2;
+    if (dim_ != nullptr && depth_ == events_depth_ + 3) dim_ = nullptr;
+    --depth_;
+    return true;
+  }
+
+ private:
+  enum class Kind { kNull, kBool, kNumber, kString };
+
+  bool enter() {
+    if (++depth_ > max_depth_) {
+      return fail(in_.Tell(), "JSON nested deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    return true;
+  }
+
+  bool fail(std::size_t offset, std::string msg) {
+    error_offset_ = offset;
+    error_ = std::move(msg);
+    return false;
+  }
+  bool want_int(Kind kind, std::string_view text, std::int64_t& out, const char* what) {
+    if (kind != Kind::kNumber || !parse_int64(text, out)) {
+      return fail(in_.Tell(), std::string("'") + what + "' must be an integer");
+    }
+    return true;
+  }
+
+  bool scalar(Kind kind, std::string_view text) {
+    const int d = depth_;
+    if (d == 0) return fail(in_.Tell(), "a trace must be a JSON object or array, not a scalar");
+    if (d == 1 && top_is_object_) return top_value(kind, text);
+    if (d == events_depth_) return fail(in_.Tell(), "traceEvents must hold objects");
+    if (in_event_ && d == events_depth_ + 1) return event_value(kind, text);
+    if (in_args_ && d == events_depth_ + 2) return arg_value(kind, text);
+    if (dim_ != nullptr && d == events_depth_ + 3) {
+      std::int64_t v = 0;
+      if (!want_int(kind, text, v, "grid/block")) return false;
+      if (dim_index_ == 0) dim_->x = v;
+      if (dim_index_ == 1) dim_->y = v;
+      if (dim_index_ == 2) dim_->z = v;
+      ++dim_index_;
+      return true;
+    }
+    if (in_device_ && d == devices_depth_ + 1) return device_value(kind, text);
+    if (in_dist_ && d == 2) {
+      if (dist_key_ == "rank" || dist_key_ == "world_size" || dist_key_ == "backend") {
+        builder_.set_info(dist_key_, text);
+      }
+    }
+    return true;
+  }
+
+  bool top_value(Kind kind, std::string_view text) {
+    switch (top_key_) {
+      case TopKey::kDisplayTimeUnit:
+        if (kind != Kind::kString) return fail(in_.Tell(), "'displayTimeUnit' must be a string");
+        builder_.set_info("display_time_unit", text);
+        break;
+      case TopKey::kBaseTime: {
+        std::int64_t v = 0;
+        if (!want_int(kind, text, v, "baseTimeNanoseconds")) return false;
+        builder_.set_info("base_time_ns", text);
+        break;
+      }
+      case TopKey::kSchemaVersion:
+        builder_.set_info("kineto_schema_version", text);
+        break;
+      case TopKey::kTraceEvents:
+        return fail(in_.Tell(), "'traceEvents' must be an array");
+      default:
+        break;
+    }
+    return true;
+  }
+
+  bool event_value(Kind kind, std::string_view text) {
+    switch (ev_key_) {
+      case EvKey::kPh:
+        if (kind != Kind::kString) return fail(in_.Tell(), "'ph' must be a string");
+        ev_.ph.assign(text);
+        ev_.has_ph = true;
+        break;
+      case EvKey::kCat:
+        if (kind != Kind::kString) return fail(in_.Tell(), "'cat' must be a string");
+        ev_.cat.assign(text);
+        ev_.has_cat = true;
+        break;
+      case EvKey::kName:
+        if (kind != Kind::kString) return fail(in_.Tell(), "'name' must be a string");
+        ev_.name.assign(text);
+        ev_.has_name = true;
+        break;
+      case EvKey::kPid:
+      case EvKey::kTid: {
+        // Chrome traces allow string pids/tids (labels); they carry no device or stream.
+        std::int64_t v = -1;
+        if (kind == Kind::kNumber) {
+          if (!want_int(kind, text, v, ev_key_ == EvKey::kPid ? "pid" : "tid")) return false;
+        } else if (kind != Kind::kString) {
+          return fail(in_.Tell(), "'pid'/'tid' must be a number or a string");
+        }
+        if (ev_key_ == EvKey::kPid) {
+          ev_.pid = v;
+          ev_.has_pid = true;
+        } else {
+          ev_.tid = v;
+          ev_.has_tid = true;
+        }
+        break;
+      }
+      case EvKey::kTs:
+      case EvKey::kDur:
+        if (kind != Kind::kNumber) {
+          return fail(in_.Tell(),
+                      ev_key_ == EvKey::kTs ? "'ts' must be a number" : "'dur' must be a number");
+        }
+        (ev_key_ == EvKey::kTs ? ev_.ts : ev_.dur).assign(text);
+        (ev_key_ == EvKey::kTs ? ev_.has_ts : ev_.has_dur) = true;
+        break;
+      case EvKey::kId:
+        if (kind == Kind::kNumber && parse_int64(text, ev_.id)) ev_.has_id = true;
+        break;
+      case EvKey::kArgs:
+        return fail(in_.Tell(), "'args' must be an object");
+      default:
+        break;
+    }
+    return true;
+  }
+
+  bool arg_value(Kind kind, std::string_view text) {
+    switch (arg_key_) {
+      case ArgKey::kDevice:
+        ev_.has_device = true;
+        return want_int(kind, text, ev_.device, "args.device");
+      case ArgKey::kStream:
+        ev_.has_stream = true;
+        return want_int(kind, text, ev_.stream, "args.stream");
+      case ArgKey::kCorrelation:
+        return want_int(kind, text, ev_.correlation, "args.correlation");
+      case ArgKey::kBytes:
+        return want_int(kind, text, ev_.bytes, "args.bytes");
+      case ArgKey::kGrid:
+      case ArgKey::kBlock:
+        return fail(in_.Tell(), "args.grid/args.block must be arrays");
+      default:
+        return true;
+    }
+  }
+
+  bool device_value(Kind kind, std::string_view text) {
+    switch (dev_key_) {
+      case DevKey::kName:
+        if (kind != Kind::kString)
+          return fail(in_.Tell(), "deviceProperties.name must be a string");
+        dev_.name.assign(text);
+        return true;
+      case DevKey::kId:
+        return want_int(kind, text, dev_.id, "deviceProperties.id");
+      case DevKey::kSms:
+        return want_int(kind, text, dev_.sm_count, "deviceProperties.numSms");
+      case DevKey::kMem:
+        return want_int(kind, text, dev_.total_memory_bytes, "deviceProperties.totalGlobalMem");
+      case DevKey::kMajor:
+        return want_int(kind, text, dev_.compute_major, "deviceProperties.computeMajor");
+      case DevKey::kMinor:
+        return want_int(kind, text, dev_.compute_minor, "deviceProperties.computeMinor");
+      case DevKey::kClock:
+        return want_int(kind, text, dev_.clock_khz, "deviceProperties.clockRate");
+      default:
+        return true;
+    }
+  }
+
+  KinetoEventBuilder& builder_;
+  const WindowStream& in_;
+  int max_depth_;
+  int depth_ = 0;
+  bool top_is_object_ = false;
+  TopKey top_key_ = TopKey::kNone;
+  int events_depth_ = -1;
+  int devices_depth_ = -1;
+  bool saw_events_ = false;
+  bool in_event_ = false;
+  bool in_args_ = false;
+  bool in_device_ = false;
+  bool in_dist_ = false;
+  EvKey ev_key_ = EvKey::kNone;
+  ArgKey arg_key_ = ArgKey::kNone;
+  DevKey dev_key_ = DevKey::kNone;
+  std::string dist_key_;
+  KinetoEvent ev_;
+  trace::DeviceInfo dev_;
+  trace::Dim3* dim_ = nullptr;
+  int dim_index_ = 0;
+  std::string error_;
+  std::size_t error_offset_ = 0;
+};
+
+}  // namespace
+
+void parse_kineto(WindowStream& in, KinetoEventBuilder& builder, const std::string& name,
+                  int max_depth, const std::function<std::string()>& stream_error) {
+  Handler h(builder, in, max_depth);
+  rapidjson::Reader reader;
+  // The recursive parser is safe here: the handler refuses nesting beyond max_depth at the
+  // opening bracket, which stops the recursion there.
+  // No kParseValidateEncodingFlag: the stream validates UTF-8 (and RapidJSON's fast string
+  // path runs only without it).
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
+  const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
+  const std::string stream_msg = stream_error ? stream_error() : std::string();
+  if (!stream_msg.empty()) {
+    throw TraceError(name, "byte " + std::to_string(in.Tell()) + " (uncompressed)", stream_msg);
+  }
+  if (!ok && !h.error().empty()) {
+    throw TraceError(name, "byte " + std::to_string(h.error_offset()), h.error());
+  }
+  if (in.bad_utf8() && (ok || in.Tell() >= in.bad_utf8_at())) {
+    throw TraceError(name, "byte " + std::to_string(in.bad_utf8_at()),
+                     "invalid JSON: invalid UTF-8 encoding");
+  }
+  if (!ok) {
+    throw TraceError(name, "byte " + std::to_string(ok.Offset()),
+                     std::string("invalid JSON: ") + rapidjson::GetParseError_En(ok.Code()));
+  }
+  if (!h.saw_events()) throw TraceError(name, "", "no 'traceEvents' array: not a Kineto trace");
+}
+
+}  // namespace hopsim::profiler::import

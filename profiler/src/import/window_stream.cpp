@@ -1,0 +1,81 @@
+#include "window_stream.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "utf8.hpp"
+
+namespace hopsim::profiler::import {
+
+WindowStream::WindowStream(Fill fill, std::size_t window)
+    : fill_(std::move(fill)), buf_(std::max<std::size_t>(window, 64)) {
+  cur_ = end_ = data_end_ = base_ = buf_.data();
+}
+
+bool WindowStream::advance() {
+  if (eof_) return false;
+  consumed_ += static_cast<std::size_t>(end_ - base_);
+  const auto tail = static_cast<std::size_t>(data_end_ - end_);
+  if (tail > 0) std::memmove(buf_.data(), end_, tail);
+  std::size_t have = tail;
+  std::size_t scanned = 0;  // bytes known to hold no newline
+  for (;;) {
+    if (have == buf_.size()) {
+      // A full buffer without a newline: fall back to the last comma outside a string.
+      if (const std::size_t cut = last_comma_outside_string(buf_.data(), have); cut > 0) {
+        set_window(have, cut);
+        return cur_ != end_;  // empty when the window starts with invalid UTF-8
+      }
+      buf_.resize(buf_.size() * 2);
+    }
+    const long got = fill_(buf_.data() + have, buf_.size() - have);
+    if (got <= 0) {
+      eof_ = true;
+      // On a read error the window stays empty; the caller reports the stream's message.
+      set_window(have, got < 0 ? 0 : have);
+      return cur_ != end_;
+    }
+    have += static_cast<std::size_t>(got);
+    const void* nl = memrchr(buf_.data() + scanned, '\n', have - scanned);
+    if (nl != nullptr) {
+      set_window(have, static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data()) + 1);
+      return cur_ != end_;
+    }
+    scanned = have;
+  }
+}
+
+void WindowStream::set_window(std::size_t have, std::size_t cut) {
+  base_ = cur_ = buf_.data();
+  end_ = base_ + cut;
+  data_end_ = base_ + have;
+  const std::size_t bad = first_invalid_utf8(base_, cut);
+  if (bad < cut) {
+    bad_utf8_ = true;
+    bad_utf8_at_ = consumed_ + bad;
+    end_ = base_ + bad;
+    eof_ = true;
+  }
+}
+
+std::size_t last_comma_outside_string(const char* p, std::size_t n) {
+  std::size_t cut = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = p[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ',') {
+      cut = i + 1;
+    }
+  }
+  return cut;
+}
+
+}  // namespace hopsim::profiler::import
