@@ -1,9 +1,8 @@
 // `hopsim compare`: a scenario's prediction against an imported trace of a real run.
 
-#include <fstream>
-
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
@@ -40,9 +39,9 @@ void register_compare(CLI::App& app, Io io) {
       p::compare::print_text(io.out, c);
     }
     if (!o->trace.empty()) {
-      std::ofstream f(o->trace, std::ios::binary);
-      if (!f) throw ConfigError(SourceLocation{o->trace, 0, 0, ""}, "cannot open for writing");
-      p::compare::write_combined_trace(f, sc, t);
+      io::AtomicFile f(o->trace);
+      p::compare::write_combined_trace(f.stream(), sc, t);
+      f.commit();
       if (!o->json) io.out << "both timelines written to " << o->trace << "\n";
     }
   });

@@ -1,11 +1,11 @@
 // `hopsim report`: cost reports (HTML, Markdown, JSON) from scenarios or sweep databases.
 
 #include <filesystem>
-#include <fstream>
 
 #include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/report.hpp"
 
 namespace hopsim::cli {
@@ -65,9 +65,7 @@ void register_report(CLI::App& app, Io io) {
       io.out << text;
       return;
     }
-    std::ofstream f(o->output, std::ios::binary);
-    if (!f) throw ConfigError(SourceLocation{o->output, 0, 0, ""}, "cannot write the report");
-    f << text;
+    io::write_file_atomically(o->output, text);
     io.out << "wrote " << o->output << " (" << format << ")\n";
   });
 }

@@ -1,9 +1,7 @@
 // `hopsim results`: look into, export and merge sweep databases.
 
-#include <fstream>
-
 #include "commands.hpp"
-#include "hopsim/core/error.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "table.hpp"
 
@@ -24,10 +22,11 @@ void register_results(CLI::App& app, Io io) {
       planner::write_csv(io.out, store.rows());
       return;
     }
-    std::ofstream f(*out_path, std::ios::binary);
-    if (!f) throw ConfigError(SourceLocation{*out_path, 0, 0, ""}, "cannot write the CSV file");
+    // Created before the rows are read, so an unwritable path fails before any work.
+    io::AtomicFile f(*out_path);
     const auto rows = store.rows();
-    planner::write_csv(f, rows);
+    planner::write_csv(f.stream(), rows);
+    f.commit();
     io.out << "wrote " << rows.size() << " rows to " << *out_path << "\n";
   });
 
@@ -64,7 +63,7 @@ void register_results(CLI::App& app, Io io) {
     auto rows = store.rows();
     std::map<std::string, int> counts;
     for (const auto& r : rows) ++counts[r.status];
-    for (const auto& [k, v] : store.meta()) io.out << k << ": " << v << "\n";
+    for (const auto& [k, v] : store.meta()) io.out << printable(k) << ": " << printable(v) << "\n";
     io.out << rows.size() << " rows:";
     for (const auto& [k, v] : counts) io.out << " " << v << " " << k;
     io.out << "\n\n";

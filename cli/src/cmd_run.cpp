@@ -4,14 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <iomanip>
+#include <optional>
 
 #include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/published.hpp"
 #include "hopsim/planner/whatif.hpp"
@@ -49,8 +50,8 @@ std::string pct(double v) {
 
 void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
   const ParallelPlan& p = sc.plan;
-  out << "scenario   " << sc.name << "  (" << sc.source_path << ")\n";
-  out << "cluster    " << sc.cluster.num_gpus() << " x " << sc.cluster.gpu.name << ", "
+  out << "scenario   " << printable(sc.name) << "  (" << printable(sc.source_path) << ")\n";
+  out << "cluster    " << sc.cluster.num_gpus() << " x " << printable(sc.cluster.gpu.name) << ", "
       << sc.cluster.num_nodes << " nodes, NVLink "
       << fmt("%.0f", sc.cluster.gpu.nvlink_bidirectional.value() / kGiga) << " GB/s bidir, NIC "
       << fmt("%.0f", sc.cluster.node.nic_unidirectional.value() / kGiga) << " GB/s per GPU\n";
@@ -83,7 +84,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
          grouped(r.energy_kwh_per_trillion / 1000.0) + " MWh" + fmt(" (PUE %.2f)", sc.cost.pue)});
   t.print(out);
   out << "cost model: " << r.cost_source << "\n";
-  for (const auto& w : r.warnings) out << "warning: " << w << "\n";
+  for (const auto& w : r.warnings) out << "warning: " << printable(w) << "\n";
 }
 
 void print_side_by_side(std::ostream& out, const std::vector<Scenario>& scs,
@@ -143,15 +144,15 @@ void register_run(CLI::App& app, Io io) {
     for (const auto& spec : o->scenarios) {
       scs.push_back(load_checked(spec));
       sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
-      std::ofstream trace;
+      // Opened before the run so that an unwritable path fails fast; the trace appears only
+      // once it is complete (an exception in the run leaves no partial file).
+      std::optional<io::AtomicFile> trace;
       if (!o->trace.empty()) {
-        trace.open(o->trace, std::ios::binary);
-        if (!trace)
-          throw ConfigError(SourceLocation{o->trace, 0, 0, ""},
-                            "cannot open the trace file for writing");
-        ro.trace = &trace;
+        trace.emplace(o->trace);
+        ro.trace = &trace->stream();
       }
       rs.push_back(sim::run_checked(scs.back(), ro).result);
+      if (trace) trace->commit();
     }
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
@@ -216,8 +217,8 @@ void register_whatif(CLI::App& app, Io io) {
       io.out << j.dump(2) << "\n";
       return;
     }
-    io.out << base.cluster.gpu.name << " vs " << other.cluster.gpu.name << ", " << base.name
-           << " vs " << other.name << "\n\n";
+    io.out << printable(base.cluster.gpu.name) << " vs " << printable(other.cluster.gpu.name)
+           << ", " << printable(base.name) << " vs " << printable(other.name) << "\n\n";
     print_side_by_side(io.out, {base, other}, {r0.ra, r0.rb});
     io.out << "\nAblations (each row changes one thing in both scenarios)\n\n";
     Table t({"what", "variant", base.cluster.gpu.name + " step", "GPU-h/1T", "MFU",

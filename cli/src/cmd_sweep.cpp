@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/hash.hpp"
 #include "hopsim/planner/slurm.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -122,11 +122,8 @@ void register_sweep(CLI::App& app, Io io) {
       so.jobs_per_task = o->jobs;
       so.partition = o->partition;
       so.time_limit = o->time_limit;
-      std::ofstream out(script, std::ios::binary);
-      if (!out) throw ConfigError(SourceLocation{script.string(), 0, 0, ""}, "cannot write");
-      out << planner::slurm_script(so);
-      out.close();
-      fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+      // Executable by whoever may read it (0777 before the umask); written whole or not at all.
+      io::write_file_atomically(script, planner::slurm_script(so), 0777);
       io.out << "wrote " << script.string() << ": " << so.shards << " array tasks, databases in "
              << so.output_dir << "\n  submit: sbatch " << script.string()
              << "\n  then:   hopsim results merge merged.db " << so.output_dir << "/shard-*.db\n";

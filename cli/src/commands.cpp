@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "hopsim/core/error.hpp"
@@ -28,7 +30,10 @@ void register_commands(CLI::App& app, Io io) {
   register_trace(app, io);
 }
 
-int run_cli(const std::vector<std::string>& args, Io io) {
+namespace {
+
+// Runs the command; run_cli() adds the check that its output actually arrived.
+int run_command(const std::vector<std::string>& args, Io io) {
   CLI::App app{"hopsim: plan large-model training on GPU clusters before paying for it"};
   app.require_subcommand(1);
   register_commands(app, io);
@@ -56,6 +61,23 @@ int run_cli(const std::vector<std::string>& args, Io io) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, Io io) {
+  const int rc = run_command(args, io);
+  // A full disk or a closed pipe on standard output shows only as a stream state: without this
+  // check `hopsim run --json > out.json` on a full disk would exit 0 with a truncated file.
+  errno = 0;
+  io.out.flush();
+  const int err = errno;  // set by the C library when the stream is std::cout
+  if (!io.out) {
+    io.err << "error: cannot write to standard output" << (err != 0 ? ": " : "")
+           << (err != 0 ? std::strerror(err) : "") << "; the output is incomplete\n";
+    return rc != 0 ? rc : 1;
+  }
+  return rc;
 }
 
 }  // namespace hopsim::cli

@@ -32,7 +32,8 @@ void register_measure(CLI::App& app, Io io);
 void register_calibrate(CLI::App& app, Io io);
 
 //! Parses argv and runs the chosen subcommand. Returns the process exit code:
-//! 0 success, 1 user error (bad input, message on err), 2 usage error.
+//! 0 success, 1 user error (bad input, message on err) or output that could not be written
+//! (a file, or `out` itself: it is flushed and checked before 0 is returned), 2 usage error.
 int run_cli(const std::vector<std::string>& args, Io io);
 
 }  // namespace hopsim::cli

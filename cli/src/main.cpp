@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -6,5 +9,15 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return hopsim::cli::run_cli(args, {std::cout, std::cerr});
+  int rc = hopsim::cli::run_cli(args, {std::cout, std::cerr});
+  // run_cli() checked std::cout (which writes through C stdio); this also covers anything that
+  // wrote to stdout directly. Skipped after a failure, which has been reported already.
+  errno = 0;
+  if (rc == 0 && (std::fflush(stdout) != 0 || std::ferror(stdout) != 0)) {
+    const int err = errno;
+    std::fprintf(stderr, "error: cannot write to standard output%s%s; the output is incomplete\n",
+                 err != 0 ? ": " : "", err != 0 ? std::strerror(err) : "");
+    rc = 1;
+  }
+  return rc;
 }

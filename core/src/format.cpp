@@ -1,6 +1,7 @@
 #include "hopsim/core/format.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace hopsim {
@@ -29,6 +30,114 @@ std::string grouped(double v) {
     out.push_back(digits[i]);
   }
   return out;
+}
+
+namespace {
+
+void append_hex(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out += "\\x";
+  out.push_back(kHex[c >> 4]);
+  out.push_back(kHex[c & 0xF]);
+}
+
+// Length of the valid UTF-8 sequence at s[i] that is not a control character, or 0.
+std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
+  const std::uint8_t c = b(0);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1Fu;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0Fu;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3Fu);
+  }
+  // Overlong forms, surrogates, beyond U+10FFFF and the C1 controls are not passed through.
+  const bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+  if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
+  if (cp >= 0x80 && cp <= 0x9F) return 0;
+  return n;
+}
+
+// Calls plain(c) for printable ASCII, control(c) for ASCII controls, and copies valid UTF-8;
+// anything else is written as \xNN.
+template <class Plain, class Control>
+std::string escape(std::string_view s, Plain plain, Control control) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7F) {
+        control(out, c);
+      } else {
+        plain(out, static_cast<char>(c));
+      }
+      ++i;
+    } else if (const std::size_t n = printable_utf8_length(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      append_hex(out, c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+  return escape(
+      s, [](std::string& out, char c) { out.push_back(c); },
+      [](std::string& out, unsigned char c) { append_hex(out, c); });
+}
+
+std::string markdown_escape(std::string_view s) {
+  return escape(
+      s,
+      [](std::string& out, char c) {
+        switch (c) {
+          case '&':
+            out += "&amp;";
+            break;
+          case '<':
+            out += "&lt;";
+            break;
+          case '>':
+            out += "&gt;";
+            break;
+          case '\\':
+          case '|':
+          case '`':
+          case '[':
+          case ']':
+            out.push_back('\\');
+            out.push_back(c);
+            break;
+          default:
+            out.push_back(c);
+        }
+      },
+      [](std::string& out, unsigned char c) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+          out.push_back(' ');
+        } else {
+          append_hex(out, c);
+        }
+      });
 }
 
 }  // namespace hopsim

@@ -3,10 +3,15 @@
 #include "commands.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <streambuf>
+
+#include "../common/fault_injection.hpp"
+#include "../common/temp_path.hpp"
 
 namespace {
 
@@ -62,8 +67,7 @@ TEST_CASE("cli: whatif answers the H800 vs H100 question with every ablation", "
     if (line.rfind(key, 0) == 0) pinned = std::stod(line.substr(key.size()));
   }
   REQUIRE(pinned > 0);
-  CHECK(j.at("gpu_hours_relative_error").get<double>() ==
-        Approx(pinned / 180e3 - 1).margin(1e-3));
+  CHECK(j.at("gpu_hours_relative_error").get<double>() == Approx(pinned / 180e3 - 1).margin(1e-3));
 }
 
 TEST_CASE("cli: model and collective", "[cli]") {
@@ -89,4 +93,116 @@ TEST_CASE("cli: bad input gives a located message and exit code 1; bad usage 2",
   CHECK(missing.rc == 1);
   CHECK(invoke({"no-such-command"}).rc == 2);
   CHECK(invoke({"run"}).rc == 2);
+}
+
+namespace {
+
+// A stream whose every write fails, as std::cout does on a full disk or a closed pipe.
+class FailingBuf : public std::streambuf {
+ protected:
+  int_type overflow(int_type) override { return traits_type::eof(); }
+  std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+// A fresh scratch folder, removed at the end of the test.
+struct ScratchDir {
+  std::filesystem::path path = hopsim::test::unique_temp_path("cli-out");
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+const std::string kTiny = kData + "/tests/data/sweep/tiny.yaml";
+
+}  // namespace
+
+TEST_CASE("cli: output that cannot be written to standard output exits non-zero", "[cli][output]") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", kTiny, "--json"}, std::vector<std::string>{"version"},
+        std::vector<std::string>{"report", kTiny, "--no-counterpart"}}) {
+    INFO(args.front());
+    FailingBuf buf;
+    std::ostream out(&buf);
+    std::ostringstream err;
+    const int rc = hopsim::cli::run_cli(args, {out, err});
+    CHECK(rc != 0);
+    CHECK(err.str().find("cannot write to standard output") != std::string::npos);
+  }
+  // The same commands on a working stream exit 0: the check is not always failing.
+  CHECK(invoke({"version"}).rc == 0);
+}
+
+TEST_CASE("cli: -o / --trace to an unwritable place exits non-zero and leaves nothing",
+          "[cli][output]") {
+  ScratchDir d;
+  const auto missing = d.path / "no-such-folder";
+  const Run report =
+      invoke({"report", kTiny, "--no-counterpart", "-o", (missing / "report.md").string()});
+  CHECK(report.rc == 1);
+  CHECK(report.err.find((missing / "report.md").string()) != std::string::npos);
+  CHECK(report.err.find("No such file or directory") != std::string::npos);
+  CHECK(report.out.find("wrote") == std::string::npos);  // no claim of success
+
+  const Run trace = invoke({"run", kTiny, "--trace", (missing / "t.json").string()});
+  CHECK(trace.rc == 1);
+  CHECK(trace.err.find("t.json") != std::string::npos);
+
+  // /dev/full: the report's ENOSPC is an error, not a quiet exit 0.
+  const Run full = invoke({"report", kTiny, "--no-counterpart", "-o", "/dev/full"});
+  CHECK(full.rc == 1);
+  CHECK(full.err.find("No space left on device") != std::string::npos);
+
+  CHECK(hopsim::test::list_dir(d.path).empty());
+}
+
+TEST_CASE("cli: report -o replaces the file whole and leaves no temporary file", "[cli][output]") {
+  ScratchDir d;
+  const auto target = d.path / "report.md";
+  {
+    std::ofstream old(target);
+    old << std::string(100000, 'x');  // longer than the report: a truncating bug would show
+  }
+  const Run r = invoke({"report", kTiny, "--no-counterpart", "-o", target.string()});
+  REQUIRE(r.rc == 0);
+  std::ifstream in(target);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().rfind("# hopsim cost report: tiny-moe-16gpu\n", 0) == 0);
+  CHECK(text.str().find('x' + std::string(10, 'x')) == std::string::npos);
+  CHECK(hopsim::test::list_dir(d.path) == std::set<std::string>{"report.md"});
+}
+
+TEST_CASE("cli: a hostile scenario name is escaped in the Markdown report and the terminal",
+          "[cli][escape]") {
+  ScratchDir d;
+  // The tiny scenario under a name with a table pipe, raw HTML and a terminal escape sequence.
+  std::ifstream in(kTiny);
+  std::stringstream yaml;
+  yaml << in.rdbuf();
+  std::string text = yaml.str();
+  const auto at = text.find("name:");
+  REQUIRE(at != std::string::npos);
+  const auto eol = text.find('\n', at);
+  text.replace(at, eol - at, "name: \"a|b<script>alert(1)</script>\\e[2J\"");
+  const auto scenario = d.path / "hostile.yaml";
+  std::ofstream(scenario) << text;
+
+  const Run md = invoke({"report", scenario.string(), "--no-counterpart"});
+  REQUIRE(md.rc == 0);
+  CHECK(md.out.find("<script>") == std::string::npos);
+  CHECK(md.out.find("a|b") == std::string::npos);
+  CHECK(md.out.find('\x1b') == std::string::npos);
+  CHECK(md.out.find("# hopsim cost report: a\\|b&lt;script&gt;alert(1)&lt;/script&gt;\\x1B\\[2J") !=
+        std::string::npos);
+  // Every table row still has the header's number of cells (a raw '|' would add one).
+  CHECK(md.out.find("| a\\|b&lt;script&gt;") != std::string::npos);
+
+  const Run run = invoke({"run", scenario.string()});
+  REQUIRE(run.rc == 0);
+  CHECK(run.out.find('\x1b') == std::string::npos);
+  CHECK(run.out.find("a|b<script>alert(1)</script>\\x1B[2J") != std::string::npos);
 }

@@ -38,3 +38,42 @@ TEST_CASE("fmt: printf formatting, any length", "[format]") {
   CHECK(big.size() == 301);
   CHECK(big.substr(0, 4) == "1000");
 }
+
+TEST_CASE("printable: control characters never reach the terminal raw", "[format][escape]") {
+  using hopsim::printable;
+  CHECK(printable("deepseek-v3-h800") == "deepseek-v3-h800");
+  // An ANSI "clear screen" and a bell in a scenario name print as visible escapes.
+  CHECK(printable("a\x1b[2Jb\x07") == "a\\x1B[2Jb\\x07");
+  CHECK(printable("tab\there\nnew") == "tab\\x09here\\x0Anew");
+  CHECK(printable(std::string("nul\0x", 5)) == "nul\\x00x");
+  CHECK(printable("del\x7f") == "del\\x7F");
+  // UTF-8 text is kept; U+009B (CSI, which some terminals obey) and invalid bytes are not.
+  CHECK(printable("report \xC2\xA7"
+                  "1 \xE2\x80\x94 ok") ==
+        "report \xC2\xA7"
+        "1 \xE2\x80\x94 ok");
+  CHECK(printable("x\xC2\x9B"
+                  "2J") == "x\\xC2\\x9B2J");
+  CHECK(printable("bad\xff\xfe") == "bad\\xFF\\xFE");
+  CHECK(printable("cut\xE2\x80") == "cut\\xE2\\x80");            // truncated sequence
+  CHECK(printable("overlong\xC0\xAF") == "overlong\\xC0\\xAF");  // overlong '/'
+}
+
+TEST_CASE("markdown_escape: names render as text, never as markup", "[format][escape]") {
+  using hopsim::markdown_escape;
+  CHECK(markdown_escape("tiny-moe-16gpu (H800 SXM5)") == "tiny-moe-16gpu (H800 SXM5)");
+  // Each character that would end a table cell, open a tag, an entity, a code span or a link.
+  CHECK(markdown_escape("a|b<script>alert(1)</script>") ==
+        "a\\|b&lt;script&gt;alert(1)&lt;/script&gt;");
+  CHECK(markdown_escape("x & y") == "x &amp; y");
+  CHECK(markdown_escape("&lt;") == "&amp;lt;");  // an entity typed by the user stays literal
+  CHECK(markdown_escape("`code`") == "\\`code\\`");
+  CHECK(markdown_escape("[click](javascript:x)") == "\\[click\\](javascript:x)");
+  CHECK(markdown_escape("back\\slash") == "back\\\\slash");
+  // A newline would end the table row; other controls as printable() shows them.
+  CHECK(markdown_escape("two\nlines\r\tend") == "two lines  end");
+  CHECK(markdown_escape("esc\x1b") == "esc\\x1B");
+  // Ordinary punctuation of reasons and labels is left alone.
+  CHECK(markdown_escape("EP = 3 must divide DP*TP = 16*1 (the model's n_routed_experts)") ==
+        "EP = 3 must divide DP*TP = 16*1 (the model's n_routed_experts)");
+}

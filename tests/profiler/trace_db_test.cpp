@@ -4,7 +4,10 @@
 #include "hopsim/profiler/trace/trace_db.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
+#include <string>
 
+#include "../common/fault_injection.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "trace_test_util.hpp"
@@ -86,7 +89,71 @@ TEST_CASE("a failed import leaves neither output nor temporary file", "[trace_db
   t::write_bytes(out, "previous content");
   CHECK_THROWS_AS(imp::import_trace(in, out), tr::TraceError);
   CHECK(t::read_text(out) == "previous content");
-  CHECK_FALSE(std::filesystem::exists(dir / "out.sqlite.tmp"));
+  // The whole listing, not one guessed temp name: the temp file's name is unique per call.
+  CHECK(hopsim::test::list_dir(dir.path()) == std::set<std::string>{"bad.json", "out.sqlite"});
+}
+
+TEST_CASE("a trace writer whose constructor throws leaves no temporary file",
+          "[trace_db][hostile]") {
+  t::TempDir dir;
+  const auto out = dir / "out.sqlite";
+  t::write_bytes(out, "previous content");
+  {
+    // The constructor creates the schema, SQLite's first write; on a "full disk" (a file size
+    // limit of 1 KiB, below one 64 KiB page) that write fails and the constructor throws after
+    // the temporary database exists.
+    const hopsim::test::FileSizeLimit full_disk(1024);
+    CHECK_THROWS_AS(tr::TraceWriter(out), tr::TraceError);
+  }
+  CHECK(t::read_text(out) == "previous content");
+  CHECK(hopsim::test::list_dir(dir.path()) == std::set<std::string>{"out.sqlite"});
+}
+
+TEST_CASE("a trace writer for a folder that does not exist fails at once, naming the path",
+          "[trace_db][hostile]") {
+  t::TempDir dir;
+  const auto out = dir / "missing" / "out.sqlite";
+  try {
+    tr::TraceWriter w(out);
+    FAIL("no error");
+  } catch (const tr::TraceError& e) {
+    CHECK(e.file() == out.string());
+    CHECK(std::string(e.what()).find("No such file or directory") != std::string::npos);
+  }
+  CHECK(hopsim::test::list_dir(dir.path()).empty());
+}
+
+TEST_CASE("an import that fails at commit (disk full) leaves the old output and no temp file",
+          "[trace_db][hostile]") {
+  t::TempDir dir;
+  const auto nsys = t::make_synthetic_nsys(dir);
+  const auto out = dir / "out.sqlite";
+  t::write_bytes(out, "previous content");
+  const auto before = hopsim::test::list_dir(dir.path());
+  // The size of a fresh trace database (its schema): rows stay in SQLite's cache until
+  // commit(), so a file size limit of exactly this lets the constructor pass and fails commit.
+  std::uintmax_t schema_bytes = 0;
+  {
+    t::TempDir probe;
+    const tr::TraceWriter w(probe / "probe.sqlite");
+    const auto names = hopsim::test::list_dir(probe.path());
+    REQUIRE(names.size() == 1);
+    schema_bytes = std::filesystem::file_size(probe / *names.begin());
+  }
+  REQUIRE(schema_bytes > 0);
+  {
+    const hopsim::test::FileSizeLimit full_disk(schema_bytes);
+    try {
+      (void)imp::import_trace(nsys, out);
+      FAIL("the import succeeded on a full disk");
+    } catch (const tr::TraceError& e) {
+      INFO(e.what());
+      // SQLite reports the refused write (EFBIG) as a disk I/O error of the output it writes.
+      CHECK(std::string(e.what()).find("out.sqlite") != std::string::npos);
+    }
+  }
+  CHECK(t::read_text(out) == "previous content");
+  CHECK(hopsim::test::list_dir(dir.path()) == before);
 }
 
 TEST_CASE("format detection names what it cannot read", "[trace_db]") {

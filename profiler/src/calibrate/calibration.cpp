@@ -10,6 +10,7 @@
 
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/sim/cost/cost_model.hpp"
 
 namespace hopsim::profiler::calibrate {
@@ -203,11 +204,7 @@ std::string calibration_to_yaml(const Calibration& c) {
 }
 
 void save_calibration(const Calibration& c, const std::filesystem::path& path) {
-  std::ofstream out(path);
-  if (!out)
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot write calibration file");
-  out << calibration_to_yaml(c);
-  if (!out) throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "write failed");
+  io::write_file_atomically(path, calibration_to_yaml(c));
 }
 
 }  // namespace hopsim::profiler::calibrate

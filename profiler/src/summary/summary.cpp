@@ -9,6 +9,8 @@
 #include <ostream>
 #include <unordered_map>
 
+#include "hopsim/core/format.hpp"
+
 namespace hopsim::profiler::summary {
 
 namespace {
@@ -380,9 +382,12 @@ void print_text(std::ostream& out, const TraceSummary& s) {
     auto it = s.provenance.find(k);
     return it == s.provenance.end() ? std::string("?") : it->second;
   };
-  out << "trace: " << prov("source_file") << " (" << prov("source_format") << ")\n";
+  // Names come from the trace file, which anyone may have written: printable() keeps their
+  // control characters off the terminal.
+  out << "trace: " << printable(prov("source_file")) << " (" << printable(prov("source_format"))
+      << ")\n";
   for (const auto& d : s.devices) {
-    out << "device " << d.id << ": " << d.name << ", " << d.sm_count << " SMs\n";
+    out << "device " << d.id << ": " << printable(d.name) << ", " << d.sm_count << " SMs\n";
   }
   out << "GPU activities: " << s.kernels << " kernels, " << s.memcpys << " memcpys, " << s.memsets
       << " memsets; span " << ms(s.gpu_span) << " ms, summed " << ms(s.activity_time) << " ms\n";
@@ -391,7 +396,7 @@ void print_text(std::ostream& out, const TraceSummary& s) {
         << " ms, p50 " << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns)
         << " ms; GPU time mean " << ms(s.step_gpu_time.mean_ns) << " ms\n";
     for (const auto& st : s.steps) {
-      out << "  " << std::left << std::setw(20) << st.name << std::right << std::setw(12)
+      out << "  " << std::left << std::setw(20) << printable(st.name) << std::right << std::setw(12)
           << ms(st.duration) << " ms  GPU " << ms(st.gpu_time) << " ms  comm " << ms(st.comm_time)
           << " ms  (" << st.activities << " activities)\n";
     }
@@ -413,14 +418,14 @@ void print_text(std::ostream& out, const TraceSummary& s) {
   for (const auto& k : s.top_kernels) {
     out << "  " << std::setw(10) << ms(k.total) << " ms " << std::setw(7) << pct(k.share) << "  "
         << std::left << std::setw(16) << k.klass << std::right << " x" << k.count << "  "
-        << shorten(k.name, 90) << "\n";
+        << printable(shorten(k.name, 90)) << "\n";
   }
   if (!s.unknown_kernels.empty()) {
     out << "\nunclassified kernels (" << pct(s.unknown_share)
         << " of GPU time; add rules with --rules):\n";
     for (const auto& k : s.unknown_kernels) {
       out << "  " << std::setw(10) << ms(k.total) << " ms " << std::setw(7) << pct(k.share) << "  "
-          << shorten(k.name, 100) << "\n";
+          << printable(shorten(k.name, 100)) << "\n";
     }
   }
 }

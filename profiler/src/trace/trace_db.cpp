@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "sqlite_util.hpp"
 
@@ -45,12 +46,6 @@ struct TransparentHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
-
-std::filesystem::path temp_name(const std::filesystem::path& out) {
-  auto p = out;
-  p += ".tmp";
-  return p;
-}
 
 // Rows are buffered and written kRows at a time by one multi-row INSERT: one statement step per
 // 64 rows instead of one per row, which the import profile showed as SQLite's main cost.
@@ -120,7 +115,9 @@ class Batch {
 }  // namespace
 
 struct TraceWriter::Impl {
-  std::filesystem::path out;
+  // Declared first, so destroyed last: when anything below throws (the constructor included),
+  // the database is closed before `file` removes the temporary file.
+  io::AtomicFile file;
   std::filesystem::path tmp;
   sql::Db db;
   bool ready;  // set up before the statements below are prepared against the schema
@@ -133,12 +130,13 @@ struct TraceWriter::Impl {
   sql::Stmt ins_info;
   std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>> ids;
   std::int64_t ac2g_omitted = 0;
-  bool committed = false;
 
-  static const std::filesystem::path& fresh(const std::filesystem::path& tmp) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    return tmp;
+  static io::AtomicFile open_output(std::filesystem::path out) {
+    try {
+      return io::AtomicFile(std::move(out));
+    } catch (const io::IoError& e) {
+      throw TraceError(e.path().string(), "", e.reason());
+    }
   }
   static bool setup(const sql::Db& db) {
     // The output is written once and renamed into place, so durability during the write buys
@@ -151,10 +149,10 @@ struct TraceWriter::Impl {
     return true;
   }
 
-  Impl(std::filesystem::path o, std::filesystem::path t)
-      : out(std::move(o)),
-        tmp(std::move(t)),
-        db(fresh(tmp), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+  explicit Impl(std::filesystem::path out)
+      : file(open_output(std::move(out))),
+        tmp(file.external_path()),
+        db(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
         ready(setup(db)),
         ins_string(db, "INSERT INTO strings(id, value) VALUES (?, ?)"),
         activities(db,
@@ -183,20 +181,14 @@ struct TraceWriter::Impl {
   }
 };
 
-TraceWriter::TraceWriter(std::filesystem::path out) {
-  auto tmp = temp_name(out);
-  impl_ = std::make_unique<Impl>(std::move(out), std::move(tmp));
+TraceWriter::TraceWriter(std::filesystem::path out)
+    : impl_(std::make_unique<Impl>(std::move(out))) {
   set_info("schema_version", std::to_string(kSchemaVersion));
   set_info("importer_version", kImporterVersion);
 }
 
-TraceWriter::~TraceWriter() {
-  if (impl_ && !impl_->committed) {
-    impl_->db.close();
-    std::error_code ec;
-    std::filesystem::remove(impl_->tmp, ec);
-  }
-}
+// Impl's member order closes the database before the temporary file is removed.
+TraceWriter::~TraceWriter() = default;
 
 void TraceWriter::add_activity(const GpuActivity& a) {
   const auto name = impl_->intern(a.name);
@@ -262,13 +254,11 @@ void TraceWriter::commit() {
       " ORDER BY r.id, a.id;"
       "COMMIT;");
   db.close();
-  std::error_code ec;
-  std::filesystem::rename(impl_->tmp, impl_->out, ec);
-  if (ec) {
-    std::filesystem::remove(impl_->tmp, ec);
-    throw TraceError(impl_->out.string(), "", "cannot move the finished trace into place");
+  try {
+    impl_->file.commit();  // fsync, then rename into place
+  } catch (const io::IoError& e) {
+    throw TraceError(e.path().string(), "", e.reason());
   }
-  impl_->committed = true;
 }
 
 bool is_hopsim_trace(const std::filesystem::path& file) {

@@ -63,6 +63,8 @@ struct Calibration {
 [[nodiscard]] Calibration load_calibration(const std::filesystem::path& path);
 //! Parses from text; `name` is used in error messages in place of a file name.
 [[nodiscard]] Calibration parse_calibration(const std::string& yaml_text, const std::string& name);
+//! Writes the YAML atomically (io::AtomicFile): the file appears whole or not at all; throws
+//! io::IoError on failure.
 void save_calibration(const Calibration& c, const std::filesystem::path& path);
 [[nodiscard]] std::string calibration_to_yaml(const Calibration& c);
 

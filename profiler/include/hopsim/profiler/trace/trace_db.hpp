@@ -11,9 +11,10 @@
 
 namespace hopsim::profiler::trace {
 
-//! Writes into `<out>.tmp` inside one transaction (journal off, prepared statements, interned
-//! strings) and renames it to `out` only in commit(). If commit() is never reached (an importer
-//! threw), the destructor deletes the temporary file, so a failed import leaves no output.
+//! Writes into a unique temporary file beside `out` (io::AtomicFile) inside one transaction
+//! (journal off, prepared statements, interned strings), and fsyncs and renames it to `out` only
+//! in commit(). If commit() is never reached (an importer threw, or this constructor did), the
+//! temporary file is deleted, so a failed import leaves no output.
 class TraceWriter final : public TraceSink {
  public:
   explicit TraceWriter(std::filesystem::path out);
