@@ -18,7 +18,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -32,6 +31,7 @@
 
 #include "chart_util.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/report.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "measured_view.hpp"
@@ -44,15 +44,10 @@ namespace {
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 constexpr int kRecentFiles = 8;
 
-// Writes all or nothing: a failed write leaves the file that was there.
+// Writes all or nothing through the project's one writer (core/io/atomic_file.hpp), as the CLI
+// does: a failed write leaves the file that was there. IoError names the path and the cause.
 void write_file(const QString& path, const std::string& text) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly) ||
-      f.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
-      !f.commit()) {
-    throw std::runtime_error("cannot write " + path.toStdString() + ": " +
-                             f.errorString().toStdString());
-  }
+  hopsim::io::write_file_atomically(path.toStdString(), text);
 }
 
 // Plan fields: scenario key, label, range. The keys are the scenario file's (plan.*), so an
