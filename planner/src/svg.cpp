@@ -39,29 +39,6 @@ double nice_step(double range) {
 
 }  // namespace
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit, double reference,
                           const std::string& reference_label) {
   constexpr double kLabelW = 330;

@@ -17,11 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::string> aliases = {},
-            std::vector<std::string> choices = {}) {
-  return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
-}
-
 MlaConfig read_mla(const YAML::Node& node, const std::string& file, const std::string& kp) {
   const MappingReader r(node, file, kp,
                         {key("q_lora_rank", ValueKind::kNonNegativeInt, false),

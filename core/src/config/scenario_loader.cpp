@@ -15,11 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::string> aliases = {},
-            std::vector<std::string> choices = {}) {
-  return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
-}
-
 // Choices as the YAML reader lists them; the spellings live with the enums (core/plan.hpp).
 std::vector<std::string> choices_of(std::span<const std::string_view> names) {
   return {names.begin(), names.end()};

@@ -63,6 +63,11 @@ bool is_numeric_or_bool(ValueKind k) {
 
 }  // namespace
 
+KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::string> aliases,
+            std::vector<std::string> choices) {
+  return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
+}
+
 std::string describe(const KeySpec& spec) {
   switch (spec.kind) {
     case ValueKind::kPositiveInt:

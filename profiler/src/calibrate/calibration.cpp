@@ -41,21 +41,18 @@ const ClassCurve* Calibration::find(std::string_view kernel_class) const {
 
 namespace {
 
+using config::key;
 using config::KeySpec;
 using config::MappingReader;
 using config::ValueKind;
-
-KeySpec key(std::string name, ValueKind kind, bool required = true) {
-  return KeySpec{std::move(name), kind, required, {}, false, {}};
-}
 
 // Calibration files are read with the same declared-key reader as scenarios (core/config), so
 // their errors look the same: file, line, column, key path, nearest key.
 FitQuality read_fit(const MappingReader& parent) {
   const MappingReader f(parent.node("fit"), parent.file(), parent.path("fit"),
-                        {key("points", ValueKind::kNonNegativeInt),
-                         key("rms_rel_error", ValueKind::kNonNegativeNumber),
-                         key("max_rel_error", ValueKind::kNonNegativeNumber)});
+                        {key("points", ValueKind::kNonNegativeInt, true),
+                         key("rms_rel_error", ValueKind::kNonNegativeNumber, true),
+                         key("max_rel_error", ValueKind::kNonNegativeNumber, true)});
   FitQuality q;
   q.points = f.get_int32("points");
   q.rms_rel_error = f.get_number("rms_rel_error");
@@ -64,9 +61,10 @@ FitQuality read_fit(const MappingReader& parent) {
 }
 
 BandwidthCurve read_bandwidth(const MappingReader& parent, const std::string& name) {
-  const MappingReader r(parent.node(name), parent.file(), parent.path(name),
-                        {key("bandwidth_max", ValueKind::kPositiveNumber),
-                         key("sms0", ValueKind::kPositiveNumber), key("fit", ValueKind::kMapping)});
+  const MappingReader r(
+      parent.node(name), parent.file(), parent.path(name),
+      {key("bandwidth_max", ValueKind::kPositiveNumber, true),
+       key("sms0", ValueKind::kPositiveNumber, true), key("fit", ValueKind::kMapping, true)});
   BandwidthCurve c;
   c.bandwidth_max = r.get_number("bandwidth_max");
   c.sms0 = r.get_number("sms0");
@@ -75,15 +73,15 @@ BandwidthCurve read_bandwidth(const MappingReader& parent, const std::string& na
 }
 
 ClassCurve read_class(const YAML::Node& node, const std::string& file, const std::string& path) {
-  const MappingReader r(
-      node, file, path,
-      {key("class", ValueKind::kString),
-       KeySpec{"basis", ValueKind::kEnum, true, {"flops", "bytes"}, false, {}},
-       key("rate_max", ValueKind::kPositiveNumber), key("sm_exponent", ValueKind::kPositiveNumber),
-       key("work0", ValueKind::kPositiveNumber),
-       key("nominal_peak", ValueKind::kNonNegativeNumber, false),
-       key("efficiency_max", ValueKind::kNonNegativeNumber, false),
-       key("fit", ValueKind::kMapping)});
+  const MappingReader r(node, file, path,
+                        {key("class", ValueKind::kString, true),
+                         KeySpec{"basis", ValueKind::kEnum, true, {"flops", "bytes"}, false, {}},
+                         key("rate_max", ValueKind::kPositiveNumber, true),
+                         key("sm_exponent", ValueKind::kPositiveNumber, true),
+                         key("work0", ValueKind::kPositiveNumber, true),
+                         key("nominal_peak", ValueKind::kNonNegativeNumber, false),
+                         key("efficiency_max", ValueKind::kNonNegativeNumber, false),
+                         key("fit", ValueKind::kMapping, true)});
   ClassCurve cc;
   cc.kernel_class = r.get_string("class");
   cc.basis = r.get_string("basis") == "flops" ? WorkBasis::kFlops : WorkBasis::kBytes;
@@ -105,10 +103,10 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
   }
   const MappingReader r(
       root, name, "",
-      {key("hopsim_calibration", ValueKind::kPositiveInt), key("device", ValueKind::kString),
-       key("sm_count", ValueKind::kPositiveInt), key("provenance", ValueKind::kMapping, false),
-       key("classes", ValueKind::kSequence), key("hbm", ValueKind::kMapping, false),
-       key("copy", ValueKind::kMapping, false)});
+      {key("hopsim_calibration", ValueKind::kPositiveInt, true),
+       key("device", ValueKind::kString, true), key("sm_count", ValueKind::kPositiveInt, true),
+       key("provenance", ValueKind::kMapping, false), key("classes", ValueKind::kSequence, true),
+       key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
            "unsupported calibration format version (this hopsim reads version " +

@@ -27,4 +27,7 @@ namespace hopsim {
 //! other control characters as in printable().
 [[nodiscard]] std::string markdown_escape(std::string_view s);
 
+//! Text for HTML or SVG content and attribute values: & < > " escaped.
+[[nodiscard]] std::string html_escape(std::string_view s);
+
 }  // namespace hopsim

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "hopsim/core/format.hpp"
+
 namespace hopsim::planner {
 
 struct Bar {
@@ -38,7 +40,7 @@ struct GanttLane {
                                                              double merge_us);
 [[nodiscard]] std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us);
 
-//! `s` with &, <, >, " escaped for HTML/SVG text and attributes.
-[[nodiscard]] std::string html_escape(const std::string& s);
+// HTML escaping has one home (core/format.hpp); reports and charts use it unqualified.
+using hopsim::html_escape;
 
 }  // namespace hopsim::planner

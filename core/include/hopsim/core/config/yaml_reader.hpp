@@ -42,6 +42,11 @@ struct KeySpec {
   std::vector<std::string> aliases;
 };
 
+//! A declaration in one line: key("pp", ValueKind::kPositiveInt, false, {"pipeline_parallel"}).
+[[nodiscard]] KeySpec key(std::string name, ValueKind kind, bool required = false,
+                          std::vector<std::string> aliases = {},
+                          std::vector<std::string> choices = {});
+
 //! Plain-words description of what a kind expects, used in messages ("a positive integer").
 [[nodiscard]] std::string describe(const KeySpec& spec);
 
