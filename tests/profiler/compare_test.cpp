@@ -78,7 +78,7 @@ TEST_CASE("compare: measured per-class time per step, predicted from the same co
   // Hand-computed: totals over 2 steps on 1 device, halved.
   CHECK(row("fp8_gemm").measured == ms(3));
   CHECK(row("attention_fwd").measured == ms(1));
-  CHECK(row("deepep_comm").measured == ms(2));
+  CHECK(row("deepep_dispatch").measured == ms(2));
   // Step: mean of 10 ms and 12 ms.
   CHECK(c.step.measured == ms(11));
   const auto predicted = sim::predicted_class_times(sc, {}, -1);

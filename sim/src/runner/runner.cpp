@@ -65,19 +65,27 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
   return k;
 }
 
-// The trace classifier's name for an op's kernel (profiler/data/kernel_classes.yaml).
+// The trace classifier's name for an op's kernel (profiler/data/kernel_classes.yaml). Weight
+// gradients of FP8 and grouped GEMMs are `wgrad_gemm`: DeepGEMM's K-grouped and 1D1D kernels and
+// DeepSeek's accumulating dpsk::grouped_gemm kernels show it in their names. A BF16 dense weight
+// gradient stays `bf16_gemm`, since a cuBLAS name does not tell the pass.
 const char* trace_class(const Op& op, Pass pass) {
   switch (op.kind) {
     case OpKind::kGroupedGemm:
-      return "grouped_gemm";
+      return pass == Pass::kBackwardWeight ? "wgrad_gemm" : "grouped_gemm";
     case OpKind::kGemm:
-      return op.dtype == "fp8" ? "fp8_gemm" : "bf16_gemm";
+      if (op.dtype != "fp8") return "bf16_gemm";
+      return pass == Pass::kBackwardWeight ? "wgrad_gemm" : "fp8_gemm";
     case OpKind::kAttention:
       return pass == Pass::kForward ? "attention_fwd" : "attention_bwd";
     case OpKind::kRouter:
       return "moe_routing";
+    case OpKind::kNorm:
+      return "norm";
+    case OpKind::kQuantize:
+      return "fp8_cast";
     default:
-      return "norm_elementwise";
+      return "elementwise";
   }
 }
 
@@ -195,10 +203,11 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
           }
         }
         if (does_all_to_all(*u, sc.model)) {
-          out["deepep_comm"] +=
-              (comm.dispatch + comm.combine + comm.dispatch_backward + comm.combine_backward +
-               comm.notify_dispatch + comm.notify_combine * 3) *
-              passes;
+          // The prediction keeps DeepEP's layout step inside notify_dispatch (CommTimes), so
+          // it has no deepep_layout row; a trace shows that kernel separately, as compute.
+          out["deepep_dispatch"] += (comm.dispatch + comm.dispatch_backward) * passes;
+          out["deepep_combine"] += (comm.combine + comm.combine_backward) * passes;
+          out["deepep_notify"] += (comm.notify_dispatch + comm.notify_combine * 3) * passes;
         }
       }
     }

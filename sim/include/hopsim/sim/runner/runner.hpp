@@ -156,8 +156,9 @@ struct SimResult {
 
 //! Predicted GPU busy time per step on one pipeline rank, by kernel class, named as the trace
 //! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,
-//! attention_fwd, attention_bwd, moe_routing, norm_elementwise, deepep_comm. For comparison with
-//! a measured trace; rank -1 means the mean over ranks.
+//! wgrad_gemm, attention_fwd, attention_bwd, moe_routing, norm, elementwise, fp8_cast and the
+//! communication classes deepep_dispatch, deepep_combine, deepep_notify. For comparison with a
+//! measured trace; rank -1 means the mean over ranks.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
