@@ -97,6 +97,23 @@ std::string escape(std::string_view s, Plain plain, Control control) {
   return out;
 }
 
+// The entity for an HTML-special character, or nullptr: Markdown (which renders inline HTML)
+// and HTML share these.
+const char* html_entity(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 std::string printable(std::string_view s) {
@@ -109,16 +126,11 @@ std::string markdown_escape(std::string_view s) {
   return escape(
       s,
       [](std::string& out, char c) {
+        if (c != '"' && html_entity(c) != nullptr) {
+          out += html_entity(c);
+          return;
+        }
         switch (c) {
-          case '&':
-            out += "&amp;";
-            break;
-          case '<':
-            out += "&lt;";
-            break;
-          case '>':
-            out += "&gt;";
-            break;
           case '\\':
           case '|':
           case '`':
@@ -142,22 +154,12 @@ std::string markdown_escape(std::string_view s) {
 
 std::string html_escape(std::string_view s) {
   std::string out;
+  out.reserve(s.size());
   for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
+    if (const char* e = html_entity(c)) {
+      out += e;
+    } else {
+      out.push_back(c);
     }
   }
   return out;
