@@ -36,12 +36,17 @@ namespace {
 int run_command(const std::vector<std::string>& args, Io io) {
   CLI::App app{"hopsim: plan large-model training on GPU clusters before paying for it"};
   app.require_subcommand(1);
+  // `hopsim --version` prints what `hopsim version` prints (CLI11 throws CallForVersion).
+  app.set_version_flag("--version", std::string("hopsim ") + HOPSIM_CLI_VERSION);
   register_commands(app, io);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {
     io.out << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    io.out << e.what() << "\n";
     return 0;
   } catch (const CLI::CallForAllHelp& e) {
     io.out << app.help("", CLI::AppFormatMode::All);

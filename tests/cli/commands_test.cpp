@@ -206,3 +206,13 @@ TEST_CASE("cli: a hostile scenario name is escaped in the Markdown report and th
   CHECK(run.out.find('\x1b') == std::string::npos);
   CHECK(run.out.find("a|b<script>alert(1)</script>\\x1B[2J") != std::string::npos);
 }
+
+TEST_CASE("cli: --version prints what the version subcommand prints", "[cli]") {
+  const Run flag = invoke({"--version"});
+  const Run sub = invoke({"version"});
+  CHECK(flag.rc == 0);
+  CHECK(sub.rc == 0);
+  CHECK(flag.out == sub.out);
+  CHECK(flag.out.rfind("hopsim ", 0) == 0);
+  CHECK(flag.err.empty());
+}
