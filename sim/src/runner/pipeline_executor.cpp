@@ -81,6 +81,7 @@ struct Task {
   PartKind part = PartKind::kForward;
   int deps = 0;
   std::array<int, 2> succ{-1, -1};
+  bool dp_trigger = false;  // finishing it may make gradient buckets final (see dp_trigger_)
 };
 
 // The tasks of one kind of op (type and stages); identical for every rank and replica that runs
@@ -136,7 +137,6 @@ struct RankState {
   Nanoseconds last_change{};
   bool comm_blocking = false;  // the compute lane runs communication (no SMs reserved)
   Nanoseconds op_started{};
-  int dp_pending = 0;     // reduce-scatter buckets in flight
   Nanoseconds dp_free{};  // the fast path: buckets run one after another
   RankStats stats;
 };
@@ -376,9 +376,8 @@ class Executor {
 
   // Called when a sub-op finishes: starts the reduce-scatter buckets it makes final.
   void maybe_start_dp(int rep, int r, const Task& task) {
-    if (task.part != PartKind::kBackward || dp_trigger_.empty()) return;
+    if (!task.dp_trigger) return;
     const auto it = dp_trigger_.find(task.op);
-    if (it == dp_trigger_.end()) return;
     RankState& st = state_[rep][r];
     const ScheduleOp& op = s_.ops[r][st.cursor];
     const int stage = backward_part(op).stage;
@@ -387,22 +386,16 @@ class Executor {
     const ChunkProgram& c = p_.stages[static_cast<std::size_t>(stage)];
     for (int slot : it->second) {
       const PortTraffic& t = c.dp_sync[static_cast<std::size_t>(slot)];
-      if (st.dp_pending == 0 && st.stats.dp_sync_start.value() == 0) {
-        st.stats.dp_sync_start = engine_.now();
-      }
-      ++st.dp_pending;
+      if (st.stats.dp_sync_start.value() == 0) st.stats.dp_sync_start = engine_.now();
       if (net_ && !t.empty()) {
-        int flows = 0;
         const auto done = [this, rep, r] { dp_done(rep, r); };
         if (t.nic_bytes > 0) {
           const LinkId path[2] = {port(rep, r, 0), port(rep, r, 1)};
           net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
                       done);
-          ++flows;
         }
         if (t.nvlink_bytes > 0) {
           const LinkId path[2] = {port(rep, r, 2), port(rep, r, 3)};
-          if (flows > 0) ++st.dp_pending;
           net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
                       done);
         }
@@ -416,7 +409,6 @@ class Executor {
 
   void dp_done(int rep, int r) {
     RankState& st = state_[rep][r];
-    --st.dp_pending;
     st.stats.dp_sync_end = std::max(st.stats.dp_sync_end, engine_.now());
   }
 
@@ -479,6 +471,9 @@ class Executor {
     }
     for (std::size_t i = 0; i < t.tasks.size(); ++i) {
       t.order[static_cast<std::size_t>(t.tasks[i].op->lane)].push_back(static_cast<int>(i));
+      // Looked up once per kind of op, not on every finished sub-op of the step.
+      t.tasks[i].dp_trigger =
+          t.tasks[i].part == PartKind::kBackward && dp_trigger_.contains(t.tasks[i].op);
     }
     return t;
   }
