@@ -8,10 +8,14 @@
 #include "../core/model_presets.hpp"
 #include "../sim/cluster_presets.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
+#include "trace_test_util.hpp"
 
 using namespace hopsim;
 namespace p = hopsim::profiler;
+namespace t = hopsim::profiler::test;
 
 namespace {
 
@@ -33,8 +37,9 @@ Scenario small_scenario() {
 }
 
 p::trace::GpuActivity kernel(const char* name, std::int64_t start_us, std::int64_t dur_us,
-                             std::int64_t stream) {
+                             std::int64_t stream, std::int64_t correlation = -1) {
   p::trace::GpuActivity a;
+  a.correlation = correlation;
   a.kind = p::trace::ActivityKind::kKernel;
   a.device = 0;
   a.stream = stream;
@@ -44,19 +49,45 @@ p::trace::GpuActivity kernel(const char* name, std::int64_t start_us, std::int64
   return a;
 }
 
-// Two profiler steps of 10 ms and 12 ms. Per step: 3 ms FP8 GEMM, 1 ms attention, 2 ms DeepEP.
+// Two profiler steps whose host ranges last 10 ms and 12 ms. Per step, launched inside the range:
+// 3 ms FP8 GEMM, 1 ms attention, 2 ms DeepEP, spanning 0.1..5.2 ms after the step starts. A
+// warm-up kernel before the first step belongs to no step. The trace lists 8 devices (as
+// deviceProperties does for every GPU of the node); only device 0 has activity.
 p::trace::Trace measured_trace() {
   p::trace::CollectingSink sink;
+  for (int d = 0; d < 8; ++d) {
+    p::trace::DeviceInfo info;
+    info.id = d;
+    info.name = "NVIDIA H800";
+    info.sm_count = 132;
+    sink.add_device(info);
+  }
+  std::int64_t corr = 0;
+  auto launch = [&](std::int64_t at_us) {
+    p::trace::RuntimeCall r;
+    r.name = "cudaLaunchKernel";
+    r.pid = 1;
+    r.tid = 1;
+    r.start = us(at_us);
+    r.end = us(at_us + 5);
+    r.correlation = ++corr;
+    sink.add_runtime(r);
+    return corr;
+  };
+  sink.add_activity(kernel("deep_gemm::fp8_gemm_kernel", -5'000, 3'000, 7, launch(-5'100)));
   for (int step = 0; step < 2; ++step) {
     const std::int64_t t0 = step * 20'000;
     p::trace::Annotation a;
     a.name = step == 0 ? "ProfilerStep#1" : "ProfilerStep#2";
+    a.pid = 1;
+    a.tid = 1;
     a.start = us(t0);
     a.end = us(t0 + (step == 0 ? 10'000 : 12'000));
     sink.add_annotation(a);
-    sink.add_activity(kernel("deep_gemm::fp8_gemm_kernel", t0 + 100, 3'000, 7));
-    sink.add_activity(kernel("flash_fwd_kernel", t0 + 3'200, 1'000, 7));
-    sink.add_activity(kernel("deep_ep::intranode::dispatch", t0 + 3'200, 2'000, 9));
+    sink.add_activity(kernel("deep_gemm::fp8_gemm_kernel", t0 + 100, 3'000, 7, launch(t0 + 10)));
+    sink.add_activity(kernel("flash_fwd_kernel", t0 + 3'200, 1'000, 7, launch(t0 + 20)));
+    sink.add_activity(
+        kernel("deep_ep::intranode::dispatch", t0 + 3'200, 2'000, 9, launch(t0 + 30)));
   }
   return sink.finish();
 }
@@ -75,17 +106,69 @@ TEST_CASE("compare: measured per-class time per step, predicted from the same co
     FAIL("no row " << k);
     return p::compare::Row{};
   };
-  // Hand-computed: totals over 2 steps on 1 device, halved.
+  // Hand-computed: what the 2 steps launched, on the 1 device of 8 that ran anything, halved;
+  // the warm-up GEMM before the first step is not part of any step.
+  CHECK(c.measured_devices == 1);
+  CHECK(c.listed_devices == 8);
   CHECK(row("fp8_gemm").measured == ms(3));
   CHECK(row("attention_fwd").measured == ms(1));
   CHECK(row("deepep_dispatch").measured == ms(2));
-  // Step: mean of 10 ms and 12 ms.
-  CHECK(c.step.measured == ms(11));
+  // Step: the GPU span of each step's work, 0.1 .. 5.2 ms, not the 10 and 12 ms host ranges.
+  CHECK(c.step.measured == us(5'100));
+  CHECK(c.host_step == ms(11));
   const auto predicted = sim::predicted_class_times(sc, {}, -1);
   CHECK(row("fp8_gemm").predicted == predicted.at("fp8_gemm"));
   CHECK(row("fp8_gemm").error() ==
         Approx((to_ms(predicted.at("fp8_gemm")) - 3.0) / 3.0).epsilon(1e-9));
   CHECK(c.step.predicted == sim::run_scenario(sc).step_time);
+}
+
+TEST_CASE("compare: a single-rank capture of a multi-rank job, against the independent script",
+          "[profiler][compare]") {
+  // tests/data/traces/compute_expected.py computes per-step GPU spans, NCCL time and the devices
+  // with activity from the raw JSON; compare must divide by those devices (1), not by the 8 the
+  // trace lists, and measure the step on the GPU.
+  const auto expected =
+      nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
+  const Scenario sc = small_scenario();
+  for (const std::string name : {"a100-2rank-nccl", "v100-1rank-training"}) {
+    SECTION(name) {
+      t::TempDir dir;
+      (void)p::import::import_trace(t::data_dir() / "kineto" / (name + ".json.gz"),
+                                    dir / "t.sqlite");
+      const auto trace = p::trace::load_trace(dir / "t.sqlite");
+      const auto c = p::compare::compare(sc, trace, p::classify::KernelClassifier::shipped());
+      const auto& e = expected.at(name);
+      const auto active = static_cast<std::int64_t>(e.at("active_devices").size());
+      const auto steps = static_cast<std::int64_t>(e.at("steps").size());
+      CHECK(c.measured_devices == active);
+      CHECK(c.listed_devices == e.at("listed_devices").get<std::int64_t>());
+      CHECK(c.measured_steps == steps);
+      double span = 0;
+      std::int64_t nccl = 0;
+      for (const auto& st : e.at("steps")) {
+        span += st.at("gpu_span_ns").get<double>();
+        nccl += st.at("nccl_ns").get<std::int64_t>();
+      }
+      CHECK(c.step.measured.value() == std::llround(span / static_cast<double>(steps)));
+      Nanoseconds measured_nccl{0};
+      for (const auto& r : c.classes) {
+        if (r.what == "nccl_comm") measured_nccl = r.measured;
+      }
+      CHECK(measured_nccl.value() == nccl / (steps * active));
+      auto warned = [&](const std::string& what) {
+        for (const auto& w : c.warnings) {
+          if (w.find(what) != std::string::npos) return true;
+        }
+        return false;
+      };
+      CHECK(warned("lists 8 devices, 1 with GPU activity"));
+      CHECK(warned("but the scenario describes"));  // an A100 or V100 trace, an H800 scenario
+      if (name == "a100-2rank-nccl") CHECK(warned("had 2 ranks; the scenario has 16 GPUs"));
+      // The V100 capture's host step ranges are shorter than the GPU work they launched.
+      if (name == "v100-1rank-training") CHECK(warned("shorter than the GPU work"));
+    }
+  }
 }
 
 TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compare]") {
@@ -99,7 +182,7 @@ TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compar
     if (e.value("ph", "") != "X") continue;
     (e.value("pid", 0) >= 10000 ? measured : predicted)++;
   }
-  CHECK(measured == 6);
+  CHECK(measured == 7);  // the warm-up kernel and 3 per step
   CHECK(predicted > 0);
 }
 

@@ -100,7 +100,10 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(s.steps[i].duration.value() == es.at("duration_ns").get<std::int64_t>());
         CHECK(s.steps[i].gpu_time.value() == es.at("gpu_time_ns").get<std::int64_t>());
         CHECK(s.steps[i].activities == es.at("activities").get<std::int64_t>());
+        CHECK(s.steps[i].gpu_span.value() == es.at("gpu_span_ns").get<std::int64_t>());
       }
+      CHECK(s.active_devices == e.at("active_devices").get<std::vector<std::int64_t>>());
+      CHECK(s.devices.size() == e.at("listed_devices").get<std::size_t>());
       CHECK(s.step_time.mean_ns == Approx(e["step_time"]["mean_ns"].get<double>()));
       CHECK(s.step_time.p50_ns == Approx(e["step_time"]["p50_ns"].get<double>()));
       CHECK(s.step_time.p95_ns == Approx(e["step_time"]["p95_ns"].get<double>()));

@@ -1,6 +1,8 @@
 #include "hopsim/profiler/compare/compare.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -8,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 
 namespace hopsim::profiler::compare {
@@ -18,6 +21,86 @@ double Row::error() const {
          static_cast<double>(measured.value());
 }
 
+namespace {
+
+//! The model token of a GPU name ("NVIDIA H800" -> "H800", "A100-PG509-200" -> "A100"): a
+//! letter followed by three digits; empty when the name has none.
+std::string gpu_model(std::string_view name) {
+  for (std::size_t i = 0; i + 4 <= name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (!letter || (i > 0 && std::isalnum(static_cast<unsigned char>(name[i - 1])) != 0)) continue;
+    bool digits = true;
+    for (std::size_t k = 1; k <= 3; ++k) {
+      digits = digits && std::isdigit(static_cast<unsigned char>(name[i + k])) != 0;
+    }
+    if (!digits) continue;
+    if (i + 4 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 4])) != 0) continue;
+    std::string m(name.substr(i, 4));
+    m[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(m[0])));
+    return m;
+  }
+  return {};
+}
+
+std::string percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * x);
+  return buf;
+}
+
+//! What the scenario says that the trace contradicts, and what the measured side fell back on.
+std::vector<std::string> mismatches(const Scenario& sc, const summary::TraceSummary& s,
+                                    std::int64_t stepped) {
+  std::vector<std::string> w;
+  const auto active = [&](const trace::DeviceInfo& d) {
+    return std::binary_search(s.active_devices.begin(), s.active_devices.end(), d.id);
+  };
+  for (const auto& d : s.devices) {
+    if (!active(d)) continue;
+    const std::string traced = gpu_model(d.name);
+    const std::string planned = gpu_model(sc.cluster.gpu.name);
+    if (!traced.empty() && !planned.empty() && traced != planned) {
+      w.push_back("the trace ran on " + printable(d.name) + " (device " + std::to_string(d.id) +
+                  ") but the scenario describes " + sc.cluster.gpu.name);
+    }
+    if (d.sm_count > 0 && d.sm_count != sc.cluster.gpu.sms) {
+      w.push_back("device " + std::to_string(d.id) + " has " + std::to_string(d.sm_count) +
+                  " SMs; the scenario's GPU has " + std::to_string(sc.cluster.gpu.sms));
+    }
+  }
+  const auto ws = s.provenance.find("world_size");
+  if (ws != s.provenance.end()) {
+    std::int64_t world = 0;
+    const auto* b = ws->second.data();
+    if (std::from_chars(b, b + ws->second.size(), world).ec == std::errc{} && world > 0 &&
+        world != sc.cluster.num_gpus()) {
+      w.push_back("the traced job had " + std::to_string(world) +
+                  (world == 1 ? " rank" : " ranks") + "; the scenario has " +
+                  std::to_string(sc.cluster.num_gpus()) + " GPUs");
+    }
+  }
+  const auto listed = static_cast<std::int64_t>(s.devices.size());
+  const auto busy = static_cast<std::int64_t>(s.active_devices.size());
+  if (listed > busy && busy > 0) {
+    w.push_back("the trace lists " + std::to_string(listed) + " devices, " + std::to_string(busy) +
+                " with GPU activity: per-GPU figures are over " + std::to_string(busy));
+  }
+  if (!s.steps.empty() && stepped == 0) {
+    w.push_back(
+        "no GPU activity could be tied to a ProfilerStep range (no launch correlation): "
+        "the whole trace is measured as one step");
+  } else if (stepped > 0 && s.step_time.mean_ns > 0 &&
+             s.step_time.mean_ns < 0.95 * s.step_gpu_span.mean_ns) {
+    w.push_back("ProfilerStep host ranges are " +
+                percent(1.0 - s.step_time.mean_ns / s.step_gpu_span.mean_ns) +
+                " shorter than the GPU work they launched: the step is measured on the GPU");
+  }
+  return w;
+}
+
+}  // namespace
+
 Comparison compare(const Scenario& sc, const trace::Trace& measured,
                    const classify::KernelClassifier& classifier, const std::string& trace_file,
                    const sim::RunOptions& options) {
@@ -25,13 +108,18 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
   c.scenario = sc.name;
   c.trace_file = trace_file;
   const summary::TraceSummary s = summary::summarize(measured, classifier);
-  c.measured_steps = static_cast<std::int64_t>(s.steps.size());
-  c.measured_devices = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(std::max(s.devices.size(), s.overlap_per_device.size())));
-  const std::int64_t per = std::max<std::int64_t>(1, c.measured_steps) * c.measured_devices;
+  std::int64_t stepped = 0;
+  for (const auto& st : s.steps) stepped += st.activities > 0 ? 1 : 0;
+  c.measured_steps = stepped;
+  c.measured_devices =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(s.active_devices.size()));
+  c.listed_devices = static_cast<std::int64_t>(s.devices.size());
+  c.host_step = Nanoseconds(static_cast<std::int64_t>(std::llround(s.step_time.mean_ns)));
+  c.warnings = mismatches(sc, s, stepped);
+  const std::int64_t per = std::max<std::int64_t>(1, stepped) * c.measured_devices;
 
   std::map<std::string, Row> rows;
-  for (const auto& ct : s.classes) {
+  for (const auto& ct : stepped > 0 ? s.step_classes : s.classes) {
     Row& r = rows[ct.klass];
     r.what = ct.klass;
     r.measured = Nanoseconds(ct.total.value() / per);
@@ -56,9 +144,9 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
 
   c.step.what = "step";
   c.step.predicted = sim::run_scenario(sc, options).step_time;
-  c.step.measured = c.measured_steps > 0
-                        ? Nanoseconds(static_cast<std::int64_t>(std::llround(s.step_time.mean_ns)))
-                        : s.gpu_span;
+  c.step.measured =
+      stepped > 0 ? Nanoseconds(static_cast<std::int64_t>(std::llround(s.step_gpu_span.mean_ns)))
+                  : s.gpu_span;
   return c;
 }
 
@@ -78,9 +166,12 @@ std::string err(const Row& r) {
 }  // namespace
 
 void print_text(std::ostream& out, const Comparison& c) {
-  out << "predicted (" << c.scenario << ") vs measured (" << c.trace_file << ": "
-      << c.measured_steps << " steps, " << c.measured_devices << " device(s))\n"
-      << "GPU time per step per GPU, ms\n\n";
+  out << "predicted (" << c.scenario << ") vs measured (" << printable(c.trace_file) << ": "
+      << c.measured_steps << " steps, " << c.measured_devices << " device(s) with activity)\n";
+  for (const auto& w : c.warnings) out << "warning: " << w << "\n";
+  out << "GPU time per step per GPU, ms; the step is the GPU span of a step's work";
+  if (c.host_step.value() > 0) out << " (host ProfilerStep range " << ms(c.host_step) << " ms)";
+  out << "\n\n";
   std::size_t w = 20;
   for (const Row& r : c.classes) w = std::max(w, r.what.size());
   auto line = [&](const std::string& a, const std::string& b, const std::string& m,
@@ -107,6 +198,9 @@ std::string to_json(const Comparison& c) {
   j["trace"] = c.trace_file;
   j["measured_steps"] = c.measured_steps;
   j["measured_devices"] = c.measured_devices;
+  j["listed_devices"] = c.listed_devices;
+  j["host_step_ns"] = c.host_step.value();
+  j["warnings"] = c.warnings;
   auto row = [](const Row& r) {
     return nlohmann::ordered_json{{"what", r.what},
                                   {"predicted_ns", r.predicted.value()},

@@ -147,6 +147,11 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     }
   }
   if (!t.activities.empty()) s.gpu_span = Nanoseconds(last - first);
+  for (const auto& [key, iv] : stream_iv) {
+    if (s.active_devices.empty() || s.active_devices.back() != key.first) {
+      s.active_devices.push_back(key.first);  // stream_iv is ordered by (device, stream)
+    }
+  }
   const double total = static_cast<double>(s.activity_time.value());
   auto share = [total](Nanoseconds x) {
     return total > 0 ? static_cast<double>(x.value()) / total : 0.0;
@@ -244,6 +249,8 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
   }
   if (!s.steps.empty()) {
     std::vector<bool> counted(t.activities.size(), false);
+    std::vector<std::pair<std::int64_t, std::int64_t>> span(s.steps.size(), {INT64_MAX, INT64_MIN});
+    std::map<std::string, ClassTime> in_steps;
     for (const auto& l : t.links) {
       if (counted[l.activity_index]) continue;
       const auto& r = t.runtime[l.runtime_index];
@@ -255,6 +262,12 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
           ++st.activities;
           st.gpu_time += a.end - a.start;
           if (c.is_communication(*klass[l.activity_index])) st.comm_time += a.end - a.start;
+          span[k].first = std::min(span[k].first, a.start.value());
+          span[k].second = std::max(span[k].second, a.end.value());
+          ClassTime& ct = in_steps[*klass[l.activity_index]];
+          ct.klass = *klass[l.activity_index];
+          ++ct.count;
+          ct.total += a.end - a.start;
           counted[l.activity_index] = true;
           break;
         }
@@ -262,12 +275,29 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     }
     std::vector<double> dur;
     std::vector<double> gpu;
-    for (const auto& st : s.steps) {
+    std::vector<double> gpu_span;
+    for (std::size_t k = 0; k < s.steps.size(); ++k) {
+      auto& st = s.steps[k];
+      if (st.activities > 0) {
+        st.gpu_span = Nanoseconds(span[k].second - span[k].first);
+        gpu_span.push_back(static_cast<double>(st.gpu_span.value()));
+      }
       dur.push_back(static_cast<double>(st.duration.value()));
       gpu.push_back(static_cast<double>(st.gpu_time.value()));
     }
     s.step_time = distribution(dur);
     s.step_gpu_time = distribution(gpu);
+    s.step_gpu_span = distribution(gpu_span);
+    Nanoseconds stepped{0};
+    for (const auto& [name, ct] : in_steps) stepped += ct.total;
+    for (auto& [name, ct] : in_steps) {
+      ct.share = stepped.value() > 0 ? ct.total / stepped : 0.0;
+      s.step_classes.push_back(ct);
+    }
+    std::sort(s.step_classes.begin(), s.step_classes.end(),
+              [](const ClassTime& a, const ClassTime& b) {
+                return a.total != b.total ? a.total > b.total : a.klass < b.klass;
+              });
   }
   return s;
 }
@@ -333,6 +363,7 @@ std::string to_json(const TraceSummary& s) {
                      std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor)}});
   }
   j["devices"] = devs;
+  j["active_devices"] = s.active_devices;
   j["kernels"] = s.kernels;
   j["memcpys"] = s.memcpys;
   j["memsets"] = s.memsets;
@@ -369,11 +400,13 @@ std::string to_json(const TraceSummary& s) {
                      {"duration_ns", st.duration.value()},
                      {"activities", st.activities},
                      {"gpu_time_ns", st.gpu_time.value()},
+                     {"gpu_span_ns", st.gpu_span.value()},
                      {"comm_time_ns", st.comm_time.value()}});
   }
   j["steps"] = steps;
   j["step_time"] = dist_json(s.step_time);
   j["step_gpu_time"] = dist_json(s.step_gpu_time);
+  j["step_gpu_span"] = dist_json(s.step_gpu_span);
   return j.dump(2);
 }
 
@@ -387,18 +420,24 @@ void print_text(std::ostream& out, const TraceSummary& s) {
   out << "trace: " << printable(prov("source_file")) << " (" << printable(prov("source_format"))
       << ")\n";
   for (const auto& d : s.devices) {
-    out << "device " << d.id << ": " << printable(d.name) << ", " << d.sm_count << " SMs\n";
+    const bool active = std::binary_search(s.active_devices.begin(), s.active_devices.end(), d.id);
+    out << "device " << d.id << ": " << printable(d.name) << ", " << d.sm_count << " SMs"
+        << (active ? ", active" : "") << "\n";
   }
+  out << "devices with GPU activity: " << s.active_devices.size() << " of "
+      << std::max(s.devices.size(), s.active_devices.size()) << " listed\n";
   out << "GPU activities: " << s.kernels << " kernels, " << s.memcpys << " memcpys, " << s.memsets
       << " memsets; span " << ms(s.gpu_span) << " ms, summed " << ms(s.activity_time) << " ms\n";
   if (!s.steps.empty()) {
     out << "\nsteps (" << s.steps.size() << "): time mean " << ms(s.step_time.mean_ns)
         << " ms, p50 " << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns)
-        << " ms; GPU time mean " << ms(s.step_gpu_time.mean_ns) << " ms\n";
+        << " ms; GPU span mean " << ms(s.step_gpu_span.mean_ns) << " ms; GPU time mean "
+        << ms(s.step_gpu_time.mean_ns) << " ms\n";
     for (const auto& st : s.steps) {
       out << "  " << std::left << std::setw(20) << printable(st.name) << std::right << std::setw(12)
-          << ms(st.duration) << " ms  GPU " << ms(st.gpu_time) << " ms  comm " << ms(st.comm_time)
-          << " ms  (" << st.activities << " activities)\n";
+          << ms(st.duration) << " ms  GPU span " << ms(st.gpu_span) << " ms  GPU "
+          << ms(st.gpu_time) << " ms  comm " << ms(st.comm_time) << " ms  (" << st.activities
+          << " activities)\n";
     }
   }
   out << "\ntime per class:\n";

@@ -111,16 +111,24 @@ def summarize(path):
     steps.sort()
     step_out = []
     for s0, e0, name, pid in steps:
-        gpu_time, n = 0, 0
-        for _, _, _, s, e, corr in acts:
+        gpu_time, n, first, last, nccl = 0, 0, None, None, 0
+        for act_name, _, _, s, e, corr in acts:
             launches = runtime.get(corr, []) if corr >= 0 else []
             if any(s0 <= ls < e0 and lp == pid for ls, lp in launches):
                 gpu_time += e - s
                 n += 1
+                first = s if first is None else min(first, s)
+                last = e if last is None else max(last, e)
+                if "nccl" in act_name.lower():
+                    nccl += e - s
         step_out.append({"name": name, "duration_ns": e0 - s0, "gpu_time_ns": gpu_time,
-                         "activities": n})
+                         "activities": n, "gpu_span_ns": last - first if n else 0,
+                         "nccl_ns": nccl})
     durs = [x["duration_ns"] for x in step_out]
+    listed = doc.get("deviceProperties", [])
     return {
+        "listed_devices": len(listed),
+        "active_devices": sorted({dev for _, dev, _, _, _, _ in acts}),
         "kernels": len(gpu["kernel"]),
         "memcpys": len(gpu["gpu_memcpy"]),
         "memsets": len(gpu["gpu_memset"]),

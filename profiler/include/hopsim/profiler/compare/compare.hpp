@@ -26,15 +26,21 @@ struct Row {
 struct Comparison {
   std::string scenario;
   std::string trace_file;
-  std::int64_t measured_steps = 0;  //!< ProfilerStep ranges found (0: the whole trace is one step)
-  std::int64_t measured_devices = 0;
-  std::vector<Row> classes;         //!< union of predicted and measured classes, by measured time
-  Row step;                         //!< end to end
-  double mean_abs_class_error = 0;  //!< over classes measured and predicted, time-weighted
+  std::int64_t measured_steps = 0;    //!< ProfilerStep ranges with GPU work (0: the whole trace)
+  std::int64_t measured_devices = 0;  //!< devices with GPU activity: what per-GPU figures divide by
+  std::int64_t listed_devices = 0;    //!< devices the trace lists (deviceProperties)
+  Nanoseconds host_step{0};           //!< mean ProfilerStep host range, for reference
+  std::vector<Row> classes;           //!< union of predicted and measured classes, by measured time
+  Row step;                           //!< end to end
+  double mean_abs_class_error = 0;    //!< over classes measured and predicted, time-weighted
+  //! Where the trace and the scenario disagree (GPU model, SMs, world size) or the measured
+  //! figures rest on a fallback; printed before the table and kept in the JSON.
+  std::vector<std::string> warnings;
 };
 
-//! Compares. Measured figures are per step and per device: class totals / steps / devices, step
-//! time = mean ProfilerStep duration (or the GPU span when the trace has no step markers).
+//! Compares. Measured figures are per step and per GPU with activity: the time of the activities
+//! launched inside ProfilerStep ranges / steps / active devices, and the step is the mean GPU
+//! span of a step's activities (the whole trace's span when it has no step markers).
 [[nodiscard]] Comparison compare(const Scenario& scenario, const trace::Trace& measured,
                                  const classify::KernelClassifier& classifier,
                                  const std::string& trace_file = {},

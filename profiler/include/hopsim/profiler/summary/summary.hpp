@@ -62,6 +62,9 @@ struct StepSummary {
   std::int64_t activities = 0;  //!< GPU activities launched inside the range
   Nanoseconds gpu_time{0};      //!< summed duration of those activities
   Nanoseconds comm_time{0};     //!< of which communication kernels
+  //! First start to last end of those activities: what the GPUs spent on the step. A host range
+  //! ends when the last launch returns, usually before the GPU work it queued has run.
+  Nanoseconds gpu_span{0};
 };
 
 struct TraceSummary {
@@ -70,7 +73,10 @@ struct TraceSummary {
   std::int64_t kernels = 0;
   std::int64_t memcpys = 0;
   std::int64_t memsets = 0;
-  Nanoseconds gpu_span{0};          //!< first activity start to last activity end
+  Nanoseconds gpu_span{0};  //!< first activity start to last activity end
+  //! Devices with at least one GPU activity, ascending. `devices` lists what the profiler saw
+  //! (every GPU of the node, typically); a single-rank capture has activity on one of them.
+  std::vector<std::int64_t> active_devices;
   Nanoseconds activity_time{0};     //!< summed duration of all GPU activities
   std::vector<ClassTime> classes;   //!< by total time, largest first
   std::vector<StreamBusy> streams;  //!< by device, stream
@@ -80,8 +86,12 @@ struct TraceSummary {
   std::vector<KernelTotal> unknown_kernels;  //!< class "other", by total time
   double unknown_share = 0;
   std::vector<StepSummary> steps;  //!< in start order
+  //! Per class, the summed time of the activities launched inside a step (warm-up and
+  //! activities outside every step left out); empty when the trace has no steps.
+  std::vector<ClassTime> step_classes;
   Distribution step_time;
   Distribution step_gpu_time;
+  Distribution step_gpu_span;
 };
 
 struct SummaryOptions {
