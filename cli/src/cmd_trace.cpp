@@ -16,6 +16,7 @@ void register_trace(CLI::App& app, Io io) {
     std::string rules;
     bool json = false;
     std::size_t top = 10;
+    std::vector<std::string> roles;
   };
   auto args = std::make_shared<Args>();
   auto* sum = trace_cmd->add_subcommand(
@@ -27,6 +28,9 @@ void register_trace(CLI::App& app, Io io) {
                   "Extra classification rules (YAML, tried before the shipped ones)")
       ->check(CLI::ExistingFile);
   sum->add_option("--top", args->top, "How many kernels to list")->check(CLI::Range(1, 1000));
+  sum->add_option("--stream-role", args->roles,
+                  "Set a stream's role, overriding the inferred one: DEVICE:STREAM=comm|compute "
+                  "(repeatable)");
   sum->add_flag("--json", args->json, "Print JSON instead of text");
   sum->callback([args, io] {
     namespace p = profiler;
@@ -38,6 +42,7 @@ void register_trace(CLI::App& app, Io io) {
     const auto t = p::trace::load_trace(args->trace);
     p::summary::SummaryOptions opt;
     opt.top_n = args->top;
+    for (const auto& r : args->roles) opt.roles.insert(p::summary::parse_stream_role(r));
     const auto s = p::summary::summarize(t, classifier, opt);
     if (args->json) {
       io.out << p::summary::to_json(s) << "\n";

@@ -64,6 +64,51 @@ TEST_CASE("summary of the synthetic nsys trace matches hand arithmetic", "[summa
   CHECK_FALSE(sm::to_json(s).empty());
 }
 
+TEST_CASE("stream roles: a cast on the communication stream is communication", "[summary]") {
+  // Stream 9 runs DeepEP's dispatch (2000 ns) and the FP8 cast that feeds it (500 ns): 80%
+  // communication, so it is a communication stream and the cast, overlapping the GEMM on stream 7,
+  // counts as communication. An NCCL kernel on the compute stream stays communication.
+  tr::CollectingSink sink;
+  auto kernel = [&](const char* name, std::int64_t start, std::int64_t end, std::int64_t stream) {
+    tr::GpuActivity a;
+    a.device = 0;
+    a.stream = stream;
+    a.start = hopsim::Nanoseconds(start);
+    a.end = hopsim::Nanoseconds(end);
+    a.name = name;
+    sink.add_activity(a);
+  };
+  kernel("deep_gemm::fp8_gemm_kernel", 0, 3000, 7);
+  kernel("per_token_cast_to_fp8_with_channels", 1000, 1500, 9);
+  kernel("dpsk::ep::internode::dispatch", 1500, 3500, 9);
+  kernel("ncclDevKernel_AllReduce_Sum_f32_RING_LL", 4000, 5000, 7);
+  const auto trace = sink.finish();
+  const auto s = sm::summarize(trace, KernelClassifier::shipped());
+  REQUIRE(s.streams.size() == 2);
+  CHECK(s.streams[0].role == sm::StreamRole::kCompute);
+  CHECK(s.streams[0].comm_share == Approx(1000.0 / 4000.0));
+  CHECK(s.streams[1].role == sm::StreamRole::kCommunication);
+  CHECK(s.streams[1].comm_share == Approx(2000.0 / 2500.0));
+  // Communication [1000, 3500) and [4000, 5000): 3500 ns; compute [0, 3000): overlapped 2000.
+  CHECK(s.overlap.comm.value() == 3500);
+  CHECK(s.overlap.compute.value() == 3000);
+  CHECK(s.overlap.overlapped.value() == 2000);
+  CHECK(s.overlap.exposed.value() == 1500);
+
+  // Set by the user: stream 9 as compute leaves only the class-decided communication.
+  sm::SummaryOptions opt;
+  opt.roles.insert(sm::parse_stream_role("0:9=compute"));
+  const auto set = sm::summarize(trace, KernelClassifier::shipped(), opt);
+  CHECK(set.streams[1].role == sm::StreamRole::kCompute);
+  CHECK(set.streams[1].role_overridden);
+  // Communication [1500, 3500) and [4000, 5000): 3000 ns; compute [0, 3000) and [1000, 1500).
+  CHECK(set.overlap.comm.value() == 3000);
+  CHECK(set.overlap.overlapped.value() == 1500);
+  CHECK_THROWS_WITH(sm::parse_stream_role("0:9"), Catch::Contains("DEVICE:STREAM=comm"));
+  CHECK_THROWS_WITH(sm::parse_stream_role("a:9=comm"), Catch::Contains("DEVICE:STREAM=comm"));
+  CHECK_THROWS_WITH(sm::parse_stream_role("0:9=network"), Catch::Contains("DEVICE:STREAM=comm"));
+}
+
 TEST_CASE("summaries of real Kineto traces match the independent script", "[summary]") {
   const auto expected =
       nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
@@ -88,6 +133,8 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(s.streams[i].device == e["streams"][i].at("device").get<std::int64_t>());
         CHECK(s.streams[i].stream == e["streams"][i].at("stream").get<std::int64_t>());
         CHECK(s.streams[i].busy.value() == e["streams"][i].at("busy_ns").get<std::int64_t>());
+        CHECK(std::string(sm::to_string(s.streams[i].role)) ==
+              e["streams"][i].at("role").get<std::string>());
       }
       REQUIRE_FALSE(s.top_kernels.empty());
       CHECK(s.top_kernels[0].name == e.at("top_kernel").at("name").get<std::string>());

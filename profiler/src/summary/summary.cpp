@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "hopsim/core/format.hpp"
@@ -79,6 +80,36 @@ bool step_number(std::string_view name, std::int64_t& n) {
 
 }  // namespace
 
+std::string_view to_string(StreamRole r) {
+  return r == StreamRole::kCommunication ? "communication" : "compute";
+}
+
+std::pair<std::pair<std::int64_t, std::int64_t>, StreamRole> parse_stream_role(
+    std::string_view text) {
+  const auto bad = [&] {
+    return std::invalid_argument("--stream-role '" + printable(text) +
+                                 "': expected DEVICE:STREAM=comm or DEVICE:STREAM=compute "
+                                 "(e.g. 0:40=comm)");
+  };
+  const auto colon = text.find(':');
+  const auto eq = text.find('=');
+  if (colon == std::string_view::npos || eq == std::string_view::npos || eq < colon) throw bad();
+  auto number = [&](std::string_view part) {
+    std::int64_t v = 0;
+    const auto r = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || r.ec != std::errc() || r.ptr != part.data() + part.size()) throw bad();
+    return v;
+  };
+  const std::int64_t device = number(text.substr(0, colon));
+  const std::int64_t stream = number(text.substr(colon + 1, eq - colon - 1));
+  const std::string_view role = text.substr(eq + 1);
+  if (role == "comm" || role == "communication") {
+    return {{device, stream}, StreamRole::kCommunication};
+  }
+  if (role == "compute") return {{device, stream}, StreamRole::kCompute};
+  throw bad();
+}
+
 double percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -106,6 +137,9 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Interval>> stream_iv;
   std::map<std::int64_t, std::vector<Interval>> comm_iv;
   std::map<std::int64_t, std::vector<Interval>> compute_iv;
+  // Per (device, stream): kernel time in communication classes, all kernel time.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, std::int64_t>>
+      stream_kernel_time;
   std::int64_t first = INT64_MAX;
   std::int64_t last = INT64_MIN;
 
@@ -142,9 +176,26 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     }
     stream_iv[{a.device, a.stream}].emplace_back(a.start.value(), a.end.value());
     if (a.kind == trace::ActivityKind::kKernel) {
-      (c.is_communication(cls) ? comm_iv : compute_iv)[a.device].emplace_back(a.start.value(),
-                                                                              a.end.value());
+      auto& [comm_ns, kernel_ns] = stream_kernel_time[{a.device, a.stream}];
+      kernel_ns += dur;
+      if (c.is_communication(cls)) comm_ns += dur;
     }
+  }
+  // Stream roles, then communication and compute by kernel class and stream role.
+  std::map<std::pair<std::int64_t, std::int64_t>, StreamRole> role;
+  for (const auto& [key, times] : stream_kernel_time) {
+    const double comm_share =
+        times.second > 0 ? static_cast<double>(times.first) / static_cast<double>(times.second) : 0;
+    role[key] = comm_share >= kCommStreamShare ? StreamRole::kCommunication : StreamRole::kCompute;
+  }
+  for (const auto& [key, r] : opt.roles) role[key] = r;
+  for (std::size_t i = 0; i < t.activities.size(); ++i) {
+    const auto& a = t.activities[i];
+    if (a.kind != trace::ActivityKind::kKernel) continue;
+    const auto it = role.find({a.device, a.stream});
+    const bool comm = c.is_communication(*klass[i]) ||
+                      (it != role.end() && it->second == StreamRole::kCommunication);
+    (comm ? comm_iv : compute_iv)[a.device].emplace_back(a.start.value(), a.end.value());
   }
   if (!t.activities.empty()) s.gpu_span = Nanoseconds(last - first);
   for (const auto& [key, iv] : stream_iv) {
@@ -172,6 +223,13 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     b.stream = key.second;
     b.activities = static_cast<std::int64_t>(iv.size());
     b.busy = Nanoseconds(length(merged(iv)));
+    const auto kt = stream_kernel_time.find(key);
+    if (kt != stream_kernel_time.end() && kt->second.second > 0) {
+      b.comm_share = static_cast<double>(kt->second.first) / static_cast<double>(kt->second.second);
+    }
+    const auto r = role.find(key);
+    b.role = r != role.end() ? r->second : StreamRole::kCompute;
+    b.role_overridden = opt.roles.count(key) > 0;
     s.streams.push_back(b);
   }
 
@@ -382,7 +440,10 @@ std::string to_json(const TraceSummary& s) {
     streams.push_back({{"device", b.device},
                        {"stream", b.stream},
                        {"activities", b.activities},
-                       {"busy_ns", b.busy.value()}});
+                       {"busy_ns", b.busy.value()},
+                       {"comm_share", b.comm_share},
+                       {"role", std::string(to_string(b.role))},
+                       {"role_set_by_user", b.role_overridden}});
   }
   j["streams"] = streams;
   j["overlap"] = overlap_json(s.overlap);
@@ -445,10 +506,12 @@ void print_text(std::ostream& out, const TraceSummary& s) {
     out << "  " << std::left << std::setw(18) << c.klass << std::right << std::setw(12)
         << ms(c.total) << " ms " << std::setw(7) << pct(c.share) << "  (" << c.count << ")\n";
   }
-  out << "\nstreams (busy = union of activity intervals):\n";
+  out << "\nstreams (busy = union of activity intervals; role from the communication share of "
+         "kernel time, --stream-role to set):\n";
   for (const auto& b : s.streams) {
     out << "  device " << b.device << " stream " << b.stream << ": " << ms(b.busy) << " ms busy ("
-        << b.activities << " activities)\n";
+        << b.activities << " activities), " << pct(b.comm_share) << " communication -> "
+        << to_string(b.role) << (b.role_overridden ? " (set)" : "") << "\n";
   }
   out << "\ncommunication: " << ms(s.overlap.comm) << " ms, overlapped with compute "
       << ms(s.overlap.overlapped) << " ms (" << pct(s.overlap.fraction) << "), exposed "

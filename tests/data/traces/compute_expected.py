@@ -99,10 +99,20 @@ def summarize(path):
     streams = {}
     for name, dev, stream, s, e, _ in acts:
         streams.setdefault((dev, stream), []).append((s, e))
+    # Stream role: communication when at least half of its kernel time is communication.
+    # Communication = communication kernels anywhere + every kernel on a communication stream.
+    kernel_time, comm_time = {}, {}
+    for name, dev, stream, s, e, _ in gpu["kernel"]:
+        kernel_time[(dev, stream)] = kernel_time.get((dev, stream), 0) + (e - s)
+        if "nccl" in name.lower():
+            comm_time[(dev, stream)] = comm_time.get((dev, stream), 0) + (e - s)
+    role = {k: ("communication" if comm_time.get(k, 0) * 2 >= v and v > 0 else "compute")
+            for k, v in kernel_time.items()}
     comm, compute = {}, {}
     per_name = {}
     for name, dev, stream, s, e, _ in gpu["kernel"]:
-        (comm if "nccl" in name.lower() else compute).setdefault(dev, []).append((s, e))
+        is_comm = "nccl" in name.lower() or role[(dev, stream)] == "communication"
+        (comm if is_comm else compute).setdefault(dev, []).append((s, e))
         per_name[name] = per_name.get(name, 0) + (e - s)
     comm_t = sum(union(v) for v in comm.values())
     overlap = sum(intersection(comm.get(d, []), compute.get(d, [])) for d in comm)
@@ -134,7 +144,8 @@ def summarize(path):
         "memsets": len(gpu["gpu_memset"]),
         "activity_time_ns": sum(e - s for _, _, _, s, e, _ in acts),
         "gpu_span_ns": max(e for *_, e, _ in acts) - min(s for *_, s, _e, _ in acts),
-        "streams": [{"device": d, "stream": st, "busy_ns": union(iv), "activities": len(iv)}
+        "streams": [{"device": d, "stream": st, "busy_ns": union(iv), "activities": len(iv),
+                     "role": role.get((d, st), "compute")}
                     for (d, st), iv in sorted(streams.items())],
         "comm_ns": comm_t,
         "overlapped_ns": overlap,

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hopsim/core/units.hpp"
@@ -30,11 +33,18 @@ struct ClassTime {
   double share = 0;  //!< of the summed duration of all GPU activities
 };
 
+//! What a stream is used for, inferred from what runs on it (or set by the user).
+enum class StreamRole { kCompute, kCommunication };
+[[nodiscard]] std::string_view to_string(StreamRole r);
+
 struct StreamBusy {
   std::int64_t device = -1;
   std::int64_t stream = -1;
   std::int64_t activities = 0;
-  Nanoseconds busy{0};  //!< union of the stream's activity intervals
+  Nanoseconds busy{0};    //!< union of the stream's activity intervals
+  double comm_share = 0;  //!< of its kernel time, in communication classes
+  StreamRole role = StreamRole::kCompute;
+  bool role_overridden = false;  //!< set by SummaryOptions::roles rather than inferred
 };
 
 struct KernelTotal {
@@ -45,6 +55,8 @@ struct KernelTotal {
   double share = 0;  //!< of the summed duration of all GPU activities
 };
 
+//! Communication = every kernel of a communication class, plus every kernel on a communication
+//! stream (DeepEP's casts and layout kernels); compute = the other kernels. docs/TRACES.md.
 struct Overlap {
   std::int64_t device = -1;   //!< -1 in the all-device total
   Nanoseconds comm{0};        //!< union of communication kernels
@@ -97,7 +109,17 @@ struct TraceSummary {
 struct SummaryOptions {
   std::size_t top_n = 10;
   std::size_t unknown_n = 20;
+  //! Roles the user sets for (device, stream), overriding the inferred ones.
+  std::map<std::pair<std::int64_t, std::int64_t>, StreamRole> roles;
 };
+
+//! A stream whose kernel time is at least this share communication is a communication stream.
+inline constexpr double kCommStreamShare = 0.5;
+
+//! Parses "DEVICE:STREAM=comm|compute" (the CLI's --stream-role); throws std::invalid_argument
+//! naming what was expected.
+[[nodiscard]] std::pair<std::pair<std::int64_t, std::int64_t>, StreamRole> parse_stream_role(
+    std::string_view text);
 
 [[nodiscard]] TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& c,
                                      const SummaryOptions& opt = {});
