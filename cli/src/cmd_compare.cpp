@@ -13,7 +13,7 @@ void register_compare(CLI::App& app, Io io) {
       "compare",
       "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
   struct Opts {
-    std::string measured, scenario, trace, rules;
+    std::string measured, scenario, trace, rules, components;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -22,6 +22,8 @@ void register_compare(CLI::App& app, Io io) {
   cmd->add_option("--scenario", o->scenario, "Scenario describing the measured run")->required();
   cmd->add_option("--trace", o->trace, "Write both timelines as one Chrome trace");
   cmd->add_option("--rules", o->rules, "Extra kernel-classification rules (YAML)");
+  cmd->add_option("--components", o->components,
+                  "Extra annotation-to-component rules (YAML, tried before the shipped ones)");
   cmd->add_flag("--json", o->json, "Print as JSON");
   cmd->callback([o, io] {
     namespace p = hopsim::profiler;
@@ -31,8 +33,12 @@ void register_compare(CLI::App& app, Io io) {
     if (!o->rules.empty()) {
       classifier = classifier.with_rules_first(p::classify::KernelClassifier::from_file(o->rules));
     }
+    auto components = p::attribute::ComponentMap::shipped();
+    if (!o->components.empty()) {
+      components = p::attribute::ComponentMap::from_file(o->components).followed_by(components);
+    }
     const auto t = p::trace::load_trace(o->measured);
-    const auto c = p::compare::compare(sc, t, classifier, o->measured);
+    const auto c = p::compare::compare(sc, t, classifier, o->measured, {}, &components);
     if (o->json) {
       io.out << p::compare::to_json(c) << "\n";
     } else {

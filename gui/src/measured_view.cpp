@@ -101,6 +101,10 @@ bool MeasuredView::open_trace(const QString& path) {
       classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
           profiler::classify::KernelClassifier::shipped());
     }
+    if (!components_) {
+      components_ = std::make_shared<const profiler::attribute::ComponentMap>(
+          profiler::attribute::ComponentMap::shipped());
+    }
     trace_ = std::make_shared<const profiler::trace::Trace>(
         profiler::trace::load_trace(path.toStdString()));
   } catch (const std::exception& e) {
@@ -116,11 +120,12 @@ bool MeasuredView::open_trace(const QString& path) {
   // The source's file name only: the importing machine's folders say nothing here.
   const QString source = QString(" Imported from %1 (%2).")
                              .arg(QFileInfo(fact("source_file")).fileName(), fact("source_format"));
-  info_->setText(QString("%1 — %2 GPU activities, %3 device(s).%4")
-                     .arg(QFileInfo(path).fileName())
-                     .arg(trace_->activities.size())
-                     .arg(trace_->devices.size())
-                     .arg(source));
+  trace_info_ = QString("%1 — %2 GPU activities, %3 device(s) listed.%4")
+                    .arg(QFileInfo(path).fileName())
+                    .arg(trace_->activities.size())
+                    .arg(trace_->devices.size())
+                    .arg(source);
+  info_->setText(trace_info_);
   emit status(QString("opened trace %1").arg(path));
   if (scenario_) start();
   return true;
@@ -133,13 +138,14 @@ void MeasuredView::set_scenario(const Scenario& s) {
 
 MeasuredView::Outcome MeasuredView::run(
     std::uint64_t generation, std::shared_ptr<const profiler::trace::Trace> trace,
-    std::shared_ptr<const profiler::classify::KernelClassifier> c, Scenario scenario,
+    std::shared_ptr<const profiler::classify::KernelClassifier> c,
+    std::shared_ptr<const profiler::attribute::ComponentMap> map, Scenario scenario,
     std::string trace_file) {
   Outcome o;
   o.generation = generation;
   try {
     o.comparison = std::make_shared<const profiler::compare::Comparison>(
-        profiler::compare::compare(scenario, *trace, *c, trace_file));
+        profiler::compare::compare(scenario, *trace, *c, trace_file, {}, map.get()));
   } catch (const std::exception& e) {
     o.error = QString::fromStdString(e.what());
   }
@@ -155,12 +161,13 @@ void MeasuredView::start() {
   }
   pending_ = false;
   watcher_.setFuture(QtConcurrent::run(&MeasuredView::run, generation_, trace_, classifier_,
-                                       *scenario_, trace_file_.toStdString()));
+                                       components_, *scenario_, trace_file_.toStdString()));
 }
 
 void MeasuredView::compare_now() {
   if (!trace_ || !scenario_) return;
-  show_outcome(run(++generation_, trace_, classifier_, *scenario_, trace_file_.toStdString()));
+  show_outcome(
+      run(++generation_, trace_, classifier_, components_, *scenario_, trace_file_.toStdString()));
 }
 
 void MeasuredView::show_outcome(const Outcome& o) {
@@ -171,8 +178,13 @@ void MeasuredView::show_outcome(const Outcome& o) {
   fail({});
   shown_ = o.comparison;
   const auto& c = *o.comparison;
-  // Rows: the end-to-end step first, then every class either side has, by measured time.
-  table_->setRowCount(static_cast<int>(c.classes.size()) + 1);
+  // Where the trace and the scenario disagree, under the trace's line.
+  QString info = trace_info_;
+  for (const auto& w : c.warnings) info += "\nwarning: " + QString::fromStdString(w);
+  info_->setText(info);
+  // Rows: the end-to-end step first, then every class either side has, by measured time, then
+  // the components the trace's annotations map to.
+  table_->setRowCount(static_cast<int>(c.classes.size() + c.components.size()) + 1);
   auto put = [&](int r, const profiler::compare::Row& row, const QString& what) {
     table_->setItem(r, 0, new QTableWidgetItem(what));
     for (int col = 1; col < 4; ++col) {
@@ -189,6 +201,10 @@ void MeasuredView::show_outcome(const Outcome& o) {
   for (int col = 0; col < 4; ++col) table_->item(0, col)->setFont(bold);
   for (std::size_t i = 0; i < c.classes.size(); ++i) {
     put(static_cast<int>(i) + 1, c.classes[i], QString::fromStdString(c.classes[i].what));
+  }
+  for (std::size_t i = 0; i < c.components.size(); ++i) {
+    put(static_cast<int>(c.classes.size() + i) + 1, c.components[i],
+        "component " + QString::fromStdString(c.components[i].what));
   }
 
   auto* measured = new QBarSet("measured");
@@ -214,7 +230,7 @@ void MeasuredView::show_outcome(const Outcome& o) {
   axis->setTitleText("ms per step per GPU");
   chart->addAxis(axis, Qt::AlignBottom);
   series->attachAxis(axis);
-  chart->setTitle(QString("%1 predicted vs measured (%2 step(s), %3 device(s))")
+  chart->setTitle(QString("%1 predicted vs measured (%2 step(s), %3 device(s) with activity)")
                       .arg(QString::fromStdString(c.scenario))
                       .arg(c.measured_steps)
                       .arg(c.measured_devices));

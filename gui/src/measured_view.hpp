@@ -58,6 +58,7 @@ class MeasuredView : public QWidget {
   [[nodiscard]] static Outcome run(std::uint64_t generation,
                                    std::shared_ptr<const profiler::trace::Trace> trace,
                                    std::shared_ptr<const profiler::classify::KernelClassifier> c,
+                                   std::shared_ptr<const profiler::attribute::ComponentMap> map,
                                    Scenario scenario, std::string trace_file);
   void start();
   void show_outcome(const Outcome& o);
@@ -65,6 +66,8 @@ class MeasuredView : public QWidget {
 
   std::shared_ptr<const profiler::trace::Trace> trace_;
   std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
+  std::shared_ptr<const profiler::attribute::ComponentMap> components_;
+  QString trace_info_;  //!< what the info line says of the trace; warnings follow it
   std::optional<Scenario> scenario_;
   QString trace_file_;
   std::uint64_t generation_ = 0;

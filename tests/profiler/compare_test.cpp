@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -169,6 +170,68 @@ TEST_CASE("compare: a single-rank capture of a multi-rank job, against the indep
       if (name == "v100-1rank-training") CHECK(warned("shorter than the GPU work"));
     }
   }
+}
+
+TEST_CASE("compare: per component through annotations", "[profiler][compare]") {
+  // Two steps; in each, kernels launched inside "attn(F)" (1 ms), "mlp(B)" (2 ms, two kernels
+  // nested in an outer "layer3" range), "dispatch(F)" (0.5 ms) and "misc" (0.3 ms, no component).
+  p::trace::CollectingSink sink;
+  std::int64_t corr = 0;
+  auto range = [&](const char* name, std::int64_t a, std::int64_t b) {
+    p::trace::Annotation r;
+    r.name = name;
+    r.pid = 1;
+    r.tid = 1;
+    r.start = us(a);
+    r.end = us(b);
+    sink.add_annotation(r);
+  };
+  auto launch = [&](const char* kname, std::int64_t at, std::int64_t gpu_at, std::int64_t dur) {
+    p::trace::RuntimeCall r;
+    r.name = "cudaLaunchKernel";
+    r.pid = 1;
+    r.tid = 1;
+    r.start = us(at);
+    r.end = us(at + 1);
+    r.correlation = ++corr;
+    sink.add_runtime(r);
+    sink.add_activity(kernel(kname, gpu_at, dur, 7, corr));
+  };
+  for (int step = 0; step < 2; ++step) {
+    const std::int64_t t0 = step * 10'000;
+    range(step == 0 ? "ProfilerStep#1" : "ProfilerStep#2", t0, t0 + 9'000);
+    range("attn(F)", t0 + 10, t0 + 20);
+    launch("flash_fwd_kernel", t0 + 11, t0 + 100, 1'000);
+    range("layer3", t0 + 30, t0 + 60);
+    range("mlp(B)", t0 + 31, t0 + 50);
+    launch("deep_gemm::fp8_gemm_kernel", t0 + 32, t0 + 1'200, 1'500);
+    launch("deep_gemm::fp8_gemm_kernel", t0 + 33, t0 + 2'700, 500);
+    range("dispatch(F)", t0 + 70, t0 + 80);
+    launch("deep_ep::internode::dispatch", t0 + 71, t0 + 1'200, 500);
+    range("misc", t0 + 90, t0 + 95);
+    launch("vectorized_elementwise_kernel", t0 + 91, t0 + 3'300, 300);
+  }
+  const auto t = sink.finish();
+  const Scenario sc = small_scenario();
+  const auto map = p::attribute::ComponentMap::shipped();
+  const auto c =
+      p::compare::compare(sc, t, p::classify::KernelClassifier::shipped(), "annotated", {}, &map);
+  const auto predicted = sim::predicted_component_times(sc, {}, -1);
+  std::map<std::string, p::compare::Row> rows;
+  for (const auto& r : c.components) rows[r.what] = r;
+  CHECK(rows.size() == predicted.size());  // every predicted component has a row
+  CHECK(rows.at("attention_f").measured == ms(1));
+  CHECK(rows.at("mlp_b").measured == ms(2));
+  CHECK(rows.at("dispatch_f").measured == us(500));
+  CHECK(rows.at("mlp_f").measured == Nanoseconds(0));
+  for (const auto& [k, v] : predicted) CHECK(rows.at(k).predicted == v);
+  bool warned = false;
+  for (const auto& w : c.warnings) {
+    warned = warned || w.find("1 annotation name maps to no component") != std::string::npos;
+  }
+  CHECK(warned);
+  // Without a map there is no component table.
+  CHECK(p::compare::compare(sc, t, p::classify::KernelClassifier::shipped()).components.empty());
 }
 
 TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compare]") {

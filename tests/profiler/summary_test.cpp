@@ -150,6 +150,21 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(s.steps[i].gpu_span.value() == es.at("gpu_span_ns").get<std::int64_t>());
       }
       CHECK(s.active_devices == e.at("active_devices").get<std::vector<std::int64_t>>());
+      // Per-annotation attribution, against the script's brute-force scan.
+      const auto& ea = e.at("annotations");
+      REQUIRE(s.annotations.size() == ea.size());
+      for (std::size_t i = 0; i < ea.size(); ++i) {
+        CHECK(s.annotations[i].name == ea[i].at("name").get<std::string>());
+        CHECK(s.annotations[i].device == ea[i].at("device").get<std::int64_t>());
+        CHECK(s.annotations[i].stream == ea[i].at("stream").get<std::int64_t>());
+        CHECK(s.annotations[i].activities == ea[i].at("activities").get<std::int64_t>());
+        CHECK(s.annotations[i].total.value() == ea[i].at("total_ns").get<std::int64_t>());
+      }
+      const auto& how = e.at("attribution");
+      CHECK(s.attributed_same_thread == how.at("same_thread").get<std::int64_t>());
+      CHECK(s.attributed_other_thread == how.at("other_thread").get<std::int64_t>());
+      CHECK(s.unattributed == how.at("none").get<std::int64_t>());
+      CHECK(s.without_launch == how.at("no_launch").get<std::int64_t>());
       CHECK(s.devices.size() == e.at("listed_devices").get<std::size_t>());
       CHECK(s.step_time.mean_ns == Approx(e["step_time"]["mean_ns"].get<double>()));
       CHECK(s.step_time.p50_ns == Approx(e["step_time"]["p50_ns"].get<double>()));

@@ -156,6 +156,31 @@ TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][
   }
 }
 
+TEST_CASE("runner: component breakdown adds up to what the engine executed", "[sim][runner]") {
+  // The per-component prediction (for annotated traces) sums each unit's part costs; the engine
+  // executed the sub-ops of the chunk programs. Per rank, the six compute components must add up
+  // to the compute lane's busy time and the four DeepEP components (notify included) to the
+  // communication lane's: two different aggregations of the same costs.
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  RunOptions fixed;
+  fixed.shared_network = false;
+  fixed.cost = default_cost_parameters(sc.cluster.gpu);
+  fixed.cost->comm_hbm_bytes_per_wire_byte = 0;
+  const SimResult r = run_scenario(sc, fixed);
+  for (int rank : {0, 7, 15}) {
+    const auto parts = predicted_component_times(sc, {}, rank);
+    Nanoseconds compute{0}, comm{0};
+    for (const auto& [name, t] : parts) {
+      (name.starts_with("dispatch") || name.starts_with("combine") ? comm : compute) += t;
+    }
+    INFO("rank " << rank);
+    CHECK(parts.size() == 10);
+    CHECK(compute == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[0]);
+    CHECK(comm == r.execution.ranks[static_cast<std::size_t>(rank)].lane_busy[1]);
+  }
+}
+
 TEST_CASE("runner: rail-aligned DP ring keeps node-to-node hops on their rail", "[sim][runner]") {
   // 128 GPUs on 16 nodes (one DeepSeek-V3 pipeline stage). A snake order (0..7, 15..8, ...) joins
   // GPUs of the same local index across nodes, so no hop crosses rails through the spine and the

@@ -99,11 +99,40 @@ std::vector<std::string> mismatches(const Scenario& sc, const summary::TraceSumm
   return w;
 }
 
+// Measured per component: annotation rows of activities launched inside steps (all of them
+// when the trace has no steps) whose name the map knows. Unmapped annotations go to a warning.
+std::map<std::string, Nanoseconds> measured_components(const summary::TraceSummary& s, bool stepped,
+                                                       const attribute::ComponentMap& map,
+                                                       std::vector<std::string>& warnings) {
+  std::map<std::string, Nanoseconds> out;
+  std::map<std::string, Nanoseconds> unmapped;
+  for (const auto& a : stepped ? s.step_annotations : s.annotations) {
+    const auto c = map.component_of(a.name);
+    (c ? out[*c] : unmapped[a.name]) += a.total;
+  }
+  if (s.phase_ranges == 0) {
+    warnings.push_back("the trace has no user annotations: no per-component comparison");
+  } else if (out.empty()) {
+    warnings.push_back("no annotation name maps to a component (" +
+                       std::to_string(unmapped.size()) +
+                       " names; see --components): no per-component comparison");
+  } else if (!unmapped.empty()) {
+    Nanoseconds left{0};
+    for (const auto& [n, v] : unmapped) left += v;
+    warnings.push_back(std::to_string(unmapped.size()) +
+                       (unmapped.size() == 1 ? " annotation name maps" : " annotation names map") +
+                       " to no component (" +
+                       std::to_string(static_cast<long long>(std::llround(to_ms(left)))) +
+                       " ms of GPU time left out of the component table)");
+  }
+  return out;
+}
+
 }  // namespace
 
 Comparison compare(const Scenario& sc, const trace::Trace& measured,
                    const classify::KernelClassifier& classifier, const std::string& trace_file,
-                   const sim::RunOptions& options) {
+                   const sim::RunOptions& options, const attribute::ComponentMap* components) {
   Comparison c;
   c.scenario = sc.name;
   c.trace_file = trace_file;
@@ -141,6 +170,26 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
     }
   }
   c.mean_abs_class_error = weight > 0 ? weighted / weight : 0.0;
+
+  if (components != nullptr) {
+    const auto measured_c = measured_components(s, stepped > 0, *components, c.warnings);
+    if (!measured_c.empty()) {
+      std::map<std::string, Row> crow;
+      for (const auto& [k, v] : measured_c) {
+        crow[k].what = k;
+        crow[k].measured = Nanoseconds(v.value() / per);
+      }
+      for (const auto& [k, v] : sim::predicted_component_times(sc, options, -1)) {
+        crow[k].what = k;
+        crow[k].predicted = v;
+      }
+      // In the order run --json lists them.
+      for (const auto& name : attribute::component_names()) {
+        const auto it = crow.find(name);
+        if (it != crow.end()) c.components.push_back(it->second);
+      }
+    }
+  }
 
   c.step.what = "step";
   c.step.predicted = sim::run_scenario(sc, options).step_time;
@@ -187,6 +236,12 @@ void print_text(std::ostream& out, const Comparison& c) {
   for (const Row& r : c.classes) line(r.what, ms(r.predicted), ms(r.measured), err(r));
   out << std::string(w + 2 + 42, '-') << "\n";
   line("step (end to end)", ms(c.step.predicted), ms(c.step.measured), err(c.step));
+  if (!c.components.empty()) {
+    out << "\nby component (annotations mapped by --components), ms per step per GPU\n\n";
+    line("component", "predicted", "measured", "error");
+    out << std::string(w + 2 + 42, '-') << "\n";
+    for (const Row& r : c.components) line(r.what, ms(r.predicted), ms(r.measured), err(r));
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * c.mean_abs_class_error);
   out << "\ntime-weighted mean |error| over classes both sides have: " << buf << "\n";
@@ -208,6 +263,8 @@ std::string to_json(const Comparison& c) {
                                   {"error", r.error()}};
   };
   for (const Row& r : c.classes) j["classes"].push_back(row(r));
+  j["components"] = nlohmann::ordered_json::array();
+  for (const Row& r : c.components) j["components"].push_back(row(r));
   j["step"] = row(c.step);
   j["mean_abs_class_error"] = c.mean_abs_class_error;
   return j.dump(2);

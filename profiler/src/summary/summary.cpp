@@ -305,8 +305,8 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     s.steps = std::move(sorted);
     step_ranges = std::move(sorted_ranges);
   }
+  std::vector<bool> counted(t.activities.size(), false);  // launched inside a step
   if (!s.steps.empty()) {
-    std::vector<bool> counted(t.activities.size(), false);
     std::vector<std::pair<std::int64_t, std::int64_t>> span(s.steps.size(), {INT64_MAX, INT64_MIN});
     std::map<std::string, ClassTime> in_steps;
     for (const auto& l : t.links) {
@@ -357,6 +357,14 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
                 return a.total != b.total ? a.total > b.total : a.klass < b.klass;
               });
   }
+  const attribute::Attribution attr = attribute::attribute(t);
+  s.annotations = attribute::annotation_times(t, attr);
+  if (!s.steps.empty()) s.step_annotations = attribute::annotation_times(t, attr, &counted);
+  s.attributed_same_thread = attr.same_thread;
+  s.attributed_other_thread = attr.other_thread;
+  s.unattributed = attr.unattributed;
+  s.without_launch = attr.no_launch;
+  s.phase_ranges = attr.annotations;
   return s;
 }
 
@@ -404,6 +412,30 @@ std::string pct(double f) {
 }
 std::string shorten(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+// Per annotation and stream, largest first, at most 20 lines; the JSON has every row.
+void print_annotations(std::ostream& out, const TraceSummary& s) {
+  out << "\nGPU time per annotation (innermost user range holding the launch; " << s.phase_ranges
+      << " ranges; activities by same thread " << s.attributed_same_thread << ", other thread "
+      << s.attributed_other_thread << ", none " << s.unattributed << ", no launch "
+      << s.without_launch << "):\n";
+  if (s.annotations.empty()) {
+    out << "  (no activity was launched inside a user annotation)\n";
+    return;
+  }
+  std::vector<const attribute::AnnotationTime*> rows;
+  for (const auto& a : s.annotations) rows.push_back(&a);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto* a, const auto* b) { return a->total > b->total; });
+  constexpr std::size_t kRows = 20;
+  for (std::size_t i = 0; i < rows.size() && i < kRows; ++i) {
+    const auto& a = *rows[i];
+    out << "  " << std::setw(10) << ms(a.total) << " ms  busy " << std::setw(10) << ms(a.busy)
+        << " ms  device " << a.device << " stream " << a.stream << "  x" << a.repetitions << "  "
+        << printable(shorten(a.name, 70)) << "\n";
+  }
+  if (rows.size() > kRows) out << "  ... " << rows.size() - kRows << " more (--json)\n";
 }
 
 }  // namespace
@@ -468,6 +500,22 @@ std::string to_json(const TraceSummary& s) {
   j["step_time"] = dist_json(s.step_time);
   j["step_gpu_time"] = dist_json(s.step_gpu_time);
   j["step_gpu_span"] = dist_json(s.step_gpu_span);
+  auto ann = nlohmann::json::array();
+  for (const auto& a : s.annotations) {
+    ann.push_back({{"name", a.name},
+                   {"device", a.device},
+                   {"stream", a.stream},
+                   {"repetitions", a.repetitions},
+                   {"activities", a.activities},
+                   {"total_ns", a.total.value()},
+                   {"busy_ns", a.busy.value()}});
+  }
+  j["annotations"] = ann;
+  j["attribution"] = {{"phase_ranges", s.phase_ranges},
+                      {"same_thread", s.attributed_same_thread},
+                      {"other_thread", s.attributed_other_thread},
+                      {"unattributed", s.unattributed},
+                      {"without_launch", s.without_launch}};
   return j.dump(2);
 }
 
@@ -513,6 +561,7 @@ void print_text(std::ostream& out, const TraceSummary& s) {
         << b.activities << " activities), " << pct(b.comm_share) << " communication -> "
         << to_string(b.role) << (b.role_overridden ? " (set)" : "") << "\n";
   }
+  print_annotations(out, s);
   out << "\ncommunication: " << ms(s.overlap.comm) << " ms, overlapped with compute "
       << ms(s.overlap.overlapped) << " ms (" << pct(s.overlap.fraction) << "), exposed "
       << ms(s.overlap.exposed) << " ms\n";

@@ -164,57 +164,117 @@ bool does_all_to_all(const LayerWorkload& u, const ModelConfig& m) {
 
 }  // namespace
 
-std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
-                                                         const RunOptions& options, int rank) {
-  const ParallelPlan& plan = sc.plan;
-  const GpuProfile& gpu = sc.cluster.gpu;
-  const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
-  const CommTimes comm = communication_times(sc, cm);
-  const std::vector<LayerWorkload> units =
-      build_workload(sc.model, shape_from_plan(plan, sc.cluster.node.gpus_per_node));
-  const auto stage_units = assign_to_stages(sc, cm, units, pipeline_stages(plan), nullptr);
-  const int comm_sms = plan.comm_sms;
-  const int compute_sms = gpu.sms - comm_sms;
-  // Micro-batches each held stage processes per step: DualPipe splits them over two directions.
-  const int passes =
-      plan.schedule == ScheduleKind::kDualPipe ? plan.micro_batches / 2 : plan.micro_batches;
-  std::vector<int> ranks;
-  if (rank >= 0)
-    ranks.push_back(rank);
-  else
-    for (int r = 0; r < plan.pp; ++r) ranks.push_back(r);
-  std::map<std::string, Nanoseconds> out;
-  for (int r : ranks) {
-    for (int st : stages_of_rank(plan, r)) {
-      for (const LayerWorkload* u : stage_units[static_cast<std::size_t>(st)]) {
-        for (const auto* part : {&u->attention, &u->mlp}) {
-          for (const Op& op : *part) {
-            for (Pass pass : {Pass::kForward, Pass::kBackwardInput, Pass::kBackwardWeight}) {
-              const KernelShape k = kernel_shape(op, pass);
-              if (k.flops.value() <= 0 && k.bytes.value() <= 0) continue;
-              out[trace_class(op, pass)] += cm.cost(k, compute_sms).time * passes;
-            }
-            if (recomputed(op, plan.recompute)) {
-              const KernelShape f = kernel_shape(op, Pass::kForward);
-              if (f.flops.value() > 0 || f.bytes.value() > 0) {
-                out[trace_class(op, Pass::kForward)] += cm.cost(f, compute_sms).time * passes;
-              }
-            }
-          }
-        }
-        if (does_all_to_all(*u, sc.model)) {
-          // The prediction keeps DeepEP's layout step inside notify_dispatch (CommTimes), so
-          // it has no deepep_layout row; a trace shows that kernel separately, as compute.
-          out["deepep_dispatch"] += (comm.dispatch + comm.dispatch_backward) * passes;
-          out["deepep_combine"] += (comm.combine + comm.combine_backward) * passes;
-          out["deepep_notify"] += (comm.notify_dispatch + comm.notify_combine * 3) * passes;
-        }
+namespace {
+
+// What the predicted per-class and per-component times of one pipeline rank (or the mean over
+// ranks) start from: the cost model, the units each stage holds and how often each runs.
+struct RankWork {
+  CostModel cm;
+  CommTimes comm;
+  std::vector<LayerWorkload> units;
+  std::vector<std::vector<const LayerWorkload*>> stage_units;
+  std::vector<int> ranks;  //!< the rank asked for, or every rank
+  int passes = 0;          //!< micro-batches each held stage processes per step
+
+  RankWork(const Scenario& sc, const RunOptions& options, int rank)
+      : cm(sc.cluster.gpu, options.cost ? *options.cost : default_cost_parameters(sc.cluster.gpu)),
+        comm(communication_times(sc, cm)),
+        units(build_workload(sc.model, shape_from_plan(sc.plan, sc.cluster.node.gpus_per_node))) {
+    stage_units = assign_to_stages(sc, cm, units, pipeline_stages(sc.plan), nullptr);
+    // DualPipe splits the micro-batches over its two directions.
+    passes = sc.plan.schedule == ScheduleKind::kDualPipe ? sc.plan.micro_batches / 2
+                                                         : sc.plan.micro_batches;
+    if (rank >= 0) {
+      ranks.push_back(rank);
+    } else {
+      for (int r = 0; r < sc.plan.pp; ++r) ranks.push_back(r);
+    }
+  }
+  RankWork(const RankWork&) = delete;
+  RankWork& operator=(const RankWork&) = delete;
+  RankWork(RankWork&&) = delete;
+  RankWork& operator=(RankWork&&) = delete;
+  ~RankWork() = default;
+
+  //! Calls f(unit) once per unit held by each rank asked for.
+  template <typename F>
+  void for_each_unit(const ParallelPlan& plan, F&& f) const {
+    for (int r : ranks) {
+      for (int st : stages_of_rank(plan, r)) {
+        for (const LayerWorkload* u : stage_units[static_cast<std::size_t>(st)]) f(*u);
       }
     }
   }
-  if (ranks.size() > 1) {
+  //! Sums over ranks -> the mean when several ranks were asked for.
+  void average(std::map<std::string, Nanoseconds>& out) const {
+    if (ranks.size() <= 1) return;
     for (auto& [k, v] : out) v = Nanoseconds(v.value() / static_cast<std::int64_t>(ranks.size()));
   }
+};
+
+}  // namespace
+
+std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
+                                                         const RunOptions& options, int rank) {
+  const ParallelPlan& plan = sc.plan;
+  const RankWork w(sc, options, rank);
+  const int compute_sms = sc.cluster.gpu.sms - plan.comm_sms;
+  const int passes = w.passes;
+  std::map<std::string, Nanoseconds> out;
+  w.for_each_unit(plan, [&](const LayerWorkload& u) {
+    for (const auto* part : {&u.attention, &u.mlp}) {
+      for (const Op& op : *part) {
+        for (Pass pass : {Pass::kForward, Pass::kBackwardInput, Pass::kBackwardWeight}) {
+          const KernelShape k = kernel_shape(op, pass);
+          if (k.flops.value() <= 0 && k.bytes.value() <= 0) continue;
+          out[trace_class(op, pass)] += w.cm.cost(k, compute_sms).time * passes;
+        }
+        if (recomputed(op, plan.recompute)) {
+          const KernelShape f = kernel_shape(op, Pass::kForward);
+          if (f.flops.value() > 0 || f.bytes.value() > 0) {
+            out[trace_class(op, Pass::kForward)] += w.cm.cost(f, compute_sms).time * passes;
+          }
+        }
+      }
+    }
+    if (does_all_to_all(u, sc.model)) {
+      // The prediction keeps DeepEP's layout step inside notify_dispatch (CommTimes), so
+      // it has no deepep_layout row; a trace shows that kernel separately, as compute.
+      const CommTimes& c = w.comm;
+      out["deepep_dispatch"] += (c.dispatch + c.dispatch_backward) * passes;
+      out["deepep_combine"] += (c.combine + c.combine_backward) * passes;
+      out["deepep_notify"] += (c.notify_dispatch + c.notify_combine * 3) * passes;
+    }
+  });
+  w.average(out);
+  return out;
+}
+
+std::map<std::string, Nanoseconds> predicted_component_times(const Scenario& sc,
+                                                             const RunOptions& options, int rank) {
+  const RankWork w(sc, options, rank);
+  const std::vector<LayerComponents> per_unit = layer_components(sc, w.cm, w.comm);
+  std::map<std::string, Nanoseconds> out;
+  w.for_each_unit(sc.plan, [&](const LayerWorkload& u) {
+    // layer_components lists the units in build_workload's order, as w.units does.
+    const LayerComponents& lc = per_unit[static_cast<std::size_t>(&u - w.units.data())];
+    const std::pair<const char*, Nanoseconds> parts[] = {{"attention_f", lc.attention_f},
+                                                         {"attention_b", lc.attention_b},
+                                                         {"attention_w", lc.attention_w},
+                                                         {"mlp_f", lc.mlp_f},
+                                                         {"mlp_b", lc.mlp_b},
+                                                         {"mlp_w", lc.mlp_w}};
+    for (const auto& [name, t] : parts) out[name] += t * w.passes;
+    if (does_all_to_all(u, sc.model)) {
+      // Each DeepEP call's annotation holds its notify kernel as well as its payload kernel.
+      const CommTimes& c = w.comm;
+      out["dispatch_f"] += (lc.dispatch_f + c.notify_dispatch) * w.passes;
+      out["dispatch_b"] += (lc.dispatch_b + c.notify_combine) * w.passes;
+      out["combine_f"] += (lc.combine_f + c.notify_combine) * w.passes;
+      out["combine_b"] += (lc.combine_b + c.notify_combine) * w.passes;
+    }
+  });
+  w.average(out);
   return out;
 }
 

@@ -77,6 +77,7 @@ def summarize(path):
     gpu = {"kernel": [], "gpu_memcpy": [], "gpu_memset": []}
     runtime = {}
     steps = []
+    phases = []
     for e in doc["traceEvents"]:
         if e.get("ph") != "X":
             continue
@@ -91,9 +92,11 @@ def summarize(path):
             gpu[cat].append((e["name"], dev, stream, start, end, corr))
         elif cat in ("cuda_runtime", "cuda_driver"):
             corr = int(args.get("correlation", -1))
-            runtime.setdefault(corr, []).append((start, int(e["pid"])))
+            runtime.setdefault(corr, []).append((start, int(e["pid"]), int(e["tid"])))
         elif cat == "user_annotation" and e["name"].startswith("ProfilerStep#"):
             steps.append((start, end, e["name"], int(e["pid"])))
+        elif cat == "user_annotation":
+            phases.append((start, end, e["name"], int(e["pid"]), int(e["tid"]), len(phases)))
 
     acts = gpu["kernel"] + gpu["gpu_memcpy"] + gpu["gpu_memset"]
     streams = {}
@@ -124,7 +127,7 @@ def summarize(path):
         gpu_time, n, first, last, nccl = 0, 0, None, None, 0
         for act_name, _, _, s, e, corr in acts:
             launches = runtime.get(corr, []) if corr >= 0 else []
-            if any(s0 <= ls < e0 and lp == pid for ls, lp in launches):
+            if any(s0 <= ls < e0 and lp == pid for ls, lp, _ in launches):
                 gpu_time += e - s
                 n += 1
                 first = s if first is None else min(first, s)
@@ -134,6 +137,27 @@ def summarize(path):
         step_out.append({"name": name, "duration_ns": e0 - s0, "gpu_time_ns": gpu_time,
                          "activities": n, "gpu_span_ns": last - first if n else 0,
                          "nccl_ns": nccl})
+    # Annotations: each activity to the innermost user range (not ProfilerStep) holding the start
+    # of its first launch: on the launching thread if one does, else on any thread of the
+    # process. Innermost = latest start, then earliest end. A brute-force scan.
+    per_annotation, how = {}, {"same_thread": 0, "other_thread": 0, "none": 0, "no_launch": 0}
+    for name, dev, stream, s, e, corr in acts:
+        launches = runtime.get(corr, []) if corr >= 0 else []
+        if not launches:
+            how["no_launch"] += 1
+            continue
+        ls, lp, lt = min(launches)
+        holding = [p for p in phases if p[3] == lp and p[0] <= ls < p[1]]
+        mine = [p for p in holding if p[4] == lt]
+        pick = mine or holding
+        if not pick:
+            how["none"] += 1
+            continue
+        how["same_thread" if mine else "other_thread"] += 1
+        best = max(pick, key=lambda p: (p[0], -p[1], p[5]))
+        row = per_annotation.setdefault((best[2], dev, stream), [0, 0])
+        row[0] += 1
+        row[1] += e - s
     durs = [x["duration_ns"] for x in step_out]
     listed = doc.get("deviceProperties", [])
     return {
@@ -152,6 +176,9 @@ def summarize(path):
         "exposed_comm_ns": comm_t - overlap,
         "top_kernel": {"name": top[0], "total_ns": top[1]},
         "steps": step_out,
+        "annotations": [{"name": n, "device": d, "stream": st, "activities": v[0], "total_ns": v[1]}
+                        for (n, d, st), v in sorted(per_annotation.items())],
+        "attribution": how,
         "step_time": {
             "mean_ns": sum(durs) / len(durs) if durs else 0,
             "p50_ns": percentile(durs, 0.5) if durs else 0,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hopsim/core/scenario.hpp"
+#include "hopsim/profiler/attribute/component_map.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
 #include "hopsim/profiler/trace/trace_model.hpp"
@@ -31,8 +32,11 @@ struct Comparison {
   std::int64_t listed_devices = 0;    //!< devices the trace lists (deviceProperties)
   Nanoseconds host_step{0};           //!< mean ProfilerStep host range, for reference
   std::vector<Row> classes;           //!< union of predicted and measured classes, by measured time
-  Row step;                           //!< end to end
-  double mean_abs_class_error = 0;    //!< over classes measured and predicted, time-weighted
+  //! Per step component (attention_f ... combine_b), measured through the annotations the
+  //! component map names; empty when no annotation maps to a component.
+  std::vector<Row> components;
+  Row step;                         //!< end to end
+  double mean_abs_class_error = 0;  //!< over classes measured and predicted, time-weighted
   //! Where the trace and the scenario disagree (GPU model, SMs, world size) or the measured
   //! figures rest on a fallback; printed before the table and kept in the JSON.
   std::vector<std::string> warnings;
@@ -41,10 +45,13 @@ struct Comparison {
 //! Compares. Measured figures are per step and per GPU with activity: the time of the activities
 //! launched inside ProfilerStep ranges / steps / active devices, and the step is the mean GPU
 //! span of a step's activities (the whole trace's span when it has no step markers).
+//! Per component: the time of the activities attributed to annotations that `components` maps,
+//! on the same per-step, per-GPU footing.
 [[nodiscard]] Comparison compare(const Scenario& scenario, const trace::Trace& measured,
                                  const classify::KernelClassifier& classifier,
                                  const std::string& trace_file = {},
-                                 const sim::RunOptions& options = {});
+                                 const sim::RunOptions& options = {},
+                                 const attribute::ComponentMap* components = nullptr);
 
 void print_text(std::ostream& out, const Comparison& c);
 [[nodiscard]] std::string to_json(const Comparison& c);

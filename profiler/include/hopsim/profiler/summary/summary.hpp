@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hopsim/core/units.hpp"
+#include "hopsim/profiler/attribute/attribution.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
 #include "hopsim/profiler/trace/trace_model.hpp"
 
@@ -104,6 +105,16 @@ struct TraceSummary {
   Distribution step_time;
   Distribution step_gpu_time;
   Distribution step_gpu_span;
+  //! GPU time per user annotation (the innermost range holding each launch) and stream.
+  std::vector<attribute::AnnotationTime> annotations;
+  //! The same over the activities launched inside steps; empty when the trace has no steps.
+  std::vector<attribute::AnnotationTime> step_annotations;
+  //! How the activities found their annotations: same thread, other thread, none, no launch.
+  std::int64_t attributed_same_thread = 0;
+  std::int64_t attributed_other_thread = 0;
+  std::int64_t unattributed = 0;
+  std::int64_t without_launch = 0;
+  std::int64_t phase_ranges = 0;  //!< user/NVTX ranges other than ProfilerStep#N
 };
 
 struct SummaryOptions {

@@ -162,6 +162,12 @@ struct SimResult {
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
+//! Predicted GPU time per step on one pipeline rank (-1: the mean over ranks), by component as
+//! SimResult::layers names them: attention_f/b/w, mlp_f/b/w and, for MoE units, dispatch_f/b and
+//! combine_f/b with their notify phases. For comparison with annotated traces.
+[[nodiscard]] std::map<std::string, Nanoseconds> predicted_component_times(
+    const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
+
 //! Component times of every unit of the scenario's model (what SimResult::layers holds).
 [[nodiscard]] std::vector<LayerComponents> layer_components(const Scenario& scenario,
                                                             const CostModel& cost,
