@@ -1,6 +1,8 @@
-// Trace import throughput (docs/PERFORMANCE.md, "Trace import"). The input is a synthetic Kineto
-// trace generated at start-up (not committed): per launch a cpu_op, a cudaLaunchKernel, an ac2g
-// flow pair and a kernel with realistic name lengths and args, like PyTorch-profiler output.
+// Trace import and summary throughput (docs/PERFORMANCE.md, "Trace import"). The input is a
+// synthetic Kineto trace generated at start-up (not committed): per launch a cpu_op, a
+// cudaLaunchKernel, an ac2g flow pair and a kernel with realistic name lengths and args, like
+// PyTorch-profiler output; a user annotation (a DeepSeek-style phase name) around every 10
+// launches and a ProfilerStep range around every 1000.
 //
 //   bench_import                              # Google Benchmark runs
 //   bench_import --write-trace=big.json --mb=500   # writes a file for `/usr/bin/time -v hopsim
@@ -15,7 +17,9 @@
 #include <string>
 
 #include "hopsim/profiler/import/kineto.hpp"
+#include "hopsim/profiler/summary/summary.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "hopsim/profiler/trace/trace_sink.hpp"
 
 namespace {
 
@@ -44,6 +48,8 @@ const char* const kNames[] = {
     "namespace)::OpaqueType<4u>*, at::native::(anonymous namespace)::CatArrInputTensorMetadata<at::"
     "native::(anonymous namespace)::OpaqueType<4u>, unsigned int, 128, 1>, int, unsigned int)",
 };
+const char* const kPhases[] = {"attn(F)", "mlp(B)",  "dispatch(F)", "combine(B)",  "mlp(W)",
+                               "attn(B)", "attn(W)", "combine(F)",  "dispatch(B)", "mlp(F)"};
 const char* const kOps[] = {"aten::add",   "aten::mm",  "aten::_flash_attention_forward",
                             "aten::copy_", "aten::cat", "c10d::allreduce_"};
 
@@ -62,6 +68,22 @@ std::size_t generate(std::string& out, std::size_t bytes) {
     const char* name = kNames[i % (sizeof(kNames) / sizeof(kNames[0]))];
     const char* op = kOps[i % (sizeof(kOps) / sizeof(kOps[0]))];
     const long long corr = static_cast<long long>(i) + 1000;
+    if (i % 1000 == 0) {
+      const int m = std::snprintf(
+          buf, sizeof(buf),
+          "%s{\"ph\": \"X\", \"cat\": \"user_annotation\", \"name\": \"ProfilerStep#%zu\", "
+          "\"pid\": 2910249, \"tid\": 2910249, \"ts\": %lld.000, \"dur\": 20000.000}",
+          i == 0 ? "" : ",\n", i / 1000, t_us - 1);
+      out.append(buf, static_cast<std::size_t>(m));
+    }
+    if (i % 10 == 0) {
+      const int m = std::snprintf(
+          buf, sizeof(buf),
+          ",\n{\"ph\": \"X\", \"cat\": \"user_annotation\", \"name\": \"layer%zu.%s\", "
+          "\"pid\": 2910249, \"tid\": 2910249, \"ts\": %lld.500, \"dur\": 199.000}",
+          (i / 100) % 61, kPhases[(i / 10) % 10], t_us - 1);
+      out.append(buf, static_cast<std::size_t>(m));
+    }
     int n = std::snprintf(
         buf, sizeof(buf),
         "%s{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"%s\", \"pid\": 2910249, \"tid\": "
@@ -72,8 +94,7 @@ std::size_t generate(std::string& out, std::size_t bytes) {
         "%lld, \"cbid\": 211, \"correlation\": %lld}},\n"
         "{\"ph\": \"s\", \"id\": %lld, \"pid\": 2910249, \"tid\": 2910249, \"ts\": %lld.%03d, "
         "\"cat\": \"ac2g\", \"name\": \"ac2g\"},\n",
-        i == 0 ? "" : ",\n", op, t_us, frac, corr, i, t_us + 1, frac, corr, corr, corr, t_us + 1,
-        frac);
+        ",\n", op, t_us, frac, corr, i, t_us + 1, frac, corr, corr, corr, t_us + 1, frac);
     out.append(buf, static_cast<std::size_t>(n));
     n = std::snprintf(
         buf, sizeof(buf),
@@ -140,6 +161,24 @@ void BM_KinetoImportToSqlite(benchmark::State& state) {
 }
 BENCHMARK(BM_KinetoImportToSqlite)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Summary of the imported trace: classification, steps, overlap and the attribution of every
+// kernel to its annotation (what `hopsim trace summary` and `compare` compute).
+void BM_SummaryWithAttribution(benchmark::State& state) {
+  const auto& text = trace_text();
+  tr::CollectingSink sink;
+  (void)hopsim::profiler::import::import_kineto_memory(text, sink);
+  const tr::Trace t = sink.finish();
+  const auto classifier = hopsim::profiler::classify::KernelClassifier::shipped();
+  for (auto _ : state) {
+    const auto s = hopsim::profiler::summary::summarize(t, classifier);
+    benchmark::DoNotOptimize(s.annotations.size());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
+  state.counters["kernels"] = static_cast<double>(t.activities.size());
+}
+BENCHMARK(BM_SummaryWithAttribution)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +193,7 @@ int main(int argc, char** argv) {
     const auto launches = generate(s, mb << 20);
     std::ofstream(write_to, std::ios::binary) << s;
     std::printf("wrote %s: %zu bytes, %zu launches (%zu events)\n", write_to.c_str(), s.size(),
-                launches, launches * 5);
+                launches, launches * 5 + launches / 10 + launches / 1000);
     return 0;
   }
   benchmark::Initialize(&argc, argv);
