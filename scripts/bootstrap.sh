@@ -13,8 +13,9 @@ packages=(build-essential cmake ninja-build ccache pkg-config git python3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
   libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev)
-# The test suite also starts a one-node Slurm cluster on localhost (tests/slurm).
-[[ "$mode" == test ]] && packages+=(slurm-wlm munge)
+# The test suite also starts a one-node Slurm cluster on localhost (tests/slurm)
+# and checks that every C++ file is clang-formatted (tests/check_format.sh).
+[[ "$mode" == test ]] && packages+=(slurm-wlm munge clang-format)
 
 if [[ "${HOPSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

@@ -2,10 +2,11 @@
 //! A temporary path no other test process uses: the normal and the sanitizer suites run at the
 //! same time in CI, so fixed names under /tmp would collide.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 namespace hopsim::test {
 
