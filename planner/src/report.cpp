@@ -72,6 +72,7 @@ ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions
   e.scenario_hash = scenario_hash(s);
   e.memory_gib = static_cast<double>(run.memory.total.value()) / kGiB;
   e.memory_capacity_gib = static_cast<double>(run.memory.capacity.value()) / kGiB;
+  e.ranks = std::move(run.ranks);
   e.scenario = std::move(s);
   return e;
 }
@@ -239,6 +240,56 @@ bool comparable_to_published(const ReportEntry& e) {
   return is_h800(e) && e.scenario.model.name == "deepseek-v3";
 }
 
+StepBreakdown step_breakdown(const sim::SimResult& r) {
+  // The runner's fractions are of the whole step: compute utilisation (mean over ranks), bubble
+  // and exposed communication split the pipeline; DP and optimizer follow it.
+  const double step = to_ms(r.step_time);
+  StepBreakdown b;
+  b.dp_ms = to_ms(r.dp_exposed);
+  b.optimizer_ms = to_ms(r.optimizer_time);
+  b.bubble_ms = r.bubble_fraction * step;
+  b.exposed_comm_ms = r.exposed_comm_fraction * step;
+  b.compute_ms = std::max(0.0, step - b.dp_ms - b.optimizer_ms - b.bubble_ms - b.exposed_comm_ms);
+  return b;
+}
+
+std::string bottleneck_explanation(const ReportEntry& e, const ReportEntry* other) {
+  const sim::CommTimes& c = e.result.comm;
+  if (c.dispatch.value() == 0 && c.combine.value() == 0) {
+    return e.label +
+           ": no expert-parallel all-to-all (EP 1), so NVLink carries only TP and "
+           "intra-node PP/DP traffic.";
+  }
+  const bool nic = c.ep_bottleneck != "nvlink";
+  const double nvlink = e.scenario.cluster.gpu.nvlink_bidirectional.value() / 1e9;
+  std::string s = e.label + ": each MoE layer's forward dispatch takes " +
+                  fmt("%.2f", to_ms(c.dispatch)) + " ms and its combine " +
+                  fmt("%.2f", to_ms(c.combine)) + " ms; the all-to-all is bound by " +
+                  (nic ? "the scale-out NIC (tokens for other nodes)"
+                       : "NVLink (tokens for GPUs of the same node)") +
+                  " at " + fmt("%.1f", c.ep_bottleneck_gbps) + " GB/s per GPU";
+  s += nic ? ", not by NVLink (" + fmt("%.0f", nvlink) +
+                 " GB/s bidirectional), so a faster NVLink shortens it little."
+           : ", so the NVLink bandwidth sets its length.";
+  const double comm = e.result.comm_utilisation;
+  if (comm > 0) {
+    s += " In this plan " +
+         fmt("%.0f", 100 * std::max(0.0, 1 - e.result.exposed_comm_fraction / comm)) +
+         "% of the communication partition's busy time is hidden behind compute.";
+  }
+  if (other != nullptr) {
+    const double d = to_ms(other->result.step_time) / to_ms(e.result.step_time) - 1;
+    s += " The same plan on " + other->scenario.cluster.gpu.name + " (NVLink " +
+         fmt("%.0f", other->scenario.cluster.gpu.nvlink_bidirectional.value() / 1e9) +
+         " GB/s) takes " + fmt("%.1f", to_ms(other->result.step_time)) +
+         " ms per step instead of " + fmt("%.1f", to_ms(e.result.step_time)) + " (" +
+         fmt("%+.2f", 100 * d) + "%); its forward dispatch + combine per layer " +
+         fmt("%.2f", to_ms(other->result.comm.dispatch + other->result.comm.combine)) +
+         " ms instead of " + fmt("%.2f", to_ms(c.dispatch + c.combine)) + ".";
+  }
+  return s;
+}
+
 Report scenario_report(const std::vector<std::string>& specs, const ReportOptions& o) {
   std::vector<ScenarioTemplate> scenarios;
   for (const auto& spec : specs) scenarios.emplace_back(spec);
@@ -348,12 +399,57 @@ std::string render_html(const Report& r) {
       s += "</tbody></table>\n<p class=\"note\">Nothing in the simulator is fitted to the "
            "published figure; it is a validation target.</p>\n";
     }
+    {
+      std::vector<StackedBar> stacks;
+      for (const auto& e : r.entries) {
+        const StepBreakdown b = step_breakdown(e.result);
+        stacks.push_back({e.label,
+                          {{"compute", b.compute_ms},
+                           {"pipeline bubble", b.bubble_ms},
+                           {"exposed communication", b.exposed_comm_ms},
+                           {"DP gradient sync (exposed)", b.dp_ms},
+                           {"optimizer + ZeRO all-gather", b.optimizer_ms}},
+                          "ms"});
+      }
+      s += "<h2>Where the step goes</h2>\n<p class=\"note\">Per step, mean over pipeline ranks: "
+           "the compute SM partition busy, idle in the pipeline bubble, idle while communication "
+           "it waits for runs (exposed), then the DP gradient sync the pipeline did not hide and "
+           "the optimizer step. Hover a segment for its value.</p>\n" +
+           svg_stacked_bars(stacks, "ms per step");
+      s += "<h2>Why the interconnect matters or not</h2>\n";
+      const ReportEntry* other = r.entries.size() == 2 ? &r.entries[1] : nullptr;
+      s += "<p id=\"bottleneck\">" + html_escape(bottleneck_explanation(r.entries[0], other)) +
+           "</p>\n";
+      for (std::size_t i = 1; i < r.entries.size(); ++i) {
+        s += "<p>" + html_escape(bottleneck_explanation(r.entries[i])) + "</p>\n";
+      }
+    }
+    if (!r.entries.front().ranks.empty()) {
+      const ReportEntry& e = r.entries.front();
+      std::vector<StackedBar> stacks;
+      for (const MemoryBreakdown& m : e.ranks) {
+        auto gib = [](Bytes b) { return static_cast<double>(b.value()) / kGiB; };
+        stacks.push_back({"pipeline rank " + std::to_string(m.rank),
+                          {{"weights", gib(m.weights)},
+                           {"gradients", gib(m.gradients)},
+                           {"master weights", gib(m.master_weights)},
+                           {"optimizer moments", gib(m.optimizer_moments)},
+                           {"activations", gib(m.activations)},
+                           {"reserve", gib(m.reserve)}},
+                          m.fits ? "GiB" : "GiB, does not fit"});
+      }
+      s += "<h2>Memory per pipeline rank: " + html_escape(e.label) + "</h2>\n" +
+           svg_stacked_bars(stacks, "GiB per GPU", e.memory_capacity_gib,
+                            fmt("HBM %.1f GiB", e.memory_capacity_gib));
+    }
     if (!r.timeline_svg.empty()) {
       s += "<h2>Timeline of one step: " + html_escape(r.timeline_label) + "</h2>\n";
       s += "<p class=\"note\">Each pipeline rank's compute and communication SM partitions and "
-           "its DP / optimizer lane, as the simulator ran them (full detail: <code>hopsim run "
-           "--trace</code>, opened in Perfetto). Neighbouring slices narrower than a pixel are "
-           "drawn joined.</p>\n<div class=\"scroll\">" +
+           "its DP / optimizer lane, as the simulator ran them: forward, backward and weight "
+           "gradient in distinct colours, DualPipe's second direction lighter. PP sends and the "
+           "per-link lanes are in the full trace (<code>hopsim run --trace</code>, opened in "
+           "Perfetto). Neighbouring slices narrower than a pixel are drawn joined.</p>\n"
+           "<div class=\"scroll\">" +
            r.timeline_svg + "</div>\n";
     }
     s += "<h2>Inputs and provenance</h2>\n<div class=\"scroll\">" + inputs_table(r) + "</div>\n";
@@ -451,6 +547,18 @@ std::string render_markdown(const Report& r) {
            fmt("%+.1f%%", 100 * published_relative_error(pred)) + ".\n";
       break;
     }
+    s += "\n## Where the step goes (ms)\n\n| | compute | pipeline bubble | exposed communication | "
+         "DP sync (exposed) | optimizer + ZeRO AG |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const auto& e : r.entries) {
+      const StepBreakdown b = step_breakdown(e.result);
+      s += "| " + markdown_escape(e.label) + " | " + fmt("%.1f", b.compute_ms) + " | " +
+           fmt("%.1f", b.bubble_ms) + " | " + fmt("%.1f", b.exposed_comm_ms) + " | " +
+           fmt("%.1f", b.dp_ms) + " | " + fmt("%.1f", b.optimizer_ms) + " |\n";
+    }
+    s += "\n## Why the interconnect matters or not\n\n" +
+         markdown_escape(bottleneck_explanation(r.entries[0],
+                                                r.entries.size() == 2 ? &r.entries[1] : nullptr)) +
+         "\n";
     s += "\n## Inputs and provenance\n\n| | ";
     for (const auto& e : r.entries) s += markdown_escape(e.label) + " | ";
     s += "\n|---|";
@@ -497,6 +605,14 @@ nlohmann::ordered_json render_json(const Report& r) {
     x["calibration_hash"] = e.calibration_hash;
     x["plan"] = plan_label(e.scenario);
     x["memory_gib"] = e.memory_gib;
+    const StepBreakdown b = step_breakdown(e.result);
+    auto ns = [](double ms) { return static_cast<std::int64_t>(std::llround(ms * 1e6)); };
+    x["step_breakdown_ns"] = {{"compute", ns(b.compute_ms)},
+                              {"pipeline_bubble", ns(b.bubble_ms)},
+                              {"exposed_communication", ns(b.exposed_comm_ms)},
+                              {"dp_sync_exposed", ns(b.dp_ms)},
+                              {"optimizer", ns(b.optimizer_ms)}};
+    x["bottleneck"] = bottleneck_explanation(e);
     x["result"] = sim::to_json(e.result);
     x["training_run"] = {{"tokens", w.tokens},
                          {"gpu_hours", w.gpu_hours},

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
 
 #include "hopsim/core/format.hpp"
 
@@ -20,12 +22,66 @@ std::string f1(double v) {
   return b;
 }
 
+// Gantt categories in legend order with their colours: F, B and W distinct, DualPipe's second
+// direction a lighter shade of each.
+struct Category {
+  const char* name;
+  const char* color;
+  const char* label;
+};
+constexpr Category kCategories[] = {
+    {"compute F", "#4878d0", "forward"},
+    {"compute F d1", "#a9c1ec", "forward, direction 1"},
+    {"compute B", "#2a9d8f", "backward (input grad.)"},
+    {"compute B d1", "#93d5cc", "backward, direction 1"},
+    {"compute W", "#c9a227", "weight grad."},
+    {"compute W d1", "#ead58c", "weight grad., direction 1"},
+    {"compute", "#4878d0", "compute"},
+    {"ep_comm", "#ee854a", "EP all-to-all (DeepEP)"},
+    {"pp_comm", "#6acc64", "PP send"},
+    {"tp_comm", "#d65f5f", "TP all-reduce"},
+    {"dp_comm", "#956cb4", "DP gradient sync"},
+    {"optimizer", "#8c8c8c", "optimizer + ZeRO all-gather"},
+};
+
 const char* color_of(const std::string& cat) {
-  if (cat == "compute") return "#4878d0";
-  if (cat == "ep_comm") return "#ee854a";
-  if (cat == "pp_comm") return "#6acc64";
-  if (cat == "dp_comm") return "#956cb4";
+  for (const auto& c : kCategories) {
+    if (cat == c.name) return c.color;
+  }
   return "#8c8c8c";
+}
+
+// Segment colours by first appearance.
+constexpr const char* kPalette[] = {"#4878d0", "#ee854a", "#6acc64", "#d65f5f", "#956cb4",
+                                    "#8c613c", "#dc7ec0", "#797979", "#d5bb67", "#82c6e2"};
+
+// Text width estimate for layout: 0.6 em per character covers sans-serif digits and lower case
+// (tests/planner/check_svg.py checks overlaps with the same estimate, independently).
+double text_width(const std::string& s, double font_size) {
+  return 0.6 * font_size * static_cast<double>(s.size());
+}
+
+// A legend of coloured squares and names from x0 on, wrapping at x_max; returns the SVG and
+// the number of rows used.
+std::pair<std::string, int> legend(const std::vector<std::pair<std::string, std::string>>& items,
+                                   double x0, double y, double x_max, double font_size) {
+  std::string s;
+  double x = x0;
+  int rows = items.empty() ? 0 : 1;
+  const double row_h = font_size + 6;
+  for (const auto& [label, color] : items) {
+    const double w = 14 + text_width(label, font_size) + 16;
+    if (x > x0 && x + w > x_max) {
+      x = x0;
+      ++rows;
+    }
+    const double yy = y + row_h * (rows - 1);
+    s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(yy - font_size + 1) +
+         "\" width=\"10\" height=\"10\" " + "fill=\"" + color + "\"/><text x=\"" + f1(x + 14) +
+         "\" y=\"" + f1(yy) + "\">" + html_escape(label) + "</text>\n";
+    x += w;
+  }
+  return {s, rows};
 }
 
 double nice_step(double range) {
@@ -100,8 +156,19 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
         thread[{e.value("pid", 0), e.value("tid", 0)}] = name;
     } else if (ph == "X") {
       const double ts = e.at("ts").get<double>();
+      std::string cat = e.value("cat", "");
+      if (cat == "compute") {
+        // The runner names backward and weight-gradient work "<unit>.<part>.B" / ".W" and the
+        // second DualPipe direction "d1.mb<k>".
+        const std::string name = e.value("name", "");
+        const char pass = name.find(".W ") != std::string::npos   ? 'W'
+                          : name.find(".B ") != std::string::npos ? 'B'
+                                                                  : 'F';
+        cat =
+            std::string("compute ") + pass + (name.find(" d1.") != std::string::npos ? " d1" : "");
+      }
       slices[{e.value("pid", 0), e.value("tid", 0)}].push_back(
-          GanttSlice{ts, ts + e.value("dur", 0.0), e.value("cat", "")});
+          GanttSlice{ts, ts + e.value("dur", 0.0), cat});
     }
   }
   std::vector<GanttLane> lanes;
@@ -138,8 +205,18 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
     for (const auto& sl : l.slices) makespan_us = std::max(makespan_us, sl.end_us);
   }
   if (makespan_us <= 0) makespan_us = 1;
-  const double h = kTop + kLaneH * static_cast<double>(lanes.size()) + 50;
+  std::set<std::string> drawn;
+  for (const auto& l : lanes) {
+    for (const auto& sl : l.slices) drawn.insert(sl.category);
+  }
   const double w = kLabelW + kPlotW + 20;
+  // Legend rows below the axis: laid out once to know how many there are.
+  std::vector<std::pair<std::string, std::string>> probe;
+  for (const auto& c : drawn) probe.emplace_back(gantt_category_label(c), "");
+  const int legend_rows = legend(probe, kLabelW, 0, w - 10, 10).second;
+  const double plot_bottom = kTop + kLaneH * static_cast<double>(lanes.size());
+  const double h = plot_bottom + 36 + 16.0 * legend_rows;
+  const double legend_y = plot_bottom + 36 + 10;
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"" + f1(w) +
                   "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
                   "\" font-family=\"sans-serif\" font-size=\"10\">\n";
@@ -148,8 +225,9 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   for (double t = 0; t <= ms; t += step) {
     const double x = kLabelW + kPlotW * t / ms;
     s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop) + "\" x2=\"" + f1(x) + "\" y2=\"" +
-         f1(h - 36) + "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + f1(x) + "\" y=\"" + f1(h - 24) +
-         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + " ms</text>\n";
+         f1(plot_bottom + 4) + "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + f1(x) + "\" y=\"" +
+         f1(plot_bottom + 16) + "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) +
+         " ms</text>\n";
   }
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const double y = kTop + kLaneH * static_cast<double>(i);
@@ -162,13 +240,100 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
            f1(kLaneH - 2) + "\" fill=\"" + color_of(sl.category) + "\"/>\n";
     }
   }
-  double lx = kLabelW;
-  for (const char* c : {"compute", "ep_comm", "pp_comm", "dp_comm"}) {
-    s += "<rect x=\"" + f1(lx) + "\" y=\"" + f1(h - 14) + "\" width=\"10\" height=\"10\" fill=\"" +
-         color_of(c) + "\"/><text x=\"" + f1(lx + 14) + "\" y=\"" + f1(h - 5) + "\">" + c +
-         "</text>\n";
-    lx += 110;
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const auto& c : kCategories) {
+    if (drawn.count(c.name) != 0) items.emplace_back(c.label, c.color);
   }
+  for (const auto& c : drawn) {  // categories the table does not know, by name
+    if (std::none_of(std::begin(kCategories), std::end(kCategories),
+                     [&](const Category& k) { return c == k.name; })) {
+      items.emplace_back(c, color_of(c));
+    }
+  }
+  s += legend(items, kLabelW, legend_y, w - 10, 10).first;
+  return s + "</svg>\n";
+}
+
+std::string gantt_category_label(const std::string& category) {
+  for (const auto& c : kCategories) {
+    if (category == c.name) return c.label;
+  }
+  return category;
+}
+
+std::string svg_stacked_bars(const std::vector<StackedBar>& bars, const std::string& unit,
+                             double reference, const std::string& reference_label) {
+  constexpr double kLabelW = 330;
+  constexpr double kPlotW = 560;
+  constexpr double kRowH = 26;
+  constexpr double kTop = 28;
+  constexpr double kFont = 12;
+  std::vector<std::string> names;  // legend order: first appearance
+  double vmax = reference;
+  std::size_t longest_note = 0;
+  for (const auto& b : bars) {
+    double total = 0;
+    for (const auto& sg : b.segments) {
+      total += std::max(0.0, sg.value);
+      if (std::find(names.begin(), names.end(), sg.name) == names.end()) names.push_back(sg.name);
+    }
+    vmax = std::max(vmax, total);
+    longest_note = std::max(longest_note, grouped(total).size() + 2 + b.note.size());
+  }
+  if (vmax <= 0) vmax = 1;
+  vmax *= 1.04;
+  auto color = [&](const std::string& n) {
+    const auto i =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin());
+    return kPalette[i % (sizeof(kPalette) / sizeof(kPalette[0]))];
+  };
+  const double w =
+      kLabelW + kPlotW + std::max(120.0, text_width(std::string(longest_note, 'x'), kFont) + 16);
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const auto& n : names) items.emplace_back(n, color(n));
+  const int legend_rows = legend(items, kLabelW, 0, w - 10, kFont).second;
+  const double plot_bottom = kTop + kRowH * static_cast<double>(bars.size());
+  const double h = plot_bottom + 34 + (kFont + 6) * legend_rows + 6;
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + f1(w) +
+                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
+                  "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+  const double step = nice_step(vmax);
+  for (double t = 0; t <= vmax; t += step) {
+    const double x = kLabelW + kPlotW * t / vmax;
+    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 6) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+         f1(plot_bottom + 2) + "\" stroke=\"#ddd\"/>\n";
+    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(plot_bottom + 14) +
+         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + "</text>\n";
+  }
+  s += "<text x=\"" + f1(kLabelW + kPlotW / 2) + "\" y=\"" + f1(plot_bottom + 28) +
+       "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const double y = kTop + kRowH * static_cast<double>(i);
+    s += "<text x=\"" + f1(kLabelW - 8) + "\" y=\"" + f1(y + 15) + "\" text-anchor=\"end\">" +
+         html_escape(bars[i].label) + "</text>\n";
+    double x = kLabelW;
+    double total = 0;
+    for (const auto& sg : bars[i].segments) {
+      const double v = std::max(0.0, sg.value);  // no negative widths
+      const double sw = kPlotW * v / vmax;
+      s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(y + 3) + "\" width=\"" + f1(sw) + "\" height=\"" +
+           f1(kRowH - 8) + "\" fill=\"" + color(sg.name) + "\"><title>" + html_escape(sg.name) +
+           ": " + grouped(v) + "</title></rect>\n";
+      x += sw;
+      total += v;
+    }
+    s += "<text x=\"" + f1(x + 6) + "\" y=\"" + f1(y + 15) + "\">" + grouped(total) +
+         (bars[i].note.empty() ? "" : "  " + html_escape(bars[i].note)) + "</text>\n";
+  }
+  if (reference > 0) {
+    const double x = kLabelW + kPlotW * reference / vmax;
+    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 10) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+         f1(plot_bottom + 2) +
+         "\" stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n";
+    s += "<text x=\"" + f1(x + 4) + "\" y=\"" + f1(kTop - 12) + "\" fill=\"#c0392b\">" +
+         html_escape(reference_label) + "</text>\n";
+  }
+  s += legend(items, kLabelW, plot_bottom + 34 + kFont, w - 10, kFont).first;
   return s + "</svg>\n";
 }
 

@@ -3,8 +3,11 @@
 
 Parses the file with Python's XML parser (so it must be well-formed XML with correct escaping),
 then checks the geometry: the root is an <svg> with a viewBox "0 0 W H" equal to its width and
-height, no rect has a negative width or height, and every rect, line and text anchor lies inside
-the viewBox. On success prints "ok", then one line per element in document order:
+height, no rect has a negative width or height, every rect, line and text anchor lies inside
+the viewBox, and no two texts overlap. A text's box is estimated from its font size (its own
+font-size, else the root's, else 12): 0.6 em per character wide, from 0.8 em above the baseline
+to 0.2 em below, placed by text-anchor; boxes may touch but not overlap by more than 1 px in
+both directions. On success prints "ok", then one line per element in document order:
   text <content>            (the parsed, unescaped text)
   rect <x> <y> <width> <height> <fill>
 Exit status 1 with "error: ..." lines otherwise.
@@ -38,6 +41,8 @@ def main(path):
         return -EPS <= x <= w + EPS and -EPS <= y <= h + EPS
 
     out = []
+    boxes = []
+    root_fs = float(root.get("font-size", "12"))
     for el in root.iter():
         tag = el.tag[len(NS):] if el.tag.startswith(NS) else el.tag
         if tag == "rect":
@@ -55,7 +60,22 @@ def main(path):
         elif tag == "text":
             if not inside(float(el.get("x")), float(el.get("y"))):
                 problems.append(f"text at {el.get('x')},{el.get('y')} outside the viewBox")
-            out.append("text " + "".join(el.itertext()))
+            content = "".join(el.itertext())
+            out.append("text " + content)
+            fs = float(el.get("font-size", root_fs))
+            tw = 0.6 * fs * len(content)
+            x = float(el.get("x"))
+            anchor = el.get("text-anchor", "start")
+            x0 = x - tw if anchor == "end" else x - tw / 2 if anchor == "middle" else x
+            y = float(el.get("y"))
+            boxes.append((x0, y - 0.8 * fs, x0 + tw, y + 0.2 * fs, content))
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            if dx > 1 and dy > 1:
+                problems.append(f"texts overlap: {a[4]!r} and {b[4]!r}")
     if problems:
         for p in problems:
             print("error: " + p)

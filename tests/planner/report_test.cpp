@@ -8,6 +8,7 @@
 #include "hopsim/core/config/overrides.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
+#include "svg_check.hpp"
 #include "sweep_test_util.hpp"
 
 using namespace hopsim;
@@ -106,6 +107,42 @@ TEST_CASE("the HTML report is self-contained, well formed and shows the simulato
   CHECK(j["entries"][0]["calibration_hash"] == "uncalibrated");
   const std::string md = render_markdown(r);
   CHECK_THAT(md, Catch::Contains("| GPU-hours per 1T tokens |"));
+}
+
+TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") {
+  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"});
+  REQUIRE(r.entries.size() == 2);
+  for (const auto& e : r.entries) {
+    // The compute share is what is left after bubble, exposed communication, DP and optimizer;
+    // the engine's own mean busy time of the compute partition must agree with it.
+    const StepBreakdown b = step_breakdown(e.result);
+    const double step = to_ms(e.result.step_time);
+    INFO(e.label);
+    CHECK(b.compute_ms + b.bubble_ms + b.exposed_comm_ms + b.dp_ms + b.optimizer_ms ==
+          Approx(step));
+    CHECK(b.compute_ms == Approx(e.result.compute_utilisation * step).epsilon(0.005));
+    CHECK(b.dp_ms == Approx(to_ms(e.result.dp_exposed)));
+  }
+  // The explanation names the link the network model found to bound the all-to-all.
+  const std::string why = bottleneck_explanation(r.entries[0], &r.entries[1]);
+  const bool nic = r.entries[0].result.comm.ep_bottleneck != "nvlink";
+  CHECK_THAT(why, Catch::Contains(nic ? "bound by the scale-out NIC" : "bound by NVLink"));
+  CHECK_THAT(why, Catch::Contains("H100 SXM5 (NVLink 900 GB/s)"));
+  // Every chart of the report passes the independent geometry check (no overlapping labels).
+  const std::string html = render_html(r);
+  CHECK_THAT(html, Catch::Contains("Where the step goes"));
+  CHECK_THAT(html, Catch::Contains("Memory per pipeline rank"));
+  int charts = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos;
+       at = html.find("<svg", at + 1)) {
+    const std::size_t end = html.find("</svg>", at);
+    REQUIRE(end != std::string::npos);
+    const auto c = test::check_svg(html.substr(at, end + 6 - at));
+    INFO(c.report.substr(0, 2000));
+    CHECK(c.ok);
+    ++charts;
+  }
+  CHECK(charts == 4);  // GPU-hours, step breakdown, memory per rank, timeline
 }
 
 TEST_CASE("the published comparison: DeepSeek-V3 on H800 only, against its H800 entry",

@@ -14,51 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "svg_check.hpp"
 #include "sweep_test_util.hpp"
 
 using namespace hopsim::planner;
+using hopsim::planner::test::check_svg;
+using hopsim::planner::test::Checked;
+using hopsim::planner::test::Rect;
 
 namespace {
-
-struct Rect {
-  double x, y, w, h;
-  std::string fill;
-};
-
-struct Checked {
-  bool ok = false;
-  std::string report;              //!< the checker's whole output
-  std::vector<std::string> texts;  //!< parsed text content, document order
-  std::vector<Rect> rects;         //!< document order
-};
-
-Checked check_svg(const std::string& svg) {
-  const auto dir = test::scratch_dir("svg");
-  const auto file = dir / "chart.svg";
-  const auto out = dir / "check.txt";
-  std::ofstream(file, std::ios::binary) << svg;
-  const std::string cmd = "python3 '" + std::string(HOPSIM_SOURCE_DIR) +
-                          "/tests/planner/check_svg.py' '" + file.string() + "' > '" +
-                          out.string() + "' 2>&1";
-  const int rc = std::system(cmd.c_str());
-  Checked c;
-  std::ifstream in(out);
-  std::ostringstream all;
-  all << in.rdbuf();
-  c.report = all.str();
-  c.ok = WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
-  std::istringstream lines(c.report);
-  for (std::string l; std::getline(lines, l);) {
-    if (l.rfind("text ", 0) == 0) c.texts.push_back(l.substr(5));
-    if (l.rfind("rect ", 0) == 0) {
-      std::istringstream r(l.substr(5));
-      Rect x{};
-      r >> x.x >> x.y >> x.w >> x.h >> x.fill;
-      c.rects.push_back(x);
-    }
-  }
-  return c;
-}
 
 bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -145,7 +109,7 @@ TEST_CASE("gantt: lanes from a Chrome trace, merged slices, escaped labels", "[p
   CHECK(lanes[0].label == "rank 0 · compute <SMs> & co");
   CHECK(lanes[1].label == "rank 1 · lane 2");
   REQUIRE(lanes[0].slices.size() == 2);
-  CHECK(lanes[0].slices[0].category == "compute");
+  CHECK(lanes[0].slices[0].category == "compute F");  // names without .B / .W are forward
   CHECK(lanes[0].slices[0].start_us == 0);
   CHECK(lanes[0].slices[0].end_us == 20);
   CHECK(lanes[0].slices[1].category == "ep_comm");
@@ -168,6 +132,70 @@ TEST_CASE("gantt: lanes from a Chrome trace, merged slices, escaped labels", "[p
   CHECK(slices[0].w == Approx(slices[2].w * 20.0 / 50.0).margin(0.15));
   CHECK(slices[1].x > slices[0].x + slices[0].w);  // ep_comm after the gap
   CHECK(slices[2].y > slices[0].y);                // rank 1 below rank 0
+  // The legend names what is drawn (forward, EP, PP), nothing else.
+  CHECK(has(c.texts, "forward"));
+  CHECK(has(c.texts, "EP all-to-all (DeepEP)"));
+  CHECK(has(c.texts, "PP send"));
+  CHECK_FALSE(has(c.texts, "DP gradient sync"));
+  CHECK_FALSE(has(c.texts, "backward (input grad.)"));
+}
+
+TEST_CASE("gantt: F, B, W and DualPipe directions are categories of their own", "[planner][svg]") {
+  // Names as the runner writes them (sim/src/runner): "<unit>.<part>[.B|.W] [d1.]mb<k>".
+  const std::string trace = R"({"traceEvents": [
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 0, "dur": 10, "cat": "compute", "name": "L3.attn mb0"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 20, "dur": 10, "cat": "compute", "name": "L3.mlp.B mb0"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 40, "dur": 10, "cat": "compute", "name": "L3.mlp.W d1.mb2"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 60, "dur": 10, "cat": "compute", "name": "L3.attn d1.mb2"},
+    {"ph": "X", "pid": 0, "tid": 1, "ts": 0, "dur": 10, "cat": "dp_comm", "name": "DP"}
+  ]})";
+  const auto lanes = gantt_from_chrome_trace(trace, 0.0);
+  REQUIRE(lanes.size() == 2);
+  std::vector<std::string> cats;
+  for (const auto& sl : lanes[0].slices) cats.push_back(sl.category);
+  CHECK(cats == std::vector<std::string>{"compute F", "compute B", "compute W d1", "compute F d1"});
+  const Checked c = check_svg(svg_gantt(lanes, 70));
+  INFO(c.report);
+  REQUIRE(c.ok);  // no overlapping texts either
+  for (const char* label : {"forward", "backward (input grad.)", "weight grad., direction 1",
+                            "forward, direction 1", "DP gradient sync"}) {
+    CHECK(has(c.texts, label));
+  }
+  CHECK_FALSE(has(c.texts, "weight grad."));  // direction 0 of W is not drawn
+  // Four distinct compute colours.
+  std::vector<std::string> fills;
+  for (const auto& r : c.rects) {
+    if (r.w != 10 && std::find(fills.begin(), fills.end(), r.fill) == fills.end()) {
+      fills.push_back(r.fill);
+    }
+  }
+  CHECK(fills.size() == 5);
+}
+
+TEST_CASE("stacked bars: segments in order, proportional, legend wraps without overlaps",
+          "[planner][svg]") {
+  std::vector<StackedBar> bars = {
+      {"H800 <a&b>", {{"compute", 60}, {"bubble", 30}, {"exposed communication", 10}}, "ms"},
+      {"H100", {{"compute", 50}, {"bubble", 0}, {"exposed communication", -5}}, ""}};
+  // Many long segment names force the legend onto several rows.
+  for (int i = 0; i < 12; ++i) {
+    bars[1].segments.push_back({"a rather long segment name " + std::to_string(i), 1});
+  }
+  const Checked c = check_svg(svg_stacked_bars(bars, "ms per step", 95, "limit <95>"));
+  INFO(c.report);
+  REQUIRE(c.ok);
+  CHECK(has(c.texts, "H800 <a&b>"));
+  CHECK(has(c.texts, "limit <95>"));
+  CHECK(has(c.texts, "100  ms"));  // total of the first bar, then its note
+  std::vector<Rect> first;         // the first bar's three segments (y of row 0)
+  for (const auto& r : c.rects) {
+    if (r.h > 15 && (first.empty() || r.y == first.front().y)) first.push_back(r);
+  }
+  REQUIRE(first.size() == 3);
+  CHECK(first[0].w == Approx(first[1].w * 2).margin(0.15));  // 60 vs 30
+  CHECK(first[1].x == Approx(first[0].x + first[0].w).margin(0.15));
+  CHECK(first[2].w == Approx(first[1].w / 3).margin(0.15));
+  for (const auto& r : c.rects) CHECK(r.w >= 0);  // the negative segment drew nothing
 }
 
 TEST_CASE("gantt: empty and degenerate inputs stay well-formed", "[planner][svg]") {

@@ -24,7 +24,25 @@ struct ReportEntry {
   std::string calibration_hash = "uncalibrated";  //!< "sha256:..." of the calibration file
   double memory_gib = 0;
   double memory_capacity_gib = 0;
+  std::vector<MemoryBreakdown> ranks;  //!< memory of every pipeline rank
 };
+
+//! Where one step's time goes, in ms, summing to the step: the compute partition busy, the
+//! pipeline bubble, communication with the compute partition idle, the DP gradient sync after
+//! the pipeline, the optimizer step and ZeRO all-gather.
+struct StepBreakdown {
+  double compute_ms = 0;
+  double bubble_ms = 0;
+  double exposed_comm_ms = 0;
+  double dp_ms = 0;
+  double optimizer_ms = 0;
+};
+[[nodiscard]] StepBreakdown step_breakdown(const sim::SimResult& r);
+
+//! Why the interconnect does or does not matter for this entry: which link bounds the EP
+//! all-to-all, and, given the same plan on the other GPU, how much the step changes.
+[[nodiscard]] std::string bottleneck_explanation(const ReportEntry& e,
+                                                 const ReportEntry* other = nullptr);
 
 //! A whole training run of `scenario.cost.training_tokens` tokens on the entry's cluster.
 struct WholeRun {

@@ -21,11 +21,31 @@ struct Bar {
                                         double reference = 0,
                                         const std::string& reference_label = "");
 
+//! One part of a stacked bar.
+struct Segment {
+  std::string name;  //!< legend entry; the same name has the same colour in every bar
+  double value = 0;
+};
+
+struct StackedBar {
+  std::string label;
+  std::vector<Segment> segments;
+  std::string note;  //!< printed after the total
+};
+
+//! Horizontal stacked bars with a legend of the segment names (first appearance order) and an
+//! optional dashed reference line (e.g. HBM capacity).
+[[nodiscard]] std::string svg_stacked_bars(const std::vector<StackedBar>& bars,
+                                           const std::string& unit, double reference = 0,
+                                           const std::string& reference_label = "");
+
 //! One slice of a timeline lane.
 struct GanttSlice {
   double start_us = 0;
   double end_us = 0;
-  std::string category;  //!< compute, ep_comm, pp_comm, dp_comm, ...
+  //! What the slice is: for compute, its pass and DualPipe direction ("compute F", "compute B d1",
+  //! "compute W", ...), else the trace category (ep_comm, dp_comm, ...).
+  std::string category;
 };
 
 struct GanttLane {
@@ -38,7 +58,11 @@ struct GanttLane {
 //! `merge_us` in one lane and category are joined so a full step stays a small picture.
 [[nodiscard]] std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json,
                                                              double merge_us);
+//! The lanes as a Gantt picture; the legend lists the categories drawn, nothing else.
 [[nodiscard]] std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us);
+
+//! Legend text of a Gantt category ("compute B d1" -> "backward, direction 1").
+[[nodiscard]] std::string gantt_category_label(const std::string& category);
 
 // HTML escaping has one home (core/format.hpp); reports and charts use it unqualified.
 using hopsim::html_escape;
