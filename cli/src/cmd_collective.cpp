@@ -70,7 +70,22 @@ void register_collective(CLI::App& app, Io io) {
   cmd->add_option("--fidelity", o->fidelity, "flow (max-min fair sharing) or analytical")
       ->check(CLI::IsMember({"flow", "analytical"}));
   cmd->add_flag("--json", o->json, "Print as JSON");
-  cmd->callback([o, io] {
+  cmd->callback([o, io, cmd] {
+    // Every flag is honoured or rejected: MoE sizes mean nothing to a ring, and the reverse.
+    const bool moe_op = o->op == "dispatch" || o->op == "combine";
+    for (const char* flag :
+         {"--ep", "--tokens", "--hidden", "--topk", "--node-limit", "--experts"}) {
+      if (!moe_op && cmd->count(flag) > 0) {
+        throw CLI::ValidationError(flag, std::string("applies to --op dispatch or combine, not ") +
+                                             o->op + (o->op == "p2p" ? "" : "; use --ranks"));
+      }
+    }
+    for (const char* flag : {"--ranks", "--size-mb"}) {
+      if ((moe_op || (o->op == "p2p" && std::string(flag) == "--ranks")) && cmd->count(flag) > 0) {
+        throw CLI::ValidationError(flag, std::string("does not apply to --op ") + o->op +
+                                             (moe_op ? "; use --ep and --tokens" : " (two ranks)"));
+      }
+    }
     sim::NetworkOptions net;
     net.fidelity = o->fidelity == "flow" ? sim::Fidelity::kFlow : sim::Fidelity::kAnalytical;
     net.comm_sms = o->comm_sms;

@@ -40,8 +40,20 @@ void register_report(CLI::App& app, Io io) {
     namespace fs = std::filesystem;
     std::string format = o->format;
     if (format.empty()) {
+      // The extension decides; one hopsim cannot write (.pdf, .png) is refused rather than
+      // filled with Markdown under the wrong name.
       const std::string ext = fs::path(o->output).extension().string();
-      format = ext == ".html" || ext == ".htm" ? "html" : ext == ".json" ? "json" : "md";
+      if (ext == ".html" || ext == ".htm") {
+        format = "html";
+      } else if (ext == ".json") {
+        format = "json";
+      } else if (ext == ".md" || ext == ".markdown" || ext.empty()) {
+        format = "md";
+      } else {
+        throw CLI::ValidationError(
+            "-o", "cannot write a '" + ext + "' report; use .html, .md or .json (or --format " +
+                      "html|md|json); for a PDF, print the HTML report from a browser");
+      }
     }
     planner::Report r;
     const bool db = o->inputs.size() == 1 && fs::path(o->inputs[0]).extension() == ".db";

@@ -58,7 +58,15 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
   out << "plan       PP" << p.pp << " DP" << p.dp << " EP" << p.ep << " TP" << p.tp << ", "
       << to_string(p.schedule) << ", " << p.micro_batches << " micro-batches x "
       << p.micro_batch_size << " x " << p.seq_len << " tokens, " << r.compute_sms << "+"
-      << r.comm_sms << " SMs (compute+comm), " << to_string(p.gemm_precision) << " GEMMs\n\n";
+      << r.comm_sms << " SMs (compute+comm), " << to_string(p.gemm_precision) << " GEMMs\n";
+  // Which engine mode produced these figures, so a reader never has to guess.
+  out << "engine     "
+      << (r.mode == sim::SimMode::kFull
+              ? "full mode: every data-parallel replica simulated"
+              : "symmetry mode: one data-parallel replica, its peers assumed identical")
+      << " (" << r.execution.ranks.size()
+      << (r.mode == sim::SimMode::kFull ? " pipeline ranks each, " : " pipeline ranks, ")
+      << grouped(static_cast<double>(r.execution.engine_events)) << " events)\n\n";
   Table t({"prediction", "value"});
   t.add({"step time", ms_str(r.step_time)});
   t.add({"  pipeline (schedule makespan)", ms_str(r.pipeline_time)});

@@ -34,7 +34,8 @@ namespace {
 
 // Runs the command; run_cli() adds the check that its output actually arrived.
 int run_command(const std::vector<std::string>& args, Io io) {
-  CLI::App app{"hopsim: plan large-model training on GPU clusters before paying for it"};
+  // Named, so that every usage line starts with the program: "Usage: hopsim run [OPTIONS] ...".
+  CLI::App app{"hopsim: plan large-model training on GPU clusters before paying for it", "hopsim"};
   app.require_subcommand(1);
   // `hopsim --version` prints what `hopsim version` prints (CLI11 throws CallForVersion).
   app.set_version_flag("--version", std::string("hopsim ") + HOPSIM_CLI_VERSION);

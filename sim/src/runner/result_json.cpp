@@ -60,7 +60,10 @@ nlohmann::ordered_json to_json(const SimResult& r) {
                {"dollars_per_trillion_tokens", r.dollars_per_trillion},
                {"energy_kwh_per_trillion_tokens", r.energy_kwh_per_trillion},
                {"avg_power_watts_per_gpu", r.avg_power_watts}};
-  j["engine"] = {{"events", r.execution.engine_events}, {"sub_ops", r.execution.sub_ops_executed}};
+  j["engine"] = {{"mode", r.mode == SimMode::kFull ? "full" : "symmetry"},
+                 {"pipeline_ranks", r.execution.ranks.size()},
+                 {"events", r.execution.engine_events},
+                 {"sub_ops", r.execution.sub_ops_executed}};
   j["cost_model"] = r.cost_source;
   j["warnings"] = r.warnings;
   return j;

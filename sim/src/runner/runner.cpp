@@ -595,6 +595,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   SimResult res;
   res.scenario = sc.name;
+  res.mode = options.mode;
   res.comm_sms = plan.comm_sms;
   res.compute_sms = gpu.sms - plan.comm_sms;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));

@@ -100,6 +100,7 @@ struct LayerComponents {
 
 struct SimResult {
   std::string scenario;
+  SimMode mode = SimMode::kSymmetry;  //!< how the step was simulated (RunOptions::mode)
   Nanoseconds step_time{};
   Nanoseconds pipeline_time{};   //!< schedule makespan
   Nanoseconds dp_exposed{};      //!< DP gradient sync not hidden behind backward
