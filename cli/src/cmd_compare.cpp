@@ -15,6 +15,7 @@ void register_compare(CLI::App& app, Io io) {
   struct Opts {
     std::string measured, scenario, trace, rules, components;
     bool json = false;
+    int rank = -1;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--measured", o->measured, "Imported trace (SQLite from `hopsim import`)")
@@ -24,6 +25,9 @@ void register_compare(CLI::App& app, Io io) {
   cmd->add_option("--rules", o->rules, "Extra kernel-classification rules (YAML)");
   cmd->add_option("--components", o->components,
                   "Extra annotation-to-component rules (YAML, tried before the shipped ones)");
+  cmd->add_option("--rank", o->rank,
+                  "Pipeline rank the trace captured, predicted for that rank (default -1: the "
+                  "mean over pipeline ranks)");
   cmd->add_flag("--json", o->json, "Print as JSON");
   cmd->callback([o, io] {
     namespace p = hopsim::profiler;
@@ -38,7 +42,7 @@ void register_compare(CLI::App& app, Io io) {
       components = p::attribute::ComponentMap::from_file(o->components).followed_by(components);
     }
     const auto t = p::trace::load_trace(o->measured);
-    const auto c = p::compare::compare(sc, t, classifier, o->measured, {}, &components);
+    const auto c = p::compare::compare(sc, t, classifier, o->measured, {}, &components, o->rank);
     if (o->json) {
       io.out << p::compare::to_json(c) << "\n";
     } else {

@@ -230,6 +230,15 @@ TEST_CASE("compare: per component through annotations", "[profiler][compare]") {
     warned = warned || w.find("1 annotation name maps to no component") != std::string::npos;
   }
   CHECK(warned);
+  // For one pipeline rank: that rank's predicted work (small_scenario has PP 2).
+  const auto c1 = p::compare::compare(sc, t, p::classify::KernelClassifier::shipped(), "annotated",
+                                      {}, &map, 1);
+  for (const auto& r : c1.components) {
+    CHECK(r.predicted == sim::predicted_component_times(sc, {}, 1).at(r.what));
+  }
+  CHECK_THROWS_WITH(
+      p::compare::compare(sc, t, p::classify::KernelClassifier::shipped(), "", {}, &map, 2),
+      Catch::Contains("pipeline ranks 0..1"));
   // Without a map there is no component table.
   CHECK(p::compare::compare(sc, t, p::classify::KernelClassifier::shipped()).components.empty());
 }

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "hopsim/core/error.hpp"
 #include "hopsim/core/format.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 
@@ -132,7 +133,13 @@ std::map<std::string, Nanoseconds> measured_components(const summary::TraceSumma
 
 Comparison compare(const Scenario& sc, const trace::Trace& measured,
                    const classify::KernelClassifier& classifier, const std::string& trace_file,
-                   const sim::RunOptions& options, const attribute::ComponentMap* components) {
+                   const sim::RunOptions& options, const attribute::ComponentMap* components,
+                   int rank) {
+  if (rank < -1 || rank >= sc.plan.pp) {
+    throw ConfigError({}, "--rank " + std::to_string(rank) +
+                              ": the scenario has pipeline ranks 0.." +
+                              std::to_string(sc.plan.pp - 1) + " (or -1 for their mean)");
+  }
   Comparison c;
   c.scenario = sc.name;
   c.trace_file = trace_file;
@@ -143,6 +150,7 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
   c.measured_devices =
       std::max<std::int64_t>(1, static_cast<std::int64_t>(s.active_devices.size()));
   c.listed_devices = static_cast<std::int64_t>(s.devices.size());
+  c.rank = rank;
   c.host_step = Nanoseconds(static_cast<std::int64_t>(std::llround(s.step_time.mean_ns)));
   c.warnings = mismatches(sc, s, stepped);
   const std::int64_t per = std::max<std::int64_t>(1, stepped) * c.measured_devices;
@@ -153,7 +161,7 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
     r.what = ct.klass;
     r.measured = Nanoseconds(ct.total.value() / per);
   }
-  for (const auto& [klass, t] : sim::predicted_class_times(sc, options, -1)) {
+  for (const auto& [klass, t] : sim::predicted_class_times(sc, options, rank)) {
     Row& r = rows[klass];
     r.what = klass;
     r.predicted = t;
@@ -179,7 +187,7 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
         crow[k].what = k;
         crow[k].measured = Nanoseconds(v.value() / per);
       }
-      for (const auto& [k, v] : sim::predicted_component_times(sc, options, -1)) {
+      for (const auto& [k, v] : sim::predicted_component_times(sc, options, rank)) {
         crow[k].what = k;
         crow[k].predicted = v;
       }
@@ -218,7 +226,10 @@ void print_text(std::ostream& out, const Comparison& c) {
   out << "predicted (" << c.scenario << ") vs measured (" << printable(c.trace_file) << ": "
       << c.measured_steps << " steps, " << c.measured_devices << " device(s) with activity)\n";
   for (const auto& w : c.warnings) out << "warning: " << w << "\n";
-  out << "GPU time per step per GPU, ms; the step is the GPU span of a step's work";
+  out << "GPU time per step per GPU, ms, predicted for "
+      << (c.rank >= 0 ? "pipeline rank " + std::to_string(c.rank)
+                      : std::string("the mean pipeline rank"))
+      << "; the step is the GPU span of a step's work";
   if (c.host_step.value() > 0) out << " (host ProfilerStep range " << ms(c.host_step) << " ms)";
   out << "\n\n";
   std::size_t w = 20;
@@ -254,6 +265,7 @@ std::string to_json(const Comparison& c) {
   j["measured_steps"] = c.measured_steps;
   j["measured_devices"] = c.measured_devices;
   j["listed_devices"] = c.listed_devices;
+  j["rank"] = c.rank;
   j["host_step_ns"] = c.host_step.value();
   j["warnings"] = c.warnings;
   auto row = [](const Row& r) {

@@ -30,6 +30,7 @@ struct Comparison {
   std::int64_t measured_steps = 0;    //!< ProfilerStep ranges with GPU work (0: the whole trace)
   std::int64_t measured_devices = 0;  //!< devices with GPU activity: what per-GPU figures divide by
   std::int64_t listed_devices = 0;    //!< devices the trace lists (deviceProperties)
+  int rank = -1;                      //!< pipeline rank predicted (-1: mean over ranks)
   Nanoseconds host_step{0};           //!< mean ProfilerStep host range, for reference
   std::vector<Row> classes;           //!< union of predicted and measured classes, by measured time
   //! Per step component (attention_f ... combine_b), measured through the annotations the
@@ -46,12 +47,15 @@ struct Comparison {
 //! launched inside ProfilerStep ranges / steps / active devices, and the step is the mean GPU
 //! span of a step's activities (the whole trace's span when it has no step markers).
 //! Per component: the time of the activities attributed to annotations that `components` maps,
-//! on the same per-step, per-GPU footing.
+//! on the same per-step, per-GPU footing. `rank`: the pipeline rank the trace captured, whose
+//! predicted work it is held against (DualPipe's rank 0 also holds the embedding, the head and
+//! MTP); -1 compares with the mean over pipeline ranks.
 [[nodiscard]] Comparison compare(const Scenario& scenario, const trace::Trace& measured,
                                  const classify::KernelClassifier& classifier,
                                  const std::string& trace_file = {},
                                  const sim::RunOptions& options = {},
-                                 const attribute::ComponentMap* components = nullptr);
+                                 const attribute::ComponentMap* components = nullptr,
+                                 int rank = -1);
 
 void print_text(std::ostream& out, const Comparison& c);
 [[nodiscard]] std::string to_json(const Comparison& c);
