@@ -316,6 +316,10 @@ Report scenario_report_of(const std::vector<ScenarioTemplate>& scenarios, const 
   std::stable_partition(r.entries.begin(), r.entries.end(),
                         [](const ReportEntry& e) { return is_h800(e); });
   r.title = "hopsim cost report: " + r.entries.front().scenario.name;
+  if (o.sensitivity && !r.entries.empty()) {
+    r.sensitivity =
+        sensitivity(r.entries.front().scenario, run_options(r.entries.front().scenario, o));
+  }
   if (o.timeline && !r.entries.empty()) {
     std::ostringstream trace;
     sim::RunOptions ro = run_options(r.entries.front().scenario, o);
@@ -423,6 +427,21 @@ std::string render_html(const Report& r) {
       for (std::size_t i = 1; i < r.entries.size(); ++i) {
         s += "<p>" + html_escape(bottleneck_explanation(r.entries[i])) + "</p>\n";
       }
+    }
+    if (!r.sensitivity.rows.empty()) {
+      std::vector<TornadoRow> rows;
+      std::string notes;
+      for (const auto& x : r.sensitivity.rows) {
+        rows.push_back({x.input, x.low_label, x.high_label, x.low, x.high});
+        if (!x.note.empty()) notes += " " + x.input + ": " + x.note + ".";
+      }
+      s += "<h2>Sensitivity: " + html_escape(r.entries.front().label) +
+           "</h2>\n<p class=\"note\">"
+           "USD per 10<sup>12</sup> tokens with one input moved at a time, everything else as "
+           "planned (light: the lower value, dark: the higher). Compute rate moves every "
+           "compute-bound kernel through the sustained clock; price moves dollars only." +
+           html_escape(notes.empty() ? std::string() : " Not runnable:" + notes) + "</p>\n" +
+           svg_tornado(rows, r.sensitivity.base, "USD per trillion tokens");
     }
     if (!r.entries.front().ranks.empty()) {
       const ReportEntry& e = r.entries.front();
@@ -559,6 +578,15 @@ std::string render_markdown(const Report& r) {
          markdown_escape(bottleneck_explanation(r.entries[0],
                                                 r.entries.size() == 2 ? &r.entries[1] : nullptr)) +
          "\n";
+    if (!r.sensitivity.rows.empty()) {
+      s += "\n## Sensitivity (USD per 1T tokens; as planned " + grouped(r.sensitivity.base) +
+           ")\n\n| input | lower | USD | higher | USD |\n|---|---|---:|---|---:|\n";
+      for (const auto& x : r.sensitivity.rows) {
+        auto v = [](double d) { return std::isfinite(d) ? grouped(d) : std::string("-"); };
+        s += "| " + markdown_escape(x.input) + " | " + markdown_escape(x.low_label) + " | " +
+             v(x.low) + " | " + markdown_escape(x.high_label) + " | " + v(x.high) + " |\n";
+      }
+    }
     s += "\n## Inputs and provenance\n\n| | ";
     for (const auto& e : r.entries) s += markdown_escape(e.label) + " | ";
     s += "\n|---|";
@@ -624,6 +652,19 @@ nlohmann::ordered_json render_json(const Report& r) {
       x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);
     }
     j["entries"].push_back(x);
+  }
+  if (!r.sensitivity.rows.empty()) {
+    j["sensitivity"]["base_dollars_per_trillion"] = r.sensitivity.base;
+    j["sensitivity"]["rows"] = J::array();
+    for (const auto& x : r.sensitivity.rows) {
+      j["sensitivity"]["rows"].push_back(
+          {{"input", x.input},
+           {"low", x.low_label},
+           {"low_dollars_per_trillion", std::isfinite(x.low) ? J(x.low) : J(nullptr)},
+           {"high", x.high_label},
+           {"high_dollars_per_trillion", std::isfinite(x.high) ? J(x.high) : J(nullptr)},
+           {"note", x.note}});
+    }
   }
   if (!r.sweep_rows.empty() || !r.sweep_meta.empty()) {
     j["sweep"]["meta"] = r.sweep_meta;

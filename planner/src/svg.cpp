@@ -254,6 +254,87 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   return s + "</svg>\n";
 }
 
+std::string svg_tornado(const std::vector<TornadoRow>& rows, double base, const std::string& unit) {
+  constexpr double kLabelW = 250;
+  constexpr double kPlotW = 600;
+  constexpr double kRowH = 26;
+  constexpr double kTop = 30;
+  constexpr double kEndW = 150;  // room for an end label on either side
+  double lo = base;
+  double hi = base;
+  for (const auto& r : rows) {
+    for (double v : {r.low, r.high}) {
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+  }
+  const double pad = std::max((hi - lo) * 0.05, std::abs(base) * 0.01 + 1e-9);
+  lo -= pad;
+  hi += pad;
+  const double x0 = kLabelW + kEndW;
+  auto xof = [&](double v) { return x0 + kPlotW * (v - lo) / (hi - lo); };
+  const double plot_bottom = kTop + kRowH * static_cast<double>(rows.size());
+  const double h = plot_bottom + 52;
+  const double w = x0 + kPlotW + kEndW;
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + f1(w) +
+                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
+                  "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+  const double step = nice_step(hi - lo);
+  for (double t = std::ceil(lo / step) * step; t <= hi; t += step) {
+    s += "<line x1=\"" + f1(xof(t)) + "\" y1=\"" + f1(kTop - 4) + "\" x2=\"" + f1(xof(t)) +
+         "\" y2=\"" + f1(plot_bottom + 2) + "\" stroke=\"#ddd\"/>\n<text x=\"" + f1(xof(t)) +
+         "\" y=\"" + f1(plot_bottom + 16) + "\" text-anchor=\"middle\" fill=\"#555\">" +
+         grouped(t) + "</text>\n";
+  }
+  s += "<text x=\"" + f1(x0 + kPlotW / 2) + "\" y=\"" + f1(plot_bottom + 32) +
+       "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const double y = kTop + kRowH * static_cast<double>(i);
+    s += "<text x=\"" + f1(kLabelW - 8) + "\" y=\"" + f1(y + 15) + "\" text-anchor=\"end\">" +
+         html_escape(r.label) + "</text>\n";
+    // Each side: a bar from the base to the outcome, labelled at its far end.
+    for (int side = 0; side < 2; ++side) {
+      const double v = side == 0 ? r.low : r.high;
+      const std::string& what = side == 0 ? r.low_label : r.high_label;
+      if (!std::isfinite(v)) continue;
+      const double a = std::min(xof(base), xof(v));
+      const double b = std::max(xof(base), xof(v));
+      s += "<rect x=\"" + f1(a) + "\" y=\"" + f1(y + 4) + "\" width=\"" + f1(b - a) +
+           "\" height=\"" + f1(kRowH - 10) + "\" fill=\"" + (side == 0 ? "#9fbfee" : "#4878d0") +
+           "\"><title>" + html_escape(what) + ": " + grouped(v) + "</title></rect>\n";
+    }
+    // End labels outside the bars: the left one ends at the leftmost end, the right one starts
+    // at the rightmost, so they never cover a bar or each other.
+    double left_v = base, right_v = base;
+    std::string left_t, right_t;
+    for (int side = 0; side < 2; ++side) {
+      const double v = side == 0 ? r.low : r.high;
+      const std::string& what = side == 0 ? r.low_label : r.high_label;
+      if (!std::isfinite(v)) continue;
+      if (v < base || (v == base && side == 0)) {
+        left_v = std::min(left_v, v);
+        left_t += (left_t.empty() ? "" : ", ") + what;
+      } else {
+        right_v = std::max(right_v, v);
+        right_t += (right_t.empty() ? "" : ", ") + what;
+      }
+    }
+    if (!left_t.empty()) {
+      s += "<text x=\"" + f1(xof(left_v) - 4) + "\" y=\"" + f1(y + 15) +
+           "\" text-anchor=\"end\" fill=\"#555\">" + html_escape(left_t) + "</text>\n";
+    }
+    if (!right_t.empty()) {
+      s += "<text x=\"" + f1(xof(right_v) + 4) + "\" y=\"" + f1(y + 15) + "\" fill=\"#555\">" +
+           html_escape(right_t) + "</text>\n";
+    }
+  }
+  s += "<line x1=\"" + f1(xof(base)) + "\" y1=\"" + f1(kTop - 8) + "\" x2=\"" + f1(xof(base)) +
+       "\" y2=\"" + f1(plot_bottom + 2) + "\" stroke=\"#222\" stroke-width=\"1.5\"/>\n";
+  s += "<text x=\"" + f1(xof(base)) + "\" y=\"" + f1(kTop - 12) +
+       "\" text-anchor=\"middle\">as planned: " + grouped(base) + "</text>\n";
+  return s + "</svg>\n";
+}
+
 std::string gantt_category_label(const std::string& category) {
   for (const auto& c : kCategories) {
     if (category == c.name) return c.label;

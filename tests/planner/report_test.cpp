@@ -142,7 +142,7 @@ TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") 
     CHECK(c.ok);
     ++charts;
   }
-  CHECK(charts == 4);  // GPU-hours, step breakdown, memory per rank, timeline
+  CHECK(charts == 5);  // GPU-hours, step breakdown, sensitivity, memory per rank, timeline
 }
 
 TEST_CASE("the published comparison: DeepSeek-V3 on H800 only, against its H800 entry",

@@ -11,6 +11,7 @@
 #include "hopsim/core/config/overrides.hpp"
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/planner/results_store.hpp"
+#include "hopsim/planner/sensitivity.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
@@ -60,6 +61,8 @@ struct Report {
   std::vector<ReportEntry> entries;  //!< scenario reports; empty for a sweep report
   std::string timeline_svg;          //!< the first entry's step ("" when not rendered)
   std::string timeline_label;
+  //! One-at-a-time sensitivity of the first entry's USD per 10^12 tokens (empty rows: not run).
+  SensitivityStudy sensitivity;
   std::vector<StoredResult> sweep_rows;  //!< sweep reports
   std::map<std::string, std::string> sweep_meta;
   std::string sweep_source;
@@ -69,6 +72,7 @@ struct ReportOptions {
   //! With one H800 (or H100) scenario, add the same scenario on the other GPU and node.
   bool counterpart = true;
   bool timeline = true;
+  bool sensitivity = true;  //!< the tornado chart (2 x 7 more runs of the first scenario)
   sim::SimMode mode = sim::SimMode::kSymmetry;
   CalibrationRef calibration;  //!< cost parameters for every run of the report
 };

@@ -39,6 +39,20 @@ struct StackedBar {
                                            const std::string& unit, double reference = 0,
                                            const std::string& reference_label = "");
 
+//! One input of a tornado chart: the outcome with the input moved down and up (NaN: not run).
+struct TornadoRow {
+  std::string label;
+  std::string low_label;
+  std::string high_label;
+  double low = 0;
+  double high = 0;
+};
+
+//! A tornado chart: per row, bars from `base` to the low and the high outcome (low side lighter),
+//! rows in the order given (largest swing first), each end labelled with its input value.
+[[nodiscard]] std::string svg_tornado(const std::vector<TornadoRow>& rows, double base,
+                                      const std::string& unit);
+
 //! One slice of a timeline lane.
 struct GanttSlice {
   double start_us = 0;
