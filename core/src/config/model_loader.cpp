@@ -5,7 +5,9 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
@@ -19,11 +21,11 @@ namespace fs = std::filesystem;
 
 MlaConfig read_mla(const YAML::Node& node, const std::string& file, const std::string& kp) {
   const MappingReader r(node, file, kp,
-                        {key("q_lora_rank", ValueKind::kNonNegativeInt, false),
-                         key("kv_lora_rank", ValueKind::kPositiveInt, true),
-                         key("qk_nope_head_dim", ValueKind::kPositiveInt, true),
-                         key("qk_rope_head_dim", ValueKind::kPositiveInt, true),
-                         key("v_head_dim", ValueKind::kPositiveInt, true)});
+                        {at_most(key("q_lora_rank", ValueKind::kNonNegativeInt, false), 1000000),
+                         at_most(key("kv_lora_rank", ValueKind::kPositiveInt, true), 1000000),
+                         at_most(key("qk_nope_head_dim", ValueKind::kPositiveInt, true), 65536),
+                         at_most(key("qk_rope_head_dim", ValueKind::kPositiveInt, true), 65536),
+                         at_most(key("v_head_dim", ValueKind::kPositiveInt, true), 65536)});
   MlaConfig m;
   m.q_lora_rank = r.get_int32("q_lora_rank", 0);
   m.kv_lora_rank = r.get_int32("kv_lora_rank");
@@ -37,10 +39,14 @@ MoeConfig read_moe(const YAML::Node& node, const std::string& file, const std::s
   const MoeConfig d;
   const MappingReader r(
       node, file, kp,
-      {key("n_routed_experts", ValueKind::kPositiveInt, true, {"num_experts", "experts"}),
-       key("n_shared_experts", ValueKind::kNonNegativeInt, false),
-       key("n_activated_experts", ValueKind::kPositiveInt, true, {"num_experts_per_tok", "top_k"}),
-       key("moe_inter_dim", ValueKind::kPositiveInt, true, {"moe_intermediate_size"}),
+      {at_most(key("n_routed_experts", ValueKind::kPositiveInt, true, {"num_experts", "experts"}),
+               65536),
+       at_most(key("n_shared_experts", ValueKind::kNonNegativeInt, false), 1024),
+       at_most(key("n_activated_experts", ValueKind::kPositiveInt, true,
+                   {"num_experts_per_tok", "top_k"}),
+               65536),
+       at_most(key("moe_inter_dim", ValueKind::kPositiveInt, true, {"moe_intermediate_size"}),
+               10000000),
        key("n_expert_groups", ValueKind::kPositiveInt, false, {"n_group"}),
        key("n_limited_groups", ValueKind::kPositiveInt, false, {"topk_group"}),
        key("first_k_dense", ValueKind::kNonNegativeInt, false, {"first_k_dense_replace"}),
@@ -182,8 +188,28 @@ ModelConfig read_hf_config(const fs::path& path) {
   ss << in.rdbuf();
   const JsonText t{path.string(), ss.str()};
   nlohmann::json j;
+  // Duplicate keys are an error (nlohmann keeps the last silently): a stack of the keys seen
+  // in each open object.
+  std::vector<std::set<std::string>> open_objects;
+  const auto on_event = [&](int, nlohmann::json::parse_event_t e, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (e == E::object_start) open_objects.emplace_back();
+    if (e == E::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (e == E::key && !open_objects.empty()) {
+      const std::string k = parsed.get<std::string>();
+      if (!open_objects.back().insert(k).second) {
+        const std::string quoted = "\"" + k + "\"";
+        const auto first = t.text.find(quoted);
+        const auto second = first == std::string::npos ? first : t.text.find(quoted, first + 1);
+        throw ConfigError(
+            second == std::string::npos ? SourceLocation{t.file, 0, 0, k} : t.at(second, k),
+            "duplicate key '" + k + "' (JSON keeps only one of them)");
+      }
+    }
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(t.text);
+    j = nlohmann::json::parse(t.text, on_event);
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is 1-based and points at the offending character.
     throw ConfigError(t.at(e.byte > 0 ? e.byte - 1 : 0, {}),
@@ -205,6 +231,18 @@ ModelConfig read_hf_config(const fs::path& path) {
   m.hidden = r.get_int("hidden_size");
   m.vocab = r.get_int("vocab_size");
   m.n_heads = r.get_int("num_attention_heads");
+  // The same plausible bounds as the model YAML's keys: past them a run would allocate for
+  // minutes before failing without a location.
+  for (const auto& [key, value, max] :
+       {std::tuple<const char*, long long, long long>{"num_hidden_layers", m.n_layers, 10000},
+        {"hidden_size", m.hidden, 1000000},
+        {"vocab_size", m.vocab, 10000000},
+        {"num_attention_heads", m.n_heads, 65536}}) {
+    if (value > max) {
+      r.fail(key, "expected a positive integer of at most " + std::to_string(max) + ", got " +
+                      std::to_string(value));
+    }
+  }
   m.tie_embeddings = r.get_bool("tie_word_embeddings", false);
   m.mtp_depth = r.get_int("num_nextn_predict_layers", 0, false);
   if (r.present("kv_lora_rank")) {
@@ -252,18 +290,24 @@ ModelConfig read_model(const YAML::Node& node, const std::string& file, const st
   const MappingReader r(
       node, file, kp,
       {key("name", ValueKind::kString, true), key("description", ValueKind::kString, false),
-       key("n_layers", ValueKind::kPositiveInt, true,
-           {"num_hidden_layers", "num_layers", "layers"}),
-       key("hidden", ValueKind::kPositiveInt, true, {"hidden_size", "dim", "d_model"}),
-       key("vocab", ValueKind::kPositiveInt, true, {"vocab_size"}),
-       key("n_heads", ValueKind::kPositiveInt, true, {"num_attention_heads", "heads"}),
+       at_most(key("n_layers", ValueKind::kPositiveInt, true,
+                   {"num_hidden_layers", "num_layers", "layers"}),
+               10000),
+       at_most(key("hidden", ValueKind::kPositiveInt, true, {"hidden_size", "dim", "d_model"}),
+               1000000),
+       at_most(key("vocab", ValueKind::kPositiveInt, true, {"vocab_size"}), 10000000),
+       at_most(key("n_heads", ValueKind::kPositiveInt, true, {"num_attention_heads", "heads"}),
+               65536),
        key("attention", ValueKind::kEnum, true, {}, {"mha", "gqa", "mla"}),
-       key("n_kv_heads", ValueKind::kPositiveInt, false, {"num_key_value_heads"}),
-       key("head_dim", ValueKind::kPositiveInt, false), key("mla", ValueKind::kMapping, false),
-       key("dense_inter_dim", ValueKind::kPositiveInt, false,
-           {"intermediate_size", "inter_dim", "ffn_hidden_size"}),
+       at_most(key("n_kv_heads", ValueKind::kPositiveInt, false, {"num_key_value_heads"}), 65536),
+       at_most(key("head_dim", ValueKind::kPositiveInt, false), 65536),
+       key("mla", ValueKind::kMapping, false),
+       at_most(key("dense_inter_dim", ValueKind::kPositiveInt, false,
+                   {"intermediate_size", "inter_dim", "ffn_hidden_size"}),
+               10000000),
        key("moe", ValueKind::kMapping, false),
-       key("mtp_depth", ValueKind::kNonNegativeInt, false, {"num_nextn_predict_layers"}),
+       at_most(key("mtp_depth", ValueKind::kNonNegativeInt, false, {"num_nextn_predict_layers"}),
+               100),
        key("tie_embeddings", ValueKind::kBool, false, {"tie_word_embeddings"})});
   ModelConfig m;
   m.name = r.get_string("name");

@@ -66,29 +66,42 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
   const ParallelPlan d;
   const MappingReader r(
       node, file, "plan",
-      {key("pp", ValueKind::kPositiveInt, true,
-           {"pipeline_parallel", "pipeline_parallel_size", "pp_size",
-            "pipeline_model_parallel_size"}),
-       key("dp", ValueKind::kPositiveInt, true, {"data_parallel", "data_parallel_size", "dp_size"}),
-       key("tp", ValueKind::kPositiveInt, false,
-           {"tensor_parallel", "tensor_parallel_size", "tp_size", "tensor_model_parallel_size"}),
-       key("ep", ValueKind::kPositiveInt, false,
-           {"expert_parallel", "expert_parallel_size", "ep_size", "expert_model_parallel_size"}),
-       key("micro_batch_size", ValueKind::kPositiveInt, false, {"mbs", "micro_batch"}),
-       key("micro_batches", ValueKind::kPositiveInt, true,
-           {"num_micro_batches", "num_chunks", "chunks", "gradient_accumulation_steps"}),
-       key("seq_len", ValueKind::kPositiveInt, false, {"seq_length", "sequence_length"}),
+      {at_most(key("pp", ValueKind::kPositiveInt, true,
+                   {"pipeline_parallel", "pipeline_parallel_size", "pp_size",
+                    "pipeline_model_parallel_size"}),
+               65536),
+       at_most(key("dp", ValueKind::kPositiveInt, true,
+                   {"data_parallel", "data_parallel_size", "dp_size"}),
+               1048576),
+       at_most(key("tp", ValueKind::kPositiveInt, false,
+                   {"tensor_parallel", "tensor_parallel_size", "tp_size",
+                    "tensor_model_parallel_size"}),
+               1024),
+       at_most(key("ep", ValueKind::kPositiveInt, false,
+                   {"expert_parallel", "expert_parallel_size", "ep_size",
+                    "expert_model_parallel_size"}),
+               1048576),
+       at_most(key("micro_batch_size", ValueKind::kPositiveInt, false, {"mbs", "micro_batch"}),
+               100000),
+       at_most(key("micro_batches", ValueKind::kPositiveInt, true,
+                   {"num_micro_batches", "num_chunks", "chunks", "gradient_accumulation_steps"}),
+               1000000),
+       at_most(key("seq_len", ValueKind::kPositiveInt, false, {"seq_length", "sequence_length"}),
+               16777216),
        key("schedule", ValueKind::kEnum, false, {"pipeline_schedule"}, kSchedules),
-       key("virtual_stages", ValueKind::kPositiveInt, false,
-           {"virtual_pipeline_model_parallel_size", "vpp", "chunks_per_rank"}),
-       key("comm_sms", ValueKind::kNonNegativeInt, false, {"num_sms", "communication_sms"}),
+       at_most(key("virtual_stages", ValueKind::kPositiveInt, false,
+                   {"virtual_pipeline_model_parallel_size", "vpp", "chunks_per_rank"}),
+               1024),
+       at_most(key("comm_sms", ValueKind::kNonNegativeInt, false, {"num_sms", "communication_sms"}),
+               100000),
        key("zero_stage", ValueKind::kNonNegativeInt, false, {"zero"}),
        key("recompute", ValueKind::kSequenceOfEnum, false,
            {"recomputation", "activation_checkpointing"},
            {"rmsnorm", "mla_up_projection", "swiglu", "full"}),
        key("precision", ValueKind::kEnum, false, {"gemm_precision", "dtype"}, {"fp8", "bf16"}),
        key("optimizer", ValueKind::kMapping, false),
-       key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"}),
+       at_most(key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"}),
+               100000),
        key("variation", ValueKind::kMapping, false, {"noise", "jitter"})});
   remember(s, r,
            {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
@@ -156,11 +169,13 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
 
 CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& s) {
   const CostInputs d;
-  const MappingReader r(node, file, "cost",
-                        {key("price_per_gpu_hour", ValueKind::kNonNegativeNumber, false,
-                             {"usd_per_gpu_hour", "gpu_hour_price"}),
-                         key("pue", ValueKind::kPositiveNumber, false),
-                         key("training_tokens", ValueKind::kPositiveNumber, false, {"tokens"})});
+  const MappingReader r(
+      node, file, "cost",
+      {at_most(key("price_per_gpu_hour", ValueKind::kNonNegativeNumber, false,
+                   {"usd_per_gpu_hour", "gpu_hour_price"}),
+               1000),
+       at_most(key("pue", ValueKind::kPositiveNumber, false), 5),
+       at_most(key("training_tokens", ValueKind::kPositiveNumber, false, {"tokens"}), 1e+17)});
   remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens"});
   CostInputs c;
   c.price_per_gpu_hour = r.get_number("price_per_gpu_hour", d.price_per_gpu_hour);
@@ -205,7 +220,9 @@ Scenario config::read_scenario(const YAML::Node& document, const std::filesystem
       {KeySpec{"gpu", ValueKind::kStringOrMapping, true, {}, false, {"gpu_profile"}},
        KeySpec{"node", ValueKind::kStringOrMapping, true, {}, false, {"node_profile"}},
        KeySpec{"fabric", ValueKind::kStringOrMapping, true, {}, false, {"network"}},
-       KeySpec{"nodes", ValueKind::kPositiveInt, true, {}, false, {"num_nodes", "node_count"}}});
+       at_most(
+           KeySpec{"nodes", ValueKind::kPositiveInt, true, {}, false, {"num_nodes", "node_count"}},
+           1000000)});
   config::remember(s, hw, {"gpu", "node", "fabric", "nodes"});
   s.cluster.gpu = config::read_ref<GpuProfile>(hw, "gpu", "hwprofiles/gpus", "GPU profile", base,
                                                config::read_gpu_profile,

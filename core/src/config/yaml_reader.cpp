@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -39,11 +40,23 @@ std::optional<double> parse_number(std::string_view s) {
 }
 
 //! How a value looks to a person reading the message.
+// yaml-cpp tags a quoted scalar "!" and a plain one "?": "8" is a string, 8 a number.
+bool quoted(const YAML::Node& n) {
+  return n.IsScalar() && n.Tag() == "!";
+}
+
 std::string describe_got(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing (an empty value)";
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
+  if (quoted(n)) return "the quoted string '" + n.Scalar() + "' (write it without quotes)";
   return "'" + n.Scalar() + "'";
+}
+
+std::string format_bound(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, v == std::floor(v) && v < 1e15 ? "%.0f" : "%.6g", v);
+  return b;
 }
 
 std::string normalise(std::string_view s) {
@@ -68,16 +81,22 @@ KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::st
   return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
 }
 
+KeySpec at_most(KeySpec spec, double max) {
+  spec.max = max;
+  return spec;
+}
+
 std::string describe(const KeySpec& spec) {
+  const std::string bound = spec.max > 0 ? " of at most " + format_bound(spec.max) : "";
   switch (spec.kind) {
     case ValueKind::kPositiveInt:
-      return "a positive integer";
+      return "a positive integer" + bound;
     case ValueKind::kNonNegativeInt:
-      return "a non-negative integer";
+      return "a non-negative integer" + bound;
     case ValueKind::kPositiveNumber:
-      return "a positive number";
+      return "a positive number" + bound;
     case ValueKind::kNonNegativeNumber:
-      return "a non-negative number";
+      return "a non-negative number" + bound;
     case ValueKind::kBool:
       return "true or false";
     case ValueKind::kString:
@@ -280,21 +299,26 @@ void MappingReader::check_value(const KeySpec& s, const YAML::Node& value, const
   switch (s.kind) {
     case ValueKind::kPositiveInt:
     case ValueKind::kNonNegativeInt: {
-      if (!value.IsScalar()) bad();
+      if (!value.IsScalar() || quoted(value)) bad();
       const auto v = parse_int(value.Scalar());
       if (!v || *v < (s.kind == ValueKind::kPositiveInt ? 1 : 0)) bad();
+      if (s.max > 0 && static_cast<double>(*v) > s.max) bad();
       return;
     }
     case ValueKind::kPositiveNumber:
     case ValueKind::kNonNegativeNumber: {
-      if (!value.IsScalar()) bad();
+      if (!value.IsScalar() || quoted(value)) bad();
       const auto v = parse_number(value.Scalar());
-      if (!v || (s.kind == ValueKind::kPositiveNumber ? !(*v > 0) : !(*v >= 0))) bad();
+      if (!v || !std::isfinite(*v) ||
+          (s.kind == ValueKind::kPositiveNumber ? !(*v > 0) : !(*v >= 0))) {
+        bad();
+      }
+      if (s.max > 0 && *v > s.max) bad();
       return;
     }
     case ValueKind::kBool: {
       bool b = false;
-      if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) bad();
+      if (!value.IsScalar() || quoted(value) || !YAML::convert<bool>::decode(value, b)) bad();
       return;
     }
     case ValueKind::kString:

@@ -40,7 +40,13 @@ struct KeySpec {
   bool sourced = false;
   //! Other spellings people use for this key ("pipeline_parallel" for "pp"); only for suggestions.
   std::vector<std::string> aliases;
+  //! Plausible upper bound for a number (0: none): a value past it is a located error, not a run
+  //! that allocates for minutes or prints overflowed figures.
+  double max = 0;
 };
+
+//! The same declaration with a plausible upper bound: at_most(key("n_layers", ...), 10000).
+[[nodiscard]] KeySpec at_most(KeySpec spec, double max);
 
 //! A declaration in one line: key("pp", ValueKind::kPositiveInt, false, {"pipeline_parallel"}).
 [[nodiscard]] KeySpec key(std::string name, ValueKind kind, bool required = false,
