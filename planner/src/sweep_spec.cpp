@@ -29,6 +29,28 @@ bool looks_like_path(const std::string& s) {
   return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
 }
 
+// A misspelt key, or a value no configuration can use ("x" for plan.ep), would make every
+// configuration with it invalid only once the sweep runs: each key and value is tried on the base
+// scenario while the spec is read. An unknown key is an error at the key in the spec, with the
+// loader's nearest key; an error about the value of that very key (type, domain, bound) is an
+// error at the value. Other errors are left to the configurations: a value may be valid only
+// together with another axis's.
+void check_override(const ScenarioTemplate& base, const ScenarioOverride& o,
+                    const SourceLocation& key_at, const SourceLocation& value_at) {
+  try {
+    (void)base.instantiate({o});
+  } catch (const ConfigError& e) {
+    if (e.message().find("unknown key") != std::string::npos) {
+      throw ConfigError(key_at, "'" + o.key + "' is not a key of the base scenario: " + e.message(),
+                        e.suggestion());
+    }
+    if (e.where().key_path == o.key) {
+      throw ConfigError(value_at, "value '" + o.value + "' of '" + o.key + "': " + e.message(),
+                        e.suggestion());
+    }
+  }
+}
+
 ScenarioTemplate base_template(const std::string& base, const fs::path& spec_path) {
   if (looks_like_path(base) && fs::path(base).is_relative() && !spec_path.empty()) {
     return ScenarioTemplate((spec_path.parent_path() / base).lexically_normal().string());
@@ -109,6 +131,12 @@ SweepSpec parse_sweep_spec(const std::string& text, const fs::path& path) {
         throw ConfigError(location_of(kv.second, file, "grid." + a.key),
                           "an axis needs at least one value (a list such as [8, 16])");
       }
+      for (std::size_t i = 0; i < a.values.size(); ++i) {
+        const YAML::Node at = kv.second.IsSequence() ? kv.second[i] : kv.second;
+        check_override(s.base_scenario, {a.key, a.values[i]},
+                       location_of(kv.first, file, "grid." + a.key),
+                       location_of(at, file, "grid." + a.key + "[" + std::to_string(i) + "]"));
+      }
       s.grid.push_back(std::move(a));
     }
   }
@@ -124,7 +152,12 @@ SweepSpec parse_sweep_spec(const std::string& text, const fs::path& path) {
                           "each list entry is a mapping of scenario keys to values");
       }
       std::vector<ScenarioOverride> cfg;
-      for (const auto& kv : entry) cfg.push_back({kv.first.Scalar(), flow_text(kv.second)});
+      for (const auto& kv : entry) {
+        cfg.push_back({kv.first.Scalar(), flow_text(kv.second)});
+        check_override(s.base_scenario, cfg.back(),
+                       location_of(kv.first, file, "list." + kv.first.Scalar()),
+                       location_of(kv.second, file, "list." + kv.first.Scalar()));
+      }
       s.list.push_back(std::move(cfg));
     }
   }

@@ -71,6 +71,17 @@ TEST_CASE("sweep spec mistakes are reported clearly", "[planner][sweep]") {
   CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp.x: [1]}\n"),
              Catch::Contains("'plan.pp' is a value"));
   CHECK_THAT(error("grid: {plan.pp: [1]}\n"), Catch::Contains("needs 'base'"));
+  // A misspelt axis key is refused before anything runs, at the key in the spec, with the
+  // nearest key (it used to run with every configuration invalid and exit 0).
+  const std::string misspelt =
+      error("base: tiny.yaml\ngrid:\n  plan.pp: [1, 2]\n  plan.micro_batchs: [8]\n");
+  CHECK_THAT(misspelt, Catch::Contains("bad.yaml:4:3: grid.plan.micro_batchs:"));
+  CHECK_THAT(misspelt, Catch::Contains("did you mean 'micro_batches'"));
+  CHECK_THAT(error("base: tiny.yaml\nlist:\n  - {plan.pp: 1, plann.dp: 16}\n"),
+             Catch::Contains("'plann.dp' is not a key of the base scenario"));
+  // A value no configuration can use is refused at the value.
+  CHECK_THAT(error("base: tiny.yaml\ngrid:\n  plan.ep: [8, x]\n"),
+             Catch::Contains("bad.yaml:3:16: grid.plan.ep[1]: value 'x' of 'plan.ep'"));
 }
 
 TEST_CASE("overrides reach into referenced profiles and keep the loader's checks",
