@@ -1,5 +1,8 @@
 // `hopsim results`: look into, export and merge sweep databases.
 
+#include <filesystem>
+#include <set>
+
 #include "commands.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/results_store.hpp"
@@ -36,21 +39,73 @@ void register_results(CLI::App& app, Io io) {
       "must match)");
   auto target = std::make_shared<std::string>();
   auto sources = std::make_shared<std::vector<std::string>>();
+  auto prefer = std::make_shared<std::string>("refuse");
   merge->add_option("output", *target, "Database to create or extend")->required();
   merge->add_option("inputs", *sources, "Shard databases")->required()->check(CLI::ExistingFile);
-  merge->callback([target, sources, io] {
-    planner::ResultsStore out(*target);
-    std::size_t added = 0;
-    std::size_t dup = 0;
-    for (const auto& s : *sources) {
-      const planner::ResultsStore in(s);
-      const auto st = out.merge_from(in);
-      io.out << s << ": " << st.added << " rows added, " << st.duplicates << " already present\n";
-      added += st.added;
-      dup += st.duplicates;
+  merge
+      ->add_option("--prefer", *prefer,
+                   "A configuration stored on both sides with different results: refuse (the "
+                   "default), keep the existing row, or take the incoming one")
+      ->check(CLI::IsMember({"refuse", "existing", "incoming"}));
+  merge->callback([target, sources, prefer, io] {
+    namespace fs = std::filesystem;
+    const auto conflicts = *prefer == "existing"   ? planner::MergeConflicts::kExisting
+                           : *prefer == "incoming" ? planner::MergeConflicts::kIncoming
+                                                   : planner::MergeConflicts::kRefuse;
+    // A refused merge into a new database leaves nothing behind.
+    const bool created = !fs::exists(*target);
+    auto remove_created = [&] {
+      if (!created) return;
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(*target + suffix, ec);
+    };
+    std::size_t added = 0, dup = 0, replaced = 0, kept = 0;
+    try {
+      planner::ResultsStore out(*target);
+      for (const auto& s : *sources) {
+        // Inputs are read, never created or changed: an empty or foreign file is refused.
+        const planner::ResultsStore in(s, planner::ResultsStore::Access::kReadOnly);
+        const auto st = out.merge_from(in, conflicts);
+        io.out << s << ": " << st.added << " rows added, " << st.duplicates << " already present";
+        if (st.replaced + st.kept > 0) {
+          io.out << ", " << st.replaced << " conflicting replaced, " << st.kept
+                 << " conflicting kept";
+        }
+        io.out << "\n";
+        added += st.added;
+        dup += st.duplicates;
+        replaced += st.replaced;
+        kept += st.kept;
+      }
+      io.out << *target << ": " << out.count() << " rows (" << added << " added, " << dup
+             << " duplicates skipped";
+      if (replaced + kept > 0) io.out << ", " << replaced << " replaced, " << kept << " kept";
+      io.out << ")\n";
+      // What the shards still miss, when the sweep recorded its size.
+      const auto meta = out.meta();
+      const auto total = meta.find("configurations");
+      if (total != meta.end()) {
+        const std::size_t want = std::stoul(total->second);
+        std::set<std::int64_t> have;
+        for (const auto& r : out.rows()) have.insert(r.index);
+        std::vector<std::int64_t> missing;
+        for (std::int64_t i = 0; i < static_cast<std::int64_t>(want); ++i) {
+          if (have.count(i) == 0) missing.push_back(i);
+        }
+        if (missing.empty()) {
+          io.out << "complete: all " << want << " configurations of the sweep are present\n";
+        } else {
+          io.out << "incomplete: " << missing.size() << " of " << want
+                 << " configurations missing (indices";
+          for (std::size_t i = 0; i < missing.size() && i < 20; ++i) io.out << " " << missing[i];
+          io.out << (missing.size() > 20 ? " ..." : "")
+                 << "); a shard I/N holds the indices with index % N == I\n";
+        }
+      }
+    } catch (...) {
+      remove_created();
+      throw;
     }
-    io.out << *target << ": " << out.count() << " rows (" << added << " added, " << dup
-           << " duplicates skipped)\n";
   });
 
   auto* show = cmd->add_subcommand("show", "Summarise a results database: counts and best rows");

@@ -165,16 +165,18 @@ ResultsStore::ResultsStore(const std::filesystem::path& path, Access access) : p
   const char* check =
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'results'";
   sqlite3_stmt* st = nullptr;
-  bool ok = sqlite3_prepare_v2(db_, check, -1, &st, nullptr) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-  std::string msg = ok ? "" : sqlite3_errmsg(db_);
+  const bool prepared = sqlite3_prepare_v2(db_, check, -1, &st, nullptr) == SQLITE_OK;
+  const bool row = prepared && sqlite3_step(st) == SQLITE_ROW;
+  const bool ok = row && sqlite3_column_int(st, 0) == 1;
+  // A readable file without the table (an empty file is a valid empty database) says so; a
+  // file SQLite cannot read gives SQLite's reason.
+  std::string msg = ok || row ? "no results table" : sqlite3_errmsg(db_);
   sqlite3_finalize(st);
   if (!ok) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
-                      "not a hopsim results database (" +
-                          (msg == "not an error" ? std::string("no results table") : msg) + ")");
+                      "not a hopsim results database (" + msg + ")");
   }
   sqlite3_busy_timeout(db_, 10000);
 }
@@ -281,7 +283,25 @@ std::size_t ResultsStore::count() const {
   return static_cast<std::size_t>(sqlite3_column_int64(st.get(), 0));
 }
 
-MergeStats ResultsStore::merge_from(const ResultsStore& other) {
+namespace {
+
+// Same configuration, same results: everything but where and when it ran.
+bool same_result(const StoredResult& a, const StoredResult& b) {
+  if (a.status != b.status || a.reason != b.reason || a.config != b.config ||
+      a.scenario_hash != b.scenario_hash || a.calibration_hash != b.calibration_hash) {
+    return false;
+  }
+  for (const auto& m : metric_columns()) {
+    const double x = a.*m.member;
+    const double y = b.*m.member;
+    if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+MergeStats ResultsStore::merge_from(const ResultsStore& other, MergeConflicts conflicts) {
   const auto mine = meta();
   const auto theirs = other.meta();
   std::map<std::string, std::string> provenance;
@@ -299,12 +319,45 @@ MergeStats ResultsStore::merge_from(const ResultsStore& other) {
   for (const auto& [k, v] : theirs) {
     if (provenance.count(k) == 0 && k != "shard") provenance[k] = v;
   }
+  // Conflicts first, before anything is written.
+  std::map<std::string, StoredResult> here;
+  for (auto& r : rows()) here.emplace(r.key, std::move(r));
+  const std::vector<StoredResult> incoming = other.rows();
+  std::vector<const StoredResult*> clashing;
+  for (const auto& r : incoming) {
+    const auto it = here.find(r.key);
+    if (it != here.end() && !same_result(it->second, r)) clashing.push_back(&r);
+  }
+  if (!clashing.empty() && conflicts == MergeConflicts::kRefuse) {
+    std::string keys;
+    for (std::size_t i = 0; i < clashing.size() && i < 10; ++i) {
+      keys +=
+          (i > 0 ? ", " : "") + clashing[i]->key + " (#" + std::to_string(clashing[i]->index) + ")";
+    }
+    throw ConfigError(SourceLocation{other.path().string(), 0, 0, ""},
+                      "cannot merge: " + std::to_string(clashing.size()) +
+                          " configuration(s) are stored in " + path_.string() +
+                          " with different results: " + keys +
+                          (clashing.size() > 10 ? ", ..." : "") +
+                          "; choose a side with --prefer existing|incoming");
+  }
   claim(provenance);
   MergeStats stats;
   exec(db_, path_, "BEGIN IMMEDIATE");
   try {
-    for (const auto& r : other.rows()) {
-      if (insert(r)) {
+    for (const auto& r : incoming) {
+      const auto it = here.find(r.key);
+      if (it != here.end() && !same_result(it->second, r)) {
+        if (conflicts == MergeConflicts::kIncoming) {
+          Statement del(db_, path_, "DELETE FROM results WHERE config_key = ?1");
+          del.bind(1, r.key);
+          del.step();
+          (void)insert(r);
+          ++stats.replaced;
+        } else {
+          ++stats.kept;
+        }
+      } else if (insert(r)) {
         ++stats.added;
       } else {
         ++stats.duplicates;

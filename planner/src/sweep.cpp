@@ -133,7 +133,10 @@ SweepSummary run_sweep(const SweepSpec& spec, ResultsStore& store, const SweepOp
   }
   const auto t0 = std::chrono::steady_clock::now();
   const Expansion ex = expand(spec);
-  store.claim(sweep_meta(spec, options.calibration.hash));
+  auto meta = sweep_meta(spec, options.calibration.hash);
+  // How many configurations the whole sweep has: `results merge` reports what its shards miss.
+  meta["configurations"] = std::to_string(ex.configs.size());
+  store.claim(meta);
   const auto done = store.done_keys();
 
   SweepSummary sum;

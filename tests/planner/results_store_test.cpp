@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "hopsim/core/error.hpp"
@@ -84,4 +86,59 @@ TEST_CASE("merging refuses databases of another sweep and deduplicates by key",
   CHECK(out.count() == 2);
   CHECK_THROWS_WITH(out.merge_from(c), Catch::Contains("sweep_hash"));
   CHECK_THROWS_WITH(c.claim({{"sweep_hash", "s1"}}), Catch::Contains("another file"));
+}
+
+TEST_CASE("merging: a key with different results is a conflict, refused unless a side is chosen",
+          "[planner][store]") {
+  const auto dir = test::scratch_dir("merge-conflict");
+  ResultsStore a(dir / "a.db");
+  ResultsStore b(dir / "b.db");
+  a.claim({{"sweep_hash", "s1"}});
+  b.claim({{"sweep_hash", "s1"}});
+  a.insert(row("k1", 0, "ok"));
+  StoredResult other = row("k1", 0, "ok");
+  other.step_time_ms = 13.0;  // the same configuration, run again with another result
+  b.insert(other);
+  b.insert(row("k2", 1, "ok"));
+  {
+    ResultsStore out(dir / "refuse.db");
+    (void)out.merge_from(a);
+    CHECK_THROWS_WITH(out.merge_from(b), Catch::Contains("1 configuration(s)") &&
+                                             Catch::Contains("k1 (#0)") &&
+                                             Catch::Contains("--prefer"));
+    CHECK(out.count() == 1);  // nothing of b was written, k2 included
+  }
+  {
+    ResultsStore out(dir / "existing.db");
+    (void)out.merge_from(a);
+    const auto st = out.merge_from(b, MergeConflicts::kExisting);
+    CHECK(st.kept == 1);
+    CHECK(st.added == 1);
+    CHECK(out.rows().front().step_time_ms == 12.5);
+  }
+  {
+    ResultsStore out(dir / "incoming.db");
+    (void)out.merge_from(a);
+    const auto st = out.merge_from(b, MergeConflicts::kIncoming);
+    CHECK(st.replaced == 1);
+    CHECK(out.count() == 2);
+    CHECK(out.rows().front().step_time_ms == 13.0);
+  }
+  // An identical row (NaN metrics included) is a duplicate, not a conflict.
+  ResultsStore c(dir / "c.db");
+  c.claim({{"sweep_hash", "s1"}});
+  c.insert(row("k3", 2, "infeasible"));
+  ResultsStore out(dir / "nan.db");
+  (void)out.merge_from(c);
+  CHECK(out.merge_from(c).duplicates == 1);
+}
+
+TEST_CASE("merge inputs are opened read-only: an empty or foreign file is refused, not filled",
+          "[planner][store]") {
+  const auto dir = test::scratch_dir("merge-readonly");
+  const auto empty = dir / "empty.db";
+  std::ofstream(empty).close();
+  CHECK_THROWS_WITH(ResultsStore(empty, ResultsStore::Access::kReadOnly),
+                    Catch::Contains("not a hopsim results database (no results table)"));
+  CHECK(std::filesystem::file_size(empty) == 0);
 }

@@ -59,7 +59,12 @@ struct MetricColumn {
 struct MergeStats {
   std::size_t added = 0;
   std::size_t duplicates = 0;  //!< rows whose key was already present (identical configurations)
+  std::size_t replaced = 0;    //!< conflicting rows replaced (MergeConflicts::kIncoming)
+  std::size_t kept = 0;        //!< conflicting rows kept as they were (MergeConflicts::kExisting)
 };
+
+//! What to do when an incoming row has the key of a stored row but different results.
+enum class MergeConflicts { kRefuse, kExisting, kIncoming };
 
 class ResultsStore {
  public:
@@ -90,8 +95,11 @@ class ResultsStore {
   [[nodiscard]] std::size_t count() const;
 
   //! Copies the rows of another store whose keys are not here, after checking that its
-  //! provenance (sweep hash, hopsim version, calibration) matches. Throws ConfigError if not.
-  MergeStats merge_from(const ResultsStore& other);
+  //! provenance (sweep hash, hopsim version, calibration) matches. A row whose key is here with
+  //! different results is a conflict: refused (ConfigError listing the keys, nothing written)
+  //! unless `conflicts` says which side to keep.
+  MergeStats merge_from(const ResultsStore& other,
+                        MergeConflicts conflicts = MergeConflicts::kRefuse);
 
  private:
   std::filesystem::path path_;
