@@ -4,14 +4,21 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "hopsim/core/config/loader.hpp"
+#include "hopsim/planner/hash.hpp"
+#include "hopsim/profiler/attribute/component_map.hpp"
 #include "hopsim/profiler/calibrate/calibration.hpp"
+#include "hopsim/profiler/calibrate/trace_fit.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::cli {
 namespace {
@@ -44,12 +51,78 @@ void register_calibrate(CLI::App& app, Io io) {
   auto bf16 = std::make_shared<double>(989.4);
   auto fp8 = std::make_shared<double>(1978.9);
   auto hbm = std::make_shared<double>(3350.0);
-  cmd->add_option("trace", *trace, "Trace SQLite written by hopsim measure")->required();
+  cmd->add_option("trace", *trace, "Trace SQLite written by hopsim measure");
   cmd->add_option("-o,--output", *out, "Calibration YAML to write")->required();
+  // --from-trace: time scales fitted to a real run's annotated trace (docs/CALIBRATION.md).
+  auto from_trace = std::make_shared<std::string>();
+  auto scenario = std::make_shared<std::string>();
+  auto components = std::make_shared<std::string>();
+  auto rank = std::make_shared<int>(0);
+  cmd->add_option("--from-trace", *from_trace,
+                  "Imported trace of a real run (`hopsim import`): fit the cost model's GEMM, "
+                  "attention and memory-bound time scales to its annotated components");
+  cmd->add_option("--scenario", *scenario, "With --from-trace: the scenario the run was");
+  cmd->add_option("--rank", *rank, "With --from-trace: the pipeline rank the trace captured")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--components", *components,
+                  "With --from-trace: extra annotation-to-component rules (YAML)");
+  auto fit_from_trace = [io, out, from_trace, scenario, components, rank, trace] {
+    if (scenario->empty()) throw CLI::ValidationError("--from-trace", "needs --scenario");
+    if (!trace->empty()) {
+      throw CLI::ValidationError("--from-trace", "takes no hopsim-measure trace as well");
+    }
+    const Scenario sc = load_scenario_spec(*scenario);
+    validate_plan(sc);
+    auto map = profiler::attribute::ComponentMap::shipped();
+    if (!components->empty()) {
+      map = profiler::attribute::ComponentMap::from_file(*components).followed_by(map);
+    }
+    const auto t = profiler::trace::load_trace(*from_trace);
+    const auto fit =
+        cal::fit_time_scales(sc, t, profiler::classify::KernelClassifier::shipped(), map, *rank);
+    for (const auto& w : fit.warnings) io.out << "warning: " << w << "\n";
+    io.out << "component       measured ms  modelled ms  fitted ms  left out ms\n";
+    for (const auto& c : fit.components) {
+      io.out << c.component
+             << std::string(c.component.size() < 14 ? 14 - c.component.size() : 1, ' ')
+             << num("%13.3f", c.measured_ms) << num("%13.3f", c.modelled_ms)
+             << num("%11.3f", c.fitted_ms) << num("%13.3f", c.left_out_ms) << "\n";
+    }
+    for (const auto& [g, v] : fit.scales)
+      io.out << "time scale " << g << ": " << num("%.4f", v) << "\n";
+    for (const auto& g : fit.unidentified) {
+      io.out << "warning: " << g << " cannot be told apart from the other groups by these "
+             << "components (minimum-norm answer)\n";
+    }
+    io.out << "fit: rms relative error " << num("%.2f%%", 100 * fit.rms_rel_error)
+           << ", leave-one-component-out " << num("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
+           << "\n";
+    std::ifstream in(*from_trace, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const auto c = cal::calibration_from_fit(
+        fit, sc,
+        {{"calibrated_from_trace", *from_trace},
+         {"trace_sha256", planner::sha256_hex(bytes.str())},
+         {"scenario", *scenario},
+         {"pipeline_rank", std::to_string(*rank)},
+         {"calibrated_at_utc", now_utc()},
+         {"calibrated_by", std::string("hopsim calibrate --from-trace ") + HOPSIM_CLI_VERSION}});
+    cal::save_calibration(c, *out);
+    io.out << "calibration written to " << *out << " (use with --calibration)\n";
+  };
   cmd->add_option("--peak-bf16-tflops", *bf16, "Nominal dense BF16 peak (default H100 SXM 989.4)");
   cmd->add_option("--peak-fp8-tflops", *fp8, "Nominal dense FP8 peak (default H100 SXM 1978.9)");
   cmd->add_option("--peak-hbm-gbps", *hbm, "Nominal HBM bandwidth in GB/s (default 3350)");
-  cmd->callback([io, trace, out, bf16, fp8, hbm] {
+  cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace] {
+    if (!from_trace->empty()) {
+      fit_from_trace();
+      return;
+    }
+    if (trace->empty()) {
+      throw CLI::ValidationError("trace",
+                                 "a hopsim-measure trace, or --from-trace with --scenario");
+    }
     const auto in = cal::read_trace(*trace);
     cal::CalibrateOptions opt;
     for (const char* c : {"gemm_fp8", "grouped_gemm_fp8", "cublaslt_gemm_fp8"})

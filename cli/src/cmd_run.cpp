@@ -17,6 +17,7 @@
 #include "hopsim/planner/published.hpp"
 #include "hopsim/planner/whatif.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
+#include "hopsim/profiler/export/kineto_export.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 #include "table.hpp"
@@ -131,6 +132,8 @@ void register_run(CLI::App& app, Io io) {
     std::string trace;
     std::string mode = "symmetry";
     std::string calibration;
+    std::string kineto;
+    int kineto_rank = 0;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -140,12 +143,18 @@ void register_run(CLI::App& app, Io io) {
                   "Calibration YAML from `hopsim calibrate` (default: uncalibrated cost model)");
   cmd->add_option("--trace", o->trace,
                   "Write the step's timeline as a Chrome trace (open in Perfetto)");
+  cmd->add_option("--kineto", o->kineto,
+                  "Write one pipeline rank's step as a Kineto (PyTorch profiler) trace, with "
+                  "DeepSeek-style phase annotations: what `hopsim import` and `calibrate "
+                  "--from-trace` read");
+  cmd->add_option("--kineto-rank", o->kineto_rank, "Pipeline rank --kineto writes (default 0)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
       ->check(CLI::IsMember({"symmetry", "full"}));
   cmd->add_flag("--json", o->json, "Print results as JSON");
   cmd->callback([o, io] {
-    if (!o->trace.empty() && o->scenarios.size() != 1) {
-      throw ConfigError(SourceLocation{}, "--trace takes exactly one scenario");
+    if ((!o->trace.empty() || !o->kineto.empty()) && o->scenarios.size() != 1) {
+      throw ConfigError(SourceLocation{}, "--trace and --kineto take exactly one scenario");
     }
     std::vector<Scenario> scs;
     std::vector<SimResult> rs;
@@ -159,8 +168,21 @@ void register_run(CLI::App& app, Io io) {
         trace.emplace(o->trace);
         ro.trace = &trace->stream();
       }
+      std::optional<io::AtomicFile> kineto;
+      if (!o->kineto.empty()) {
+        if (o->kineto_rank >= scs.back().plan.pp) {
+          throw CLI::ValidationError("--kineto-rank", "the scenario has pipeline ranks 0.." +
+                                                          std::to_string(scs.back().plan.pp - 1));
+        }
+        kineto.emplace(o->kineto);
+        ro.collect_timeline = true;
+      }
       rs.push_back(sim::run_checked(scs.back(), ro).result);
       if (trace) trace->commit();
+      if (kineto) {
+        profiler::exporter::write_kineto(kineto->stream(), scs.back(), rs.back(), o->kineto_rank);
+        kineto->commit();
+      }
     }
     if (o->json) {
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
@@ -175,6 +197,10 @@ void register_run(CLI::App& app, Io io) {
     }
     if (!o->trace.empty())
       io.out << "timeline written to " << o->trace << " (open in ui.perfetto.dev)\n";
+    if (!o->kineto.empty()) {
+      io.out << "Kineto trace of pipeline rank " << o->kineto_rank << " written to " << o->kineto
+             << "\n";
+    }
   });
 }
 

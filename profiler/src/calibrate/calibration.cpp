@@ -106,7 +106,8 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
       {key("hopsim_calibration", ValueKind::kPositiveInt, true),
        key("device", ValueKind::kString, true), key("sm_count", ValueKind::kPositiveInt, true),
        key("provenance", ValueKind::kMapping, false), key("classes", ValueKind::kSequence, true),
-       key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false)});
+       key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false),
+       key("time_scales", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
            "unsupported calibration format version (this hopsim reads version " +
@@ -137,6 +138,15 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
   }
   if (r.has("hbm")) c.hbm = read_bandwidth(r, "hbm");
   if (r.has("copy")) c.copy = read_bandwidth(r, "copy");
+  if (r.has("time_scales")) {
+    const MappingReader t(r.node("time_scales"), name, "time_scales",
+                          {at_most(key("gemm", ValueKind::kPositiveNumber, false), 100),
+                           at_most(key("attention", ValueKind::kPositiveNumber, false), 100),
+                           at_most(key("memory_bound", ValueKind::kPositiveNumber, false), 100)});
+    for (const char* g : {"gemm", "attention", "memory_bound"}) {
+      if (t.has(g)) c.time_scales[g] = t.get_number(g);
+    }
+  }
   return c;
 }
 
@@ -195,6 +205,11 @@ std::string calibration_to_yaml(const Calibration& c) {
   e << YAML::EndSeq;
   if (c.hbm) emit_bandwidth(e, "hbm", *c.hbm);
   if (c.copy) emit_bandwidth(e, "copy", *c.copy);
+  if (!c.time_scales.empty()) {
+    e << YAML::Key << "time_scales" << YAML::Value << YAML::BeginMap;
+    for (const auto& [g, v] : c.time_scales) e << YAML::Key << g << YAML::Value << v;
+    e << YAML::EndMap;
+  }
   e << YAML::EndMap;
   return std::string(
              "# hopsim calibration (format: docs/CALIBRATION.md). Rates in FLOP/s or B/s.\n") +

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "hopsim/core/format.hpp"
+
 namespace hopsim::profiler::calibrate {
 namespace {
 
@@ -29,8 +31,16 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     covered += (covered.empty() ? "" : ", ") + cc.kernel_class;
   }
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
+  std::string scaled;
+  for (const auto& [g, v] : c.time_scales) {
+    if (g == "gemm") p.time_scale.gemm = v;
+    if (g == "attention") p.time_scale.attention = v;
+    if (g == "memory_bound") p.time_scale.memory_bound = v;
+    scaled += (scaled.empty() ? "" : ", ") + g + fmt(" x%.3f", v);
+  }
   p.source = "calibrated: " + source + " (" + c.device +
              "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
+             (scaled.empty() ? "" : "; time scales from a trace: " + scaled) +
              "; the rest uncalibrated defaults)";
   return p;
 }

@@ -136,7 +136,29 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
   c.time =
       std::max(c.compute_time, c.memory_time) + params_.launch_overhead * std::max(1, k.kernels);
   if (c.waves > 0) c.time += params_.gemm.kernel_overhead;
+  const auto& ts = params_.time_scale;
+  const double scale = k.cls == KernelClass::kGemmFp8 || k.cls == KernelClass::kGemmBf16 ? ts.gemm
+                       : k.cls == KernelClass::kMemoryBound ? ts.memory_bound
+                                                            : ts.attention;
+  if (scale != 1.0) {
+    c.time = Nanoseconds(
+        static_cast<std::int64_t>(std::llround(static_cast<double>(c.time.value()) * scale)));
+  }
   return c;
+}
+
+const char* time_scale_group(KernelClass c) {
+  switch (c) {
+    case KernelClass::kGemmFp8:
+    case KernelClass::kGemmBf16:
+      return "gemm";
+    case KernelClass::kAttentionFwd:
+    case KernelClass::kAttentionBwd:
+      return "attention";
+    case KernelClass::kMemoryBound:
+      return "memory_bound";
+  }
+  return "memory_bound";
 }
 
 void CostModel::gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const {

@@ -278,6 +278,32 @@ std::map<std::string, Nanoseconds> predicted_component_times(const Scenario& sc,
   return out;
 }
 
+std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_group_times(
+    const Scenario& sc, const RunOptions& options, int rank) {
+  const RankWork w(sc, options, rank);
+  const int sms = sc.cluster.gpu.sms - sc.plan.comm_sms;
+  std::map<std::string, std::map<std::string, Nanoseconds>> out;
+  w.for_each_unit(sc.plan, [&](const LayerWorkload& u) {
+    // As part_cost sums them: each op's kernel per pass, and recomputed forwards in B.
+    const std::pair<const std::vector<Op>*, std::string> parts[] = {{&u.attention, "attention"},
+                                                                    {&u.mlp, "mlp"}};
+    for (const auto& [ops, part] : parts) {
+      auto add = [&](const std::string& component, const KernelShape& k) {
+        if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
+        out[component][time_scale_group(k.cls)] += w.cm.cost(k, sms).time * w.passes;
+      };
+      for (const Op& op : *ops) {
+        add(part + "_f", kernel_shape(op, Pass::kForward));
+        add(part + "_b", kernel_shape(op, Pass::kBackwardInput));
+        add(part + "_w", kernel_shape(op, Pass::kBackwardWeight));
+        if (recomputed(op, sc.plan.recompute)) add(part + "_b", kernel_shape(op, Pass::kForward));
+      }
+    }
+  });
+  for (auto& [c, groups] : out) w.average(groups);
+  return out;
+}
+
 std::vector<LayerComponents> layer_components(const Scenario& sc, const CostModel& cm,
                                               const CommTimes& comm) {
   const ParallelPlan& plan = sc.plan;

@@ -55,6 +55,9 @@ struct Calibration {
   std::vector<ClassCurve> classes;
   std::optional<BandwidthCurve> hbm;   //!< HBM streaming bandwidth vs SMs
   std::optional<BandwidthCurve> copy;  //!< communication-emulating copy bandwidth vs SMs
+  //! Time multipliers per kernel group ("gemm", "attention", "memory_bound") fitted to a
+  //! measured trace by `hopsim calibrate --from-trace`; absent groups stay 1.
+  std::map<std::string, double> time_scales;
   [[nodiscard]] const ClassCurve* find(std::string_view kernel_class) const;
 };
 

@@ -94,6 +94,13 @@ struct CostParameters {
   std::map<KernelClass, MeasuredRate> measured;
   //! Calibrated HBM bandwidth replaces `hbm` when set.
   std::optional<MeasuredBandwidth> measured_hbm;
+  //! Time multipliers fitted to a measured trace (`hopsim calibrate --from-trace`), per group
+  //! of kernel classes; 1 = as modelled. Each multiplies the whole kernel time, launch included.
+  struct TimeScales {
+    double gemm = 1;          //!< FP8 and BF16 GEMMs (dense, grouped, weight-gradient)
+    double attention = 1;     //!< attention forward and backward
+    double memory_bound = 1;  //!< norms, casts, permutes, routing, elementwise
+  } time_scale;
   std::string source = "uncalibrated defaults (docs/COST_MODEL.md)";
 };
 
@@ -128,5 +135,8 @@ class CostModel {
 };
 
 [[nodiscard]] const char* to_string(KernelClass c);
+
+//! The TimeScales group of a kernel class: "gemm", "attention" or "memory_bound".
+[[nodiscard]] const char* time_scale_group(KernelClass c);
 
 }  // namespace hopsim::sim

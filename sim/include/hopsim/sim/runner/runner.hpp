@@ -169,6 +169,13 @@ struct SimResult {
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_component_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
+//! The compute components of predicted_component_times split by the cost model's time-scale
+//! group of each kernel (gemm, attention, memory_bound): the basis `calibrate --from-trace` fits
+//! CostParameters::time_scale with.
+[[nodiscard]] std::map<std::string, std::map<std::string, Nanoseconds>>
+predicted_component_group_times(const Scenario& scenario, const RunOptions& options = {},
+                                int rank = -1);
+
 //! Component times of every unit of the scenario's model (what SimResult::layers holds).
 [[nodiscard]] std::vector<LayerComponents> layer_components(const Scenario& scenario,
                                                             const CostModel& cost,

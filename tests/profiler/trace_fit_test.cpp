@@ -1,0 +1,105 @@
+// Parameter recovery (issue "predicted vs measured"): hopsim runs a scenario with known,
+// perturbed time scales, exports the step as a Kineto trace, imports it like any user trace, and
+// calibrate --from-trace must recover the scales within 2%. The fit never sees the perturbed
+// parameters: only the trace.
+
+#include "hopsim/profiler/calibrate/trace_fit.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "../core/model_presets.hpp"
+#include "../sim/cluster_presets.hpp"
+#include "hopsim/profiler/calibrate/cost_parameters.hpp"
+#include "hopsim/profiler/export/kineto_export.hpp"
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+#include "trace_test_util.hpp"
+
+using namespace hopsim;
+namespace p = hopsim::profiler;
+namespace t = hopsim::profiler::test;
+
+namespace {
+
+Scenario recovery_scenario() {
+  Scenario s;
+  s.name = "v2-lite-16";
+  s.cluster = test::h800_cluster(2);
+  s.model = test::deepseek_v2_lite();
+  s.plan.pp = 2;
+  s.plan.dp = 8;
+  s.plan.ep = 8;
+  s.plan.micro_batches = 8;
+  s.plan.seq_len = 4096;
+  s.plan.schedule = ScheduleKind::k1F1B;
+  s.plan.comm_sms = 20;
+  s.plan.gemm_precision = Precision::kFp8;
+  return s;
+}
+
+// What the exported GPU ran: HBM interference between the partitions is off, so each compute
+// sub-op lasts exactly its kernels' modelled time (the fit's linear model holds exactly).
+sim::CostParameters parameters(const Scenario& s) {
+  sim::CostParameters c = sim::default_cost_parameters(s.cluster.gpu);
+  c.comm_hbm_bytes_per_wire_byte = 0;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exported trace",
+          "[profiler][calibrate]") {
+  const Scenario sc = recovery_scenario();
+  sim::RunOptions truth;
+  truth.cost = parameters(sc);
+  truth.cost->time_scale.gemm = 1.12;
+  truth.cost->time_scale.attention = 0.91;
+  truth.cost->time_scale.memory_bound = 1.27;
+  truth.collect_timeline = true;
+  const sim::SimResult run = sim::run_scenario(sc, truth);
+
+  for (int rank : {0, 1}) {
+    INFO("pipeline rank " << rank);
+    t::TempDir dir;
+    {
+      std::ofstream f(dir / "step.json");
+      p::exporter::write_kineto(f, sc, run, rank);
+    }
+    (void)p::import::import_trace(dir / "step.json", dir / "step.sqlite");
+    const auto trace = p::trace::load_trace(dir / "step.sqlite");
+
+    sim::RunOptions modelled;  // the uncalibrated model the fit starts from
+    modelled.cost = parameters(sc);
+    const auto fit =
+        p::calibrate::fit_time_scales(sc, trace, p::classify::KernelClassifier::shipped(),
+                                      p::attribute::ComponentMap::shipped(), rank, modelled);
+    CHECK(fit.unidentified.empty());
+    REQUIRE(fit.scales.count("gemm") == 1);
+    REQUIRE(fit.scales.count("attention") == 1);
+    REQUIRE(fit.scales.count("memory_bound") == 1);
+    CHECK(fit.scales.at("gemm") == Approx(1.12).epsilon(0.02));
+    CHECK(fit.scales.at("attention") == Approx(0.91).epsilon(0.02));
+    CHECK(fit.scales.at("memory_bound") == Approx(1.27).epsilon(0.02));
+    CHECK(fit.components.size() == 6);  // attention and MLP, F, B and W
+    CHECK(fit.rms_rel_error < 0.01);
+    CHECK(fit.leave_one_out_rms_rel_error < 0.02);
+
+    // The calibration file round-trips and gives the cost model the fitted scales.
+    const auto cal = p::calibrate::calibration_from_fit(fit, sc, {{"trace", "step.sqlite"}});
+    const auto back = p::calibrate::parse_calibration(p::calibrate::calibration_to_yaml(cal), "c");
+    const auto params = p::calibrate::cost_parameters_from(back, sc.cluster.gpu, "c.yaml");
+    CHECK(params.time_scale.gemm == fit.scales.at("gemm"));
+    CHECK(params.time_scale.memory_bound == fit.scales.at("memory_bound"));
+  }
+}
+
+TEST_CASE("calibrate --from-trace refuses a trace with no compute component",
+          "[profiler][calibrate]") {
+  p::trace::CollectingSink sink;
+  const auto trace = sink.finish();
+  CHECK_THROWS_WITH(p::calibrate::fit_time_scales(recovery_scenario(), trace,
+                                                  p::classify::KernelClassifier::shipped(),
+                                                  p::attribute::ComponentMap::shipped(), 0),
+                    Catch::Contains("no compute component"));
+}
