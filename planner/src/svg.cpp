@@ -84,6 +84,39 @@ std::pair<std::string, int> legend(const std::vector<std::pair<std::string, std:
   return {s, rows};
 }
 
+std::string svg_open(double w, double h, const char* cls, int font_size) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"" + std::string(cls) + "\" width=\"" +
+         f1(w) + "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
+         "\" font-family=\"sans-serif\" font-size=\"" + std::to_string(font_size) + "\">\n";
+}
+
+// A dashed red line at x from `top` to `bottom`, labelled just above it.
+std::string reference_line(double x, double top, double bottom, const std::string& label) {
+  return "<line x1=\"" + f1(x) + "\" y1=\"" + f1(top) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+         f1(bottom) + "\" stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n" +
+         "<text x=\"" + f1(x + 4) + "\" y=\"" + f1(top - 2) + "\" fill=\"#c0392b\">" +
+         html_escape(label) + "</text>\n";
+}
+
+double nice_step(double range);
+
+// Vertical grid lines at nice steps from 0 to vmax across [x0, x0 + plot_w], their values on
+// `label_y` and the unit centred on `unit_y`.
+std::string value_axis(double x0, double plot_w, double vmax, double top, double bottom,
+                       double label_y, double unit_y, const std::string& unit) {
+  std::string s;
+  const double step = nice_step(vmax);
+  for (double t = 0; t <= vmax; t += step) {
+    const double x = x0 + plot_w * t / vmax;
+    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(top) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+         f1(bottom) + "\" stroke=\"#ddd\"/>\n";
+    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(label_y) +
+         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + "</text>\n";
+  }
+  return s + "<text x=\"" + f1(x0 + plot_w / 2) + "\" y=\"" + f1(unit_y) +
+         "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
+}
+
 double nice_step(double range) {
   const double raw = range / 5;
   const double p = std::pow(10.0, std::floor(std::log10(raw)));
@@ -107,19 +140,8 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
   vmax *= 1.08;
   const double h = kTop + kRowH * static_cast<double>(bars.size()) + 34;
   const double w = kLabelW + kPlotW + 200;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + f1(w) +
-                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  const double step = nice_step(vmax);
-  for (double t = 0; t <= vmax; t += step) {
-    const double x = kLabelW + kPlotW * t / vmax;
-    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 6) + "\" x2=\"" + f1(x) + "\" y2=\"" +
-         f1(h - 28) + "\" stroke=\"#ddd\"/>\n";
-    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(h - 14) +
-         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + "</text>\n";
-  }
-  s += "<text x=\"" + f1(kLabelW + kPlotW / 2) + "\" y=\"" + f1(h - 1) +
-       "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
+  std::string s = svg_open(w, h, "chart", 12);
+  s += value_axis(kLabelW, kPlotW, vmax, kTop - 6, h - 28, h - 14, h - 1, unit);
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double y = kTop + kRowH * static_cast<double>(i);
     const double bw = kPlotW * std::max(0.0, bars[i].value) / vmax;  // no negative widths
@@ -132,11 +154,7 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
          "</text>\n";
   }
   if (reference > 0) {
-    const double x = kLabelW + kPlotW * reference / vmax;
-    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 10) + "\" x2=\"" + f1(x) + "\" y2=\"" +
-         f1(h - 28) + "\" stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n";
-    s += "<text x=\"" + f1(x + 4) + "\" y=\"" + f1(kTop - 12) + "\" fill=\"#c0392b\">" +
-         html_escape(reference_label) + "</text>\n";
+    s += reference_line(kLabelW + kPlotW * reference / vmax, kTop - 10, h - 28, reference_label);
   }
   return s + "</svg>\n";
 }
@@ -217,9 +235,7 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   const double plot_bottom = kTop + kLaneH * static_cast<double>(lanes.size());
   const double h = plot_bottom + 36 + 16.0 * legend_rows;
   const double legend_y = plot_bottom + 36 + 10;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"" + f1(w) +
-                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
-                  "\" font-family=\"sans-serif\" font-size=\"10\">\n";
+  std::string s = svg_open(w, h, "gantt", 10);
   const double ms = makespan_us / 1000;
   const double step = nice_step(ms);
   for (double t = 0; t <= ms; t += step) {
@@ -275,9 +291,7 @@ std::string svg_tornado(const std::vector<TornadoRow>& rows, double base, const 
   const double plot_bottom = kTop + kRowH * static_cast<double>(rows.size());
   const double h = plot_bottom + 52;
   const double w = x0 + kPlotW + kEndW;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + f1(w) +
-                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+  std::string s = svg_open(w, h, "chart", 12);
   const double step = nice_step(hi - lo);
   for (double t = std::ceil(lo / step) * step; t <= hi; t += step) {
     s += "<line x1=\"" + f1(xof(t)) + "\" y1=\"" + f1(kTop - 4) + "\" x2=\"" + f1(xof(t)) +
@@ -375,19 +389,9 @@ std::string svg_stacked_bars(const std::vector<StackedBar>& bars, const std::str
   const int legend_rows = legend(items, kLabelW, 0, w - 10, kFont).second;
   const double plot_bottom = kTop + kRowH * static_cast<double>(bars.size());
   const double h = plot_bottom + 34 + (kFont + 6) * legend_rows + 6;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + f1(w) +
-                  "\" height=\"" + f1(h) + "\" viewBox=\"0 0 " + f1(w) + " " + f1(h) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  const double step = nice_step(vmax);
-  for (double t = 0; t <= vmax; t += step) {
-    const double x = kLabelW + kPlotW * t / vmax;
-    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 6) + "\" x2=\"" + f1(x) + "\" y2=\"" +
-         f1(plot_bottom + 2) + "\" stroke=\"#ddd\"/>\n";
-    s += "<text x=\"" + f1(x) + "\" y=\"" + f1(plot_bottom + 14) +
-         "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) + "</text>\n";
-  }
-  s += "<text x=\"" + f1(kLabelW + kPlotW / 2) + "\" y=\"" + f1(plot_bottom + 28) +
-       "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
+  std::string s = svg_open(w, h, "chart", 12);
+  s += value_axis(kLabelW, kPlotW, vmax, kTop - 6, plot_bottom + 2, plot_bottom + 14,
+                  plot_bottom + 28, unit);
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double y = kTop + kRowH * static_cast<double>(i);
     s += "<text x=\"" + f1(kLabelW - 8) + "\" y=\"" + f1(y + 15) + "\" text-anchor=\"end\">" +
@@ -407,12 +411,8 @@ std::string svg_stacked_bars(const std::vector<StackedBar>& bars, const std::str
          (bars[i].note.empty() ? "" : "  " + html_escape(bars[i].note)) + "</text>\n";
   }
   if (reference > 0) {
-    const double x = kLabelW + kPlotW * reference / vmax;
-    s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop - 10) + "\" x2=\"" + f1(x) + "\" y2=\"" +
-         f1(plot_bottom + 2) +
-         "\" stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>\n";
-    s += "<text x=\"" + f1(x + 4) + "\" y=\"" + f1(kTop - 12) + "\" fill=\"#c0392b\">" +
-         html_escape(reference_label) + "</text>\n";
+    s += reference_line(kLabelW + kPlotW * reference / vmax, kTop - 10, plot_bottom + 2,
+                        reference_label);
   }
   s += legend(items, kLabelW, plot_bottom + 34 + kFont, w - 10, kFont).first;
   return s + "</svg>\n";

@@ -6,12 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "../core/model_presets.hpp"
-#include "../sim/cluster_presets.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
+#include "scenario_presets.hpp"
 #include "trace_test_util.hpp"
 
 using namespace hopsim;
@@ -19,23 +18,6 @@ namespace p = hopsim::profiler;
 namespace t = hopsim::profiler::test;
 
 namespace {
-
-// A small DeepSeek-V2-Lite plan on 2 nodes, fast to simulate.
-Scenario small_scenario() {
-  Scenario s;
-  s.name = "v2-lite-16";
-  s.cluster = test::h800_cluster(2);
-  s.model = test::deepseek_v2_lite();
-  s.plan.pp = 2;
-  s.plan.dp = 8;
-  s.plan.ep = 8;
-  s.plan.micro_batches = 8;
-  s.plan.seq_len = 4096;
-  s.plan.schedule = ScheduleKind::k1F1B;
-  s.plan.comm_sms = 20;
-  s.plan.gemm_precision = Precision::kFp8;
-  return s;
-}
 
 p::trace::GpuActivity kernel(const char* name, std::int64_t start_us, std::int64_t dur_us,
                              std::int64_t stream, std::int64_t correlation = -1) {
@@ -97,7 +79,7 @@ p::trace::Trace measured_trace() {
 
 TEST_CASE("compare: measured per-class time per step, predicted from the same cost model",
           "[profiler][compare]") {
-  const Scenario sc = small_scenario();
+  const Scenario sc = t::small_v2_lite_scenario();
   const auto t = measured_trace();
   const auto c = p::compare::compare(sc, t, p::classify::KernelClassifier::shipped(), "synthetic");
   CHECK(c.measured_steps == 2);
@@ -131,7 +113,7 @@ TEST_CASE("compare: a single-rank capture of a multi-rank job, against the indep
   // trace lists, and measure the step on the GPU.
   const auto expected =
       nlohmann::json::parse(t::read_text(t::data_dir() / "expected_summary.json"));
-  const Scenario sc = small_scenario();
+  const Scenario sc = t::small_v2_lite_scenario();
   for (const std::string name : {"a100-2rank-nccl", "v100-1rank-training"}) {
     SECTION(name) {
       t::TempDir dir;
@@ -212,7 +194,7 @@ TEST_CASE("compare: per component through annotations", "[profiler][compare]") {
     launch("vectorized_elementwise_kernel", t0 + 91, t0 + 3'300, 300);
   }
   const auto t = sink.finish();
-  const Scenario sc = small_scenario();
+  const Scenario sc = t::small_v2_lite_scenario();
   const auto map = p::attribute::ComponentMap::shipped();
   const auto c =
       p::compare::compare(sc, t, p::classify::KernelClassifier::shipped(), "annotated", {}, &map);
@@ -244,7 +226,7 @@ TEST_CASE("compare: per component through annotations", "[profiler][compare]") {
 }
 
 TEST_CASE("compare: the combined trace holds both timelines", "[profiler][compare]") {
-  const Scenario sc = small_scenario();
+  const Scenario sc = t::small_v2_lite_scenario();
   const auto t = measured_trace();
   std::ostringstream out;
   p::compare::write_combined_trace(out, sc, t);

@@ -8,12 +8,11 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "../core/model_presets.hpp"
-#include "../sim/cluster_presets.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/profiler/export/kineto_export.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "scenario_presets.hpp"
 #include "trace_test_util.hpp"
 
 using namespace hopsim;
@@ -21,22 +20,6 @@ namespace p = hopsim::profiler;
 namespace t = hopsim::profiler::test;
 
 namespace {
-
-Scenario recovery_scenario() {
-  Scenario s;
-  s.name = "v2-lite-16";
-  s.cluster = test::h800_cluster(2);
-  s.model = test::deepseek_v2_lite();
-  s.plan.pp = 2;
-  s.plan.dp = 8;
-  s.plan.ep = 8;
-  s.plan.micro_batches = 8;
-  s.plan.seq_len = 4096;
-  s.plan.schedule = ScheduleKind::k1F1B;
-  s.plan.comm_sms = 20;
-  s.plan.gemm_precision = Precision::kFp8;
-  return s;
-}
 
 // What the exported GPU ran: HBM interference between the partitions is off, so each compute
 // sub-op lasts exactly its kernels' modelled time (the fit's linear model holds exactly).
@@ -50,7 +33,7 @@ sim::CostParameters parameters(const Scenario& s) {
 
 TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exported trace",
           "[profiler][calibrate]") {
-  const Scenario sc = recovery_scenario();
+  const Scenario sc = t::small_v2_lite_scenario();
   sim::RunOptions truth;
   truth.cost = parameters(sc);
   truth.cost->time_scale.gemm = 1.12;
@@ -98,7 +81,7 @@ TEST_CASE("calibrate --from-trace refuses a trace with no compute component",
           "[profiler][calibrate]") {
   p::trace::CollectingSink sink;
   const auto trace = sink.finish();
-  CHECK_THROWS_WITH(p::calibrate::fit_time_scales(recovery_scenario(), trace,
+  CHECK_THROWS_WITH(p::calibrate::fit_time_scales(t::small_v2_lite_scenario(), trace,
                                                   p::classify::KernelClassifier::shipped(),
                                                   p::attribute::ComponentMap::shipped(), 0),
                     Catch::Contains("no compute component"));

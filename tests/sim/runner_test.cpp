@@ -126,18 +126,34 @@ TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][ru
   CHECK(all.step_time == sym.step_time);
 }
 
+namespace {
+
+// DeepSeek-V3 on 2048 H800 with 32 micro-batches: the breakdown tests' scenario.
+Scenario breakdown_scenario() {
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  return sc;
+}
+
+// The predicted breakdowns count transfers at their stand-alone durations and without HBM
+// interference between the partitions; the run they are held against does the same.
+SimResult run_without_sharing(const Scenario& sc) {
+  RunOptions fixed;
+  fixed.shared_network = false;
+  fixed.cost = default_cost_parameters(sc.cluster.gpu);
+  fixed.cost->comm_hbm_bytes_per_wire_byte = 0;
+  return run_scenario(sc, fixed);
+}
+
+}  // namespace
+
 TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][runner]") {
   // The per-class prediction (for comparison with traces) and the executed timeline come from the
   // same op costs: per rank, compute classes sum to the compute lane's busy time and DeepEP
   // communication to the communication lane's. The prediction counts transfers at their
   // stand-alone durations and without HBM interference, so the run does too.
-  Scenario sc = deepseek_v3(test::h800_cluster(256));
-  sc.plan.micro_batches = 32;
-  RunOptions fixed;
-  fixed.shared_network = false;
-  fixed.cost = default_cost_parameters(sc.cluster.gpu);
-  fixed.cost->comm_hbm_bytes_per_wire_byte = 0;
-  const SimResult r = run_scenario(sc, fixed);
+  const Scenario sc = breakdown_scenario();
+  const SimResult r = run_without_sharing(sc);
   for (int rank : {0, 5, 15}) {
     const auto classes = predicted_class_times(sc, {}, rank);
     Nanoseconds compute{0}, deepep{0};
@@ -161,13 +177,8 @@ TEST_CASE("runner: component breakdown adds up to what the engine executed", "[s
   // executed the sub-ops of the chunk programs. Per rank, the six compute components must add up
   // to the compute lane's busy time and the four DeepEP components (notify included) to the
   // communication lane's: two different aggregations of the same costs.
-  Scenario sc = deepseek_v3(test::h800_cluster(256));
-  sc.plan.micro_batches = 32;
-  RunOptions fixed;
-  fixed.shared_network = false;
-  fixed.cost = default_cost_parameters(sc.cluster.gpu);
-  fixed.cost->comm_hbm_bytes_per_wire_byte = 0;
-  const SimResult r = run_scenario(sc, fixed);
+  const Scenario sc = breakdown_scenario();
+  const SimResult r = run_without_sharing(sc);
   for (int rank : {0, 7, 15}) {
     const auto parts = predicted_component_times(sc, {}, rank);
     Nanoseconds compute{0}, comm{0};
