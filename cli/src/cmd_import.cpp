@@ -1,6 +1,7 @@
 // `hopsim import`: a Kineto JSON, nsys SQLite export or hopsim trace -> the hopsim trace SQLite.
 
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "commands.hpp"
@@ -13,6 +14,7 @@ void register_import(CLI::App& app, Io io) {
     std::string input;
     std::string output;
     std::string format = "auto";
+    bool json = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -26,6 +28,7 @@ void register_import(CLI::App& app, Io io) {
       ->required();
   cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim")
       ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim"}));
+  cmd->add_flag("--json", args->json, "Print what was imported as JSON");
   cmd->callback([args, io] {
     namespace imp = profiler::import;
     imp::ImportOptions opt;
@@ -33,6 +36,24 @@ void register_import(CLI::App& app, Io io) {
     opt.command = "hopsim import " + args->input + " -o " + args->output +
                   (args->format == "auto" ? "" : " --format " + args->format);
     const auto rep = imp::import_trace(args->input, args->output, opt);
+    if (args->json) {
+      nlohmann::ordered_json j;
+      j["input"] = args->input;
+      j["output"] = args->output;
+      j["format"] = std::string(imp::to_string(rep.format));
+      j["input_bytes"] = rep.input_bytes;
+      j["events"] = rep.events;
+      j["kernels"] = rep.kernels;
+      j["memcpys"] = rep.memcpys;
+      j["memsets"] = rep.memsets;
+      j["runtime_calls"] = rep.runtime_calls;
+      j["annotations"] = rep.annotations;
+      j["flows"] = rep.flows;
+      j["devices"] = rep.devices;
+      j["skipped"] = rep.skipped;
+      io.out << j.dump(2) << "\n";
+      return;
+    }
     io.out << "imported " << args->input << " (" << imp::to_string(rep.format) << ", "
            << rep.input_bytes << " bytes) -> " << args->output << "\n"
            << "  " << rep.activities() << " GPU activities, " << rep.runtime_calls

@@ -1,6 +1,8 @@
 // `hopsim results`: look into, export and merge sweep databases.
 
+#include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "commands.hpp"
@@ -113,19 +115,58 @@ void register_results(CLI::App& app, Io io) {
   auto top = std::make_shared<int>(10);
   show->add_option("db", *show_db, "Results database")->required()->check(CLI::ExistingFile);
   show->add_option("--top", *top, "Rows to list, cheapest GPU-hours first");
-  show->callback([show_db, top, io] {
-    const planner::ResultsStore store(*show_db);
+  auto show_json = std::make_shared<bool>(false);
+  show->add_flag("--json", *show_json,
+                 "Print as JSON (every row that did not run, with its reason)");
+  show->callback([show_db, top, show_json, io] {
+    // A viewer opens read-only: a mistaken path is refused, never turned into a database.
+    const planner::ResultsStore store(*show_db, planner::ResultsStore::Access::kReadOnly);
     auto rows = store.rows();
     std::map<std::string, int> counts;
-    for (const auto& r : rows) ++counts[r.status];
-    for (const auto& [k, v] : store.meta()) io.out << printable(k) << ": " << printable(v) << "\n";
-    io.out << rows.size() << " rows:";
-    for (const auto& [k, v] : counts) io.out << " " << v << " " << k;
-    io.out << "\n\n";
+    std::map<std::string, int> reasons;  // of the rows that did not run, by reason
+    for (const auto& r : rows) {
+      ++counts[r.status];
+      if (r.status != "ok") ++reasons[r.reason];
+    }
+    std::vector<planner::StoredResult> not_ok;
+    for (const auto& r : rows) {
+      if (r.status != "ok") not_ok.push_back(r);
+    }
     std::erase_if(rows, [](const auto& r) { return r.status != "ok"; });
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
       return a.gpu_hours_per_trillion < b.gpu_hours_per_trillion;
     });
+    if (*show_json) {
+      nlohmann::ordered_json j;
+      j["database"] = *show_db;
+      j["meta"] = store.meta();
+      j["rows"] = rows.size() + not_ok.size();
+      j["by_status"] = counts;
+      j["best"] = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *top; ++i) {
+        const auto& r = rows[i];
+        nlohmann::ordered_json x{
+            {"index", r.index}, {"config", nlohmann::json::parse(r.config)}, {"status", r.status}};
+        for (const auto& m : planner::metric_columns()) {
+          const double v = r.*m.member;
+          x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+        }
+        j["best"].push_back(x);
+      }
+      j["not_run"] = nlohmann::ordered_json::array();
+      for (const auto& r : not_ok) {
+        j["not_run"].push_back({{"index", r.index},
+                                {"config", nlohmann::json::parse(r.config)},
+                                {"status", r.status},
+                                {"reason", r.reason}});
+      }
+      io.out << j.dump(2) << "\n";
+      return;
+    }
+    for (const auto& [k, v] : store.meta()) io.out << printable(k) << ": " << printable(v) << "\n";
+    io.out << rows.size() + not_ok.size() << " rows:";
+    for (const auto& [k, v] : counts) io.out << " " << v << " " << k;
+    io.out << "\n\n";
     Table t({"#", "configuration", "step ms", "GPU-h/1T", "USD/1T", "MFU", "mem GiB"});
     for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *top; ++i) {
       const auto& r = rows[i];
@@ -134,6 +175,20 @@ void register_results(CLI::App& app, Io io) {
              fmt("%.1f%%", 100 * r.mfu_bf16), fmt("%.1f", r.memory_gib)});
     }
     t.print(io.out);
+    if (!reasons.empty()) {
+      // Why the others did not run, most frequent first (the full list: --json).
+      std::vector<std::pair<int, std::string>> by_count;
+      for (const auto& [reason, n] : reasons) by_count.emplace_back(-n, reason);
+      std::sort(by_count.begin(), by_count.end());
+      io.out << "\nnot run, by reason:\n";
+      for (std::size_t i = 0; i < by_count.size() && i < 10; ++i) {
+        std::string reason = by_count[i].second;
+        if (reason.size() > 160) reason = reason.substr(0, 157) + "...";
+        io.out << "  " << -by_count[i].first << " x " << printable(reason) << "\n";
+      }
+      if (by_count.size() > 10)
+        io.out << "  ... " << by_count.size() - 10 << " more reasons (--json)\n";
+    }
   });
 }
 
