@@ -160,6 +160,24 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(s.annotations[i].activities == ea[i].at("activities").get<std::int64_t>());
         CHECK(s.annotations[i].total.value() == ea[i].at("total_ns").get<std::int64_t>());
       }
+      // Per-device time, launch delays and queue depth (HTA-style), against the script.
+      const auto& edt = e.at("device_time");
+      REQUIRE(s.device_time.size() == edt.size());
+      for (std::size_t i = 0; i < edt.size(); ++i) {
+        const auto& d = s.device_time[i];
+        const auto& x = edt[i];
+        CHECK(d.device == x.at("device").get<std::int64_t>());
+        CHECK(d.span.value() == x.at("span_ns").get<std::int64_t>());
+        CHECK(d.compute.value() == x.at("compute_ns").get<std::int64_t>());
+        CHECK(d.non_compute.value() == x.at("non_compute_ns").get<std::int64_t>());
+        CHECK(d.idle.value() == x.at("idle_ns").get<std::int64_t>());
+        CHECK(d.launches == x.at("launches").get<std::int64_t>());
+        CHECK(d.launch_delay.p50_ns == Approx(x.at("launch_delay_p50_ns").get<double>()));
+        CHECK(d.launch_delay.p95_ns == Approx(x.at("launch_delay_p95_ns").get<double>()));
+        CHECK(d.short_kernels == x.at("short_kernels").get<std::int64_t>());
+        CHECK(d.max_queue == x.at("max_queue").get<std::int64_t>());
+        CHECK(d.mean_queue == Approx(x.at("mean_queue").get<double>()));
+      }
       const auto& how = e.at("attribution");
       CHECK(s.attributed_same_thread == how.at("same_thread").get<std::int64_t>());
       CHECK(s.attributed_other_thread == how.at("other_thread").get<std::int64_t>());

@@ -273,6 +273,65 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
   }
   s.overlap.fraction = s.overlap.comm.value() > 0 ? s.overlap.overlapped / s.overlap.comm : 0.0;
 
+  // Per-device time, launches and queues.
+  {
+    std::map<std::int64_t, std::vector<Interval>> all_iv;    // every activity
+    std::map<std::int64_t, std::vector<Interval>> other_iv;  // communication and copies
+    for (const auto& a : t.activities) {
+      all_iv[a.device].emplace_back(a.start.value(), a.end.value());
+      if (a.kind != trace::ActivityKind::kKernel) {
+        other_iv[a.device].emplace_back(a.start.value(), a.end.value());
+      }
+    }
+    for (const auto& [d, iv] : comm_iv) {
+      auto& o = other_iv[d];
+      o.insert(o.end(), iv.begin(), iv.end());
+    }
+    std::map<std::int64_t, std::vector<double>> delays;
+    std::map<std::int64_t, std::int64_t> short_kernels;
+    std::map<std::int64_t, std::vector<std::pair<std::int64_t, int>>> queue_events;
+    std::vector<bool> linked(t.activities.size(), false);
+    for (const auto& l : t.links) {
+      const auto& a = t.activities[l.activity_index];
+      if (a.kind != trace::ActivityKind::kKernel || linked[l.activity_index]) continue;
+      linked[l.activity_index] = true;  // the first launch of an activity, as attribution does
+      const auto& r = t.runtime[l.runtime_index];
+      delays[a.device].push_back(static_cast<double>(a.start.value() - r.start.value()));
+      if (a.end - a.start < r.end - r.start) ++short_kernels[a.device];
+      queue_events[a.device].emplace_back(r.start.value(), +1);
+      queue_events[a.device].emplace_back(a.end.value(), -1);
+    }
+    for (auto& [d, iv] : all_iv) {
+      DeviceTime dt;
+      dt.device = d;
+      const auto everything = merged(iv);
+      dt.span = Nanoseconds(everything.back().second - everything.front().first);
+      const std::int64_t busy = length(everything);
+      dt.compute = Nanoseconds(length(merged(compute_iv[d])));
+      dt.non_compute = Nanoseconds(busy) - dt.compute;
+      dt.idle = dt.span - Nanoseconds(busy);
+      dt.launches = static_cast<std::int64_t>(delays[d].size());
+      dt.launch_delay = distribution(delays[d]);
+      dt.short_kernels = short_kernels[d];
+      auto& ev = queue_events[d];
+      // Ends before launches at the same instant: a kernel that ends as the next is launched
+      // leaves the queue first.
+      std::sort(ev.begin(), ev.end());
+      std::int64_t q = 0;
+      double area = 0;
+      for (std::size_t i = 0; i < ev.size(); ++i) {
+        if (i > 0)
+          area += static_cast<double>(q) * static_cast<double>(ev[i].first - ev[i - 1].first);
+        q += ev[i].second;
+        dt.max_queue = std::max(dt.max_queue, q);
+      }
+      if (ev.size() > 1 && ev.back().first > ev.front().first) {
+        dt.mean_queue = area / static_cast<double>(ev.back().first - ev.front().first);
+      }
+      s.device_time.push_back(dt);
+    }
+  }
+
   // Steps: ProfilerStep#N host ranges; an activity belongs to the step whose range holds the
   // start of the runtime call that launched it (same process).
   std::vector<const trace::Annotation*> step_ranges;
@@ -482,6 +541,20 @@ std::string to_json(const TraceSummary& s) {
   auto per = nlohmann::json::array();
   for (const auto& o : s.overlap_per_device) per.push_back(overlap_json(o));
   j["overlap_per_device"] = per;
+  auto dts = nlohmann::json::array();
+  for (const auto& d : s.device_time) {
+    dts.push_back({{"device", d.device},
+                   {"span_ns", d.span.value()},
+                   {"compute_ns", d.compute.value()},
+                   {"non_compute_ns", d.non_compute.value()},
+                   {"idle_ns", d.idle.value()},
+                   {"launches", d.launches},
+                   {"launch_delay", dist_json(d.launch_delay)},
+                   {"short_kernels", d.short_kernels},
+                   {"max_queue", d.max_queue},
+                   {"mean_queue", d.mean_queue}});
+  }
+  j["device_time"] = dts;
   j["top_kernels"] = kernels_json(s.top_kernels);
   j["unknown_kernels"] = kernels_json(s.unknown_kernels);
   j["unknown_share"] = s.unknown_share;
@@ -560,6 +633,21 @@ void print_text(std::ostream& out, const TraceSummary& s) {
     out << "  device " << b.device << " stream " << b.stream << ": " << ms(b.busy) << " ms busy ("
         << b.activities << " activities), " << pct(b.comm_share) << " communication -> "
         << to_string(b.role) << (b.role_overridden ? " (set)" : "") << "\n";
+  }
+  out << "\nper device (span = first to last activity; launch delay = kernel start - launch "
+         "call start; queue = kernels launched, not finished):\n";
+  for (const auto& d : s.device_time) {
+    const double span = static_cast<double>(std::max<std::int64_t>(1, d.span.value()));
+    out << "  device " << d.device << ": span " << ms(d.span) << " ms: compute "
+        << pct(static_cast<double>(d.compute.value()) / span) << ", non-compute "
+        << pct(static_cast<double>(d.non_compute.value()) / span) << ", idle "
+        << pct(static_cast<double>(d.idle.value()) / span) << "\n";
+    if (d.launches > 0) {
+      out << "    " << d.launches << " launches: delay p50 " << ms(d.launch_delay.p50_ns)
+          << " ms, p95 " << ms(d.launch_delay.p95_ns) << " ms; " << d.short_kernels
+          << " kernels shorter than their launch call; queue max " << d.max_queue << ", mean "
+          << fmt("%.2f", d.mean_queue) << "\n";
+    }
   }
   print_annotations(out, s);
   out << "\ncommunication: " << ms(s.overlap.comm) << " ms, overlapped with compute "

@@ -92,7 +92,7 @@ def summarize(path):
             gpu[cat].append((e["name"], dev, stream, start, end, corr))
         elif cat in ("cuda_runtime", "cuda_driver"):
             corr = int(args.get("correlation", -1))
-            runtime.setdefault(corr, []).append((start, int(e["pid"]), int(e["tid"])))
+            runtime.setdefault(corr, []).append((start, int(e["pid"]), int(e["tid"]), end))
         elif cat == "user_annotation" and e["name"].startswith("ProfilerStep#"):
             steps.append((start, end, e["name"], int(e["pid"])))
         elif cat == "user_annotation":
@@ -127,7 +127,7 @@ def summarize(path):
         gpu_time, n, first, last, nccl = 0, 0, None, None, 0
         for act_name, _, _, s, e, corr in acts:
             launches = runtime.get(corr, []) if corr >= 0 else []
-            if any(s0 <= ls < e0 and lp == pid for ls, lp, _ in launches):
+            if any(s0 <= ls < e0 and lp == pid for ls, lp, _, _ in launches):
                 gpu_time += e - s
                 n += 1
                 first = s if first is None else min(first, s)
@@ -146,7 +146,7 @@ def summarize(path):
         if not launches:
             how["no_launch"] += 1
             continue
-        ls, lp, lt = min(launches)
+        ls, lp, lt, _ = min(launches)
         holding = [p for p in phases if p[3] == lp and p[0] <= ls < p[1]]
         mine = [p for p in holding if p[4] == lt]
         pick = mine or holding
@@ -158,6 +158,37 @@ def summarize(path):
         row = per_annotation.setdefault((best[2], dev, stream), [0, 0])
         row[0] += 1
         row[1] += e - s
+    # Per device: span, compute / non-compute / idle, launch delays, queue depth.
+    device_time = []
+    for dev in sorted({d for _, d, _, _, _, _ in acts}):
+        mine = [a for a in acts if a[1] == dev]
+        span = max(e for *_, e, _ in mine) - min(s for _, _, _, s, _, _ in mine)
+        busy = union([(s, e) for _, _, _, s, e, _ in mine])
+        comp = union(compute.get(dev, []))
+        delays, short, events = [], 0, []
+        for name, d, stream, s, e, corr in gpu["kernel"]:
+            if d != dev or corr < 0 or corr not in runtime:
+                continue
+            ls, le = min((r[0], r[3]) for r in runtime[corr])
+            delays.append(s - ls)
+            if e - s < le - ls:
+                short += 1
+            events += [(ls, -0 + 1), (e, -1)]
+        events.sort()
+        q, area, qmax = 0, 0, 0
+        for i, (tt, dq) in enumerate(events):
+            if i > 0:
+                area += q * (tt - events[i - 1][0])
+            q += dq
+            qmax = max(qmax, q)
+        width = events[-1][0] - events[0][0] if events else 0
+        device_time.append({
+            "device": dev, "span_ns": span, "compute_ns": comp,
+            "non_compute_ns": busy - comp, "idle_ns": span - busy, "launches": len(delays),
+            "launch_delay_p50_ns": percentile(delays, 0.5) if delays else 0,
+            "launch_delay_p95_ns": percentile(delays, 0.95) if delays else 0,
+            "short_kernels": short, "max_queue": qmax,
+            "mean_queue": area / width if width > 0 else 0})
     durs = [x["duration_ns"] for x in step_out]
     listed = doc.get("deviceProperties", [])
     return {
@@ -179,6 +210,7 @@ def summarize(path):
         "annotations": [{"name": n, "device": d, "stream": st, "activities": v[0], "total_ns": v[1]}
                         for (n, d, st), v in sorted(per_annotation.items())],
         "attribution": how,
+        "device_time": device_time,
         "step_time": {
             "mean_ns": sum(durs) / len(durs) if durs else 0,
             "p50_ns": percentile(durs, 0.5) if durs else 0,

@@ -67,6 +67,21 @@ struct Overlap {
   Nanoseconds exposed{0};     //!< comm - overlapped
 };
 
+//! Per device, in the manner of HolisticTraceAnalysis (docs/TRACES.md "Per-device time"):
+//! where the span goes, how long launches wait, how deep the launch queue gets.
+struct DeviceTime {
+  std::int64_t device = -1;
+  Nanoseconds span{0};             //!< first activity start to last activity end on the device
+  Nanoseconds compute{0};          //!< union of compute kernels (as in Overlap)
+  Nanoseconds non_compute{0};      //!< communication kernels and copies outside compute
+  Nanoseconds idle{0};             //!< span - union of every activity
+  std::int64_t launches = 0;       //!< kernels joined to their launch call
+  Distribution launch_delay;       //!< kernel start - launch call start
+  std::int64_t short_kernels = 0;  //!< kernels that ran shorter than their launch call took
+  std::int64_t max_queue = 0;      //!< kernels launched and not yet finished, at most
+  double mean_queue = 0;  //!< the same, time-weighted from the first launch to the last end
+};
+
 struct StepSummary {
   std::string name;  //!< "ProfilerStep#12"
   std::int64_t number = -1;
@@ -95,6 +110,7 @@ struct TraceSummary {
   std::vector<StreamBusy> streams;  //!< by device, stream
   Overlap overlap;                  //!< all devices (sums of the per-device figures)
   std::vector<Overlap> overlap_per_device;
+  std::vector<DeviceTime> device_time;       //!< devices with activity, ascending
   std::vector<KernelTotal> top_kernels;      //!< kernels (not copies) by total time, largest first
   std::vector<KernelTotal> unknown_kernels;  //!< class "other", by total time
   double unknown_share = 0;
