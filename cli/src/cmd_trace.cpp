@@ -1,8 +1,11 @@
 // `hopsim trace summary`: step times, time per kernel class, stream busy time and
 // compute/communication overlap of an imported trace.
 
+#include <filesystem>
+
 #include "commands.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/summary/ranks.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
@@ -48,6 +51,48 @@ void register_trace(CLI::App& app, Io io) {
       io.out << p::summary::to_json(s) << "\n";
     } else {
       p::summary::print_text(io.out, s);
+    }
+  });
+
+  struct RankArgs {
+    std::vector<std::string> inputs;
+    double threshold = 1.05;
+    bool json = false;
+  };
+  auto ra = std::make_shared<RankArgs>();
+  auto* ranks = trace_cmd->add_subcommand(
+      "ranks",
+      "One trace per rank of a multi-GPU job side by side: step time per rank, stragglers, "
+      "spread of communication time");
+  ranks
+      ->add_option("inputs", ra->inputs,
+                   "A folder of per-rank traces (*.json, *.json.gz, *.sqlite) or the files")
+      ->required()
+      ->check(CLI::ExistingPath);
+  ranks
+      ->add_option("--threshold", ra->threshold,
+                   "A straggler's step is at least this times the median (default 1.05)")
+      ->check(CLI::Range(1.0, 10.0));
+  ranks->add_flag("--json", ra->json, "Print JSON instead of text");
+  ranks->callback([ra, io] {
+    namespace p = profiler;
+    std::vector<std::filesystem::path> files;
+    for (const auto& in : ra->inputs) {
+      if (std::filesystem::is_directory(in)) {
+        for (auto& f : p::summary::rank_files(in)) files.push_back(std::move(f));
+      } else {
+        files.emplace_back(in);
+      }
+    }
+    if (files.empty()) {
+      throw CLI::ValidationError("inputs", "no *.json, *.json.gz or *.sqlite trace found");
+    }
+    const auto st =
+        p::summary::study_ranks(files, p::classify::KernelClassifier::shipped(), ra->threshold);
+    if (ra->json) {
+      io.out << p::summary::to_json(st) << "\n";
+    } else {
+      p::summary::print_text(io.out, st);
     }
   });
 }

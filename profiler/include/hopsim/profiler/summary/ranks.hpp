@@ -1,0 +1,44 @@
+#pragma once
+//! `hopsim trace ranks`: one trace per rank of a multi-GPU job, side by side: step time per rank,
+//! stragglers, and the spread of communication time across ranks.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hopsim/profiler/classify/classifier.hpp"
+
+namespace hopsim::profiler::summary {
+
+struct RankFigures {
+  std::string file;
+  std::int64_t rank = -1;      //!< Kineto distributedInfo.rank, else the file's position
+  std::int64_t steps = 0;      //!< ProfilerStep ranges with GPU work (0: the whole trace is one)
+  double step_ms = 0;          //!< mean GPU span of a step (docs/TRACES.md)
+  double comm_ms = 0;          //!< communication kernel time per step
+  double exposed_comm_ms = 0;  //!< communication not overlapped by compute, per step
+  bool straggler = false;
+};
+
+struct RankStudy {
+  std::vector<RankFigures> ranks;  //!< by rank
+  double median_step_ms = 0;
+  double spread = 0;        //!< (slowest - fastest) / median step
+  double threshold = 1.05;  //!< a straggler's step is at least this times the median
+  double comm_min_ms = 0, comm_median_ms = 0, comm_max_ms = 0;
+  std::vector<std::string> warnings;  //!< duplicate ranks, files without steps
+};
+
+//! Imports every file (Kineto JSON[.gz], Nsight SQLite, hopsim trace) in memory and compares.
+//! Throws on a file that cannot be read (ConfigError / import errors name it).
+[[nodiscard]] RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
+                                    const classify::KernelClassifier& classifier,
+                                    double threshold = 1.05);
+
+//! The trace files of a folder, by name: *.json, *.json.gz, *.sqlite.
+[[nodiscard]] std::vector<std::filesystem::path> rank_files(const std::filesystem::path& dir);
+
+void print_text(std::ostream& out, const RankStudy& s);
+[[nodiscard]] std::string to_json(const RankStudy& s);
+
+}  // namespace hopsim::profiler::summary
