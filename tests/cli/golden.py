@@ -26,8 +26,8 @@ Normalisation (only what cannot be the same on two machines or two runs):
     they differ per run and per checkout;
   - the project version -> <version>: it changes with each release, not with a prediction;
   - `in 0.3 s` at the end of a sweep -> `in <elapsed> s`: wall-clock time;
-  - UTC timestamps (`2026-01-31T12:00:00Z`) -> <utc-time>: `hopsim import` records when it
-    ran in the trace's provenance, which `trace summary --json` prints;
+  - UTC timestamps (`2026-01-31T12:00:00Z`) -> <utc-time>: `hopsim calibrate` records when it
+    ran in the calibration's provenance (`hopsim import` records no time);
   - `(nsys, 12345 bytes)` in the import summary -> `(nsys, <bytes> bytes)`: the export is built
     here by the local SQLite library, whose file layout may differ between versions.
 """

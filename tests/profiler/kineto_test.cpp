@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "json_number.hpp"
 #include "trace_test_util.hpp"
@@ -290,4 +291,15 @@ TEST_CASE("tiny parse windows give the same trace and the same error offsets", "
       CHECK_THAT(e.what(), Catch::Contains("byte " + std::to_string(bad.size() - 2)));
     }
   }
+}
+
+TEST_CASE("importing the same file twice gives byte-identical databases", "[kineto]") {
+  // Determinism: no import time or other run-dependent value is stored.
+  t::TempDir dir;
+  hopsim::profiler::import::ImportOptions opt;
+  opt.command = "hopsim import a100-alexnet-small.json.gz -o x.sqlite";
+  const auto in = t::data_dir() / "kineto" / "a100-alexnet-small.json.gz";
+  (void)hopsim::profiler::import::import_trace(in, dir / "a.sqlite", opt);
+  (void)hopsim::profiler::import::import_trace(in, dir / "b.sqlite", opt);
+  CHECK(t::read_text(dir / "a.sqlite") == t::read_text(dir / "b.sqlite"));
 }

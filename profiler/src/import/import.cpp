@@ -65,18 +65,6 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                    "or a hopsim trace)");
 }
 
-namespace {
-
-std::string utc_now() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf.data();
-}
-
-}  // namespace
 
 ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
                         const ImportOptions& opt) {
@@ -124,7 +112,7 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
     sink.set_info("skipped: " + reason, std::to_string(count));
   }
   sink.set_info("skipped_events", std::to_string(skipped_total));
-  sink.set_info("imported_at", utc_now());
+  // No import time: the same input gives a byte-identical database (determinism).
   if (!opt.command.empty()) sink.set_info("import_command", opt.command);
   return rep;
 }
