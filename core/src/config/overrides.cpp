@@ -160,7 +160,16 @@ std::vector<std::pair<std::string, std::string>> ScenarioTemplate::scalars(
 }
 
 Scenario ScenarioTemplate::instantiate(const std::vector<ScenarioOverride>& overrides) const {
-  return config::read_scenario(edited(*this, overrides), path_);
+  Scenario s = config::read_scenario(edited(*this, overrides), path_);
+  // An overridden key has no place in the file (the edited document's marks point nowhere
+  // useful): plan errors about it name the override instead of "base.yaml:1:1".
+  for (const auto& o : overrides) {
+    for (auto& loc : s.key_locations) {
+      if (loc.key_path == o.key)
+        loc = SourceLocation{"override " + o.key + "=" + o.value, 0, 0, o.key};
+    }
+  }
+  return s;
 }
 
 }  // namespace hopsim

@@ -12,6 +12,10 @@ namespace {
 //! "file:line:col: plan.ep: " for a key of the scenario (as much of it as is known).
 std::string where(const Scenario& s, const std::string& key_path) {
   for (const auto& loc : s.key_locations) {
+    // A key set by an override (a sweep axis, the GUI) is named by it, not by a line.
+    if (loc.key_path == key_path && loc.line == 0 && loc.file.rfind("override ", 0) == 0) {
+      return loc.file + ": ";
+    }
     if (loc.key_path == key_path && loc.line > 0) {
       return loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + ": " +
              key_path + ": ";
