@@ -65,7 +65,6 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                    "or a hopsim trace)");
 }
 
-
 ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
                         const ImportOptions& opt) {
   ImportStats rep;
