@@ -1,8 +1,6 @@
 #include "hopsim/profiler/import/import.hpp"
 
 #include <array>
-#include <chrono>
-#include <ctime>
 #include <fstream>
 
 #include "hopsim/profiler/import/kineto.hpp"
