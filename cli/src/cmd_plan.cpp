@@ -1,5 +1,7 @@
 // `hopsim plan`: search parallel plans for a model on a cluster and explain the best ones.
 
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.hpp"
@@ -16,6 +18,7 @@ void register_plan(CLI::App& app, Io io) {
   struct Opts {
     planner::PlanSearchOptions s;
     double budget = 0;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   o->s.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -38,10 +41,43 @@ void register_plan(CLI::App& app, Io io) {
       ->capture_default_str();
   cmd->add_option("-j,--jobs", o->s.jobs, "Plans simulated in parallel")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", o->json, "Print the search and the best plans as JSON");
   cmd->callback([o, io] {
     planner::PlanSearchOptions s = o->s;
     if (o->budget > 0) s.budget_usd = o->budget;
     const planner::PlanSearchResult r = planner::search_plans(s);
+    if (o->json) {
+      nlohmann::ordered_json j;
+      j["base"] = r.base.name;
+      j["enumerated"] = r.enumerated;
+      j["pruned"] = r.pruned;
+      j["simulated"] = r.simulated;
+      j["rejected_by_runner"] = r.failed;
+      j["over_budget"] = r.over_budget;
+      j["top"] = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < r.top.size(); ++i) {
+        const auto& c = r.top[i];
+        const auto& p = c.scenario.plan;
+        nlohmann::ordered_json x{{"rank", i + 1},
+                                 {"plan", planner::plan_label(c.scenario)},
+                                 {"pp", p.pp},
+                                 {"dp", p.dp},
+                                 {"ep", p.ep},
+                                 {"tp", p.tp},
+                                 {"schedule", std::string(to_string(p.schedule))},
+                                 {"comm_sms", p.comm_sms},
+                                 {"micro_batches", p.micro_batches},
+                                 {"micro_batch_size", p.micro_batch_size}};
+        for (const auto& m : planner::metric_columns()) {
+          const double v = c.result.*m.member;
+          x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+        }
+        x["why"] = c.why;
+        j["top"].push_back(x);
+      }
+      io.out << j.dump(2) << "\n";
+      return;
+    }
     io.out << "searching plans for " << r.base.name << " (" << r.base.cluster.node.name << ", "
            << r.base.cluster.fabric.name << "), " << r.base.plan.seq_len
            << "-token sequences, global batch fixed\n";
