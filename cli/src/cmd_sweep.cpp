@@ -9,6 +9,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "calibration_option.hpp"
@@ -78,6 +79,7 @@ void register_sweep(CLI::App& app, Io io) {
     std::string calibration;
     std::string progress = "auto";
     bool dry_run = false;
+    bool json = false;
     std::string slurm_script;
     int shards = 4;
     std::string slurm_dir;
@@ -99,6 +101,7 @@ void register_sweep(CLI::App& app, Io io) {
   cmd->add_option("--progress", o->progress, "auto (bar on a terminal), bar, lines or none")
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   cmd->add_flag("--dry-run", o->dry_run, "List the configurations without running them");
+  cmd->add_flag("--json", o->json, "With --dry-run: list the configurations as JSON");
   cmd->add_option("--slurm-script", o->slurm_script,
                   "Write a Slurm job-array script (one task per shard) instead of running");
   cmd->add_option("--shards", o->shards, "Array tasks in the Slurm script")
@@ -130,6 +133,30 @@ void register_sweep(CLI::App& app, Io io) {
       return;
     }
     const auto [shard, shards] = parse_shard(o->shard);
+    if (o->json && !o->dry_run) {
+      throw CLI::ValidationError("--json",
+                                 "applies to --dry-run (a sweep writes its results to "
+                                 "the database; `hopsim results show --json` reads it)");
+    }
+    if (o->dry_run && o->json) {
+      const planner::Expansion ex = planner::expand(spec);
+      nlohmann::ordered_json j;
+      j["sweep"] = spec.name;
+      j["configurations"] = ex.configs.size();
+      j["combinations"] = ex.candidates;
+      j["excluded_by_constraints"] = ex.excluded;
+      j["shard"] = std::to_string(shard) + "/" + std::to_string(shards);
+      j["listed"] = nlohmann::ordered_json::array();
+      for (const auto& c : ex.configs) {
+        if (c.index % static_cast<std::size_t>(shards) != static_cast<std::size_t>(shard)) continue;
+        j["listed"].push_back(
+            {{"index", c.index},
+             {"key", c.key},
+             {"config", nlohmann::json::parse(planner::overrides_json(c.overrides))}});
+      }
+      io.out << j.dump(2) << "\n";
+      return;
+    }
     if (o->dry_run) {
       const planner::Expansion ex = planner::expand(spec);
       io.out << spec.name << ": " << ex.configs.size() << " configurations (" << ex.candidates
