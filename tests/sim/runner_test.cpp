@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -113,6 +114,46 @@ TEST_CASE("runner: same inputs give byte-identical timelines", "[sim][runner]") 
   CHECK(a.str() == b.str());
   const auto doc = nlohmann::json::parse(a.str());
   CHECK(doc.at("traceEvents").size() > 1000);
+}
+
+TEST_CASE("runner: the timeline says what each slice did and draws PP sends as flows",
+          "[sim][runner]") {
+  Scenario sc = deepseek_v3(test::h800_cluster(256));
+  sc.plan.micro_batches = 32;
+  std::ostringstream out;
+  RunOptions o;
+  o.trace = &out;
+  (void)run_scenario(sc, o);
+  const auto doc = nlohmann::json::parse(out.str());
+  std::map<std::int64_t, int> flow_ends;
+  int sends = 0, computes = 0, comms = 0;
+  for (const auto& e : doc.at("traceEvents")) {
+    const std::string ph = e.value("ph", "");
+    if (ph == "s" || ph == "f") flow_ends[e.at("id").get<std::int64_t>()] += ph == "s" ? 1 : 2;
+    if (ph != "X") continue;
+    const std::string cat = e.value("cat", "");
+    if (cat == "pp_comm") ++sends;
+    const auto& a = e.contains("args") ? e.at("args") : nlohmann::json::object();
+    const double dur_s = e.at("dur").get<double>() * 1e-6;
+    if (cat == "compute" && a.contains("flops") && dur_s > 1e-4) {
+      // Achieved TFLOPS as written = FLOPs / duration (recomputed here from the event's own dur).
+      CHECK(a.at("tflops").get<double>() ==
+            Approx(a.at("flops").get<double>() / dur_s / 1e12).margin(0.06));
+      CHECK(a.at("sms").get<int>() == 132 - sc.plan.comm_sms);
+      ++computes;
+    }
+    if (cat == "ep_comm" && a.contains("bytes") && dur_s > 1e-4) {
+      CHECK(a.at("gb_per_s").get<double>() ==
+            Approx(a.at("bytes").get<double>() / dur_s / 1e9).margin(0.06));
+      CHECK(a.at("sms").get<int>() == sc.plan.comm_sms);
+      ++comms;
+    }
+  }
+  CHECK(computes > 100);
+  CHECK(comms > 100);
+  // One flow per PP send, each with its start and its end.
+  CHECK(static_cast<int>(flow_ends.size()) == sends);
+  for (const auto& [id, ends] : flow_ends) CHECK(ends == 3);
 }
 
 TEST_CASE("runner: full mode equals symmetry mode on symmetric input", "[sim][runner]") {

@@ -90,6 +90,18 @@ void ChromeTraceWriter::complete(int pid, int tid, std::string_view name, std::s
   out_ << "}";
 }
 
+void ChromeTraceWriter::flow(std::uint64_t id, std::string_view name, int pid, int tid,
+                             Nanoseconds from, int to_pid, int to_tid, Nanoseconds to) {
+  for (int end = 0; end < 2; ++end) {
+    begin_event();
+    out_ << "{\"ph\":\"" << (end == 0 ? "s" : "f") << "\",\"id\":" << id
+         << ",\"pid\":" << (end == 0 ? pid : to_pid) << ",\"tid\":" << (end == 0 ? tid : to_tid)
+         << ",\"name\":";
+    write_json_string(out_, name);
+    out_ << ",\"cat\":\"flow\",\"ts\":" << ns_to_us_string(end == 0 ? from : to) << "}";
+  }
+}
+
 void ChromeTraceWriter::counter(int pid, std::string_view name, Nanoseconds t, double value) {
   begin_event();
   std::array<char, 40> buf{};

@@ -6,6 +6,7 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
 #include "hopsim/core/workload/flops.hpp"
 #include "hopsim/core/workload/memory.hpp"
@@ -572,7 +573,8 @@ namespace {
 // Streams sub-op events as Chrome-trace slices: a process per pipeline rank, a thread per lane.
 class TimelineSink {
  public:
-  TimelineSink(std::ostream& out, int ranks) : w_(out) {
+  TimelineSink(std::ostream& out, int ranks, int compute_sms, int comm_sms)
+      : w_(out), compute_sms_(compute_sms), comm_sms_(comm_sms) {
     for (int r = 0; r < ranks; ++r) {
       w_.process_name(r, "GPU rank " + std::to_string(r) + " (pipeline rank)");
       w_.thread_name(r, 0, "compute SM partition");
@@ -583,17 +585,33 @@ class TimelineSink {
     }
   }
   void transfer(const TransferEvent& t) {
-    w_.complete(t.from_rank, 4,
-                std::string(t.forward ? "activations" : "gradients") + " -> rank " +
-                    std::to_string(t.to_rank),
-                "pp_comm", t.start, t.end - t.start);
+    const std::string name = std::string(t.forward ? "activations" : "gradients") + " -> rank " +
+                             std::to_string(t.to_rank);
+    w_.complete(t.from_rank, 4, name, "pp_comm", t.start, t.end - t.start);
+    // An arrow from the send to the compute that waits for it on the receiving rank.
+    w_.flow(++flows_, name, t.from_rank, 4, t.start, t.to_rank, 0, t.end);
   }
   void operator()(const SubOpEvent& e) {
     if (e.replica != 0) return;
     static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm", "tp_comm"};
+    // What the slice did and how fast: FLOPs and achieved TFLOPS for compute, bytes through the
+    // ports and achieved GB/s for communication, and the SMs of the partition it ran on.
     std::ostringstream args;
+    const double seconds = to_seconds(e.end - e.start);
+    const bool comm_lane = e.lane == Lane::kComm;
     args << "{\"mb\":" << e.part.micro_batch << ",\"dir\":" << e.part.direction
-         << ",\"stage\":" << e.part.stage << "}";
+         << ",\"stage\":" << e.part.stage << ",\"sms\":" << (comm_lane ? comm_sms_ : compute_sms_);
+    const double flops = e.op->flops.value();
+    if (flops > 0) {
+      args << ",\"flops\":" << fmt("%.6g", flops);
+      if (seconds > 0) args << ",\"tflops\":" << fmt("%.1f", flops / seconds / 1e12);
+    }
+    const double bytes = e.op->traffic.nic_bytes + e.op->traffic.nvlink_bytes;
+    if (bytes > 0) {
+      args << ",\"bytes\":" << fmt("%.0f", bytes);
+      if (seconds > 0) args << ",\"gb_per_s\":" << fmt("%.1f", bytes / seconds / 1e9);
+    }
+    args << "}";
     const std::string name =
         e.op->name + (e.part.direction ? " d1.mb" : " mb") + std::to_string(e.part.micro_batch);
     w_.complete(e.rank, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
@@ -607,6 +625,9 @@ class TimelineSink {
 
  private:
   ChromeTraceWriter w_;
+  int compute_sms_ = 0;
+  int comm_sms_ = 0;
+  std::uint64_t flows_ = 0;
 };
 
 }  // namespace
@@ -652,7 +673,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
-    sink.emplace(*options.trace, plan.pp);
+    sink.emplace(*options.trace, plan.pp, gpu.sms - plan.comm_sms, plan.comm_sms);
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
   }
   if (sink || options.collect_timeline) {

@@ -26,6 +26,11 @@ class ChromeTraceWriter {
   //! that no precision is lost and output is byte-identical across runs.
   void complete(int pid, int tid, std::string_view name, std::string_view category,
                 Nanoseconds start, Nanoseconds duration, std::string_view args_json = {});
+  //! A flow arrow from (pid, tid) at `from` to (to_pid, to_tid) at `to` ("s" then "f"): it
+  //! leaves the slice enclosing `from` and arrives at the next slice on the target track that
+  //! starts at or after `to` (the Chrome trace format's default binding).
+  void flow(std::uint64_t id, std::string_view name, int pid, int tid, Nanoseconds from, int to_pid,
+            int to_tid, Nanoseconds to);
   //! A counter ("C") sample.
   void counter(int pid, std::string_view name, Nanoseconds t, double value);
   //! Closes the array and the document; called by the destructor if not called before.
