@@ -370,6 +370,21 @@ std::string render_html(const Report& r) {
     s += "<p class=\"note\">Per trillion tokens on each cluster as configured; the training run is "
          "each scenario's <code>cost.training_tokens</code>. Energy is GPU power (idle + (TDP - "
          "idle) x compute utilisation) x PUE.</p>\n";
+    // A counterpart made from one scenario keeps that scenario's price: say so, rather than let
+    // the table suggest a price was looked up for the other GPU.
+    for (std::size_t i = 1; i < r.entries.size(); ++i) {
+      const auto& a = r.entries[0].scenario;
+      const auto& b = r.entries[i].scenario;
+      if (a.cluster.gpu.name != b.cluster.gpu.name &&
+          a.cost.price_per_gpu_hour == b.cost.price_per_gpu_hour) {
+        s += "<p class=\"note\">" + html_escape(r.entries[i].label) + " is priced at " +
+             fmt("$%.2f", b.cost.price_per_gpu_hour) + " per GPU-hour like " +
+             html_escape(r.entries[0].label) +
+             ": hopsim cites no rental price per GPU, so the scenario's price applies to both; "
+             "set <code>cost.price_per_gpu_hour</code> in a scenario per GPU to compare "
+             "prices.</p>\n";
+      }
+    }
 
     std::vector<Bar> bars;
     const ReportEntry* h800 = nullptr;

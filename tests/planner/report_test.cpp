@@ -143,6 +143,8 @@ TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") 
     ++charts;
   }
   CHECK(charts == 5);  // GPU-hours, step breakdown, sensitivity, memory per rank, timeline
+  // The H100 counterpart keeps the scenario's price, and the report says so.
+  CHECK_THAT(html, Catch::Contains("is priced at $2.00 per GPU-hour like"));
 }
 
 TEST_CASE("the published comparison: DeepSeek-V3 on H800 only, against its H800 entry",
