@@ -142,6 +142,11 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
   const double w = kLabelW + kPlotW + 200;
   std::string s = svg_open(w, h, "chart", 12);
   s += value_axis(kLabelW, kPlotW, vmax, kTop - 6, h - 28, h - 14, h - 1, unit);
+  // The reference goes under the bars' value labels, which carry a white halo: a label that
+  // crosses the line stays readable.
+  if (reference > 0) {
+    s += reference_line(kLabelW + kPlotW * reference / vmax, kTop - 10, h - 28, reference_label);
+  }
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double y = kTop + kRowH * static_cast<double>(i);
     const double bw = kPlotW * std::max(0.0, bars[i].value) / vmax;  // no negative widths
@@ -149,12 +154,9 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
          html_escape(bars[i].label) + "</text>\n";
     s += "<rect x=\"" + f1(kLabelW) + "\" y=\"" + f1(y + 3) + "\" width=\"" + f1(bw) +
          "\" height=\"" + f1(kRowH - 8) + "\" fill=\"#4878d0\"/>\n";
-    s += "<text x=\"" + f1(kLabelW + bw + 6) + "\" y=\"" + f1(y + 15) + "\">" +
-         grouped(bars[i].value) + (bars[i].note.empty() ? "" : "  " + html_escape(bars[i].note)) +
-         "</text>\n";
-  }
-  if (reference > 0) {
-    s += reference_line(kLabelW + kPlotW * reference / vmax, kTop - 10, h - 28, reference_label);
+    s += "<text x=\"" + f1(kLabelW + bw + 6) + "\" y=\"" + f1(y + 15) +
+         "\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">" + grouped(bars[i].value) +
+         (bars[i].note.empty() ? "" : "  " + html_escape(bars[i].note)) + "</text>\n";
   }
   return s + "</svg>\n";
 }
