@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -38,6 +39,25 @@ std::string now_utc() {
   return buf;
 }
 
+// The fit as text: each component, the scales, what could not be identified, the errors.
+void print_fit(std::ostream& out, const cal::TraceFit& fit) {
+  for (const auto& w : fit.warnings) out << "warning: " << w << "\n";
+  out << "component       measured ms  modelled ms  fitted ms  left out ms\n";
+  for (const auto& c : fit.components) {
+    out << c.component << std::string(c.component.size() < 14 ? 14 - c.component.size() : 1, ' ')
+        << num("%13.3f", c.measured_ms) << num("%13.3f", c.modelled_ms)
+        << num("%11.3f", c.fitted_ms) << num("%13.3f", c.left_out_ms) << "\n";
+  }
+  for (const auto& [g, v] : fit.scales) out << "time scale " << g << ": " << num("%.4f", v) << "\n";
+  for (const auto& g : fit.unidentified) {
+    out << "warning: " << g << " cannot be told apart from the other groups by these "
+        << "components (minimum-norm answer)\n";
+  }
+  out << "fit: rms relative error " << num("%.2f%%", 100 * fit.rms_rel_error)
+      << ", leave-one-component-out " << num("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
+      << "\n";
+}
+
 }  // namespace
 
 void register_calibrate(CLI::App& app, Io io) {
@@ -58,6 +78,7 @@ void register_calibrate(CLI::App& app, Io io) {
   auto scenario = std::make_shared<std::string>();
   auto components = std::make_shared<std::string>();
   auto rank = std::make_shared<int>(0);
+  auto json = std::make_shared<bool>(false);
   cmd->add_option("--from-trace", *from_trace,
                   "Imported trace of a real run (`hopsim import`): fit the cost model's GEMM, "
                   "attention and memory-bound time scales to its annotated components");
@@ -66,7 +87,8 @@ void register_calibrate(CLI::App& app, Io io) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--components", *components,
                   "With --from-trace: extra annotation-to-component rules (YAML)");
-  auto fit_from_trace = [io, out, from_trace, scenario, components, rank, trace] {
+  cmd->add_flag("--json", *json, "With --from-trace: print the fit as JSON (times in ns)");
+  auto fit_from_trace = [io, out, from_trace, scenario, components, rank, trace, json] {
     if (scenario->empty()) throw CLI::ValidationError("--from-trace", "needs --scenario");
     if (!trace->empty()) {
       throw CLI::ValidationError("--from-trace", "takes no hopsim-measure trace as well");
@@ -80,23 +102,27 @@ void register_calibrate(CLI::App& app, Io io) {
     const auto t = profiler::trace::load_trace(*from_trace);
     const auto fit =
         cal::fit_time_scales(sc, t, profiler::classify::KernelClassifier::shipped(), map, *rank);
-    for (const auto& w : fit.warnings) io.out << "warning: " << w << "\n";
-    io.out << "component       measured ms  modelled ms  fitted ms  left out ms\n";
-    for (const auto& c : fit.components) {
-      io.out << c.component
-             << std::string(c.component.size() < 14 ? 14 - c.component.size() : 1, ' ')
-             << num("%13.3f", c.measured_ms) << num("%13.3f", c.modelled_ms)
-             << num("%11.3f", c.fitted_ms) << num("%13.3f", c.left_out_ms) << "\n";
+    if (*json) {
+      auto ns = [](double ms) { return static_cast<std::int64_t>(std::llround(ms * 1e6)); };
+      nlohmann::ordered_json j;
+      j["scales"] = fit.scales;
+      j["unidentified"] = fit.unidentified;
+      j["components"] = nlohmann::ordered_json::array();
+      for (const auto& c : fit.components) {
+        j["components"].push_back({{"component", c.component},
+                                   {"measured_ns", ns(c.measured_ms)},
+                                   {"modelled_ns", ns(c.modelled_ms)},
+                                   {"fitted_ns", ns(c.fitted_ms)},
+                                   {"left_out_ns", ns(c.left_out_ms)}});
+      }
+      j["rms_rel_error"] = fit.rms_rel_error;
+      j["leave_one_out_rms_rel_error"] = fit.leave_one_out_rms_rel_error;
+      j["warnings"] = fit.warnings;
+      j["output"] = *out;
+      io.out << j.dump(2) << "\n";
+    } else {
+      print_fit(io.out, fit);
     }
-    for (const auto& [g, v] : fit.scales)
-      io.out << "time scale " << g << ": " << num("%.4f", v) << "\n";
-    for (const auto& g : fit.unidentified) {
-      io.out << "warning: " << g << " cannot be told apart from the other groups by these "
-             << "components (minimum-norm answer)\n";
-    }
-    io.out << "fit: rms relative error " << num("%.2f%%", 100 * fit.rms_rel_error)
-           << ", leave-one-component-out " << num("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
-           << "\n";
     std::ifstream in(*from_trace, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
@@ -109,7 +135,7 @@ void register_calibrate(CLI::App& app, Io io) {
          {"calibrated_at_utc", now_utc()},
          {"calibrated_by", std::string("hopsim calibrate --from-trace ") + HOPSIM_CLI_VERSION}});
     cal::save_calibration(c, *out);
-    io.out << "calibration written to " << *out << " (use with --calibration)\n";
+    if (!*json) io.out << "calibration written to " << *out << " (use with --calibration)\n";
   };
   cmd->add_option("--peak-bf16-tflops", *bf16, "Nominal dense BF16 peak (default H100 SXM 989.4)");
   cmd->add_option("--peak-fp8-tflops", *fp8, "Nominal dense FP8 peak (default H100 SXM 1978.9)");
