@@ -98,7 +98,14 @@ std::string reference_line(double x, double top, double bottom, const std::strin
          html_escape(label) + "</text>\n";
 }
 
-double nice_step(double range);
+double nice_step(double range) {
+  const double raw = range / 5;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (raw <= m * p) return m * p;
+  }
+  return 10 * p;
+}
 
 // Vertical grid lines at nice steps from 0 to vmax across [x0, x0 + plot_w], their values on
 // `label_y` and the unit centred on `unit_y`.
@@ -115,15 +122,6 @@ std::string value_axis(double x0, double plot_w, double vmax, double top, double
   }
   return s + "<text x=\"" + f1(x0 + plot_w / 2) + "\" y=\"" + f1(unit_y) +
          "\" text-anchor=\"middle\" fill=\"#333\">" + html_escape(unit) + "</text>\n";
-}
-
-double nice_step(double range) {
-  const double raw = range / 5;
-  const double p = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (raw <= m * p) return m * p;
-  }
-  return 10 * p;
 }
 
 }  // namespace

@@ -80,8 +80,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   }
   std::vector<int> all(static_cast<std::size_t>(n));
   for (int i = 0; i < static_cast<int>(n); ++i) all[static_cast<std::size_t>(i)] = i;
-  const auto qr = a.colPivHouseholderQr();
-  if (qr.rank() < static_cast<Eigen::Index>(active.size())) {
+  if (a.completeOrthogonalDecomposition().rank() < static_cast<Eigen::Index>(active.size())) {
     // More groups than the components can tell apart: report them, fit the minimum-norm answer.
     for (int g : active) fit.unidentified.push_back(kGroups[g]);
   }

@@ -275,18 +275,15 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
 
   // Per-device time, launches and queues.
   {
-    std::map<std::int64_t, std::vector<Interval>> all_iv;    // every activity
-    std::map<std::int64_t, std::vector<Interval>> other_iv;  // communication and copies
-    for (const auto& a : t.activities) {
-      all_iv[a.device].emplace_back(a.start.value(), a.end.value());
-      if (a.kind != trace::ActivityKind::kKernel) {
-        other_iv[a.device].emplace_back(a.start.value(), a.end.value());
-      }
+    // Every activity of a device: its streams' intervals (stream_iv is keyed by device first).
+    std::map<std::int64_t, std::vector<Interval>> all_iv;
+    for (const auto& [key, iv] : stream_iv) {
+      auto& d = all_iv[key.first];
+      d.insert(d.end(), iv.begin(), iv.end());
     }
-    for (const auto& [d, iv] : comm_iv) {
-      auto& o = other_iv[d];
-      o.insert(o.end(), iv.begin(), iv.end());
-    }
+    // The compute union is the overlap's (devices that ran only copies have none).
+    std::map<std::int64_t, Nanoseconds> compute_of;
+    for (const auto& o : s.overlap_per_device) compute_of[o.device] = o.compute;
     std::map<std::int64_t, std::vector<double>> delays;
     std::map<std::int64_t, std::int64_t> short_kernels;
     std::map<std::int64_t, std::vector<std::pair<std::int64_t, int>>> queue_events;
@@ -307,7 +304,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       const auto everything = merged(iv);
       dt.span = Nanoseconds(everything.back().second - everything.front().first);
       const std::int64_t busy = length(everything);
-      dt.compute = Nanoseconds(length(merged(compute_iv[d])));
+      dt.compute = compute_of[d];
       dt.non_compute = Nanoseconds(busy) - dt.compute;
       dt.idle = dt.span - Nanoseconds(busy);
       dt.launches = static_cast<std::int64_t>(delays[d].size());
