@@ -23,7 +23,7 @@
 using hopsim::profiler::import::GzipSource;
 using hopsim::profiler::import::ImportStats;
 using hopsim::profiler::import::KinetoEventBuilder;
-using hopsim::profiler::import::last_comma_outside_string;
+using hopsim::profiler::import::last_cut_outside_string;
 using hopsim::profiler::import::parse_kineto;
 using hopsim::profiler::import::WindowStream;
 using hopsim::profiler::trace::ActivityKind;
@@ -214,18 +214,52 @@ TEST_CASE("a read error ends the stream after the last complete window", "[kinet
   CHECK(in.Tell() == 3);
 }
 
-TEST_CASE("the comma cut ignores commas inside strings", "[kineto]") {
-  const auto cut = [](std::string_view s) { return last_comma_outside_string(s.data(), s.size()); };
+TEST_CASE("the cut falls after the last byte outside a string that ends no token", "[kineto]") {
+  const auto cut = [](std::string_view s) { return last_cut_outside_string(s.data(), s.size()); };
   CHECK(cut("") == 0);
   CHECK(cut("abc") == 0);
+  CHECK(cut("123456") == 0);  // a number may go on in the next read
   CHECK(cut("a,b") == 2);
   CHECK(cut("1,2,3") == 4);
+  CHECK(cut("12 34") == 3);  // whitespace ends a number
+  CHECK(cut("[[[") == 3);
+  CHECK(cut(R"({"k":)") == 5);
+  CHECK(cut(R"({"k")") == 1);  // not after the closing quote: only after structure or space
   CHECK(cut(R"("a,b")") == 0);
+  CHECK(cut(R"("a b:[]{}")") == 0);  // nothing inside a string counts
   CHECK(cut(R"("a,b",)") == 6);
   CHECK(cut(R"("a\",b")") == 0);  // \" does not end the string
   CHECK(cut(R"("a\\",b)") == 6);  // \\ is one backslash; the quote after it ends the string
-  CHECK(cut(R"(1, "x,)") == 2);   // an unterminated string at the end hides its comma
-  CHECK(cut(R"({"k": "x,y"}, {"k": 1})") == 13);
+  CHECK(cut(R"(1, "x,)") == 3);   // an unterminated string at the end hides its comma
+  CHECK(cut(R"({"k": "x,y"}, {"k": 1})") == 22);
+}
+
+TEST_CASE("a newline-free stretch of whitespace does not grow the window", "[kineto]") {
+  // Issue "nothing lost, nothing silently wrong", finding 4: 300 MB of spaces inside traceEvents
+  // (300 KB gzipped) doubled the window until RSS reached 795 MB.
+  const std::string doc = R"({"traceEvents":[)" + std::string(1 << 20, ' ') +
+                          R"({"ph":"X","name":"k","pid":0,"tid":0,"ts":1,"dur":1}]})";
+  WindowStream in(pieces(doc, {}), 4096, 1 << 16);
+  CHECK(drain(in) == doc);
+  CHECK(in.capacity() == 4096);
+}
+
+TEST_CASE("a single token longer than the largest window is refused, not buffered", "[kineto]") {
+  const std::string doc = R"({"traceEvents":[{"name":")" + std::string(200000, 'x') + R"("}]})";
+  WindowStream in(pieces(doc, {}), 4096, 1 << 16);
+  CHECK(drain(in).size() < doc.size());
+  CHECK(in.too_long());
+  CHECK(in.capacity() <= std::size_t{1} << 16);
+  CollectingSink sink;
+  KinetoEventBuilder builder(sink);
+  WindowStream again(pieces(doc, {}), 4096, 1 << 16);
+  try {
+    parse_kineto(again, builder, "long.json", 64, {});
+    FAIL("a token longer than the window was accepted");
+  } catch (const TraceError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("longer than 65536 bytes"));
+    CHECK_THAT(e.what(), Catch::Contains("byte 24"));  // where the name's string starts
+  }
 }
 
 TEST_CASE("every split of the input into reads gives the same events", "[kineto]") {
@@ -302,4 +336,62 @@ TEST_CASE("the gzip source reads gzip and plain files alike", "[kineto]") {
   std::filesystem::remove(gz_path);
   std::filesystem::remove(plain_path);
   CHECK_THROWS_AS(GzipSource(hopsim::test::unique_temp_path("missing.gz")), TraceError);
+}
+
+namespace {
+std::string gzip_bytes(const std::string& data) {
+  const auto path = hopsim::test::unique_temp_path("gz-bytes.gz");
+  gzFile f = gzopen(path.string().c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(gzwrite(f, data.data(), static_cast<unsigned>(data.size())) ==
+          static_cast<int>(data.size()));
+  gzclose(f);
+  std::string out = t::read_text(path);
+  std::filesystem::remove(path);
+  return out;
+}
+
+//! All of `path` through GzipSource in reads of `chunk` bytes; the error is "" on success.
+std::pair<std::string, std::string> read_all(const std::filesystem::path& path, std::size_t chunk) {
+  GzipSource src(path);
+  std::string got;
+  std::vector<char> buf(chunk);
+  long n = 0;
+  while ((n = src.read(buf.data(), buf.size())) > 0)
+    got.append(buf.data(), static_cast<std::size_t>(n));
+  return {got, n < 0 ? src.error() : std::string()};
+}
+}  // namespace
+
+TEST_CASE("gzip: concatenated members are one stream; anything else after a member is refused",
+          "[kineto]") {
+  // Issue "nothing lost, nothing silently wrong", finding 5: zlib's gzread ignores bytes after
+  // the last member, so appended data imported as if it were not there.
+  const std::string a = "first member,\n";
+  const std::string b = "second member\n";
+  const auto path = hopsim::test::unique_temp_path("members.gz");
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{1000}}) {
+    CAPTURE(chunk);
+    t::write_bytes(path, gzip_bytes(a) + gzip_bytes(b));
+    CHECK(read_all(path, chunk) == std::pair{a + b, std::string()});
+
+    const std::string one = gzip_bytes(a);
+    t::write_bytes(path, one + "GARBAGE");
+    const auto [got, err] = read_all(path, chunk);
+    CHECK(got == a);
+    CHECK(err ==
+          "data after the end of the gzip stream at compressed byte " + std::to_string(one.size()));
+
+    t::write_bytes(path, one + std::string(1, '\x1f'));  // half a magic number, then the end
+    CHECK_THAT(read_all(path, chunk).second, Catch::Contains("data after the end"));
+
+    t::write_bytes(path, one.substr(0, one.size() - 5));  // the trailer cut off
+    CHECK_THAT(read_all(path, chunk).second, Catch::Contains("truncated"));
+
+    std::string damaged = one;
+    damaged[12] = static_cast<char>(damaged[12] ^ 0x55);
+    t::write_bytes(path, damaged);
+    CHECK_THAT(read_all(path, chunk).second, Catch::Contains("gzip stream is damaged"));
+  }
+  std::filesystem::remove(path);
 }

@@ -31,7 +31,8 @@ ImportStats import_kineto_file(const std::filesystem::path& file, trace::TraceSi
                                const KinetoOptions& opt) {
   const std::string name = file.string();
   GzipSource gz(file);
-  WindowStream in([&gz](char* buf, std::size_t cap) { return gz.read(buf, cap); }, opt.chunk_bytes);
+  WindowStream in([&gz](char* buf, std::size_t cap) { return gz.read(buf, cap); }, opt.chunk_bytes,
+                  opt.max_window_bytes);
   KinetoEventBuilder builder(sink);
   parse_kineto(in, builder, name, opt.max_depth, [&gz] { return gz.error(); });
   ImportStats s = finish(in, builder, sink);
@@ -51,7 +52,7 @@ ImportStats import_kineto_memory(std::string_view json, trace::TraceSink& sink,
         at += n;
         return static_cast<long>(n);
       },
-      opt.chunk_bytes);
+      opt.chunk_bytes, opt.max_window_bytes);
   KinetoEventBuilder builder(sink);
   parse_kineto(in, builder, std::string(name), opt.max_depth, {});
   return finish(in, builder, sink);

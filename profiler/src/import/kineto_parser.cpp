@@ -393,7 +393,14 @@ void parse_kineto(WindowStream& in, KinetoEventBuilder& builder, const std::stri
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
   const std::string stream_msg = stream_error ? stream_error() : std::string();
   if (!stream_msg.empty()) {
-    throw TraceError(name, "byte " + std::to_string(in.Tell()) + " (uncompressed)", stream_msg);
+    throw TraceError(name, "byte " + std::to_string(in.bytes_read()) + " (uncompressed)",
+                     stream_msg);
+  }
+  if (in.too_long()) {
+    throw TraceError(name, "byte " + std::to_string(in.Tell()),
+                     "a single JSON string or number longer than " +
+                         std::to_string(in.max_window()) +
+                         " bytes: not a trace (the importer's memory is bounded by that size)");
   }
   if (!ok && !h.error().empty()) {
     throw TraceError(name, "byte " + std::to_string(h.error_offset()), h.error());

@@ -7,8 +7,10 @@
 
 namespace hopsim::profiler::import {
 
-WindowStream::WindowStream(Fill fill, std::size_t window)
-    : fill_(std::move(fill)), buf_(std::max<std::size_t>(window, 64)) {
+WindowStream::WindowStream(Fill fill, std::size_t window, std::size_t max_window)
+    : fill_(std::move(fill)),
+      buf_(std::max<std::size_t>(window, 64)),
+      max_window_(std::max(max_window, buf_.size())) {
   cur_ = end_ = data_end_ = base_ = buf_.data();
 }
 
@@ -21,12 +23,19 @@ bool WindowStream::advance() {
   std::size_t scanned = 0;  // bytes known to hold no newline
   for (;;) {
     if (have == buf_.size()) {
-      // A full buffer without a newline: fall back to the last comma outside a string.
-      if (const std::size_t cut = last_comma_outside_string(buf_.data(), have); cut > 0) {
+      // A full buffer without a newline: fall back to the last safe cut outside a string.
+      if (const std::size_t cut = last_cut_outside_string(buf_.data(), have); cut > 0) {
         set_window(have, cut);
         return cur_ != end_;  // empty when the window starts with invalid UTF-8
       }
-      buf_.resize(buf_.size() * 2);
+      if (buf_.size() >= max_window_) {
+        // One string or number fills the largest window: stop (the caller reports it).
+        too_long_ = true;
+        eof_ = true;
+        set_window(have, 0);
+        return false;
+      }
+      buf_.resize(std::min(buf_.size() * 2, max_window_));
     }
     const long got = fill_(buf_.data() + have, buf_.size() - have);
     if (got <= 0) {
@@ -36,6 +45,7 @@ bool WindowStream::advance() {
       return cur_ != end_;
     }
     have += static_cast<std::size_t>(got);
+    bytes_read_ += static_cast<std::size_t>(got);
     const void* nl = memrchr(buf_.data() + scanned, '\n', have - scanned);
     if (nl != nullptr) {
       set_window(have, static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data()) + 1);
@@ -58,7 +68,7 @@ void WindowStream::set_window(std::size_t have, std::size_t cut) {
   }
 }
 
-std::size_t last_comma_outside_string(const char* p, std::size_t n) {
+std::size_t last_cut_outside_string(const char* p, std::size_t n) {
   std::size_t cut = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < n; ++i) {
@@ -71,7 +81,8 @@ std::size_t last_comma_outside_string(const char* p, std::size_t n) {
       }
     } else if (c == '"') {
       in_string = true;
-    } else if (c == ',') {
+    } else if (c == ',' || c == ':' || c == '[' || c == ']' || c == '{' || c == '}' || c == ' ' ||
+               c == '\n' || c == '\t' || c == '\r') {
       cut = i + 1;
     }
   }

@@ -16,8 +16,10 @@ namespace hopsim::profiler::import {
 // newline (JSON strings cannot hold a raw newline, and numbers and literals end at one), or, for
 // input without newlines, after the last comma outside a string. The bytes after that point move
 // to the front of the buffer when the reader reaches the end of the window, which happens between
-// tokens, so no pointer RapidJSON holds is invalidated. Memory stays at one buffer, which grows
-// only if a single comma-free stretch is longer than it.
+// tokens, so no pointer RapidJSON holds is invalidated. Without a newline, the window ends after
+// the last byte outside a string that no token can continue: whitespace or one of , : [ ] { }.
+// Memory stays at one buffer, which grows only for a single string or number longer than it, and
+// never beyond `max_window` (a longer token is refused: too_long()).
 //
 // UTF-8 is validated a window at a time (utf8.hpp): the window is cut before the first invalid
 // byte, and the parse driver reports that offset when the parse stops there.
@@ -29,8 +31,8 @@ class WindowStream {
   //! on a read error (the caller keeps the message).
   using Fill = std::function<long(char*, std::size_t)>;
 
-  //! `window` is the initial buffer size (at least 64 bytes).
-  WindowStream(Fill fill, std::size_t window);
+  //! `window` is the initial buffer size (at least 64 bytes); it may grow to `max_window`.
+  WindowStream(Fill fill, std::size_t window, std::size_t max_window = std::size_t{1} << 26);
 
   // Peek and Take run once or twice per input byte: they must inline, and advance() must not.
   [[gnu::always_inline]] Ch Peek() {
@@ -49,6 +51,14 @@ class WindowStream {
   }
   //! Where the reader stands: just past a number when RapidJSON calls RawNumber.
   [[nodiscard]] const char* position() const { return cur_; }
+
+  //! Bytes the source has delivered so far (where a read error happened).
+  [[nodiscard]] std::size_t bytes_read() const { return bytes_read_; }
+  //! Whether the input stopped at a token longer than the largest window.
+  [[nodiscard]] bool too_long() const { return too_long_; }
+  //! The largest the buffer may grow, and what it holds now.
+  [[nodiscard]] std::size_t max_window() const { return max_window_; }
+  [[nodiscard]] std::size_t capacity() const { return buf_.size(); }
 
   //! Whether the input holds invalid UTF-8 at or before the window now read.
   [[nodiscard]] bool bad_utf8() const { return bad_utf8_; }
@@ -102,15 +112,18 @@ class WindowStream {
   char* data_end_ = nullptr;  // end of the bytes read so far (the tail after end_ waits)
   char* dst_ = nullptr;       // in-situ write position
   std::size_t consumed_ = 0;
+  std::size_t max_window_;
+  std::size_t bytes_read_ = 0;
   bool eof_ = false;
+  bool too_long_ = false;
   bool bad_utf8_ = false;
   std::size_t bad_utf8_at_ = 0;
 };
 
-//! Length of `p[0, n)` up to and including its last comma outside a JSON string, or 0 when there
-//! is none. `p` must start outside a string (a window starts where the previous one ended), so
-//! one forward pass knows the string state everywhere; a backslash in a string escapes the next
-//! byte.
-[[nodiscard]] std::size_t last_comma_outside_string(const char* p, std::size_t n);
+//! Length of `p[0, n)` up to and including its last byte outside a JSON string after which no token
+//! can be open (whitespace or one of , : [ ] { }), or 0 when there is none. `p` must start outside
+//! a string (a window starts where the previous one ended), so one forward pass knows the string
+//! state everywhere; a backslash in a string escapes the next byte.
+[[nodiscard]] std::size_t last_cut_outside_string(const char* p, std::size_t n);
 
 }  // namespace hopsim::profiler::import

@@ -14,9 +14,10 @@ namespace hopsim::profiler::import {
 struct KinetoOptions {
   int max_depth = 64;  //!< deeper JSON nesting is rejected (no trace needs it)
   //! Size of the parse window (the input is read and parsed in situ this much at a time); peak
-  //! memory does not grow with the file, only with a comma- and newline-free stretch longer
-  //! than this.
+  //! memory does not grow with the file or its layout, only with a single string or number
+  //! longer than this, up to max_window_bytes (a longer one is an error).
   std::size_t chunk_bytes = 1 << 20;
+  std::size_t max_window_bytes = std::size_t{1} << 26;
 };
 
 //! Reads `file` (gzip detected by zlib). Throws trace::TraceError with the byte offset in the
