@@ -122,6 +122,7 @@ class NullSink final : public tr::TraceSink {
   void add_annotation(const tr::Annotation&) override { ++n; }
   void add_flow(const tr::FlowEvent&) override { ++n; }
   void add_device(const tr::DeviceInfo&) override {}
+  void add_problem(const tr::ImportProblem&) override {}
   void set_info(std::string_view, std::string_view) override {}
   std::size_t n = 0;
 };

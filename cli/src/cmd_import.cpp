@@ -51,6 +51,14 @@ void register_import(CLI::App& app, Io io) {
       j["flows"] = rep.flows;
       j["devices"] = rep.devices;
       j["skipped"] = rep.skipped;
+      j["problems"] = nlohmann::ordered_json::array();
+      for (const auto& p : rep.problems.entries()) {
+        j["problems"].push_back({{"name", p.name},
+                                 {"severity", p.severity},
+                                 {"count", p.count},
+                                 {"first_location", p.first_location},
+                                 {"action", p.action}});
+      }
       io.out << j.dump(2) << "\n";
       return;
     }
@@ -62,6 +70,7 @@ void register_import(CLI::App& app, Io io) {
     for (const auto& [reason, count] : rep.skipped) {
       io.out << "  skipped (not modelled): " << count << " events " << reason << "\n";
     }
+    imp::print_problems(io.out, rep.problems.entries());
   });
 }
 

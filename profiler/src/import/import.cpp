@@ -3,6 +3,7 @@
 #include <array>
 #include <fstream>
 
+#include "duplicate_filter.hpp"
 #include "hopsim/profiler/import/kineto.hpp"
 #include "hopsim/profiler/import/nsys.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
@@ -63,9 +64,11 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                    "or a hopsim trace)");
 }
 
-ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
+ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
                         const ImportOptions& opt) {
   ImportStats rep;
+  ProblemLog duplicates;
+  DuplicateFilter sink(out, duplicates);
   const TraceFormat format = opt.format == TraceFormat::kAuto ? detect_format(in) : opt.format;
   switch (format) {
     case TraceFormat::kKinetoJson:
@@ -98,11 +101,22 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
       rep.flows = static_cast<std::int64_t>(t.flows.size());
       rep.devices = static_cast<std::int64_t>(t.devices.size());
       if (!t.provenance.contains("source_format")) sink.set_info("source_format", "hopsim_trace");
+      // Problems the original import recorded stay with the trace.
+      for (const auto& p : t.problems) {
+        if (const auto id = problem_named(p.name)) rep.problems.add(*id, p.count, p.first_location);
+      }
       break;
     }
     case TraceFormat::kAuto:
       break;
   }
+  // What the filter dropped was counted by the importer on the way in.
+  rep.kernels -= sink.dropped(trace::ActivityKind::kKernel);
+  rep.memcpys -= sink.dropped(trace::ActivityKind::kMemcpy);
+  rep.memsets -= sink.dropped(trace::ActivityKind::kMemset);
+  rep.runtime_calls -= sink.dropped_runtime_calls();
+  rep.problems.merge(duplicates);
+  for (const auto& p : rep.problems.entries()) out.add_problem(p);
   std::int64_t skipped_total = 0;
   for (const auto& [reason, count] : rep.skipped) {
     skipped_total += count;

@@ -30,6 +30,11 @@ std::string KinetoEventBuilder::interval(const KinetoEvent& ev, Nanoseconds& sta
 
 std::string KinetoEventBuilder::add_event(const KinetoEvent& ev) {
   ++stats_.events;
+  if (ev.duplicate_key) {
+    stats_.problems.record(Problem::kDuplicateKey,
+                           [&] { return "byte " + std::to_string(ev.offset); });
+    return {};
+  }
   if (!ev.has_ph) return event_error(ev, "missing 'ph'");
   const std::string& ph = ev.ph;
   if (ph == "X") return add_complete(ev);
@@ -84,6 +89,10 @@ std::string KinetoEventBuilder::add_complete(const KinetoEvent& ev) {
     a.correlation = ev.correlation;
     a.grid = ev.grid;
     a.block = ev.block;
+    if (ev.bad_dims) {
+      stats_.problems.record(Problem::kBadLaunchDims,
+                             [&] { return "byte " + std::to_string(ev.offset); });
+    }
     a.bytes = ev.bytes;
     sink_.add_activity(a);
     ++(kernel ? stats_.kernels : (memcpy ? stats_.memcpys : stats_.memsets));
@@ -126,6 +135,11 @@ std::string KinetoEventBuilder::add_complete(const KinetoEvent& ev) {
 }
 
 void KinetoEventBuilder::add_device(const trace::DeviceInfo& d) {
+  if (!device_ids_.insert(d.id).second) {
+    stats_.problems.record(Problem::kDuplicateDevice,
+                           [&] { return "deviceProperties id " + std::to_string(d.id); });
+    return;
+  }
   sink_.add_device(d);
   ++stats_.devices;
 }

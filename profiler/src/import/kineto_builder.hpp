@@ -2,6 +2,8 @@
 //! The event-builder stage of the Kineto importer: validates each parsed event, maps it by
 //! `ph` and `cat` onto the trace model, writes it to a TraceSink and counts it in ImportStats.
 
+#include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,8 @@ class KinetoEventBuilder {
 
   //! Counts so far; input_bytes is left to the caller, which knows where the input ended.
   [[nodiscard]] const ImportStats& stats() const { return stats_; }
+  //! Where the parser records problems it met below the event level (invalid UTF-8).
+  ProblemLog& problems() { return stats_.problems; }
 
  private:
   std::string add_complete(const KinetoEvent& ev);
@@ -36,6 +40,7 @@ class KinetoEventBuilder {
 
   trace::TraceSink& sink_;
   ImportStats stats_;
+  std::set<std::int64_t> device_ids_;
 };
 
 }  // namespace hopsim::profiler::import

@@ -20,6 +20,9 @@ struct KinetoEvent {
   std::int64_t device = -1, stream = -1, correlation = -1, bytes = -1;  // from "args"
   bool has_device = false, has_stream = false;
   trace::Dim3 grid, block;
+  bool bad_dims = false;        //!< grid or block was not three positive integers (now unknown)
+  std::uint32_t seen_keys = 0;  //!< one bit per modelled field, to notice a field named twice
+  bool duplicate_key = false;
   std::size_t offset = 0;  //!< input byte just past the event's opening brace
 
   void reset(std::size_t at) {
@@ -34,6 +37,8 @@ struct KinetoEvent {
     device = stream = correlation = bytes = -1;
     has_device = has_stream = false;
     grid = block = {};
+    bad_dims = duplicate_key = false;
+    seen_keys = 0;
     offset = at;
   }
 };

@@ -111,6 +111,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
                 : k == "id"   ? EvKey::kId
                 : k == "args" ? EvKey::kArgs
                               : EvKey::kOther;
+      if (ev_key_ != EvKey::kOther) note_key(static_cast<unsigned>(ev_key_));
     } else if (in_args_ && depth_ == events_depth_ + 2) {
       arg_key_ = k == "device"        ? ArgKey::kDevice
                  : k == "stream"      ? ArgKey::kStream
@@ -119,6 +120,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
                  : k == "grid"        ? ArgKey::kGrid
                  : k == "block"       ? ArgKey::kBlock
                                       : ArgKey::kOther;
+      if (arg_key_ != ArgKey::kOther) note_key(16 + static_cast<unsigned>(arg_key_));
     } else if (in_device_ && depth_ == devices_depth_ + 1) {
       dev_key_ = k == "id"               ? DevKey::kId
                  : k == "name"           ? DevKey::kName
@@ -174,13 +176,21 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
                (arg_key_ == ArgKey::kGrid || arg_key_ == ArgKey::kBlock)) {
       dim_ = arg_key_ == ArgKey::kGrid ? &ev_.grid : &ev_.block;
       dim_index_ = 0;
+      dim_bad_ = false;
     }
     return true;
   }
   bool EndArray(rapidjson::SizeType) {
     if (depth_ == events_depth_) events_depth_ = -2;  // one traceEvents array only
     if (depth_ == devices_depth_) devices_depth_ = -2;
-    if (dim_ != nullptr && depth_ == events_depth_ + 3) dim_ = nullptr;
+    if (dim_ != nullptr && depth_ == events_depth_ + 3) {
+      // Three positive sizes or nothing: a partial or negative launch shape is stored unknown.
+      if (dim_bad_ || dim_index_ != 3) {
+        *dim_ = {};
+        ev_.bad_dims = true;
+      }
+      dim_ = nullptr;
+    }
     --depth_;
     return true;
   }
@@ -193,6 +203,13 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
       return fail(in_.Tell(), "JSON nested deeper than " + std::to_string(max_depth_) + " levels");
     }
     return true;
+  }
+
+  // A field named twice in one event leaves its meaning unknown; the builder drops the event.
+  void note_key(unsigned bit) {
+    const std::uint32_t mask = std::uint32_t{1} << bit;
+    if ((ev_.seen_keys & mask) != 0) ev_.duplicate_key = true;
+    ev_.seen_keys |= mask;
   }
 
   bool fail(std::size_t offset, std::string msg) {
@@ -217,6 +234,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     if (dim_ != nullptr && d == events_depth_ + 3) {
       std::int64_t v = 0;
       if (!want_int(kind, text, v, "grid/block")) return false;
+      if (v < 1) dim_bad_ = true;
       if (dim_index_ == 0) dim_->x = v;
       if (dim_index_ == 1) dim_->y = v;
       if (dim_index_ == 2) dim_->z = v;
@@ -375,6 +393,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   trace::DeviceInfo dev_;
   trace::Dim3* dim_ = nullptr;
   int dim_index_ = 0;
+  bool dim_bad_ = false;
   std::string error_;
   std::size_t error_offset_ = 0;
 };
@@ -387,10 +406,14 @@ void parse_kineto(WindowStream& in, KinetoEventBuilder& builder, const std::stri
   rapidjson::Reader reader;
   // The recursive parser is safe here: the handler refuses nesting beyond max_depth at the
   // opening bracket, which stops the recursion there.
-  // No kParseValidateEncodingFlag: the stream validates UTF-8 (and RapidJSON's fast string
+  // No kParseValidateEncodingFlag: the stream repairs UTF-8 (and RapidJSON's fast string
   // path runs only without it).
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, h);
+  if (in.invalid_utf8_replaced() > 0) {
+    builder.problems().add(Problem::kInvalidUtf8, in.invalid_utf8_replaced(),
+                           "byte " + std::to_string(in.first_invalid_utf8_at()));
+  }
   const std::string stream_msg = stream_error ? stream_error() : std::string();
   if (!stream_msg.empty()) {
     throw TraceError(name, "byte " + std::to_string(in.bytes_read()) + " (uncompressed)",
@@ -404,10 +427,6 @@ void parse_kineto(WindowStream& in, KinetoEventBuilder& builder, const std::stri
   }
   if (!ok && !h.error().empty()) {
     throw TraceError(name, "byte " + std::to_string(h.error_offset()), h.error());
-  }
-  if (in.bad_utf8() && (ok || in.Tell() >= in.bad_utf8_at())) {
-    throw TraceError(name, "byte " + std::to_string(in.bad_utf8_at()),
-                     "invalid JSON: invalid UTF-8 encoding");
   }
   if (!ok) {
     throw TraceError(name, "byte " + std::to_string(ok.Offset()),

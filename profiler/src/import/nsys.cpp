@@ -5,6 +5,7 @@
 
 #include "../trace/sqlite_util.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
+#include "utf8.hpp"
 
 namespace hopsim::profiler::import {
 
@@ -56,12 +57,64 @@ std::int64_t tid_of(std::int64_t global_tid) {
   return global_tid & 0xFFFFFF;
 }
 
+// Whether the export has `table` as a plain table. A view of that name is refused: reading it
+// runs a query the file chose, which can recurse without end while SQLite's temporary file
+// fills the disk.
+bool has_table(const sql::Db& db, const char* table) {
+  if (db.has_plain_table(table)) return true;
+  if (db.has_table(table)) {
+    throw TraceError(db.file(), std::string("table ") + table,
+                     "is a view, not a table: an nsys export holds plain tables");
+  }
+  return false;
+}
+
+// SQLite work allowed per byte of the export, plus a fixed allowance for small files. The
+// importer's queries run about one virtual-machine instruction per byte of the tables they read
+// (13.2 M for an 18 MB export of 200,000 kernels and 200,000 runtime calls, counted with the
+// sqlite3 shell's `.stats on`; docs/TRACES.md); real exports hold many tables not read, so 20 per
+// byte is ample for them and stops a hostile one within seconds per megabyte.
+constexpr std::int64_t kStepsPerByte = 20;
+constexpr std::int64_t kStepsBase = 100'000'000;
+
+// The row's columns `cols` hold integers (or NULL where `null_ok`); otherwise the row is dropped
+// and counted: nsys writes integers there, and SQLite would read text as 0 (a phantom 0-0
+// activity). `names` are the columns' names, for the location.
+class IntegerCheck {
+ public:
+  IntegerCheck(ProblemLog& log, const char* table) : log_(log), table_(table) {}
+  bool ok(const sql::Stmt& s, std::int64_t rowid,
+          std::initializer_list<std::pair<int, const char*>> cols) {
+    for (const auto& [col, name] : cols) {
+      if (s.is_integer(col) || s.is_null(col)) continue;
+      log_.record(Problem::kNonIntegerValue,
+                  [&] { return row_where(table_, rowid) + " column " + name; });
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  ProblemLog& log_;
+  const char* table_;
+};
+
+// A name as valid UTF-8: invalid bytes replaced by '?' in `scratch` and counted.
+std::string_view valid_name(std::string_view name, std::string& scratch, ProblemLog& log,
+                            const char* table, std::int64_t rowid) {
+  if (first_invalid_utf8(name.data(), name.size()) == name.size()) return name;
+  scratch.assign(name);
+  const auto n = replace_invalid_utf8(scratch.data(), scratch.size());
+  log.add(Problem::kInvalidUtf8, static_cast<std::int64_t>(n), row_where(table, rowid));
+  return scratch;
+}
+
 std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, const char* table,
-                               std::int64_t rowid) {
+                               std::int64_t rowid, std::string& scratch, ProblemLog& log) {
   if (s.is_null(col)) {
     throw TraceError(db.file(), row_where(table, rowid), "name id not found in StringIds");
   }
-  return s.text(col);
+  return valid_name(s.text(col), scratch, log, table, rowid);
 }
 
 }  // namespace
@@ -69,7 +122,7 @@ std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, c
 bool looks_like_nsys(const std::filesystem::path& file) {
   try {
     sql::Db db(file, SQLITE_OPEN_READONLY);
-    return db.has_table("StringIds") && db.has_table(kKernel);
+    return db.has_table("StringIds") && db.has_table(kKernel);  // views refused on import
   } catch (const TraceError&) {
     return false;
   }
@@ -83,18 +136,22 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
   ImportStats st;
   st.format = TraceFormat::kNsysSqlite;
   st.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(file));
-  if (!db.has_table("StringIds")) {
+  db.limit_work(kStepsBase + kStepsPerByte * st.input_bytes,
+                "reading this file takes far more work than an nsys export of its size (about "
+                "one step per byte); is it a real export?");
+  std::string scratch;  // a name with invalid UTF-8, repaired
+  if (!has_table(db, "StringIds")) {
     throw TraceError(db.file(), "", "table 'StringIds' is missing: not an nsys SQLite export");
   }
   require(db, "StringIds", {"id", "value"}, db.columns("StringIds"));
-  if (!db.has_table(kKernel)) {
+  if (!has_table(db, kKernel)) {
     throw TraceError(db.file(), "",
                      "table CUPTI_ACTIVITY_KIND_KERNEL is missing: the report has no CUDA "
                      "kernels (was it recorded with --trace=cuda?)");
   }
 
   {  // Devices first, so a summary can name them.
-    if (db.has_table(kGpuInfo)) {
+    if (has_table(db, kGpuInfo)) {
       const auto cols = db.columns(kGpuInfo);
       require(db, kGpuInfo, {"id", "name"}, cols);
       std::string q = "SELECT rowid, id, name";
@@ -105,11 +162,22 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       q += cols.contains("clockRate") ? ", clockRate" : ", NULL";
       q += " FROM TARGET_INFO_GPU ORDER BY id";
       sql::Stmt s(db, q);
+      IntegerCheck ints(st.problems, kGpuInfo);
       while (s.step()) {
         trace::DeviceInfo d;
-        if (s.is_null(1)) throw TraceError(db.file(), row_where(kGpuInfo, s.i64(0)), "NULL id");
+        const auto row = s.i64(0);
+        if (s.is_null(1)) throw TraceError(db.file(), row_where(kGpuInfo, row), "NULL id");
+        if (!ints.ok(s, row,
+                     {{1, "id"},
+                      {3, "smCount"},
+                      {4, "totalMemory"},
+                      {5, "computeMajor"},
+                      {6, "computeMinor"},
+                      {7, "clockRate"}})) {
+          continue;
+        }
         d.id = s.i64(1);
-        d.name = std::string(s.text(2));
+        d.name = std::string(valid_name(s.text(2), scratch, st.problems, kGpuInfo, row));
         d.sm_count = or_default(s, 3, 0);
         d.total_memory_bytes = or_default(s, 4, 0);
         d.compute_major = or_default(s, 5, 0);
@@ -140,8 +208,21 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     q += std::string(" FROM ") + kKernel + " k LEFT JOIN StringIds s ON s.id = k." + name_col +
          " ORDER BY k.start, k.rowid";
     sql::Stmt s(db, q);
+    IntegerCheck ints(st.problems, kKernel);
     while (s.step()) {
       const auto row = s.i64(0);
+      if (!ints.ok(
+              s, row,
+              {{1, "start"}, {2, "end"}, {3, "deviceId"}, {4, "streamId"}, {5, "correlationId"}}) ||
+          (dims && !ints.ok(s, row,
+                            {{7, "gridX"},
+                             {8, "gridY"},
+                             {9, "gridZ"},
+                             {10, "blockX"},
+                             {11, "blockY"},
+                             {12, "blockZ"}}))) {
+        continue;
+      }
       check_times(db, kKernel, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
       trace::GpuActivity a;
       a.kind = trace::ActivityKind::kKernel;
@@ -150,7 +231,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       a.device = or_default(s, 3, -1);
       a.stream = or_default(s, 4, -1);
       a.correlation = or_default(s, 5, -1);
-      a.name = name_or_throw(db, s, 6, kKernel, row);
+      a.name = name_or_throw(db, s, 6, kKernel, row, scratch, st.problems);
       if (dims) {
         a.grid = {or_default(s, 7, 0), or_default(s, 8, 0), or_default(s, 9, 0)};
         a.block = {or_default(s, 10, 0), or_default(s, 11, 0), or_default(s, 12, 0)};
@@ -163,7 +244,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
   // Memcpy and memset: nsys stores no name, so hopsim names them like Kineto does.
   for (const bool is_copy : {true, false}) {
     const char* table = is_copy ? kMemcpy : kMemset;
-    if (!db.has_table(table)) continue;
+    if (!has_table(db, table)) continue;
     const auto cols = db.columns(table);
     require(db, table, {"start", "end", "deviceId", "streamId", "correlationId", "bytes"}, cols);
     const bool has_kind = is_copy && cols.contains("copyKind");
@@ -171,8 +252,19 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     q += has_kind ? ", copyKind" : ", NULL";
     q += std::string(" FROM ") + table + " ORDER BY start, rowid";
     sql::Stmt s(db, q);
+    IntegerCheck ints(st.problems, table);
     while (s.step()) {
       const auto row = s.i64(0);
+      if (!ints.ok(s, row,
+                   {{1, "start"},
+                    {2, "end"},
+                    {3, "deviceId"},
+                    {4, "streamId"},
+                    {5, "correlationId"},
+                    {6, "bytes"},
+                    {7, "copyKind"}})) {
+        continue;
+      }
       check_times(db, table, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
       trace::GpuActivity a;
       a.kind = is_copy ? trace::ActivityKind::kMemcpy : trace::ActivityKind::kMemset;
@@ -208,15 +300,19 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     }
   }
 
-  if (db.has_table(kRuntime)) {
+  if (has_table(db, kRuntime)) {
     const auto cols = db.columns(kRuntime);
     require(db, kRuntime, {"start", "end", "globalTid", "correlationId", "nameId"}, cols);
     sql::Stmt s(db,
                 "SELECT r.rowid, r.start, r.end, r.globalTid, r.correlationId, s.value FROM "
                 "CUPTI_ACTIVITY_KIND_RUNTIME r LEFT JOIN StringIds s ON s.id = r.nameId"
                 " ORDER BY r.start, r.rowid");
+    IntegerCheck ints(st.problems, kRuntime);
     while (s.step()) {
       const auto row = s.i64(0);
+      if (!ints.ok(s, row, {{1, "start"}, {2, "end"}, {3, "globalTid"}, {4, "correlationId"}})) {
+        continue;
+      }
       check_times(db, kRuntime, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
       trace::RuntimeCall r;
       r.start = Nanoseconds(s.i64(1));
@@ -225,13 +321,13 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       r.pid = gtid < 0 ? -1 : pid_of(gtid);
       r.tid = gtid < 0 ? -1 : tid_of(gtid);
       r.correlation = or_default(s, 4, -1);
-      r.name = name_or_throw(db, s, 5, kRuntime, row);
+      r.name = name_or_throw(db, s, 5, kRuntime, row, scratch, st.problems);
       sink.add_runtime(r);
       ++st.runtime_calls;
     }
   }
 
-  if (db.has_table(kNvtx)) {
+  if (has_table(db, kNvtx)) {
     const auto cols = db.columns(kNvtx);
     require(db, kNvtx, {"start", "end", "eventType", "globalTid"}, cols);
     const bool text = cols.contains("text");
@@ -247,8 +343,10 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     q += text_id ? " LEFT JOIN StringIds s ON s.id = n.textId" : "";
     q += " WHERE n.eventType IN (59, 60) ORDER BY n.start, n.rowid";
     sql::Stmt s(db, q);
+    IntegerCheck ints(st.problems, kNvtx);
     while (s.step()) {
       const auto row = s.i64(0);
+      if (!ints.ok(s, row, {{1, "start"}, {2, "end"}, {3, "globalTid"}})) continue;
       check_times(db, kNvtx, row, s.is_null(1), s.is_null(2), s.i64(1), s.i64(2));
       trace::Annotation a;
       a.source = trace::RangeSource::kNvtx;
@@ -257,7 +355,8 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       const auto gtid = or_default(s, 3, -1);
       a.pid = gtid < 0 ? -1 : pid_of(gtid);
       a.tid = gtid < 0 ? -1 : tid_of(gtid);
-      a.name = s.is_null(4) ? std::string_view("<unnamed NVTX range>") : s.text(4);
+      a.name = s.is_null(4) ? std::string_view("<unnamed NVTX range>")
+                            : valid_name(s.text(4), scratch, st.problems, kNvtx, row);
       sink.add_annotation(a);
       ++st.annotations;
     }

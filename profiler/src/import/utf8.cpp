@@ -58,4 +58,14 @@ std::size_t first_invalid_utf8(const char* s, std::size_t n) {
   return n;
 }
 
+std::size_t replace_invalid_utf8(char* s, std::size_t n) {
+  std::size_t replaced = 0;
+  for (std::size_t at = first_invalid_utf8(s, n); at < n;
+       at += 1 + first_invalid_utf8(s + at + 1, n - at - 1)) {
+    s[at] = '?';
+    ++replaced;
+  }
+  return replaced;
+}
+
 }  // namespace hopsim::profiler::import

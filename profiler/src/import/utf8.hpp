@@ -12,4 +12,8 @@ namespace hopsim::profiler::import {
 //! sequence cut off by the end of the range counts as invalid at its first byte.
 [[nodiscard]] std::size_t first_invalid_utf8(const char* s, std::size_t n);
 
+//! Replaces, in place, every byte of `s[0, n)` that does not start a well-formed sequence by '?'
+//! (same length, so offsets stay) and returns how many were replaced.
+std::size_t replace_invalid_utf8(char* s, std::size_t n);
+
 }  // namespace hopsim::profiler::import

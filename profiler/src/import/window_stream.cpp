@@ -26,7 +26,7 @@ bool WindowStream::advance() {
       // A full buffer without a newline: fall back to the last safe cut outside a string.
       if (const std::size_t cut = last_cut_outside_string(buf_.data(), have); cut > 0) {
         set_window(have, cut);
-        return cur_ != end_;  // empty when the window starts with invalid UTF-8
+        return true;
       }
       if (buf_.size() >= max_window_) {
         // One string or number fills the largest window: stop (the caller reports it).
@@ -59,12 +59,9 @@ void WindowStream::set_window(std::size_t have, std::size_t cut) {
   base_ = cur_ = buf_.data();
   end_ = base_ + cut;
   data_end_ = base_ + have;
-  const std::size_t bad = first_invalid_utf8(base_, cut);
-  if (bad < cut) {
-    bad_utf8_ = true;
-    bad_utf8_at_ = consumed_ + bad;
-    end_ = base_ + bad;
-    eof_ = true;
+  if (const std::size_t bad = first_invalid_utf8(base_, cut); bad < cut) {
+    if (invalid_utf8_ == 0) first_invalid_utf8_at_ = consumed_ + bad;
+    invalid_utf8_ += static_cast<std::int64_t>(replace_invalid_utf8(base_ + bad, cut - bad));
   }
 }
 

@@ -3,6 +3,7 @@
 //! ends only where no JSON token can be open, read by RapidJSON in situ (its Stream concept).
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -21,8 +22,9 @@ namespace hopsim::profiler::import {
 // Memory stays at one buffer, which grows only for a single string or number longer than it, and
 // never beyond `max_window` (a longer token is refused: too_long()).
 //
-// UTF-8 is validated a window at a time (utf8.hpp): the window is cut before the first invalid
-// byte, and the parse driver reports that offset when the parse stops there.
+// UTF-8 is validated a window at a time (utf8.hpp): each byte that does not start a well-formed
+// sequence is replaced by '?' in place (same length, so no offset moves) and counted, so every
+// name handed on is valid UTF-8. Outside a string a '?' is a JSON syntax error, as the byte was.
 
 class WindowStream {
  public:
@@ -60,10 +62,9 @@ class WindowStream {
   [[nodiscard]] std::size_t max_window() const { return max_window_; }
   [[nodiscard]] std::size_t capacity() const { return buf_.size(); }
 
-  //! Whether the input holds invalid UTF-8 at or before the window now read.
-  [[nodiscard]] bool bad_utf8() const { return bad_utf8_; }
-  //! Byte offset of the first invalid UTF-8 byte; only meaningful when bad_utf8().
-  [[nodiscard]] std::size_t bad_utf8_at() const { return bad_utf8_at_; }
+  //! Invalid UTF-8 bytes replaced by '?' so far, and the input offset of the first.
+  [[nodiscard]] std::int64_t invalid_utf8_replaced() const { return invalid_utf8_; }
+  [[nodiscard]] std::size_t first_invalid_utf8_at() const { return first_invalid_utf8_at_; }
 
   // Fast paths for the two loops that see most bytes; RapidJSON calls them through the
   // specialisations in kineto_parser.cpp.
@@ -116,8 +117,8 @@ class WindowStream {
   std::size_t bytes_read_ = 0;
   bool eof_ = false;
   bool too_long_ = false;
-  bool bad_utf8_ = false;
-  std::size_t bad_utf8_at_ = 0;
+  std::int64_t invalid_utf8_ = 0;
+  std::size_t first_invalid_utf8_at_ = 0;
 };
 
 //! Length of `p[0, n)` up to and including its last byte outside a JSON string after which no token

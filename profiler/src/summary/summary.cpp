@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "hopsim/core/format.hpp"
+#include "hopsim/profiler/import/import_problems.hpp"
 
 namespace hopsim::profiler::summary {
 
@@ -127,6 +128,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
                        const SummaryOptions& opt) {
   TraceSummary s;
   s.provenance = t.provenance;
+  s.problems = t.problems;
   s.devices = t.devices;
 
   // Classify each distinct name once.
@@ -499,6 +501,15 @@ void print_annotations(std::ostream& out, const TraceSummary& s) {
 std::string to_json(const TraceSummary& s) {
   nlohmann::json j;
   j["provenance"] = s.provenance;
+  auto problems = nlohmann::json::array();
+  for (const auto& p : s.problems) {
+    problems.push_back({{"name", p.name},
+                        {"severity", p.severity},
+                        {"count", p.count},
+                        {"first_location", p.first_location},
+                        {"action", p.action}});
+  }
+  j["import_problems"] = problems;
   auto devs = nlohmann::json::array();
   for (const auto& d : s.devices) {
     devs.push_back({{"id", d.id},
@@ -607,6 +618,7 @@ void print_text(std::ostream& out, const TraceSummary& s) {
       << std::max(s.devices.size(), s.active_devices.size()) << " listed\n";
   out << "GPU activities: " << s.kernels << " kernels, " << s.memcpys << " memcpys, " << s.memsets
       << " memsets; span " << ms(s.gpu_span) << " ms, summed " << ms(s.activity_time) << " ms\n";
+  import::print_problems(out, s.problems);
   if (!s.steps.empty()) {
     out << "\nsteps (" << s.steps.size() << "): time mean " << ms(s.step_time.mean_ns)
         << " ms, p50 " << ms(s.step_time.p50_ns) << " ms, p95 " << ms(s.step_time.p95_ns)

@@ -28,6 +28,7 @@ void Db::exec(const char* sql) const {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown SQLite error";
     sqlite3_free(err);
+    if (work_exceeded_) throw TraceError(file_, "", stopped_message());
     throw TraceError(file_, "", "SQLite: " + msg);
   }
 }
@@ -36,6 +37,37 @@ bool Db::has_table(std::string_view table) const {
   Stmt s(*this, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?");
   s.bind(1, table);
   return s.step();
+}
+
+bool Db::has_plain_table(std::string_view table) const {
+  Stmt s(*this, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, table);
+  return s.step();
+}
+
+namespace {
+constexpr int kProgressEvery = 10000;  // instructions between progress-handler calls
+}  // namespace
+
+void Db::limit_work(std::int64_t steps, std::string why) {
+  work_limit_ = steps;
+  work_done_ = 0;
+  work_exceeded_ = false;
+  work_why_ = std::move(why);
+  sqlite3_progress_handler(
+      db_, kProgressEvery,
+      [](void* p) -> int {
+        auto* d = static_cast<Db*>(p);
+        d->work_done_ += kProgressEvery;
+        if (d->work_done_ > d->work_limit_) d->work_exceeded_ = true;
+        return d->work_exceeded_ ? 1 : 0;
+      },
+      this);
+}
+
+std::string Db::stopped_message() const {
+  return "stopped after " + std::to_string(work_done_) + " SQLite steps (limit " +
+         std::to_string(work_limit_) + "): " + work_why_;
 }
 
 std::set<std::string> Db::columns(std::string_view table) const {
@@ -61,23 +93,25 @@ Stmt::~Stmt() {
 }
 
 void Stmt::check(int rc) const {
-  if (rc != SQLITE_OK)
-    throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
+  if (rc != SQLITE_OK) fail();
+}
+
+void Stmt::fail() const {
+  if (db_->work_exceeded_) throw TraceError(db_->file(), "", db_->stopped_message());
+  throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
 }
 
 bool Stmt::step() {
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
+  fail();
 }
 
 void Stmt::run() {
   const int rc = sqlite3_step(s_);
   sqlite3_reset(s_);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    throw TraceError(db_->file(), "", std::string("SQLite: ") + sqlite3_errmsg(db_->get()));
-  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail();
 }
 
 std::string_view Stmt::text(int col) const {

@@ -24,14 +24,29 @@ class Db {
   [[nodiscard]] const std::string& file() const { return file_; }
   //! Runs statements without results; throws TraceError with the SQLite message.
   void exec(const char* sql) const;
+  //! A table or a view of that name exists.
   [[nodiscard]] bool has_table(std::string_view table) const;
+  //! A plain table of that name exists (not a view: reading a view runs its query, which a
+  //! hostile file can make recursive and endless).
+  [[nodiscard]] bool has_plain_table(std::string_view table) const;
+  //! Bounds the work of every later statement: once SQLite has run more than `steps`
+  //! virtual-machine instructions in all, the running statement stops and throws TraceError
+  //! with `why` and the count. A hostile file cannot make a reader run without end.
+  void limit_work(std::int64_t steps, std::string why);
   [[nodiscard]] std::set<std::string> columns(std::string_view table) const;
   //! Closes now (so the file can be renamed or removed); further use is a bug.
   void close();
 
  private:
+  [[nodiscard]] std::string stopped_message() const;
+  friend class Stmt;
+
   sqlite3* db_ = nullptr;
   std::string file_;
+  std::int64_t work_limit_ = 0;
+  std::int64_t work_done_ = 0;
+  bool work_exceeded_ = false;
+  std::string work_why_;
 };
 
 class Stmt {
@@ -64,6 +79,7 @@ class Stmt {
 
  private:
   void check(int rc) const;
+  [[noreturn]] void fail() const;
   sqlite3_stmt* s_ = nullptr;
   const Db* db_;
 };

@@ -40,6 +40,8 @@ CREATE TABLE flow_events(id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL, phase
   tid INTEGER NOT NULL, ts_ns INTEGER NOT NULL);
 CREATE TABLE flow_links(runtime_id INTEGER NOT NULL REFERENCES runtime_calls(id),
   activity_id INTEGER NOT NULL REFERENCES gpu_activities(id));
+CREATE TABLE import_problems(name TEXT PRIMARY KEY, severity TEXT NOT NULL,
+  count INTEGER NOT NULL, first_location TEXT NOT NULL, action TEXT NOT NULL);
 )sql";
 
 struct TransparentHash {
@@ -128,6 +130,7 @@ struct TraceWriter::Impl {
   Batch flows;
   sql::Stmt ins_device;
   sql::Stmt ins_info;
+  sql::Stmt ins_problem;
   std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>> ids;
   std::int64_t ac2g_omitted = 0;
 
@@ -168,7 +171,10 @@ struct TraceWriter::Impl {
         ins_device(db,
                    "INSERT OR REPLACE INTO devices(id, name, sm_count, total_memory_bytes,"
                    " compute_major, compute_minor, clock_khz) VALUES (?,?,?,?,?,?,?)"),
-        ins_info(db, "INSERT OR REPLACE INTO provenance(key, value) VALUES (?, ?)") {}
+        ins_info(db, "INSERT OR REPLACE INTO provenance(key, value) VALUES (?, ?)"),
+        ins_problem(db,
+                    "INSERT OR REPLACE INTO import_problems(name, severity, count,"
+                    " first_location, action) VALUES (?, ?, ?, ?, ?)") {}
 
   std::int64_t intern(std::string_view s) {
     if (auto it = ids.find(s); it != ids.end()) return it->second;
@@ -230,6 +236,16 @@ void TraceWriter::add_device(const DeviceInfo& d) {
   s.bind(5, d.compute_major);
   s.bind(6, d.compute_minor);
   s.bind(7, d.clock_khz);
+  s.run();
+}
+
+void TraceWriter::add_problem(const ImportProblem& p) {
+  auto& s = impl_->ins_problem;
+  s.bind(1, p.name);
+  s.bind(2, p.severity);
+  s.bind(3, p.count);
+  s.bind(4, p.first_location);
+  s.bind(5, p.action);
   s.run();
 }
 
@@ -436,6 +452,16 @@ Trace load_trace(const std::filesystem::path& file) {
                          "refers to a missing runtime call or activity");
       }
       t.links.push_back({r->second, a->second});
+    }
+  }
+  // Traces written before the problem catalogue have no such table: no problems recorded.
+  if (db.has_table("import_problems")) {
+    sql::Stmt s(db,
+                "SELECT name, severity, count, first_location, action FROM import_problems"
+                " ORDER BY rowid");
+    while (s.step()) {
+      t.problems.push_back({std::string(s.text(0)), std::string(s.text(1)), s.i64(2),
+                            std::string(s.text(3)), std::string(s.text(4))});
     }
   }
   return t;

@@ -85,6 +85,10 @@ void CollectingSink::add_device(const DeviceInfo& d) {
   trace_.devices.push_back(d);
 }
 
+void CollectingSink::add_problem(const ImportProblem& p) {
+  trace_.problems.push_back(p);
+}
+
 void CollectingSink::set_info(std::string_view key, std::string_view value) {
   trace_.provenance[std::string(key)] = std::string(value);
 }

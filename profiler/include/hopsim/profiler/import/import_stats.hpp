@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "hopsim/profiler/import/import_problems.hpp"
+
 namespace hopsim::profiler::import {
 
 enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace };
@@ -25,6 +27,7 @@ struct ImportStats {
   std::int64_t metadata = 0;     //!< Kineto "ph":"M" events
   std::int64_t devices = 0;
   std::map<std::string, std::int64_t> skipped;
+  ProblemLog problems;  //!< damage the import recorded and continued past
 
   //! GPU activities: kernels, memcpys and memsets.
   [[nodiscard]] std::int64_t activities() const { return kernels + memcpys + memsets; }

@@ -97,6 +97,7 @@ struct StepSummary {
 
 struct TraceSummary {
   trace::Provenance provenance;
+  std::vector<trace::ImportProblem> problems;  //!< what the import recorded and went on past
   std::vector<trace::DeviceInfo> devices;
   std::int64_t kernels = 0;
   std::int64_t memcpys = 0;

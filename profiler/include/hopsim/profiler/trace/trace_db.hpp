@@ -25,6 +25,7 @@ class TraceWriter final : public TraceSink {
   void add_annotation(const Annotation& a) override;
   void add_flow(const FlowEvent& f) override;
   void add_device(const DeviceInfo& d) override;
+  void add_problem(const ImportProblem& p) override;
   void set_info(std::string_view key, std::string_view value) override;
 
   //! Derives flow_links from correlation ids, commits and renames the file into place.

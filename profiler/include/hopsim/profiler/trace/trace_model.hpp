@@ -98,6 +98,18 @@ struct FlowLink {
   std::size_t activity_index = 0;  //!< index into Trace::activities
 };
 
+//! A named problem an import met and continued past (after Perfetto trace_processor's stats):
+//! how often, where first, and what the importer did about it. The catalogue of names is
+//! profiler/import/import_problems.hpp; problems that stop an import are errors instead.
+struct ImportProblem {
+  std::string name;            //!< e.g. "duplicate_gpu_activity"
+  std::string severity;        //!< "info" (nothing lost) or "data_loss" (something dropped)
+  std::int64_t count = 0;      //!< occurrences
+  std::string first_location;  //!< where the first one was ("byte 1234", "table T row 5")
+  std::string action;          //!< what the importer did ("the second is dropped")
+  friend bool operator==(const ImportProblem&, const ImportProblem&) = default;
+};
+
 //! Key/value facts about where a trace came from (source file, format, device, versions, ...).
 using Provenance = std::map<std::string, std::string>;
 
@@ -118,6 +130,7 @@ struct Trace {
   std::vector<FlowEvent> flows;
   std::vector<DeviceInfo> devices;
   std::vector<FlowLink> links;
+  std::vector<ImportProblem> problems;
   Provenance provenance;
 
   //! Stores a copy of `s` and returns a view that lives as long as this Trace.

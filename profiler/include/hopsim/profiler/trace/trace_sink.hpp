@@ -23,6 +23,8 @@ class TraceSink {
   virtual void add_annotation(const Annotation& a) = 0;
   virtual void add_flow(const FlowEvent& f) = 0;
   virtual void add_device(const DeviceInfo& d) = 0;
+  //! A problem the import continued past (one call per problem name, after the events).
+  virtual void add_problem(const ImportProblem& p) = 0;
   //! Provenance entry; a later value for the same key replaces the earlier one.
   virtual void set_info(std::string_view key, std::string_view value) = 0;
 };
@@ -36,6 +38,7 @@ class CollectingSink final : public TraceSink {
   void add_annotation(const Annotation& a) override;
   void add_flow(const FlowEvent& f) override;
   void add_device(const DeviceInfo& d) override;
+  void add_problem(const ImportProblem& p) override;
   void set_info(std::string_view key, std::string_view value) override;
 
   //! Links launches to activities and hands over the trace; the sink is empty afterwards.

@@ -1,0 +1,102 @@
+#include "duplicate_filter.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace hopsim::profiler::import {
+
+namespace {
+
+// splitmix64's finaliser: every input bit changes about half the output bits.
+constexpr std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+class Fingerprint {
+ public:
+  explicit Fingerprint(std::uint64_t tag) : h_(mix(tag)) {}
+  Fingerprint& operator<<(std::int64_t v) {
+    h_ = mix(h_ ^ static_cast<std::uint64_t>(v));
+    return *this;
+  }
+  Fingerprint& operator<<(std::string_view s) {
+    return *this << static_cast<std::int64_t>(std::hash<std::string_view>{}(s));
+  }
+  [[nodiscard]] std::uint64_t value() const { return h_; }
+
+ private:
+  std::uint64_t h_;
+};
+
+std::string short_name(std::string_view n) {
+  return n.size() > 80 ? std::string(n.substr(0, 80)) + "..." : std::string(n);
+}
+
+}  // namespace
+
+bool FingerprintSet::insert(std::uint64_t fp) {
+  if (fp == 0) fp = 1;
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = fp & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == fp) return false;
+    if (slots_[i] == 0) {
+      slots_[i] = fp;
+      ++size_;
+      return true;
+    }
+  }
+}
+
+void FingerprintSet::grow() {
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+  const std::size_t mask = slots_.size() - 1;
+  for (const std::uint64_t fp : old) {
+    if (fp == 0) continue;
+    std::size_t i = fp & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = fp;
+  }
+}
+
+void DuplicateFilter::add_activity(const trace::GpuActivity& a) {
+  Fingerprint f(1);
+  f << static_cast<std::int64_t>(a.kind) << a.device << a.stream << a.start.value() << a.end.value()
+    << a.correlation << a.name;
+  if (!seen_.insert(f.value())) {
+    log_.record(Problem::kDuplicateActivity, [&] {
+      return "'" + short_name(a.name) + "' on device " + std::to_string(a.device) + " stream " +
+             std::to_string(a.stream) + " at " + std::to_string(a.start.value()) + " ns";
+    });
+    ++dropped_[static_cast<std::size_t>(a.kind)];
+    return;
+  }
+  next_.add_activity(a);
+}
+
+void DuplicateFilter::add_runtime(const trace::RuntimeCall& r) {
+  if (r.correlation < 0) {  // not tied to a launch: nothing says two such calls are one
+    next_.add_runtime(r);
+    return;
+  }
+  Fingerprint f(2);
+  f << static_cast<std::int64_t>(r.driver) << r.pid << r.tid << r.start.value() << r.end.value()
+    << r.correlation << r.name;
+  if (!seen_.insert(f.value())) {
+    log_.record(Problem::kDuplicateRuntimeCall, [&] {
+      return "'" + short_name(r.name) + "' on thread " + std::to_string(r.tid) + " at " +
+             std::to_string(r.start.value()) + " ns";
+    });
+    ++dropped_runtime_;
+    return;
+  }
+  next_.add_runtime(r);
+}
+
+}  // namespace hopsim::profiler::import
