@@ -3,6 +3,7 @@
 
 #include "hopsim/planner/sweep_spec.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -165,12 +166,35 @@ SweepSpec parse_sweep_spec(const std::string& text, const fs::path& path) {
     throw ConfigError(SourceLocation{file, 0, 0, ""},
                       "a sweep needs a 'grid' (axes to combine) or a 'list' of configurations");
   }
+  // Bound the expansion before anything is built: the product of the axes (times the list)
+  // must stay countable and runnable.
+  std::size_t combinations = std::max<std::size_t>(1, s.list.size());
+  for (const auto& a : s.grid) {
+    if (combinations > kMaxSweepConfigurations / a.values.size()) {
+      throw ConfigError(location_of(r.node("grid"), file, "grid"),
+                        "the grid has more than " + std::to_string(kMaxSweepConfigurations) +
+                            " combinations: split the sweep or use a 'list'");
+    }
+    combinations *= a.values.size();
+  }
   if (r.has("constraints")) {
     const YAML::Node c = r.node("constraints");
+    auto add = [&](const YAML::Node& e, const std::string& key) {
+      const SourceLocation at = location_of(e, file, key);
+      if (!e.IsScalar()) throw ConfigError(at, "a constraint is an expression (text)");
+      try {
+        s.constraints.emplace_back(e.Scalar());
+      } catch (const ConfigError& err) {
+        throw ConfigError(at, err.message(), err.suggestion());
+      }
+      s.constraint_locations.push_back(at);
+    };
     if (c.IsScalar()) {
-      s.constraints.emplace_back(c.Scalar());
+      add(c, "constraints");
     } else if (c.IsSequence()) {
-      for (const auto& e : c) s.constraints.emplace_back(e.Scalar());
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        add(c[i], "constraints[" + std::to_string(i) + "]");
+      }
     } else {
       throw ConfigError(location_of(c, file, "constraints"),
                         "'constraints' is an expression or a list of expressions");
@@ -232,7 +256,15 @@ Expansion expand(const SweepSpec& spec) {
           return std::nullopt;
         };
         bool pass = true;
-        for (const auto& c : spec.constraints) pass = c.holds(lookup, known) && pass;
+        for (std::size_t i = 0; i < spec.constraints.size(); ++i) {
+          try {
+            pass = spec.constraints[i].holds(lookup, known) && pass;
+          } catch (const ConfigError& err) {
+            // The expression knows its column; the spec knows the file and line.
+            if (i >= spec.constraint_locations.size()) throw;
+            throw ConfigError(spec.constraint_locations[i], err.message(), err.suggestion());
+          }
+        }
         if (!pass) {
           ++out.excluded;
           continue;

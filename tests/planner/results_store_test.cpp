@@ -142,3 +142,35 @@ TEST_CASE("merge inputs are opened read-only: an empty or foreign file is refuse
                     Catch::Contains("not a hopsim results database (no results table)"));
   CHECK(std::filesystem::file_size(empty) == 0);
 }
+
+TEST_CASE("a damaged results database is refused by resume, export and merge, not read",
+          "[planner][store]") {
+  // Issue "nothing lost, nothing silently wrong", finding 8: a corrupted database was not
+  // noticed by resume, export or merge. Every open now runs PRAGMA quick_check first.
+  const auto dir = test::scratch_dir("store-damaged");
+  const auto path = dir / "r.db";
+  {
+    ResultsStore s(path);
+    for (int i = 0; i < 400; ++i) {
+      StoredResult r = row("key-" + std::to_string(i), i, "ok");
+      r.reason = std::string(200, 'x');  // enough rows for several b-tree pages
+      CHECK(s.insert(r));
+    }
+  }
+  CHECK(ResultsStore(path, ResultsStore::Access::kReadOnly).count() == 400);  // intact: read
+  // Overwrite the b-tree page headers of pages 3 to 8 (SQLite's default 4 KiB pages), leaving
+  // the schema page intact so that SQLite still opens the file: a torn write in the data.
+  REQUIRE(std::filesystem::file_size(path) > 9 * 4096);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    for (int page = 3; page <= 8; ++page) {
+      f.seekp((page - 1) * 4096);
+      const std::string junk(16, '\x7f');
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+  }
+  const std::string fragment = "the results database is damaged (PRAGMA quick_check: ";
+  CHECK_THROWS_WITH(ResultsStore(path, ResultsStore::Access::kReadOnly),
+                    Catch::Contains(fragment));                      // export, show, merge input
+  CHECK_THROWS_WITH(ResultsStore(path), Catch::Contains(fragment));  // sweep resume, merge output
+}

@@ -82,6 +82,24 @@ TEST_CASE("sweep spec mistakes are reported clearly", "[planner][sweep]") {
   // A value no configuration can use is refused at the value.
   CHECK_THAT(error("base: tiny.yaml\ngrid:\n  plan.ep: [8, x]\n"),
              Catch::Contains("bad.yaml:3:16: grid.plan.ep[1]: value 'x' of 'plan.ep'"));
+  // Constraint errors name the file and line of the constraint, and the column inside it (they
+  // had a column but no file or line).
+  CHECK_THAT(
+      error("base: tiny.yaml\ngrid: {plan.pp: [1]}\nconstraints:\n  - pp >= 1\n  - ppx == 1\n"),
+      Catch::Contains("bad.yaml:5:5: constraints[1]: constraint 'ppx == 1': column 1: "
+                      "unknown name 'ppx'"));
+  CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp: [1]}\nconstraints: pp *\n"),
+             Catch::Contains("bad.yaml:3:14: constraints: constraint 'pp *': column 5:"));
+  CHECK_THAT(error("base: tiny.yaml\ngrid: {plan.pp: [1]}\nconstraints: [[pp]]\n"),
+             Catch::Contains("a constraint is an expression"));
+  // A grid too large to run is refused at 'grid' before anything is built (the product of the
+  // axes used to be computed in a size_t that could wrap).
+  std::string huge = "base: tiny.yaml\ngrid:\n";
+  for (const char* k : {"plan.pp", "plan.dp", "plan.ep", "plan.tp", "plan.micro_batches",
+                        "plan.comm_sms", "plan.seq_len", "hardware.nodes"}) {
+    huge += std::string("  ") + k + ": [1, 2, 4, 8, 16, 32, 64, 128]\n";
+  }
+  CHECK_THAT(error(huge), Catch::Contains("bad.yaml:3:3: grid: the grid has more than 10000000"));
 }
 
 TEST_CASE("overrides reach into referenced profiles and keep the loader's checks",

@@ -28,6 +28,8 @@ struct SweepSpec {
   //! Explicit configurations; with a grid too, each entry is crossed with the grid.
   std::vector<std::vector<ScenarioOverride>> list;
   std::vector<Expression> constraints;
+  //! Where each constraint is written (same order), for errors found while expanding.
+  std::vector<SourceLocation> constraint_locations;
   std::string mode = "symmetry";  //!< runner mode: "symmetry" or "full"
 };
 
@@ -50,8 +52,11 @@ struct Expansion {
 [[nodiscard]] SweepSpec parse_sweep_spec(const std::string& text,
                                          const std::filesystem::path& path);
 
-//! All configurations in order. Throws ConfigError when a constraint uses an unknown name or an
-//! axis key cannot be applied to the base scenario.
+//! Most configurations one sweep may expand to; a larger grid is an error at 'grid'.
+inline constexpr std::size_t kMaxSweepConfigurations = 10'000'000;
+
+//! All configurations in order. Throws ConfigError, located at the constraint in the spec, when
+//! a constraint uses an unknown name, compares a string with a number or divides by zero.
 [[nodiscard]] Expansion expand(const SweepSpec& spec);
 
 //! Identity of the sweep (base document, axes, list, constraints, mode): shard databases of one
