@@ -13,9 +13,10 @@ packages=(build-essential cmake ninja-build ccache pkg-config git python3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
   libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev)
-# The test suite also starts a one-node Slurm cluster on localhost (tests/slurm)
-# and checks that every C++ file is clang-formatted (tests/check_format.sh).
-[[ "$mode" == test ]] && packages+=(slurm-wlm munge clang-format)
+# The test suite also starts a one-node Slurm cluster on localhost (tests/slurm), checks that
+# every C++ file is clang-formatted (tests/check_format.sh) and fuzzes every input reader with
+# clang's libFuzzer (scripts/fuzz.sh).
+[[ "$mode" == test ]] && packages+=(slurm-wlm munge clang-format clang libclang-rt-14-dev)
 
 if [[ "${HOPSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()
@@ -50,6 +51,11 @@ case "$mode" in
       cmake --build "$build-asan" -j "$jobs"
       ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir "$build-asan" --output-on-failure -j "$jobs" -L "core|sim|profiler|planner"
+    fi
+    # Every input reader under libFuzzer for a bounded time (HOPSIM_SKIP_FUZZ=1 skips this;
+    # HOPSIM_FUZZ_SECONDS sets the time per target).
+    if [[ "${HOPSIM_SKIP_FUZZ:-0}" != 1 ]]; then
+      FUZZ_BUILD_DIR="$build-fuzz" HOPSIM_JOBS="$jobs" scripts/fuzz.sh "${HOPSIM_FUZZ_SECONDS:-30}"
     fi
     ;;
   *)

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "hopsim/core/utf8.hpp"
+
 namespace hopsim {
 
 std::string fmt(const char* format, double v) {
@@ -41,33 +43,14 @@ void append_hex(std::string& out, unsigned char c) {
   out.push_back(kHex[c & 0xF]);
 }
 
-// Length of the valid UTF-8 sequence at s[i] that is not a control character, or 0.
+// Length of the valid UTF-8 sequence at s[i] that is not a control character, or 0. The C1
+// controls (U+0080..U+009F, encoded C2 80..C2 9F) are not passed through either.
 std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
-  const std::uint8_t c = b(0);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0Fu;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
+  const std::size_t n = utf8_sequence_length(s.data() + i, s.size() - i);
+  if (n < 2) return 0;
+  if (static_cast<unsigned char>(s[i]) == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
     return 0;
   }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3Fu);
-  }
-  // Overlong forms, surrogates, beyond U+10FFFF and the C1 controls are not passed through.
-  const bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
-  if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
-  if (cp >= 0x80 && cp <= 0x9F) return 0;
   return n;
 }
 

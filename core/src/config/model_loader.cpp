@@ -214,6 +214,20 @@ ModelConfig read_hf_config(const fs::path& path) {
     // e.byte is 1-based and points at the offending character.
     throw ConfigError(t.at(e.byte > 0 ? e.byte - 1 : 0, {}),
                       std::string("JSON syntax error: ") + e.what());
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number no type holds ("number overflow parsing '8888E000'"): found by fuzzing. The
+    // exception has no offset; the number's text, quoted in its message, locates it.
+    const std::string msg = e.what();
+    const auto open = msg.find('\'');
+    const auto close = open == std::string::npos ? open : msg.find('\'', open + 1);
+    const auto at = close == std::string::npos
+                        ? std::string::npos
+                        : t.text.find(msg.substr(open + 1, close - open - 1));
+    throw ConfigError(at == std::string::npos ? SourceLocation{t.file, 0, 0, {}} : t.at(at, {}),
+                      "a number too large for any number type");
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(SourceLocation{t.file, 0, 0, {}},
+                      std::string("cannot read JSON: ") + e.what());
   }
   if (!j.is_object()) {
     throw ConfigError(SourceLocation{t.file, 1, 1, {}}, "expected a JSON object (a config.json)");

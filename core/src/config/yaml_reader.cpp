@@ -9,6 +9,8 @@
 #include <limits>
 #include <sstream>
 
+#include "hopsim/core/utf8.hpp"
+
 namespace hopsim::config {
 namespace {
 
@@ -159,6 +161,20 @@ SourceLocation location_of(const YAML::Node& node, const std::string& file, std:
 }
 
 YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
+  // YAML is Unicode text; yaml-cpp passes invalid bytes through into names, where they surface
+  // later as a JSON output that cannot be written. Refuse them here, where the file is known.
+  if (const std::size_t bad = first_invalid_utf8(text.data(), text.size()); bad < text.size()) {
+    const std::size_t nl = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
+    const std::size_t column = bad - (nl == std::string::npos ? 0 : nl + 1) + 1;
+    const auto line =
+        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X",
+                  static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    throw ConfigError(
+        SourceLocation{file, static_cast<int>(line), static_cast<int>(column), {}},
+        std::string("the file is not valid UTF-8 (byte ") + hex + "); save it as UTF-8");
+  }
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {

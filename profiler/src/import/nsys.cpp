@@ -4,8 +4,8 @@
 #include <string>
 
 #include "../trace/sqlite_util.hpp"
+#include "hopsim/core/utf8.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
-#include "utf8.hpp"
 
 namespace hopsim::profiler::import {
 
@@ -85,10 +85,10 @@ class IntegerCheck {
   IntegerCheck(ProblemLog& log, const char* table) : log_(log), table_(table) {}
   bool ok(const sql::Stmt& s, std::int64_t rowid,
           std::initializer_list<std::pair<int, const char*>> cols) {
-    for (const auto& [col, name] : cols) {
-      if (s.is_integer(col) || s.is_null(col)) continue;
+    for (const auto& c : cols) {
+      if (s.is_integer(c.first) || s.is_null(c.first)) continue;
       log_.record(Problem::kNonIntegerValue,
-                  [&] { return row_where(table_, rowid) + " column " + name; });
+                  [&] { return row_where(table_, rowid) + " column " + c.second; });
       return false;
     }
     return true;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "utf8.hpp"
+#include "hopsim/core/utf8.hpp"
 
 namespace hopsim::profiler::import {
 

@@ -1,0 +1,1 @@
+ALTER TABLE results RENAME TO r0; CREATE VIEW results AS SELECT * FROM r0;
