@@ -1,6 +1,7 @@
 #include "duplicate_filter.hpp"
 
-#include <functional>
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,17 @@ class Fingerprint {
     h_ = mix(h_ ^ static_cast<std::uint64_t>(v));
     return *this;
   }
+  // A name enters by its length and its first and last eight bytes, not a hash of all of it:
+  // hashing every kernel name (often hundreds of bytes of template arguments) cost 10% of the
+  // whole import, and two activities that agree on stream, times and correlation differ in the
+  // middle of their names only if the file is damaged beyond what a duplicate check can tell.
   Fingerprint& operator<<(std::string_view s) {
-    return *this << static_cast<std::int64_t>(std::hash<std::string_view>{}(s));
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, s.data(), std::min<std::size_t>(8, s.size()));
+    if (s.size() > 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
+    return *this << static_cast<std::int64_t>(s.size()) << static_cast<std::int64_t>(head)
+                 << static_cast<std::int64_t>(tail);
   }
   [[nodiscard]] std::uint64_t value() const { return h_; }
 
@@ -65,11 +75,32 @@ void FingerprintSet::grow() {
   }
 }
 
+bool LaneFingerprints::insert(std::uint64_t lane, std::int64_t start, std::uint64_t fp) {
+  if (last_ == nullptr || lane != last_lane_) {
+    last_ = &lanes_[lane];
+    last_lane_ = lane;
+  }
+  Lane& l = *last_;
+  if (start > l.latest) {  // nothing earlier can have this start: new
+    l.latest = start;
+    l.in_order.emplace_back(start, fp);
+    return true;
+  }
+  const auto lo =
+      std::lower_bound(l.in_order.begin(), l.in_order.end(), std::pair{start, std::uint64_t{0}});
+  for (auto it = lo; it != l.in_order.end() && it->first == start; ++it) {
+    if (it->second == fp) return false;
+  }
+  return late_.insert(fp);
+}
+
 void DuplicateFilter::add_activity(const trace::GpuActivity& a) {
   Fingerprint f(1);
   f << static_cast<std::int64_t>(a.kind) << a.device << a.stream << a.start.value() << a.end.value()
     << a.correlation << a.name;
-  if (!seen_.insert(f.value())) {
+  const auto lane = static_cast<std::uint64_t>(mix(static_cast<std::uint64_t>(a.device)) ^
+                                               static_cast<std::uint64_t>(a.stream));
+  if (!activities_.insert(lane, a.start.value(), f.value())) {
     log_.record(Problem::kDuplicateActivity, [&] {
       return "'" + short_name(a.name) + "' on device " + std::to_string(a.device) + " stream " +
              std::to_string(a.stream) + " at " + std::to_string(a.start.value()) + " ns";
@@ -88,7 +119,9 @@ void DuplicateFilter::add_runtime(const trace::RuntimeCall& r) {
   Fingerprint f(2);
   f << static_cast<std::int64_t>(r.driver) << r.pid << r.tid << r.start.value() << r.end.value()
     << r.correlation << r.name;
-  if (!seen_.insert(f.value())) {
+  const auto lane = static_cast<std::uint64_t>(mix(static_cast<std::uint64_t>(r.pid)) ^
+                                               static_cast<std::uint64_t>(r.tid));
+  if (!runtime_.insert(lane, r.start.value(), f.value())) {
     log_.record(Problem::kDuplicateRuntimeCall, [&] {
       return "'" + short_name(r.name) + "' on thread " + std::to_string(r.tid) + " at " +
              std::to_string(r.start.value()) + " ns";
