@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -64,11 +65,20 @@ void register_results(CLI::App& app, Io io) {
     std::size_t added = 0, dup = 0, replaced = 0, kept = 0;
     try {
       planner::ResultsStore out(*target);
+      // Inputs are read, never created or changed: an empty or foreign file is refused. All of
+      // them merge in one transaction, or none does.
+      std::vector<std::unique_ptr<const planner::ResultsStore>> inputs;
+      std::vector<const planner::ResultsStore*> views;
       for (const auto& s : *sources) {
-        // Inputs are read, never created or changed: an empty or foreign file is refused.
-        const planner::ResultsStore in(s, planner::ResultsStore::Access::kReadOnly);
-        const auto st = out.merge_from(in, conflicts);
-        io.out << s << ": " << st.added << " rows added, " << st.duplicates << " already present";
+        inputs.push_back(std::make_unique<const planner::ResultsStore>(
+            s, planner::ResultsStore::Access::kReadOnly));
+        views.push_back(inputs.back().get());
+      }
+      const auto all = out.merge_all(views, conflicts);
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        const auto& st = all[i];
+        io.out << (*sources)[i] << ": " << st.added << " rows added, " << st.duplicates
+               << " already present";
         if (st.replaced + st.kept > 0) {
           io.out << ", " << st.replaced << " conflicting replaced, " << st.kept
                  << " conflicting kept";

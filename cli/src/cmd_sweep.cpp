@@ -159,8 +159,8 @@ void register_sweep(CLI::App& app, Io io) {
     }
     if (o->dry_run) {
       const planner::Expansion ex = planner::expand(spec);
-      io.out << spec.name << ": " << ex.configs.size() << " configurations (" << ex.candidates
-             << " combinations, " << ex.excluded << " excluded by constraints)\n";
+      io.out << printable(spec.name) << ": " << ex.configs.size() << " configurations ("
+             << ex.candidates << " combinations, " << ex.excluded << " excluded by constraints)\n";
       for (const auto& c : ex.configs) {
         if (c.index % static_cast<std::size_t>(shards) != static_cast<std::size_t>(shard)) continue;
         io.out << c.index << " " << c.key.substr(0, 16) << " "

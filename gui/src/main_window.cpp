@@ -18,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -722,8 +723,12 @@ bool MainWindow::export_html(const QString& path) {
 }
 
 bool MainWindow::export_png(const QString& path) {
-  if (!tabs_->currentWidget()->grab().save(path, "PNG")) {
-    fail("Cannot write " + path);
+  // QSaveFile writes beside the target and renames on commit: a failed or cancelled write
+  // leaves the old file, never half a PNG (the text exports go through io::AtomicFile).
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || !tabs_->currentWidget()->grab().save(&file, "PNG") ||
+      !file.commit()) {
+    fail("Cannot write " + path + ": " + file.errorString());
     return false;
   }
   statusBar()->showMessage("view written to " + path);

@@ -189,7 +189,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return run(options);
+    const int rc = run(options);
+    // A dry run's listing that could not be written (a full disk, a closed pipe) is a failure.
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "hopsim-measure: error: cannot write to standard output\n";
+      return 1;
+    }
+    return rc;
   } catch (const std::exception& e) {
     std::cerr << "hopsim-measure: error: " << e.what() << "\n";
     return 1;

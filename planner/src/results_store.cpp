@@ -341,66 +341,95 @@ bool same_result(const StoredResult& a, const StoredResult& b) {
 }  // namespace
 
 MergeStats ResultsStore::merge_from(const ResultsStore& other, MergeConflicts conflicts) {
-  const auto mine = meta();
-  const auto theirs = other.meta();
-  std::map<std::string, std::string> provenance;
-  for (const char* k : kProvenanceKeys) {
-    auto t = theirs.find(k);
-    if (t == theirs.end()) continue;
-    auto m = mine.find(k);
-    if (m != mine.end() && m->second != t->second) {
-      throw ConfigError(SourceLocation{other.path().string(), 0, 0, ""},
-                        std::string("cannot merge: ") + k + " is " + t->second + " here but " +
-                            m->second + " in " + path_.string());
-    }
-    provenance[k] = t->second;
-  }
-  for (const auto& [k, v] : theirs) {
-    if (provenance.count(k) == 0 && k != "shard") provenance[k] = v;
-  }
-  // Conflicts first, before anything is written.
+  return merge_all({&other}, conflicts).front();
+}
+
+std::vector<MergeStats> ResultsStore::merge_all(const std::vector<const ResultsStore*>& inputs,
+                                                MergeConflicts conflicts) {
+  // Everything is decided in memory first: each input's provenance and conflicts against what is
+  // stored and against the inputs before it. Only when all pass is anything written, in one
+  // transaction, so a refused input leaves the database as it was (all or nothing).
+  std::map<std::string, std::string> known = meta();
+  std::map<std::string, std::string> provenance;  // new meta keys to record
   std::map<std::string, StoredResult> here;
   for (auto& r : rows()) here.emplace(r.key, std::move(r));
-  const std::vector<StoredResult> incoming = other.rows();
-  std::vector<const StoredResult*> clashing;
-  for (const auto& r : incoming) {
-    const auto it = here.find(r.key);
-    if (it != here.end() && !same_result(it->second, r)) clashing.push_back(&r);
-  }
-  if (!clashing.empty() && conflicts == MergeConflicts::kRefuse) {
-    std::string keys;
-    for (std::size_t i = 0; i < clashing.size() && i < 10; ++i) {
-      keys +=
-          (i > 0 ? ", " : "") + clashing[i]->key + " (#" + std::to_string(clashing[i]->index) + ")";
+  struct Write {
+    const StoredResult* row;
+    bool replace;
+  };
+  std::vector<std::vector<StoredResult>> incoming;
+  incoming.reserve(inputs.size());
+  std::vector<Write> writes;
+  std::vector<MergeStats> stats(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const ResultsStore& other = *inputs[i];
+    const auto theirs = other.meta();
+    for (const char* k : kProvenanceKeys) {
+      const auto t = theirs.find(k);
+      if (t == theirs.end()) continue;
+      const auto m = known.find(k);
+      if (m != known.end() && m->second != t->second) {
+        throw ConfigError(SourceLocation{other.path().string(), 0, 0, ""},
+                          std::string("cannot merge: ") + k + " is " + t->second + " here but " +
+                              m->second + " in " + path_.string() + " (nothing was merged)");
+      }
     }
-    throw ConfigError(SourceLocation{other.path().string(), 0, 0, ""},
-                      "cannot merge: " + std::to_string(clashing.size()) +
-                          " configuration(s) are stored in " + path_.string() +
-                          " with different results: " + keys +
-                          (clashing.size() > 10 ? ", ..." : "") +
-                          "; choose a side with --prefer existing|incoming");
+    for (const auto& [k, v] : theirs) {
+      if (k == "shard" || known.count(k) != 0) continue;
+      known[k] = v;
+      provenance[k] = v;
+    }
+    incoming.push_back(other.rows());
+    std::vector<const StoredResult*> clashing;
+    for (const auto& r : incoming.back()) {
+      const auto it = here.find(r.key);
+      if (it != here.end() && !same_result(it->second, r)) clashing.push_back(&r);
+    }
+    if (!clashing.empty() && conflicts == MergeConflicts::kRefuse) {
+      std::string keys;
+      for (std::size_t c = 0; c < clashing.size() && c < 10; ++c) {
+        keys += (c > 0 ? ", " : "") + clashing[c]->key + " (#" +
+                std::to_string(clashing[c]->index) + ")";
+      }
+      throw ConfigError(
+          SourceLocation{other.path().string(), 0, 0, ""},
+          "cannot merge: " + std::to_string(clashing.size()) + " configuration(s) are stored in " +
+              path_.string() + (i > 0 ? " or an earlier input" : "") +
+              " with different results: " + keys + (clashing.size() > 10 ? ", ..." : "") +
+              "; choose a side with --prefer existing|incoming (nothing was merged)");
+    }
+    for (const auto& r : incoming.back()) {
+      const auto it = here.find(r.key);
+      if (it == here.end()) {
+        writes.push_back({&r, false});
+        here.emplace(r.key, r);
+        ++stats[i].added;
+      } else if (same_result(it->second, r)) {
+        ++stats[i].duplicates;
+      } else if (conflicts == MergeConflicts::kIncoming) {
+        writes.push_back({&r, true});
+        it->second = r;
+        ++stats[i].replaced;
+      } else {
+        ++stats[i].kept;
+      }
+    }
   }
-  claim(provenance);
-  MergeStats stats;
   exec(db_, path_, "BEGIN IMMEDIATE");
   try {
-    for (const auto& r : incoming) {
-      const auto it = here.find(r.key);
-      if (it != here.end() && !same_result(it->second, r)) {
-        if (conflicts == MergeConflicts::kIncoming) {
-          Statement del(db_, path_, "DELETE FROM results WHERE config_key = ?1");
-          del.bind(1, r.key);
-          del.step();
-          (void)insert(r);
-          ++stats.replaced;
-        } else {
-          ++stats.kept;
-        }
-      } else if (insert(r)) {
-        ++stats.added;
-      } else {
-        ++stats.duplicates;
+    for (const auto& [k, v] : provenance) {
+      Statement st(db_, path_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+      st.bind(1, k);
+      st.bind(2, v);
+      st.step();
+    }
+    for (const Write& w : writes) {
+      if (w.replace) {
+        Statement del(db_, path_, "DELETE FROM results WHERE config_key = ?1");
+        del.bind(1, w.row->key);
+        del.step();
       }
+      (void)insert(*w.row);
     }
     exec(db_, path_, "COMMIT");
   } catch (...) {

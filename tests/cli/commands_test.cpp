@@ -159,6 +159,19 @@ TEST_CASE("cli: -o / --trace to an unwritable place exits non-zero and leaves no
   CHECK(hopsim::test::list_dir(d.path).empty());
 }
 
+TEST_CASE("cli: a refused merge leaves no new output and an existing one unchanged",
+          "[cli][output]") {
+  ScratchDir d;
+  const auto empty = d.path / "empty.db";
+  { std::ofstream touch(empty); }  // a 0-byte shard: not a results database
+  const auto out = d.path / "merged.db";
+  const Run r = invoke({"results", "merge", out.string(), empty.string()});
+  CHECK(r.rc == 1);
+  CHECK(r.err.find("not a hopsim results database") != std::string::npos);
+  CHECK(hopsim::test::list_dir(d.path) == std::set<std::string>{"empty.db"});  // no merged.db*
+  CHECK(std::filesystem::file_size(empty) == 0);  // the input was not written into
+}
+
 TEST_CASE("cli: report -o replaces the file whole and leaves no temporary file", "[cli][output]") {
   ScratchDir d;
   const auto target = d.path / "report.md";

@@ -174,3 +174,43 @@ TEST_CASE("a damaged results database is refused by resume, export and merge, no
                     Catch::Contains(fragment));                      // export, show, merge input
   CHECK_THROWS_WITH(ResultsStore(path), Catch::Contains(fragment));  // sweep resume, merge output
 }
+
+TEST_CASE("merging several inputs is all or nothing", "[planner][store]") {
+  // Issue "nothing lost, nothing silently wrong", finding 8: a refused merge left a partial
+  // output. A second input that conflicts with the first, or belongs to another sweep, now leaves
+  // the output exactly as it was.
+  const auto dir = test::scratch_dir("merge-all");
+  ResultsStore a(dir / "a.db");
+  ResultsStore b(dir / "b.db");
+  ResultsStore other_sweep(dir / "c.db");
+  a.claim({{"sweep_hash", "s1"}, {"configurations", "3"}});
+  b.claim({{"sweep_hash", "s1"}});
+  other_sweep.claim({{"sweep_hash", "s2"}});
+  a.insert(row("k1", 0, "ok"));
+  a.insert(row("k2", 1, "ok"));
+  StoredResult clash = row("k1", 0, "ok");
+  clash.step_time_ms = 99.0;
+  b.insert(clash);
+  b.insert(row("k3", 2, "ok"));
+  other_sweep.insert(row("k9", 0, "ok"));
+
+  ResultsStore out(dir / "out.db");
+  out.claim({{"sweep_hash", "s1"}});
+  out.insert(row("k0", 5, "ok"));
+  const auto before = out.rows();
+  const auto meta_before = out.meta();
+  CHECK_THROWS_WITH(out.merge_all({&a, &b}), Catch::Contains("or an earlier input") &&
+                                                 Catch::Contains("k1 (#0)") &&
+                                                 Catch::Contains("nothing was merged"));
+  CHECK_THROWS_WITH(out.merge_all({&a, &other_sweep}), Catch::Contains("sweep_hash"));
+  CHECK(out.rows().size() == before.size());  // neither a's rows nor its meta were written
+  CHECK(out.meta() == meta_before);
+  // With a side chosen, the inputs merge in order in one go.
+  const auto st = out.merge_all({&a, &b}, MergeConflicts::kIncoming);
+  REQUIRE(st.size() == 2);
+  CHECK(st[0].added == 2);
+  CHECK(st[1].replaced == 1);
+  CHECK(st[1].added == 1);
+  CHECK(out.count() == 4);
+  CHECK(out.meta().at("configurations") == "3");
+}

@@ -265,3 +265,21 @@ TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms",
   CHECK(params.measured.count(sim::KernelClass::kAttentionFwd) == 0);
   CHECK(params.source.find("test.yaml") != std::string::npos);
 }
+
+TEST_CASE("compare's text: names from rule files are escaped and any length fits the column",
+          "[compare]") {
+  // A component name longer than every class name used to make the padding width negative
+  // (a size_t underflow: a multi-exabyte string); a control character reached the terminal raw.
+  hopsim::profiler::compare::Comparison c;
+  c.scenario = "s";
+  c.classes.push_back({"gemm", hopsim::Nanoseconds(1000000), hopsim::Nanoseconds(1000000)});
+  const std::string long_name = "attention_forward_with_a_very_long_annotation_name\x1b[31m";
+  c.components.push_back({long_name, hopsim::Nanoseconds(2000000), hopsim::Nanoseconds(1000000)});
+  std::ostringstream out;
+  hopsim::profiler::compare::print_text(out, c);
+  const std::string text = out.str();
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find("attention_forward_with_a_very_long_annotation_name\\x1B[31m") !=
+        std::string::npos);
+  CHECK(text.size() < 4000);
+}

@@ -296,3 +296,18 @@ TEST_CASE("fingerprint set: inserts, finds and grows", "[import]") {
   for (std::uint64_t i = 0; i < 5000; ++i) CHECK_FALSE(set.insert(i * 0x9E3779B97F4A7C15ULL));
   CHECK(set.size() == 5000);
 }
+
+TEST_CASE("lane fingerprints: duplicates found whatever the arrival order", "[import]") {
+  imp::LaneFingerprints f;
+  CHECK(f.insert(1, 10, 0xA));
+  CHECK(f.insert(1, 20, 0xB));
+  CHECK_FALSE(f.insert(1, 10, 0xA));  // its original arrived earlier, in order
+  CHECK(f.insert(1, 20, 0xD));        // same start, another event
+  CHECK_FALSE(f.insert(1, 20, 0xD));
+  CHECK(f.insert(1, 5, 0xC));  // late: before the lane's latest start, new
+  CHECK_FALSE(f.insert(1, 5, 0xC));
+  CHECK(f.insert(2, 10, 0xA));  // another lane
+  CHECK_FALSE(f.insert(2, 10, 0xA));
+  CHECK(f.insert(1, 30, 0xE));
+  CHECK_FALSE(f.insert(1, 5, 0xC));  // the late one is still known after the lane moved on
+}

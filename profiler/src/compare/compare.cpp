@@ -232,10 +232,15 @@ void print_text(std::ostream& out, const Comparison& c) {
       << "; the step is the GPU span of a step's work";
   if (c.host_step.value() > 0) out << " (host ProfilerStep range " << ms(c.host_step) << " ms)";
   out << "\n\n";
+  // Class and component names come from rule files users write: printable() keeps control
+  // characters off the terminal, and the column is as wide as the widest name of either table.
   std::size_t w = 20;
-  for (const Row& r : c.classes) w = std::max(w, r.what.size());
-  auto line = [&](const std::string& a, const std::string& b, const std::string& m,
+  for (const auto* rows : {&c.classes, &c.components}) {
+    for (const Row& r : *rows) w = std::max(w, printable(r.what).size());
+  }
+  auto line = [&](const std::string& name, const std::string& b, const std::string& m,
                   const std::string& e) {
+    const std::string a = printable(name);
     out << a << std::string(w - a.size() + 2, ' ');
     for (const auto* cell : {&b, &m, &e}) {
       out << std::string(cell->size() < 14 ? 14 - cell->size() : 1, ' ') << *cell;

@@ -633,7 +633,7 @@ void print_text(std::ostream& out, const TraceSummary& s) {
   }
   out << "\ntime per class:\n";
   for (const auto& c : s.classes) {
-    out << "  " << std::left << std::setw(18) << c.klass << std::right << std::setw(12)
+    out << "  " << std::left << std::setw(18) << printable(c.klass) << std::right << std::setw(12)
         << ms(c.total) << " ms " << std::setw(7) << pct(c.share) << "  (" << c.count << ")\n";
   }
   out << "\nstreams (busy = union of activity intervals; role from the communication share of "

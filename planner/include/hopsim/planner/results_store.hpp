@@ -100,6 +100,11 @@ class ResultsStore {
   //! unless `conflicts` says which side to keep.
   MergeStats merge_from(const ResultsStore& other,
                         MergeConflicts conflicts = MergeConflicts::kRefuse);
+  //! The same for several inputs in order, all or nothing: every input's provenance and
+  //! conflicts (against this store and the inputs before it) are checked before anything is
+  //! written, then one transaction writes them all. Stats per input.
+  std::vector<MergeStats> merge_all(const std::vector<const ResultsStore*>& inputs,
+                                    MergeConflicts conflicts = MergeConflicts::kRefuse);
 
  private:
   std::filesystem::path path_;
