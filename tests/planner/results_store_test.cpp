@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/fault_injection.hpp"
 #include "hopsim/core/error.hpp"
 #include "sweep_test_util.hpp"
 
@@ -213,4 +214,31 @@ TEST_CASE("merging several inputs is all or nothing", "[planner][store]") {
   CHECK(st[1].added == 1);
   CHECK(out.count() == 4);
   CHECK(out.meta().at("configurations") == "3");
+}
+
+TEST_CASE("a merge that fills the disk fails and leaves the output as it was", "[planner][store]") {
+  // The live database is written in place (it is extended and resumed), so its guarantee is
+  // SQLite's transaction: the merge's one transaction rolls back. A full disk is simulated with
+  // a file size limit, which the write-ahead log hits first.
+  const auto dir = test::scratch_dir("merge-full");
+  ResultsStore in(dir / "in.db");
+  in.claim({{"sweep_hash", "s1"}});
+  for (int i = 0; i < 2000; ++i) {
+    StoredResult r = row("k" + std::to_string(i), i, "infeasible");
+    r.reason = std::string(1000, 'r');  // ~2 MB of rows
+    in.insert(r);
+  }
+  ResultsStore out(dir / "out.db");
+  out.claim({{"sweep_hash", "s1"}});
+  out.insert(row("mine", 0, "ok"));
+  {
+    const hopsim::test::FileSizeLimit limit(256 * 1024);
+    CHECK_THROWS_AS(out.merge_from(in), hopsim::ConfigError);
+  }
+  CHECK(out.count() == 1);
+  CHECK(out.rows().front().key == "mine");
+  // The file is whole: it opens (quick_check) and takes the merge once there is room.
+  const ResultsStore reopened(dir / "out.db", ResultsStore::Access::kReadOnly);
+  CHECK(reopened.count() == 1);
+  CHECK(out.merge_from(in).added == 2000);
 }
