@@ -34,6 +34,13 @@ expect_failure "report > /dev/full" sh -c '"$0" report "$1" --no-counterpart > /
   "$hopsim" "$tiny"
 expect_failure "version > /dev/full" sh -c '"$0" version > /dev/full' "$hopsim"
 grep -q "standard output" "$scratch/stderr" || fail "version > /dev/full: message does not say what failed"
+trace="$src/tests/data/traces/kineto/a100-alexnet-small.json.gz"
+"$hopsim" import "$trace" -o "$scratch/trace.sqlite" >/dev/null || fail "import (setup)"
+expect_failure "trace summary --json > /dev/full" sh -c \
+  '"$0" trace summary "$1" --json > /dev/full' "$hopsim" "$scratch/trace.sqlite"
+"$hopsim" sweep "$src/tests/data/sweep/tiny-sweep.yaml" -o "$scratch/r.db" >/dev/null 2>&1 ||
+  fail "sweep (setup)"
+expect_failure "results export -o /dev/full" "$hopsim" results export "$scratch/r.db" -o /dev/full
 
 # Files on a full disk: 1 KiB is less than the HTML report and the trace.
 out="$scratch/out"
