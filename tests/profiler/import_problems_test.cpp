@@ -311,3 +311,17 @@ TEST_CASE("lane fingerprints: duplicates found whatever the arrival order", "[im
   CHECK(f.insert(1, 30, 0xE));
   CHECK_FALSE(f.insert(1, 5, 0xC));  // the late one is still known after the lane moved on
 }
+
+TEST_CASE("a hopsim trace whose table is a view is refused, not read", "[import][hostile]") {
+  t::TempDir dir;
+  (void)import_text(dir, doc(kKernel), "view.json");
+  const auto db = dir / "view.json.sqlite";
+  t::sql_to_db(
+      "ALTER TABLE gpu_activities RENAME TO a0;"
+      "CREATE VIEW gpu_activities AS WITH RECURSIVE c(id) AS (SELECT 1 UNION ALL SELECT id + 1 "
+      "FROM c) SELECT id, 0 AS kind, 0 AS device, 0 AS stream, id AS start_ns, id AS end_ns, "
+      "1 AS name_id, 0 AS correlation, 0 AS grid_x, 0 AS grid_y, 0 AS grid_z, 0 AS block_x, "
+      "0 AS block_y, 0 AS block_z, 0 AS bytes FROM c;",
+      db);
+  CHECK_THROWS_WITH(tr::load_trace(db), Catch::Contains("is a view, not a table"));
+}

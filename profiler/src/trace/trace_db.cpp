@@ -294,6 +294,11 @@ void require_columns(const sql::Db& db, std::string_view table,
     throw TraceError(db.file(), "",
                      "not a hopsim trace: table '" + std::string(table) + "' is missing");
   }
+  // A view would run a query the file chose (a recursive one never ends): hopsim writes tables.
+  if (!db.has_plain_table(table)) {
+    throw TraceError(db.file(), "table " + std::string(table),
+                     "is a view, not a table: not a trace hopsim wrote");
+  }
   const auto have = db.columns(table);
   for (auto c : cols) {
     if (!have.contains(std::string(c))) {
@@ -310,6 +315,10 @@ Trace load_trace(const std::filesystem::path& file) {
     throw TraceError(file.string(), "", "no such trace file");
   }
   sql::Db db(file, SQLITE_OPEN_READONLY);
+  // The same bound as the Nsight importer's (import/nsys.cpp): reading a trace hopsim wrote
+  // takes about one SQLite step per byte.
+  db.limit_work(100'000'000 + 20 * static_cast<std::int64_t>(std::filesystem::file_size(file)),
+                "reading this file takes far more work than a hopsim trace of its size");
   require_columns(db, "strings", {"id", "value"});
   require_columns(db, "provenance", {"key", "value"});
   require_columns(db, "devices",
@@ -456,6 +465,8 @@ Trace load_trace(const std::filesystem::path& file) {
   }
   // Traces written before the problem catalogue have no such table: no problems recorded.
   if (db.has_table("import_problems")) {
+    require_columns(db, "import_problems",
+                    {"name", "severity", "count", "first_location", "action"});
     sql::Stmt s(db,
                 "SELECT name, severity, count, first_location, action FROM import_problems"
                 " ORDER BY rowid");
