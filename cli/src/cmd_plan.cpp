@@ -1,11 +1,14 @@
 // `hopsim plan`: search parallel plans for a model on a cluster and explain the best ones.
 
+#include <unistd.h>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.hpp"
 #include "hopsim/planner/plan_search.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -19,6 +22,7 @@ void register_plan(CLI::App& app, Io io) {
     planner::PlanSearchOptions s;
     double budget = 0;
     bool json = false;
+    std::string progress = "auto";
   };
   auto o = std::make_shared<Opts>();
   o->s.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -42,9 +46,21 @@ void register_plan(CLI::App& app, Io io) {
   cmd->add_option("-j,--jobs", o->s.jobs, "Plans simulated in parallel")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "Print the search and the best plans as JSON");
+  cmd->add_option("--progress", o->progress,
+                  "Progress on standard error: auto (a bar when it is a terminal), bar or none")
+      ->check(CLI::IsMember({"auto", "bar", "none"}))
+      ->capture_default_str();
   cmd->callback([o, io] {
     planner::PlanSearchOptions s = o->s;
     if (o->budget > 0) s.budget_usd = o->budget;
+    // A search simulates hundreds of plans (tens of CPU-seconds for 2048 GPUs): say how far it
+    // is, on standard error so that the table and --json stay clean.
+    const bool bar = o->progress == "bar" || (o->progress == "auto" && ::isatty(STDERR_FILENO));
+    if (bar) {
+      s.on_progress = [io](std::size_t done, std::size_t total, double elapsed) {
+        io.err << progress_bar(done, total, elapsed) << (done == total ? "\n" : "") << std::flush;
+      };
+    }
     const planner::PlanSearchResult r = planner::search_plans(s);
     if (o->json) {
       nlohmann::ordered_json j;

@@ -20,6 +20,7 @@
 #include "hopsim/planner/slurm.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -41,18 +42,6 @@ std::pair<int, int> parse_shard(const std::string& s) {
   }
   throw ConfigError(SourceLocation{"", 0, 0, "--shard"},
                     "--shard is I/N with 0 <= I < N (e.g. 0/4), got '" + s + "'");
-}
-
-std::string duration(double s) {
-  if (s < 0 || !std::isfinite(s)) return "?";
-  const long t = std::lround(s);
-  char buf[32];
-  if (t >= 3600) {
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  }
-  return buf;
 }
 
 std::string describe(const planner::StoredResult& r) {
@@ -179,21 +168,12 @@ void register_sweep(CLI::App& app, Io io) {
     so.max_memory_fraction = o->max_memory_fraction;
     so.calibration = load_calibration_ref(o->calibration);
     so.on_result = [mode, io](const planner::SweepProgress& p) {
-      const double eta = p.done == 0 ? -1
-                                     : p.elapsed_s / static_cast<double>(p.done) *
-                                           static_cast<double>(p.to_run - p.done);
       if (mode == "lines") {
         io.out << "[" << p.done << "/" << p.to_run << "] " << p.last->config << " "
                << describe(*p.last) << "\n";
         io.out.flush();
       } else if (mode == "bar") {
-        constexpr int kWidth = 30;
-        const double f = static_cast<double>(p.done) / static_cast<double>(p.to_run);
-        const int fill = static_cast<int>(f * kWidth);
-        io.out << "\r[" << std::string(static_cast<std::size_t>(fill), '#')
-               << std::string(static_cast<std::size_t>(kWidth - fill), '.') << "] " << p.done << "/"
-               << p.to_run << fmt(" %.0f%%", 100 * f) << "  elapsed " << duration(p.elapsed_s)
-               << "  ETA " << duration(eta) << "   " << std::flush;
+        io.out << progress_bar(p.done, p.to_run, p.elapsed_s) << std::flush;
         if (p.done == p.to_run) io.out << "\n";
       }
     };

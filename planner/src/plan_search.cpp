@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -136,9 +137,17 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   std::atomic<std::size_t> next{0};
   EvaluateOptions eo;
   eo.max_memory_fraction = o.max_memory_fraction;
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  const auto started = std::chrono::steady_clock::now();
   auto worker = [&] {
     for (std::size_t i = next.fetch_add(1); i < feasible.size(); i = next.fetch_add(1)) {
       results[i] = evaluate_scenario(feasible[i], eo);
+      if (o.on_progress) {
+        const std::lock_guard lock(progress_mutex);
+        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        o.on_progress(++done, feasible.size(), elapsed.count());
+      }
     }
   };
   std::vector<std::thread> pool;

@@ -49,3 +49,25 @@ TEST_CASE("plan search keeps the global batch, prunes before simulating and rank
   CHECK(none.top.empty());
   CHECK(none.over_budget == none.simulated - none.failed);
 }
+
+TEST_CASE("plan search reports its progress once per simulated plan, from every worker",
+          "[planner][plan]") {
+  PlanSearchOptions o;
+  o.model = "deepseek-v2-lite";
+  o.gpus = 16;
+  o.base = "deepseek-v2-lite-16gpu";
+  o.top = 3;
+  o.jobs = 2;
+  std::vector<std::size_t> done;
+  std::size_t total = 0;
+  o.on_progress = [&](std::size_t d, std::size_t t, double elapsed) {
+    done.push_back(d);
+    total = t;
+    CHECK(elapsed >= 0);
+  };
+  const PlanSearchResult r = search_plans(o);
+  REQUIRE(r.simulated > 0);
+  CHECK(total == r.simulated);
+  REQUIRE(done.size() == r.simulated);
+  for (std::size_t i = 0; i < done.size(); ++i) CHECK(done[i] == i + 1);
+}

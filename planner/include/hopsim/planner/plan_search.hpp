@@ -4,6 +4,7 @@
 //! simulating, simulate the rest in parallel and rank by GPU-hours per trillion tokens.
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct PlanSearchOptions {
   std::vector<int> tp = {1, 2, 4, 8};
   int top = 10;
   int jobs = 1;
+  //! Called after each simulated plan (from one thread at a time): plans done, plans to
+  //! simulate, seconds since the simulations started.
+  std::function<void(std::size_t done, std::size_t total, double elapsed_s)> on_progress;
 };
 
 struct PlanCandidate {
