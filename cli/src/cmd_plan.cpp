@@ -69,6 +69,7 @@ void register_plan(CLI::App& app, Io io) {
       j["pruned"] = r.pruned;
       j["simulated"] = r.simulated;
       j["rejected_by_runner"] = r.failed;
+      j["stopped_early"] = r.stopped_early;
       j["over_budget"] = r.over_budget;
       j["top"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < r.top.size(); ++i) {
@@ -101,6 +102,9 @@ void register_plan(CLI::App& app, Io io) {
     for (const auto& [why, n] : r.pruned) io.out << " " << n << " (" << why << ")";
     io.out << "; " << r.simulated << " simulated";
     if (r.failed > 0) io.out << ", " << r.failed << " rejected by the runner";
+    if (r.stopped_early > 0) {
+      io.out << ", " << r.stopped_early << " stopped once slower than the top " << o->s.top;
+    }
     if (r.over_budget > 0) io.out << ", " << r.over_budget << " over budget";
     io.out << "\n\n";
     if (r.top.empty()) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "hopsim/core/config/loader.hpp"
@@ -133,32 +134,89 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
     }
   }
 
+  // Each plan stops simulating as soon as its pipeline passes the top-th best step found so far:
+  // step >= pipeline, so it cannot enter the top list, which therefore stays exact. The tighter
+  // that bound is early, the more is saved, so plans likely to be good run first: those nearest the
+  // base scenario's own plan (the user's current choice), then those with the smaller theoretical
+  // bubble (DualPipe, ZB-H1, 1F1B: DeepSeek-V3 Table 2). Plans over the budget never enter the
+  // list, so they do not set the bound.
   std::vector<StoredResult> results(feasible.size());
-  std::atomic<std::size_t> next{0};
+  const ParallelPlan& p0 = base0.plan;
+  auto distance = [&](const ParallelPlan& p) {
+    auto octaves = [](int a, int b) { return std::abs(std::log2(static_cast<double>(a) / b)); };
+    return octaves(p.pp, p0.pp) + octaves(p.tp, p0.tp) + octaves(p.ep, std::max(1, p0.ep)) +
+           (p.schedule == p0.schedule ? 0.0 : 1.0) + (p.comm_sms == p0.comm_sms ? 0.0 : 0.5);
+  };
+  auto bubble_rank = [](ScheduleKind k) {
+    return k == ScheduleKind::kDualPipe || k == ScheduleKind::kDualPipeV ? 0
+           : k == ScheduleKind::kZbH1                                    ? 1
+                                                                         : 2;
+  };
+  std::vector<std::size_t> run_order(feasible.size());
+  for (std::size_t i = 0; i < run_order.size(); ++i) run_order[i] = i;
+  std::stable_sort(run_order.begin(), run_order.end(), [&](std::size_t a, std::size_t b) {
+    const ParallelPlan& x = feasible[a].plan;
+    const ParallelPlan& y = feasible[b].plan;
+    const double dx = distance(x);
+    const double dy = distance(y);
+    if (dx != dy) return dx < dy;
+    return bubble_rank(x.schedule) < bubble_rank(y.schedule);
+  });
   EvaluateOptions eo;
   eo.max_memory_fraction = o.max_memory_fraction;
-  std::mutex progress_mutex;
+  std::mutex mutex;                       // guards `done` and the progress callback
+  std::multiset<Nanoseconds> best_steps;  // the `top` fastest qualifying steps so far
   std::size_t done = 0;
   const auto started = std::chrono::steady_clock::now();
-  auto worker = [&] {
-    for (std::size_t i = next.fetch_add(1); i < feasible.size(); i = next.fetch_add(1)) {
-      results[i] = evaluate_scenario(feasible[i], eo);
-      if (o.on_progress) {
-        const std::lock_guard lock(progress_mutex);
-        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-        o.on_progress(++done, feasible.size(), elapsed.count());
+  const auto within_budget = [&](const StoredResult& r, const Scenario& s) {
+    return !o.budget_usd || r.dollars_per_trillion * s.cost.training_tokens / 1e12 <= *o.budget_usd;
+  };
+  // Plans run in waves of a fixed size; a wave's bound comes from the waves before it, never
+  // from plans still running, so which plans stop (and so every count printed) is the same
+  // whatever the number of threads and their timing.
+  constexpr std::size_t kWave = 16;
+  const int jobs = std::max(1, std::min<int>(o.jobs, static_cast<int>(kWave)));
+  for (std::size_t wave = 0; wave < feasible.size(); wave += kWave) {
+    const std::size_t end = std::min(feasible.size(), wave + kWave);
+    EvaluateOptions mine = eo;
+    if (o.stop_early && static_cast<int>(best_steps.size()) >= std::max(1, o.top)) {
+      mine.stop_after = *std::prev(best_steps.end());
+    }
+    std::atomic<std::size_t> next{wave};
+    auto worker = [&] {
+      for (std::size_t k = next.fetch_add(1); k < end; k = next.fetch_add(1)) {
+        const std::size_t i = run_order[k];
+        results[i] = evaluate_scenario(feasible[i], mine);
+        if (o.on_progress) {
+          const std::lock_guard lock(mutex);
+          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+          o.on_progress(++done, feasible.size(), elapsed.count());
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int j = 1; j < std::min<int>(jobs, static_cast<int>(end - wave)); ++j) {
+      pool.emplace_back(worker);
+    }
+    worker();
+    for (auto& t : pool) t.join();
+    for (std::size_t k = wave; k < end; ++k) {
+      const std::size_t i = run_order[k];
+      if (results[i].status != "ok" || !within_budget(results[i], feasible[i])) continue;
+      best_steps.insert(from_seconds_ceil(results[i].step_time_ms / 1000.0));
+      if (static_cast<int>(best_steps.size()) > std::max(1, o.top)) {
+        best_steps.erase(std::prev(best_steps.end()));
       }
     }
-  };
-  std::vector<std::thread> pool;
-  const int jobs = std::max(1, std::min<int>(o.jobs, static_cast<int>(feasible.size())));
-  for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  }
   out.simulated = feasible.size();
 
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].status == "stopped") {
+      ++out.stopped_early;
+      continue;
+    }
     if (results[i].status != "ok") {
       ++out.failed;
       continue;

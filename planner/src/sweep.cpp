@@ -70,7 +70,15 @@ StoredResult evaluate_scenario(const Scenario& s, const EvaluateOptions& options
     sim::RunOptions ro;
     ro.mode = options.mode;
     if (options.calibration.cost_for) ro.cost = options.calibration.cost_for(s.cluster.gpu);
+    ro.stop_after = options.stop_after;
     sim::SimResult res = sim::run_scenario(s, ro);
+    if (res.stopped) {
+      r.status = "stopped";
+      r.reason = "stopped at " + std::to_string(to_ms(res.step_time)) +
+                 " ms of simulated time: slower than plans already found";
+      r.step_time_ms = to_ms(res.step_time);
+      return r;
+    }
     r.status = "ok";
     r.step_time_ms = to_ms(res.step_time);
     r.tokens_per_second_per_gpu = res.tokens_per_second_per_gpu;

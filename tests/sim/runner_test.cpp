@@ -11,6 +11,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/sim/collective/collective.hpp"
+#include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/variation.hpp"
 
 using namespace hopsim;
@@ -361,4 +362,21 @@ TEST_CASE("runner: memory and the runner place the same layers on every pipeline
       CHECK(mb.layers == simulated);
     }
   }
+}
+
+TEST_CASE("runner: a run stopped at a bound says so, and a bound past the end changes nothing",
+          "[sim][runner]") {
+  const Scenario sc = small_deepseek(4, 4, 8, 8, 8);
+  const SimResult full = run_scenario(sc);
+  REQUIRE_FALSE(full.stopped);
+  RunOptions o;
+  o.stop_after = Nanoseconds(full.pipeline_time.value() / 2);
+  const SimResult half = run_scenario(sc, o);
+  CHECK(half.stopped);
+  CHECK(half.pipeline_time == o.stop_after);  // a lower bound on the real makespan
+  CHECK(half.step_time == o.stop_after);
+  o.stop_after = full.pipeline_time;  // the last event is at the makespan: it still runs
+  const SimResult at_end = run_scenario(sc, o);
+  CHECK_FALSE(at_end.stopped);
+  CHECK(to_json(at_end).dump() == to_json(full).dump());
 }

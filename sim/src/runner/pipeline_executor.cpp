@@ -284,8 +284,29 @@ class Executor {
   ExecutionResult run() {
     for (int rep = 0; rep < o_.replicas; ++rep)
       for (int r = 0; r < s_.ranks; ++r) try_start(rep, r);
-    engine_.run();
     ExecutionResult res;
+    if (o_.stop_after.value() > 0) {
+      engine_.run_until(o_.stop_after);
+      // Stopped only if some rank still has pipeline work; what follows the pipeline (the
+      // gradient reduce-scatter) may run past the bound without making the makespan larger.
+      bool pipeline_done = true;
+      for (int rep = 0; rep < o_.replicas && pipeline_done; ++rep) {
+        for (int r = 0; r < s_.ranks; ++r) {
+          if (state_[rep][r].cursor != s_.ops[r].size()) {
+            pipeline_done = false;
+            break;
+          }
+        }
+      }
+      if (!pipeline_done && engine_.pending() > 0) {
+        res.stopped = true;
+        res.makespan = o_.stop_after;
+        res.engine_events = engine_.events_processed();
+        res.sub_ops_executed = sub_ops_;
+        return res;
+      }
+    }
+    engine_.run();
     res.engine_events = engine_.events_processed();
     res.sub_ops_executed = sub_ops_;
     for (int rep = 0; rep < o_.replicas; ++rep) {

@@ -687,8 +687,14 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
       }
     };
   }
+  eo.stop_after = options.stop_after;
   res.execution = execute_pipeline(schedule, program, eo);
   res.pipeline_time = res.execution.makespan;
+  if (res.execution.stopped) {
+    res.stopped = true;
+    res.step_time = res.pipeline_time;
+    return res;
+  }
   if (options.collect_timeline) res.program = program_ptr;
   res.layers = layer_components(sc, cm, res.comm);
   for (const RankStats& r : res.execution.ranks) {

@@ -31,6 +31,9 @@ struct PlanSearchOptions {
   std::vector<int> tp = {1, 2, 4, 8};
   int top = 10;
   int jobs = 1;
+  //! Stop simulating a plan once it is slower than the `top` best found so far (the top list
+  //! is the same either way; false simulates every plan to the end).
+  bool stop_early = true;
   //! Called after each simulated plan (from one thread at a time): plans done, plans to
   //! simulate, seconds since the simulations started.
   std::function<void(std::size_t done, std::size_t total, double elapsed_s)> on_progress;
@@ -48,6 +51,9 @@ struct PlanSearchResult {
   std::map<std::string, std::size_t> pruned;  //!< reason class -> count (before simulation)
   std::size_t simulated = 0;
   std::size_t failed = 0;  //!< simulated but the runner rejected them
+  //! Stopped once slower than the top plans found so far (not ranked); the same for any
+  //! number of jobs.
+  std::size_t stopped_early = 0;
   std::size_t over_budget = 0;
   std::vector<PlanCandidate> top;  //!< best first
 };

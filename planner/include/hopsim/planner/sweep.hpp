@@ -30,6 +30,9 @@ struct EvaluateOptions {
   CalibrationRef calibration;
   //! Share of HBM a plan may use (memory_per_gpu total / capacity); above it is infeasible.
   double max_memory_fraction = 1.0;
+  //! Stop simulating once the pipeline passes this (0 = never); the result's status is then
+  //! "stopped" with step_time_ms = the bound (the plan is known to be slower than it).
+  Nanoseconds stop_after{0};
 };
 
 //! Checks and simulates one scenario; never throws for a bad plan or input: the reason is in

@@ -52,6 +52,9 @@ struct ExecutorOptions {
   std::function<void(const SubOpEvent&)> on_sub_op;
   //! Called for every pipeline-parallel transfer between ranks (replica 0), when it starts.
   std::function<void(const TransferEvent&)> on_transfer;
+  //! Stop once simulated time passes this (0 = run to the end): the makespan is then known to
+  //! exceed it, which is all a search that already has better plans needs to know.
+  Nanoseconds stop_after{0};
 };
 
 //! Per rank (of replica 0 in symmetry mode; the slowest replica in full mode).
@@ -77,6 +80,9 @@ struct ExecutionResult {
   Nanoseconds dp_sync_end{};
   std::uint64_t sub_ops_executed = 0;
   std::uint64_t engine_events = 0;
+  //! The run passed ExecutorOptions::stop_after before the schedule completed: makespan is
+  //! stop_after (a lower bound) and the other figures are partial.
+  bool stopped = false;
 };
 
 //! Executes `schedule` with the per-stage work in `program`. Throws PlanError if the schedule

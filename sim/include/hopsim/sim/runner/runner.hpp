@@ -54,6 +54,10 @@ struct RunOptions {
   //! Collect the timeline of pipeline replica 0 into SimResult::timeline (and keep the program
   //! its slices point into in SimResult::program).
   bool collect_timeline = false;
+  //! Stop simulating once the pipeline passes this time (0 = never): SimResult::stopped is set
+  //! and only the scenario, mode and times (all lower bounds) are filled. For searches that
+  //! already hold plans faster than this.
+  Nanoseconds stop_after{0};
 };
 
 //! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
@@ -101,6 +105,9 @@ struct LayerComponents {
 struct SimResult {
   std::string scenario;
   SimMode mode = SimMode::kSymmetry;  //!< how the step was simulated (RunOptions::mode)
+  //! Stopped at RunOptions::stop_after: step_time and pipeline_time are that bound, the rest
+  //! is unset.
+  bool stopped = false;
   Nanoseconds step_time{};
   Nanoseconds pipeline_time{};   //!< schedule makespan
   Nanoseconds dp_exposed{};      //!< DP gradient sync not hidden behind backward
