@@ -125,6 +125,15 @@ bool MeasuredView::open_trace(const QString& path) {
                     .arg(trace_->activities.size())
                     .arg(trace_->devices.size())
                     .arg(source);
+  // What the import recorded and went on past (docs/TRACES.md, "Import problems"): the same
+  // catalogue `hopsim import` and `trace summary` print.
+  for (const auto& p : trace_->problems) {
+    trace_info_ +=
+        QString("\nimport problem %1 (%2): %3, first at %4: %5")
+            .arg(QString::fromStdString(p.name), QString::fromStdString(p.severity))
+            .arg(p.count)
+            .arg(QString::fromStdString(p.first_location), QString::fromStdString(p.action));
+  }
   info_->setText(trace_info_);
   emit status(QString("opened trace %1").arg(path));
   if (scenario_) start();
@@ -236,6 +245,10 @@ void MeasuredView::show_outcome(const Outcome& o) {
                       .arg(c.measured_devices));
   chart->legend()->setAlignment(Qt::AlignBottom);
   replace_chart(chart_, chart);
+}
+
+QString MeasuredView::info() const {
+  return info_->text();
 }
 
 }  // namespace hopsim::gui

@@ -40,6 +40,8 @@ class MeasuredView : public QWidget {
 
   [[nodiscard]] QString trace_file() const { return trace_file_; }
   [[nodiscard]] QString message() const;
+  //! The info line: the trace, its devices, the import problems, the comparison's warnings.
+  [[nodiscard]] QString info() const;
   [[nodiscard]] QTableWidget* table() const { return table_; }
   [[nodiscard]] bool busy() const { return watcher_.isRunning(); }
   //! The comparison shown (nullptr before the first).

@@ -433,6 +433,17 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
                                                         w.last()->run.result.step_time,
                            20000);
   QVERIFY(w.measured()->comparison()->step.predicted != c.step.predicted);
+
+  // A trace whose import recorded problems says which, as `hopsim import` does.
+  const fs::path hostile = hopsim::test::unique_temp_path("gui-problems.sqlite");
+  (void)hopsim::profiler::import::import_trace(kData + "/traces/hostile/event_problems.json",
+                                               hostile);
+  QVERIFY(w.open_trace(q(hostile)));
+  QVERIFY2(w.measured()->info().contains(
+               "import problem duplicate_gpu_activity (info): 1, first at 'gemm' on device 0"),
+           qPrintable(w.measured()->info()));
+  QVERIFY(w.measured()->info().contains("import problem invalid_utf8 (info): 1"));
+  fs::remove(hostile);
 }
 
 void GuiTest::closing_with_unsaved_edits_asks() {
