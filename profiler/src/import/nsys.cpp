@@ -77,9 +77,10 @@ bool has_table(const sql::Db& db, const char* table) {
 constexpr std::int64_t kStepsPerByte = 20;
 constexpr std::int64_t kStepsBase = 100'000'000;
 
-// The row's columns `cols` hold integers (or NULL where `null_ok`); otherwise the row is dropped
-// and counted: nsys writes integers there, and SQLite would read text as 0 (a phantom 0-0
-// activity). `names` are the columns' names, for the location.
+// A row's integer columns must hold integers (or NULL, read as "unknown" where the importer
+// allows it); otherwise the row is dropped and counted: nsys writes integers there, and SQLite
+// would read text as 0 (a phantom 0-0 activity). Each column comes with its name, for the
+// location of the first such row.
 class IntegerCheck {
  public:
   IntegerCheck(ProblemLog& log, const char* table) : log_(log), table_(table) {}
