@@ -380,3 +380,17 @@ TEST_CASE("runner: a run stopped at a bound says so, and a bound past the end ch
   CHECK_FALSE(at_end.stopped);
   CHECK(to_json(at_end).dump() == to_json(full).dump());
 }
+
+TEST_CASE("runner: a port only the gradient sync crosses gets the hardware's capacity",
+          "[sim][runner]") {
+  // PP1, DP16 over two nodes, EP8 inside a node: no EP, PP or TP traffic reaches the NIC, so
+  // the step network had no NIC capacity and the DP reduce-scatter ran at a 1 B/s placeholder
+  // and the run threw "time out of range" (found by plan search on DeepSeek-V2-Lite: 3 of its
+  // plans were "rejected by the runner").
+  Scenario sc = small_deepseek(2, 1, 16, 8, 8);
+  sc.plan.schedule = ScheduleKind::k1F1B;  // DualPipe needs two stages
+  const SimResult r = run_scenario(sc);
+  CHECK(r.step_time > r.pipeline_time);
+  CHECK(to_seconds(r.dp_exposed) < 10.0);  // it was effectively infinite
+  CHECK(to_seconds(r.step_time) < 60.0);
+}

@@ -436,6 +436,13 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const int grad_bytes = bytes_of(plan.optimizer.gradients);
   const DpSyncRate dense_rate = dp_sync_rate(sc, plan.dp);
   const DpSyncRate expert_rate = dp_sync_rate(sc, plan.dp * plan.tp / std::max(1, plan.ep));
+  // A port only the gradient sync crosses (DP across nodes with EP inside one and PP1) has no
+  // capacity from the other communication: take it from the sync's own collective, else the
+  // port would run at the 1 B/s placeholder and the step never end.
+  for (const DpSyncRate& r : {dense_rate, expert_rate}) {
+    prog.network.nic_capacity = std::max(prog.network.nic_capacity, r.nic_capacity);
+    prog.network.nvlink_capacity = std::max(prog.network.nvlink_capacity, r.nvlink_capacity);
+  }
   auto dp_bucket = [&](const LayerWorkload& u, ChunkProgram& chunk) {
     const int block = u.kind == LayerKind::kEmbedding ? kEmbeddingBlock
                       : u.kind == LayerKind::kHead    ? kHeadBlock

@@ -164,6 +164,8 @@ DpSyncRate dp_sync_rate(const Scenario& sc, int group) {
   rate.nvlink_per_byte = t.nvlink_bytes / kReference;
   rate.latency = t.latency;
   rate.seconds_per_byte = std::max(0.0, to_seconds(rs.time - t.latency)) / kReference;
+  rate.nic_capacity = scratch.nic_capacity;
+  rate.nvlink_capacity = scratch.nvlink_capacity;
   return rate;
 }
 

@@ -19,6 +19,10 @@ struct DpSyncRate {
   double nvlink_per_byte = 0;
   Nanoseconds latency{};
   double seconds_per_byte = 0;  //!< alone, beyond the latency
+  //! Capacities (bytes/s) of the GPU ports the reduce-scatter crosses (0 where it uses none):
+  //! the step network needs them even when no other communication crosses those ports.
+  double nic_capacity = 0;
+  double nvlink_capacity = 0;
 };
 [[nodiscard]] DpSyncRate dp_sync_rate(const Scenario& sc, int group);
 
