@@ -409,6 +409,7 @@ class Executor {
       const PortTraffic& t = c.dp_sync[static_cast<std::size_t>(slot)];
       if (st.stats.dp_sync_start.value() == 0) st.stats.dp_sync_start = engine_.now();
       if (net_ && !t.empty()) {
+        require_capacity(t);
         const auto done = [this, rep, r] { dp_done(rep, r); };
         if (t.nic_bytes > 0) {
           const LinkId path[2] = {port(rep, r, 0), port(rep, r, 1)};
@@ -602,7 +603,20 @@ class Executor {
   // The payload of a communication sub-op on `n` replicas from `first` (its EP group in full
   // mode): each member's share crosses its own NIC and NVLink ports; the sub-op ends for every
   // member when the last byte of the slowest member has arrived.
+  // A port without a capacity runs at a 1 B/s placeholder: traffic there would make the step
+  // last for years instead of failing (it did, for a DP sync no other traffic shared a port
+  // with). Refuse it.
+  void require_capacity(const PortTraffic& t) const {
+    const bool nic = t.nic_bytes > 0 && !(p_.network.nic_capacity > 0);
+    const bool nvlink = t.nvlink_bytes > 0 && !(p_.network.nvlink_capacity > 0);
+    if (nic || nvlink) {
+      throw PlanError(std::string("pipeline executor: traffic on a ") + (nic ? "NIC" : "NVLink") +
+                      " port the step network has no capacity for");
+    }
+  }
+
   void start_flows(int first, int n, int r, Lane l, const PortTraffic& t) {
+    require_capacity(t);
     const std::uint32_t id = collectives_.add(Collective{first, n, r, l, 0});
     for (int m = first; m < first + n; ++m) {
       if (t.nic_bytes > 0) {
