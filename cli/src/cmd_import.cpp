@@ -51,14 +51,7 @@ void register_import(CLI::App& app, Io io) {
       j["flows"] = rep.flows;
       j["devices"] = rep.devices;
       j["skipped"] = rep.skipped;
-      j["problems"] = nlohmann::ordered_json::array();
-      for (const auto& p : rep.problems.entries()) {
-        j["problems"].push_back({{"name", p.name},
-                                 {"severity", p.severity},
-                                 {"count", p.count},
-                                 {"first_location", p.first_location},
-                                 {"action", p.action}});
-      }
+      j["problems"] = imp::problems_json<nlohmann::ordered_json>(rep.problems.entries());
       io.out << j.dump(2) << "\n";
       return;
     }

@@ -221,8 +221,7 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
       ++out.failed;
       continue;
     }
-    const double usd = results[i].dollars_per_trillion * feasible[i].cost.training_tokens / 1e12;
-    if (o.budget_usd && usd > *o.budget_usd) {
+    if (!within_budget(results[i], feasible[i])) {
       ++out.over_budget;
       continue;
     }

@@ -69,14 +69,6 @@ bool has_table(const sql::Db& db, const char* table) {
   return false;
 }
 
-// SQLite work allowed per byte of the export, plus a fixed allowance for small files. The
-// importer's queries run about one virtual-machine instruction per byte of the tables they read
-// (13.2 M for an 18 MB export of 200,000 kernels and 200,000 runtime calls, counted with the
-// sqlite3 shell's `.stats on`; docs/TRACES.md); real exports hold many tables not read, so 20 per
-// byte is ample for them and stops a hostile one within seconds per megabyte.
-constexpr std::int64_t kStepsPerByte = 20;
-constexpr std::int64_t kStepsBase = 100'000'000;
-
 // A row's integer columns must hold integers (or NULL, read as "unknown" where the importer
 // allows it); otherwise the row is dropped and counted: nsys writes integers there, and SQLite
 // would read text as 0 (a phantom 0-0 activity). Each column comes with its name, for the
@@ -137,9 +129,9 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
   ImportStats st;
   st.format = TraceFormat::kNsysSqlite;
   st.input_bytes = static_cast<std::int64_t>(std::filesystem::file_size(file));
-  db.limit_work(kStepsBase + kStepsPerByte * st.input_bytes,
-                "reading this file takes far more work than an nsys export of its size (about "
-                "one step per byte); is it a real export?");
+  db.limit_work_to_file_size(
+      "reading this file takes far more work than an nsys export of its size (about "
+      "one step per byte); is it a real export?");
   std::string scratch;  // a name with invalid UTF-8, repaired
   if (!has_table(db, "StringIds")) {
     throw TraceError(db.file(), "", "table 'StringIds' is missing: not an nsys SQLite export");

@@ -501,15 +501,7 @@ void print_annotations(std::ostream& out, const TraceSummary& s) {
 std::string to_json(const TraceSummary& s) {
   nlohmann::json j;
   j["provenance"] = s.provenance;
-  auto problems = nlohmann::json::array();
-  for (const auto& p : s.problems) {
-    problems.push_back({{"name", p.name},
-                        {"severity", p.severity},
-                        {"count", p.count},
-                        {"first_location", p.first_location},
-                        {"action", p.action}});
-  }
-  j["import_problems"] = problems;
+  j["import_problems"] = import::problems_json<nlohmann::json>(s.problems);
   auto devs = nlohmann::json::array();
   for (const auto& d : s.devices) {
     devs.push_back({{"id", d.id},

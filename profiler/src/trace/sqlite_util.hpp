@@ -33,6 +33,9 @@ class Db {
   //! virtual-machine instructions in all, the running statement stops and throws TraceError
   //! with `why` and the count. A hostile file cannot make a reader run without end.
   void limit_work(std::int64_t steps, std::string why);
+  //! limit_work with a budget for a reader of this file: 10^8 steps plus 20 per byte. Reading
+  //! an nsys export or a hopsim trace takes about one step per byte of the tables read.
+  void limit_work_to_file_size(std::string why);
   [[nodiscard]] std::set<std::string> columns(std::string_view table) const;
   //! Closes now (so the file can be renamed or removed); further use is a bug.
   void close();

@@ -69,6 +69,22 @@ class ProblemLog {
   std::array<Entry, static_cast<std::size_t>(Problem::kCount)> entries_{};
 };
 
+//! The problems as a JSON array of {name, severity, count, first_location, action}, for every
+//! JSON output that lists them (`import --json`, `trace summary --json`). `Json` is
+//! nlohmann::json or nlohmann::ordered_json, whichever the output is built with.
+template <class Json>
+[[nodiscard]] Json problems_json(const std::vector<trace::ImportProblem>& problems) {
+  Json out = Json::array();
+  for (const auto& p : problems) {
+    out.push_back({{"name", p.name},
+                   {"severity", p.severity},
+                   {"count", p.count},
+                   {"first_location", p.first_location},
+                   {"action", p.action}});
+  }
+  return out;
+}
+
 //! One line per problem under a heading, for terminals (names passed through printable());
 //! nothing when `problems` is empty. `hopsim import` and `hopsim trace summary` print this.
 void print_problems(std::ostream& out, const std::vector<trace::ImportProblem>& problems);
