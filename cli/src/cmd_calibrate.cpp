@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/planner/hash.hpp"
 #include "hopsim/profiler/attribute/component_map.hpp"
 #include "hopsim/profiler/calibrate/calibration.hpp"
@@ -25,12 +26,6 @@ namespace hopsim::cli {
 namespace {
 
 namespace cal = profiler::calibrate;
-
-std::string num(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
@@ -45,16 +40,16 @@ void print_fit(std::ostream& out, const cal::TraceFit& fit) {
   out << "component       measured ms  modelled ms  fitted ms  left out ms\n";
   for (const auto& c : fit.components) {
     out << c.component << std::string(c.component.size() < 14 ? 14 - c.component.size() : 1, ' ')
-        << num("%13.3f", c.measured_ms) << num("%13.3f", c.modelled_ms)
-        << num("%11.3f", c.fitted_ms) << num("%13.3f", c.left_out_ms) << "\n";
+        << fmt("%13.3f", c.measured_ms) << fmt("%13.3f", c.modelled_ms)
+        << fmt("%11.3f", c.fitted_ms) << fmt("%13.3f", c.left_out_ms) << "\n";
   }
-  for (const auto& [g, v] : fit.scales) out << "time scale " << g << ": " << num("%.4f", v) << "\n";
+  for (const auto& [g, v] : fit.scales) out << "time scale " << g << ": " << fmt("%.4f", v) << "\n";
   for (const auto& g : fit.unidentified) {
     out << "warning: " << g << " cannot be told apart from the other groups by these "
         << "components (minimum-norm answer)\n";
   }
-  out << "fit: rms relative error " << num("%.2f%%", 100 * fit.rms_rel_error)
-      << ", leave-one-component-out " << num("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
+  out << "fit: rms relative error " << fmt("%.2f%%", 100 * fit.rms_rel_error)
+      << ", leave-one-component-out " << fmt("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
       << "\n";
 }
 
@@ -172,17 +167,17 @@ void register_calibrate(CLI::App& app, Io io) {
       const bool fl = k.basis == cal::WorkBasis::kFlops;
       io.out << k.kernel_class
              << std::string(k.kernel_class.size() < 22 ? 22 - k.kernel_class.size() : 1, ' ')
-             << (fl ? "flops  " : "bytes  ") << num("%6.0f", k.fit.points) << "  "
-             << num(fl ? "%7.1f TF/s" : "%7.1f GB/s", k.rate_max / (fl ? 1e12 : 1e9)) << "  "
-             << num("%6.3f", k.efficiency_max()) << "  " << num("%6.3f", k.sm_exponent) << "  "
-             << num("%9.3g", k.work0) << "  " << num("%6.2f%%", 100 * k.fit.rms_rel_error) << "  "
-             << num("%6.2f%%", 100 * k.fit.max_rel_error) << "\n";
+             << (fl ? "flops  " : "bytes  ") << fmt("%6.0f", k.fit.points) << "  "
+             << fmt(fl ? "%7.1f TF/s" : "%7.1f GB/s", k.rate_max / (fl ? 1e12 : 1e9)) << "  "
+             << fmt("%6.3f", k.efficiency_max()) << "  " << fmt("%6.3f", k.sm_exponent) << "  "
+             << fmt("%9.3g", k.work0) << "  " << fmt("%6.2f%%", 100 * k.fit.rms_rel_error) << "  "
+             << fmt("%6.2f%%", 100 * k.fit.max_rel_error) << "\n";
     }
     for (const auto& [name, curve] : {std::pair{"hbm", c.hbm}, std::pair{"copy", c.copy}})
       if (curve)
-        io.out << name << " bandwidth: " << num("%.1f", curve->bandwidth_max / 1e9)
-               << " GB/s max, sms0 " << num("%.2f", curve->sms0) << ", rms error "
-               << num("%.2f%%", 100 * curve->fit.rms_rel_error) << " over " << curve->fit.points
+        io.out << name << " bandwidth: " << fmt("%.1f", curve->bandwidth_max / 1e9)
+               << " GB/s max, sms0 " << fmt("%.2f", curve->sms0) << ", rms error "
+               << fmt("%.2f%%", 100 * curve->fit.rms_rel_error) << " over " << curve->fit.points
                << " points\n";
     for (const auto& s : skipped)
       io.out << "skipped " << s << ": fewer than 2 points measured alone\n";
@@ -194,7 +189,7 @@ void register_calibrate(CLI::App& app, Io io) {
       if (k == nullptr) continue;
       const double predicted = p.work / k->rate(p.partition_sms, p.work, c.sm_count);
       io.out << "concurrent " << p.label << " on " << p.partition_sms
-             << " SMs: " << num("%.3f", p.median_seconds / predicted) << "x its alone-curve time\n";
+             << " SMs: " << fmt("%.3f", p.median_seconds / predicted) << "x its alone-curve time\n";
     }
     io.out << "calibration written to " << *out << "\n";
   });

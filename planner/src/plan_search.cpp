@@ -14,6 +14,7 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/runner.hpp"
@@ -40,12 +41,6 @@ std::string default_node(const std::string& gpu, const std::string& fallback) {
 std::string pct(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
-  return b;
-}
-
-std::string num(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
   return b;
 }
 
@@ -233,7 +228,7 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   for (std::size_t k = 0; k < order.size() && static_cast<int>(k) < o.top; ++k) {
     const StoredResult& r = results[order[k]];
     const StoredResult& best = results[order[0]];
-    std::string why = num("step %.0f ms", r.step_time_ms);
+    std::string why = fmt("step %.0f ms", r.step_time_ms);
     if (k > 0) {
       // Where the difference to #1 comes from: each share of the step times its step, so the
       // three terms (and what DP and the optimizer add) sum to the difference.
@@ -243,22 +238,22 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
       };
       const double rel = r.step_time_ms / best.step_time_ms - 1;
       why +=
-          num(" (%+.1f%% vs #1:", 100 * rel) +
-          num(" compute %+.0f ms", compute(r) - compute(best)) +
-          num(", bubble %+.0f ms", part(r, r.bubble_fraction) - part(best, best.bubble_fraction)) +
-          num(", exposed comm %+.0f ms)",
+          fmt(" (%+.1f%% vs #1:", 100 * rel) +
+          fmt(" compute %+.0f ms", compute(r) - compute(best)) +
+          fmt(", bubble %+.0f ms", part(r, r.bubble_fraction) - part(best, best.bubble_fraction)) +
+          fmt(", exposed comm %+.0f ms)",
               part(r, r.exposed_comm_fraction) - part(best, best.exposed_comm_fraction));
       if (std::abs(rel) < kNearTie) {
         why +=
-            num("; a near-tie with #1 (under %.0f%%: closer than an uncalibrated model can "
+            fmt("; a near-tie with #1 (under %.0f%%: closer than an uncalibrated model can "
                 "rank)",
                 100 * kNearTie);
       }
     }
     why += "; bubble " + pct(r.bubble_fraction) + ", exposed comm " + pct(r.exposed_comm_fraction) +
-           "; memory " + num("%.1f", r.memory_gib) + " of " +
-           num("%.1f GiB", r.memory_capacity_gib) +
-           num(" (%.1f GiB headroom)", r.memory_capacity_gib - r.memory_gib);
+           "; memory " + fmt("%.1f", r.memory_gib) + " of " +
+           fmt("%.1f GiB", r.memory_capacity_gib) +
+           fmt(" (%.1f GiB headroom)", r.memory_capacity_gib - r.memory_gib);
     out.top.push_back(PlanCandidate{feasible[order[k]], r, why});
   }
   return out;

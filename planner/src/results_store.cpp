@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/format.hpp"
 
 namespace hopsim::planner {
 namespace {
@@ -111,9 +112,7 @@ std::string csv_field(const std::string& s) {
 
 std::string number(double v) {
   if (std::isnan(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return fmt("%.10g", v);
 }
 
 // Keys whose values must agree between shards that are merged.

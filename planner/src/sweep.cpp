@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/planner/canonical.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
@@ -28,9 +29,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 std::string gib(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", bytes / kGiB);
-  return buf;
+  return fmt("%.1f", bytes / kGiB);
 }
 
 }  // namespace

@@ -4,17 +4,9 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/format.hpp"
 
 namespace hopsim::planner {
-namespace {
-
-std::string format(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-}  // namespace
 
 double WhatIfRow::gap() const {
   return to_seconds(ra.step_time) / to_seconds(rb.step_time) - 1.0;
@@ -49,7 +41,7 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
          [sms](Scenario& s) { s.plan.comm_sms = sms; });
   }
   for (double nv : {400.0, 900.0}) {
-    vary("NVLink", format("%.0f GB/s", nv),
+    vary("NVLink", fmt("%.0f GB/s", nv),
          [nv](Scenario& s) { s.cluster.gpu.nvlink_bidirectional = gb_per_s(nv); });
   }
   for (int m : {2, 4, 8}) {
@@ -86,15 +78,15 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
   const WhatIfRow& r0 = w.rows.front();
   const WhatIfRow& rn = w.rows[w.unmitigated];
   const std::string ga = r0.a.cluster.gpu.name, gb = r0.b.cluster.gpu.name;
-  w.reasons.push_back("The " + ga + "'s NVLink costs " + format("%.1f%%", 100 * r0.gap()) +
+  w.reasons.push_back("The " + ga + "'s NVLink costs " + fmt("%.1f%%", 100 * r0.gap()) +
                       " step time against the " + gb + " on the plan as given; without DualPipe " +
                       "and SM partitioning (1F1B, 0 comm SMs) it costs " +
-                      format("%.1f%%", 100 * rn.gap()) + ".");
+                      fmt("%.1f%%", 100 * rn.gap()) + ".");
   w.reasons.push_back("On the plan as given the all-to-all is bound by " +
                       r0.ra.comm.ep_bottleneck + " at " +
-                      format("%.1f GB/s", r0.ra.comm.ep_bottleneck_gbps) + " on the " + ga +
+                      fmt("%.1f GB/s", r0.ra.comm.ep_bottleneck_gbps) + " on the " + ga +
                       " and by " + r0.rb.comm.ep_bottleneck + " at " +
-                      format("%.1f GB/s", r0.rb.comm.ep_bottleneck_gbps) + " on the " + gb +
+                      fmt("%.1f GB/s", r0.rb.comm.ep_bottleneck_gbps) + " on the " + gb +
                       (r0.ra.comm.ep_bottleneck == "nic"
                            ? ": node-limited routing sends each token over the NIC to at "
                              "most M nodes and NVLink only forwards inside a node, so a "
@@ -102,14 +94,14 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
                            : ": NVLink is the busiest link, so its bandwidth sets the time."));
   for (std::size_t i : w.nvlink_bound) {
     const WhatIfRow& r = w.rows[i];
-    std::string why =
-        r.a.plan.tp > 1 ? "each TP all-reduce takes " +
-                              format("%.0f us", to_us(r.ra.comm.tp_allreduce)) + " on the " + ga +
-                              "'s NVLink and " + format("%.0f us", to_us(r.rb.comm.tp_allreduce)) +
-                              " on the " + gb + "'s, on the critical path"
-                        : "all-to-all bound by " + r.ra.comm.ep_bottleneck + " on the " + ga +
-                              ", " + r.rb.comm.ep_bottleneck + " on the " + gb;
-    w.reasons.push_back(r.label + ": the " + ga + " is " + format("%+.1f%%", 100 * r.gap()) +
+    std::string why = r.a.plan.tp > 1
+                          ? "each TP all-reduce takes " +
+                                fmt("%.0f us", to_us(r.ra.comm.tp_allreduce)) + " on the " + ga +
+                                "'s NVLink and " + fmt("%.0f us", to_us(r.rb.comm.tp_allreduce)) +
+                                " on the " + gb + "'s, on the critical path"
+                          : "all-to-all bound by " + r.ra.comm.ep_bottleneck + " on the " + ga +
+                                ", " + r.rb.comm.ep_bottleneck + " on the " + gb;
+    w.reasons.push_back(r.label + ": the " + ga + " is " + fmt("%+.1f%%", 100 * r.gap()) +
                         " against the " + gb + " (" + why + ").");
   }
   return w;

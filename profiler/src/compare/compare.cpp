@@ -45,9 +45,7 @@ std::string gpu_model(std::string_view name) {
 }
 
 std::string percent(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * x);
-  return buf;
+  return fmt("%.0f%%", 100.0 * x);
 }
 
 //! What the scenario says that the trace contradicts, and what the measured side fell back on.
@@ -209,16 +207,12 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
 
 namespace {
 std::string ms(Nanoseconds t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", to_ms(t));
-  return buf;
+  return fmt("%.3f", to_ms(t));
 }
 std::string err(const Row& r) {
   if (r.measured.value() == 0) return r.predicted.value() == 0 ? "-" : "not measured";
   if (r.predicted.value() == 0) return "not predicted";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", 100.0 * r.error());
-  return buf;
+  return fmt("%+.1f%%", 100.0 * r.error());
 }
 }  // namespace
 

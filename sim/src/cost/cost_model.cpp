@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
+#include <tuple>
+#include <unordered_map>
 
 namespace hopsim::sim {
 namespace {
@@ -83,8 +86,36 @@ CostParameters default_cost_parameters(const GpuProfile& gpu) {
   return p;
 }
 
+struct CostModel::GemmMemo {
+  using Key = std::tuple<int, long long, long long, long long, int, bool, int>;
+  struct Hash {
+    std::size_t operator()(const Key& k) const {
+      std::size_t h = 0;
+      auto mix = [&h](long long v) {
+        h ^= std::hash<long long>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      };
+      mix(std::get<0>(k));
+      mix(std::get<1>(k));
+      mix(std::get<2>(k));
+      mix(std::get<3>(k));
+      mix(std::get<4>(k));
+      mix(std::get<5>(k));
+      mix(std::get<6>(k));
+      return h;
+    }
+  };
+  struct Choice {
+    Nanoseconds compute_time;
+    long long waves;
+    int block_m;
+    int block_n;
+  };
+  std::mutex mutex;
+  std::unordered_map<Key, Choice, Hash> map;
+};
+
 CostModel::CostModel(GpuProfile gpu, CostParameters params)
-    : gpu_(std::move(gpu)), params_(std::move(params)) {
+    : gpu_(std::move(gpu)), params_(std::move(params)), gemm_memo_(std::make_shared<GemmMemo>()) {
   if (gpu_.sms <= 0) throw std::invalid_argument("cost model: GPU profile has no SMs");
 }
 
@@ -162,6 +193,18 @@ const char* time_scale_group(KernelClass c) {
 }
 
 void CostModel::gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const {
+  const GemmMemo::Key key{static_cast<int>(k.cls), k.m, k.n, k.k, k.groups, k.accumulate, sms};
+  {
+    const std::lock_guard lock(gemm_memo_->mutex);
+    const auto it = gemm_memo_->map.find(key);
+    if (it != gemm_memo_->map.end()) {
+      c.compute_time = it->second.compute_time;
+      c.waves = it->second.waves;
+      c.block_m = it->second.block_m;
+      c.block_n = it->second.block_n;
+      return;
+    }
+  }
   const GemmTileModel& g = params_.gemm;
   const double operand_bytes = k.cls == KernelClass::kGemmFp8 ? 1.0 : 2.0;
   // The epilogue writes BF16 (2 B/element); an accumulating weight-gradient GEMM reads and writes
@@ -191,6 +234,8 @@ void CostModel::gemm_time(const KernelShape& k, int sms, double per_sm_rate, Ker
   }
   if (best < 0) throw std::invalid_argument("cost model: no GEMM block size configured");
   c.compute_time = from_seconds_ceil(best);
+  const std::lock_guard lock(gemm_memo_->mutex);
+  gemm_memo_->map.emplace(key, GemmMemo::Choice{c.compute_time, c.waves, c.block_m, c.block_n});
 }
 
 }  // namespace hopsim::sim

@@ -3,6 +3,7 @@
 //! bandwidth that grows with the SMs a kernel holds. Uncalibrated defaults: docs/COST_MODEL.md.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,9 +130,14 @@ class CostModel {
   [[nodiscard]] FlopsPerSecond peak(KernelClass cls) const;
 
  private:
+  struct GemmMemo;
   void gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const;
   GpuProfile gpu_;
   CostParameters params_;
+  //! The tile search's answer per (class, shape, SMs): a step costs the same few shapes
+  //! thousands of times (every layer, pass, placement trial and plan). Shared by copies, which
+  //! have the same parameters; guarded by its own mutex.
+  std::shared_ptr<GemmMemo> gemm_memo_;
 };
 
 [[nodiscard]] const char* to_string(KernelClass c);
