@@ -229,3 +229,50 @@ TEST_CASE("executor: communication on the compute lane counts as exposed, not as
   CHECK(r.ranks[0].compute_busy.value() == 3 * kUnit);
   CHECK(r.ranks[0].lane_busy[0].value() == 5 * kUnit);
 }
+
+TEST_CASE("executor: the compute lower bound is the idealised makespan without communication",
+          "[sim][runner][schedule]") {
+  // Independent oracle: the idealised timing (ideal_timing_oracle.hpp) of ops as long as their
+  // compute. With communication the bound stays below the simulated step, so a search may
+  // drop a plan on it without changing its answer.
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kZbH1, ScheduleKind::kDualPipe,
+                    ScheduleKind::kDualPipeV}) {
+    for (int pp : {4, 8}) {
+      INFO(to_string(kind) << " PP " << pp);
+      const auto s = make_schedule(kind, {pp, 4 * pp, 1});
+      const auto ideal = simulate_ideal(s, OpDurations{Nanoseconds(kUnit), Nanoseconds(2 * kUnit),
+                                                       Nanoseconds(kUnit), Nanoseconds(3 * kUnit)});
+      CHECK(compute_lower_bound(s, unit_program(s.stages)) == ideal.makespan);
+
+      PipelineProgram moe;
+      for (int st = 0; st < s.stages; ++st) moe.stages.push_back(moe_chunk(3, 2));
+      const Nanoseconds bound = compute_lower_bound(s, moe);
+      const ExecutionResult ran = execute_pipeline(s, moe);
+      CHECK(bound.value() > 0);
+      CHECK(bound <= ran.makespan);
+
+      // Below the bound the executor stops before simulating anything; at the makespan it runs.
+      ExecutorOptions o;
+      o.stop_after = Nanoseconds(bound.value() - 1);
+      const ExecutionResult cut = execute_pipeline(s, moe, o);
+      CHECK(cut.stopped);
+      CHECK(cut.engine_events == 0);
+      o.stop_after = ran.makespan;
+      CHECK_FALSE(execute_pipeline(s, moe, o).stopped);
+    }
+  }
+}
+
+TEST_CASE("executor: no compute lower bound where variation can shorten a sub-op",
+          "[sim][runner]") {
+  const auto s = make_schedule(ScheduleKind::k1F1B, {4, 8, 1});
+  ExecutorOptions o;
+  o.kernel_time_cv = 0.05;
+  CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() == 0);
+  o.kernel_time_cv = 0;
+  o.replicas = 2;
+  o.replica_compute_scale = {1.0, 0.9};
+  CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() == 0);
+  o.replica_compute_scale = {1.0, 1.2};
+  CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() > 0);
+}

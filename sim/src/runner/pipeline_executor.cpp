@@ -285,7 +285,7 @@ class Executor {
     for (int rep = 0; rep < o_.replicas; ++rep)
       for (int r = 0; r < s_.ranks; ++r) try_start(rep, r);
     ExecutionResult res;
-    if (o_.stop_after.value() > 0 && compute_lower_bound() > o_.stop_after) {
+    if (o_.stop_after.value() > 0 && compute_lower_bound(s_, p_, o_) > o_.stop_after) {
       // Known to pass the bound before a single event: stop without simulating.
       res.stopped = true;
       res.makespan = o_.stop_after;
@@ -333,30 +333,6 @@ class Executor {
   }
 
  private:
-  // A rank's compute lane runs one sub-op at a time, and a compute sub-op never takes less than
-  // its programmed duration when no variation can shorten it (interference only adds): the
-  // busiest rank's compute is a lower bound on the makespan, known without simulating.
-  // Returns 0 where variation or a replica scale below 1 could make a sub-op shorter.
-  [[nodiscard]] Nanoseconds compute_lower_bound() {
-    if (o_.kernel_time_cv > 0) return Nanoseconds(0);
-    for (double k : o_.replica_compute_scale) {
-      if (k < 1.0) return Nanoseconds(0);
-    }
-    Nanoseconds bound{0};
-    for (int r = 0; r < s_.ranks; ++r) {
-      Nanoseconds busy{0};
-      for (const ScheduleOp& op : s_.ops[r]) {
-        for (const Task& t : task_template(op).tasks) {
-          if (t.op->lane == Lane::kCompute && t.op->cls == WorkClass::kCompute) {
-            busy += t.op->duration;
-          }
-        }
-      }
-      bound = std::max(bound, busy);
-    }
-    return bound;
-  }
-
   void validate() const {
     if (static_cast<int>(p_.stages.size()) != s_.stages) {
       throw PlanError("pipeline executor: program has " + std::to_string(p_.stages.size()) +
@@ -801,6 +777,92 @@ class Executor {
 };
 
 }  // namespace
+
+Nanoseconds compute_lower_bound(const Schedule& schedule, const PipelineProgram& program,
+                                const ExecutorOptions& options) {
+  if (options.kernel_time_cv > 0) return Nanoseconds(0);
+  for (double k : options.replica_compute_scale) {
+    if (k < 1.0) return Nanoseconds(0);
+  }
+  const auto compute = [](const std::vector<SubOp>& ops) {
+    Nanoseconds t{0};
+    for (const SubOp& so : ops) {
+      if (so.lane == Lane::kCompute && so.cls == WorkClass::kCompute) t += so.duration;
+    }
+    return t;
+  };
+  // Per stage: forward, input-gradient and weight-gradient compute. Every op runs all of its
+  // chunks' sub-ops (an F&B pair runs the forward chunk and the whole backward chunk).
+  std::vector<std::array<Nanoseconds, 3>> stage;
+  for (const ChunkProgram& c : program.stages) {
+    stage.push_back({compute(c.forward), compute(c.backward_input), compute(c.backward_weight)});
+  }
+  const auto at = [&](int s) -> const std::array<Nanoseconds, 3>& {
+    if (s < 0 || s >= static_cast<int>(stage.size())) {
+      throw PlanError("pipeline executor: schedule names stage " + std::to_string(s) +
+                      " of a program with " + std::to_string(stage.size()));
+    }
+    return stage[static_cast<std::size_t>(s)];
+  };
+  const auto op_compute = [&](const ScheduleOp& op) {
+    const auto& f = at(op.part.stage);
+    switch (op.type) {
+      case OpType::kF:
+        return f[0];
+      case OpType::kB:
+        return f[1] + f[2];
+      case OpType::kBi:
+        return f[1];
+      case OpType::kW:
+        return f[2];
+      case OpType::kFB: {
+        const auto& b = at(op.backward.stage);
+        return f[0] + b[1] + b[2];
+      }
+    }
+    return Nanoseconds(0);
+  };
+  // The step with every op as long as its compute and transfers free: a rank runs its ops one
+  // after another and an op's successors are released when it is done (the executor's rules),
+  // so each op ends no earlier than here. This holds the pipeline's fill and drain, not only the
+  // busiest rank's work.
+  const int ranks = static_cast<int>(schedule.ops.size());
+  const DependencyGraph g = build_dependencies(schedule);
+  std::vector<std::vector<Nanoseconds>> end(static_cast<std::size_t>(ranks));
+  std::size_t left = 0;
+  for (int r = 0; r < ranks; ++r) {
+    end[static_cast<std::size_t>(r)].reserve(schedule.ops[static_cast<std::size_t>(r)].size());
+    left += schedule.ops[static_cast<std::size_t>(r)].size();
+  }
+  Nanoseconds bound{0};
+  for (bool progress = true; left > 0 && progress;) {
+    progress = false;
+    for (int r = 0; r < ranks; ++r) {
+      auto& mine = end[static_cast<std::size_t>(r)];
+      const auto& ops = schedule.ops[static_cast<std::size_t>(r)];
+      while (mine.size() < ops.size()) {
+        const std::size_t i = mine.size();
+        Nanoseconds start = i > 0 ? mine.back() : Nanoseconds(0);
+        bool ready = true;
+        for (const OpRef& pr : g.preds[static_cast<std::size_t>(r)][i]) {
+          const auto& theirs = end[static_cast<std::size_t>(pr.rank)];
+          if (static_cast<std::size_t>(pr.index) >= theirs.size()) {
+            ready = false;
+            break;
+          }
+          start = std::max(start, theirs[static_cast<std::size_t>(pr.index)]);
+        }
+        if (!ready) break;
+        mine.push_back(start + op_compute(ops[i]));
+        bound = std::max(bound, mine.back());
+        --left;
+        progress = true;
+      }
+    }
+  }
+  // A schedule that cannot complete keeps the bound found so far; the executor reports it.
+  return bound;
+}
 
 ExecutionResult execute_pipeline(const Schedule& schedule, const PipelineProgram& program,
                                  const ExecutorOptions& options) {

@@ -434,8 +434,8 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   }
   // ZeRO / DDP gradient sync: dense gradients over DP, expert gradients over the experts' DP.
   const int grad_bytes = bytes_of(plan.optimizer.gradients);
-  const DpSyncRate dense_rate = dp_sync_rate(sc, plan.dp);
-  const DpSyncRate expert_rate = dp_sync_rate(sc, plan.dp * plan.tp / std::max(1, plan.ep));
+  const DpSyncRate& dense_rate = comm.dense_sync;
+  const DpSyncRate& expert_rate = comm.expert_sync;
   // A port only the gradient sync crosses (DP across nodes with EP inside one and PP1) has no
   // capacity from the other communication: take it from the sync's own collective, else the
   // port would run at the 1 B/s placeholder and the step never end.
@@ -654,11 +654,22 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.compute_sms = gpu.sms - plan.comm_sms;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
   res.cost_source = cm.parameters().source;
-  res.comm = communication_times(sc, cm);
 
   const int stages = pipeline_stages(plan);
   const Schedule schedule = make_schedule(
       plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+  // A search that already knows better plans: if this plan's compute alone passes its bound,
+  // stop before the network is modelled (the collectives cost more than the compute bound).
+  if (options.stop_after.value() > 0 && options.mode == SimMode::kSymmetry) {
+    const PipelineProgram compute_only =
+        build_pipeline_program(sc, cm, CommTimes{}, stages, &res.layers_per_stage, true, false);
+    if (compute_lower_bound(schedule, compute_only) > options.stop_after) {
+      res.stopped = true;
+      res.pipeline_time = res.step_time = options.stop_after;
+      return res;
+    }
+  }
+  res.comm = communication_times(sc, cm);
   const auto program_ptr = std::make_shared<const PipelineProgram>(
       build_pipeline_program(sc, cm, res.comm, stages, &res.layers_per_stage,
                              options.mode == SimMode::kSymmetry, options.shared_network));

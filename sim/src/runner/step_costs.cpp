@@ -146,6 +146,8 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     t.pp_over_nic = dst / std::max(1, sc.cluster.node.gpus_per_node) > 0;
     t.pp_traffic = traffic_of(send, t);
   }
+  t.dense_sync = dp_sync_rate(sc, plan.dp);
+  t.expert_sync = dp_sync_rate(sc, plan.dp * plan.tp / std::max(1, plan.ep));
   return t;
 }
 

@@ -85,6 +85,14 @@ struct ExecutionResult {
   bool stopped = false;
 };
 
+//! A lower bound on the makespan, known without simulating: the busiest rank's compute-class
+//! work. A rank's compute lane runs one sub-op at a time and, without variation, no sub-op runs
+//! faster than programmed (interference and sharing only add). 0 where `options` could make a
+//! sub-op shorter (kernel-time variation, a replica scale below 1).
+[[nodiscard]] Nanoseconds compute_lower_bound(const Schedule& schedule,
+                                              const PipelineProgram& program,
+                                              const ExecutorOptions& options = {});
+
 //! Executes `schedule` with the per-stage work in `program`. Throws PlanError if the schedule
 //! cannot complete (a dependency is never satisfied) or the program does not match it.
 [[nodiscard]] ExecutionResult execute_pipeline(const Schedule& schedule,

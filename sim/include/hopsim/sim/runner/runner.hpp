@@ -65,6 +65,20 @@ struct RunOptions {
 //! `get_dispatch_layout` + `notify_dispatch` (count exchange over the EP group, then a barrier)
 //! + payload; a combine is `cached_notify` (barrier) + payload. Payload precision follows
 //! DeepSeek-V3 §3.3.3: both dispatch patterns in FP8, both combines in BF16.
+//! Gradient reduce-scatter over a data-parallel group, per byte of gradients: the bytes it moves
+//! through one GPU's NIC and NVLink ports, its fixed latency, and its time alone. All zero for a
+//! group of one.
+struct DpSyncRate {
+  double nic_per_byte = 0;
+  double nvlink_per_byte = 0;
+  Nanoseconds latency{};
+  double seconds_per_byte = 0;  //!< alone, beyond the latency
+  //! Capacities (bytes/s) of the GPU ports the reduce-scatter crosses (0 where it uses none):
+  //! the step network needs them even when no other communication crosses those ports.
+  double nic_capacity = 0;
+  double nvlink_capacity = 0;
+};
+
 struct CommTimes {
   Nanoseconds dispatch{};           //!< forward dispatch payload, FP8
   Nanoseconds combine{};            //!< forward combine payload, BF16
@@ -87,6 +101,9 @@ struct CommTimes {
   bool pp_over_nic = true;
   double ep_bottleneck_gbps = 0;  //!< bandwidth of the bottleneck link class, as DeepEP reports
   std::string ep_bottleneck;      //!< "nvlink" or "rdma"
+  //! Gradient reduce-scatter of the dense parameters over DP and of the experts over the
+  //! experts' DP (DP*TP/EP). A default CommTimes is a step without communication.
+  DpSyncRate dense_sync, expert_sync;
 };
 
 //! One micro-batch through one unit (layer, MTP module, embedding or head) on the compute
