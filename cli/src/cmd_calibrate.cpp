@@ -88,7 +88,7 @@ void register_calibrate(CLI::App& app, Io io) {
     if (!trace->empty()) {
       throw CLI::ValidationError("--from-trace", "takes no hopsim-measure trace as well");
     }
-    const Scenario sc = load_scenario_spec(*scenario);
+    const Scenario sc = load_scenario_arg(*scenario, io);
     validate_plan(sc);
     auto map = profiler::attribute::ComponentMap::shipped();
     if (!components->empty()) {

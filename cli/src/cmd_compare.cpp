@@ -31,7 +31,7 @@ void register_compare(CLI::App& app, Io io) {
   cmd->add_flag("--json", o->json, "Print as JSON");
   cmd->callback([o, io] {
     namespace p = hopsim::profiler;
-    const Scenario sc = load_scenario_spec(o->scenario);
+    const Scenario sc = load_scenario_arg(o->scenario, io);
     validate_plan(sc);
     auto classifier = p::classify::KernelClassifier::shipped();
     if (!o->rules.empty()) {

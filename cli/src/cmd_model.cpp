@@ -207,10 +207,12 @@ void register_memory(CLI::App& app, Io io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("scenario", o->scenario, "Scenario YAML or shipped scenario name")->required();
+  cmd->add_option("scenario", o->scenario,
+                  "Scenario YAML, shipped scenario name or - (standard input)")
+      ->required();
   cmd->add_flag("--json", o->json, "Print as JSON");
   cmd->callback([o, io] {
-    const Scenario sc = load_scenario_spec(o->scenario);
+    const Scenario sc = load_scenario_arg(o->scenario, io);
     validate_plan(sc);
     const auto ranks = sim::rank_memory(sc);
     if (o->json) {

@@ -27,7 +27,7 @@ void register_report(CLI::App& app, Io io) {
   cmd->add_option("inputs", o->inputs,
                   "Scenarios (shipped names or YAML; several = a comparison) or one sweep .db")
       ->required();
-  cmd->add_option("-o,--output", o->output, "Output file (default: standard output)");
+  cmd->add_option("-o,--output", o->output, "Output file (default or -: standard output)");
   cmd->add_option("--format", o->format, "html, md or json (default: from -o's extension, else md)")
       ->check(CLI::IsMember({"html", "md", "json"}));
   cmd->add_flag("--no-counterpart", o->no_counterpart,
@@ -42,7 +42,8 @@ void register_report(CLI::App& app, Io io) {
     if (format.empty()) {
       // The extension decides; one hopsim cannot write (.pdf, .png) is refused rather than
       // filled with Markdown under the wrong name.
-      const std::string ext = fs::path(o->output).extension().string();
+      const std::string ext =
+          o->output == kStdio ? std::string() : fs::path(o->output).extension().string();
       if (ext == ".html" || ext == ".htm") {
         format = "html";
       } else if (ext == ".json") {
@@ -73,7 +74,7 @@ void register_report(CLI::App& app, Io io) {
     const std::string text = format == "html"   ? planner::render_html(r)
                              : format == "json" ? planner::render_json(r).dump(2) + "\n"
                                                 : planner::render_markdown(r);
-    if (o->output.empty()) {
+    if (o->output.empty() || o->output == kStdio) {
       io.out << text;
       return;
     }

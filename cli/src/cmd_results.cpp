@@ -21,10 +21,10 @@ void register_results(CLI::App& app, Io io) {
   auto db = std::make_shared<std::string>();
   auto out_path = std::make_shared<std::string>();
   exp->add_option("db", *db, "Results database")->required()->check(CLI::ExistingFile);
-  exp->add_option("-o,--output", *out_path, "CSV file (default: standard output)");
+  exp->add_option("-o,--output", *out_path, "CSV file (default or -: standard output)");
   exp->callback([db, out_path, io] {
     const planner::ResultsStore store(*db);
-    if (out_path->empty()) {
+    if (out_path->empty() || *out_path == kStdio) {
       planner::write_csv(io.out, store.rows());
       return;
     }

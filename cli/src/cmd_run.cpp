@@ -27,8 +27,8 @@ namespace {
 
 using sim::SimResult;
 
-Scenario load_checked(const std::string& spec) {
-  Scenario sc = load_scenario_spec(spec);
+Scenario load_checked(const std::string& spec, Io io) {
+  Scenario sc = load_scenario_arg(spec, io);
   validate_plan(sc);
   return sc;
 }
@@ -137,16 +137,19 @@ void register_run(CLI::App& app, Io io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("scenarios", o->scenarios, "Scenario YAML files or shipped scenario names")
+  cmd->add_option(
+         "scenarios", o->scenarios,
+         "Scenario YAML files or shipped scenario names (- reads YAML from standard input)")
       ->required();
   cmd->add_option("--calibration", o->calibration,
                   "Calibration YAML from `hopsim calibrate` (default: uncalibrated cost model)");
   cmd->add_option("--trace", o->trace,
-                  "Write the step's timeline as a Chrome trace (open in Perfetto)");
+                  "Write the step's timeline as a Chrome trace (open in Perfetto); - for standard "
+                  "output");
   cmd->add_option("--kineto", o->kineto,
                   "Write one pipeline rank's step as a Kineto (PyTorch profiler) trace, with "
                   "DeepSeek-style phase annotations: what `hopsim import` and `calibrate "
-                  "--from-trace` read");
+                  "--from-trace` read; - for standard output");
   cmd->add_option("--kineto-rank", o->kineto_rank, "Pipeline rank --kineto writes (default 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
@@ -156,15 +159,27 @@ void register_run(CLI::App& app, Io io) {
     if ((!o->trace.empty() || !o->kineto.empty()) && o->scenarios.size() != 1) {
       throw ConfigError(SourceLocation{}, "--trace and --kineto take exactly one scenario");
     }
+    // `-` sends a trace to standard output; the summary then goes to standard error.
+    const bool trace_out = o->trace == kStdio;
+    const bool kineto_out = o->kineto == kStdio;
+    if (static_cast<int>(trace_out) + static_cast<int>(kineto_out) + static_cast<int>(o->json) >
+        1) {
+      throw CLI::ValidationError(trace_out ? "--trace" : "--kineto",
+                                 "only one of --trace -, --kineto - and --json can write to "
+                                 "standard output");
+    }
+    std::ostream& report = trace_out || kineto_out ? io.err : io.out;
     std::vector<Scenario> scs;
     std::vector<SimResult> rs;
     for (const auto& spec : o->scenarios) {
-      scs.push_back(load_checked(spec));
+      scs.push_back(load_checked(spec, io));
       sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
       // Opened before the run so that an unwritable path fails fast; the trace appears only
       // once it is complete (an exception in the run leaves no partial file).
       std::optional<io::AtomicFile> trace;
-      if (!o->trace.empty()) {
+      if (trace_out) {
+        ro.trace = &io.out;
+      } else if (!o->trace.empty()) {
         trace.emplace(o->trace);
         ro.trace = &trace->stream();
       }
@@ -174,7 +189,7 @@ void register_run(CLI::App& app, Io io) {
           throw CLI::ValidationError("--kineto-rank", "the scenario has pipeline ranks 0.." +
                                                           std::to_string(scs.back().plan.pp - 1));
         }
-        kineto.emplace(o->kineto);
+        if (!kineto_out) kineto.emplace(o->kineto);
         ro.collect_timeline = true;
       }
       rs.push_back(sim::run_checked(scs.back(), ro).result);
@@ -182,6 +197,8 @@ void register_run(CLI::App& app, Io io) {
       if (kineto) {
         profiler::exporter::write_kineto(kineto->stream(), scs.back(), rs.back(), o->kineto_rank);
         kineto->commit();
+      } else if (kineto_out) {
+        profiler::exporter::write_kineto(io.out, scs.back(), rs.back(), o->kineto_rank);
       }
     }
     if (o->json) {
@@ -191,14 +208,14 @@ void register_run(CLI::App& app, Io io) {
       return;
     }
     if (rs.size() == 1) {
-      print_summary(io.out, scs[0], rs[0]);
+      print_summary(report, scs[0], rs[0]);
     } else {
-      print_side_by_side(io.out, scs, rs);
+      print_side_by_side(report, scs, rs);
     }
-    if (!o->trace.empty())
-      io.out << "timeline written to " << o->trace << " (open in ui.perfetto.dev)\n";
-    if (!o->kineto.empty()) {
-      io.out << "Kineto trace of pipeline rank " << o->kineto_rank << " written to " << o->kineto
+    if (!o->trace.empty() && !trace_out)
+      report << "timeline written to " << o->trace << " (open in ui.perfetto.dev)\n";
+    if (!o->kineto.empty() && !kineto_out) {
+      report << "Kineto trace of pipeline rank " << o->kineto_rank << " written to " << o->kineto
              << "\n";
     }
   });
@@ -221,8 +238,8 @@ void register_whatif(CLI::App& app, Io io) {
   cmd->add_option("--vs", o->other, "Scenario to compare with (default: deepseek-v3-h100)");
   cmd->add_flag("--json", o->json, "Print results as JSON");
   cmd->callback([o, io] {
-    const Scenario base = load_checked(o->base);
-    const Scenario other = load_checked(o->other);
+    const Scenario base = load_checked(o->base, io);
+    const Scenario other = load_checked(o->other, io);
     const planner::WhatIfStudy w = planner::run_whatif(
         base, other, [&](const Scenario& s) { return options_for("symmetry", o->calibration, s); });
     const planner::WhatIfRow& r0 = w.rows.front();

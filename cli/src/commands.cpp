@@ -3,7 +3,9 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 
+#include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim::cli {
@@ -70,6 +72,13 @@ int run_command(const std::vector<std::string>& args, Io io) {
 }
 
 }  // namespace
+
+Scenario load_scenario_arg(const std::string& spec, Io io) {
+  if (spec != kStdio) return load_scenario_spec(spec);
+  std::ostringstream text;
+  text << io.in.rdbuf();
+  return load_scenario_text(text.str(), "<stdin>");
+}
 
 int run_cli(const std::vector<std::string>& args, Io io) {
   const int rc = run_command(args, io);

@@ -7,13 +7,22 @@
 #include <string>
 #include <vector>
 
+#include "hopsim/core/scenario.hpp"
+
 namespace hopsim::cli {
 
-//! Streams a subcommand writes to (tests pass string streams).
+//! Streams a subcommand reads and writes (tests pass string streams).
 struct Io {
   std::ostream& out;
   std::ostream& err;
+  std::istream& in;  //!< what `-` reads (a scenario on standard input)
 };
+
+//! `-` for a file argument: standard input for a scenario, standard output for an output file.
+inline constexpr const char* kStdio = "-";
+
+//! A scenario argument: a shipped name, a path, or `-` (YAML on `io.in`, named "<stdin>").
+[[nodiscard]] Scenario load_scenario_arg(const std::string& spec, Io io);
 
 void register_commands(CLI::App& app, Io io);
 

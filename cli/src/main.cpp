@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   // time (docs/PERFORMANCE.md). Peak memory is unchanged.
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
   std::vector<std::string> args(argv + 1, argv + argc);
-  int rc = hopsim::cli::run_cli(args, {std::cout, std::cerr});
+  int rc = hopsim::cli::run_cli(args, {std::cout, std::cerr, std::cin});
   // run_cli() checked std::cout (which writes through C stdio); this also covers anything that
   // wrote to stdout directly. Skipped after a failure, which has been reported already.
   errno = 0;

@@ -20,10 +20,11 @@ struct Run {
   std::string out, err;
 };
 
-Run invoke(std::vector<std::string> args) {
+Run invoke(std::vector<std::string> args, const std::string& input = {}) {
   std::ostringstream out, err;
+  std::istringstream in(input);
   Run r;
-  r.rc = hopsim::cli::run_cli(args, {out, err});
+  r.rc = hopsim::cli::run_cli(args, {out, err, in});
   r.out = out.str();
   r.err = err.str();
   return r;
@@ -128,7 +129,8 @@ TEST_CASE("cli: output that cannot be written to standard output exits non-zero"
     FailingBuf buf;
     std::ostream out(&buf);
     std::ostringstream err;
-    const int rc = hopsim::cli::run_cli(args, {out, err});
+    std::istringstream in;
+    const int rc = hopsim::cli::run_cli(args, {out, err, in});
     CHECK(rc != 0);
     CHECK(err.str().find("cannot write to standard output") != std::string::npos);
   }
@@ -228,4 +230,40 @@ TEST_CASE("cli: --version prints what the version subcommand prints", "[cli]") {
   CHECK(flag.out == sub.out);
   CHECK(flag.out.rfind("hopsim ", 0) == 0);
   CHECK(flag.err.empty());
+}
+
+TEST_CASE("cli: - reads a scenario from standard input and writes a trace to standard output",
+          "[cli]") {
+  std::ifstream f(kTiny);
+  std::stringstream yaml;
+  yaml << f.rdbuf();
+  const Run file = invoke({"run", kTiny, "--json"});
+  const Run piped = invoke({"run", "-", "--json"}, yaml.str());
+  REQUIRE(file.rc == 0);
+  REQUIRE(piped.rc == 0);
+  // The same prediction, the scenario named after its input.
+  const auto a = nlohmann::json::parse(file.out);
+  const auto b = nlohmann::json::parse(piped.out);
+  CHECK(a["step_time_ns"] == b["step_time_ns"]);
+  CHECK(a["layers"] == b["layers"]);
+
+  // Broken YAML on standard input is located in "<stdin>".
+  const Run bad = invoke({"run", "-"}, "plan: {pp: 2\n");
+  CHECK(bad.rc == 1);
+  CHECK(bad.err.find("<stdin>:") != std::string::npos);
+
+  // --trace -: the Chrome trace alone on standard output, the summary on standard error.
+  const Run traced = invoke({"run", kTiny, "--trace", "-"});
+  REQUIRE(traced.rc == 0);
+  const auto trace = nlohmann::json::parse(traced.out);
+  CHECK(trace.contains("traceEvents"));
+  CHECK(traced.err.find("step time") != std::string::npos);
+  // Two writers for standard output are refused as usage errors.
+  CHECK(invoke({"run", kTiny, "--trace", "-", "--json"}).rc == 2);
+  CHECK(invoke({"run", kTiny, "--trace", "-", "--kineto", "-"}).rc == 2);
+
+  // report -o - prints what report without -o prints.
+  const Run report = invoke({"report", kTiny, "--no-counterpart", "-o", "-"});
+  CHECK(report.rc == 0);
+  CHECK(report.out == invoke({"report", kTiny, "--no-counterpart"}).out);
 }

@@ -242,6 +242,10 @@ Scenario config::read_scenario(const YAML::Node& document, const std::filesystem
   return s;
 }
 
+Scenario load_scenario_text(const std::string& text, const std::string& name) {
+  return config::read_scenario(config::parse_yaml_text(text, name), fs::path(name));
+}
+
 Scenario load_scenario_spec(const std::string& spec) {
   return load_scenario(
       config::resolve_data_file("scenarios", "scenario", spec, {}, SourceLocation{}));

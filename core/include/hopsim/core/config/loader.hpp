@@ -37,6 +37,9 @@ namespace hopsim {
 [[nodiscard]] Scenario load_scenario(const std::filesystem::path& path);
 //! A shipped scenario name ("deepseek-v3-h800") or a path.
 [[nodiscard]] Scenario load_scenario_spec(const std::string& spec);
+//! A scenario given as text (standard input): `name` stands for the file in errors, and
+//! relative paths inside it resolve against the working directory.
+[[nodiscard]] Scenario load_scenario_text(const std::string& text, const std::string& name);
 
 //! Every rule the plan breaks, one message each with the numbers (empty when feasible).
 [[nodiscard]] std::vector<std::string> plan_errors(const Scenario& s);
