@@ -5,8 +5,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/format.hpp"
@@ -135,7 +140,7 @@ const std::vector<MetricColumn>& metric_columns() {
       {"dollars_per_trillion", &StoredResult::dollars_per_trillion},
       {"energy_kwh_per_trillion", &StoredResult::energy_kwh_per_trillion},
       {"avg_power_watts", &StoredResult::avg_power_watts},
-      {"num_gpus", &StoredResult::num_gpus},
+      {"num_gpus", &StoredResult::num_gpus, true},
       {"price_per_gpu_hour", &StoredResult::price_per_gpu_hour},
       {"training_tokens", &StoredResult::training_tokens},
       {"pue", &StoredResult::pue}};
@@ -236,7 +241,9 @@ ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
       "config_index INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, "
       "reason TEXT NOT NULL, scenario_hash TEXT NOT NULL, hopsim_version TEXT NOT NULL, "
       "calibration_hash TEXT NOT NULL";
-  for (const auto& m : metric_columns()) ddl += std::string(", ") + m.name + " REAL";
+  for (const auto& m : metric_columns()) {
+    ddl += std::string(", ") + m.name + (m.integer ? " INTEGER" : " REAL");
+  }
   ddl += ", result_json TEXT NOT NULL);";
   exec(db_, path_, ddl);
 }
@@ -286,9 +293,105 @@ std::unordered_set<std::string> ResultsStore::done_keys() const {
   return out;
 }
 
+namespace {
+
+// A swept value as SQL sees it: an integer, a number or text. Sweep values are kept as written
+// in the spec ("16", "0.5", "dualpipe"); the JSON blob keeps those strings.
+struct SweptValue {
+  enum class Kind { kInteger, kReal, kText } kind = Kind::kText;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string text;
+};
+
+SweptValue typed(const std::string& v) {
+  SweptValue out;
+  out.text = v;
+  if (v.empty()) return out;
+  const char* b = v.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const long long i = std::strtoll(b, &end, 10);
+  if (errno == 0 && *end == '\0' && !std::isspace(static_cast<unsigned char>(v.front()))) {
+    out.kind = SweptValue::Kind::kInteger;
+    out.integer = i;
+    return out;
+  }
+  errno = 0;
+  const double d = std::strtod(b, &end);
+  if (errno == 0 && *end == '\0' && std::isfinite(d) &&
+      !std::isspace(static_cast<unsigned char>(v.front()))) {
+    out.kind = SweptValue::Kind::kReal;
+    out.real = d;
+  }
+  return out;
+}
+
+std::string quoted(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::vector<std::string> table_columns(sqlite3* db, const std::filesystem::path& path) {
+  std::vector<std::string> cols;
+  Statement st(db, path, "SELECT name FROM pragma_table_info('results') ORDER BY cid");
+  while (st.step() == SQLITE_ROW) cols.push_back(st.text(0));
+  return cols;
+}
+
+}  // namespace
+
+std::vector<std::string> ResultsStore::swept_columns() const {
+  std::vector<std::string> fixed(std::begin(kTextColumns), std::end(kTextColumns));
+  for (const auto& m : metric_columns()) fixed.emplace_back(m.name);
+  fixed.emplace_back("result_json");
+  std::vector<std::string> out;
+  for (auto& c : table_columns(db_, path_)) {
+    if (std::find(fixed.begin(), fixed.end(), c) == fixed.end()) out.push_back(std::move(c));
+  }
+  return out;
+}
+
 bool ResultsStore::insert(const StoredResult& r) {
-  std::string sql = "INSERT OR IGNORE INTO results (" + column_list() + ") VALUES (";
-  const std::size_t n = std::size(kTextColumns) + metric_columns().size() + 1;
+  std::vector<std::pair<std::string, SweptValue>> swept;
+  if (!r.config.empty()) {
+    const auto j = nlohmann::ordered_json::parse(r.config, nullptr, false);
+    if (j.is_object()) {
+      for (const auto& [k, v] : j.items()) {
+        swept.emplace_back(k, typed(v.is_string() ? v.get<std::string>() : v.dump()));
+      }
+    }
+  }
+  if (!swept.empty()) {
+    const std::vector<std::string> have = table_columns(db_, path_);
+    const auto fixed = [](const std::string& k) {
+      if (k == "result_json") return true;
+      for (const char* c : kTextColumns) {
+        if (k == c) return true;
+      }
+      for (const auto& m : metric_columns()) {
+        if (k == m.name) return true;
+      }
+      return false;
+    };
+    for (const auto& [k, v] : swept) {
+      if (fixed(k)) {
+        throw ConfigError(SourceLocation{path_.string(), 0, 0, k},
+                          "swept key '" + k + "' has the name of a results column");
+      }
+      if (std::find(have.begin(), have.end(), k) != have.end()) continue;
+      const char* type = v.kind == SweptValue::Kind::kInteger ? "INTEGER"
+                         : v.kind == SweptValue::Kind::kReal  ? "REAL"
+                                                              : "TEXT";
+      exec(db_, path_, "ALTER TABLE results ADD COLUMN " + quoted(k) + " " + type);
+    }
+  }
+
+  std::string sql = "INSERT OR IGNORE INTO results (" + column_list();
+  for (const auto& [k, v] : swept) sql += ", " + quoted(k);
+  sql += ") VALUES (";
+  const std::size_t n = std::size(kTextColumns) + metric_columns().size() + 1 + swept.size();
   for (std::size_t i = 1; i <= n; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
   sql += ")";
   Statement st(db_, path_, sql);
@@ -302,7 +405,20 @@ bool ResultsStore::insert(const StoredResult& r) {
   st.bind(8, r.calibration_hash);
   int i = 9;
   for (const auto& m : metric_columns()) st.bind(i++, r.*m.member);
-  st.bind(i, r.result_json);
+  st.bind(i++, r.result_json);
+  for (const auto& [k, v] : swept) {
+    switch (v.kind) {
+      case SweptValue::Kind::kInteger:
+        st.bind(i++, v.integer);
+        break;
+      case SweptValue::Kind::kReal:
+        st.bind(i++, v.real);
+        break;
+      case SweptValue::Kind::kText:
+        st.bind(i++, v.text);
+        break;
+    }
+  }
   st.step();  // autocommit: the row is its own transaction
   return sqlite3_changes(db_) > 0;
 }

@@ -1,5 +1,7 @@
 #include "hopsim/planner/results_store.hpp"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -241,4 +243,53 @@ TEST_CASE("a merge that fills the disk fails and leaves the output as it was", "
   const ResultsStore reopened(dir / "out.db", ResultsStore::Access::kReadOnly);
   CHECK(reopened.count() == 1);
   CHECK(out.merge_from(in).added == 2000);
+}
+
+TEST_CASE("each swept key has a typed column beside the JSON; counts are integers",
+          "[planner][store]") {
+  const auto dir = test::scratch_dir("store-typed");
+  {
+    ResultsStore s(dir / "r.db");
+    StoredResult a = row("a", 0, "ok");
+    a.config = R"({"plan.pp":"16","cost.price_per_gpu_hour":"2.5","plan.schedule":"dualpipe"})";
+    a.num_gpus = 2048;
+    CHECK(s.insert(a));
+    // A key first seen on a later row gets its column then; earlier rows hold NULL there.
+    StoredResult b = row("b", 1, "ok");
+    b.config = R"({"plan.pp":"8","plan.ep":"64"})";
+    CHECK(s.insert(b));
+    CHECK(s.swept_columns() == std::vector<std::string>{"plan.pp", "cost.price_per_gpu_hour",
+                                                        "plan.schedule", "plan.ep"});
+    StoredResult bad = row("c", 2, "ok");
+    bad.config = R"({"status":"1"})";
+    CHECK_THROWS_AS(s.insert(bad), hopsim::ConfigError);
+  }
+  // Read back through SQLite itself, as a user's query would.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((dir / "r.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT typeof(\"plan.pp\"), \"plan.pp\", "
+                             "typeof(\"cost.price_per_gpu_hour\"), typeof(\"plan.schedule\"), "
+                             "\"plan.schedule\", typeof(\"plan.ep\"), typeof(num_gpus), num_gpus "
+                             "FROM results ORDER BY config_index",
+                             -1, &st, nullptr) == SQLITE_OK);
+  auto text = [&](int c) {
+    const auto* p = sqlite3_column_text(st, c);
+    return p != nullptr ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  };
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(text(0) == "integer");
+  CHECK(sqlite3_column_int64(st, 1) == 16);
+  CHECK(text(2) == "real");
+  CHECK(text(3) == "text");
+  CHECK(text(4) == "dualpipe");
+  CHECK(text(5) == "null");
+  CHECK(text(6) == "integer");
+  CHECK(sqlite3_column_int64(st, 7) == 2048);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(sqlite3_column_int64(st, 1) == 8);
+  CHECK(text(5) == "integer");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
 }

@@ -50,6 +50,7 @@ struct StoredResult {
 struct MetricColumn {
   const char* name;
   double StoredResult::*member;
+  bool integer = false;  //!< a count (SQL INTEGER), not a measure (REAL)
 };
 [[nodiscard]] const std::vector<MetricColumn>& metric_columns();
 
@@ -89,7 +90,12 @@ class ResultsStore {
 
   [[nodiscard]] std::unordered_set<std::string> done_keys() const;
   //! Inserts in one transaction; false when the key was already stored (nothing changes).
+  //! Each swept key of the row's configuration also gets a typed column of its own, named as
+  //! the key ("plan.pp" INTEGER, "plan.schedule" TEXT), so SQL can filter without
+  //! json_extract; added the first time the key is seen.
   bool insert(const StoredResult& r);
+  //! The swept keys' columns, in the order they were added.
+  [[nodiscard]] std::vector<std::string> swept_columns() const;
   //! All rows ordered by configuration index, then key.
   [[nodiscard]] std::vector<StoredResult> rows() const;
   [[nodiscard]] std::size_t count() const;
