@@ -23,6 +23,12 @@ TEST_CASE("infeasible configurations are stored with their reason", "[planner][s
     if (r.status == "ok") {
       CHECK(r.step_time_ms > 0);
       CHECK_FALSE(r.result_json.empty());
+      // Plausibility, not a pin: no step beats the GPUs' nominal FP8 peak on the model's FLOPs,
+      // and one over 1000x the time at BF16 peak is a broken model, not a slow plan (this
+      // sweep's PP1 rows once predicted 48.9 million seconds per step and the goldens kept it).
+      INFO(r.config);
+      CHECK(r.mfu_fp8 <= 1.0);
+      CHECK(r.mfu_bf16 >= 1e-3);
       continue;
     }
     ++infeasible;

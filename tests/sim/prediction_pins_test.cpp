@@ -64,6 +64,23 @@ std::vector<std::pair<std::string, double>> key_predictions(const Scenario& sc) 
 
 }  // namespace
 
+TEST_CASE("every shipped scenario predicts a physically plausible step", "[sim][runner]") {
+  // Independent of the pins (which say "unchanged", not "sane"): the step is no shorter than
+  // the model's FLOPs at the nominal FP8 peak of every GPU, and no longer than 1000x their time
+  // at the BF16 peak (a broken model, such as a port running at a placeholder capacity).
+  for (const std::string& name : shipped_scenarios()) {
+    for (const SimMode mode : {SimMode::kSymmetry, SimMode::kFull}) {
+      INFO(name << (mode == SimMode::kFull ? " (full mode)" : ""));
+      RunOptions o;
+      o.mode = mode;
+      const SimResult r = run_checked(load_scenario_spec(name), o).result;
+      CHECK(r.mfu_fp8 <= 1.0);
+      CHECK(r.mfu_bf16 >= 1e-3);
+      CHECK(r.step_time >= r.pipeline_time);
+    }
+  }
+}
+
 TEST_CASE("prediction pins: every shipped scenario predicts what the pins say",
           "[sim][runner][pins]") {
   std::map<std::string, double> now;
