@@ -19,6 +19,15 @@ FlowNetwork::FlowNetwork(Engine& engine, std::vector<double> capacities) : engin
   }
 }
 
+namespace {
+
+// Generations count up and skip 0, which marks a flow with no completion pending.
+std::uint32_t next_generation(std::uint32_t g) {
+  return g == std::numeric_limits<std::uint32_t>::max() ? 1 : g + 1;
+}
+
+}  // namespace
+
 FlowNetwork::FlowId FlowNetwork::start(std::span<const LinkId> path, Bytes bytes,
                                        Nanoseconds latency, Callback on_done) {
   if (bytes < Bytes(0)) throw std::invalid_argument("FlowNetwork: negative flow size");
@@ -32,13 +41,14 @@ FlowNetwork::FlowId FlowNetwork::start(std::span<const LinkId> path, Bytes bytes
   } else {
     id = static_cast<FlowId>(flows_.size());
     flows_.emplace_back();
+    live_.push_back(0);
   }
   Flow& f = flows_[id];
   f.path.assign(path.begin(), path.end());
   f.remaining = static_cast<double>(bytes.value());
   f.rate = 0;
   f.updated = engine_->now().value();
-  ++f.generation;
+  f.generation = next_generation(f.generation);
   f.latency = latency;
   f.on_done = on_done;
   f.frozen = false;
@@ -50,6 +60,7 @@ FlowNetwork::FlowId FlowNetwork::start(std::span<const LinkId> path, Bytes bytes
     return id;
   }
   f.active = true;
+  live_[id] = f.generation;
   ++active_;
   for (LinkId l : path) links_[l].flows.push_back(id);
   mark_dirty(path);
@@ -154,7 +165,9 @@ void FlowNetwork::recompute() {
 
 void FlowNetwork::schedule_completion(FlowId fid) {
   Flow& f = flows_[fid];
-  ++f.generation;  // invalidates the completion event scheduled at the old rate
+  // A new generation invalidates the completion event scheduled at the old rate.
+  f.generation = next_generation(f.generation);
+  live_[fid] = f.generation;
   const double seconds = f.remaining / f.rate;
   const Nanoseconds at = engine_->now() + from_seconds_ceil(seconds);
   const std::uint32_t gen = f.generation;
@@ -162,8 +175,9 @@ void FlowNetwork::schedule_completion(FlowId fid) {
 }
 
 void FlowNetwork::complete(FlowId fid, std::uint32_t generation) {
+  if (live_[fid] != generation) return;  // stale: the rate changed since, or the flow ended
+  live_[fid] = 0;
   Flow& f = flows_[fid];
-  if (!f.active || f.generation != generation) return;  // stale: the rate changed since
   f.active = false;
   f.remaining = 0;
   --active_;
