@@ -22,6 +22,8 @@ planner::CalibrationRef load_calibration_ref(const std::string& path) {
   auto cal = std::make_shared<const profiler::calibrate::Calibration>(
       profiler::calibrate::parse_calibration(text, path));
   ref.hash = "sha256:" + planner::sha256_hex(text);
+  const profiler::calibrate::ResidualBand band = profiler::calibrate::residual_band(*cal);
+  if (band.relative > 0) ref.uncertainty = {band.relative, band.source + " (" + path + ")"};
   ref.cost_for = [cal, path](const GpuProfile& gpu) {
     return profiler::calibrate::cost_parameters_from(*cal, gpu, path);
   };

@@ -69,12 +69,23 @@ ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions
   sim::CheckedRun run = sim::run_checked(s, run_options(s, o));
   e.result = std::move(run.result);
   e.calibration_hash = o.calibration.hash;
+  e.uncertainty = o.calibration.uncertainty;
   e.scenario_hash = scenario_hash(s);
   e.memory_gib = static_cast<double>(run.memory.total.value()) / kGiB;
   e.memory_capacity_gib = static_cast<double>(run.memory.capacity.value()) / kGiB;
   e.ranks = std::move(run.ranks);
   e.scenario = std::move(s);
   return e;
+}
+
+// What the band around the cost figures is and where it comes from (entries of one report share
+// a calibration, so the first entry's band stands for all).
+std::string band_sentence(const std::vector<ReportEntry>& entries) {
+  const Uncertainty& u = entries.front().uncertainty;
+  return fmt(u.relative < 0.1 ? "Band: each cost figure +/- %.1f%%"
+                              : "Band: each cost figure +/- %.0f%%",
+             100 * u.relative) +
+         " (the GPU-hours rows show it): " + u.source + ".";
 }
 
 struct Metric {
@@ -109,6 +120,16 @@ std::vector<Metric> summary_metrics() {
        [](const ReportEntry& e) { return e.result.avg_power_watts; }, g},
       {"gpu_hours_per_trillion", "GPU-hours per 1T tokens",
        [](const ReportEntry& e) { return e.result.gpu_hours_per_trillion; }, g},
+      {"gpu_hours_per_trillion_low", "GPU-hours per 1T tokens, low end of the band",
+       [](const ReportEntry& e) {
+         return e.result.gpu_hours_per_trillion * (1 - e.uncertainty.relative);
+       },
+       g},
+      {"gpu_hours_per_trillion_high", "GPU-hours per 1T tokens, high end of the band",
+       [](const ReportEntry& e) {
+         return e.result.gpu_hours_per_trillion * (1 + e.uncertainty.relative);
+       },
+       g},
       {"days_per_trillion", "wall-clock days per 1T tokens",
        [](const ReportEntry& e) { return e.result.days_per_trillion; }, d2},
       {"dollars_per_trillion", "USD per 1T tokens",
@@ -367,6 +388,7 @@ std::string render_html(const Report& r) {
       s += "</tr>\n";
     }
     s += "</tbody></table></div>\n";
+    s += "<p class=\"note\" id=\"uncertainty\">" + html_escape(band_sentence(r.entries)) + "</p>\n";
     s += "<p class=\"note\">Per trillion tokens on each cluster as configured; the training run is "
          "each scenario's <code>cost.training_tokens</code>. Energy is GPU power (idle + (TDP - "
          "idle) x compute utilisation) x PUE.</p>\n";
@@ -572,6 +594,7 @@ std::string render_markdown(const Report& r) {
       for (const auto& e : r.entries) s += " " + m.show(m.value(e)) + " |";
       s += "\n";
     }
+    s += "\n" + markdown_escape(band_sentence(r.entries)) + "\n";
     for (const auto& e : r.entries) {
       if (!comparable_to_published(e)) continue;
       const double pred = e.result.gpu_hours_per_trillion;
@@ -662,6 +685,12 @@ nlohmann::ordered_json render_json(const Report& r) {
                          {"days", w.days},
                          {"dollars", w.dollars},
                          {"energy_kwh", w.energy_kwh}};
+    x["uncertainty"] = {{"relative", e.uncertainty.relative},
+                        {"source", e.uncertainty.source},
+                        {"gpu_hours_per_trillion_low",
+                         e.result.gpu_hours_per_trillion * (1 - e.uncertainty.relative)},
+                        {"gpu_hours_per_trillion_high",
+                         e.result.gpu_hours_per_trillion * (1 + e.uncertainty.relative)}};
     if (comparable_to_published(e)) {
       x["published_gpu_hours_per_trillion"] = planner::kPublishedH800GpuHoursPerTrillion;
       x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);

@@ -1,6 +1,7 @@
 #include "hopsim/planner/report.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <map>
 #include <regex>
 #include <set>
@@ -195,6 +196,41 @@ TEST_CASE("a report runs every scenario with the given calibration and names it"
   CHECK(r.entries[0].result.step_time != plain.step_time);
   CHECK(render_json(r)["entries"][0]["calibration_hash"] == "sha256:test");
   CHECK_THAT(render_html(r), Catch::Contains("sha256:test"));
+}
+
+TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibrated default",
+          "[planner][report]") {
+  ReportOptions o;
+  o.timeline = false;
+  o.counterpart = false;
+  o.sensitivity = false;
+  const Report plain = scenario_report({"deepseek-v3-h800"}, o);
+  REQUIRE(plain.entries.size() == 1);
+  const double pred = plain.entries[0].result.gpu_hours_per_trillion;
+  // The default is 20% (a stated default, typed here independently of the code).
+  CHECK(plain.entries[0].uncertainty.relative == 0.20);
+  const auto f = figures(render_html(plain));
+  CHECK(f.at("gpu_hours_per_trillion_low#0") == Approx(pred * 0.8));
+  CHECK(f.at("gpu_hours_per_trillion_high#0") == Approx(pred * 1.2));
+  const auto j = render_json(plain)["entries"][0]["uncertainty"];
+  CHECK(j["relative"] == 0.20);
+  CHECK(j["gpu_hours_per_trillion_high"].get<double>() == Approx(pred * 1.2));
+  CHECK_THAT(render_markdown(plain), Catch::Contains("+/- 20%"));
+  // Validation that keeps the default honest: the uncalibrated prediction of DeepSeek-V3 on
+  // 2048 H800 lies within the band of DeepSeek's published 180K H800 GPU-hours per 10^12 tokens
+  // (DeepSeek-V3 report, arXiv 2412.19437, §1), which the band's source sentence claims.
+  CHECK(std::abs(pred / 180000.0 - 1.0) <= plain.entries[0].uncertainty.relative);
+
+  // A calibration brings its own band (here a made-up one) to every entry and sentence.
+  CalibrationRef cal;
+  cal.hash = "sha256:test";
+  cal.uncertainty = {0.034, "a test calibration's residuals"};
+  o.calibration = cal;
+  const Report calibrated = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  CHECK(calibrated.entries[0].uncertainty.relative == 0.034);
+  const std::string md = render_markdown(calibrated);
+  CHECK_THAT(md, Catch::Contains("+/- 3.4%"));
+  CHECK_THAT(md, Catch::Contains("a test calibration's residuals"));
 }
 
 TEST_CASE("a sweep report lists every stored configuration with its reason", "[planner][report]") {

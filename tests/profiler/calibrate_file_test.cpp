@@ -140,3 +140,27 @@ TEST_CASE("loading a missing calibration file names it", "[profiler][calibrate]"
   CHECK_THROWS_WITH(cal::load_calibration("/nonexistent/cal.yaml"),
                     Catch::Contains("/nonexistent/cal.yaml") && Catch::Contains("cannot open"));
 }
+
+TEST_CASE("a calibration's residual band: leave-one-out of a trace fit, else its worst curve",
+          "[profiler][calibrate]") {
+  using namespace hopsim::profiler::calibrate;
+  Calibration c;
+  CHECK(residual_band(c).relative == 0);  // nothing recorded: the caller keeps its default
+  ClassCurve gemm;
+  gemm.kernel_class = "gemm_fp8";
+  gemm.fit.rms_rel_error = 0.031;
+  ClassCurve norm;
+  norm.kernel_class = "rmsnorm";
+  norm.fit.rms_rel_error = 0.087;
+  c.classes = {gemm, norm};
+  ResidualBand b = residual_band(c);
+  CHECK(b.relative == 0.087);
+  CHECK(b.source.find("rmsnorm") != std::string::npos);
+  // `calibrate --from-trace` records its leave-one-component-out error; it takes precedence.
+  c.provenance["fit_leave_one_out_rms_rel_error"] = "0.0420";
+  b = residual_band(c);
+  CHECK(b.relative == 0.042);
+  CHECK(b.source.find("leave-one-component-out") != std::string::npos);
+  c.provenance["fit_leave_one_out_rms_rel_error"] = "not a number";
+  CHECK(residual_band(c).relative == 0.087);
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -218,6 +219,28 @@ std::string calibration_to_yaml(const Calibration& c) {
 
 void save_calibration(const Calibration& c, const std::filesystem::path& path) {
   io::write_file_atomically(path, calibration_to_yaml(c));
+}
+
+ResidualBand residual_band(const Calibration& c) {
+  ResidualBand b;
+  const auto loo = c.provenance.find("fit_leave_one_out_rms_rel_error");
+  if (loo != c.provenance.end()) {
+    char* end = nullptr;
+    const double v = std::strtod(loo->second.c_str(), &end);
+    if (end != loo->second.c_str() && *end == '\0' && std::isfinite(v) && v > 0) {
+      b.relative = v;
+      b.source = "the calibration's leave-one-component-out rms error against its trace";
+      return b;
+    }
+  }
+  for (const ClassCurve& k : c.classes) {
+    if (k.fit.rms_rel_error > b.relative) {
+      b.relative = k.fit.rms_rel_error;
+      b.source = "the largest rms error of the calibration's kernel curves (" + k.kernel_class +
+                 "); kernels only, not a whole step";
+    }
+  }
+  return b;
 }
 
 }  // namespace hopsim::profiler::calibrate

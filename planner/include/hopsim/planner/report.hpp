@@ -13,6 +13,7 @@
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sensitivity.hpp"
 #include "hopsim/planner/sweep.hpp"
+#include "hopsim/planner/uncertainty.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
@@ -26,6 +27,8 @@ struct ReportEntry {
   double memory_gib = 0;
   double memory_capacity_gib = 0;
   std::vector<MemoryBreakdown> ranks;  //!< memory of every pipeline rank
+  //! The band around its cost figures: the calibration's, or the uncalibrated default.
+  Uncertainty uncertainty = uncalibrated_uncertainty();
 };
 
 //! Where one step's time goes, in ms, summing to the step: the compute partition busy, the

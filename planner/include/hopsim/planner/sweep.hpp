@@ -11,6 +11,7 @@
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sweep_spec.hpp"
+#include "hopsim/planner/uncertainty.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
@@ -23,6 +24,8 @@ namespace hopsim::planner {
 struct CalibrationRef {
   std::string hash = "uncalibrated";
   std::function<sim::CostParameters(const GpuProfile&)> cost_for;  //!< empty: uncalibrated
+  //! The band its predictions carry (from the calibration's own residuals when it has them).
+  Uncertainty uncertainty = uncalibrated_uncertainty();
 };
 
 struct EvaluateOptions {

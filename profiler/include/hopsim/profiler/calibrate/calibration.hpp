@@ -61,6 +61,15 @@ struct Calibration {
   [[nodiscard]] const ClassCurve* find(std::string_view kernel_class) const;
 };
 
+//! The relative error a calibration's own residuals give its predictions, and what it is: the
+//! leave-one-component-out rms error of a fit to a trace (`calibrate --from-trace`), else the
+//! largest rms error of a kernel class's curve (a kernel campaign). 0 when it records neither.
+struct ResidualBand {
+  double relative = 0;
+  std::string source;
+};
+[[nodiscard]] ResidualBand residual_band(const Calibration& c);
+
 //! Reads and validates a calibration YAML. Throws ConfigError naming file, line, column and key
 //! for unknown keys, missing keys, wrong types, non-positive rates and unsupported versions.
 [[nodiscard]] Calibration load_calibration(const std::filesystem::path& path);
