@@ -128,10 +128,16 @@ TEST_CASE("runner: the timeline says what each slice did and draws PP sends as f
   const auto doc = nlohmann::json::parse(out.str());
   std::map<std::int64_t, int> flow_ends;
   int sends = 0, computes = 0, comms = 0;
+  std::map<std::pair<int, std::string>, std::vector<double>> counters;
   for (const auto& e : doc.at("traceEvents")) {
     const std::string ph = e.value("ph", "");
     if (ph == "s" || ph == "f") flow_ends[e.at("id").get<std::int64_t>()] += ph == "s" ? 1 : 2;
+    if (ph == "C") {
+      counters[{e.at("pid").get<int>(), e.at("name").get<std::string>()}].push_back(
+          e.at("args").at("value").get<double>());
+    }
     if (ph != "X") continue;
+    CHECK(e.at("tid").get<int>() != 3);  // no link lane repeating the communication partition
     const std::string cat = e.value("cat", "");
     if (cat == "pp_comm") ++sends;
     const auto& a = e.contains("args") ? e.at("args") : nlohmann::json::object();
@@ -152,6 +158,20 @@ TEST_CASE("runner: the timeline says what each slice did and draws PP sends as f
   }
   CHECK(computes > 100);
   CHECK(comms > 100);
+  // Port counters: a share of the port for every rank, idle at the end, never over capacity;
+  // the EP payloads of this plan are NIC-bound (docs/VALIDATION.md), so the NIC runs near full.
+  double nic_peak = 0;
+  for (int r = 0; r < sc.plan.pp; ++r) {
+    const auto& nic = counters[{r, "NIC send (% of port; EP + PP)"}];
+    REQUIRE_FALSE(nic.empty());
+    CHECK(nic.back() == 0);
+    for (double v : nic) {
+      CHECK(v >= 0);
+      CHECK(v <= 100);
+      nic_peak = std::max(nic_peak, v);
+    }
+  }
+  CHECK(nic_peak > 90);
   // One flow per PP send, each with its start and its end.
   CHECK(static_cast<int>(flow_ends.size()) == sends);
   for (const auto& [id, ends] : flow_ends) CHECK(ends == 3);

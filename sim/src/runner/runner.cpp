@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <tuple>
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
@@ -580,14 +581,13 @@ namespace {
 // Streams sub-op events as Chrome-trace slices: a process per pipeline rank, a thread per lane.
 class TimelineSink {
  public:
-  TimelineSink(std::ostream& out, int ranks, int compute_sms, int comm_sms)
-      : w_(out), compute_sms_(compute_sms), comm_sms_(comm_sms) {
+  TimelineSink(std::ostream& out, int ranks, int compute_sms, int comm_sms, const StepNetwork& net)
+      : w_(out), compute_sms_(compute_sms), comm_sms_(comm_sms), net_(net) {
     for (int r = 0; r < ranks; ++r) {
       w_.process_name(r, "GPU rank " + std::to_string(r) + " (pipeline rank)");
       w_.thread_name(r, 0, "compute SM partition");
       w_.thread_name(r, 1, "communication SM partition");
       w_.thread_name(r, 2, "data parallel / optimizer");
-      w_.thread_name(r, 3, "link: EP all-to-all");
       w_.thread_name(r, 4, "link: PP send");
     }
   }
@@ -597,6 +597,34 @@ class TimelineSink {
     w_.complete(t.from_rank, 4, name, "pp_comm", t.start, t.end - t.start);
     // An arrow from the send to the compute that waits for it on the receiving rank.
     w_.flow(++flows_, name, t.from_rank, 4, t.start, t.to_rank, 0, t.end);
+    const PortTraffic& p = t.forward ? net_.pp_forward : net_.pp_backward;
+    load(t.from_rank, t.start, t.end, net_.pp_over_nic ? p.nic_bytes : 0.0,
+         net_.pp_over_nic ? 0.0 : p.nvlink_bytes);
+  }
+  //! Counter tracks of each rank's NIC and NVLink send ports: the share of the port's capacity
+  //! that EP payloads and PP sends use over time (the DP sync is on its own track).
+  void write_counters() {
+    std::sort(loads_.begin(), loads_.end(), [](const Load& a, const Load& b) {
+      return std::tie(a.rank, a.port, a.t) < std::tie(b.rank, b.port, b.t);
+    });
+    static constexpr const char* kName[] = {"NIC send (% of port; EP + PP)",
+                                            "NVLink send (% of port; EP + PP)"};
+    const double cap[] = {net_.nic_capacity, net_.nvlink_capacity};
+    double sum = 0;
+    for (std::size_t i = 0; i < loads_.size(); ++i) {
+      const Load& l = loads_[i];
+      if (i == 0 || l.rank != loads_[i - 1].rank || l.port != loads_[i - 1].port) sum = 0;
+      sum += l.rate;
+      const bool last_at_t = i + 1 == loads_.size() || loads_[i + 1].rank != l.rank ||
+                             loads_[i + 1].port != l.port || loads_[i + 1].t != l.t;
+      if (!last_at_t || !(cap[l.port] > 0)) continue;
+      // Sums of +rate and -rate leave rounding dust where a port falls idle. Transfers that
+      // overlap are each shown at their average rate; where those add up past the port, the
+      // flows were sharing it at its capacity (max-min fairness), so the port shows 100%.
+      const double pct =
+          std::abs(sum) < 1e-6 * cap[l.port] ? 0.0 : std::min(100.0, 100.0 * sum / cap[l.port]);
+      w_.counter(l.rank, kName[l.port], l.t, std::round(pct * 10) / 10);
+    }
   }
   void operator()(const SubOpEvent& e) {
     if (e.replica != 0) return;
@@ -623,18 +651,36 @@ class TimelineSink {
         e.op->name + (e.part.direction ? " d1.mb" : " mb") + std::to_string(e.part.micro_batch);
     w_.complete(e.rank, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
                 e.end - e.start, args.str());
-    // The same transfer on its link track, so links and SM partitions read side by side.
-    if (e.cls == WorkClass::kEpComm) {
-      w_.complete(e.rank, 3, name, "ep_link", e.start, e.end - e.start);
+    if (e.cls == WorkClass::kEpComm && seconds > 0) {
+      load(e.rank, e.start, e.end, e.op->traffic.nic_bytes, e.op->traffic.nvlink_bytes);
     }
   }
   ChromeTraceWriter& writer() { return w_; }
 
  private:
+  // A transfer's average rate on a rank's port from start to end, as +rate and -rate steps.
+  struct Load {
+    int rank;
+    int port;  // 0 NIC, 1 NVLink
+    Nanoseconds t;
+    double rate;  // bytes per second
+  };
+  void load(int rank, Nanoseconds start, Nanoseconds end, double nic, double nvlink) {
+    const double s = to_seconds(end - start);
+    if (!(s > 0)) return;
+    for (const auto& [port, bytes] : {std::pair{0, nic}, std::pair{1, nvlink}}) {
+      if (bytes <= 0) continue;
+      loads_.push_back(Load{rank, port, start, bytes / s});
+      loads_.push_back(Load{rank, port, end, -bytes / s});
+    }
+  }
+
   ChromeTraceWriter w_;
   int compute_sms_ = 0;
   int comm_sms_ = 0;
+  const StepNetwork& net_;
   std::uint64_t flows_ = 0;
+  std::vector<Load> loads_;
 };
 
 }  // namespace
@@ -691,7 +737,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
-    sink.emplace(*options.trace, plan.pp, gpu.sms - plan.comm_sms, plan.comm_sms);
+    sink.emplace(*options.trace, plan.pp, gpu.sms - plan.comm_sms, plan.comm_sms, program.network);
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
   }
   if (sink || options.collect_timeline) {
@@ -745,6 +791,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
       w.complete(r, 2, "optimizer + param all-gather", "optimizer",
                  res.pipeline_time + res.dp_exposed, res.optimizer_time);
     }
+    sink->write_counters();
     w.finish();
   }
 
