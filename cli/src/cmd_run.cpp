@@ -7,6 +7,7 @@
 #include <functional>
 #include <iomanip>
 #include <optional>
+#include <sstream>
 
 #include "calibration_option.hpp"
 #include "commands.hpp"
@@ -134,6 +135,7 @@ void register_run(CLI::App& app, Io io) {
     std::string calibration;
     std::string kineto;
     int kineto_rank = 0;
+    std::string trace_replicas;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -150,6 +152,9 @@ void register_run(CLI::App& app, Io io) {
                   "Write one pipeline rank's step as a Kineto (PyTorch profiler) trace, with "
                   "DeepSeek-style phase annotations: what `hopsim import` and `calibrate "
                   "--from-trace` read; - for standard output");
+  cmd->add_option("--trace-replicas", o->trace_replicas,
+                  "With --mode full: the pipeline replicas --trace shows, e.g. 0,5,17 or all "
+                  "(default 0); each appears as its own set of ranks");
   cmd->add_option("--kineto-rank", o->kineto_rank, "Pipeline rank --kineto writes (default 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
@@ -177,6 +182,30 @@ void register_run(CLI::App& app, Io io) {
       // Opened before the run so that an unwritable path fails fast; the trace appears only
       // once it is complete (an exception in the run leaves no partial file).
       std::optional<io::AtomicFile> trace;
+      if (!o->trace_replicas.empty()) {
+        if (o->trace.empty()) throw CLI::ValidationError("--trace-replicas", "needs --trace");
+        if (o->trace_replicas == "all") {
+          ro.trace_all_replicas = true;
+        } else {
+          std::stringstream list(o->trace_replicas);
+          for (std::string item; std::getline(list, item, ',');) {
+            std::size_t used = 0;
+            int k = -1;
+            try {
+              k = std::stoi(item, &used);
+            } catch (const std::exception&) {
+              used = 0;
+            }
+            if (used == 0 || used != item.size() || k < 0) {
+              throw CLI::ValidationError("--trace-replicas",
+                                         "expected replica numbers separated by commas, or all; "
+                                         "got '" +
+                                             item + "'");
+            }
+            ro.trace_replicas.push_back(k);
+          }
+        }
+      }
       if (trace_out) {
         ro.trace = &io.out;
       } else if (!o->trace.empty()) {

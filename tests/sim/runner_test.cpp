@@ -414,3 +414,43 @@ TEST_CASE("runner: a port only the gradient sync crosses gets the hardware's cap
   CHECK(to_seconds(r.dp_exposed) < 10.0);  // it was effectively infinite
   CHECK(to_seconds(r.step_time) < 60.0);
 }
+
+TEST_CASE("runner: full mode traces the chosen replicas, each as its own ranks", "[sim][runner]") {
+  Scenario sc = small_deepseek(8, 4, 16, 8, 16);
+  sc.plan.variation.kernel_time_cv = 0.05;
+  RunOptions o;
+  o.mode = SimMode::kFull;
+  std::ostringstream out;
+  o.trace = &out;
+  o.trace_replicas = {3, 0, 3};  // order and repeats do not matter
+  (void)run_scenario(sc, o);
+  const auto doc = nlohmann::json::parse(out.str());
+  std::map<int, std::string> names;
+  std::map<int, double> last_end;  // per process: when its compute partition last finished
+  for (const auto& e : doc.at("traceEvents")) {
+    if (e.value("ph", "") == "M" && e.at("name") == "process_name") {
+      names[e.at("pid").get<int>()] = e.at("args").at("name").get<std::string>();
+    }
+    if (e.value("ph", "") == "X" && e.at("tid").get<int>() == 0) {
+      const int pid = e.at("pid").get<int>();
+      last_end[pid] = std::max(last_end[pid], e.at("ts").get<double>() + e.at("dur").get<double>());
+    }
+  }
+  // Replica 0 then replica 3, four pipeline ranks each.
+  REQUIRE(names.size() == 8);
+  CHECK(names[0] == "GPU rank 0 (pipeline rank, pipeline replica 0)");
+  CHECK(names[7] == "GPU rank 3 (pipeline rank, pipeline replica 3)");
+  REQUIRE(last_end.size() == 8);
+  // With variation the two replicas' ranks finish at different times (seeded draws).
+  bool differ = false;
+  for (int r = 0; r < 4; ++r) differ = differ || last_end[r] != last_end[4 + r];
+  CHECK(differ);
+
+  o.trace_replicas = {16};  // DP 16 x TP 1: replicas 0..15
+  std::ostringstream none;
+  o.trace = &none;
+  CHECK_THROWS_AS(run_scenario(sc, o), PlanError);
+  o.mode = SimMode::kSymmetry;
+  o.trace_replicas = {1};
+  CHECK_THROWS_AS(run_scenario(sc, o), PlanError);
+}

@@ -704,9 +704,9 @@ class Executor {
       } else if (net_) {
         send(rep, r, to_rank, to_index, e.from_part == PartKind::kForward);
       } else {
-        if (rep == 0 && o_.on_transfer) {
-          o_.on_transfer(
-              TransferEvent{r, to_rank, e.from_part == PartKind::kForward, now, now + e.delay});
+        if (o_.on_transfer) {
+          o_.on_transfer(TransferEvent{rep, r, to_rank, e.from_part == PartKind::kForward, now,
+                                       now + e.delay});
         }
         engine_.schedule_at(now + e.delay,
                             [this, rep, to_rank, to_index] { release(rep, to_rank, to_index); });
@@ -729,8 +729,8 @@ class Executor {
 
   void send_done(std::uint32_t id) {
     const Send s = sends_.take(id);
-    if (s.rep == 0 && o_.on_transfer) {
-      o_.on_transfer(TransferEvent{s.from, s.to_rank, s.forward, s.start, engine_.now()});
+    if (o_.on_transfer) {
+      o_.on_transfer(TransferEvent{s.rep, s.from, s.to_rank, s.forward, s.start, engine_.now()});
     }
     release(s.rep, s.to_rank, s.to_index);
   }

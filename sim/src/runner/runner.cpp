@@ -581,24 +581,49 @@ namespace {
 // Streams sub-op events as Chrome-trace slices: a process per pipeline rank, a thread per lane.
 class TimelineSink {
  public:
-  TimelineSink(std::ostream& out, int ranks, int compute_sms, int comm_sms, const StepNetwork& net)
-      : w_(out), compute_sms_(compute_sms), comm_sms_(comm_sms), net_(net) {
-    for (int r = 0; r < ranks; ++r) {
-      w_.process_name(r, "GPU rank " + std::to_string(r) + " (pipeline rank)");
-      w_.thread_name(r, 0, "compute SM partition");
-      w_.thread_name(r, 1, "communication SM partition");
-      w_.thread_name(r, 2, "data parallel / optimizer");
-      w_.thread_name(r, 4, "link: PP send");
+  //! `replicas`: the pipeline replicas to show, in order; replica k's rank r is process
+  //! k * ranks + r (replica 0 alone: process r, as in symmetry mode).
+  TimelineSink(std::ostream& out, int ranks, const std::vector<int>& replicas, int compute_sms,
+               int comm_sms, const StepNetwork& net)
+      : w_(out),
+        ranks_(ranks),
+        slot_(static_cast<std::size_t>(*std::max_element(replicas.begin(), replicas.end()) + 1),
+              -1),
+        compute_sms_(compute_sms),
+        comm_sms_(comm_sms),
+        net_(net) {
+    for (std::size_t k = 0; k < replicas.size(); ++k) {
+      slot_[static_cast<std::size_t>(replicas[k])] = static_cast<int>(k);
+      const std::string of = replicas.size() == 1 && replicas[0] == 0
+                                 ? std::string()
+                                 : ", pipeline replica " + std::to_string(replicas[k]);
+      for (int r = 0; r < ranks; ++r) {
+        const int pid = static_cast<int>(k) * ranks + r;
+        w_.process_name(pid, "GPU rank " + std::to_string(r) + " (pipeline rank" + of + ")");
+        w_.thread_name(pid, 0, "compute SM partition");
+        w_.thread_name(pid, 1, "communication SM partition");
+        if (replicas[k] == 0) w_.thread_name(pid, 2, "data parallel / optimizer");
+        w_.thread_name(pid, 4, "link: PP send");
+      }
     }
   }
+  //! The trace process of (replica, rank), or -1 when that replica is not shown.
+  [[nodiscard]] int pid(int replica, int rank) const {
+    if (replica < 0 || static_cast<std::size_t>(replica) >= slot_.size()) return -1;
+    const int k = slot_[static_cast<std::size_t>(replica)];
+    return k < 0 ? -1 : k * ranks_ + rank;
+  }
   void transfer(const TransferEvent& t) {
+    const int from = pid(t.replica, t.from_rank);
+    if (from < 0) return;
+    const int to = pid(t.replica, t.to_rank);
     const std::string name = std::string(t.forward ? "activations" : "gradients") + " -> rank " +
                              std::to_string(t.to_rank);
-    w_.complete(t.from_rank, 4, name, "pp_comm", t.start, t.end - t.start);
+    w_.complete(from, 4, name, "pp_comm", t.start, t.end - t.start);
     // An arrow from the send to the compute that waits for it on the receiving rank.
-    w_.flow(++flows_, name, t.from_rank, 4, t.start, t.to_rank, 0, t.end);
+    w_.flow(++flows_, name, from, 4, t.start, to, 0, t.end);
     const PortTraffic& p = t.forward ? net_.pp_forward : net_.pp_backward;
-    load(t.from_rank, t.start, t.end, net_.pp_over_nic ? p.nic_bytes : 0.0,
+    load(from, t.start, t.end, net_.pp_over_nic ? p.nic_bytes : 0.0,
          net_.pp_over_nic ? 0.0 : p.nvlink_bytes);
   }
   //! Counter tracks of each rank's NIC and NVLink send ports: the share of the port's capacity
@@ -627,7 +652,8 @@ class TimelineSink {
     }
   }
   void operator()(const SubOpEvent& e) {
-    if (e.replica != 0) return;
+    const int proc = pid(e.replica, e.rank);
+    if (proc < 0) return;
     static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm", "tp_comm"};
     // What the slice did and how fast: FLOPs and achieved TFLOPS for compute, bytes through the
     // ports and achieved GB/s for communication, and the SMs of the partition it ran on.
@@ -649,10 +675,10 @@ class TimelineSink {
     args << "}";
     const std::string name =
         e.op->name + (e.part.direction ? " d1.mb" : " mb") + std::to_string(e.part.micro_batch);
-    w_.complete(e.rank, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
+    w_.complete(proc, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
                 e.end - e.start, args.str());
     if (e.cls == WorkClass::kEpComm && seconds > 0) {
-      load(e.rank, e.start, e.end, e.op->traffic.nic_bytes, e.op->traffic.nvlink_bytes);
+      load(proc, e.start, e.end, e.op->traffic.nic_bytes, e.op->traffic.nvlink_bytes);
     }
   }
   ChromeTraceWriter& writer() { return w_; }
@@ -676,6 +702,8 @@ class TimelineSink {
   }
 
   ChromeTraceWriter w_;
+  int ranks_ = 0;
+  std::vector<int> slot_;  // per replica: its place in the trace, -1 when not shown
   int compute_sms_ = 0;
   int comm_sms_ = 0;
   const StepNetwork& net_;
@@ -737,7 +765,27 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
-    sink.emplace(*options.trace, plan.pp, gpu.sms - plan.comm_sms, plan.comm_sms, program.network);
+    const int replicas = options.mode == SimMode::kFull ? plan.dp * plan.tp : 1;
+    std::vector<int> shown = options.trace_replicas;
+    if (options.trace_all_replicas) {
+      shown.clear();
+      for (int k = 0; k < replicas; ++k) shown.push_back(k);
+    }
+    if (shown.empty()) shown.push_back(0);
+    std::sort(shown.begin(), shown.end());
+    shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+    for (int k : shown) {
+      if (k < 0 || k >= replicas) {
+        throw PlanError(
+            "trace replica " + std::to_string(k) + " does not exist: " +
+            (options.mode == SimMode::kFull
+                 ? "full mode simulates replicas 0.." + std::to_string(replicas - 1) + " (DP x TP)"
+                 : std::string("symmetry mode simulates replica 0 only; use full "
+                               "mode to trace others")));
+      }
+    }
+    sink.emplace(*options.trace, plan.pp, shown, gpu.sms - plan.comm_sms, plan.comm_sms,
+                 program.network);
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
   }
   if (sink || options.collect_timeline) {
@@ -782,13 +830,16 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.step_time = res.pipeline_time + res.dp_exposed + res.optimizer_time;
   if (sink) {
     ChromeTraceWriter& w = sink->writer();
+    // The DP lane is replica 0's (the executor keeps per-rank statistics for it alone).
     for (int r = 0; r < plan.pp; ++r) {
+      const int pid = sink->pid(0, r);
+      if (pid < 0) break;
       const RankStats& st = res.execution.ranks[static_cast<std::size_t>(r)];
       if (st.dp_sync_end > st.dp_sync_start) {
-        w.complete(r, 2, "DP gradient reduce-scatter", "dp_comm", st.dp_sync_start,
+        w.complete(pid, 2, "DP gradient reduce-scatter", "dp_comm", st.dp_sync_start,
                    st.dp_sync_end - st.dp_sync_start);
       }
-      w.complete(r, 2, "optimizer + param all-gather", "optimizer",
+      w.complete(pid, 2, "optimizer + param all-gather", "optimizer",
                  res.pipeline_time + res.dp_exposed, res.optimizer_time);
     }
     sink->write_counters();

@@ -29,6 +29,7 @@ struct SubOpEvent {
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).
 struct TransferEvent {
+  int replica = 0;
   int from_rank = 0;
   int to_rank = 0;
   bool forward = true;
@@ -50,7 +51,8 @@ struct ExecutorOptions {
   std::uint64_t seed = 1;
   //! Called for every completed sub-op in completion order (deterministic). May be empty.
   std::function<void(const SubOpEvent&)> on_sub_op;
-  //! Called for every pipeline-parallel transfer between ranks (replica 0), when it starts.
+  //! Called for every pipeline-parallel transfer between ranks, of every replica, once its
+  //! timing is known.
   std::function<void(const TransferEvent&)> on_transfer;
   //! Stop once simulated time passes this (0 = run to the end): the makespan is then known to
   //! exceed it, which is all a search that already has better plans needs to know.

@@ -47,6 +47,11 @@ struct RunOptions {
   std::optional<CostParameters> cost;
   //! Where to stream the Chrome-trace timeline (nullptr = none).
   std::ostream* trace = nullptr;
+  //! Full mode: the pipeline replicas (DP*TP of them) the trace shows, each as its own set of
+  //! ranks; empty = replica 0 only. `trace_all_replicas` shows every one (16,384 GPUs is a big
+  //! file). PlanError for a replica the plan does not have.
+  std::vector<int> trace_replicas;
+  bool trace_all_replicas = false;
   //! Full mode: per-replica compute slowdown (stragglers), empty = none.
   std::vector<double> replica_compute_scale;
   //! Transfers share GPU ports on the step's engine (true) or keep stand-alone durations.
