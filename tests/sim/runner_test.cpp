@@ -129,8 +129,17 @@ TEST_CASE("runner: the timeline says what each slice did and draws PP sends as f
   std::map<std::int64_t, int> flow_ends;
   int sends = 0, computes = 0, comms = 0;
   std::map<std::pair<int, std::string>, std::vector<double>> counters;
+  std::map<std::int64_t, std::pair<double, double>> expert_flows;
   for (const auto& e : doc.at("traceEvents")) {
     const std::string ph = e.value("ph", "");
+    const std::string flow_name = e.value("name", "");
+    if ((ph == "s" || ph == "f") && flow_name.find("experts") != std::string::npos) {
+      // Payload to the experts -> the expert computation: starts inside the payload, ends at
+      // the computation's start, on the same rank.
+      auto& f = expert_flows[e.at("id").get<std::int64_t>()];
+      (ph == "s" ? f.first : f.second) = e.at("ts").get<double>();
+      continue;
+    }
     if (ph == "s" || ph == "f") flow_ends[e.at("id").get<std::int64_t>()] += ph == "s" ? 1 : 2;
     if (ph == "C") {
       counters[{e.at("pid").get<int>(), e.at("name").get<std::string>()}].push_back(
@@ -172,6 +181,10 @@ TEST_CASE("runner: the timeline says what each slice did and draws PP sends as f
     }
   }
   CHECK(nic_peak > 90);
+  // One arrow per MoE unit, micro-batch and pass (forward dispatch, backward of combine):
+  // DeepSeek-V3 has 58 MoE layers (61 less the first 3 dense) and one MoE MTP module.
+  CHECK(expert_flows.size() == static_cast<std::size_t>(sc.plan.micro_batches) * (58 + 1) * 2);
+  for (const auto& [id, f] : expert_flows) CHECK(f.second >= f.first);
   // One flow per PP send, each with its start and its end.
   CHECK(static_cast<int>(flow_ends.size()) == sends);
   for (const auto& [id, ends] : flow_ends) CHECK(ends == 3);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <tuple>
 
@@ -680,6 +681,21 @@ class TimelineSink {
     if (e.cls == WorkClass::kEpComm && seconds > 0) {
       load(proc, e.start, e.end, e.op->traffic.nic_bytes, e.op->traffic.nvlink_bytes);
     }
+    // An arrow from each payload that brings tokens (forward dispatch) or their gradients
+    // (backward of combine) to the experts, to the expert computation that waits for it.
+    const auto key = std::make_tuple(proc, e.part.direction, e.part.micro_batch, e.part.stage,
+                                     e.op->slot, e.backward);
+    const Component to_experts = e.backward ? Component::kCombine : Component::kDispatch;
+    if (e.cls == WorkClass::kEpComm && e.op->component == to_experts && !e.op->traffic.empty()) {
+      to_experts_[key] = {e.start, static_cast<int>(e.lane)};
+    } else if (e.cls == WorkClass::kCompute && e.op->component == Component::kMlp) {
+      const auto it = to_experts_.find(key);
+      if (it != to_experts_.end()) {
+        w_.flow(++flows_, e.backward ? "gradients to experts" : "tokens to experts", proc,
+                it->second.second, it->second.first, proc, static_cast<int>(e.lane), e.start);
+        to_experts_.erase(it);
+      }
+    }
   }
   ChromeTraceWriter& writer() { return w_; }
 
@@ -709,6 +725,9 @@ class TimelineSink {
   const StepNetwork& net_;
   std::uint64_t flows_ = 0;
   std::vector<Load> loads_;
+  // Payloads to the experts whose expert computation has not been seen yet: (process,
+  // direction, micro-batch, stage, layer slot, backward) -> (payload start, its lane).
+  std::map<std::tuple<int, int, int, int, int, bool>, std::pair<Nanoseconds, int>> to_experts_;
 };
 
 }  // namespace
