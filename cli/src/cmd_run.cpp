@@ -43,6 +43,28 @@ sim::RunOptions options_for(const std::string& mode, const std::string& calibrat
   return o;
 }
 
+// "0,5,17" as replica numbers (empty for ""); --trace-replicas refuses anything else.
+std::vector<int> replica_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    std::size_t used = 0;
+    int k = -1;
+    try {
+      k = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || k < 0) {
+      throw CLI::ValidationError(
+          "--trace-replicas",
+          "expected replica numbers separated by commas, or all; got '" + item + "'");
+    }
+    out.push_back(k);
+  }
+  return out;
+}
+
 std::string ms_str(Nanoseconds t) {
   return fmt("%.1f ms", to_ms(t));
 }
@@ -174,38 +196,21 @@ void register_run(CLI::App& app, Io io) {
                                  "standard output");
     }
     std::ostream& report = trace_out || kineto_out ? io.err : io.out;
+    if (!o->trace_replicas.empty() && o->trace.empty()) {
+      throw CLI::ValidationError("--trace-replicas", "needs --trace");
+    }
+    const std::vector<int> replicas =
+        o->trace_replicas == "all" ? std::vector<int>{} : replica_list(o->trace_replicas);
     std::vector<Scenario> scs;
     std::vector<SimResult> rs;
     for (const auto& spec : o->scenarios) {
       scs.push_back(load_checked(spec, io));
       sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
+      ro.trace_replicas = replicas;
+      ro.trace_all_replicas = o->trace_replicas == "all";
       // Opened before the run so that an unwritable path fails fast; the trace appears only
       // once it is complete (an exception in the run leaves no partial file).
       std::optional<io::AtomicFile> trace;
-      if (!o->trace_replicas.empty()) {
-        if (o->trace.empty()) throw CLI::ValidationError("--trace-replicas", "needs --trace");
-        if (o->trace_replicas == "all") {
-          ro.trace_all_replicas = true;
-        } else {
-          std::stringstream list(o->trace_replicas);
-          for (std::string item; std::getline(list, item, ',');) {
-            std::size_t used = 0;
-            int k = -1;
-            try {
-              k = std::stoi(item, &used);
-            } catch (const std::exception&) {
-              used = 0;
-            }
-            if (used == 0 || used != item.size() || k < 0) {
-              throw CLI::ValidationError("--trace-replicas",
-                                         "expected replica numbers separated by commas, or all; "
-                                         "got '" +
-                                             item + "'");
-            }
-            ro.trace_replicas.push_back(k);
-          }
-        }
-      }
       if (trace_out) {
         ro.trace = &io.out;
       } else if (!o->trace.empty()) {

@@ -19,6 +19,7 @@
 
 #include "chart_util.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/import/import_problems.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::gui {
@@ -128,11 +129,7 @@ bool MeasuredView::open_trace(const QString& path) {
   // What the import recorded and went on past (docs/TRACES.md, "Import problems"): the same
   // catalogue `hopsim import` and `trace summary` print.
   for (const auto& p : trace_->problems) {
-    trace_info_ +=
-        QString("\nimport problem %1 (%2): %3, first at %4: %5")
-            .arg(QString::fromStdString(p.name), QString::fromStdString(p.severity))
-            .arg(p.count)
-            .arg(QString::fromStdString(p.first_location), QString::fromStdString(p.action));
+    trace_info_ += "\nimport problem " + QString::fromStdString(profiler::import::describe(p));
   }
   info_->setText(trace_info_);
   emit status(QString("opened trace %1").arg(path));

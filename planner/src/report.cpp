@@ -78,6 +78,12 @@ ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions
   return e;
 }
 
+// GPU-hours per 10^12 tokens at the low and the high end of the entry's band.
+std::pair<double, double> gpu_hours_band(const ReportEntry& e) {
+  const double x = e.result.gpu_hours_per_trillion;
+  return {x * (1 - e.uncertainty.relative), x * (1 + e.uncertainty.relative)};
+}
+
 // What the band around the cost figures is and where it comes from (entries of one report share
 // a calibration, so the first entry's band stands for all).
 std::string band_sentence(const std::vector<ReportEntry>& entries) {
@@ -121,15 +127,9 @@ std::vector<Metric> summary_metrics() {
       {"gpu_hours_per_trillion", "GPU-hours per 1T tokens",
        [](const ReportEntry& e) { return e.result.gpu_hours_per_trillion; }, g},
       {"gpu_hours_per_trillion_low", "GPU-hours per 1T tokens, low end of the band",
-       [](const ReportEntry& e) {
-         return e.result.gpu_hours_per_trillion * (1 - e.uncertainty.relative);
-       },
-       g},
+       [](const ReportEntry& e) { return gpu_hours_band(e).first; }, g},
       {"gpu_hours_per_trillion_high", "GPU-hours per 1T tokens, high end of the band",
-       [](const ReportEntry& e) {
-         return e.result.gpu_hours_per_trillion * (1 + e.uncertainty.relative);
-       },
-       g},
+       [](const ReportEntry& e) { return gpu_hours_band(e).second; }, g},
       {"days_per_trillion", "wall-clock days per 1T tokens",
        [](const ReportEntry& e) { return e.result.days_per_trillion; }, d2},
       {"dollars_per_trillion", "USD per 1T tokens",
@@ -685,12 +685,11 @@ nlohmann::ordered_json render_json(const Report& r) {
                          {"days", w.days},
                          {"dollars", w.dollars},
                          {"energy_kwh", w.energy_kwh}};
+    const auto [low, high] = gpu_hours_band(e);
     x["uncertainty"] = {{"relative", e.uncertainty.relative},
                         {"source", e.uncertainty.source},
-                        {"gpu_hours_per_trillion_low",
-                         e.result.gpu_hours_per_trillion * (1 - e.uncertainty.relative)},
-                        {"gpu_hours_per_trillion_high",
-                         e.result.gpu_hours_per_trillion * (1 + e.uncertainty.relative)}};
+                        {"gpu_hours_per_trillion_low", low},
+                        {"gpu_hours_per_trillion_high", high}};
     if (comparable_to_published(e)) {
       x["published_gpu_hours_per_trillion"] = planner::kPublishedH800GpuHoursPerTrillion;
       x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);

@@ -307,20 +307,20 @@ struct SweptValue {
 SweptValue typed(const std::string& v) {
   SweptValue out;
   out.text = v;
-  if (v.empty()) return out;
+  // strtoll and strtod skip leading blanks; " 16" stays text, as written.
+  if (v.empty() || std::isspace(static_cast<unsigned char>(v.front()))) return out;
   const char* b = v.c_str();
   char* end = nullptr;
   errno = 0;
   const long long i = std::strtoll(b, &end, 10);
-  if (errno == 0 && *end == '\0' && !std::isspace(static_cast<unsigned char>(v.front()))) {
+  if (errno == 0 && *end == '\0') {
     out.kind = SweptValue::Kind::kInteger;
     out.integer = i;
     return out;
   }
   errno = 0;
   const double d = std::strtod(b, &end);
-  if (errno == 0 && *end == '\0' && std::isfinite(d) &&
-      !std::isspace(static_cast<unsigned char>(v.front()))) {
+  if (errno == 0 && *end == '\0' && std::isfinite(d)) {
     out.kind = SweptValue::Kind::kReal;
     out.real = d;
   }
@@ -333,6 +333,19 @@ std::string quoted(const std::string& name) {
   return q + "\"";
 }
 
+// The columns every results table has (identity, status, metrics, the result JSON), as opposed
+// to the swept keys' columns.
+bool is_fixed_column(const std::string& name) {
+  if (name == "result_json") return true;
+  for (const char* c : kTextColumns) {
+    if (name == c) return true;
+  }
+  for (const auto& m : metric_columns()) {
+    if (name == m.name) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> table_columns(sqlite3* db, const std::filesystem::path& path) {
   std::vector<std::string> cols;
   Statement st(db, path, "SELECT name FROM pragma_table_info('results') ORDER BY cid");
@@ -343,12 +356,9 @@ std::vector<std::string> table_columns(sqlite3* db, const std::filesystem::path&
 }  // namespace
 
 std::vector<std::string> ResultsStore::swept_columns() const {
-  std::vector<std::string> fixed(std::begin(kTextColumns), std::end(kTextColumns));
-  for (const auto& m : metric_columns()) fixed.emplace_back(m.name);
-  fixed.emplace_back("result_json");
   std::vector<std::string> out;
   for (auto& c : table_columns(db_, path_)) {
-    if (std::find(fixed.begin(), fixed.end(), c) == fixed.end()) out.push_back(std::move(c));
+    if (!is_fixed_column(c)) out.push_back(std::move(c));
   }
   return out;
 }
@@ -365,18 +375,8 @@ bool ResultsStore::insert(const StoredResult& r) {
   }
   if (!swept.empty()) {
     const std::vector<std::string> have = table_columns(db_, path_);
-    const auto fixed = [](const std::string& k) {
-      if (k == "result_json") return true;
-      for (const char* c : kTextColumns) {
-        if (k == c) return true;
-      }
-      for (const auto& m : metric_columns()) {
-        if (k == m.name) return true;
-      }
-      return false;
-    };
     for (const auto& [k, v] : swept) {
-      if (fixed(k)) {
+      if (is_fixed_column(k)) {
         throw ConfigError(SourceLocation{path_.string(), 0, 0, k},
                           "swept key '" + k + "' has the name of a results column");
       }

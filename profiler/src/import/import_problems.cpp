@@ -66,13 +66,15 @@ std::vector<trace::ImportProblem> ProblemLog::entries() const {
   return out;
 }
 
+std::string describe(const trace::ImportProblem& p) {
+  return p.name + " (" + p.severity + "): " + std::to_string(p.count) + ", first at " +
+         printable(p.first_location) + ": " + p.action;
+}
+
 void print_problems(std::ostream& out, const std::vector<trace::ImportProblem>& problems) {
   if (problems.empty()) return;
   out << "  import problems (recorded; the import went on):\n";
-  for (const auto& p : problems) {
-    out << "    " << p.name << " (" << p.severity << "): " << p.count << ", first at "
-        << printable(p.first_location) << ": " << p.action << "\n";
-  }
+  for (const auto& p : problems) out << "    " << describe(p) << "\n";
 }
 
 }  // namespace hopsim::profiler::import

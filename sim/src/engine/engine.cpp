@@ -43,18 +43,18 @@ bool Engine::settle() {
 
 bool Engine::step() {
   if (!settle()) return false;
-  const Event ev = buckets_[0][head_++];
+  // A copy: the callback may schedule events into bucket 0 and move its storage.
+  Event ev = buckets_[0][head_++];
   --pending_;
   now_ = Nanoseconds(ev.time);
   ++processed_;
-  Callback cb = ev.cb;
   if (start_hooks_.empty() && end_hooks_.empty()) {
-    cb();
+    ev.cb();
     return true;
   }
   const EventInfo info{now_, ev.seq};
   for (const auto& h : start_hooks_) h(info);
-  cb();
+  ev.cb();
   for (const auto& h : end_hooks_) h(info);
   return true;
 }

@@ -54,12 +54,10 @@ FlowNetwork::FlowId FlowNetwork::start(std::span<const LinkId> path, Bytes bytes
   f.frozen = false;
   if (bytes == Bytes(0) || path.empty()) {
     // Nothing to share: done after the latency alone.
-    f.active = false;
     free_.push_back(id);
     if (on_done) engine_->schedule_after(latency, on_done);
     return id;
   }
-  f.active = true;
   live_[id] = f.generation;
   ++active_;
   for (LinkId l : path) links_[l].flows.push_back(id);
@@ -178,7 +176,6 @@ void FlowNetwork::complete(FlowId fid, std::uint32_t generation) {
   if (live_[fid] != generation) return;  // stale: the rate changed since, or the flow ended
   live_[fid] = 0;
   Flow& f = flows_[fid];
-  f.active = false;
   f.remaining = 0;
   --active_;
   for (LinkId l : f.path) {

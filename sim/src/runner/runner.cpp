@@ -631,7 +631,7 @@ class TimelineSink {
   //! that EP payloads and PP sends use over time (the DP sync is on its own track).
   void write_counters() {
     std::sort(loads_.begin(), loads_.end(), [](const Load& a, const Load& b) {
-      return std::tie(a.rank, a.port, a.t) < std::tie(b.rank, b.port, b.t);
+      return std::tie(a.pid, a.port, a.t) < std::tie(b.pid, b.port, b.t);
     });
     static constexpr const char* kName[] = {"NIC send (% of port; EP + PP)",
                                             "NVLink send (% of port; EP + PP)"};
@@ -639,9 +639,9 @@ class TimelineSink {
     double sum = 0;
     for (std::size_t i = 0; i < loads_.size(); ++i) {
       const Load& l = loads_[i];
-      if (i == 0 || l.rank != loads_[i - 1].rank || l.port != loads_[i - 1].port) sum = 0;
+      if (i == 0 || l.pid != loads_[i - 1].pid || l.port != loads_[i - 1].port) sum = 0;
       sum += l.rate;
-      const bool last_at_t = i + 1 == loads_.size() || loads_[i + 1].rank != l.rank ||
+      const bool last_at_t = i + 1 == loads_.size() || loads_[i + 1].pid != l.pid ||
                              loads_[i + 1].port != l.port || loads_[i + 1].t != l.t;
       if (!last_at_t || !(cap[l.port] > 0)) continue;
       // Sums of +rate and -rate leave rounding dust where a port falls idle. Transfers that
@@ -649,7 +649,7 @@ class TimelineSink {
       // flows were sharing it at its capacity (max-min fairness), so the port shows 100%.
       const double pct =
           std::abs(sum) < 1e-6 * cap[l.port] ? 0.0 : std::min(100.0, 100.0 * sum / cap[l.port]);
-      w_.counter(l.rank, kName[l.port], l.t, std::round(pct * 10) / 10);
+      w_.counter(l.pid, kName[l.port], l.t, std::round(pct * 10) / 10);
     }
   }
   void operator()(const SubOpEvent& e) {
@@ -700,20 +700,21 @@ class TimelineSink {
   ChromeTraceWriter& writer() { return w_; }
 
  private:
-  // A transfer's average rate on a rank's port from start to end, as +rate and -rate steps.
+  // A transfer's average rate on a GPU's port (trace process `pid`) from start to end, as +rate
+  // and -rate steps.
   struct Load {
-    int rank;
+    int pid;
     int port;  // 0 NIC, 1 NVLink
     Nanoseconds t;
     double rate;  // bytes per second
   };
-  void load(int rank, Nanoseconds start, Nanoseconds end, double nic, double nvlink) {
+  void load(int pid, Nanoseconds start, Nanoseconds end, double nic, double nvlink) {
     const double s = to_seconds(end - start);
     if (!(s > 0)) return;
     for (const auto& [port, bytes] : {std::pair{0, nic}, std::pair{1, nvlink}}) {
       if (bytes <= 0) continue;
-      loads_.push_back(Load{rank, port, start, bytes / s});
-      loads_.push_back(Load{rank, port, end, -bytes / s});
+      loads_.push_back(Load{pid, port, start, bytes / s});
+      loads_.push_back(Load{pid, port, end, -bytes / s});
     }
   }
 
@@ -729,6 +730,31 @@ class TimelineSink {
   // direction, micro-batch, stage, layer slot, backward) -> (payload start, its lane).
   std::map<std::tuple<int, int, int, int, int, bool>, std::pair<Nanoseconds, int>> to_experts_;
 };
+
+// The pipeline replicas a trace shows, sorted and without repeats: RunOptions::trace_replicas
+// (replica 0 when empty) or every replica. PlanError for one the mode does not simulate.
+std::vector<int> traced_replicas(const ParallelPlan& plan, const RunOptions& options) {
+  const int replicas = options.mode == SimMode::kFull ? plan.dp * plan.tp : 1;
+  std::vector<int> shown = options.trace_replicas;
+  if (options.trace_all_replicas) {
+    shown.clear();
+    for (int k = 0; k < replicas; ++k) shown.push_back(k);
+  }
+  if (shown.empty()) shown.push_back(0);
+  std::sort(shown.begin(), shown.end());
+  shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+  for (int k : shown) {
+    if (k < 0 || k >= replicas) {
+      throw PlanError(
+          "trace replica " + std::to_string(k) + " does not exist: " +
+          (options.mode == SimMode::kFull
+               ? "full mode simulates replicas 0.." + std::to_string(replicas - 1) + " (DP x TP)"
+               : std::string("symmetry mode simulates replica 0 only; use full "
+                             "mode to trace others")));
+    }
+  }
+  return shown;
+}
 
 }  // namespace
 
@@ -784,27 +810,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
-    const int replicas = options.mode == SimMode::kFull ? plan.dp * plan.tp : 1;
-    std::vector<int> shown = options.trace_replicas;
-    if (options.trace_all_replicas) {
-      shown.clear();
-      for (int k = 0; k < replicas; ++k) shown.push_back(k);
-    }
-    if (shown.empty()) shown.push_back(0);
-    std::sort(shown.begin(), shown.end());
-    shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
-    for (int k : shown) {
-      if (k < 0 || k >= replicas) {
-        throw PlanError(
-            "trace replica " + std::to_string(k) + " does not exist: " +
-            (options.mode == SimMode::kFull
-                 ? "full mode simulates replicas 0.." + std::to_string(replicas - 1) + " (DP x TP)"
-                 : std::string("symmetry mode simulates replica 0 only; use full "
-                               "mode to trace others")));
-      }
-    }
-    sink.emplace(*options.trace, plan.pp, shown, gpu.sms - plan.comm_sms, plan.comm_sms,
-                 program.network);
+    sink.emplace(*options.trace, plan.pp, traced_replicas(plan, options), gpu.sms - plan.comm_sms,
+                 plan.comm_sms, program.network);
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
   }
   if (sink || options.collect_timeline) {

@@ -85,6 +85,10 @@ template <class Json>
   return out;
 }
 
+//! "invalid_utf8 (info): 3, first at 'name' of event 12: bytes replaced by '?'" (the location
+//! passed through printable()): how the terminal and the GUI describe one problem.
+[[nodiscard]] std::string describe(const trace::ImportProblem& p);
+
 //! One line per problem under a heading, for terminals (names passed through printable());
 //! nothing when `problems` is empty. `hopsim import` and `hopsim trace summary` print this.
 void print_problems(std::ostream& out, const std::vector<trace::ImportProblem>& problems);

@@ -41,7 +41,6 @@ class FlowNetwork {
     std::uint32_t generation = 0;
     Nanoseconds latency{0};
     Callback on_done;
-    bool active = false;
     std::uint64_t mark = 0;
     bool frozen = false;
   };

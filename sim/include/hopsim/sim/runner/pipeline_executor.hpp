@@ -87,10 +87,12 @@ struct ExecutionResult {
   bool stopped = false;
 };
 
-//! A lower bound on the makespan, known without simulating: the busiest rank's compute-class
-//! work. A rank's compute lane runs one sub-op at a time and, without variation, no sub-op runs
-//! faster than programmed (interference and sharing only add). 0 where `options` could make a
-//! sub-op shorter (kernel-time variation, a replica scale below 1).
+//! A lower bound on the makespan, known without simulating: the step with every op as long as
+//! its compute-class sub-ops and transfers free, under the executor's rules (a rank's ops one
+//! after another, successors released when an op is done). A rank's compute lane runs one sub-op
+//! at a time and, without variation, no sub-op runs faster than programmed (interference and
+//! sharing only add). 0 where `options` could make a sub-op shorter (kernel-time variation, a
+//! replica scale below 1).
 [[nodiscard]] Nanoseconds compute_lower_bound(const Schedule& schedule,
                                               const PipelineProgram& program,
                                               const ExecutorOptions& options = {});

@@ -65,11 +65,6 @@ struct RunOptions {
   Nanoseconds stop_after{0};
 };
 
-//! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
-//! kernels run in phases (deepseek-ai/DeepEP csrc/kernels/internode.cu): a dispatch is
-//! `get_dispatch_layout` + `notify_dispatch` (count exchange over the EP group, then a barrier)
-//! + payload; a combine is `cached_notify` (barrier) + payload. Payload precision follows
-//! DeepSeek-V3 §3.3.3: both dispatch patterns in FP8, both combines in BF16.
 //! Gradient reduce-scatter over a data-parallel group, per byte of gradients: the bytes it moves
 //! through one GPU's NIC and NVLink ports, its fixed latency, and its time alone. All zero for a
 //! group of one.
@@ -84,6 +79,11 @@ struct DpSyncRate {
   double nvlink_capacity = 0;
 };
 
+//! Time per micro-batch and stage of each communication the pipeline needs. DeepEP's normal
+//! kernels run in phases (deepseek-ai/DeepEP csrc/kernels/internode.cu): a dispatch is
+//! `get_dispatch_layout` + `notify_dispatch` (count exchange over the EP group, then a barrier)
+//! + payload; a combine is `cached_notify` (barrier) + payload. Payload precision follows
+//! DeepSeek-V3 §3.3.3: both dispatch patterns in FP8, both combines in BF16.
 struct CommTimes {
   Nanoseconds dispatch{};           //!< forward dispatch payload, FP8
   Nanoseconds combine{};            //!< forward combine payload, BF16
