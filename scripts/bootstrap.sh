@@ -12,6 +12,7 @@ jobs=${HOPSIM_JOBS:-$(nproc)}
 packages=(build-essential cmake ninja-build ccache pkg-config git python3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3 libeigen3-dev
   libboost-graph-dev rapidjson-dev zlib1g-dev catch2 libbenchmark-dev
+  protobuf-compiler libprotobuf-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev)
 # The test suite also starts a one-node Slurm cluster on localhost (tests/slurm), checks that
 # every C++ file is clang-formatted (tests/check_format.sh) and fuzzes every input reader with

@@ -12,6 +12,7 @@ namespace hopsim::cli {
 
 void register_import(CLI::App& app, Io io);  // cmd_import.cpp
 void register_trace(CLI::App& app, Io io);   // cmd_trace.cpp
+void register_chakra(CLI::App& app, Io io);  // cmd_chakra.cpp
 
 void register_commands(CLI::App& app, Io io) {
   auto* version = app.add_subcommand("version", "Print the hopsim version");
@@ -30,6 +31,7 @@ void register_commands(CLI::App& app, Io io) {
   register_calibrate(app, io);
   register_import(app, io);
   register_trace(app, io);
+  register_chakra(app, io);
 }
 
 namespace {

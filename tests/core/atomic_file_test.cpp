@@ -106,6 +106,28 @@ TEST_CASE("atomic file: nothing is visible under the target name before commit",
   CHECK_FALSE(fs::exists(f.temp_path()));
 }
 
+TEST_CASE("atomic file: finished files hold every byte and appear only when committed",
+          "[core][io]") {
+  Dir d;
+  std::vector<AtomicFile> files;
+  for (int i = 0; i < 3; ++i) {
+    files.emplace_back(d / ("f" + std::to_string(i)));
+    files.back().write("small " + std::to_string(i));  // under the buffer: flushed by finishing
+    files.back().finish_writing();
+  }
+  CHECK(list_dir(d.path()).size() == 3);  // three temp files, no target yet
+  for (const auto& name : {"f0", "f1", "f2"}) CHECK_FALSE(fs::exists(d / name));
+  for (auto& f : files) f.commit();
+  for (int i = 0; i < 3; ++i)
+    CHECK(read(d / ("f" + std::to_string(i))) == "small " + std::to_string(i));
+  CHECK(list_dir(d.path()) == std::set<std::string>{"f0", "f1", "f2"});
+  AtomicFile dropped(d / "never");
+  dropped.write("x");
+  dropped.finish_writing();
+  dropped.discard();
+  CHECK(list_dir(d.path()) == std::set<std::string>{"f0", "f1", "f2"});
+}
+
 TEST_CASE("atomic file: an exception before commit leaves the old file and no temp file",
           "[core][io]") {
   Dir d;

@@ -198,6 +198,19 @@ fs::path AtomicFile::external_path() {
   return m.temp;
 }
 
+void AtomicFile::finish_writing() {
+  Impl& m = *impl_;
+  if (m.done || m.external) throw IoError(m.target, "finish after commit or hand-over", EBADF);
+  if (m.in_place) return;  // a device keeps its handle: there is nothing to rename
+  m.os.flush();
+  if (m.buf.drain() != 0) m.fail("cannot write", m.buf.error());
+  if (!m.os) m.fail("cannot write", EIO);
+  const int fd = m.fd;
+  m.fd = -1;
+  if (::close(fd) != 0 && errno != EINTR) m.fail("cannot write (close failed)", errno);
+  m.external = true;  // commit() reopens it to sync
+}
+
 void AtomicFile::commit() {
   Impl& m = *impl_;
   if (m.done) throw IoError(m.target, "commit after commit or discard", EINVAL);

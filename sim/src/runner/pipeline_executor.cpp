@@ -10,86 +10,12 @@
 #include "hopsim/sim/engine/engine.hpp"
 #include "hopsim/sim/network/flow_model.hpp"
 #include "hopsim/sim/runner/variation.hpp"
+#include "op_tasks.hpp"
 
 namespace hopsim::sim {
 namespace {
 
-// Which part of an op a dependency edge refers to.
-enum class PartKind : std::uint8_t { kForward = 0, kBackward = 1 };
-
-struct Edge {
-  OpRef to;
-  PartKind from_part = PartKind::kForward;
-  Nanoseconds delay{};
-};
-
-bool has_forward(const ScheduleOp& op) {
-  return op.type == OpType::kF || op.type == OpType::kFB;
-}
-bool has_backward(const ScheduleOp& op) {
-  return op.type != OpType::kF;
-}
-const OpPart& forward_part(const ScheduleOp& op) {
-  return op.part;
-}
-const OpPart& backward_part(const ScheduleOp& op) {
-  return op.type == OpType::kFB ? op.backward : op.part;
-}
-bool same_mb(const OpPart& a, const OpPart& b) {
-  return a.direction == b.direction && a.micro_batch == b.micro_batch;
-}
-
-// Classifies the edge pred -> succ: which part of pred it waits on, and the transfer it implies.
-Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& succ, OpRef succ_ref,
-                   const PipelineProgram& prog) {
-  Edge e{succ_ref, PartKind::kBackward, Nanoseconds(0)};
-  const bool cross = pred_ref.rank != succ_ref.rank;
-  if (has_forward(succ) && has_forward(pred)) {
-    const OpPart& q = forward_part(succ);
-    const OpPart& p = forward_part(pred);
-    if (same_mb(p, q) && q.stage == p.stage + 1) {
-      e.from_part = PartKind::kForward;
-      e.delay = cross ? prog.pp_forward_transfer : Nanoseconds(0);
-      return e;
-    }
-  }
-  if (has_backward(succ)) {
-    const OpPart& q = backward_part(succ);
-    if (has_forward(pred) && same_mb(forward_part(pred), q) &&
-        forward_part(pred).stage == q.stage) {
-      e.from_part = PartKind::kForward;  // B needs its own F: always local
-      return e;
-    }
-    if (has_backward(pred)) {
-      const OpPart& p = backward_part(pred);
-      e.from_part = PartKind::kBackward;
-      if (same_mb(p, q) && p.stage == q.stage + 1) {
-        e.delay = cross ? prog.pp_backward_transfer : Nanoseconds(0);
-      }
-      return e;
-    }
-  }
-  throw PlanError("pipeline executor: cannot classify dependency of " + format_op(succ) + " on " +
-                  format_op(pred));
-}
-
-// One sub-op of the op a rank is running, with its dependencies inside that op. Each lane is a
-// stream: its tasks start in issue order, each once the lane is free and its predecessors are
-// done (CUDA stream semantics, with cross-stream events as dependencies).
-struct Task {
-  const SubOp* op = nullptr;
-  PartKind part = PartKind::kForward;
-  int deps = 0;
-  std::array<int, 2> succ{-1, -1};
-  bool dp_trigger = false;  // finishing it may make gradient buckets final (see dp_trigger_)
-};
-
-// The tasks of one kind of op (type and stages); identical for every rank and replica that runs
-// it, so it is built once.
-struct TaskTemplate {
-  std::vector<Task> tasks;
-  std::array<std::vector<int>, kLaneCount> order;  // task indices per lane, in issue order
-};
+using namespace detail;  // NOLINT(google-build-using-namespace): the executor's own parts
 
 // Records of in-flight transfers, reused once done so that memory follows what is in flight,
 // not the length of the run.
@@ -139,121 +65,6 @@ struct RankState {
   Nanoseconds op_started{};
   Nanoseconds dp_free{};  // the fast path: buckets run one after another
   RankStats stats;
-};
-
-// Builds the tasks of one schedule op. F, B, Bi and W are chains. An F&B pair interleaves the
-// forward chunk's layers with the backward chunk's in the order DeepSeek published for DualPipe
-// (DeepSeek-V3 §3.2.1 Figure 4; deepseek-ai/profile-data): combine(B), attn(F), mlp(B),
-// dispatch(F), dispatch(B), mlp(W), mlp(F), attn(B), attn(W), combine(F), so that the weight
-// gradients run beside dispatch(B) and combine(F).
-class TaskBuilder {
- public:
-  explicit TaskBuilder(std::vector<Task>& out) : out_(out) { out_.clear(); }
-
-  void chain(const std::vector<SubOp>& ops, PartKind part) {
-    for (const SubOp& so : ops) prev_ = add(so, part, prev_);
-  }
-
-  void pair(const ChunkProgram& f, const ChunkProgram& b) {
-    const auto fs = by_slot(f.forward);
-    const auto bs = by_slot(b.backward_input);
-    const auto ws = by_slot(b.backward_weight);
-    const std::size_t pairs = std::min(fs.size(), bs.size());
-    int prev_f = -1, prev_b = -1;
-    // Tasks of each B slot's MLP / attention input gradient, for their W dependencies.
-    for (std::size_t i = 0; i < pairs; ++i) {
-      const Slot& F = fs[i];
-      const Slot& B = bs[i];
-      const Slot* W = find_slot(ws, B.slot);
-      int b_mlp = -1, b_attn = -1;
-      auto fwd = [&](std::initializer_list<Component> cs) {
-        for (const SubOp* so : F.pick(cs)) prev_f = add(*so, PartKind::kForward, prev_f);
-      };
-      auto bwd = [&](std::initializer_list<Component> cs, int* last) {
-        for (const SubOp* so : B.pick(cs)) prev_b = add(*so, PartKind::kBackward, prev_b);
-        if (last != nullptr) *last = prev_b;
-      };
-      auto wgt = [&](Component c, int after) {
-        if (W == nullptr) return;
-        for (const SubOp* so : W->pick({c})) add(*so, PartKind::kBackward, after);
-      };
-      bwd({Component::kNotifyCombine, Component::kCombine}, nullptr);
-      fwd({Component::kAttention});
-      bwd({Component::kMlp}, &b_mlp);
-      fwd({Component::kNotifyDispatch, Component::kDispatch});
-      bwd({Component::kNotifyDispatch, Component::kDispatch}, nullptr);
-      wgt(Component::kMlp, b_mlp);
-      fwd({Component::kMlp});
-      bwd({Component::kAttention}, &b_attn);
-      wgt(Component::kAttention, b_attn);
-      fwd({Component::kNotifyCombine, Component::kCombine});
-    }
-    // Unpaired layers (stages of different depth) run as chains after the pairs.
-    for (std::size_t i = pairs; i < fs.size(); ++i) {
-      for (const SubOp* so : fs[i].ops) prev_f = add(*so, PartKind::kForward, prev_f);
-    }
-    for (std::size_t i = pairs; i < bs.size(); ++i) {
-      for (const SubOp* so : bs[i].ops) prev_b = add(*so, PartKind::kBackward, prev_b);
-    }
-    // Weight gradients of unpaired layers, and any sub-op the pairing did not place, in order.
-    for (const SubOp& so : b.backward_weight) {
-      if (!placed(&so)) prev_b = add(so, PartKind::kBackward, prev_b);
-    }
-  }
-
- private:
-  struct Slot {
-    int slot = 0;
-    std::vector<const SubOp*> ops;
-    [[nodiscard]] std::vector<const SubOp*> pick(std::initializer_list<Component> cs) const {
-      std::vector<const SubOp*> v;
-      for (Component c : cs) {
-        for (const SubOp* so : ops) {
-          if (so->component == c) v.push_back(so);
-        }
-      }
-      return v;
-    }
-  };
-
-  static std::vector<Slot> by_slot(const std::vector<SubOp>& ops) {
-    std::vector<Slot> v;
-    for (const SubOp& so : ops) {
-      if (v.empty() || v.back().slot != so.slot) v.push_back(Slot{so.slot, {}});
-      v.back().ops.push_back(&so);
-    }
-    return v;
-  }
-  static const Slot* find_slot(const std::vector<Slot>& v, int slot) {
-    for (const Slot& s : v) {
-      if (s.slot == slot) return &s;
-    }
-    return nullptr;
-  }
-  [[nodiscard]] bool placed(const SubOp* so) const {
-    for (const Task& t : out_) {
-      if (t.op == so) return true;
-    }
-    return false;
-  }
-
-  int add(const SubOp& so, PartKind part, int after) {
-    Task t;
-    t.op = &so;
-    t.part = part;
-    const int id = static_cast<int>(out_.size());
-    if (after >= 0) {
-      ++t.deps;
-      Task& a = out_[static_cast<std::size_t>(after)];
-      if (a.succ[1] >= 0) throw PlanError("pipeline executor: a sub-op has over two successors");
-      (a.succ[0] < 0 ? a.succ[0] : a.succ[1]) = id;
-    }
-    out_.push_back(t);
-    return id;
-  }
-
-  std::vector<Task>& out_;
-  int prev_ = -1;
 };
 
 class Executor {
@@ -371,34 +182,10 @@ class Executor {
 
   // Gradient sync, bucketed per block: a block's bucket starts when the rank's last op with
   // weight gradients of its stage has finished the block's last weight-gradient sub-op (the
-  // gradient is then final for the step, as a DDP/ZeRO bucket hook sees it). A block without
-  // weight-gradient sub-ops joins the stage's last one.
+  // gradient is then final for the step, as a DDP/ZeRO bucket hook sees it).
   void build_dp_triggers() {
-    last_wgrad_op_.assign(static_cast<std::size_t>(s_.ranks), {});
-    for (int r = 0; r < s_.ranks; ++r) {
-      for (std::size_t i = 0; i < s_.ops[r].size(); ++i) {
-        const ScheduleOp& op = s_.ops[r][i];
-        if (op.type == OpType::kF || op.type == OpType::kBi) continue;
-        const int stage = backward_part(op).stage;
-        last_wgrad_op_[r][stage] = static_cast<int>(i);
-      }
-    }
-    for (const ChunkProgram& c : p_.stages) {
-      const auto& w = c.backward_weight;
-      const int slots = static_cast<int>(c.dp_sync.size());
-      for (int slot = 0; slot < slots; ++slot) {
-        if (c.dp_sync[static_cast<std::size_t>(slot)].empty() &&
-            c.dp_sync_time[static_cast<std::size_t>(slot)].value() == 0) {
-          continue;
-        }
-        const SubOp* last = nullptr;
-        for (const SubOp& so : w) {
-          if (so.slot == slot) last = &so;
-        }
-        if (last == nullptr && !w.empty()) last = &w.back();  // vector order: the stage's last
-        if (last != nullptr) dp_trigger_[last].push_back(slot);
-      }
-    }
+    last_wgrad_op_ = last_weight_gradient_ops(s_);
+    dp_trigger_ = dp_triggers(p_);
   }
 
   // Called when a sub-op finishes: starts the reduce-scatter buckets it makes final.
@@ -475,33 +262,10 @@ class Executor {
     auto [it, fresh] = templates_.try_emplace(key);
     if (!fresh) return it->second;
     TaskTemplate& t = it->second;
-    const auto& prog = [&](int stage) -> const ChunkProgram& {
-      return p_.stages[static_cast<std::size_t>(stage)];
-    };
-    TaskBuilder b(t.tasks);
-    switch (op.type) {
-      case OpType::kF:
-        b.chain(prog(op.part.stage).forward, PartKind::kForward);
-        break;
-      case OpType::kB:
-        b.chain(prog(op.part.stage).backward_input, PartKind::kBackward);
-        b.chain(prog(op.part.stage).backward_weight, PartKind::kBackward);
-        break;
-      case OpType::kBi:
-        b.chain(prog(op.part.stage).backward_input, PartKind::kBackward);
-        break;
-      case OpType::kW:
-        b.chain(prog(op.part.stage).backward_weight, PartKind::kBackward);
-        break;
-      case OpType::kFB:
-        b.pair(prog(op.part.stage), prog(op.backward.stage));
-        break;
-    }
-    for (std::size_t i = 0; i < t.tasks.size(); ++i) {
-      t.order[static_cast<std::size_t>(t.tasks[i].op->lane)].push_back(static_cast<int>(i));
+    build_task_template(op, p_, t);
+    for (Task& task : t.tasks) {
       // Looked up once per kind of op, not on every finished sub-op of the step.
-      t.tasks[i].dp_trigger =
-          t.tasks[i].part == PartKind::kBackward && dp_trigger_.contains(t.tasks[i].op);
+      task.dp_trigger = task.part == PartKind::kBackward && dp_trigger_.contains(task.op);
     }
     return t;
   }

@@ -758,6 +758,27 @@ std::vector<int> traced_replicas(const ParallelPlan& plan, const RunOptions& opt
 
 }  // namespace
 
+ExecutionGraph scenario_execution_graph(const Scenario& sc, int replicas,
+                                        const RunOptions& options) {
+  const ParallelPlan& plan = sc.plan;
+  const int most = plan.dp * plan.tp;
+  const int ep = std::max(1, plan.ep);
+  if (replicas != 1 && (replicas < 1 || replicas > most || replicas % ep != 0)) {
+    throw PlanError("execution graph: " + std::to_string(replicas) +
+                    " pipeline replicas: expected 1 or a multiple of EP (" + std::to_string(ep) +
+                    ") up to DP*TP (" + std::to_string(most) + ")");
+  }
+  const CostModel cm(sc.cluster.gpu,
+                     options.cost ? *options.cost : default_cost_parameters(sc.cluster.gpu));
+  const CommTimes comm = communication_times(sc, cm);
+  PipelineProgram program =
+      build_pipeline_program(sc, cm, comm, pipeline_stages(plan), nullptr, true, false);
+  program.network.comm_hbm_bytes_per_wire_byte = 0;
+  const Schedule schedule = make_schedule(
+      plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+  return build_execution_graph(schedule, program, replicas, replicas == 1 ? 1 : ep);
+}
+
 SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   const ParallelPlan& plan = sc.plan;
   const GpuProfile& gpu = sc.cluster.gpu;

@@ -56,6 +56,11 @@ class AtomicFile {
   //! the temp path to write to. commit() then syncs whatever was written there and renames it.
   [[nodiscard]] std::filesystem::path external_path();
 
+  //! Flushes and closes the handle once the content is complete; commit() later syncs and
+  //! renames it. For a writer that prepares many files and commits them together (a descriptor
+  //! each would run out). Throws IoError (and removes the temp file) on any failure.
+  void finish_writing();
+
   //! Flushes, fsyncs and closes the file, renames it onto the target and syncs the directory.
   //! Throws IoError (and removes the temp file) on any failure.
   void commit();

@@ -15,6 +15,7 @@
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/core/workload/placement.hpp"
 #include "hopsim/sim/cost/cost_model.hpp"
+#include "hopsim/sim/runner/execution_graph.hpp"
 #include "hopsim/sim/runner/pipeline_executor.hpp"
 #include "hopsim/sim/runner/pipeline_program.hpp"
 #include "hopsim/sim/schedule/schedule.hpp"
@@ -179,7 +180,15 @@ struct SimResult {
 [[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
                                                      const CostModel& cost, const CommTimes& comm,
                                                      int stages, std::vector<int>* layers_per_stage,
-                                                     bool expected_stragglers = true);
+                                                     bool expected_stragglers = true,
+                                                     bool shared_network = true);
+
+//! The scenario's step as an execution graph (build_execution_graph) of `replicas` pipeline
+//! replicas: 1, or a multiple of EP up to DP*TP (whole EP groups). Each sub-op keeps its
+//! stand-alone duration (the analytical fast path, no HBM interference, no variation): what
+//! another simulator should add is its own network. Throws PlanError for other replica counts.
+[[nodiscard]] ExecutionGraph scenario_execution_graph(const Scenario& scenario, int replicas,
+                                                      const RunOptions& options = {});
 
 //! Communication times of a scenario from the network model.
 [[nodiscard]] CommTimes communication_times(const Scenario& scenario, const CostModel& cost);
