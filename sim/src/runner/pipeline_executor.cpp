@@ -69,13 +69,16 @@ struct RankState {
 
 class Executor {
  public:
-  Executor(const Schedule& s, const PipelineProgram& p, const ExecutorOptions& o)
-      : s_(s), p_(p), o_(o) {
+  //! Simulates replicas [first, first + count) of the options' replicas: whole collective
+  //! groups, which share nothing with other groups (each GPU has its own ports).
+  Executor(const Schedule& s, const PipelineProgram& p, const ExecutorOptions& o, int first,
+           int count)
+      : s_(s), p_(p), o_(o), first_(first), reps_(count) {
     validate();
     build_edges();
     build_dp_triggers();
     const int ranks = s_.ranks;
-    state_.resize(static_cast<std::size_t>(o_.replicas));
+    state_.resize(static_cast<std::size_t>(reps_));
     for (auto& rep : state_) {
       rep.resize(static_cast<std::size_t>(ranks));
       for (int r = 0; r < ranks; ++r) rep[r].deps_left = deps_init_[r];
@@ -83,8 +86,8 @@ class Executor {
     if (p_.network.shared) {
       // Four ports per GPU (NIC send/receive, NVLink send/receive) of every simulated GPU.
       std::vector<double> caps;
-      caps.reserve(static_cast<std::size_t>(o_.replicas) * ranks * 4);
-      for (int i = 0; i < o_.replicas * ranks; ++i) {
+      caps.reserve(static_cast<std::size_t>(reps_) * ranks * 4);
+      for (int i = 0; i < reps_ * ranks; ++i) {
         caps.insert(caps.end(), 2, std::max(1.0, p_.network.nic_capacity));
         caps.insert(caps.end(), 2, std::max(1.0, p_.network.nvlink_capacity));
       }
@@ -93,7 +96,7 @@ class Executor {
   }
 
   ExecutionResult run() {
-    for (int rep = 0; rep < o_.replicas; ++rep)
+    for (int rep = 0; rep < reps_; ++rep)
       for (int r = 0; r < s_.ranks; ++r) try_start(rep, r);
     ExecutionResult res;
     if (o_.stop_after.value() > 0 && compute_lower_bound(s_, p_, o_) > o_.stop_after) {
@@ -107,7 +110,7 @@ class Executor {
       // Stopped only if some rank still has pipeline work; what follows the pipeline (the
       // gradient reduce-scatter) may run past the bound without making the makespan larger.
       bool pipeline_done = true;
-      for (int rep = 0; rep < o_.replicas && pipeline_done; ++rep) {
+      for (int rep = 0; rep < reps_ && pipeline_done; ++rep) {
         for (int r = 0; r < s_.ranks; ++r) {
           if (state_[rep][r].cursor != s_.ops[r].size()) {
             pipeline_done = false;
@@ -126,7 +129,7 @@ class Executor {
     engine_.run();
     res.engine_events = engine_.events_processed();
     res.sub_ops_executed = sub_ops_;
-    for (int rep = 0; rep < o_.replicas; ++rep) {
+    for (int rep = 0; rep < reps_; ++rep) {
       for (int r = 0; r < s_.ranks; ++r) {
         const RankState& st = state_[rep][r];
         if (st.cursor != s_.ops[r].size()) {
@@ -301,12 +304,12 @@ class Executor {
     if (so.cls != WorkClass::kCompute) return so.duration;
     double k = 1.0;
     if (!o_.replica_compute_scale.empty())
-      k = o_.replica_compute_scale[static_cast<std::size_t>(rep)];
+      k = o_.replica_compute_scale[static_cast<std::size_t>(first_ + rep)];
     if (o_.kernel_time_cv > 0) {
       const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
       const double z =
-          keyed_normal(o_.seed, static_cast<std::uint64_t>(rep), static_cast<std::uint64_t>(r),
-                       st.cursor, static_cast<std::uint64_t>(task));
+          keyed_normal(o_.seed, static_cast<std::uint64_t>(first_ + rep),
+                       static_cast<std::uint64_t>(r), st.cursor, static_cast<std::uint64_t>(task));
       k *= std::max(0.05, 1.0 + o_.kernel_time_cv * z);
     }
     if (k == 1.0) return so.duration;
@@ -425,7 +428,7 @@ class Executor {
     ++sub_ops_;
     const Nanoseconds start = lane.began;
     const Nanoseconds ran = engine_.now() - start;
-    if (rep == 0) {
+    if (first_ + rep == 0) {
       st.stats.lane_busy[static_cast<int>(l)] += ran;
       if (so.cls == WorkClass::kCompute) st.stats.compute_busy += ran;
       class_busy_[static_cast<int>(so.cls)] += ran;
@@ -434,7 +437,7 @@ class Executor {
     if (o_.on_sub_op) {
       const ScheduleOp& op = s_.ops[r][st.cursor];
       const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
-      o_.on_sub_op(SubOpEvent{rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
+      o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
                               task.part == PartKind::kBackward});
     }
     maybe_start_dp(rep, r, task);
@@ -457,7 +460,7 @@ class Executor {
     const Nanoseconds now = engine_.now();
     st.running = false;
     st.stats.finish = now;
-    if (rep == 0 && s_.ops[r][i].type == OpType::kFB)
+    if (first_ + rep == 0 && s_.ops[r][i].type == OpType::kFB)
       st.stats.pair_times.push_back(now - st.op_started);
     ++st.cursor;
     for (const Edge& e : succ_[r][i]) {
@@ -469,8 +472,8 @@ class Executor {
         send(rep, r, to_rank, to_index, e.from_part == PartKind::kForward);
       } else {
         if (o_.on_transfer) {
-          o_.on_transfer(TransferEvent{rep, r, to_rank, e.from_part == PartKind::kForward, now,
-                                       now + e.delay});
+          o_.on_transfer(TransferEvent{first_ + rep, r, to_rank, e.from_part == PartKind::kForward,
+                                       now, now + e.delay});
         }
         engine_.schedule_at(now + e.delay,
                             [this, rep, to_rank, to_index] { release(rep, to_rank, to_index); });
@@ -494,7 +497,8 @@ class Executor {
   void send_done(std::uint32_t id) {
     const Send s = sends_.take(id);
     if (o_.on_transfer) {
-      o_.on_transfer(TransferEvent{s.rep, s.from, s.to_rank, s.forward, s.start, engine_.now()});
+      o_.on_transfer(
+          TransferEvent{first_ + s.rep, s.from, s.to_rank, s.forward, s.start, engine_.now()});
     }
     release(s.rep, s.to_rank, s.to_index);
   }
@@ -510,6 +514,8 @@ class Executor {
   const Schedule& s_;
   const PipelineProgram& p_;
   const ExecutorOptions& o_;
+  const int first_;  // the first simulated replica, of the options' replicas
+  const int reps_;   // replicas simulated here
   Engine engine_;
   std::vector<std::vector<std::vector<Edge>>> succ_;
   std::vector<std::vector<int>> deps_init_;
@@ -630,8 +636,36 @@ Nanoseconds compute_lower_bound(const Schedule& schedule, const PipelineProgram&
 
 ExecutionResult execute_pipeline(const Schedule& schedule, const PipelineProgram& program,
                                  const ExecutorOptions& options) {
-  Executor ex(schedule, program, options);
-  return ex.run();
+  // Collective groups share nothing: a collective rendezvous is within a group and every GPU has
+  // its own ports. Without observers (which see events in completion order over all replicas),
+  // the groups run one after another on engines of their own: the same results, with the
+  // working set of one group (16,384 GPUs: 16 groups of 1,024) instead of all.
+  const int group = std::max(1, options.collective_group);
+  if (options.on_sub_op || options.on_transfer || options.replicas <= group ||
+      options.replicas % group != 0) {
+    Executor ex(schedule, program, options, 0, options.replicas);
+    return ex.run();
+  }
+  ExecutionResult all;
+  for (int first = 0; first < options.replicas; first += group) {
+    Executor ex(schedule, program, options, first, group);
+    ExecutionResult r = ex.run();
+    all.makespan = std::max(all.makespan, r.makespan);
+    all.dp_sync_end = std::max(all.dp_sync_end, r.dp_sync_end);
+    all.sub_ops_executed += r.sub_ops_executed;
+    all.engine_events += r.engine_events;
+    if (first == 0) {
+      all.ranks = std::move(r.ranks);
+      all.class_busy = r.class_busy;
+    }
+    if (r.stopped) {
+      // Known to pass the bound: the other groups would not change that.
+      all.stopped = true;
+      all.makespan = options.stop_after;
+      return all;
+    }
+  }
+  return all;
 }
 
 }  // namespace hopsim::sim
