@@ -351,6 +351,26 @@ Report scenario_report_of(const std::vector<ScenarioTemplate>& scenarios, const 
     const auto lanes = gantt_from_chrome_trace(trace.str(), makespan_us / 3000.0);
     r.timeline_svg = svg_gantt(lanes, makespan_us);
     r.timeline_label = r.entries.front().label;
+    // Zoomed: three F&B pairs (or a tenth of the pipeline) around the middle of the step, where
+    // every rank is in its steady state, each compute slice labelled with its micro-batch.
+    std::vector<Nanoseconds> pairs;
+    for (Nanoseconds t : res.pair_time_per_rank) {
+      if (t.value() > 0) pairs.push_back(t);
+    }
+    double width_us = makespan_us / 10;
+    if (!pairs.empty()) {
+      std::nth_element(pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(pairs.size() / 2),
+                       pairs.end());
+      width_us = 3.0 * static_cast<double>(pairs[pairs.size() / 2].value()) / 1e3;
+    }
+    GanttWindow zoom;
+    zoom.from_us = std::max(0.0, makespan_us / 2 - width_us / 2);
+    zoom.to_us = std::min(makespan_us, zoom.from_us + width_us);
+    zoom.label_micro_batches = true;
+    const auto zoomed = gantt_from_chrome_trace(trace.str(), width_us / 3000.0, zoom);
+    r.timeline_zoom_svg = svg_gantt(zoomed, makespan_us, zoom);
+    r.zoom_from_ms = zoom.from_us / 1e3;
+    r.zoom_to_ms = zoom.to_us / 1e3;
   }
   return r;
 }
@@ -507,6 +527,16 @@ std::string render_html(const Report& r) {
            "Perfetto). Neighbouring slices narrower than a pixel are drawn joined.</p>\n"
            "<div class=\"scroll\">" +
            r.timeline_svg + "</div>\n";
+    }
+    if (!r.timeline_zoom_svg.empty()) {
+      s += "<h2>Zoomed: " + fmt("%.0f", r.zoom_from_ms) + "&ndash;" + fmt("%.0f", r.zoom_to_ms) +
+           " ms of the same step</h2>\n";
+      s += "<p class=\"note\">The middle of the step, where every rank is in its steady state: "
+           "each compute slice is labelled with its micro-batch (where the label fits), so a "
+           "DualPipe F&amp;B pair shows as one micro-batch's forward beside another's backward "
+           "and weight gradient, with the EP all-to-all on the communication partition under "
+           "them.</p>\n<div class=\"scroll\">" +
+           r.timeline_zoom_svg + "</div>\n";
     }
     s += "<h2>Inputs and provenance</h2>\n<div class=\"scroll\">" + inputs_table(r) + "</div>\n";
     for (const auto& e : r.entries) {

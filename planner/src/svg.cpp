@@ -4,8 +4,10 @@
 #include "hopsim/planner/svg.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -159,9 +161,28 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
   return s + "</svg>\n";
 }
 
-std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double merge_us) {
+namespace {
+
+// The micro-batch of a runner slice name ("L3.attn mb7", "L3.mlp.W d1.mb2" -> "7", "2").
+std::string micro_batch_of(const std::string& name) {
+  const auto at = name.rfind("mb");
+  if (at == std::string::npos || (at > 0 && name[at - 1] != ' ' && name[at - 1] != '.')) return {};
+  std::string digits;
+  for (std::size_t i = at + 2; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]));
+       ++i) {
+    digits += name[i];
+  }
+  return digits;
+}
+
+}  // namespace
+
+std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double merge_us,
+                                               const GanttWindow& window) {
   const auto doc = nlohmann::json::parse(json);
   const nlohmann::json& events = doc.is_array() ? doc : doc.at("traceEvents");
+  const double from = window.from_us;
+  const double to = window.to_us > 0 ? window.to_us : std::numeric_limits<double>::infinity();
   std::map<int, std::string> process;
   std::map<std::pair<int, int>, std::string> thread;
   std::map<std::pair<int, int>, std::vector<GanttSlice>> slices;
@@ -174,7 +195,12 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
         thread[{e.value("pid", 0), e.value("tid", 0)}] = name;
     } else if (ph == "X") {
       const double ts = e.at("ts").get<double>();
+      const double end = ts + e.value("dur", 0.0);
+      const std::pair<int, int> id{e.value("pid", 0), e.value("tid", 0)};
+      slices[id];  // the lane exists even when none of its slices is in the window
+      if (end <= from || ts >= to) continue;
       std::string cat = e.value("cat", "");
+      std::string label;
       if (cat == "compute") {
         // The runner names backward and weight-gradient work "<unit>.<part>.B" / ".W" and the
         // second DualPipe direction "d1.mb<k>".
@@ -184,27 +210,30 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
                                                                   : 'F';
         cat =
             std::string("compute ") + pass + (name.find(" d1.") != std::string::npos ? " d1" : "");
+        if (window.label_micro_batches) label = micro_batch_of(name);
       }
-      slices[{e.value("pid", 0), e.value("tid", 0)}].push_back(
-          GanttSlice{ts, ts + e.value("dur", 0.0), cat});
+      slices[id].push_back(GanttSlice{std::max(ts, from), std::min(end, to), cat, label});
     }
   }
   std::vector<GanttLane> lanes;
+  const bool windowed = from > 0 || window.to_us > 0;
   for (auto& [id, v] : slices) {
     // Link lanes repeat what the SM partitions show; leave them to the Perfetto trace.
     if (thread.count(id) != 0 && thread[id].rfind("link:", 0) == 0) continue;
+    if (windowed && v.empty()) continue;
     std::sort(v.begin(), v.end(),
               [](const GanttSlice& a, const GanttSlice& b) { return a.start_us < b.start_us; });
     GanttLane lane;
     lane.label = "rank " + std::to_string(id.first) + " · " +
                  (thread.count(id) != 0 ? thread[id] : "lane " + std::to_string(id.second));
-    std::map<std::string, std::size_t> open;  // category -> index of its last slice
+    // (category, label) -> index of its last slice
+    std::map<std::pair<std::string, std::string>, std::size_t> open;
     for (const auto& s : v) {
-      auto it = open.find(s.category);
+      auto it = open.find({s.category, s.label});
       if (it != open.end() && s.start_us - lane.slices[it->second].end_us <= merge_us) {
         lane.slices[it->second].end_us = std::max(lane.slices[it->second].end_us, s.end_us);
       } else {
-        open[s.category] = lane.slices.size();
+        open[{s.category, s.label}] = lane.slices.size();
         lane.slices.push_back(s);
       }
     }
@@ -213,16 +242,24 @@ std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json, double m
   return lanes;
 }
 
-std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
+std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us,
+                      const GanttWindow& window) {
   constexpr double kLabelW = 300;
   constexpr double kPlotW = 1000;
   constexpr double kLaneH = 12;
   constexpr double kTop = 10;
-  // The axis covers every slice, also the DP sync and optimizer after the pipeline.
-  for (const auto& l : lanes) {
-    for (const auto& sl : l.slices) makespan_us = std::max(makespan_us, sl.end_us);
+  constexpr double kCharW = 6;  // 0.6 em at the picture's 10 px font
+  const double from = window.from_us;
+  double to = window.to_us;
+  if (to <= 0) {
+    // The axis covers every slice, also the DP sync and optimizer after the pipeline.
+    to = makespan_us;
+    for (const auto& l : lanes) {
+      for (const auto& sl : l.slices) to = std::max(to, sl.end_us);
+    }
   }
-  if (makespan_us <= 0) makespan_us = 1;
+  if (to <= from) to = from + 1;
+  const double span = to - from;
   std::set<std::string> drawn;
   for (const auto& l : lanes) {
     for (const auto& sl : l.slices) drawn.insert(sl.category);
@@ -236,10 +273,11 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
   const double h = plot_bottom + 36 + 16.0 * legend_rows;
   const double legend_y = plot_bottom + 36 + 10;
   std::string s = svg_open(w, h, "gantt", 10);
-  const double ms = makespan_us / 1000;
+  const double ms = span / 1000;
   const double step = nice_step(ms);
-  for (double t = 0; t <= ms; t += step) {
-    const double x = kLabelW + kPlotW * t / ms;
+  // Ticks at multiples of the step, in ms since the start of the step.
+  for (double t = std::ceil(from / 1000 / step) * step; t <= to / 1000 + 1e-9; t += step) {
+    const double x = kLabelW + kPlotW * (t * 1000 - from) / span;
     s += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(kTop) + "\" x2=\"" + f1(x) + "\" y2=\"" +
          f1(plot_bottom + 4) + "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + f1(x) + "\" y=\"" +
          f1(plot_bottom + 16) + "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) +
@@ -250,10 +288,20 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us) {
     s += "<text x=\"" + f1(kLabelW - 6) + "\" y=\"" + f1(y + 9) + "\" text-anchor=\"end\">" +
          html_escape(lanes[i].label) + "</text>\n";
     for (const auto& sl : lanes[i].slices) {
-      const double x = kLabelW + kPlotW * sl.start_us / makespan_us;
-      const double sw = std::max(0.5, kPlotW * (sl.end_us - sl.start_us) / makespan_us);
+      const double a = std::max(sl.start_us, from);
+      const double b = std::min(sl.end_us, to);
+      if (b < a) continue;
+      const double x = kLabelW + kPlotW * (a - from) / span;
+      const double sw = std::max(0.5, kPlotW * (b - a) / span);
       s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(y + 1) + "\" width=\"" + f1(sw) + "\" height=\"" +
            f1(kLaneH - 2) + "\" fill=\"" + color_of(sl.category) + "\"/>\n";
+      // A label only where it fits inside its slice, so labels never meet.
+      if (!sl.label.empty() && sw >= kCharW * static_cast<double>(sl.label.size()) + 4) {
+        s += "<text x=\"" + f1(x + sw / 2) + "\" y=\"" + f1(y + 9) +
+             "\" text-anchor=\"middle\" font-size=\"9\" fill=\"" +
+             (sl.category.ends_with(" d1") ? "#222" : "#fff") + "\">" + html_escape(sl.label) +
+             "</text>\n";
+      }
     }
   }
   std::vector<std::pair<std::string, std::string>> items;

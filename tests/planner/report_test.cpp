@@ -143,7 +143,9 @@ TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") 
     CHECK(c.ok);
     ++charts;
   }
-  CHECK(charts == 5);  // GPU-hours, step breakdown, sensitivity, memory per rank, timeline
+  // GPU-hours, step breakdown, sensitivity, memory per rank, timeline and its zoomed middle
+  CHECK(charts == 6);
+  CHECK_THAT(html, Catch::Contains("Zoomed: "));
   // The H100 counterpart keeps the scenario's price, and the report says so.
   CHECK_THAT(html, Catch::Contains("is priced at $2.00 per GPU-hour like"));
 }

@@ -172,6 +172,51 @@ TEST_CASE("gantt: F, B, W and DualPipe directions are categories of their own", 
   CHECK(fills.size() == 5);
 }
 
+TEST_CASE("gantt: a zoomed window clips slices, drops idle lanes and labels micro-batches",
+          "[planner][svg]") {
+  // Window 100..200 us. Rank 0: mb3 forward 90-130 (clipped to 100-130), mb7 backward 130-190
+  // in two pieces 1 us apart (joined), d1.mb12 weight gradient 190-190.9 (9 px: too narrow for
+  // two digits); rank 1 works only before the window (dropped).
+  const std::string trace = R"({"traceEvents": [
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 90, "dur": 40, "cat": "compute", "name": "L3.attn mb3"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 130, "dur": 29, "cat": "compute", "name": "L3.mlp.B mb7"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 160, "dur": 30, "cat": "compute", "name": "L3.attn.B mb7"},
+    {"ph": "X", "pid": 0, "tid": 0, "ts": 190, "dur": 0.9, "cat": "compute", "name": "L3.mlp.W d1.mb12"},
+    {"ph": "X", "pid": 0, "tid": 1, "ts": 150, "dur": 100, "cat": "ep_comm", "name": "dispatch"},
+    {"ph": "X", "pid": 1, "tid": 0, "ts": 10, "dur": 50, "cat": "compute", "name": "L9.attn mb0"}
+  ]})";
+  GanttWindow zoom;
+  zoom.from_us = 100;
+  zoom.to_us = 200;
+  zoom.label_micro_batches = true;
+  const auto lanes = gantt_from_chrome_trace(trace, 1.5, zoom);
+  REQUIRE(lanes.size() == 2);  // rank 1 has nothing in the window
+  REQUIRE(lanes[0].slices.size() == 3);
+  CHECK(lanes[0].slices[0].start_us == 100);
+  CHECK(lanes[0].slices[0].end_us == 130);
+  CHECK(lanes[0].slices[0].label == "3");
+  CHECK(lanes[0].slices[1].end_us == 190);  // the two mb7 pieces joined
+  CHECK(lanes[0].slices[1].label == "7");
+  CHECK(lanes[0].slices[2].label == "12");
+  CHECK(lanes[1].slices[0].end_us == 200);  // the payload clipped to the window
+  CHECK(lanes[1].slices[0].label.empty());
+  const Checked c = check_svg(svg_gantt(lanes, 1000, zoom));
+  INFO(c.report);
+  REQUIRE(c.ok);  // labels inside their slices: no overlaps
+  CHECK(has(c.texts, "3"));
+  CHECK(has(c.texts, "7"));
+  CHECK_FALSE(has(c.texts, "12"));  // 9 px wide: no room for two digits and a margin
+  // The axis starts at the window: the first slice starts at the plot's left edge.
+  std::vector<Rect> slices;
+  for (const auto& r : c.rects) {
+    if (r.h > 5 && r.w != 10) slices.push_back(r);
+  }
+  REQUIRE(slices.size() == 4);
+  CHECK(slices[0].w == Approx(300).margin(0.15));  // 30 of 100 us over 1000 px
+  CHECK(slices[1].x == Approx(slices[0].x + 300).margin(0.15));
+  CHECK(slices[3].w == Approx(500).margin(0.15));  // the payload, 150..200
+}
+
 TEST_CASE("stacked bars: segments in order, proportional, legend wraps without overlaps",
           "[planner][svg]") {
   std::vector<StackedBar> bars = {
@@ -205,7 +250,7 @@ TEST_CASE("gantt: empty and degenerate inputs stay well-formed", "[planner][svg]
     CHECK(c.ok);
   }
   SECTION("zero-length slice") {
-    const Checked c = check_svg(svg_gantt({{"l", {{5, 5, "compute"}}}}, 5));
+    const Checked c = check_svg(svg_gantt({{"l", {{5, 5, "compute", ""}}}}, 5));
     INFO(c.report);
     CHECK(c.ok);
   }

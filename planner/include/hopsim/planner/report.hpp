@@ -64,6 +64,9 @@ struct Report {
   std::vector<ReportEntry> entries;  //!< scenario reports; empty for a sweep report
   std::string timeline_svg;          //!< the first entry's step ("" when not rendered)
   std::string timeline_label;
+  //! A few micro-batches of the first entry's steady state, labelled ("" when not rendered).
+  std::string timeline_zoom_svg;
+  double zoom_from_ms = 0, zoom_to_ms = 0;
   //! One-at-a-time sensitivity of the first entry's USD per 10^12 tokens (empty rows: not run).
   SensitivityStudy sensitivity;
   std::vector<StoredResult> sweep_rows;  //!< sweep reports

@@ -60,6 +60,15 @@ struct GanttSlice {
   //! What the slice is: for compute, its pass and DualPipe direction ("compute F", "compute B d1",
   //! "compute W", ...), else the trace category (ep_comm, dp_comm, ...).
   std::string category;
+  std::string label;  //!< drawn inside the slice where it fits ("" = none)
+};
+
+//! The part of the step a Gantt picture shows. The default is all of it, unlabelled; a zoomed
+//! view shows [from_us, to_us) with each compute slice labelled by its micro-batch.
+struct GanttWindow {
+  double from_us = 0;
+  double to_us = 0;  //!< 0: to the end of the last slice
+  bool label_micro_batches = false;
 };
 
 struct GanttLane {
@@ -69,11 +78,16 @@ struct GanttLane {
 
 //! Lanes from a Chrome trace (JSON text as the runner writes it): one lane per (pid, tid) with
 //! complete events, labelled by the trace's process and thread names. Slices closer than
-//! `merge_us` in one lane and category are joined so a full step stays a small picture.
+//! `merge_us` in one lane, category and label are joined so a full step stays a small picture.
+//! With a window, only slices that overlap it are kept, clipped to it, and lanes left empty are
+//! dropped.
 [[nodiscard]] std::vector<GanttLane> gantt_from_chrome_trace(const std::string& json,
-                                                             double merge_us);
-//! The lanes as a Gantt picture; the legend lists the categories drawn, nothing else.
-[[nodiscard]] std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us);
+                                                             double merge_us,
+                                                             const GanttWindow& window = {});
+//! The lanes as a Gantt picture of the window; the legend lists the categories drawn, nothing
+//! else.
+[[nodiscard]] std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us,
+                                    const GanttWindow& window = {});
 
 //! Legend text of a Gantt category ("compute B d1" -> "backward, direction 1").
 [[nodiscard]] std::string gantt_category_label(const std::string& category);
