@@ -181,6 +181,25 @@ TEST_CASE("runner: the timeline says what each slice did and draws PP sends as f
     }
   }
   CHECK(nic_peak > 90);
+  // HBM in use: its peak on every rank is the memory model's total less the reserve. The model
+  // counts PP+1 activations in flight for DualPipe (DeepSeek-V3 report Table 2, a closed form);
+  // the counter counts the (micro-batch, stage) pairs the simulated schedule actually holds.
+  const auto held = rank_memory(sc);
+  for (int r = 0; r < sc.plan.pp; ++r) {
+    const auto& hbm = counters[{r, "HBM in use (GiB)"}];
+    REQUIRE_FALSE(hbm.empty());
+    const MemoryBreakdown& m = held[static_cast<std::size_t>(r)];
+    const double gib = static_cast<double>(1 << 30);
+    const double peak = *std::max_element(hbm.begin(), hbm.end());
+    INFO("rank " << r);
+    CHECK(peak == Approx(static_cast<double>((m.total - m.reserve).value()) / gib).margin(0.006));
+    // Empty again at the end: every activation freed.
+    CHECK(hbm.back() ==
+          Approx(static_cast<double>(
+                     (m.total - m.reserve - m.activations + m.loss_activations).value()) /
+                 gib)
+              .margin(0.006));
+  }
   // One arrow per MoE unit, micro-batch and pass (forward dispatch, backward of combine):
   // DeepSeek-V3 has 58 MoE layers (61 less the first 3 dense) and one MoE MTP module.
   CHECK(expert_flows.size() == static_cast<std::size_t>(sc.plan.micro_batches) * (58 + 1) * 2);

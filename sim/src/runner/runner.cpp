@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -585,14 +586,15 @@ class TimelineSink {
   //! `replicas`: the pipeline replicas to show, in order; replica k's rank r is process
   //! k * ranks + r (replica 0 alone: process r, as in symmetry mode).
   TimelineSink(std::ostream& out, int ranks, const std::vector<int>& replicas, int compute_sms,
-               int comm_sms, const StepNetwork& net)
-      : w_(out),
+               int comm_sms, const PipelineProgram& program)
+      : program_(program),
+        w_(out),
         ranks_(ranks),
         slot_(static_cast<std::size_t>(*std::max_element(replicas.begin(), replicas.end()) + 1),
               -1),
         compute_sms_(compute_sms),
         comm_sms_(comm_sms),
-        net_(net) {
+        net_(program.network) {
     for (std::size_t k = 0; k < replicas.size(); ++k) {
       slot_[static_cast<std::size_t>(replicas[k])] = static_cast<int>(k);
       const std::string of = replicas.size() == 1 && replicas[0] == 0
@@ -652,9 +654,33 @@ class TimelineSink {
       w_.counter(l.pid, kName[l.port], l.t, std::round(pct * 10) / 10);
     }
   }
+  //! A counter track per rank of the HBM in use: `held[rank]`'s weights, gradients, optimizer
+  //! state and loss logits, plus one activation_per_micro_batch for each (micro-batch, stage)
+  //! whose forward has started and whose input gradient has not finished (the accounting of the
+  //! DeepSeek-V3 report's Table 2: W does not hold activations).
+  void write_memory(const std::vector<MemoryBreakdown>& held) {
+    std::sort(acts_.begin(), acts_.end(), [](const Act& a, const Act& b) {
+      return std::tie(a.pid, a.t, a.delta) < std::tie(b.pid, b.t, b.delta);  // frees first
+    });
+    int live = 0;
+    for (std::size_t i = 0; i < acts_.size(); ++i) {
+      const Act& a = acts_[i];
+      if (i == 0 || a.pid != acts_[i - 1].pid) live = 0;
+      live += a.delta;
+      if (i + 1 < acts_.size() && acts_[i + 1].pid == a.pid && acts_[i + 1].t == a.t) continue;
+      const MemoryBreakdown& m = held[static_cast<std::size_t>(a.pid % ranks_)];
+      const double bytes = static_cast<double>((m.weights + m.gradients + m.master_weights +
+                                                m.optimizer_moments + m.loss_activations)
+                                                   .value()) +
+                           live * static_cast<double>(m.activation_per_micro_batch.value());
+      w_.counter(a.pid, "HBM in use (GiB)", a.t, std::round(bytes / (1 << 30) * 100) / 100);
+    }
+  }
+
   void operator()(const SubOpEvent& e) {
     const int proc = pid(e.replica, e.rank);
     if (proc < 0) return;
+    activations(proc, e);
     static constexpr const char* kCls[] = {"compute", "ep_comm", "pp_comm", "dp_comm", "tp_comm"};
     // What the slice did and how fast: FLOPs and achieved TFLOPS for compute, bytes through the
     // ports and achieved GB/s for communication, and the SMs of the partition it ran on.
@@ -718,6 +744,30 @@ class TimelineSink {
     }
   }
 
+  // Activations of (micro-batch, stage) on a trace process: held from the start of the
+  // forward's first sub-op to the end of the input gradient's last.
+  struct Act {
+    int pid;
+    Nanoseconds t;
+    int delta;
+  };
+  void activations(int proc, const SubOpEvent& e) {
+    const auto key = std::make_tuple(proc, e.part.direction, e.part.micro_batch, e.part.stage);
+    if (!e.backward) {
+      if (live_.insert(key).second) acts_.push_back(Act{proc, e.start, +1});
+      return;
+    }
+    const auto& bi = program_.stages[static_cast<std::size_t>(e.part.stage)].backward_input;
+    if (bi.empty() || e.op < bi.data() || e.op >= bi.data() + bi.size()) return;  // W
+    if (++input_grads_[key] < static_cast<int>(bi.size()) || live_.erase(key) == 0) return;
+    input_grads_.erase(key);
+    acts_.push_back(Act{proc, e.end, -1});
+  }
+
+  const PipelineProgram& program_;
+  std::set<std::tuple<int, int, int, int>> live_;
+  std::map<std::tuple<int, int, int, int>, int> input_grads_;  // input-gradient sub-ops seen
+  std::vector<Act> acts_;
   ChromeTraceWriter w_;
   int ranks_ = 0;
   std::vector<int> slot_;  // per replica: its place in the trace, -1 when not shown
@@ -832,7 +882,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {
     sink.emplace(*options.trace, plan.pp, traced_replicas(plan, options), gpu.sms - plan.comm_sms,
-                 plan.comm_sms, program.network);
+                 plan.comm_sms, program);
     eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
   }
   if (sink || options.collect_timeline) {
@@ -890,6 +940,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
                  res.pipeline_time + res.dp_exposed, res.optimizer_time);
     }
     sink->write_counters();
+    sink->write_memory(held);
     w.finish();
   }
 
