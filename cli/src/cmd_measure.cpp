@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -63,18 +64,37 @@ void register_measure(CLI::App& app, Io io) {
   auto out = std::make_shared<std::string>();
   auto only = std::make_shared<std::string>();
   auto dry = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
   cmd->add_option("plan", *plan,
                   "Measurement plan YAML (e.g. kernels/plans/deepseek-v3-kernels.yaml)")
       ->required();
   cmd->add_option("-o,--output", *out, "Trace SQLite to write");
   cmd->add_option("--only", *only, "Run only entries of this kernel class");
   cmd->add_flag("--dry-run", *dry, "List what the plan would measure and exit (no GPU needed)");
-  cmd->callback([io, plan, out, only, dry] {
+  cmd->add_flag("--json", *json, "Print the listing or the result as JSON");
+  cmd->callback([io, plan, out, only, dry, json] {
     // Validate first, so a bad plan (or an --only class it lacks) is reported on any machine
     // with file/line/key; the listing is the schedule hopsim-measure itself walks.
     const auto schedule = measure::make_schedule(profiler::calibrate::load_plan(*plan), *only);
     if (*dry) {
-      io.out << measure::describe_schedule(schedule);
+      if (!*json) {
+        io.out << measure::describe_schedule(schedule);
+        return;
+      }
+      nlohmann::ordered_json j{{"plan", schedule.plan_name},
+                               {"warmup", schedule.warmup},
+                               {"repeats", schedule.repeats},
+                               {"measurements", nlohmann::json::array()}};
+      for (const auto& m : schedule.runs) {
+        j["measurements"].push_back({{"id", m.id},
+                                     {"label", m.entry.label},
+                                     {"class", m.entry.kernel_class},
+                                     {"shape", m.entry.shape},
+                                     {"role", std::string(measure::role_name(m.role))},
+                                     {"sms", m.sms},
+                                     {"concurrent_with", m.concurrent_with}});
+      }
+      io.out << j.dump(2) << "\n";
       return;
     }
     if (out->empty()) throw ConfigError(SourceLocation{*plan, 0, 0, ""}, "missing -o TRACE.sqlite");
@@ -94,7 +114,13 @@ void register_measure(CLI::App& app, Io io) {
                                "driver, libcuda.so.1, and the CUDA toolkit's CUPTI and cuBLAS)");
     if (rc != 0)
       throw std::runtime_error("hopsim-measure failed with exit code " + std::to_string(rc));
-    io.out << "trace written to " << *out << "\n";
+    if (*json) {
+      io.out
+          << nlohmann::ordered_json{{"trace", *out}, {"measurements", schedule.runs.size()}}.dump(2)
+          << "\n";
+    } else {
+      io.out << "trace written to " << *out << "\n";
+    }
   });
 }
 

@@ -50,7 +50,9 @@ void register_results(CLI::App& app, Io io) {
                    "A configuration stored on both sides with different results: refuse (the "
                    "default), keep the existing row, or take the incoming one")
       ->check(CLI::IsMember({"refuse", "existing", "incoming"}));
-  merge->callback([target, sources, prefer, io] {
+  auto merge_json = std::make_shared<bool>(false);
+  merge->add_flag("--json", *merge_json, "Print the merge's counts and missing indices as JSON");
+  merge->callback([target, sources, prefer, merge_json, io] {
     namespace fs = std::filesystem;
     const auto conflicts = *prefer == "existing"   ? planner::MergeConflicts::kExisting
                            : *prefer == "incoming" ? planner::MergeConflicts::kIncoming
@@ -63,6 +65,8 @@ void register_results(CLI::App& app, Io io) {
       for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(*target + suffix, ec);
     };
     std::size_t added = 0, dup = 0, replaced = 0, kept = 0;
+    std::ostringstream text;
+    nlohmann::ordered_json j{{"output", *target}, {"inputs", nlohmann::json::array()}};
     try {
       planner::ResultsStore out(*target);
       // Inputs are read, never created or changed: an empty or foreign file is refused. All of
@@ -77,22 +81,28 @@ void register_results(CLI::App& app, Io io) {
       const auto all = out.merge_all(views, conflicts);
       for (std::size_t i = 0; i < all.size(); ++i) {
         const auto& st = all[i];
-        io.out << (*sources)[i] << ": " << st.added << " rows added, " << st.duplicates
-               << " already present";
+        text << (*sources)[i] << ": " << st.added << " rows added, " << st.duplicates
+             << " already present";
         if (st.replaced + st.kept > 0) {
-          io.out << ", " << st.replaced << " conflicting replaced, " << st.kept
-                 << " conflicting kept";
+          text << ", " << st.replaced << " conflicting replaced, " << st.kept
+               << " conflicting kept";
         }
-        io.out << "\n";
+        text << "\n";
+        j["inputs"].push_back({{"path", (*sources)[i]},
+                               {"added", st.added},
+                               {"duplicates", st.duplicates},
+                               {"replaced", st.replaced},
+                               {"kept", st.kept}});
         added += st.added;
         dup += st.duplicates;
         replaced += st.replaced;
         kept += st.kept;
       }
-      io.out << *target << ": " << out.count() << " rows (" << added << " added, " << dup
-             << " duplicates skipped";
-      if (replaced + kept > 0) io.out << ", " << replaced << " replaced, " << kept << " kept";
-      io.out << ")\n";
+      text << *target << ": " << out.count() << " rows (" << added << " added, " << dup
+           << " duplicates skipped";
+      if (replaced + kept > 0) text << ", " << replaced << " replaced, " << kept << " kept";
+      text << ")\n";
+      j["rows"] = out.count();
       // What the shards still miss, when the sweep recorded its size.
       const auto meta = out.meta();
       const auto total = meta.find("configurations");
@@ -105,14 +115,21 @@ void register_results(CLI::App& app, Io io) {
           if (have.count(i) == 0) missing.push_back(i);
         }
         if (missing.empty()) {
-          io.out << "complete: all " << want << " configurations of the sweep are present\n";
+          text << "complete: all " << want << " configurations of the sweep are present\n";
         } else {
-          io.out << "incomplete: " << missing.size() << " of " << want
-                 << " configurations missing (indices";
-          for (std::size_t i = 0; i < missing.size() && i < 20; ++i) io.out << " " << missing[i];
-          io.out << (missing.size() > 20 ? " ..." : "")
-                 << "); a shard I/N holds the indices with index % N == I\n";
+          text << "incomplete: " << missing.size() << " of " << want
+               << " configurations missing (indices";
+          for (std::size_t i = 0; i < missing.size() && i < 20; ++i) text << " " << missing[i];
+          text << (missing.size() > 20 ? " ..." : "")
+               << "); a shard I/N holds the indices with index % N == I\n";
         }
+        j["configurations"] = want;
+        j["missing"] = missing;
+      }
+      if (*merge_json) {
+        io.out << j.dump(2) << "\n";
+      } else {
+        io.out << text.str();
       }
     } catch (...) {
       remove_created();
