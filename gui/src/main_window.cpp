@@ -28,6 +28,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
+#include <filesystem>
 #include <stdexcept>
 
 #include "chart_util.hpp"
@@ -246,6 +247,7 @@ void MainWindow::build_panel() {
   auto* layout = static_cast<QVBoxLayout*>(panel->layout());
   auto* form = new QFormLayout;
   scenario_box_ = new QComboBox;
+  scenario_box_->setObjectName("scenario");
   for (const auto& s : shipped_scenarios()) scenario_box_->addItem(QString::fromStdString(s));
   connect(scenario_box_, &QComboBox::textActivated, this, [this](const QString& s) {
     if (settle_unsaved()) {
@@ -393,7 +395,16 @@ bool MainWindow::open_scenario(const QString& spec) {
     error = QString::fromStdString(e.what());
   }
   fill_fields(s);
-  scenario_box_->setCurrentIndex(shipped ? scenario_box_->findText(spec) : -1);
+  // A shipped scenario opened by its path is still that scenario: the box names it, while the
+  // file (and Save) stay the path that was opened.
+  int index = shipped ? scenario_box_->findText(spec) : -1;
+  for (int i = 0; i < scenario_box_->count() && index < 0; ++i) {
+    std::error_code ec;
+    const auto shipped_file =
+        data_dir() / "scenarios" / (scenario_box_->itemText(i).toStdString() + ".yaml");
+    if (std::filesystem::equivalent(shipped_file, file_.toStdString(), ec)) index = i;
+  }
+  scenario_box_->setCurrentIndex(index);
   baseline_.reset();
   if (s) {
     error_->clear();

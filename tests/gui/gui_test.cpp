@@ -2,6 +2,7 @@
 // errors, fills the timeline, opens sweeps' results databases and imported traces, saves and
 // exports, asks before losing edits, and survives bad files. ctest label: gui.
 
+#include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -126,6 +127,7 @@ class GuiTest : public QObject {
   void recent_files_and_window_settings_are_kept();
   void the_html_report_and_png_show_the_current_scenario();
   void screenshots_of_the_new_views_render();
+  void a_shipped_scenario_opened_by_path_is_named();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -656,6 +658,21 @@ void GuiTest::screenshots_of_the_new_views_render() {
              qPrintable(c.args.join(' ') + ": " + p.readAllStandardError()));
     if (c.status == 0) QVERIFY(!QImage(png).isNull());
   }
+}
+
+void GuiTest::a_shipped_scenario_opened_by_path_is_named() {
+  // `hopsim-gui scenarios/deepseek-v3-h800.yaml` opens the shipped scenario: the box names it.
+  TestWindow w;
+  QVERIFY(w.open_scenario(q(hopsim::data_dir() / "scenarios" / "deepseek-v3-h800.yaml")));
+  auto* box = w.findChild<QComboBox*>("scenario");
+  QVERIFY(box != nullptr);
+  QCOMPARE(box->currentText(), QString("deepseek-v3-h800"));
+  // A scenario that is not shipped leaves the box empty.
+  const fs::path dir = hopsim::test::unique_temp_path("gui-by-path");
+  fs::create_directories(dir);
+  fs::copy_file(hopsim::data_dir() / "scenarios" / "deepseek-v3-h800.yaml", dir / "mine.yaml");
+  QVERIFY(w.open_scenario(q(dir / "mine.yaml")));
+  QCOMPARE(box->currentIndex(), -1);
 }
 
 QTEST_MAIN(GuiTest)
