@@ -99,11 +99,7 @@ ExecutionGraph build_execution_graph(const Schedule& s, const PipelineProgram& p
   const auto triggers = dp_triggers(p);
   std::unordered_map<std::uint64_t, TaskTemplate> templates;
   const auto task_template = [&](const ScheduleOp& op) -> const TaskTemplate& {
-    const int second = op.type == OpType::kFB ? op.backward.stage : -1;
-    const std::uint64_t key = (static_cast<std::uint64_t>(op.type) << 40) |
-                              (static_cast<std::uint64_t>(op.part.stage) << 20) |
-                              static_cast<std::uint64_t>(second + 1);
-    auto [it, fresh] = templates.try_emplace(key);
+    auto [it, fresh] = templates.try_emplace(template_key(op));
     if (fresh) build_task_template(op, p, it->second);
     return it->second;
   };

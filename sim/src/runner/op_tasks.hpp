@@ -206,6 +206,13 @@ class TaskBuilder {
   int prev_ = -1;
 };
 
+//! Ops of one kind (type and stages) have identical tasks: the key their template is kept under.
+inline std::uint64_t template_key(const ScheduleOp& op) {
+  const int second = op.type == OpType::kFB ? op.backward.stage : -1;
+  return (static_cast<std::uint64_t>(op.type) << 40) |
+         (static_cast<std::uint64_t>(op.part.stage) << 20) | static_cast<std::uint64_t>(second + 1);
+}
+
 //! Builds the tasks of one schedule op into `out` (F, B, Bi and W as chains; F&B as a pair).
 inline void build_task_template(const ScheduleOp& op, const PipelineProgram& p, TaskTemplate& t) {
   const auto& prog = [&](int stage) -> const ChunkProgram& {

@@ -258,11 +258,7 @@ class Executor {
   }
 
   const TaskTemplate& task_template(const ScheduleOp& op) {
-    const int second = op.type == OpType::kFB ? op.backward.stage : -1;
-    const std::uint64_t key = (static_cast<std::uint64_t>(op.type) << 40) |
-                              (static_cast<std::uint64_t>(op.part.stage) << 20) |
-                              static_cast<std::uint64_t>(second + 1);
-    auto [it, fresh] = templates_.try_emplace(key);
+    auto [it, fresh] = templates_.try_emplace(template_key(op));
     if (!fresh) return it->second;
     TaskTemplate& t = it->second;
     build_task_template(op, p_, t);
