@@ -12,6 +12,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QHorizontalBarSeries>
 #include <QHorizontalStackedBarSeries>
 #include <QLabel>
 #include <QLineSeries>
@@ -169,6 +170,40 @@ QChart* memory_bars(const std::vector<MemoryBreakdown>& ranks) {
   series->attachAxis(axis);
   chart->setTitle(
       QString("Memory per pipeline rank (GiB) against %1 GiB of HBM").arg(capacity, 0, 'f', 1));
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  return chart;
+}
+
+// The what-if study as bars: each variant's step on this GPU and on the H100, side by side, so
+// where the two GPUs part (and where a mitigation closes the gap) shows at a glance.
+QChart* whatif_bars(const planner::WhatIfStudy& w, const QString& this_gpu,
+                    const QString& other_gpu) {
+  auto* series = new QHorizontalBarSeries;
+  auto* a = new QBarSet(this_gpu);
+  auto* b = new QBarSet(other_gpu);
+  auto* cats = new QBarCategoryAxis;
+  double top = 0;
+  // Top to bottom in the table's order: a horizontal axis lists categories from the bottom.
+  for (std::size_t i = w.rows.size(); i-- > 0;) {
+    const auto& row = w.rows[i];
+    *a << to_seconds(row.ra.step_time);
+    *b << to_seconds(row.rb.step_time);
+    top = std::max({top, to_seconds(row.ra.step_time), to_seconds(row.rb.step_time)});
+    cats->append(QString::fromStdString(row.group + ": " + row.label));
+  }
+  series->append(a);
+  series->append(b);
+  auto* chart = new QChart;
+  chart->addSeries(series);
+  chart->addAxis(cats, Qt::AlignLeft);
+  series->attachAxis(cats);
+  auto* secs = new QValueAxis;
+  secs->setRange(0, top * 1.05);
+  secs->applyNiceNumbers();
+  secs->setTitleText("seconds per step");
+  chart->addAxis(secs, Qt::AlignBottom);
+  series->attachAxis(secs);
+  chart->setTitle("Step time per variant: " + this_gpu + " vs " + other_gpu);
   chart->legend()->setAlignment(Qt::AlignBottom);
   return chart;
 }
@@ -344,11 +379,21 @@ void MainWindow::build_views() {
   connect(run, &QPushButton::clicked, this, [this] { run_whatif_now(); });
   wl->addWidget(run);
   whatif_table_ = new QTableWidget(0, 5);
+  whatif_table_->setObjectName("whatif_table");
   whatif_table_->setHorizontalHeaderLabels(
-      {"what", "variant", "this GPU step (ms)", "H100 step (ms)", "this GPU slower by"});
+      {"what", "variant", "this GPU (ms)", "H100 (ms)", "slower by"});
   whatif_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   whatif_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  wl->addWidget(whatif_table_, 1);
+  // Table and bars side by side: the bars get the tab's height for one row per variant.
+  auto* whatif_split = new QSplitter(Qt::Horizontal);
+  whatif_split->addWidget(whatif_table_);
+  whatif_chart_ = new QChartView;
+  whatif_chart_->setObjectName("whatif_chart");
+  whatif_chart_->setRenderHint(QPainter::Antialiasing);
+  whatif_split->addWidget(whatif_chart_);
+  whatif_split->setStretchFactor(0, 3);
+  whatif_split->setStretchFactor(1, 2);
+  wl->addWidget(whatif_split, 1);
   whatif_answer_ = new QLabel;
   whatif_answer_->setWordWrap(true);
   wl->addWidget(whatif_answer_);
@@ -628,6 +673,8 @@ void MainWindow::run_whatif_now() {
       whatif_table_->setItem(r, 4,
                              new QTableWidgetItem(QString("%1%").arg(100 * row.gap(), 0, 'f', 1)));
     }
+    replace_chart(whatif_chart_, whatif_bars(w, QString::fromStdString(a.cluster.gpu.name),
+                                             QString::fromStdString(b.cluster.gpu.name)));
     QString answer;
     for (const auto& line : w.reasons) answer += QString::fromStdString(line) + "\n";
     whatif_answer_->setText(answer.trimmed());

@@ -133,6 +133,7 @@ class MainWindow : public QMainWindow {
   TimelineView* timeline_ = nullptr;
   QTableWidget* whatif_table_ = nullptr;
   QLabel* whatif_answer_ = nullptr;
+  QChartView* whatif_chart_ = nullptr;
   SweepView* sweeps_ = nullptr;
   MeasuredView* measured_ = nullptr;
 };

@@ -2,8 +2,11 @@
 // errors, fills the timeline, opens sweeps' results databases and imported traces, saves and
 // exports, asks before losing edits, and survives bad files. ctest label: gui.
 
+#include <QBarSet>
+#include <QChartView>
 #include <QComboBox>
 #include <QFile>
+#include <QHorizontalBarSeries>
 #include <QImage>
 #include <QProcess>
 #include <QPushButton>
@@ -128,6 +131,7 @@ class GuiTest : public QObject {
   void the_html_report_and_png_show_the_current_scenario();
   void screenshots_of_the_new_views_render();
   void a_shipped_scenario_opened_by_path_is_named();
+  void the_whatif_study_shows_as_bars();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -673,6 +677,32 @@ void GuiTest::a_shipped_scenario_opened_by_path_is_named() {
   fs::copy_file(hopsim::data_dir() / "scenarios" / "deepseek-v3-h800.yaml", dir / "mine.yaml");
   QVERIFY(w.open_scenario(q(dir / "mine.yaml")));
   QCOMPARE(box->currentIndex(), -1);
+}
+
+void GuiTest::the_whatif_study_shows_as_bars() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  w.run_whatif_now();
+  auto* table = w.findChild<QTableWidget*>("whatif_table");
+  auto* view = w.findChild<QChartView*>("whatif_chart");
+  QVERIFY(table != nullptr && view != nullptr);
+  QVERIFY(table->rowCount() > 5);
+  // Two bars per variant (this GPU, the H100), the table's step times, in the table's order
+  // from the top (a horizontal bar axis counts categories from the bottom).
+  const auto series = view->chart()->series();
+  QCOMPARE(series.size(), 1);
+  auto* bars = qobject_cast<QHorizontalBarSeries*>(series.front());
+  QVERIFY(bars != nullptr);
+  QCOMPARE(bars->count(), 2);
+  const int n = table->rowCount();
+  for (int set = 0; set < 2; ++set) {
+    QCOMPARE(bars->barSets()[set]->count(), n);
+    for (int r = 0; r < n; ++r) {
+      const double ms = table->item(r, 2 + set)->text().toDouble();
+      QVERIFY(std::abs(bars->barSets()[set]->at(n - 1 - r) * 1000 - ms) < 0.06);
+    }
+  }
 }
 
 QTEST_MAIN(GuiTest)
