@@ -1,7 +1,8 @@
 // hopsim-gui: the desktop what-if planner.
 //   hopsim-gui [--results DB] [--trace TRACE] [SCENARIO]    interactive
 //   hopsim-gui --screenshot OUT.png [--view NAME] [--results DB] [--trace TRACE]
-//              [--x COLUMN --y COLUMN] [SCENARIO]           render one view headless and exit
+//              [--x COLUMN --y COLUMN] [--heatmap ROWS,COLUMNS] [SCENARIO]
+//                                                           render one view headless and exit
 // Views: summary, timeline, memory, whatif, sweeps (with --results: a sweep's results database),
 // measured (with --trace: a trace imported by `hopsim import`). SCENARIO: a shipped name or a
 // YAML path (default deepseek-v3-h800).
@@ -35,7 +36,11 @@ int main(int argc, char** argv) {
                            "sqlite");
   QCommandLineOption x("x", "Sweeps scatter: column on the x axis", "column");
   QCommandLineOption y("y", "Sweeps scatter: column on the y axis", "column", "step_time_ms");
-  for (const auto* o : {&shot, &view, &results, &trace, &x, &y}) cli.addOption(*o);
+  QCommandLineOption heat("heatmap",
+                          "Sweeps heatmap: two swept columns as rows and columns, the best "
+                          "step time in each cell",
+                          "rows,columns");
+  for (const auto* o : {&shot, &view, &results, &trace, &x, &y, &heat}) cli.addOption(*o);
   cli.process(app);
   const QStringList args = cli.positionalArguments();
   const QString scenario = args.isEmpty() ? QString("deepseek-v3-h800") : args.front();
@@ -56,6 +61,12 @@ int main(int argc, char** argv) {
       ok = w.open_results(cli.value(results)) && ok;
       if (cli.isSet(x) && !w.sweeps()->set_axes(cli.value(x), cli.value(y))) {
         std::fprintf(stderr, "hopsim-gui: --x/--y: not numeric columns of the database\n");
+        ok = false;
+      }
+      const QStringList hm = cli.value(heat).split(',');
+      if (cli.isSet(heat) &&
+          (hm.size() != 2 || !w.sweeps()->set_heatmap(hm[0], hm[1], "step_time_ms"))) {
+        std::fprintf(stderr, "hopsim-gui: --heatmap: expected two swept columns, ROWS,COLUMNS\n");
         ok = false;
       }
     }

@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QColor>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -12,7 +13,9 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <cmath>
@@ -111,7 +114,30 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   scatter_ = new QChartView;
   scatter_->setRenderHint(QPainter::Antialiasing);
   pl->addWidget(scatter_, 1);
-  split->addWidget(plot);
+  // The heatmap: two swept columns as rows and columns, a metric in the cells.
+  auto* heat = new QWidget;
+  auto* hl = new QVBoxLayout(heat);
+  hl->setContentsMargins(0, 0, 0, 0);
+  auto* heat_axes = new QHBoxLayout;
+  heat_rows_ = new QComboBox;
+  heat_columns_ = new QComboBox;
+  heat_value_ = new QComboBox;
+  heat_axes->addWidget(new QLabel("rows"));
+  heat_axes->addWidget(heat_rows_, 1);
+  heat_axes->addWidget(new QLabel("columns"));
+  heat_axes->addWidget(heat_columns_, 1);
+  heat_axes->addWidget(new QLabel("value"));
+  heat_axes->addWidget(heat_value_, 1);
+  hl->addLayout(heat_axes);
+  heatmap_ = new QTableWidget;
+  heatmap_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  heatmap_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  heatmap_->verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  hl->addWidget(heatmap_, 1);
+  plots_ = new QTabWidget;
+  plots_->addTab(plot, "Scatter");
+  plots_->addTab(heat, "Heatmap");
+  split->addWidget(plots_);
   split->setSizes({600, 450});  // (proportions: the splitter scales them to its width)
   layout->addWidget(split, 1);
 
@@ -122,6 +148,14 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   connect(proxy_, &QAbstractItemModel::rowsInserted, this, [this] { refresh_scatter(); });
   connect(proxy_, &QAbstractItemModel::rowsRemoved, this, [this] { refresh_scatter(); });
   connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { refresh_scatter(); });
+  for (auto* box : {heat_rows_, heat_columns_, heat_value_}) {
+    connect(box, &QComboBox::currentTextChanged, this, [this] { refresh_heatmap(); });
+  }
+  // The heatmap, like the scatter, shows the rows the table shows.
+  connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { refresh_heatmap(); });
+  connect(proxy_, &QAbstractItemModel::rowsInserted, this, [this] { refresh_heatmap(); });
+  connect(proxy_, &QAbstractItemModel::rowsRemoved, this, [this] { refresh_heatmap(); });
+  connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { refresh_heatmap(); });
   replace_chart(scatter_, new QChart);
 }
 
@@ -263,6 +297,115 @@ void SweepView::fill_axis_choices() {
   x_axis_->setCurrentIndex(std::max(0, fx));
   const int fy = y_axis_->findText(y);
   y_axis_->setCurrentIndex(std::max(0, fy >= 0 ? fy : y_axis_->findText("step_time_ms")));
+
+  // Heatmap: swept columns (scenario keys, "plan.pp") for rows and columns, numbers for cells.
+  const QString hr = heat_rows_->currentText();
+  const QString hc = heat_columns_->currentText();
+  const QString hv = heat_value_->currentText();
+  const QSignalBlocker b1(heat_rows_);
+  const QSignalBlocker b2(heat_columns_);
+  const QSignalBlocker b3(heat_value_);
+  heat_rows_->clear();
+  heat_columns_->clear();
+  heat_value_->clear();
+  for (const std::string& n : model_->names()) {
+    if (n.find('.') == std::string::npos) continue;
+    heat_rows_->addItem(QString::fromStdString(n));
+    heat_columns_->addItem(QString::fromStdString(n));
+  }
+  for (int c : model_->numeric_columns()) {
+    heat_value_->addItem(QString::fromStdString(model_->names()[static_cast<std::size_t>(c)]));
+  }
+  const auto keep = [](QComboBox* box, const QString& want, int otherwise) {
+    const int i = box->findText(want);
+    box->setCurrentIndex(i >= 0 ? i : std::min(otherwise, box->count() - 1));
+  };
+  keep(heat_rows_, hr, 0);
+  keep(heat_columns_, hc, 1);
+  keep(heat_value_, hv.isEmpty() ? QString("step_time_ms") : hv, 0);
+}
+
+bool SweepView::set_heatmap(const QString& rows, const QString& columns, const QString& value) {
+  const int r = heat_rows_->findText(rows);
+  const int c = heat_columns_->findText(columns);
+  const int v = heat_value_->findText(value);
+  if (r < 0 || c < 0 || v < 0) return false;
+  {
+    const QSignalBlocker b1(heat_rows_);
+    const QSignalBlocker b2(heat_columns_);
+    const QSignalBlocker b3(heat_value_);
+    heat_rows_->setCurrentIndex(r);
+    heat_columns_->setCurrentIndex(c);
+    heat_value_->setCurrentIndex(v);
+  }
+  refresh_heatmap();
+  plots_->setCurrentIndex(1);
+  return true;
+}
+
+void SweepView::refresh_heatmap() {
+  heatmap_->clear();
+  heatmap_->setRowCount(0);
+  heatmap_->setColumnCount(0);
+  const int rc = model_->column_of(heat_rows_->currentText().toStdString());
+  const int cc = model_->column_of(heat_columns_->currentText().toStdString());
+  const int vc = model_->column_of(heat_value_->currentText().toStdString());
+  if (rc < 0 || cc < 0 || vc < 0) return;
+  // Settings in numeric order where they are numbers, else as text.
+  struct Order {
+    bool operator()(const QString& a, const QString& b) const {
+      bool na = false, nb = false;
+      const double x = a.toDouble(&na);
+      const double y = b.toDouble(&nb);
+      if (na && nb) return x < y;
+      if (na != nb) return na;
+      return a < b;
+    }
+  };
+  std::map<QString, int, Order> row_of, col_of;
+  std::map<std::pair<QString, QString>, double> best;
+  for (int pr = 0; pr < proxy_->rowCount(); ++pr) {
+    const int r = proxy_->mapToSource(proxy_->index(pr, 0)).row();
+    const QString a = model_->data(model_->index(r, rc), Qt::DisplayRole).toString();
+    const QString b = model_->data(model_->index(r, cc), Qt::DisplayRole).toString();
+    row_of[a];
+    col_of[b];
+    const auto v = model_->number(r, vc);
+    if (!v || !std::isfinite(*v)) continue;  // infeasible: the cell stays empty
+    auto [it, fresh] = best.try_emplace({a, b}, *v);
+    if (!fresh) it->second = std::min(it->second, *v);
+  }
+  int i = 0;
+  for (auto& [k, idx] : row_of) idx = i++;
+  i = 0;
+  for (auto& [k, idx] : col_of) idx = i++;
+  heatmap_->setRowCount(static_cast<int>(row_of.size()));
+  heatmap_->setColumnCount(static_cast<int>(col_of.size()));
+  // Headers hold the settings; the boxes above name the columns they come from.
+  for (const auto& [k, idx] : row_of) heatmap_->setVerticalHeaderItem(idx, new QTableWidgetItem(k));
+  for (const auto& [k, idx] : col_of) {
+    heatmap_->setHorizontalHeaderItem(idx, new QTableWidgetItem(k));
+  }
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& [k, v] : best) lo = std::min(lo, v), hi = std::max(hi, v);
+  for (const auto& [a, idx] : row_of) {
+    for (const auto& [b, jdx] : col_of) {
+      auto* item = new QTableWidgetItem;
+      item->setTextAlignment(Qt::AlignCenter);
+      const auto it = best.find({a, b});
+      if (it == best.end()) {
+        item->setText("—");
+        item->setToolTip("no feasible row with these settings");
+      } else {
+        item->setText(QString::number(it->second, 'g', 6));
+        item->setData(Qt::UserRole, it->second);
+        // Lowest (best) green, highest red; one colour when every cell is equal.
+        const double t = hi > lo ? (it->second - lo) / (hi - lo) : 0.0;
+        item->setBackground(QColor::fromHsvF(static_cast<float>(0.33 * (1.0 - t)), 0.45F, 0.95F));
+      }
+      heatmap_->setItem(idx, jdx, item);
+    }
+  }
 }
 
 bool SweepView::set_axes(const QString& x, const QString& y) {

@@ -1,6 +1,7 @@
 #pragma once
 //! The Sweeps view: a results database (planner::ResultsStore, opened read-only) as a sortable,
-//! filterable table and a scatter of any two numeric columns; a row opens as a scenario.
+//! filterable table, a scatter of any two numeric columns and a heatmap of any two swept ones;
+//! a row opens as a scenario.
 
 #include <QWidget>
 #include <optional>
@@ -12,6 +13,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QTableView;
+class QTableWidget;
+class QTabWidget;
 
 namespace hopsim::gui {
 
@@ -44,6 +47,12 @@ class SweepView : public QWidget {
   [[nodiscard]] ResultsModel* model() const { return model_; }
   [[nodiscard]] ResultsFilter* proxy() const { return proxy_; }
   [[nodiscard]] int scatter_points() const { return scatter_points_; }
+  //! Heatmap of the rows shown: one cell per (row value, column value) of two swept columns,
+  //! holding the lowest `value` of the rows with those two settings (the best over the other
+  //! axes), coloured from best (green) to worst (red), and shows it. False for an unknown
+  //! column.
+  bool set_heatmap(const QString& rows, const QString& columns, const QString& value);
+  [[nodiscard]] QTableWidget* heatmap() const { return heatmap_; }
 
  signals:
   //! A row as a scenario document: the base with the row's configuration applied.
@@ -54,6 +63,7 @@ class SweepView : public QWidget {
  private:
   void fail(const QString& text);
   void refresh_scatter();
+  void refresh_heatmap();
   void refresh_summary();
   void fill_axis_choices();
 
@@ -73,6 +83,11 @@ class SweepView : public QWidget {
   QComboBox* x_axis_ = nullptr;
   QComboBox* y_axis_ = nullptr;
   QChartView* scatter_ = nullptr;
+  QComboBox* heat_rows_ = nullptr;
+  QComboBox* heat_columns_ = nullptr;
+  QComboBox* heat_value_ = nullptr;
+  QTableWidget* heatmap_ = nullptr;
+  QTabWidget* plots_ = nullptr;  // scatter, heatmap
 };
 
 }  // namespace hopsim::gui

@@ -325,6 +325,42 @@ void GuiTest::a_results_database_fills_a_sortable_filterable_table() {
   QVERIFY2(v.message().contains("no_such_column"), qPrintable(v.message()));
   QVERIFY(v.set_expression(""));
   QCOMPARE(v.scatter_points(), ok);
+
+  // The heatmap: PP as rows, the schedule as columns, the best step time over the other axes
+  // in each cell; the oracle is the store's rows read here, matched by their configuration.
+  QVERIFY(v.set_heatmap("plan.pp", "plan.schedule", "step_time_ms"));
+  QVERIFY(!v.set_heatmap("plan.pp", "plan.schedule", "no_such_metric"));
+  QTableWidget* heat = v.heatmap();
+  QCOMPARE(heat->rowCount(), 3);     // pp 1, 2, 4: in numeric order
+  QCOMPARE(heat->columnCount(), 2);  // 1f1b, zb-h1
+  QCOMPARE(heat->verticalHeaderItem(0)->text(), QString("1"));
+  QCOMPARE(heat->verticalHeaderItem(2)->text(), QString("4"));
+  QCOMPARE(heat->horizontalHeaderItem(1)->text(), QString("zb-h1"));
+  const char* pps[] = {"1", "2", "4"};
+  const char* schedules[] = {"1f1b", "zb-h1"};
+  int cells = 0;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      double want = INFINITY;
+      for (const auto& r : rows) {
+        if (r.status == "ok" &&
+            r.config.find(std::string("\"plan.pp\":\"") + pps[i] + "\"") != std::string::npos &&
+            r.config.find(std::string("\"plan.schedule\":\"") + schedules[j] + "\"") !=
+                std::string::npos) {
+          want = std::min(want, r.step_time_ms);
+        }
+      }
+      const QTableWidgetItem* cell = heat->item(i, j);
+      QVERIFY(cell != nullptr);
+      if (std::isinf(want)) {
+        QCOMPARE(cell->text(), QString("—"));
+      } else {
+        ++cells;
+        QCOMPARE(cell->data(Qt::UserRole).toDouble(), want);
+      }
+    }
+  }
+  QVERIFY(cells > 1);
 }
 
 void GuiTest::a_row_opens_as_a_scenario() {
