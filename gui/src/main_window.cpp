@@ -7,6 +7,8 @@
 #include <QChartView>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -15,9 +17,11 @@
 #include <QHorizontalBarSeries>
 #include <QHorizontalStackedBarSeries>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSettings>
@@ -215,6 +219,7 @@ MainWindow::MainWindow(QWidget* parent, const QString& settings_file) : QMainWin
                   ? std::make_unique<QSettings>()
                   : std::make_unique<QSettings>(settings_file, QSettings::IniFormat);
   setWindowTitle("hopsim — what-if planner[*]");
+  setAcceptDrops(true);
   worker_ = new PredictionWorker(this);
   connect(worker_, &PredictionWorker::finished, this,
           [this](const std::shared_ptr<const Prediction>& p) { show_prediction(p); });
@@ -308,6 +313,16 @@ void MainWindow::build_panel() {
   files->addWidget(save_button);
   files->addWidget(save_as_button);
   form->addRow(files);
+  // The model: a shipped name, or a file path typed in or dropped on the window (a Hugging
+  // Face config.json reads as it is).
+  model_ = new QComboBox;
+  model_->setEditable(true);
+  model_->setInsertPolicy(QComboBox::NoInsert);
+  for (const auto& m : shipped_models()) model_->addItem(QString::fromStdString(m));
+  model_->lineEdit()->setPlaceholderText("as in the file");
+  connect(model_, &QComboBox::currentTextChanged, this, [this] { edited(); });
+  form->addRow("model", model_);
+
   gpu_ = new QComboBox;
   for (const auto& g : shipped_profiles("gpus")) gpu_->addItem(QString::fromStdString(g));
   connect(gpu_, &QComboBox::currentTextChanged, this, [this] { edited(); });
@@ -528,6 +543,10 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
   }
   gpu_->setCurrentIndex(-1);  // as in the file, unless it names a shipped profile
   if (const auto g = scalar("hardware.gpu")) gpu_->setCurrentIndex(gpu_->findText(g->c_str()));
+  // A model named by the file (a shipped name or a path) shows as such; one defined inline in
+  // the file leaves the field empty.
+  model_->setCurrentIndex(-1);
+  model_->setEditText(scalar("model") ? QString::fromStdString(*scalar("model")) : QString());
   loaded_ = field_values();
   loading_ = false;
 }
@@ -538,6 +557,7 @@ std::map<QString, QString> MainWindow::field_values() const {
   v["plan.schedule"] = schedule_->currentText();
   v["plan.precision"] = precision_->currentText();
   v["hardware.gpu"] = gpu_->currentIndex() >= 0 ? gpu_->currentText() : QString();
+  v["model"] = model_spec();
   return v;
 }
 
@@ -558,6 +578,9 @@ std::vector<ScenarioOverride> MainWindow::overrides() const {
   }
   if (changed("plan.precision")) {
     o.push_back({"plan.precision", precision_->currentText().toStdString()});
+  }
+  if (changed("model") && !model_spec().isEmpty()) {
+    o.push_back({"model", model_spec().toStdString()});
   }
   if (changed("hardware.gpu") && gpu_->currentIndex() >= 0) {
     const std::string g = gpu_->currentText().toStdString();
@@ -704,6 +727,51 @@ bool MainWindow::open_trace(const QString& path) {
   if (!measured_->open_trace(path)) return false;
   remember(QFileInfo(path).absoluteFilePath());
   return true;
+}
+
+QString MainWindow::model_spec() const {
+  return model_->currentText().trimmed();
+}
+
+bool MainWindow::drop_file(const QString& path) {
+  const QFileInfo f(path);
+  if (!f.isFile()) {
+    fail(QString("Cannot use %1: not a file").arg(path));
+    return false;
+  }
+  const QString ext = f.suffix().toLower();
+  if (ext == "json") {
+    // A Hugging Face config.json: the model of the plan being edited; its errors show in place.
+    model_->setEditText(f.absoluteFilePath());
+    return true;
+  }
+  if (ext == "yaml" || ext == "yml") {
+    // A model YAML has a top-level `hidden` and no `plan`; anything else opens as a scenario.
+    try {
+      (void)load_model(f.absoluteFilePath().toStdString());
+      model_->setEditText(f.absoluteFilePath());
+      return true;
+    } catch (const std::exception&) {
+    }
+    if (!settle_unsaved()) return false;
+    return open_scenario(f.absoluteFilePath());
+  }
+  fail(QString("Cannot use %1: drop a Hugging Face config.json, a model YAML or a scenario YAML")
+           .arg(path));
+  return false;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (e->mimeData()->hasUrls() && !e->mimeData()->urls().isEmpty() &&
+      e->mimeData()->urls().front().isLocalFile()) {
+    e->acceptProposedAction();
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  const auto urls = e->mimeData()->urls();
+  if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+  if (drop_file(urls.front().toLocalFile())) e->acceptProposedAction();
 }
 
 bool MainWindow::settle_unsaved() {

@@ -22,6 +22,8 @@ class QSpinBox;
 class QTableWidget;
 class QTabWidget;
 class QChartView;
+class QDragEnterEvent;
+class QDropEvent;
 
 namespace hopsim::gui {
 
@@ -43,6 +45,12 @@ class MainWindow : public QMainWindow {
   bool open_scenario(const QString& spec);
   //! Opens a scenario document held in memory (a sweep row): unsaved until Save As.
   void open_document(const ScenarioTemplate& doc, const QString& label);
+  //! Uses a dropped file as the model (a config.json or a model YAML) or opens it as the
+  //! scenario; what the drop does, and false for a file it cannot use.
+  bool drop_file(const QString& path);
+  //! The model field: a shipped model name or a file (empty when the document defines the
+  //! model inline).
+  [[nodiscard]] QString model_spec() const;
   //! The overrides the fields stand for: the fields that differ from the document.
   [[nodiscard]] std::vector<ScenarioOverride> overrides() const;
   //! The document with the field edits applied (what Save writes, what a report runs).
@@ -89,6 +97,10 @@ class MainWindow : public QMainWindow {
   //! Asks for a file to save to ("" cancels); tests override it.
   virtual QString choose_save_path(const QString& title, const QString& filter);
   void closeEvent(QCloseEvent* e) override;
+  //! Files dropped on the window: a Hugging Face config.json (or a model YAML) becomes the
+  //! model; a scenario YAML opens (after asking about unsaved edits).
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
 
  private:
   void build_menu();
@@ -120,6 +132,7 @@ class MainWindow : public QMainWindow {
 
   QMenu* recent_menu_ = nullptr;
   QComboBox* scenario_box_ = nullptr;
+  QComboBox* model_ = nullptr;
   QComboBox* schedule_ = nullptr;
   QComboBox* precision_ = nullptr;
   QComboBox* gpu_ = nullptr;

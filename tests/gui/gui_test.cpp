@@ -132,6 +132,7 @@ class GuiTest : public QObject {
   void screenshots_of_the_new_views_render();
   void a_shipped_scenario_opened_by_path_is_named();
   void the_whatif_study_shows_as_bars();
+  void a_dropped_config_json_becomes_the_model();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -739,6 +740,42 @@ void GuiTest::the_whatif_study_shows_as_bars() {
       QVERIFY(std::abs(bars->barSets()[set]->at(n - 1 - r) * 1000 - ms) < 0.06);
     }
   }
+}
+
+void GuiTest::a_dropped_config_json_becomes_the_model() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QCOMPARE(w.model_spec(), QString("deepseek-v2-lite"));  // as the scenario names it
+  const std::uint64_t first = w.last()->request;
+  const hopsim::Nanoseconds shipped = w.last()->run.result.step_time;
+  // The Hugging Face config.json of the same model (deepseek-ai/DeepSeek-V2-Lite), dropped:
+  // the model comes from the JSON and, being the same model, predicts the same step.
+  const QString json = QString::fromStdString(kData + "/config/hf/deepseek-v2-lite/config.json");
+  QVERIFY(w.drop_file(json));
+  wait_for_prediction(w, first);
+  QVERIFY2(w.error_text().isEmpty(), qPrintable(w.error_text()));
+  QCOMPARE(w.last()->scenario.model.hidden, 2048);
+  QCOMPARE(w.last()->scenario.model.n_layers, 27);
+  QCOMPARE(w.last()->run.result.step_time, shipped);
+  bool named = false;
+  for (const auto& o : w.overrides())
+    named = named || (o.key == "model" && o.value == json.toStdString());
+  QVERIFY(named);
+  // A dense model under this MoE plan: the loader's error shows in place, nothing is lost.
+  const std::uint64_t second = w.last()->request;
+  QVERIFY(w.drop_file(QString::fromStdString(kData + "/config/hf/llama3-70b/config.json")));
+  QTRY_VERIFY_WITH_TIMEOUT(!w.error_text().isEmpty(), 20000);
+  QVERIFY2(w.error_text().contains("has no MoE layers"), qPrintable(w.error_text()));
+  QCOMPARE(w.last()->request, second);  // the last good prediction stays shown
+  // A file that is neither a model nor a scenario is refused with a message.
+  const fs::path junk = hopsim::test::unique_temp_path("gui-drop.txt");
+  write(junk, "not a model");
+  QVERIFY(!w.drop_file(q(junk)));
+  // A scenario YAML opens (unsaved edits: the test answers Discard).
+  w.answer = hopsim::gui::MainWindow::UnsavedChoice::kDiscard;
+  QVERIFY(w.drop_file(q(hopsim::data_dir() / "scenarios" / "deepseek-v3-h800.yaml")));
+  QCOMPARE(w.model_spec(), QString("deepseek-v3"));
 }
 
 QTEST_MAIN(GuiTest)
