@@ -257,53 +257,75 @@ std::string encode_trace(const std::vector<sim::GraphNode>& nodes, int gpu,
   return out;
 }
 
-WrittenTraces write_traces(const sim::ExecutionGraph& graph, const std::filesystem::path& prefix,
-                           const std::string& source) {
-  WrittenTraces w;
-  // Every file is written beside its target first and renamed only when all are complete: a
-  // failure on the tenth file leaves none of the first nine. AtomicFile removes its temp file
-  // when destroyed uncommitted.
+struct TraceWriter::Impl {
+  std::filesystem::path prefix;
+  std::string source;
+  // Written beside their targets, renamed at finish(); AtomicFile removes its temp file when
+  // destroyed uncommitted.
   std::vector<io::AtomicFile> pending;
-  pending.reserve(graph.gpus.size() + 1);
-  for (std::size_t q = 0; q < graph.gpus.size(); ++q) {
-    const std::string bytes = encode_trace(graph.gpus[q], static_cast<int>(q), source);
-    io::AtomicFile f(trace_path(prefix, q));
-    f.write(bytes);
-    f.finish_writing();  // no descriptor kept per file: an export may have thousands
-    w.traces.push_back(f.target());
-    w.nodes += graph.gpus[q].size();
-    w.bytes += bytes.size();
-    pending.push_back(std::move(f));
-  }
+  WrittenTraces written;
+};
+
+TraceWriter::TraceWriter(std::filesystem::path prefix, std::string source)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->prefix = std::move(prefix);
+  impl_->source = std::move(source);
+}
+
+TraceWriter::~TraceWriter() = default;
+
+void TraceWriter::add(const std::vector<sim::GraphNode>& nodes) {
+  Impl& m = *impl_;
+  const std::size_t gpu = m.pending.size();
+  const std::string bytes = encode_trace(nodes, static_cast<int>(gpu), m.source);
+  io::AtomicFile f(trace_path(m.prefix, gpu));
+  f.write(bytes);
+  f.finish_writing();  // no descriptor kept per file: an export may have thousands
+  m.written.traces.push_back(f.target());
+  m.written.nodes += nodes.size();
+  m.written.bytes += bytes.size();
+  m.pending.push_back(std::move(f));
+}
+
+WrittenTraces TraceWriter::finish(const std::map<int, std::vector<int>>& groups) {
+  Impl& m = *impl_;
   // One group per line: {"1": [0, 16, 32], ...}
-  std::string groups = "{";
-  for (const auto& [id, members] : graph.groups) {
-    groups += (groups.size() > 1 ? ",\n \"" : "\n \"") + std::to_string(id) + "\": [";
+  std::string text = "{";
+  for (const auto& [id, members] : groups) {
+    text += (text.size() > 1 ? ",\n \"" : "\n \"") + std::to_string(id) + "\": [";
     for (std::size_t i = 0; i < members.size(); ++i) {
-      groups += (i > 0 ? ", " : "") + std::to_string(members[i]);
+      text += (i > 0 ? ", " : "") + std::to_string(members[i]);
     }
-    groups += "]";
+    text += "]";
   }
-  groups += "\n}\n";
-  io::AtomicFile g(groups_path(prefix));
-  g.write(groups);
+  text += "\n}\n";
+  io::AtomicFile g(groups_path(m.prefix));
+  g.write(text);
   g.finish_writing();
-  w.groups = g.target();
-  pending.push_back(std::move(g));
+  m.written.groups = g.target();
+  m.pending.push_back(std::move(g));
   std::size_t committed = 0;
   try {
-    for (io::AtomicFile& f : pending) {
+    for (io::AtomicFile& f : m.pending) {
       f.commit();
       ++committed;
     }
   } catch (...) {
     for (std::size_t i = 0; i < committed; ++i) {
       std::error_code ec;
-      std::filesystem::remove(pending[i].target(), ec);
+      std::filesystem::remove(m.pending[i].target(), ec);
     }
     throw;
   }
-  return w;
+  m.pending.clear();
+  return m.written;
+}
+
+WrittenTraces write_traces(const sim::ExecutionGraph& graph, const std::filesystem::path& prefix,
+                           const std::string& source) {
+  TraceWriter w(prefix, source);
+  for (const auto& gpu : graph.gpus) w.add(gpu);
+  return w.finish(graph.groups);
 }
 
 DecodedTrace decode_trace(std::string_view bytes, int gpu, const std::string& file,

@@ -64,8 +64,9 @@ std::uint32_t transfer_tag(int to_index, int from_rank, int ranks) {
 
 }  // namespace
 
-ExecutionGraph build_execution_graph(const Schedule& s, const PipelineProgram& p, int replicas,
-                                     int collective_group) {
+std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const PipelineProgram& p,
+                                                      int replicas, int collective_group,
+                                                      const GraphGpuSink& on_gpu) {
   if (static_cast<int>(p.stages.size()) != s.stages) {
     throw PlanError("execution graph: program has " + std::to_string(p.stages.size()) +
                     " stages but the schedule has " + std::to_string(s.stages));
@@ -110,13 +111,10 @@ ExecutionGraph build_execution_graph(const Schedule& s, const PipelineProgram& p
   };
 
   const Groups groups(ranks, replicas, collective_group);
-  ExecutionGraph g;
-  g.groups = groups.all();
-  g.gpus.resize(static_cast<std::size_t>(replicas) * static_cast<std::size_t>(ranks));
   for (int rep = 0; rep < replicas; ++rep) {
     for (int r = 0; r < ranks; ++r) {
       const int gpu = rep * ranks + r;
-      std::vector<GraphNode>& nodes = g.gpus[static_cast<std::size_t>(gpu)];
+      std::vector<GraphNode> nodes;
       const auto add = [&nodes](GraphNode n) {
         n.id = nodes.size();
         nodes.push_back(std::move(n));
@@ -234,8 +232,19 @@ ExecutionGraph build_execution_graph(const Schedule& s, const PipelineProgram& p
         }
         prev_sinks = std::move(sinks);
       }
+      on_gpu(gpu, std::move(nodes));
     }
   }
+  return groups.all();
+}
+
+ExecutionGraph build_execution_graph(const Schedule& s, const PipelineProgram& p, int replicas,
+                                     int collective_group) {
+  ExecutionGraph g;
+  g.groups = build_execution_graph(s, p, replicas, collective_group,
+                                   [&g](int, std::vector<GraphNode>&& nodes) {
+                                     g.gpus.push_back(std::move(nodes));  // GPUs in order
+                                   });
   return g;
 }
 

@@ -808,8 +808,9 @@ std::vector<int> traced_replicas(const ParallelPlan& plan, const RunOptions& opt
 
 }  // namespace
 
-ExecutionGraph scenario_execution_graph(const Scenario& sc, int replicas,
-                                        const RunOptions& options) {
+std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& sc, int replicas,
+                                                         const GraphGpuSink& on_gpu,
+                                                         const RunOptions& options) {
   const ParallelPlan& plan = sc.plan;
   const int most = plan.dp * plan.tp;
   const int ep = std::max(1, plan.ep);
@@ -826,7 +827,16 @@ ExecutionGraph scenario_execution_graph(const Scenario& sc, int replicas,
   program.network.comm_hbm_bytes_per_wire_byte = 0;
   const Schedule schedule = make_schedule(
       plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
-  return build_execution_graph(schedule, program, replicas, replicas == 1 ? 1 : ep);
+  return build_execution_graph(schedule, program, replicas, replicas == 1 ? 1 : ep, on_gpu);
+}
+
+ExecutionGraph scenario_execution_graph(const Scenario& sc, int replicas,
+                                        const RunOptions& options) {
+  ExecutionGraph g;
+  g.groups = scenario_execution_graph(
+      sc, replicas,
+      [&g](int, std::vector<GraphNode>&& nodes) { g.gpus.push_back(std::move(nodes)); }, options);
+  return g;
 }
 
 SimResult run_scenario(const Scenario& sc, const RunOptions& options) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,10 +30,27 @@ struct WrittenTraces {
   std::uint64_t bytes = 0;
 };
 
-//! Writes `<prefix>.<gpu>.et` for every GPU of the graph (ASTRA-sim's workload naming) and
+//! Writes `<prefix>.<gpu>.et` GPU by GPU (ASTRA-sim's workload naming) and, at finish(),
 //! `<prefix>.comm_groups.json` (communicator group id -> GPUs, ASTRA-sim's
 //! --comm-group-configuration file). All files appear, or none: each is written beside its
-//! target and renamed once every one is complete. Throws io::IoError.
+//! target and renamed at finish() once every one is complete; destroyed before, it leaves
+//! nothing. Holds one GPU's bytes at a time. Throws io::IoError.
+class TraceWriter {
+ public:
+  TraceWriter(std::filesystem::path prefix, std::string source);
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+  ~TraceWriter();
+  //! The next GPU's trace (GPUs in order from 0).
+  void add(const std::vector<sim::GraphNode>& nodes);
+  WrittenTraces finish(const std::map<int, std::vector<int>>& groups);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+//! A whole graph through TraceWriter.
 WrittenTraces write_traces(const sim::ExecutionGraph& graph, const std::filesystem::path& prefix,
                            const std::string& source);
 

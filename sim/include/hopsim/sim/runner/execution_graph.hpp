@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -67,6 +68,15 @@ struct ExecutionGraph {
 [[nodiscard]] ExecutionGraph build_execution_graph(const Schedule& schedule,
                                                    const PipelineProgram& program, int replicas = 1,
                                                    int collective_group = 1);
+
+//! Receives each GPU's nodes as they are built, GPU by GPU in order (a streaming writer holds
+//! one GPU's nodes at a time instead of the whole graph).
+using GraphGpuSink = std::function<void(int gpu, std::vector<GraphNode>&& nodes)>;
+//! build_execution_graph, GPU by GPU into `on_gpu`; returns the communicator groups.
+std::map<int, std::vector<int>> build_execution_graph(const Schedule& schedule,
+                                                      const PipelineProgram& program, int replicas,
+                                                      int collective_group,
+                                                      const GraphGpuSink& on_gpu);
 
 struct GraphReplay {
   Nanoseconds makespan{};           //!< when the last node of any GPU ended

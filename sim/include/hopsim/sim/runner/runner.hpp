@@ -189,6 +189,10 @@ struct SimResult {
 //! another simulator should add is its own network. Throws PlanError for other replica counts.
 [[nodiscard]] ExecutionGraph scenario_execution_graph(const Scenario& scenario, int replicas,
                                                       const RunOptions& options = {});
+//! The same, GPU by GPU into `on_gpu` (for writers that stream); returns the groups.
+std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& scenario, int replicas,
+                                                         const GraphGpuSink& on_gpu,
+                                                         const RunOptions& options = {});
 
 //! Communication times of a scenario from the network model.
 [[nodiscard]] CommTimes communication_times(const Scenario& scenario, const CostModel& cost);
