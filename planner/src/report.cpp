@@ -204,8 +204,10 @@ std::string inputs_table(const Report& r) {
       [](const ReportEntry& e) { return std::to_string(e.scenario.plan.seq_len); });
   row("GEMM precision",
       [](const ReportEntry& e) { return to_string(e.scenario.plan.gemm_precision); });
-  row("price per GPU-hour (USD)",
-      [](const ReportEntry& e) { return fmt("%.2f", e.scenario.cost.price_per_gpu_hour); });
+  row("price per GPU-hour (USD)", [](const ReportEntry& e) {
+    return fmt("%.2f", e.scenario.cost.price_per_gpu_hour) + " (" + e.scenario.cost.price_from +
+           ")";
+  });
   row("PUE", [](const ReportEntry& e) { return fmt("%.2f", e.scenario.cost.pue); });
   row("training tokens",
       [](const ReportEntry& e) { return fmt("%.3g", e.scenario.cost.training_tokens); });
@@ -421,10 +423,11 @@ std::string render_html(const Report& r) {
           a.cost.price_per_gpu_hour == b.cost.price_per_gpu_hour) {
         s += "<p class=\"note\">" + html_escape(r.entries[i].label) + " is priced at " +
              fmt("$%.2f", b.cost.price_per_gpu_hour) + " per GPU-hour like " +
-             html_escape(r.entries[0].label) +
-             ": hopsim cites no rental price per GPU, so the scenario's price applies to both; "
-             "set <code>cost.price_per_gpu_hour</code> in a scenario per GPU to compare "
-             "prices.</p>\n";
+             html_escape(r.entries[0].label) + " (" + html_escape(b.cost.price_from) +
+             "): only the H800 profile cites a price (the DeepSeek-V3 report's $2), so a "
+             "price the scenario states, or the default, applies to both; set "
+             "<code>price_per_gpu_hour</code> in a GPU profile (or <code>cost</code> in a "
+             "scenario per GPU) to compare prices.</p>\n";
       }
     }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "../common/temp_path.hpp"
@@ -200,6 +201,50 @@ TEST_CASE("a Hugging Face config.json gives the same ModelConfig as the shipped 
   const ModelConfig lite = load_model("deepseek-v2-lite");
   CHECK(lite.mla->q_lora_rank == 0);  // q_lora_rank: null in config.json
   CHECK(lite.moe->n_activated_experts == 6);
+}
+
+TEST_CASE("the price per GPU-hour: the scenario's, else the GPU profile's, else the default",
+          "[config][loader]") {
+  // The H800 profile cites the DeepSeek-V3 report's $2; the H100 profile cites none.
+  CHECK(load_gpu_profile("h800-sxm5").price_per_gpu_hour == 2.0);
+  CHECK(load_gpu_profile("h100-sxm5").price_per_gpu_hour == 0.0);
+  const fs::path dir = hopsim::test::unique_temp_path("price");
+  fs::create_directories(dir);
+  // A profile of our own with a price: the H100's figures plus a sourced $3.10.
+  std::ifstream h100_file(fs::path(HOPSIM_SOURCE_DIR) / "hwprofiles" / "gpus" / "h100-sxm5.yaml");
+  std::stringstream profile;
+  profile << h100_file.rdbuf() << "price_per_gpu_hour: {value: 3.1, source: \"our contract\"}\n";
+  std::ofstream(dir / "h100-priced.yaml") << profile.str();
+  const auto scenario = [&](const std::string& gpu, const std::string& cost) {
+    std::ifstream base(fs::path(HOPSIM_SOURCE_DIR) / "scenarios" / "deepseek-v2-lite-16gpu.yaml");
+    std::stringstream text;
+    text << base.rdbuf();
+    std::string t = text.str();
+    t = t.substr(0, t.find("cost:"));  // the shipped file states its price: drop it
+    const auto at = t.find("gpu: h800-sxm5");
+    REQUIRE(at != std::string::npos);
+    t.replace(at, std::string("gpu: h800-sxm5").size(), "gpu: " + gpu);
+    const fs::path p = dir / ("s" + std::to_string(std::hash<std::string>{}(gpu + cost)) + ".yaml");
+    std::ofstream(p) << t << cost;
+    return load_scenario(p);
+  };
+  const Scenario from_profile = scenario((dir / "h100-priced.yaml").string(), "");
+  CHECK(from_profile.cost.price_per_gpu_hour == 3.1);
+  CHECK(from_profile.cost.price_from == "GPU profile");
+  const Scenario stated =
+      scenario((dir / "h100-priced.yaml").string(), "cost:\n  price_per_gpu_hour: 1.5\n");
+  CHECK(stated.cost.price_per_gpu_hour == 1.5);
+  CHECK(stated.cost.price_from == "scenario");
+  const Scenario h800 = scenario("h800-sxm5", "cost:\n  pue: 1.2\n");
+  CHECK(h800.cost.price_per_gpu_hour == 2.0);
+  CHECK(h800.cost.price_from == "GPU profile");
+  const Scenario h100 = scenario("h100-sxm5", "");
+  CHECK(h100.cost.price_per_gpu_hour == CostInputs{}.price_per_gpu_hour);
+  CHECK(h100.cost.price_from == "default");
+  // A price without its source is refused like any other profile figure.
+  std::ofstream(dir / "h100-unsourced.yaml") << std::regex_replace(
+      profile.str(), std::regex("price_per_gpu_hour: .*"), "price_per_gpu_hour: 3.1");
+  CHECK_THROWS_AS(load_gpu_profile((dir / "h100-unsourced.yaml").string()), ConfigError);
 }
 
 TEST_CASE("model files: by path, and model-level cross checks", "[config][loader]") {

@@ -41,7 +41,9 @@ GpuProfile read_gpu_profile(const YAML::Node& node, const std::string& file,
        sourced("nvlink_links", ValueKind::kNonNegativeInt),
        sourced("pcie_unidirectional_gb_per_s", ValueKind::kPositiveNumber),
        sourced("tdp_watts", ValueKind::kPositiveNumber),
-       sourced("sm_partition_granularity", ValueKind::kPositiveInt)});
+       sourced("sm_partition_granularity", ValueKind::kPositiveInt),
+       // Optional: a rental or amortised price, with its source like every other figure.
+       KeySpec{"price_per_gpu_hour", ValueKind::kNonNegativeNumber, false, {}, true, {}}});
   GpuProfile g;
   g.name = r.get_string("name");
   g.sms = r.get_int32("sms");
@@ -63,6 +65,7 @@ GpuProfile read_gpu_profile(const YAML::Node& node, const std::string& file,
   g.pcie_unidirectional = gb_per_s(r.get_number("pcie_unidirectional_gb_per_s"));
   g.tdp_watts = r.get_number("tdp_watts");
   g.sm_partition_granularity = r.get_int32("sm_partition_granularity");
+  g.price_per_gpu_hour = r.get_number("price_per_gpu_hour", 0.0);
   return g;
 }
 

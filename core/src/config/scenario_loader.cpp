@@ -179,6 +179,7 @@ CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& 
   remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens"});
   CostInputs c;
   c.price_per_gpu_hour = r.get_number("price_per_gpu_hour", d.price_per_gpu_hour);
+  if (r.has("price_per_gpu_hour")) c.price_from = "scenario";
   c.pue = r.get_number("pue", d.pue);
   if (c.pue < 1.0) {
     r.fail("pue", "PUE is total facility power over IT power and cannot be below 1 (got " +
@@ -239,6 +240,12 @@ Scenario config::read_scenario(const YAML::Node& document, const std::filesystem
                                           config::read_model, config::read_model_file);
   s.plan = config::read_plan(root.node("plan"), file, s);
   if (root.has("cost")) s.cost = config::read_cost(root.node("cost"), file, s);
+  // No price in the scenario: the GPU profile's, where it cites one (so a GPU swapped in by an
+  // override or a sweep brings its own price), else the default.
+  if (s.cost.price_from != "scenario" && s.cluster.gpu.price_per_gpu_hour > 0) {
+    s.cost.price_per_gpu_hour = s.cluster.gpu.price_per_gpu_hour;
+    s.cost.price_from = "GPU profile";
+  }
   return s;
 }
 

@@ -26,6 +26,8 @@ struct GpuProfile {
   BytesPerSecond pcie_unidirectional{};
   double tdp_watts = 0;
   int sm_partition_granularity = 8;  //!< green-context SM splits come in multiples of this
+  //! USD per GPU-hour where the profile cites one (0: none); a scenario's cost overrides it.
+  double price_per_gpu_hour = 0;
 
   //! NVLink per direction: half of the bidirectional figure.
   [[nodiscard]] BytesPerSecond nvlink_unidirectional() const { return nvlink_bidirectional / 2.0; }

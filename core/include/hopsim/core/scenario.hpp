@@ -13,7 +13,10 @@ namespace hopsim {
 
 //! Inputs that turn time into money and energy.
 struct CostInputs {
-  double price_per_gpu_hour = 2.0;   //!< USD; DeepSeek-V3 report Table 1 assumes $2
+  double price_per_gpu_hour = 2.0;  //!< USD; DeepSeek-V3 report Table 1 assumes $2
+  //! Where the price came from: "scenario", "GPU profile" (the scenario's cost gives none and the
+  //! GPU profile cites one) or "default" (neither: the DeepSeek-V3 report's $2 H800 figure).
+  std::string price_from = "default";
   double pue = 1.0;                  //!< datacentre power usage effectiveness
   double training_tokens = 14.8e12;  //!< DeepSeek-V3 report §4.2
 };
