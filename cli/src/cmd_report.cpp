@@ -19,6 +19,7 @@ void register_report(CLI::App& app, Io io) {
     std::vector<std::string> inputs;
     std::string output;
     std::string format;
+    bool json = false;
     bool no_counterpart = false;
     bool no_timeline = false;
     std::string calibration;
@@ -33,12 +34,19 @@ void register_report(CLI::App& app, Io io) {
   cmd->add_flag("--no-counterpart", o->no_counterpart,
                 "Do not add the same scenario on the other GPU (H800 <-> H100)");
   cmd->add_flag("--no-timeline", o->no_timeline, "Leave out the step timeline");
+  cmd->add_flag("--json", o->json, "The report as JSON (the same as --format json)");
   cmd->add_option("--calibration", o->calibration,
                   "Calibration YAML from `hopsim calibrate` for every scenario of the report "
                   "(its sha256 is shown as provenance)");
   cmd->callback([o, io] {
     namespace fs = std::filesystem;
     std::string format = o->format;
+    if (o->json) {
+      if (!format.empty() && format != "json") {
+        throw CLI::ValidationError("--json", "conflicts with --format " + format);
+      }
+      format = "json";
+    }
     if (format.empty()) {
       // The extension decides; one hopsim cannot write (.pdf, .png) is refused rather than
       // filled with Markdown under the wrong name.

@@ -22,16 +22,38 @@ void register_results(CLI::App& app, Io io) {
   auto out_path = std::make_shared<std::string>();
   exp->add_option("db", *db, "Results database")->required()->check(CLI::ExistingFile);
   exp->add_option("-o,--output", *out_path, "CSV file (default or -: standard output)");
-  exp->callback([db, out_path, io] {
+  auto export_json = std::make_shared<bool>(false);
+  exp->add_flag("--json", *export_json,
+                "Every row as JSON (configuration, status, reason and metrics) instead of CSV");
+  exp->callback([db, out_path, export_json, io] {
     const planner::ResultsStore store(*db);
+    const auto write = [&](std::ostream& out, const std::vector<planner::StoredResult>& rows) {
+      if (!*export_json) {
+        planner::write_csv(out, rows);
+        return;
+      }
+      nlohmann::ordered_json j = nlohmann::ordered_json::array();
+      for (const auto& r : rows) {
+        nlohmann::ordered_json x{{"index", r.index},
+                                 {"config", nlohmann::json::parse(r.config)},
+                                 {"status", r.status},
+                                 {"reason", r.reason}};
+        for (const auto& m : planner::metric_columns()) {
+          const double v = r.*m.member;
+          x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+        }
+        j.push_back(x);
+      }
+      out << j.dump(2) << "\n";
+    };
     if (out_path->empty() || *out_path == kStdio) {
-      planner::write_csv(io.out, store.rows());
+      write(io.out, store.rows());
       return;
     }
     // Created before the rows are read, so an unwritable path fails before any work.
     io::AtomicFile f(*out_path);
     const auto rows = store.rows();
-    planner::write_csv(f.stream(), rows);
+    write(f.stream(), rows);
     f.commit();
     io.out << "wrote " << rows.size() << " rows to " << *out_path << "\n";
   });
