@@ -1,6 +1,9 @@
 // `hopsim chakra export|replay`: a scenario's step as MLCommons Chakra execution traces (the
 // workload format ASTRA-sim runs), and Chakra traces replayed on hopsim's engine.
 
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +11,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/profiler/chakra/chakra.hpp"
 #include "hopsim/sim/runner/runner.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -30,6 +34,7 @@ void register_chakra(CLI::App& app, Io io) {
     std::string prefix;
     int replicas = 1;
     bool json = false;
+    std::string progress = "auto";
   };
   auto ea = std::make_shared<ExportArgs>();
   auto* exp = chakra->add_subcommand(
@@ -46,6 +51,10 @@ void register_chakra(CLI::App& app, Io io) {
                   "EP so that every EP all-to-all has its whole group")
       ->check(CLI::Range(1, 1 << 20));
   exp->add_flag("--json", ea->json, "Print the summary as JSON");
+  exp->add_option("--progress", ea->progress,
+                  "Progress bar on standard error: auto (when it is a terminal and without "
+                  "--json), bar or none")
+      ->check(CLI::IsMember({"auto", "bar", "none"}));
   exp->callback([ea, io] {
     const Scenario sc = load_scenario_arg(ea->scenario, io);
     validate_plan(sc);
@@ -54,9 +63,20 @@ void register_chakra(CLI::App& app, Io io) {
     // Streamed: one GPU's nodes at a time, so 1,024 GPUs need no more memory than 16.
     profiler::chakra::TraceWriter writer(
         prefix, "hopsim " + std::string(HOPSIM_CLI_VERSION) + " " + sc.name);
+    const bool bar =
+        ea->progress == "bar" || (ea->progress == "auto" && !ea->json && ::isatty(STDERR_FILENO));
+    const auto total =
+        static_cast<std::size_t>(ea->replicas) * static_cast<std::size_t>(sc.plan.pp);
+    const auto started = std::chrono::steady_clock::now();
     const auto groups = sim::scenario_execution_graph(
-        sc, ea->replicas,
-        [&writer](int, std::vector<sim::GraphNode>&& nodes) { writer.add(nodes); });
+        sc, ea->replicas, [&](int gpu, std::vector<sim::GraphNode>&& nodes) {
+          writer.add(nodes);
+          if (!bar) return;
+          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+          const auto done = static_cast<std::size_t>(gpu) + 1;
+          io.err << progress_bar(done, total, elapsed.count()) << (done == total ? "\n" : "")
+                 << std::flush;
+        });
     const auto written = writer.finish(groups);
     // The replicas are identical (no variation in an export), so one replica's replay times
     // them all: every member reaches each collective when the others do.
