@@ -13,6 +13,23 @@
 
 namespace hopsim::cli {
 
+namespace {
+
+// A stored row as JSON: index, configuration, status, the reason when asked, and every metric
+// (null where not finite).
+nlohmann::ordered_json row_json(const planner::StoredResult& r, bool with_reason = false) {
+  nlohmann::ordered_json x{
+      {"index", r.index}, {"config", nlohmann::json::parse(r.config)}, {"status", r.status}};
+  if (with_reason) x["reason"] = r.reason;
+  for (const auto& m : planner::metric_columns()) {
+    const double v = r.*m.member;
+    x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+  }
+  return x;
+}
+
+}  // namespace
+
 void register_results(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand("results", "Export, merge or summarise sweep result databases");
   cmd->require_subcommand(1);
@@ -34,15 +51,7 @@ void register_results(CLI::App& app, Io io) {
       }
       nlohmann::ordered_json j = nlohmann::ordered_json::array();
       for (const auto& r : rows) {
-        nlohmann::ordered_json x{{"index", r.index},
-                                 {"config", nlohmann::json::parse(r.config)},
-                                 {"status", r.status},
-                                 {"reason", r.reason}};
-        for (const auto& m : planner::metric_columns()) {
-          const double v = r.*m.member;
-          x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
-        }
-        j.push_back(x);
+        j.push_back(row_json(r, true));
       }
       out << j.dump(2) << "\n";
     };
@@ -193,14 +202,7 @@ void register_results(CLI::App& app, Io io) {
       j["by_status"] = counts;
       j["best"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *top; ++i) {
-        const auto& r = rows[i];
-        nlohmann::ordered_json x{
-            {"index", r.index}, {"config", nlohmann::json::parse(r.config)}, {"status", r.status}};
-        for (const auto& m : planner::metric_columns()) {
-          const double v = r.*m.member;
-          x[m.name] = std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
-        }
-        j["best"].push_back(x);
+        j["best"].push_back(row_json(rows[i]));
       }
       j["not_run"] = nlohmann::ordered_json::array();
       for (const auto& r : not_ok) {
