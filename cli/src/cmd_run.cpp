@@ -2,7 +2,10 @@
 // that answer "what does the H800's NVLink cost, and what do DualPipe and SM partitioning win
 // back".
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <iomanip>
@@ -21,6 +24,7 @@
 #include "hopsim/profiler/export/kineto_export.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/runner.hpp"
+#include "progress.hpp"
 #include "table.hpp"
 
 namespace hopsim::cli {
@@ -159,6 +163,7 @@ void register_run(CLI::App& app, Io io) {
     int kineto_rank = 0;
     std::string trace_replicas;
     bool json = false;
+    std::string progress = "auto";
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option(
@@ -182,6 +187,10 @@ void register_run(CLI::App& app, Io io) {
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
       ->check(CLI::IsMember({"symmetry", "full"}));
   cmd->add_flag("--json", o->json, "Print results as JSON");
+  cmd->add_option("--progress", o->progress,
+                  "With --mode full: a progress bar with ETA over the EP groups on standard "
+                  "error: auto (when it is a terminal and without --json), bar or none")
+      ->check(CLI::IsMember({"auto", "bar", "none"}));
   cmd->callback([o, io] {
     if ((!o->trace.empty() || !o->kineto.empty()) && o->scenarios.size() != 1) {
       throw ConfigError(SourceLocation{}, "--trace and --kineto take exactly one scenario");
@@ -208,6 +217,17 @@ void register_run(CLI::App& app, Io io) {
       sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
       ro.trace_replicas = replicas;
       ro.trace_all_replicas = o->trace_replicas == "all";
+      const bool bar =
+          o->progress == "bar" || (o->progress == "auto" && !o->json && ::isatty(STDERR_FILENO));
+      if (bar && o->mode == "full") {
+        const auto started = std::chrono::steady_clock::now();
+        ro.progress = [io, started](int done, int total) {
+          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+          io.err << progress_bar(static_cast<std::size_t>(done), static_cast<std::size_t>(total),
+                                 elapsed.count())
+                 << (done == total ? "\n" : "") << std::flush;
+        };
+      }
       // Opened before the run so that an unwritable path fails fast; the trace appears only
       // once it is complete (an exception in the run leaves no partial file).
       std::optional<io::AtomicFile> trace;

@@ -309,7 +309,12 @@ TEST_CASE("executor: collective groups simulated one at a time give the joint ru
   o.kernel_time_cv = 0.1;
   o.seed = 7;
   o.replica_compute_scale = {1.0, 1.0, 1.0, 1.0, 1.3, 1.0};  // a straggler in the last group
+  std::vector<std::pair<int, int>> progress;
+  o.on_group_done = [&progress](int done, int total) { progress.emplace_back(done, total); };
   const ExecutionResult split = execute_pipeline(s, p, o);
+  // Progress: one call per EP group, in order.
+  CHECK(progress == std::vector<std::pair<int, int>>{{1, 3}, {2, 3}, {3, 3}});
+  o.on_group_done = nullptr;
   ExecutorOptions joint_o = o;
   std::size_t seen = 0;
   joint_o.on_transfer = [&seen](const TransferEvent&) { ++seen; };

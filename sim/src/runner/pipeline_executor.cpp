@@ -660,6 +660,7 @@ ExecutionResult execute_pipeline(const Schedule& schedule, const PipelineProgram
       all.makespan = options.stop_after;
       return all;
     }
+    if (options.on_group_done) options.on_group_done(first / group + 1, options.replicas / group);
   }
   return all;
 }

@@ -888,6 +888,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
     eo.replica_compute_scale = options.replica_compute_scale;
     eo.kernel_time_cv = plan.variation.kernel_time_cv;
     eo.seed = plan.variation.seed;
+    eo.on_group_done = options.progress;
   }
   std::optional<TimelineSink> sink;
   if (options.trace != nullptr) {

@@ -54,6 +54,9 @@ struct ExecutorOptions {
   //! Called for every pipeline-parallel transfer between ranks, of every replica, once its
   //! timing is known.
   std::function<void(const TransferEvent&)> on_transfer;
+  //! Full mode: called after each collective group has been simulated, with the groups done
+  //! and their total (groups run one after another when no observer is set). May be empty.
+  std::function<void(int done, int total)> on_group_done;
   //! Stop once simulated time passes this (0 = run to the end): the makespan is then known to
   //! exceed it, which is all a search that already has better plans needs to know.
   Nanoseconds stop_after{0};

@@ -60,6 +60,8 @@ struct RunOptions {
   //! Collect the timeline of pipeline replica 0 into SimResult::timeline (and keep the program
   //! its slices point into in SimResult::program).
   bool collect_timeline = false;
+  //! Full mode: called as the EP groups are simulated (done, total), for a progress display.
+  std::function<void(int done, int total)> progress;
   //! Stop simulating once the pipeline passes this time (0 = never): SimResult::stopped is set
   //! and only the scenario, mode and times (all lower bounds) are filled. For searches that
   //! already hold plans faster than this.
