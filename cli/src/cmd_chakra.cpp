@@ -1,9 +1,6 @@
 // `hopsim chakra export|replay`: a scenario's step as MLCommons Chakra execution traces (the
 // workload format ASTRA-sim runs), and Chakra traces replayed on hopsim's engine.
 
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -63,19 +60,14 @@ void register_chakra(CLI::App& app, Io io) {
     // Streamed: one GPU's nodes at a time, so 1,024 GPUs need no more memory than 16.
     profiler::chakra::TraceWriter writer(
         prefix, "hopsim " + std::string(HOPSIM_CLI_VERSION) + " " + sc.name);
-    const bool bar =
-        ea->progress == "bar" || (ea->progress == "auto" && !ea->json && ::isatty(STDERR_FILENO));
+    const bool bar = wants_progress_bar(ea->progress, ea->json);
     const auto total =
         static_cast<std::size_t>(ea->replicas) * static_cast<std::size_t>(sc.plan.pp);
-    const auto started = std::chrono::steady_clock::now();
+    const ProgressLine line(io.err);
     const auto groups = sim::scenario_execution_graph(
         sc, ea->replicas, [&](int gpu, std::vector<sim::GraphNode>&& nodes) {
           writer.add(nodes);
-          if (!bar) return;
-          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-          const auto done = static_cast<std::size_t>(gpu) + 1;
-          io.err << progress_bar(done, total, elapsed.count()) << (done == total ? "\n" : "")
-                 << std::flush;
+          if (bar) line(static_cast<std::size_t>(gpu) + 1, total);
         });
     const auto written = writer.finish(groups);
     // The replicas are identical (no variation in an export), so one replica's replay times

@@ -1,7 +1,5 @@
 // `hopsim plan`: search parallel plans for a model on a cluster and explain the best ones.
 
-#include <unistd.h>
-
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -55,7 +53,7 @@ void register_plan(CLI::App& app, Io io) {
     if (o->budget > 0) s.budget_usd = o->budget;
     // A search simulates hundreds of plans (tens of CPU-seconds for 2048 GPUs): say how far it
     // is, on standard error so that the table and --json stay clean.
-    const bool bar = o->progress == "bar" || (o->progress == "auto" && ::isatty(STDERR_FILENO));
+    const bool bar = wants_progress_bar(o->progress);
     if (bar) {
       s.on_progress = [io](std::size_t done, std::size_t total, double elapsed) {
         io.err << progress_bar(done, total, elapsed) << (done == total ? "\n" : "") << std::flush;

@@ -2,10 +2,7 @@
 // that answer "what does the H800's NVLink cost, and what do DualPipe and SM partitioning win
 // back".
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <iomanip>
@@ -217,15 +214,9 @@ void register_run(CLI::App& app, Io io) {
       sim::RunOptions ro = options_for(o->mode, o->calibration, scs.back());
       ro.trace_replicas = replicas;
       ro.trace_all_replicas = o->trace_replicas == "all";
-      const bool bar =
-          o->progress == "bar" || (o->progress == "auto" && !o->json && ::isatty(STDERR_FILENO));
-      if (bar && o->mode == "full") {
-        const auto started = std::chrono::steady_clock::now();
-        ro.progress = [io, started](int done, int total) {
-          const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-          io.err << progress_bar(static_cast<std::size_t>(done), static_cast<std::size_t>(total),
-                                 elapsed.count())
-                 << (done == total ? "\n" : "") << std::flush;
+      if (o->mode == "full" && wants_progress_bar(o->progress, o->json)) {
+        ro.progress = [line = ProgressLine(io.err)](int done, int total) {
+          line(static_cast<std::size_t>(done), static_cast<std::size_t>(total));
         };
       }
       // Opened before the run so that an unwritable path fails fast; the trace appears only

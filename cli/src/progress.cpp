@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 
@@ -29,6 +31,15 @@ std::string progress_bar(std::size_t done, std::size_t total, double elapsed_s) 
          std::string(static_cast<std::size_t>(kWidth - fill), '.') + "] " + std::to_string(done) +
          "/" + std::to_string(total) + fmt(" %.0f%%", 100 * f) + "  elapsed " +
          duration(elapsed_s) + "  ETA " + duration(eta) + "   ";
+}
+
+bool wants_progress_bar(const std::string& option, bool json) {
+  return option == "bar" || (option == "auto" && !json && ::isatty(STDERR_FILENO));
+}
+
+void ProgressLine::operator()(std::size_t done, std::size_t total) const {
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
+  *out_ << progress_bar(done, total, elapsed.count()) << (done == total ? "\n" : "") << std::flush;
 }
 
 }  // namespace hopsim::cli
