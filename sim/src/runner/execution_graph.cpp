@@ -192,27 +192,29 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
           const bool last_wgrad = op.type != OpType::kF && op.type != OpType::kBi &&
                                   last != last_w[static_cast<std::size_t>(r)].end() &&
                                   last->second == static_cast<int>(i);
-          for (const auto& order : t.order) {
-            for (int k : order) {
-              const Task& task = t.tasks[static_cast<std::size_t>(k)];
-              const auto trig = triggers.find(task.op);
-              if (!last_wgrad || task.part != PartKind::kBackward || trig == triggers.end())
-                continue;
-              const ChunkProgram& c = p.stages[static_cast<std::size_t>(stage)];
-              for (int slot : trig->second) {
-                GraphNode n;
-                n.name = "gradient reduce-scatter stage " + std::to_string(stage) + " block " +
-                         std::to_string(slot);
-                n.kind = GraphNodeKind::kCollective;
-                n.lane = GraphLane::kNetwork;
-                n.cls = WorkClass::kDpComm;
-                n.collective = CollectiveKind::kReduceScatter;
-                n.group = groups.dp(r);
-                n.duration = c.dp_sync_time[static_cast<std::size_t>(slot)];
-                n.bytes = wire_bytes(c.dp_sync[static_cast<std::size_t>(slot)]);
-                n.deps.push_back(base + static_cast<std::uint64_t>(k));
-                if (dp_last >= 0) n.deps.push_back(static_cast<std::uint64_t>(dp_last));
-                dp_last = static_cast<std::int64_t>(add(std::move(n)));
+          // Only the rank's last op with its stage's weight gradients makes buckets final.
+          if (last_wgrad) {
+            for (const auto& order : t.order) {
+              for (int k : order) {
+                const Task& task = t.tasks[static_cast<std::size_t>(k)];
+                const auto trig = triggers.find(task.op);
+                if (task.part != PartKind::kBackward || trig == triggers.end()) continue;
+                const ChunkProgram& c = p.stages[static_cast<std::size_t>(stage)];
+                for (int slot : trig->second) {
+                  GraphNode n;
+                  n.name = "gradient reduce-scatter stage " + std::to_string(stage) + " block " +
+                           std::to_string(slot);
+                  n.kind = GraphNodeKind::kCollective;
+                  n.lane = GraphLane::kNetwork;
+                  n.cls = WorkClass::kDpComm;
+                  n.collective = CollectiveKind::kReduceScatter;
+                  n.group = groups.dp(r);
+                  n.duration = c.dp_sync_time[static_cast<std::size_t>(slot)];
+                  n.bytes = wire_bytes(c.dp_sync[static_cast<std::size_t>(slot)]);
+                  n.deps.push_back(base + static_cast<std::uint64_t>(k));
+                  if (dp_last >= 0) n.deps.push_back(static_cast<std::uint64_t>(dp_last));
+                  dp_last = static_cast<std::int64_t>(add(std::move(n)));
+                }
               }
             }
           }
