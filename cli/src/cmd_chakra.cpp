@@ -48,10 +48,7 @@ void register_chakra(CLI::App& app, Io io) {
                   "EP so that every EP all-to-all has its whole group")
       ->check(CLI::Range(1, 1 << 20));
   exp->add_flag("--json", ea->json, "Print the summary as JSON");
-  exp->add_option("--progress", ea->progress,
-                  "Progress bar on standard error: auto (when it is a terminal and without "
-                  "--json), bar or none")
-      ->check(CLI::IsMember({"auto", "bar", "none"}));
+  add_progress_option(exp, ea->progress, "over the GPUs written");
   exp->callback([ea, io] {
     const Scenario sc = load_scenario_arg(ea->scenario, io);
     validate_plan(sc);

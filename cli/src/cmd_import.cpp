@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "hopsim/profiler/import/import.hpp"
+#include "progress.hpp"
 
 namespace hopsim::cli {
 
@@ -15,6 +16,7 @@ void register_import(CLI::App& app, Io io) {
     std::string output;
     std::string format = "auto";
     bool json = false;
+    std::string progress;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -29,13 +31,26 @@ void register_import(CLI::App& app, Io io) {
   cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim")
       ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim"}));
   cmd->add_flag("--json", args->json, "Print what was imported as JSON");
+  add_progress_option(cmd, args->progress,
+                      "over the file's bytes (Kineto) or the export's rows (nsys), after a "
+                      "second");
   cmd->callback([args, io] {
     namespace imp = profiler::import;
     imp::ImportOptions opt;
     opt.format = imp::parse_format(args->format);
     opt.command = "hopsim import " + args->input + " -o " + args->output +
                   (args->format == "auto" ? "" : " --format " + args->format);
-    const auto rep = imp::import_trace(args->input, args->output, opt);
+    // Most imports take well under a second: the bar appears only for longer ones.
+    const ProgressLine line(io.err, "", 1.0);
+    if (wants_progress_bar(args->progress, args->json)) opt.progress = line;
+    const auto rep = [&] {
+      try {
+        return imp::import_trace(args->input, args->output, opt);
+      } catch (...) {
+        line.end();  // the error message starts on a line of its own
+        throw;
+      }
+    }();
     if (args->json) {
       nlohmann::ordered_json j;
       j["input"] = args->input;

@@ -44,16 +44,13 @@ void register_plan(CLI::App& app, Io io) {
   cmd->add_option("-j,--jobs", o->s.jobs, "Plans simulated in parallel")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "Print the search and the best plans as JSON");
-  cmd->add_option("--progress", o->progress,
-                  "Progress on standard error: auto (a bar when it is a terminal), bar or none")
-      ->check(CLI::IsMember({"auto", "bar", "none"}))
-      ->capture_default_str();
+  add_progress_option(cmd, o->progress, "over the candidate plans");
   cmd->callback([o, io] {
     planner::PlanSearchOptions s = o->s;
     if (o->budget > 0) s.budget_usd = o->budget;
     // A search simulates hundreds of plans (tens of CPU-seconds for 2048 GPUs): say how far it
     // is, on standard error so that the table and --json stay clean.
-    const bool bar = wants_progress_bar(o->progress);
+    const bool bar = wants_progress_bar(o->progress, o->json);
     if (bar) {
       s.on_progress = [io](std::size_t done, std::size_t total, double elapsed) {
         io.err << progress_bar(done, total, elapsed) << (done == total ? "\n" : "") << std::flush;

@@ -184,10 +184,7 @@ void register_run(CLI::App& app, Io io) {
   cmd->add_option("--mode", o->mode, "symmetry: one DP replica; full: every GPU")
       ->check(CLI::IsMember({"symmetry", "full"}));
   cmd->add_flag("--json", o->json, "Print results as JSON");
-  cmd->add_option("--progress", o->progress,
-                  "With --mode full: a progress bar with ETA over the EP groups on standard "
-                  "error: auto (when it is a terminal and without --json), bar or none")
-      ->check(CLI::IsMember({"auto", "bar", "none"}));
+  add_progress_option(cmd, o->progress, "over the EP groups (--mode full)");
   cmd->callback([o, io] {
     if ((!o->trace.empty() || !o->kineto.empty()) && o->scenarios.size() != 1) {
       throw ConfigError(SourceLocation{}, "--trace and --kineto take exactly one scenario");

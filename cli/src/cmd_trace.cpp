@@ -8,6 +8,7 @@
 #include "hopsim/profiler/summary/ranks.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "progress.hpp"
 
 namespace hopsim::cli {
 
@@ -58,6 +59,7 @@ void register_trace(CLI::App& app, Io io) {
     std::vector<std::string> inputs;
     double threshold = 1.05;
     bool json = false;
+    std::string progress = "auto";
   };
   auto ra = std::make_shared<RankArgs>();
   auto* ranks = trace_cmd->add_subcommand(
@@ -74,6 +76,7 @@ void register_trace(CLI::App& app, Io io) {
                    "A straggler's step is at least this times the median (default 1.05)")
       ->check(CLI::Range(1.0, 10.0));
   ranks->add_flag("--json", ra->json, "Print JSON instead of text");
+  add_progress_option(ranks, ra->progress);
   ranks->callback([ra, io] {
     namespace p = profiler;
     std::vector<std::filesystem::path> files;
@@ -87,8 +90,10 @@ void register_trace(CLI::App& app, Io io) {
     if (files.empty()) {
       throw CLI::ValidationError("inputs", "no *.json, *.json.gz or *.sqlite trace found");
     }
-    const auto st =
-        p::summary::study_ranks(files, p::classify::KernelClassifier::shipped(), ra->threshold);
+    std::function<void(std::size_t, std::size_t)> on_file;
+    if (wants_progress_bar(ra->progress, ra->json)) on_file = ProgressLine(io.err, "files", 1.0);
+    const auto st = p::summary::study_ranks(files, p::classify::KernelClassifier::shipped(),
+                                            ra->threshold, on_file);
     if (ra->json) {
       io.out << p::summary::to_json(st) << "\n";
     } else {

@@ -83,3 +83,26 @@ TEST_CASE("nsys exports with missing tables or columns give a clear error", "[ns
   CollectingSink sink;
   CHECK_THROWS_AS(import_nsys(dir / "junk.sqlite", sink), TraceError);
 }
+
+TEST_CASE("nsys import progress counts rows and ends at the rows read", "[nsys][progress]") {
+  t::TempDir dir;
+  // 70,000 more kernels: past the 65,536 rows after which progress is reported.
+  const auto db = t::make_synthetic_nsys(
+      dir,
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000) "
+      "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL SELECT 20000 + i, 20001 + i, 0, 1, 7, NULL, "
+      "4294967296000, 1, 2, NULL, 0, 0, 128, 66, 1, 1, 384, 1, 1 FROM n;");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+  hopsim::profiler::import::ImportOptions opt;
+  opt.progress = [&](std::uint64_t d, std::uint64_t total, std::string_view unit) {
+    CHECK(unit == "rows");
+    calls.emplace_back(d, total);
+  };
+  CollectingSink sink;
+  (void)hopsim::profiler::import::import_into(db, sink, opt);
+  // Rows in the fixture: 70,004 kernels, 1 memcpy, 1 memset, 5 runtime calls, 3 NVTX rows of
+  // which 2 are ranges (the import reads only those): 70,013 rows read, 70,014 in the tables.
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0] == std::pair<std::uint64_t, std::uint64_t>{65536, 70014});
+  CHECK(calls[1] == std::pair<std::uint64_t, std::uint64_t>{70013, 70013});
+}

@@ -85,6 +85,7 @@ long GzipSource::read(char* buf, std::size_t cap) {
       eof_ = true;
       return std::ferror(file_.get()) != 0 ? fail("read error") : 0;
     }
+    read_total_ += n;
     return static_cast<long>(n);
   }
   z_.next_out = reinterpret_cast<Bytef*>(buf);

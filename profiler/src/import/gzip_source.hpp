@@ -27,6 +27,8 @@ class GzipSource {
   long read(char* buf, std::size_t cap);
   //! "" unless read() returned -1.
   [[nodiscard]] const std::string& error() const { return error_; }
+  //! Bytes read from the file so far (compressed bytes for gzip), for progress.
+  [[nodiscard]] std::size_t file_bytes_read() const { return read_total_; }
   //! False for a plain file, passed through unchanged.
   [[nodiscard]] bool compressed() const { return compressed_; }
 

@@ -72,10 +72,10 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
   const TraceFormat format = opt.format == TraceFormat::kAuto ? detect_format(in) : opt.format;
   switch (format) {
     case TraceFormat::kKinetoJson:
-      rep = import_kineto_file(in, sink);
+      rep = import_kineto_file(in, sink, KinetoOptions{.progress = opt.progress});
       break;
     case TraceFormat::kNsysSqlite:
-      rep = import_nsys(in, sink);
+      rep = import_nsys(in, sink, opt.progress);
       break;
     case TraceFormat::kHopsimTrace: {
       // Own traces are small (one recording session); a load-and-copy keeps one code path for
@@ -125,6 +125,14 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
   sink.set_info("skipped_events", std::to_string(skipped_total));
   // No import time: the same input gives a byte-identical database (determinism).
   if (!opt.command.empty()) sink.set_info("import_command", opt.command);
+  if (opt.progress) {
+    std::error_code ec;
+    const bool rows = format == TraceFormat::kNsysSqlite;
+    const std::uint64_t n =
+        rows ? static_cast<std::uint64_t>(rep.activities() + rep.runtime_calls + rep.annotations)
+             : std::filesystem::file_size(in, ec);
+    opt.progress(ec ? 0 : n, ec ? 0 : n, rows ? "rows" : "bytes");
+  }
   return rep;
 }
 

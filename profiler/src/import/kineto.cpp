@@ -31,8 +31,23 @@ ImportStats import_kineto_file(const std::filesystem::path& file, trace::TraceSi
                                const KinetoOptions& opt) {
   const std::string name = file.string();
   GzipSource gz(file);
-  WindowStream in([&gz](char* buf, std::size_t cap) { return gz.read(buf, cap); }, opt.chunk_bytes,
-                  opt.max_window_bytes);
+  std::uint64_t size = 0;
+  if (opt.progress) {
+    std::error_code ec;
+    size = std::filesystem::file_size(file, ec);
+    if (ec) size = 0;
+  }
+  // One call per window (1 MiB of JSON by default): a few hundred over a large trace.
+  WindowStream in(
+      [&gz, &opt, size](char* buf, std::size_t cap) {
+        const long n = gz.read(buf, cap);
+        if (opt.progress && size > 0) {
+          // done == total is left to import_into, which calls it once the parse has ended.
+          opt.progress(std::min<std::uint64_t>(gz.file_bytes_read(), size - 1), size, "bytes");
+        }
+        return n;
+      },
+      opt.chunk_bytes, opt.max_window_bytes);
   KinetoEventBuilder builder(sink);
   parse_kineto(in, builder, name, opt.max_depth, [&gz] { return gz.error(); });
   ImportStats s = finish(in, builder, sink);

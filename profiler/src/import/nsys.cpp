@@ -1,5 +1,6 @@
 #include "hopsim/profiler/import/nsys.hpp"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -110,6 +111,32 @@ std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, c
   return valid_name(s.text(col), scratch, log, table, rowid);
 }
 
+//! Rows read of the tables the import reads, for ImportProgress. The total is each table's
+//! largest rowid (an index lookup, where count(*) would scan the table); nsys writes rows with
+//! consecutive rowids, so it is the row count there and an upper bound anywhere else.
+class RowProgress {
+ public:
+  RowProgress(const sql::Db& db, const ImportProgress& progress,
+              std::initializer_list<const char*> tables)
+      : progress_(progress) {
+    if (!progress_) return;
+    for (const char* t : tables) {
+      if (!has_table(db, t)) continue;
+      sql::Stmt s(db, std::string("SELECT max(rowid) FROM ") + t);
+      if (s.step() && !s.is_null(0) && s.i64(0) > 0) total_ += static_cast<std::uint64_t>(s.i64(0));
+    }
+  }
+  void row() {
+    if (total_ > 0 && ++done_ % kEvery == 0) progress_(std::min(done_, total_ - 1), total_, "rows");
+  }
+
+ private:
+  static constexpr std::uint64_t kEvery = std::uint64_t{1} << 16;
+  const ImportProgress& progress_;
+  std::uint64_t total_ = 0;
+  std::uint64_t done_ = 0;
+};
+
 }  // namespace
 
 bool looks_like_nsys(const std::filesystem::path& file) {
@@ -121,7 +148,8 @@ bool looks_like_nsys(const std::filesystem::path& file) {
   }
 }
 
-ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink) {
+ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink,
+                        const ImportProgress& progress) {
   if (!std::filesystem::is_regular_file(file)) throw TraceError(file.string(), "", "no such file");
   sql::Db db(file, SQLITE_OPEN_READONLY);
   // Reject a non-database early with SQLite's own words ("file is not a database").
@@ -142,6 +170,8 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
                      "table CUPTI_ACTIVITY_KIND_KERNEL is missing: the report has no CUDA "
                      "kernels (was it recorded with --trace=cuda?)");
   }
+
+  RowProgress rows(db, progress, {kKernel, kMemcpy, kMemset, kRuntime, kNvtx});
 
   {  // Devices first, so a summary can name them.
     if (has_table(db, kGpuInfo)) {
@@ -231,6 +261,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       }
       sink.add_activity(a);
       ++st.kernels;
+      rows.row();
     }
   }
 
@@ -290,6 +321,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       a.name = name;
       sink.add_activity(a);
       ++(is_copy ? st.memcpys : st.memsets);
+      rows.row();
     }
   }
 
@@ -317,6 +349,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       r.name = name_or_throw(db, s, 5, kRuntime, row, scratch, st.problems);
       sink.add_runtime(r);
       ++st.runtime_calls;
+      rows.row();
     }
   }
 
@@ -352,6 +385,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
                             : valid_name(s.text(4), scratch, st.problems, kNvtx, row);
       sink.add_annotation(a);
       ++st.annotations;
+      rows.row();
     }
   }
   sink.set_info("source_format", "nsys_sqlite");

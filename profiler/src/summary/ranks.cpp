@@ -27,7 +27,8 @@ std::vector<std::filesystem::path> rank_files(const std::filesystem::path& dir) 
 }
 
 RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
-                      const classify::KernelClassifier& classifier, double threshold) {
+                      const classify::KernelClassifier& classifier, double threshold,
+                      const std::function<void(std::size_t, std::size_t)>& on_file) {
   RankStudy st;
   st.threshold = threshold;
   std::map<std::int64_t, int> seen;
@@ -69,6 +70,7 @@ RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
     }
     r.exposed_comm_ms = static_cast<double>(s.overlap.exposed.value()) / per / 1e6;
     st.ranks.push_back(std::move(r));
+    if (on_file) on_file(i + 1, files.size());
   }
   if (st.ranks.empty()) return st;
   std::vector<double> steps, comm;

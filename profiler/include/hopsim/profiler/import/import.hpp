@@ -21,7 +21,8 @@ namespace hopsim::profiler::import {
 
 struct ImportOptions {
   TraceFormat format = TraceFormat::kAuto;
-  std::string command;  //!< recorded in provenance (the command line that ran the import)
+  std::string command;      //!< recorded in provenance (the command line that ran the import)
+  ImportProgress progress;  //!< optional; see ImportProgress
 };
 
 //! Reads any supported format into `sink` (no file written); the stats name the format read.

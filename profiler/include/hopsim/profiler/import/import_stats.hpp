@@ -3,14 +3,22 @@
 //! importers fill it, `import_into` returns it and `hopsim import` prints it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "hopsim/profiler/import/import_problems.hpp"
 
 namespace hopsim::profiler::import {
 
 enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace };
+
+//! How far an import has read: `done` of `total` in `unit`, "bytes" of the input file for Kineto
+//! (compressed bytes for gzip) or "rows" of an nsys export's tables. Called every few MB or tens of
+//! thousands of rows, and once with done == total when the import ends; for progress bars.
+using ImportProgress =
+    std::function<void(std::uint64_t done, std::uint64_t total, std::string_view unit)>;
 
 //! Counts of what went into the TraceSink. `skipped` counts events that are valid but not
 //! modelled, by reason (e.g. "ph=i", "cat=cuda_sync"); they are reported, never silently lost.

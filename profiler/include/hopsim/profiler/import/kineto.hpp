@@ -18,6 +18,7 @@ struct KinetoOptions {
   //! longer than this, up to max_window_bytes (a longer one is an error).
   std::size_t chunk_bytes = 1 << 20;
   std::size_t max_window_bytes = std::size_t{1} << 26;
+  ImportProgress progress;  //!< optional: file bytes read of the file's size (files only)
 };
 
 //! Reads `file` (gzip detected by zlib). Throws trace::TraceError with the byte offset in the

@@ -17,7 +17,9 @@ namespace hopsim::profiler::import {
 //! missing, a name id has no StringIds entry, or a row has end < start or a negative time.
 //! Required: StringIds(id, value), CUPTI_ACTIVITY_KIND_KERNEL(start, end, deviceId, streamId,
 //! correlationId, and shortName or demangledName). Optional tables are read when present. NVTX
-//! ranges count as annotations; input_bytes is the file size.
-ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink);
+//! ranges count as annotations; input_bytes is the file size. `progress` counts rows of the
+//! activity, runtime and NVTX tables (done == total is left to the caller).
+ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink,
+                        const ImportProgress& progress = {});
 
 }  // namespace hopsim::profiler::import

@@ -3,6 +3,7 @@
 //! stragglers, and the spread of communication time across ranks.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,11 @@ struct RankStudy {
 
 //! Imports every file (Kineto JSON[.gz], Nsight SQLite, hopsim trace) in memory and compares.
 //! Throws on a file that cannot be read (ConfigError / import errors name it).
-[[nodiscard]] RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
-                                    const classify::KernelClassifier& classifier,
-                                    double threshold = 1.05);
+//! `on_file(done, total)` is called after each file is read (for a progress bar).
+[[nodiscard]] RankStudy study_ranks(
+    const std::vector<std::filesystem::path>& files, const classify::KernelClassifier& classifier,
+    double threshold = 1.05,
+    const std::function<void(std::size_t done, std::size_t total)>& on_file = {});
 
 //! The trace files of a folder, by name: *.json, *.json.gz, *.sqlite.
 [[nodiscard]] std::vector<std::filesystem::path> rank_files(const std::filesystem::path& dir);
