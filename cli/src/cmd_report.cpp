@@ -1,11 +1,15 @@
 // `hopsim report`: cost reports (HTML, Markdown, JSON) from scenarios or sweep databases.
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
 
 #include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
+#include "hopsim/core/utf8.hpp"
 #include "hopsim/planner/report.hpp"
 
 namespace hopsim::cli {
@@ -23,6 +27,7 @@ void register_report(CLI::App& app, Io io) {
     bool no_counterpart = false;
     bool no_timeline = false;
     std::string calibration;
+    std::string css;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("inputs", o->inputs,
@@ -38,6 +43,10 @@ void register_report(CLI::App& app, Io io) {
   cmd->add_option("--calibration", o->calibration,
                   "Calibration YAML from `hopsim calibrate` for every scenario of the report "
                   "(its sha256 is shown as provenance)");
+  cmd->add_option("--css", o->css,
+                  "A stylesheet inlined after hopsim's own in an HTML report, to restyle it "
+                  "(docs/REPORTS.md: chart shapes carry a class per legend entry, .k-forward)")
+      ->check(CLI::ExistingFile);
   cmd->callback([o, io] {
     namespace fs = std::filesystem;
     std::string format = o->format;
@@ -64,6 +73,17 @@ void register_report(CLI::App& app, Io io) {
                       "html|md|json); for a PDF, print the HTML report from a browser");
       }
     }
+    std::string css;
+    if (!o->css.empty()) {
+      if (format != "html") throw CLI::ValidationError("--css", "applies to HTML reports only");
+      std::ifstream in(o->css, std::ios::binary);
+      css.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (!in && !in.eof()) throw ConfigError(SourceLocation{o->css, 0, 0, ""}, "cannot read");
+      if (const auto bad = first_invalid_utf8(css.data(), css.size()); bad < css.size()) {
+        throw ConfigError(SourceLocation{o->css, 0, 0, ""},
+                          "not UTF-8 text (byte " + std::to_string(bad) + ")");
+      }
+    }
     planner::Report r;
     const bool db = o->inputs.size() == 1 && fs::path(o->inputs[0]).extension() == ".db";
     if (db) {
@@ -79,7 +99,15 @@ void register_report(CLI::App& app, Io io) {
       ro.calibration = load_calibration_ref(o->calibration);
       r = planner::scenario_report(o->inputs, ro);
     }
-    const std::string text = format == "html"   ? planner::render_html(r)
+    std::string html;
+    if (format == "html") {
+      try {
+        html = planner::render_html(r, css);
+      } catch (const std::invalid_argument& e) {
+        throw ConfigError(SourceLocation{o->css, 0, 0, ""}, e.what());
+      }
+    }
+    const std::string text = format == "html"   ? html
                              : format == "json" ? planner::render_json(r).dump(2) + "\n"
                                                 : planner::render_markdown(r);
     if (o->output.empty() || o->output == kStdio) {

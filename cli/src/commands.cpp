@@ -16,7 +16,15 @@ void register_chakra(CLI::App& app, Io io);  // cmd_chakra.cpp
 
 void register_commands(CLI::App& app, Io io) {
   auto* version = app.add_subcommand("version", "Print the hopsim version");
-  version->callback([io] { io.out << "hopsim " << HOPSIM_CLI_VERSION << "\n"; });
+  auto json = std::make_shared<bool>(false);
+  version->add_flag("--json", *json, "Print {\"program\", \"version\"} as JSON");
+  version->callback([io, json] {
+    if (*json) {
+      io.out << R"({"program": "hopsim", "version": ")" << HOPSIM_CLI_VERSION << "\"}\n";
+    } else {
+      io.out << "hopsim " << HOPSIM_CLI_VERSION << "\n";
+    }
+  });
   register_run(app, io);
   register_whatif(app, io);
   register_sweep(app, io);

@@ -63,6 +63,23 @@ double text_width(const std::string& s, double font_size) {
   return 0.6 * font_size * static_cast<double>(s.size());
 }
 
+// The class a legend entry and the shapes it names share: "k-" and the label's letters and
+// digits in lower case, each other run of characters one '-' ("Forward (F), direction 1" ->
+// "k-forward-f-direction-1"), so a stylesheet recolours both: `.k-forward{fill:#000}`.
+std::string key_class(const std::string& label) {
+  std::string c = "k-";
+  for (const char ch : label) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u) != 0) {
+      c += static_cast<char>(std::tolower(u));
+    } else if (c.back() != '-') {
+      c += '-';
+    }
+  }
+  if (c.size() > 2 && c.back() == '-') c.pop_back();
+  return c;
+}
+
 // A legend of coloured squares and names from x0 on, wrapping at x_max; returns the SVG and
 // the number of rows used.
 std::pair<std::string, int> legend(const std::vector<std::pair<std::string, std::string>>& items,
@@ -78,9 +95,10 @@ std::pair<std::string, int> legend(const std::vector<std::pair<std::string, std:
       ++rows;
     }
     const double yy = y + row_h * (rows - 1);
-    s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(yy - font_size + 1) +
-         "\" width=\"10\" height=\"10\" " + "fill=\"" + color + "\"/><text x=\"" + f1(x + 14) +
-         "\" y=\"" + f1(yy) + "\">" + html_escape(label) + "</text>\n";
+    s += "<rect class=\"" + key_class(label) + "\" x=\"" + f1(x) + "\" y=\"" +
+         f1(yy - font_size + 1) + "\" width=\"10\" height=\"10\" " + "fill=\"" + color +
+         "\"/><text x=\"" + f1(x + 14) + "\" y=\"" + f1(yy) + "\">" + html_escape(label) +
+         "</text>\n";
     x += w;
   }
   return {s, rows};
@@ -293,8 +311,9 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us,
       if (b < a) continue;
       const double x = kLabelW + kPlotW * (a - from) / span;
       const double sw = std::max(0.5, kPlotW * (b - a) / span);
-      s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(y + 1) + "\" width=\"" + f1(sw) + "\" height=\"" +
-           f1(kLaneH - 2) + "\" fill=\"" + color_of(sl.category) + "\"/>\n";
+      s += "<rect class=\"" + key_class(gantt_category_label(sl.category)) + "\" x=\"" + f1(x) +
+           "\" y=\"" + f1(y + 1) + "\" width=\"" + f1(sw) + "\" height=\"" + f1(kLaneH - 2) +
+           "\" fill=\"" + color_of(sl.category) + "\"/>\n";
       // A label only where it fits inside its slice, so labels never meet.
       if (!sl.label.empty() && sw >= kCharW * static_cast<double>(sl.label.size()) + 4) {
         s += "<text x=\"" + f1(x + sw / 2) + "\" y=\"" + f1(y + 9) +
@@ -449,9 +468,9 @@ std::string svg_stacked_bars(const std::vector<StackedBar>& bars, const std::str
     for (const auto& sg : bars[i].segments) {
       const double v = std::max(0.0, sg.value);  // no negative widths
       const double sw = kPlotW * v / vmax;
-      s += "<rect x=\"" + f1(x) + "\" y=\"" + f1(y + 3) + "\" width=\"" + f1(sw) + "\" height=\"" +
-           f1(kRowH - 8) + "\" fill=\"" + color(sg.name) + "\"><title>" + html_escape(sg.name) +
-           ": " + grouped(v) + "</title></rect>\n";
+      s += "<rect class=\"" + key_class(sg.name) + "\" x=\"" + f1(x) + "\" y=\"" + f1(y + 3) +
+           "\" width=\"" + f1(sw) + "\" height=\"" + f1(kRowH - 8) + "\" fill=\"" + color(sg.name) +
+           "\"><title>" + html_escape(sg.name) + ": " + grouped(v) + "</title></rect>\n";
       x += sw;
       total += v;
     }

@@ -248,3 +248,40 @@ TEST_CASE("a sweep report lists every stored configuration with its reason", "[p
   const auto rows = store.rows();
   CHECK(f.at("step_time_ms") == Approx(rows[0].step_time_ms));  // row 0 is ok (PP1 DP16 EP8)
 }
+
+TEST_CASE(
+    "a user's stylesheet restyles the report: inlined last, and every drawn colour can be "
+    "addressed by its legend entry",
+    "[planner][report]") {
+  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"}, ReportOptions{});
+  const std::string css = ".k-forward{fill:#000}\nbody{font-family:serif}";
+  const std::string html = render_html(r, css);
+  CHECK(check_balanced(html).empty());
+  const auto user = html.find("<style id=\"user-css\">\n" + css + "\n</style>");
+  REQUIRE(user != std::string::npos);
+  CHECK(html.find("<style>") < user);  // later rules of equal specificity win
+  CHECK(user < html.find("</head>"));
+  // Each chart's coloured shapes carry the class of a legend swatch in the same chart, so a
+  // rule for a legend entry reaches everything drawn in its colour.
+  const std::regex rect_class(R"re(<rect class="(k-[a-z0-9-]+)")re");
+  int charts_with_keys = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos;
+       at = html.find("<svg", at + 1)) {
+    const std::string svg = html.substr(at, html.find("</svg>", at) - at);
+    std::map<std::string, int> uses;
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), rect_class);
+         it != std::sregex_iterator(); ++it) {
+      ++uses[(*it)[1].str()];
+    }
+    if (uses.empty()) continue;
+    ++charts_with_keys;
+    for (const auto& [cls, n] : uses) {
+      INFO(cls);
+      CHECK(n >= 2);  // the swatch and at least one shape it names
+    }
+  }
+  CHECK(charts_with_keys >= 3);  // step breakdown, timeline, zoomed timeline
+  // A stylesheet that would close the style element is refused, whatever its case.
+  CHECK_THROWS_WITH(render_html(r, "a{}</STYLE><script>x()</script>"),
+                    Catch::Contains("'</style' at byte 3"));
+}

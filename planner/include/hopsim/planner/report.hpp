@@ -102,7 +102,10 @@ struct ReportOptions {
 
 //! One HTML file: inline CSS, SVG and a few lines of JS for sorting; nothing fetched.
 //! Every figure sits in an element with data-metric and data-value attributes (exact values).
-[[nodiscard]] std::string render_html(const Report& r);
+//! `user_css` (a user's stylesheet, `report --css`) is inlined after hopsim's own, so its rules
+//! win; chart shapes and legend swatches carry a class per legend entry (`.k-forward`) for it.
+//! Throws std::invalid_argument when the stylesheet would end the <style> element.
+[[nodiscard]] std::string render_html(const Report& r, std::string_view user_css = "");
 [[nodiscard]] std::string render_markdown(const Report& r);
 [[nodiscard]] nlohmann::ordered_json render_json(const Report& r);
 
