@@ -34,13 +34,16 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <filesystem>
+#include <span>
 #include <stdexcept>
 
 #include "chart_util.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/planner/report.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "key_field.hpp"
 #include "measured_view.hpp"
 #include "sweep_view.hpp"
 #include "timeline_view.hpp"
@@ -57,23 +60,24 @@ void write_file(const QString& path, const std::string& text) {
   hopsim::io::write_file_atomically(path.toStdString(), text);
 }
 
-// Plan fields: scenario key, label, range. The keys are the scenario file's (plan.*), so an
-// edit is an override read by the same loader as a file, with the same located errors.
-struct SpinField {
-  const char* key;
-  const char* label;
-  int min, max;
-};
-constexpr SpinField kSpinFields[] = {
-    {"plan.pp", "pipeline parallel (PP)", 1, 512},
-    {"plan.dp", "data parallel (DP)", 1, 65536},
-    {"plan.tp", "tensor parallel (TP)", 1, 64},
-    {"plan.ep", "expert parallel (EP)", 1, 1024},
-    {"plan.micro_batches", "micro-batches per step", 1, 100000},
-    {"plan.comm_sms", "SMs for communication", 0, 200},
-    {"plan.node_limit", "nodes per token (0: any)", 0, 1024},
-    {"hardware.nodes", "nodes", 1, 100000},
-};
+// The settings the panel edits, in order. Each field is built from the key's declaration in
+// core/config/scenario_keys.hpp (kind, range, choices, label), the one the loader reads with, and
+// an edit is an override read by that loader, with its located errors.
+constexpr const char* kClusterKeys[] = {"hardware.nodes"};
+constexpr const char* kPlanKeys[] = {"plan.pp",
+                                     "plan.dp",
+                                     "plan.tp",
+                                     "plan.ep",
+                                     "plan.micro_batches",
+                                     "plan.micro_batch_size",
+                                     "plan.seq_len",
+                                     "plan.schedule",
+                                     "plan.comm_sms",
+                                     "plan.node_limit",
+                                     "plan.zero_stage",
+                                     "plan.recompute",
+                                     "plan.precision"};
+constexpr const char* kCostKeys[] = {"cost.price_per_gpu_hour", "cost.pue", "cost.training_tokens"};
 
 // The node profile that goes with a GPU profile (hgx-h800-8gpu for h800-sxm5), if shipped.
 std::string node_for(const std::string& gpu) {
@@ -86,27 +90,39 @@ std::string node_for(const std::string& gpu) {
 
 struct Metric {
   const char* label;
-  double (*value)(const sim::SimResult&);
+  double (*value)(const Prediction&);
   int decimals;
 };
+// The whole run is the scenario's cost.training_tokens (planner::whole_run, as the report).
+planner::WholeRun run_of(const Prediction& p) {
+  return planner::whole_run(p.scenario, p.run.result);
+}
 const Metric kMetrics[] = {
-    {"step time (ms)", [](const sim::SimResult& r) { return to_ms(r.step_time); }, 1},
-    {"  pipeline (ms)", [](const sim::SimResult& r) { return to_ms(r.pipeline_time); }, 1},
-    {"  DP sync exposed (ms)", [](const sim::SimResult& r) { return to_ms(r.dp_exposed); }, 1},
-    {"  optimizer (ms)", [](const sim::SimResult& r) { return to_ms(r.optimizer_time); }, 1},
-    {"tokens/s per GPU", [](const sim::SimResult& r) { return r.tokens_per_second_per_gpu; }, 0},
-    {"MFU, nominal BF16 (%)", [](const sim::SimResult& r) { return 100 * r.mfu_bf16; }, 1},
-    {"bubble (% of step)", [](const sim::SimResult& r) { return 100 * r.bubble_fraction; }, 1},
-    {"exposed comm (% of step)",
-     [](const sim::SimResult& r) { return 100 * r.exposed_comm_fraction; }, 1},
-    {"GPU-hours per 1T tokens", [](const sim::SimResult& r) { return r.gpu_hours_per_trillion; },
-     0},
-    {"days per 1T tokens", [](const sim::SimResult& r) { return r.days_per_trillion; }, 2},
-    {"USD per 1T tokens", [](const sim::SimResult& r) { return r.dollars_per_trillion; }, 0},
-    {"MWh per 1T tokens", [](const sim::SimResult& r) { return r.energy_kwh_per_trillion / 1000; },
+    {"step time (ms)", [](const Prediction& p) { return to_ms(p.run.result.step_time); }, 1},
+    {"  pipeline (ms)", [](const Prediction& p) { return to_ms(p.run.result.pipeline_time); }, 1},
+    {"  DP sync exposed (ms)", [](const Prediction& p) { return to_ms(p.run.result.dp_exposed); },
      1},
-    {"MoE dispatch per layer (us)", [](const sim::SimResult& r) { return to_us(r.comm.dispatch); },
+    {"  optimizer (ms)", [](const Prediction& p) { return to_ms(p.run.result.optimizer_time); }, 1},
+    {"tokens/s per GPU", [](const Prediction& p) { return p.run.result.tokens_per_second_per_gpu; },
      0},
+    {"MFU, nominal BF16 (%)", [](const Prediction& p) { return 100 * p.run.result.mfu_bf16; }, 1},
+    {"bubble (% of step)", [](const Prediction& p) { return 100 * p.run.result.bubble_fraction; },
+     1},
+    {"exposed comm (% of step)",
+     [](const Prediction& p) { return 100 * p.run.result.exposed_comm_fraction; }, 1},
+    {"GPU-hours per 1T tokens",
+     [](const Prediction& p) { return p.run.result.gpu_hours_per_trillion; }, 0},
+    {"days per 1T tokens", [](const Prediction& p) { return p.run.result.days_per_trillion; }, 2},
+    {"USD per 1T tokens", [](const Prediction& p) { return p.run.result.dollars_per_trillion; }, 0},
+    {"MWh per 1T tokens",
+     [](const Prediction& p) { return p.run.result.energy_kwh_per_trillion / 1000; }, 1},
+    {"training run: GPU-hours (M)", [](const Prediction& p) { return run_of(p).gpu_hours / 1e6; },
+     3},
+    {"training run: days", [](const Prediction& p) { return run_of(p).days; }, 1},
+    {"training run: USD (M)", [](const Prediction& p) { return run_of(p).dollars / 1e6; }, 2},
+    {"training run: MWh", [](const Prediction& p) { return run_of(p).energy_kwh / 1000; }, 0},
+    {"MoE dispatch per layer (us)",
+     [](const Prediction& p) { return to_us(p.run.result.comm.dispatch); }, 0},
 };
 
 QChart* step_bar(const sim::SimResult& r, const std::optional<sim::SimResult>& baseline) {
@@ -327,24 +343,20 @@ void MainWindow::build_panel() {
   for (const auto& g : shipped_profiles("gpus")) gpu_->addItem(QString::fromStdString(g));
   connect(gpu_, &QComboBox::currentTextChanged, this, [this] { edited(); });
   form->addRow("GPU", gpu_);
-  for (const SpinField& f : kSpinFields) {
-    auto* spin = new QSpinBox;
-    spin->setRange(f.min, f.max);
-    spin->setObjectName(f.key);
-    connect(spin, &QSpinBox::valueChanged, this, [this] { edited(); });
-    form->addRow(f.label, spin);
-    spins_.emplace_back(f.key, spin);
-  }
-  schedule_ = new QComboBox;
-  for (std::string_view s : schedule_names()) {
-    schedule_->addItem(QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())));
-  }
-  connect(schedule_, &QComboBox::currentTextChanged, this, [this] { edited(); });
-  form->addRow("schedule", schedule_);
-  precision_ = new QComboBox;
-  precision_->addItems({"fp8", "bf16"});
-  connect(precision_, &QComboBox::currentTextChanged, this, [this] { edited(); });
-  form->addRow("GEMM precision", precision_);
+  auto add_fields = [&](std::span<const char* const> keys) {
+    for (const char* k : keys) {
+      const config::KeySpec* spec = config::find_scenario_key(k);
+      if (spec == nullptr) throw std::logic_error(std::string("undeclared scenario key ") + k);
+      auto f = std::make_unique<KeyField>(k, *spec, [this] { edited(); });
+      form->addRow(QString::fromStdString(spec->help), f->widget());
+      fields_.push_back(std::move(f));
+    }
+  };
+  add_fields(kClusterKeys);
+  add_fields(kPlanKeys);
+  auto* cost = new QLabel("<b>cost inputs</b>");
+  form->addRow(cost);
+  add_fields(kCostKeys);
   layout->addLayout(form);
   error_ = new QLabel;
   error_->setWordWrap(true);
@@ -373,7 +385,7 @@ void MainWindow::build_views() {
   for (int i = 0; i < metrics_->rowCount(); ++i) {
     metrics_->setVerticalHeaderItem(i, new QTableWidgetItem(kMetrics[i].label));
   }
-  metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   metrics_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   sl->addWidget(metrics_, 2);
   step_chart_ = new QChartView;
@@ -516,30 +528,14 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
     }
     return std::nullopt;
   };
-  for (auto& [key, spin] : spins_) {
+  for (const auto& f : fields_) {
     if (s) {
-      const ParallelPlan& p = s->plan;
-      const int v = key == "plan.pp"              ? p.pp
-                    : key == "plan.dp"            ? p.dp
-                    : key == "plan.tp"            ? p.tp
-                    : key == "plan.ep"            ? p.ep
-                    : key == "plan.micro_batches" ? p.micro_batches
-                    : key == "plan.comm_sms"      ? p.comm_sms
-                    : key == "plan.node_limit"    ? p.node_limit
-                                                  : s->cluster.num_nodes;
-      spin->setValue(v);
-    } else if (const auto v = scalar(key.toStdString())) {
-      bool ok = false;
-      const int n = QString::fromStdString(*v).toInt(&ok);
-      if (ok) spin->setValue(n);
+      if (const auto v = config::scenario_value(*s, f->key())) {
+        f->set_value(QString::fromStdString(*v));
+      }
+    } else if (const auto v = scalar(f->key())) {
+      f->set_value(QString::fromStdString(*v));
     }
-  }
-  if (s) {
-    schedule_->setCurrentText(to_string(s->plan.schedule));
-    precision_->setCurrentText(to_string(s->plan.gemm_precision));
-  } else {
-    if (const auto v = scalar("plan.schedule")) schedule_->setCurrentText(v->c_str());
-    if (const auto v = scalar("plan.precision")) precision_->setCurrentText(v->c_str());
   }
   gpu_->setCurrentIndex(-1);  // as in the file, unless it names a shipped profile
   if (const auto g = scalar("hardware.gpu")) gpu_->setCurrentIndex(gpu_->findText(g->c_str()));
@@ -553,9 +549,7 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
 
 std::map<QString, QString> MainWindow::field_values() const {
   std::map<QString, QString> v;
-  for (const auto& [key, spin] : spins_) v[key] = QString::number(spin->value());
-  v["plan.schedule"] = schedule_->currentText();
-  v["plan.precision"] = precision_->currentText();
+  for (const auto& f : fields_) v[QString::fromStdString(f->key())] = f->value();
   v["hardware.gpu"] = gpu_->currentIndex() >= 0 ? gpu_->currentText() : QString();
   v["model"] = model_spec();
   return v;
@@ -570,14 +564,10 @@ std::vector<ScenarioOverride> MainWindow::overrides() const {
     return it == loaded_.end() || it->second != now.at(key);
   };
   std::vector<ScenarioOverride> o;
-  for (const auto& [key, spin] : spins_) {
-    if (changed(key)) o.push_back({key.toStdString(), std::to_string(spin->value())});
-  }
-  if (changed("plan.schedule")) {
-    o.push_back({"plan.schedule", schedule_->currentText().toStdString()});
-  }
-  if (changed("plan.precision")) {
-    o.push_back({"plan.precision", precision_->currentText().toStdString()});
+  for (const auto& f : fields_) {
+    if (changed(QString::fromStdString(f->key()))) {
+      o.push_back({f->key(), f->value().toStdString()});
+    }
   }
   if (changed("model") && !model_spec().isEmpty()) {
     o.push_back({"model", model_spec().toStdString()});
@@ -621,11 +611,15 @@ void MainWindow::fail(const QString& text) {
   statusBar()->showMessage(text.section('\n', 0, 0));
 }
 
-QSpinBox* MainWindow::field(const QString& key) const {
-  for (const auto& [k, spin] : spins_) {
-    if (k == key) return spin;
+QWidget* MainWindow::field_widget(const QString& key) const {
+  for (const auto& f : fields_) {
+    if (QString::fromStdString(f->key()) == key) return f->widget();
   }
   return nullptr;
+}
+
+QSpinBox* MainWindow::field(const QString& key) const {
+  return qobject_cast<QSpinBox*>(field_widget(key));
 }
 
 void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
@@ -644,10 +638,10 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
                          .arg(p->run.memory.fits ? "fits in memory" : "does NOT fit in memory"));
   for (int i = 0; i < metrics_->rowCount(); ++i) {
     const Metric& m = kMetrics[i];
-    const double v = m.value(r);
+    const double v = m.value(*p);
     metrics_->setItem(i, 0, new QTableWidgetItem(QString::number(v, 'f', m.decimals)));
     if (baseline_) {
-      const double b = m.value(*baseline_);
+      const double b = m.value(*baseline_);  // the pinned prediction, with its own tokens
       metrics_->setItem(i, 1, new QTableWidgetItem(QString::number(b, 'f', m.decimals)));
       metrics_->setItem(
           i, 2,
@@ -657,7 +651,8 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
       metrics_->setItem(i, 2, new QTableWidgetItem("—"));
     }
   }
-  replace_chart(step_chart_, step_bar(r, baseline_));
+  replace_chart(step_chart_,
+                step_bar(r, baseline_ ? std::optional(baseline_->run.result) : std::nullopt));
   replace_chart(memory_chart_, memory_bars(p->run.ranks));
   timeline_->show_run(p);
   measured_->set_scenario(p->scenario);
@@ -669,7 +664,7 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
 }
 
 void MainWindow::pin_baseline() {
-  if (last_) baseline_ = last_->run.result;
+  if (last_) baseline_ = last_;
   if (last_) show_prediction(last_);
 }
 

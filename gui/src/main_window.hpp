@@ -27,6 +27,7 @@ class QDropEvent;
 
 namespace hopsim::gui {
 
+class KeyField;
 class MeasuredView;
 class SweepView;
 class TimelineView;
@@ -82,6 +83,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] PredictionWorker& worker() { return *worker_; }
   [[nodiscard]] const Prediction* last() const { return last_.get(); }
   [[nodiscard]] QString error_text() const;
+  //! The editor of a scenario key ("plan.schedule"), or nullptr; field() when it is a spin box.
+  [[nodiscard]] QWidget* field_widget(const QString& key) const;
   [[nodiscard]] QSpinBox* field(const QString& key) const;
   [[nodiscard]] TimelineView* timeline() const { return timeline_; }
   [[nodiscard]] QTableWidget* metrics() const { return metrics_; }
@@ -126,17 +129,15 @@ class MainWindow : public QMainWindow {
   std::map<QString, QString> loaded_;  //!< field values as the document has them
   PredictionWorker* worker_ = nullptr;
   std::shared_ptr<const Prediction> last_;
-  std::optional<sim::SimResult> baseline_;
+  std::shared_ptr<const Prediction> baseline_;  //!< pinned: its figures beside the current
   bool loading_ = false;
   bool restored_geometry_ = false;
 
   QMenu* recent_menu_ = nullptr;
   QComboBox* scenario_box_ = nullptr;
   QComboBox* model_ = nullptr;
-  QComboBox* schedule_ = nullptr;
-  QComboBox* precision_ = nullptr;
   QComboBox* gpu_ = nullptr;
-  std::vector<std::pair<QString, QSpinBox*>> spins_;
+  std::vector<std::unique_ptr<KeyField>> fields_;  //!< the settings, from their declarations
   QLabel* error_ = nullptr;
   QLabel* headline_ = nullptr;
   QTabWidget* tabs_ = nullptr;

@@ -242,15 +242,19 @@ std::string short_reason(const std::string& reason) {
 
 }  // namespace
 
-WholeRun whole_run(const ReportEntry& e) {
+WholeRun whole_run(const Scenario& s, const sim::SimResult& r) {
   WholeRun w;
-  w.tokens = e.scenario.cost.training_tokens;
+  w.tokens = s.cost.training_tokens;
   const double t = w.tokens / 1e12;
-  w.gpu_hours = e.result.gpu_hours_per_trillion * t;
-  w.days = e.result.days_per_trillion * t;
-  w.dollars = e.result.dollars_per_trillion * t;
-  w.energy_kwh = e.result.energy_kwh_per_trillion * t;
+  w.gpu_hours = r.gpu_hours_per_trillion * t;
+  w.days = r.days_per_trillion * t;
+  w.dollars = r.dollars_per_trillion * t;
+  w.energy_kwh = r.energy_kwh_per_trillion * t;
   return w;
+}
+
+WholeRun whole_run(const ReportEntry& e) {
+  return whole_run(e.scenario, e.result);
 }
 
 double published_relative_error(double predicted) {

@@ -11,6 +11,8 @@
 
 #include "../common/temp_path.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/config/scenario_keys.hpp"
 
 using namespace hopsim;
 namespace fs = std::filesystem;
@@ -424,4 +426,63 @@ TEST_CASE("every shipped scenario, model and profile loads", "[config][loader]")
   for (const auto& name : shipped_profiles("gpus")) CHECK_NOTHROW(load_gpu_profile(name));
   for (const auto& name : shipped_profiles("nodes")) CHECK_NOTHROW(load_node_profile(name));
   for (const auto& name : shipped_profiles("fabrics")) CHECK_NOTHROW(load_fabric_profile(name));
+}
+
+TEST_CASE("scenario keys: what the file says is what scenario_value reads back", "[config][keys]") {
+  // Oracle: the shipped document's own scalars (its text), not the loader's structs.
+  const ScenarioTemplate doc("deepseek-v3-h800");
+  const Scenario s = doc.instantiate({});
+  int checked = 0;
+  for (const auto& [key, text] : doc.scalars({})) {
+    if (!key.starts_with("plan.") && !key.starts_with("cost.") && key != "hardware.nodes") continue;
+    if (key.starts_with("plan.recompute")) continue;  // a list: checked below
+    INFO(key);
+    const auto v = config::scenario_value(s, key);
+    REQUIRE(v.has_value());
+    char* end = nullptr;
+    const double file_number = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() && *end == '\0') {
+      CHECK(std::stod(*v) == file_number);
+    } else {
+      CHECK(*v == text);
+    }
+    ++checked;
+  }
+  CHECK(checked >= 10);  // pp, dp, tp, ep, micro-batches, schedule, comm SMs, node limit, ...
+  // recompute: [rmsnorm, mla_up_projection, swiglu] in the file, in the declaration's order.
+  CHECK(config::scenario_value(s, "plan.recompute") == "[rmsnorm, mla_up_projection, swiglu]");
+  // Defaults and inherited values: no PUE in the file; the price comes from the H800 profile.
+  CHECK(config::scenario_value(s, "cost.pue") == "1");
+  CHECK(config::scenario_value(s, "cost.price_per_gpu_hour") == "2");
+  CHECK_FALSE(config::scenario_value(s, "hardware.gpu").has_value());  // a profile, not a setting
+}
+
+TEST_CASE("scenario keys: every setting is declared once with a meaning, and its value edits back",
+          "[config][keys]") {
+  const ScenarioTemplate doc("deepseek-v3-h800");
+  const Scenario s = doc.instantiate({});
+  int settings = 0;
+  for (const char* mapping : {"plan", "plan.optimizer", "plan.variation", "cost", "hardware"}) {
+    for (const config::KeySpec& k : config::scenario_keys(mapping)) {
+      const std::string dotted = std::string(mapping) + "." + k.name;
+      INFO(dotted);
+      CHECK(config::find_scenario_key(dotted) == &k);
+      if (k.kind == config::ValueKind::kMapping || k.kind == config::ValueKind::kStringOrMapping) {
+        continue;
+      }
+      ++settings;
+      CHECK_FALSE(k.help.empty());  // an editor's label
+      // Every scalar setting the loader reads has a value to show, and writing that value back
+      // as an edit is accepted by the loader and reads back the same.
+      const auto v = config::scenario_value(s, dotted);
+      REQUIRE(v.has_value());
+      const Scenario again = doc.instantiate({{dotted, *v}});
+      CHECK(config::scenario_value(again, dotted) == v);
+    }
+  }
+  CHECK(settings == 24);  // 14 plan, 3 optimizer, 3 variation, 3 cost, 1 hardware
+  CHECK(config::find_scenario_key("plan.pipeline_parallel") == nullptr);  // aliases are not keys
+  CHECK(config::find_scenario_key("nosuch.pp") == nullptr);
+  // An edit shows: PP 8 reads back as "8".
+  CHECK(config::scenario_value(doc.instantiate({{"plan.pp", "8"}}), "plan.pp") == "8");
 }

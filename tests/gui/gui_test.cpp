@@ -4,10 +4,12 @@
 
 #include <QBarSet>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QHorizontalBarSeries>
 #include <QImage>
+#include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -22,6 +24,7 @@
 #include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/planner/canonical.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -133,6 +136,8 @@ class GuiTest : public QObject {
   void a_shipped_scenario_opened_by_path_is_named();
   void the_whatif_study_shows_as_bars();
   void a_dropped_config_json_becomes_the_model();
+  void the_fields_are_the_loaders_declarations();
+  void cost_inputs_and_recompute_are_edited_in_place();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -780,3 +785,91 @@ void GuiTest::a_dropped_config_json_becomes_the_model() {
 
 QTEST_MAIN(GuiTest)
 #include "gui_test.moc"
+
+void GuiTest::the_fields_are_the_loaders_declarations() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  // Ranges and choices are the declarations' (a GUI with its own limits would drift from them).
+  for (const char* k : {"plan.pp", "plan.dp", "plan.ep", "plan.micro_batches", "hardware.nodes"}) {
+    const hopsim::config::KeySpec* spec = hopsim::config::find_scenario_key(k);
+    QVERIFY(spec != nullptr);
+    QSpinBox* f = w.field(k);
+    QVERIFY2(f != nullptr, k);
+    QCOMPARE(f->minimum(), 1);
+    QCOMPARE(static_cast<double>(f->maximum()), spec->max);
+  }
+  QCOMPARE(w.field("plan.comm_sms")->minimum(), 0);
+  auto* schedule = qobject_cast<QComboBox*>(w.field_widget("plan.schedule"));
+  QVERIFY(schedule != nullptr);
+  QStringList names;
+  for (std::string_view n : hopsim::schedule_names())
+    names << QString::fromUtf8(n.data(), n.size());
+  QStringList shown;
+  for (int i = 0; i < schedule->count(); ++i) shown << schedule->itemText(i);
+  QCOMPARE(shown, names);
+  // Each field shows what the document says: the shipped file's scalars are the oracle.
+  const hopsim::ScenarioTemplate doc(kScenario);
+  int compared = 0;
+  for (const auto& [key, text] : doc.scalars({})) {
+    QWidget* f = w.field_widget(QString::fromStdString(key));
+    if (f == nullptr) continue;
+    if (auto* spin = qobject_cast<QSpinBox*>(f)) {
+      QCOMPARE(QString::number(spin->value()), QString::fromStdString(text));
+    } else if (auto* box = qobject_cast<QComboBox*>(f)) {
+      QCOMPARE(box->currentText(), QString::fromStdString(text));
+    }
+    ++compared;
+  }
+  QVERIFY2(compared >= 10, qPrintable(QString::number(compared)));
+  QVERIFY(w.overrides().empty());  // showing a document is not editing it
+}
+
+void GuiTest::cost_inputs_and_recompute_are_edited_in_place() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const double kwh = w.last()->run.result.energy_kwh_per_trillion;
+  QCOMPARE(w.last()->scenario.cost.pue, 1.0);
+  auto* pue = qobject_cast<QLineEdit*>(w.field_widget("cost.pue"));
+  QVERIFY(pue != nullptr);
+  std::uint64_t before = w.last()->request;
+  pue->clear();
+  QTest::keyClicks(pue, "1.25");
+  wait_for_prediction(w, before);
+  QCOMPARE(w.last()->scenario.cost.pue, 1.25);
+  // Energy is IT energy x PUE (the definition of PUE): 1.25 times the energy at PUE 1.
+  QVERIFY(std::abs(w.last()->run.result.energy_kwh_per_trillion / kwh - 1.25) < 1e-9);
+
+  // Below 1 is no PUE: the loader's located message shows in place and the last run stays.
+  pue->clear();
+  QTest::keyClicks(pue, "0.5");
+  QTRY_VERIFY_WITH_TIMEOUT(!w.error_text().isEmpty(), 20000);
+  QVERIFY2(w.error_text().contains("cost.pue") && w.error_text().contains("below 1"),
+           qPrintable(w.error_text()));
+  QCOMPARE(w.last()->scenario.cost.pue, 1.25);
+  pue->clear();
+  QTest::keyClicks(pue, "1");
+
+  // Recompute is a set of checkboxes; ticking one is an edit of the list.
+  auto* full = w.field_widget("plan.recompute")->findChild<QCheckBox*>("plan.recompute.full");
+  QVERIFY(full != nullptr);
+  QVERIFY(!full->isChecked());
+  const QString listed_before =
+      QString::fromStdString(*hopsim::config::scenario_value(w.last()->scenario, "plan.recompute"));
+  before = w.last()->request;
+  full->setChecked(true);
+  wait_for_prediction(w, before);
+  QVERIFY(w.last()->scenario.plan.recompute.full);
+  bool listed = false;
+  for (const auto& o : w.overrides()) {
+    if (o.key == "plan.recompute") {
+      // What the scenario had, with "full" added at the end (the declaration's order).
+      QString expected = listed_before;
+      expected.insert(expected.size() - 1, expected == "[]" ? "full" : ", full");
+      QCOMPARE(QString::fromStdString(o.value), expected);
+      listed = true;
+    }
+  }
+  QVERIFY(listed);
+}

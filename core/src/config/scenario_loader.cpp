@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "internal.hpp"
 
@@ -14,14 +15,6 @@ namespace config {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Choices as the YAML reader lists them; the spellings live with the enums (core/plan.hpp).
-std::vector<std::string> choices_of(std::span<const std::string_view> names) {
-  return {names.begin(), names.end()};
-}
-
-const std::vector<std::string> kSchedules = choices_of(schedule_names());
-const std::vector<std::string> kDtypes = choices_of(state_dtype_names());
 
 // The reader has already checked the value against the choices above, so the lookups succeed.
 ScheduleKind schedule_of(const std::string& s) {
@@ -64,45 +57,7 @@ auto yaml_file_reader(ReadNode read_node) {
 
 ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario& s) {
   const ParallelPlan d;
-  const MappingReader r(
-      node, file, "plan",
-      {at_most(key("pp", ValueKind::kPositiveInt, true,
-                   {"pipeline_parallel", "pipeline_parallel_size", "pp_size",
-                    "pipeline_model_parallel_size"}),
-               65536),
-       at_most(key("dp", ValueKind::kPositiveInt, true,
-                   {"data_parallel", "data_parallel_size", "dp_size"}),
-               1048576),
-       at_most(key("tp", ValueKind::kPositiveInt, false,
-                   {"tensor_parallel", "tensor_parallel_size", "tp_size",
-                    "tensor_model_parallel_size"}),
-               1024),
-       at_most(key("ep", ValueKind::kPositiveInt, false,
-                   {"expert_parallel", "expert_parallel_size", "ep_size",
-                    "expert_model_parallel_size"}),
-               1048576),
-       at_most(key("micro_batch_size", ValueKind::kPositiveInt, false, {"mbs", "micro_batch"}),
-               100000),
-       at_most(key("micro_batches", ValueKind::kPositiveInt, true,
-                   {"num_micro_batches", "num_chunks", "chunks", "gradient_accumulation_steps"}),
-               1000000),
-       at_most(key("seq_len", ValueKind::kPositiveInt, false, {"seq_length", "sequence_length"}),
-               16777216),
-       key("schedule", ValueKind::kEnum, false, {"pipeline_schedule"}, kSchedules),
-       at_most(key("virtual_stages", ValueKind::kPositiveInt, false,
-                   {"virtual_pipeline_model_parallel_size", "vpp", "chunks_per_rank"}),
-               1024),
-       at_most(key("comm_sms", ValueKind::kNonNegativeInt, false, {"num_sms", "communication_sms"}),
-               100000),
-       key("zero_stage", ValueKind::kNonNegativeInt, false, {"zero"}),
-       key("recompute", ValueKind::kSequenceOfEnum, false,
-           {"recomputation", "activation_checkpointing"},
-           {"rmsnorm", "mla_up_projection", "swiglu", "full"}),
-       key("precision", ValueKind::kEnum, false, {"gemm_precision", "dtype"}, {"fp8", "bf16"}),
-       key("optimizer", ValueKind::kMapping, false),
-       at_most(key("node_limit", ValueKind::kNonNegativeInt, false, {"max_nodes_per_token"}),
-               100000),
-       key("variation", ValueKind::kMapping, false, {"noise", "jitter"})});
+  const MappingReader r(node, file, "plan", scenario_keys("plan"));
   remember(s, r,
            {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
             "virtual_stages", "comm_sms", "zero_stage", "recompute", "precision", "optimizer",
@@ -131,11 +86,8 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
     p.gemm_precision = r.get_string("precision") == "fp8" ? Precision::kFp8 : Precision::kBf16;
   }
   if (r.has("optimizer")) {
-    const MappingReader o(
-        r.node("optimizer"), file, "plan.optimizer",
-        {key("master_weights", ValueKind::kEnum, false, {"master"}, kDtypes),
-         key("gradients", ValueKind::kEnum, false, {"grads"}, kDtypes),
-         key("moments", ValueKind::kEnum, false, {"adam_moments", "states"}, kDtypes)});
+    const MappingReader o(r.node("optimizer"), file, "plan.optimizer",
+                          scenario_keys("plan.optimizer"));
     remember(s, o, {"master_weights", "gradients", "moments"});
     if (o.has("master_weights"))
       p.optimizer.master_weights = dtype_of(o.get_string("master_weights"));
@@ -144,11 +96,8 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
   }
   p.node_limit = r.get_int32("node_limit", d.node_limit);
   if (r.has("variation")) {
-    const MappingReader v(
-        r.node("variation"), file, "plan.variation",
-        {key("kernel_time_cv", ValueKind::kNonNegativeNumber, false, {"compute_cv", "kernel_cv"}),
-         key("routing_cv", ValueKind::kNonNegativeNumber, false, {"routing_skew", "load_cv"}),
-         key("seed", ValueKind::kNonNegativeInt, false, {"random_seed"})});
+    const MappingReader v(r.node("variation"), file, "plan.variation",
+                          scenario_keys("plan.variation"));
     remember(s, v, {"kernel_time_cv", "routing_cv", "seed"});
     // A coefficient of variation of a positive time must stay well below 1 for the normal
     // model to make sense (at 1, one draw in six would be a negative duration).
@@ -169,13 +118,7 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
 
 CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& s) {
   const CostInputs d;
-  const MappingReader r(
-      node, file, "cost",
-      {at_most(key("price_per_gpu_hour", ValueKind::kNonNegativeNumber, false,
-                   {"usd_per_gpu_hour", "gpu_hour_price"}),
-               1000),
-       at_most(key("pue", ValueKind::kPositiveNumber, false), 5),
-       at_most(key("training_tokens", ValueKind::kPositiveNumber, false, {"tokens"}), 1e+17)});
+  const MappingReader r(node, file, "cost", scenario_keys("cost"));
   remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens"});
   CostInputs c;
   c.price_per_gpu_hour = r.get_number("price_per_gpu_hour", d.price_per_gpu_hour);
@@ -199,31 +142,17 @@ Scenario load_scenario(const std::filesystem::path& path) {
 }
 
 Scenario config::read_scenario(const YAML::Node& document, const std::filesystem::path& path) {
-  using config::KeySpec;
   using config::MappingReader;
-  using config::ValueKind;
   const std::string file = path.string();
   const fs::path base = path.parent_path();
-  const MappingReader root(document, file, std::string(),
-                           {KeySpec{"name", ValueKind::kString, false, {}, false, {}},
-                            KeySpec{"description", ValueKind::kString, false, {}, false, {}},
-                            KeySpec{"hardware", ValueKind::kMapping, true, {}, false, {"cluster"}},
-                            KeySpec{"model", ValueKind::kStringOrMapping, true, {}, false, {}},
-                            KeySpec{"plan", ValueKind::kMapping, true, {}, false, {"parallel"}},
-                            KeySpec{"cost", ValueKind::kMapping, false, {}, false, {}}});
+  const MappingReader root(document, file, std::string(), config::scenario_keys(""));
   Scenario s;
   s.source_path = file;
   s.name = root.get_string("name", path.stem().string());
   config::remember(s, root, {"hardware", "model", "plan", "cost"});
 
-  const MappingReader hw(
-      root.node("hardware"), file, "hardware",
-      {KeySpec{"gpu", ValueKind::kStringOrMapping, true, {}, false, {"gpu_profile"}},
-       KeySpec{"node", ValueKind::kStringOrMapping, true, {}, false, {"node_profile"}},
-       KeySpec{"fabric", ValueKind::kStringOrMapping, true, {}, false, {"network"}},
-       at_most(
-           KeySpec{"nodes", ValueKind::kPositiveInt, true, {}, false, {"num_nodes", "node_count"}},
-           1000000)});
+  const MappingReader hw(root.node("hardware"), file, "hardware",
+                         config::scenario_keys("hardware"));
   config::remember(s, hw, {"gpu", "node", "fabric", "nodes"});
   s.cluster.gpu = config::read_ref<GpuProfile>(hw, "gpu", "hwprofiles/gpus", "GPU profile", base,
                                                config::read_gpu_profile,

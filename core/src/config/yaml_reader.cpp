@@ -83,6 +83,11 @@ KeySpec key(std::string name, ValueKind kind, bool required, std::vector<std::st
   return KeySpec{std::move(name), kind, required, std::move(choices), false, std::move(aliases)};
 }
 
+KeySpec about(KeySpec spec, std::string help) {
+  spec.help = std::move(help);
+  return spec;
+}
+
 KeySpec at_most(KeySpec spec, double max) {
   spec.max = max;
   return spec;

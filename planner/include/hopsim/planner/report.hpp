@@ -56,6 +56,7 @@ struct WholeRun {
   double dollars = 0;
   double energy_kwh = 0;
 };
+[[nodiscard]] WholeRun whole_run(const Scenario& s, const sim::SimResult& r);
 [[nodiscard]] WholeRun whole_run(const ReportEntry& e);
 
 struct Report {

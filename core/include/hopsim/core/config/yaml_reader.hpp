@@ -43,10 +43,16 @@ struct KeySpec {
   //! Plausible upper bound for a number (0: none): a value past it is a located error, not a run
   //! that allocates for minutes or prints overflowed figures.
   double max = 0;
+  //! What the key means, in a few words ("pipeline-parallel degree (PP)"): the label of the
+  //! field an editor shows for it (scenario_keys.hpp).
+  std::string help = {};
 };
 
 //! The same declaration with a plausible upper bound: at_most(key("n_layers", ...), 10000).
 [[nodiscard]] KeySpec at_most(KeySpec spec, double max);
+
+//! The same declaration with what the key means: about(key("pp", ...), "pipeline parallel").
+[[nodiscard]] KeySpec about(KeySpec spec, std::string help);
 
 //! A declaration in one line: key("pp", ValueKind::kPositiveInt, false, {"pipeline_parallel"}).
 [[nodiscard]] KeySpec key(std::string name, ValueKind kind, bool required = false,
