@@ -421,9 +421,39 @@ bool SweepView::set_axes(const QString& x, const QString& y) {
   return true;
 }
 
+bool SweepView::click_point(int n) {
+  for (const auto& [s, rows] : point_rows_) {
+    if (n < static_cast<int>(rows.size())) {
+      select_point(s, n);
+      return true;
+    }
+    n -= static_cast<int>(rows.size());
+  }
+  return false;
+}
+
+void SweepView::select_point(const QScatterSeries* series, int i) {
+  for (const auto& [s, rows] : point_rows_) {
+    if (s != series || i < 0 || i >= static_cast<int>(rows.size())) continue;
+    const int row = rows[static_cast<std::size_t>(i)];
+    table_->selectRow(row);
+    table_->scrollTo(proxy_->index(row, 0));
+    const QPointF p = s->at(i);
+    emit status(QString("row %1 (%2): %3 = %4, %5 = %6")
+                    .arg(row + 1)
+                    .arg(s->name())
+                    .arg(x_axis_->currentText())
+                    .arg(p.x())
+                    .arg(y_axis_->currentText())
+                    .arg(p.y()));
+    return;
+  }
+}
+
 void SweepView::refresh_scatter() {
   auto* chart = new QChart;
   scatter_points_ = 0;
+  point_rows_.clear();
   const int xc = model_->column_of(x_axis_->currentText().toStdString());
   const int yc = model_->column_of(y_axis_->currentText().toStdString());
   if (xc < 0 || yc < 0 || model_->rowCount() == 0) {
@@ -453,6 +483,7 @@ void SweepView::refresh_scatter() {
     }
   }
   std::map<QString, QScatterSeries*> series;
+  std::map<QString, std::vector<int>> rows_of;  // table rows behind each series' points
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (int pr = 0; pr < proxy_->rowCount(); ++pr) {
     const int r = proxy_->mapToSource(proxy_->index(pr, 0)).row();
@@ -470,13 +501,31 @@ void SweepView::refresh_scatter() {
       s->setBorderColor(Qt::transparent);
     }
     s->append(*x, *y);
+    rows_of[key].push_back(pr);
     x0 = std::min(x0, *x);
     x1 = std::max(x1, *x);
     y0 = std::min(y0, *y);
     y1 = std::max(y1, *y);
     ++scatter_points_;
   }
-  for (auto& [k, s] : series) chart->addSeries(s);
+  for (auto& [k, s] : series) {
+    chart->addSeries(s);
+    point_rows_.emplace_back(s, std::move(rows_of[k]));
+    // Clicking a point selects its row: the way from "that dot" to the configuration.
+    connect(s, &QScatterSeries::clicked, this, [this, s](const QPointF& p) {
+      const QList<QPointF> pts = s->points();
+      int best = -1;
+      double best_d = INFINITY;
+      for (int i = 0; i < pts.size(); ++i) {
+        const double d = std::hypot(pts[i].x() - p.x(), pts[i].y() - p.y());
+        if (d < best_d) {
+          best_d = d;
+          best = i;
+        }
+      }
+      if (best >= 0) select_point(s, best);
+    });
+  }
   auto* ax = new QValueAxis;
   auto* ay = new QValueAxis;
   ax->setTitleText(x_axis_->currentText());

@@ -12,6 +12,7 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QScatterSeries;
 class QTableView;
 class QTableWidget;
 class QTabWidget;
@@ -47,6 +48,9 @@ class SweepView : public QWidget {
   [[nodiscard]] ResultsModel* model() const { return model_; }
   [[nodiscard]] ResultsFilter* proxy() const { return proxy_; }
   [[nodiscard]] int scatter_points() const { return scatter_points_; }
+  //! Selects (and scrolls to) the table row of the n-th plotted scatter point, in plotting
+  //! order: what clicking that point does. False when there is no such point.
+  bool click_point(int n);
   //! Heatmap of the rows shown: one cell per (row value, column value) of two swept columns,
   //! holding the lowest `value` of the rows with those two settings (the best over the other
   //! axes), coloured from best (green) to worst (red), and shows it. False for an unknown
@@ -66,6 +70,8 @@ class SweepView : public QWidget {
   void refresh_heatmap();
   void refresh_summary();
   void fill_axis_choices();
+  //! The table row (as shown) behind point `i` of `series`: selected, scrolled to, announced.
+  void select_point(const QScatterSeries* series, int i);
 
   ResultsModel* model_ = nullptr;
   ResultsFilter* proxy_ = nullptr;
@@ -74,6 +80,8 @@ class SweepView : public QWidget {
   QString base_name_;
   std::optional<ScenarioTemplate> base_;
   int scatter_points_ = 0;
+  //! For each scatter series, the table row (as shown) of each of its points, in point order.
+  std::vector<std::pair<const QScatterSeries*, std::vector<int>>> point_rows_;
 
   QLabel* summary_ = nullptr;
   QLabel* message_ = nullptr;

@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QtTest/QtTest>
@@ -138,6 +139,7 @@ class GuiTest : public QObject {
   void a_dropped_config_json_becomes_the_model();
   void the_fields_are_the_loaders_declarations();
   void cost_inputs_and_recompute_are_edited_in_place();
+  void clicking_a_scatter_point_selects_its_row();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -872,4 +874,35 @@ void GuiTest::cost_inputs_and_recompute_are_edited_in_place() {
     }
   }
   QVERIFY(listed);
+}
+
+void GuiTest::clicking_a_scatter_point_selects_its_row() {
+  TestWindow w;
+  QVERIFY(w.open_results(q(tiny_sweep_db())));
+  hopsim::gui::SweepView& v = *w.sweeps();
+  QVERIFY(v.set_axes("plan.pp", "step_time_ms"));
+  v.table()->sortByColumn(column(v, "step_time_ms"), Qt::DescendingOrder);  // rows move
+  const int points = v.scatter_points();
+  QVERIFY(points > 1);
+  const int xc = column(v, "plan.pp");
+  const int yc = column(v, "step_time_ms");
+  std::set<int> rows;
+  for (int n = 0; n < points; ++n) {
+    QVERIFY(v.click_point(n));
+    const QModelIndexList sel = v.table()->selectionModel()->selectedRows();
+    QCOMPARE(sel.size(), 1);
+    const int row = sel[0].row();
+    rows.insert(row);
+    // The selected row holds the plotted values (read from the table, not the plot).
+    const QString said = w.statusBar()->currentMessage();
+    const double x =
+        v.proxy()->index(row, xc).data(hopsim::gui::ResultsModel::kSortRole).toDouble();
+    const double y =
+        v.proxy()->index(row, yc).data(hopsim::gui::ResultsModel::kSortRole).toDouble();
+    QVERIFY2(said.contains(QString("row %1 ").arg(row + 1)), qPrintable(said));
+    QVERIFY2(said.contains(QString("= %1,").arg(x)) && said.endsWith(QString("= %1").arg(y)),
+             qPrintable(said));
+  }
+  QCOMPARE(static_cast<int>(rows.size()), points);  // each point its own row
+  QVERIFY(!v.click_point(points));
 }
