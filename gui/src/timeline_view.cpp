@@ -88,6 +88,12 @@ class TimelineView::Item : public QGraphicsItem {
     bounds_ = QRectF(0, 0, end / kNsPerScene, ranks * sim::kLaneCount * kRowHeight);
   }
 
+  [[nodiscard]] const std::vector<sim::TransferEvent>& transfers() const {
+    return p_->run.result.transfers;
+  }
+  [[nodiscard]] std::size_t painted_flows() const { return painted_flows_; }
+  [[nodiscard]] std::size_t hidden_flows() const { return hidden_flows_; }
+
   [[nodiscard]] const std::vector<sim::TimelineSlice>& slices() const {
     return p_->run.result.timeline;
   }
@@ -116,6 +122,43 @@ class TimelineView::Item : public QGraphicsItem {
       }
       painted_ += runs.size();
     }
+    paint_flows(painter, exposed, sx);
+  }
+
+  // Pipeline sends as arrows from the sender's compute row, where the send starts, to the
+  // receiver's compute row, where it arrives. Drawn only when few enough are in view to be told
+  // apart (zoomed out, the whole DeepSeek-V3 step holds thousands); drawForeground says so.
+  void paint_flows(QPainter* painter, const QRectF& exposed, double sx) {
+    constexpr std::size_t kMaxFlows = 600;
+    const double from = exposed.left() * kNsPerScene;
+    const double to = exposed.right() * kNsPerScene;
+    painted_flows_ = 0;
+    hidden_flows_ = 0;
+    std::vector<const sim::TransferEvent*> shown;
+    for (const sim::TransferEvent& t : transfers()) {
+      if (ns(t.end) >= from && ns(t.start) <= to) shown.push_back(&t);
+    }
+    if (shown.size() > kMaxFlows) {
+      hidden_flows_ = shown.size();
+      return;
+    }
+    painter->save();
+    QPen pen(QColor(40, 40, 40, 200));
+    pen.setCosmetic(true);  // one pixel wide at any zoom
+    painter->setPen(pen);
+    const double head = 5 / std::max(1e-12, sx);  // arrow head: 5 pixels back along the time axis
+    for (const sim::TransferEvent* t : shown) {
+      const auto row_mid = [](int rank) {
+        return (rank * sim::kLaneCount + static_cast<int>(sim::Lane::kCompute) + 0.5) * kRowHeight;
+      };
+      const QPointF a(ns(t->start) / kNsPerScene, row_mid(t->from_rank));
+      const QPointF b(ns(t->end) / kNsPerScene, row_mid(t->to_rank));
+      painter->drawLine(a, b);
+      const double dy = b.y() > a.y() ? -3 : 3;  // the head opens back toward the sender
+      painter->drawLine(b, QPointF(b.x() - head, b.y() + dy));
+      ++painted_flows_;
+    }
+    painter->restore();
   }
 
   [[nodiscard]] const sim::TimelineSlice* at(QPointF scene, double tolerance) const {
@@ -154,6 +197,8 @@ class TimelineView::Item : public QGraphicsItem {
   std::vector<Row> rows_;
   QRectF bounds_;
   std::size_t painted_ = 0;
+  std::size_t painted_flows_ = 0;
+  std::size_t hidden_flows_ = 0;
 };
 
 TimelineView::TimelineView(QWidget* parent) : QGraphicsView(parent) {
@@ -245,6 +290,10 @@ std::size_t TimelineView::painted_boxes() const {
   return item_ != nullptr ? item_->painted() : 0;
 }
 
+std::size_t TimelineView::painted_flows() const {
+  return item_ != nullptr ? item_->painted_flows() : 0;
+}
+
 const sim::TimelineSlice* TimelineView::slice_at(const QPoint& viewport_pos) const {
   if (item_ == nullptr) return nullptr;
   // Two pixels either side: a box merged to a pixel can still be pointed at.
@@ -267,6 +316,14 @@ void TimelineView::drawForeground(QPainter* painter, const QRectF& /*rect*/) {
       painter->setPen(Qt::black);
       painter->drawText(box.adjusted(3, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
     }
+  }
+  if (item_ != nullptr && item_->hidden_flows() > 0) {
+    const QString hint = QString("%1 pipeline sends in view: zoom in to see them as arrows")
+                             .arg(item_->hidden_flows());
+    const QRect box(kLabelWidth, 2, fm.horizontalAdvance(hint) + 8, fm.height());
+    painter->fillRect(box, QColor(255, 255, 255, 220));
+    painter->setPen(QColor(80, 80, 80));
+    painter->drawText(box.adjusted(4, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, hint);
   }
   painter->restore();
 }

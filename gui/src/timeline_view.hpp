@@ -1,7 +1,8 @@
 #pragma once
 //! The pipeline timeline: one row per pipeline rank and lane (compute partition, communication
 //! partition), a box per executed sub-op coloured by what it is (forward, input and weight
-//! gradient, each DualPipe direction, EP/TP communication, notify). Wheel or +/- zooms, dragging
+//! gradient, each DualPipe direction, EP/TP communication, notify), and an arrow per pipeline
+//! send from the sending rank to the receiving one. Wheel or +/- zooms, dragging
 //! pans, hovering tells what a box is, clicking reports it. Only what is on screen is drawn, and
 //! sub-ops narrower than a pixel at the current zoom are merged (level of detail), so that a
 //! 100,000-slice step pans as smoothly as a small one.
@@ -48,6 +49,9 @@ class TimelineView : public QGraphicsView {
   void zoom(double factor);
   //! Boxes drawn by the last paint (after merging); for tests and the benchmark.
   [[nodiscard]] std::size_t painted_boxes() const;
+  //! Pipeline-send arrows drawn by the last paint: every send in view when at most a few
+  //! hundred are, else none (and a hint to zoom in).
+  [[nodiscard]] std::size_t painted_flows() const;
   //! The slice under a viewport position, or nullptr.
   [[nodiscard]] const sim::TimelineSlice* slice_at(const QPoint& viewport_pos) const;
 

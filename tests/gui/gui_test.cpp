@@ -140,6 +140,7 @@ class GuiTest : public QObject {
   void the_fields_are_the_loaders_declarations();
   void cost_inputs_and_recompute_are_edited_in_place();
   void clicking_a_scatter_point_selects_its_row();
+  void pipeline_sends_show_as_arrows();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -905,4 +906,37 @@ void GuiTest::clicking_a_scatter_point_selects_its_row() {
   }
   QCOMPARE(static_cast<int>(rows.size()), points);  // each point its own row
   QVERIFY(!v.click_point(points));
+}
+
+void GuiTest::pipeline_sends_show_as_arrows() {
+  TestWindow w;
+  w.resize(1200, 800);
+  w.show();
+  w.select_view("timeline");
+  w.open_scenario(kScenario);  // PP 2, 16 micro-batches, 1F1B
+  wait_for_prediction(w, 0);
+  const auto& sends = w.last()->run.result.transfers;
+  // Hand count: each micro-batch crosses the one stage boundary forward and back.
+  QCOMPARE(static_cast<int>(sends.size()), 2 * (2 - 1) * 16);
+  hopsim::gui::TimelineView& t = *w.timeline();
+  t.viewport()->repaint();
+  QCOMPARE(t.painted_flows(), sends.size());  // the whole step in view: every send
+  // Zoomed in: exactly the sends that overlap the visible time window.
+  t.zoom(40);
+  t.viewport()->repaint();
+  const QRectF seen = t.mapToScene(t.viewport()->rect()).boundingRect();
+  // The scene's time scale from the item's width: it spans the step's last sub-op end.
+  double end_ns = 0;
+  for (const auto& sl : w.last()->run.result.timeline) {
+    end_ns = std::max(end_ns, static_cast<double>(sl.end.value()));
+  }
+  const double ns_per_scene = end_ns / t.scene()->itemsBoundingRect().right();
+  std::size_t expected = 0;
+  for (const auto& s : sends) {
+    const double a = static_cast<double>(s.start.value()) / ns_per_scene;
+    const double b = static_cast<double>(s.end.value()) / ns_per_scene;
+    if (b >= seen.left() - 1 && a <= seen.right() + 1) ++expected;
+  }
+  QVERIFY(expected < sends.size());
+  QVERIFY(t.painted_flows() + 2 >= expected && t.painted_flows() <= expected + 2);
 }

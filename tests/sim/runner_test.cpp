@@ -117,6 +117,37 @@ TEST_CASE("runner: same inputs give byte-identical timelines", "[sim][runner]") 
   CHECK(doc.at("traceEvents").size() > 1000);
 }
 
+TEST_CASE("runner: the collected timeline keeps every pipeline send, neighbour to neighbour",
+          "[sim][runner]") {
+  // Hand derivation: every micro-batch's activations cross the PP - 1 stage boundaries once
+  // forward and its gradients once back, in either DualPipe direction: 2 (PP - 1) M sends.
+  for (const ScheduleKind kind : {ScheduleKind::k1F1B, ScheduleKind::kDualPipe}) {
+    Scenario sc = deepseek_v3(test::h800_cluster(256));
+    sc.plan.micro_batches = 32;
+    sc.plan.schedule = kind;
+    INFO(to_string(kind));
+    RunOptions o;
+    o.collect_timeline = true;
+    const SimResult r = run_scenario(sc, o);
+    CHECK(r.transfers.size() == std::size_t{2} * (sc.plan.pp - 1) * sc.plan.micro_batches);
+    // Forward sends leave toward the direction's next stage, backward ones come back; each
+    // lands on a neighbouring rank, takes time, and the receiver computes after it arrives.
+    std::vector<Nanoseconds> last_compute_end(static_cast<std::size_t>(sc.plan.pp));
+    for (const TimelineSlice& t : r.timeline) {
+      auto& e = last_compute_end[static_cast<std::size_t>(t.rank)];
+      if (t.lane == Lane::kCompute) e = std::max(e, t.end);
+    }
+    int forward = 0;
+    for (const TransferEvent& t : r.transfers) {
+      CHECK(std::abs(t.to_rank - t.from_rank) == 1);
+      CHECK(t.end > t.start);
+      CHECK(t.end <= last_compute_end[static_cast<std::size_t>(t.to_rank)]);
+      forward += t.forward ? 1 : 0;
+    }
+    CHECK(forward == (sc.plan.pp - 1) * sc.plan.micro_batches);
+  }
+}
+
 TEST_CASE("runner: the timeline says what each slice did and draws PP sends as flows",
           "[sim][runner]") {
   Scenario sc = deepseek_v3(test::h800_cluster(256));

@@ -85,9 +85,11 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
   }
   for (int r = 0; r < ranks; ++r) {
     for (std::size_t i = 0; i < s.ops[r].size(); ++i) {
-      for (const OpRef& pr : deps.preds[r][i]) {
+      for (std::size_t k = 0; k < deps.preds[r][i].size(); ++k) {
+        const OpRef& pr = deps.preds[r][i][k];
         const OpRef me{r, static_cast<int>(i)};
-        const Edge e = classify_edge(s.ops[pr.rank][pr.index], pr, s.ops[r][i], me, p);
+        const Edge e = classify_edge(s.ops[pr.rank][pr.index], pr, s.ops[r][i], me, p,
+                                     deps.feeds_backward[r][i][k]);
         // Ops of one rank run one after another: an edge inside a rank is implied.
         if (pr.rank == r) continue;
         const CrossEdge c{pr.rank, pr.index, r, static_cast<int>(i), e};

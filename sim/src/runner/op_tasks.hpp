@@ -40,11 +40,14 @@ inline bool same_mb(const OpPart& a, const OpPart& b) {
 }
 
 // Classifies the edge pred -> succ: which part of pred it waits on, and the transfer it implies.
+// `feeds_backward` says which part of succ the dependency is for (DependencyGraph): an F&B pair
+// can wait on the same neighbouring pair twice, for its activations and for its gradients, and
+// only this tells the two edges apart.
 inline Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const ScheduleOp& succ,
-                          OpRef succ_ref, const PipelineProgram& prog) {
+                          OpRef succ_ref, const PipelineProgram& prog, bool feeds_backward) {
   Edge e{succ_ref, PartKind::kBackward, Nanoseconds(0)};
   const bool cross = pred_ref.rank != succ_ref.rank;
-  if (has_forward(succ) && has_forward(pred)) {
+  if (!feeds_backward && has_forward(succ) && has_forward(pred)) {
     const OpPart& q = forward_part(succ);
     const OpPart& p = forward_part(pred);
     if (same_mb(p, q) && q.stage == p.stage + 1) {
@@ -53,7 +56,7 @@ inline Edge classify_edge(const ScheduleOp& pred, OpRef pred_ref, const Schedule
       return e;
     }
   }
-  if (has_backward(succ)) {
+  if (feeds_backward && has_backward(succ)) {
     const OpPart& q = backward_part(succ);
     if (has_forward(pred) && same_mb(forward_part(pred), q) &&
         forward_part(pred).stage == q.stage) {

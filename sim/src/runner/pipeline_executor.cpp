@@ -173,10 +173,11 @@ class Executor {
     }
     for (int r = 0; r < s_.ranks; ++r) {
       for (std::size_t i = 0; i < s_.ops[r].size(); ++i) {
-        for (const OpRef& pr : g.preds[r][i]) {
+        for (std::size_t k = 0; k < g.preds[r][i].size(); ++k) {
+          const OpRef& pr = g.preds[r][i][k];
           const OpRef me{r, static_cast<int>(i)};
-          succ_[pr.rank][pr.index].push_back(
-              classify_edge(s_.ops[pr.rank][pr.index], pr, s_.ops[r][i], me, p_));
+          succ_[pr.rank][pr.index].push_back(classify_edge(
+              s_.ops[pr.rank][pr.index], pr, s_.ops[r][i], me, p_, g.feeds_backward[r][i][k]));
           ++deps_init_[r][i];
         }
       }

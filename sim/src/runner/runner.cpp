@@ -894,7 +894,13 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   if (options.trace != nullptr) {
     sink.emplace(*options.trace, plan.pp, traced_replicas(plan, options), gpu.sms - plan.comm_sms,
                  plan.comm_sms, program);
-    eo.on_transfer = [&sink](const TransferEvent& t) { sink->transfer(t); };
+  }
+  if (sink || options.collect_timeline) {
+    const bool collect = options.collect_timeline;
+    eo.on_transfer = [&sink, &res, collect](const TransferEvent& t) {
+      if (sink) sink->transfer(t);
+      if (collect && t.replica == 0) res.transfers.push_back(t);
+    };
   }
   if (sink || options.collect_timeline) {
     const bool collect = options.collect_timeline;

@@ -338,29 +338,34 @@ class WorkIndex {
   std::vector<OpRef> slots_[3];
 };
 
-void add_pred(std::vector<OpRef>& out, OpRef p, const char* what, const OpPart& part) {
+struct PredList {
+  std::vector<OpRef>& refs;
+  std::vector<bool>& backward;
+};
+
+void add_pred(PredList out, OpRef p, const char* what, const OpPart& part, bool backward) {
   if (p.rank < 0) {
     throw PlanError(std::string("schedule is missing the ") + what + " needed by direction " +
                     std::to_string(part.direction) + ", stage " + std::to_string(part.stage) +
                     ", micro-batch " + std::to_string(part.micro_batch));
   }
-  out.push_back(p);
+  out.refs.push_back(p);
+  out.backward.push_back(backward);
 }
 
-void forward_preds(const WorkIndex& idx, const OpPart& p, std::vector<OpRef>& out) {
+void forward_preds(const WorkIndex& idx, const OpPart& p, PredList out) {
   if (p.stage > 0) {
     add_pred(out, idx.get(WorkIndex::kFwd, p.direction, p.stage - 1, p.micro_batch),
-             "forward of the previous stage", p);
+             "forward of the previous stage", p, false);
   }
 }
 
-void backward_preds(const WorkIndex& idx, const Schedule& s, const OpPart& p,
-                    std::vector<OpRef>& out) {
+void backward_preds(const WorkIndex& idx, const Schedule& s, const OpPart& p, PredList out) {
   add_pred(out, idx.get(WorkIndex::kFwd, p.direction, p.stage, p.micro_batch),
-           "forward of the same stage", p);
+           "forward of the same stage", p, true);
   if (p.stage + 1 < s.stages) {
     add_pred(out, idx.get(WorkIndex::kBwd, p.direction, p.stage + 1, p.micro_batch),
-             "backward of the next stage", p);
+             "backward of the next stage", p, true);
   }
 }
 
@@ -370,13 +375,14 @@ DependencyGraph build_dependencies(const Schedule& s) {
   const WorkIndex idx(s);
   DependencyGraph g;
   g.preds.resize(s.ops.size());
+  g.feeds_backward.resize(s.ops.size());
   for (std::size_t r = 0; r < s.ops.size(); ++r) {
     const auto& ops = s.ops[r];
-    auto& preds = g.preds[r];
-    preds.resize(ops.size());
+    g.preds[r].resize(ops.size());
+    g.feeds_backward[r].resize(ops.size());
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const ScheduleOp& op = ops[i];
-      auto& out = preds[i];
+      const PredList out{g.preds[r][i], g.feeds_backward[r][i]};
       switch (op.type) {
         case OpType::kF:
           forward_preds(idx, op.part, out);
@@ -388,7 +394,7 @@ DependencyGraph build_dependencies(const Schedule& s) {
         case OpType::kW:
           add_pred(out,
                    idx.get(WorkIndex::kBwd, op.part.direction, op.part.stage, op.part.micro_batch),
-                   "backward for the input", op.part);
+                   "backward for the input", op.part, true);
           break;
         case OpType::kFB:
           forward_preds(idx, op.part, out);

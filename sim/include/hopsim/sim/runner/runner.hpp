@@ -159,6 +159,9 @@ struct SimResult {
   //! With RunOptions::collect_timeline: every sub-op of replica 0 in completion order, and the
   //! program they point into.
   std::vector<TimelineSlice> timeline;
+  //! With RunOptions::collect_timeline: every pipeline send of replica 0 (activations forward,
+  //! gradients backward), in the order they ended, for flows from sender to receiver.
+  std::vector<TransferEvent> transfers;
   std::shared_ptr<const PipelineProgram> program;
   std::vector<std::string> warnings;
   ExecutionResult execution;

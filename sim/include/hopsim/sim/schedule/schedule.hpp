@@ -74,6 +74,9 @@ struct OpRef {
 //! W(d,s,m) needs Bi(d,s,m). A kFB op needs the union of its two parts' dependencies.
 struct DependencyGraph {
   std::vector<std::vector<std::vector<OpRef>>> preds;  //!< preds[rank][index]
+  //! Parallel to preds: whether that dependency is of the op's backward part (an F&B pair can
+  //! wait on the same neighbour op twice, once for activations and once for gradients).
+  std::vector<std::vector<std::vector<bool>>> feeds_backward;
 };
 
 //! Builds the whole graph in O(ops). Throws PlanError if an op's predecessor is missing.
