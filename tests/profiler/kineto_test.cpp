@@ -55,6 +55,17 @@ void write_gz(const std::filesystem::path& p, const std::string& data) {
   gzclose(f);
 }
 
+//! A trace of `n` kernels "kernel_<i>", 10 us apart, 5 us long, the events joined by `sep`.
+std::string kernels_json(int n, const char* sep) {
+  std::string json = R"({"traceEvents": [)";
+  for (int i = 0; i < n; ++i) {
+    json += (i ? sep : "") + std::string(R"({"ph": "X", "cat": "kernel", "name": "kernel_)") +
+            std::to_string(i) + R"(", "pid": 0, "tid": 1, "ts": )" + std::to_string(i * 10) +
+            R"(, "dur": 5})";
+  }
+  return json + "]}";
+}
+
 }  // namespace
 
 TEST_CASE("microsecond text converts to integer nanoseconds exactly", "[kineto]") {
@@ -202,13 +213,7 @@ TEST_CASE("malformed Kineto JSON is rejected with the byte offset", "[kineto][ho
 
 TEST_CASE("damaged gzip files are rejected, not half-imported", "[kineto][hostile]") {
   t::TempDir dir;
-  std::string json = R"({"traceEvents": [)";
-  for (int i = 0; i < 2000; ++i) {
-    json += (i ? "," : "") + std::string(R"({"ph": "X", "cat": "kernel", "name": "kernel_)") +
-            std::to_string(i) + R"(", "pid": 0, "tid": 1, "ts": )" + std::to_string(i * 10) +
-            R"(, "dur": 5})";
-  }
-  json += "]}";
+  const std::string json = kernels_json(2000, ",");
   write_gz(dir / "good.json.gz", json);
   {
     CollectingSink sink;
@@ -303,13 +308,7 @@ TEST_CASE("importing the same file twice gives byte-identical databases", "[kine
 TEST_CASE("import progress counts the file's bytes, compressed or not, and ends at its size",
           "[kineto][progress]") {
   t::TempDir dir;
-  std::string json = R"({"traceEvents": [)";
-  for (int i = 0; i < 3000; ++i) {
-    json += (i ? ",\n" : "") + std::string(R"({"ph": "X", "cat": "kernel", "name": "k)") +
-            std::to_string(i) + R"(", "pid": 0, "tid": 1, "ts": )" + std::to_string(i * 10) +
-            R"(, "dur": 5})";
-  }
-  json += "]}";
+  const std::string json = kernels_json(3000, ",\n");
   t::write_bytes(dir / "plain.json", json);
   write_gz(dir / "packed.json.gz", json);
   for (const std::string f : {"plain.json", "packed.json.gz"}) {
