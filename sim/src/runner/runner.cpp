@@ -972,18 +972,21 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.mfu_bf16 = res.tflops_per_gpu * kTera / gpu.bf16_dense.value();
   res.mfu_fp8 = res.tflops_per_gpu * kTera / gpu.fp8_dense.value();
 
-  double busy_compute = 0, busy_comm = 0, exposed = 0;
+  // Summed in integer ns: the bubble is what is left of the pipeline's time, exactly 0 when
+  // nothing is left (a sum of doubles left float dust such as 8.8e-17 there).
+  Nanoseconds busy_compute{0}, busy_comm{0}, exposed{0};
   for (const auto& r : res.execution.ranks) {
-    busy_compute += to_seconds(r.compute_busy);
-    busy_comm += to_seconds(r.lane_busy[1]);
-    exposed += to_seconds(r.exposed_comm);
+    busy_compute += r.compute_busy;
+    busy_comm += r.lane_busy[1];
+    exposed += r.exposed_comm;
   }
-  const double n = static_cast<double>(res.execution.ranks.size());
-  res.compute_utilisation = busy_compute / n / step_s;
-  res.comm_utilisation = busy_comm / n / step_s;
-  res.exposed_comm_fraction = exposed / n / step_s;
-  const double pipe_s = to_seconds(res.pipeline_time);
-  res.bubble_fraction = std::max(0.0, (pipe_s - busy_compute / n - exposed / n)) / step_s;
+  const auto n = static_cast<std::int64_t>(res.execution.ranks.size());
+  const double rank_s = to_seconds(res.step_time) * static_cast<double>(n);
+  res.compute_utilisation = to_seconds(busy_compute) / rank_s;
+  res.comm_utilisation = to_seconds(busy_comm) / rank_s;
+  res.exposed_comm_fraction = to_seconds(exposed) / rank_s;
+  const Nanoseconds idle = res.pipeline_time * n - busy_compute - exposed;
+  res.bubble_fraction = to_seconds(std::max(Nanoseconds(0), idle)) / rank_s;
 
   // Cost per trillion tokens.
   const double steps_per_trillion = 1e12 / res.tokens_per_step;
