@@ -25,6 +25,18 @@ const char* lane_name(sim::Lane l) {
   return l == sim::Lane::kCompute ? "compute" : "comm";
 }
 
+// Rows of a rank: the engine's lanes (compute and communication partitions), then the rank's
+// pipeline-send port and its DP gradient sync and optimizer step.
+constexpr int kLinkRow = sim::kLaneCount;
+constexpr int kDpRow = sim::kLaneCount + 1;
+constexpr int kRowsPerRank = sim::kLaneCount + 2;
+
+const char* row_name(int row) {
+  if (row == kLinkRow) return "link: PP send";
+  if (row == kDpRow) return "DP sync / optimizer";
+  return lane_name(static_cast<sim::Lane>(row));
+}
+
 double ns(Nanoseconds t) {
   return static_cast<double>(t.value());
 }
@@ -68,7 +80,7 @@ class TimelineView::Item : public QGraphicsItem {
     setFlag(ItemUsesExtendedStyleOption);
     const auto& slices = this->slices();
     const int ranks = p_->scenario.plan.pp;
-    rows_.resize(static_cast<std::size_t>(ranks * sim::kLaneCount));
+    rows_.resize(static_cast<std::size_t>(ranks * kRowsPerRank));
     double end = 0;
     for (std::size_t i = 0; i < slices.size(); ++i) {
       const std::size_t r = row_of(slices[i]);
@@ -85,7 +97,10 @@ class TimelineView::Item : public QGraphicsItem {
         row.max_end.push_back(m);
       }
     }
-    bounds_ = QRectF(0, 0, end / kNsPerScene, ranks * sim::kLaneCount * kRowHeight);
+    // The DP sync and the optimizer step end the step after the pipeline.
+    const sim::SimResult& res = p_->run.result;
+    end = std::max(end, ns(res.step_time));
+    bounds_ = QRectF(0, 0, end / kNsPerScene, ranks * kRowsPerRank * kRowHeight);
   }
 
   [[nodiscard]] const std::vector<sim::TransferEvent>& transfers() const {
@@ -122,7 +137,36 @@ class TimelineView::Item : public QGraphicsItem {
       }
       painted_ += runs.size();
     }
+    paint_ports(painter, exposed, pixel_ns, r0, r1);
     paint_flows(painter, exposed, sx);
+  }
+
+  // The rows the engine's lanes do not fill: each rank's pipeline sends on its link row (time on
+  // the port, as `hopsim run --trace` draws them) and its DP gradient sync and optimizer step.
+  void paint_ports(QPainter* painter, const QRectF& exposed, double pixel_ns, int r0, int r1) {
+    const double from = exposed.left() * kNsPerScene;
+    const double to = exposed.right() * kNsPerScene;
+    const auto box = [&](int row, double a, double b, const QColor& c) {
+      if (row < r0 || row > r1 || b < from || a > to) return;
+      const double w = std::max(b - a, pixel_ns) / kNsPerScene;
+      painter->fillRect(QRectF(a / kNsPerScene, row * kRowHeight + 1, w, kRowHeight - 2), c);
+    };
+    for (const sim::TransferEvent& t : transfers()) {
+      box(TimelineView::row(t.from_rank, kLinkRow), ns(t.start), ns(t.end),
+          t.forward ? QColor(120, 144, 156) : QColor(176, 190, 197));
+    }
+    const sim::SimResult& res = p_->run.result;
+    const double opt_start = ns(res.pipeline_time + res.dp_exposed);
+    for (std::size_t rank = 0; rank < res.execution.ranks.size(); ++rank) {
+      const sim::RankStats& st = res.execution.ranks[rank];
+      const int rr = static_cast<int>(rank);
+      if (st.dp_sync_end > st.dp_sync_start) {
+        box(TimelineView::row(rr, kDpRow), ns(st.dp_sync_start), ns(st.dp_sync_end),
+            QColor(0, 150, 136));
+      }
+      box(TimelineView::row(rr, kDpRow), opt_start, opt_start + ns(res.optimizer_time),
+          QColor(121, 85, 72));
+    }
   }
 
   // Pipeline sends as arrows from the sender's compute row, where the send starts, to the
@@ -149,7 +193,7 @@ class TimelineView::Item : public QGraphicsItem {
     const double head = 5 / std::max(1e-12, sx);  // arrow head: 5 pixels back along the time axis
     for (const sim::TransferEvent* t : shown) {
       const auto row_mid = [](int rank) {
-        return (rank * sim::kLaneCount + static_cast<int>(sim::Lane::kCompute) + 0.5) * kRowHeight;
+        return (rank * kRowsPerRank + static_cast<int>(sim::Lane::kCompute) + 0.5) * kRowHeight;
       };
       const QPointF a(ns(t->start) / kNsPerScene, row_mid(t->from_rank));
       const QPointF b(ns(t->end) / kNsPerScene, row_mid(t->to_rank));
@@ -190,7 +234,7 @@ class TimelineView::Item : public QGraphicsItem {
     std::vector<double> max_end;     // running maximum of their ends (ns)
   };
   [[nodiscard]] static std::size_t row_of(const sim::TimelineSlice& s) {
-    return static_cast<std::size_t>(s.rank * sim::kLaneCount + static_cast<int>(s.lane));
+    return static_cast<std::size_t>(TimelineView::row(s.rank, static_cast<int>(s.lane)));
   }
 
   std::shared_ptr<const Prediction> p_;
@@ -279,7 +323,7 @@ void TimelineView::update_scene_rect() {
   // pixels (in scene units at this zoom) before time 0 keeps them off the step's start.
   const double sx = std::max(1e-12, transform().m11());
   scene()->setSceneRect(-kLabelWidth / sx, -kRowHeight, width_px_ + (kLabelWidth + 20) / sx,
-                        (ranks_ * sim::kLaneCount + 2) * kRowHeight);
+                        (ranks_ * kRowsPerRank + 2) * kRowHeight);
 }
 
 int TimelineView::slice_count() const {
@@ -288,6 +332,10 @@ int TimelineView::slice_count() const {
 
 std::size_t TimelineView::painted_boxes() const {
   return item_ != nullptr ? item_->painted() : 0;
+}
+
+int TimelineView::row(int rank, int lane) {
+  return rank * kRowsPerRank + lane;
 }
 
 std::size_t TimelineView::painted_flows() const {
@@ -306,11 +354,11 @@ void TimelineView::drawForeground(QPainter* painter, const QRectF& /*rect*/) {
   painter->resetTransform();
   const QFontMetrics fm(font());
   for (int r = 0; r < ranks_; ++r) {
-    for (int l = 0; l < sim::kLaneCount; ++l) {
-      const double y = (r * sim::kLaneCount + l + 0.5) * kRowHeight;
+    for (int l = 0; l < kRowsPerRank; ++l) {
+      const double y = (row(r, l) + 0.5) * kRowHeight;
       const QPoint at = mapFromScene(QPointF(0, y));
       if (at.y() < -kRowHeight || at.y() > viewport()->height() + kRowHeight) continue;
-      const QString text = QString("rank %1 %2").arg(r).arg(lane_name(static_cast<sim::Lane>(l)));
+      const QString text = QString("rank %1 %2").arg(r).arg(row_name(l));
       const QRect box(2, at.y() - fm.height() / 2, fm.horizontalAdvance(text) + 6, fm.height());
       painter->fillRect(box, QColor(255, 255, 255, 220));
       painter->setPen(Qt::black);

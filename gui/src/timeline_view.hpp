@@ -1,11 +1,11 @@
 #pragma once
-//! The pipeline timeline: one row per pipeline rank and lane (compute partition, communication
-//! partition), a box per executed sub-op coloured by what it is (forward, input and weight
-//! gradient, each DualPipe direction, EP/TP communication, notify), and an arrow per pipeline
-//! send from the sending rank to the receiving one. Wheel or +/- zooms, dragging
-//! pans, hovering tells what a box is, clicking reports it. Only what is on screen is drawn, and
-//! sub-ops narrower than a pixel at the current zoom are merged (level of detail), so that a
-//! 100,000-slice step pans as smoothly as a small one.
+//! The pipeline timeline: per pipeline rank a row for each lane (compute partition, communication
+//! partition, pipeline-send link, DP sync and optimizer), a box per executed sub-op coloured by
+//! what it is (forward, input and weight gradient, each DualPipe direction, EP/TP communication,
+//! notify), and an arrow per pipeline send from the sending rank to the receiving one. Wheel or +/-
+//! zooms, dragging pans, hovering tells what a box is, clicking reports it. Only what is on screen
+//! is drawn, and sub-ops narrower than a pixel at the current zoom are merged (level of detail), so
+//! that a 100,000-slice step pans as smoothly as a small one.
 
 #include <QGraphicsView>
 #include <memory>
@@ -52,6 +52,9 @@ class TimelineView : public QGraphicsView {
   //! Pipeline-send arrows drawn by the last paint: every send in view when at most a few
   //! hundred are, else none (and a hint to zoom in).
   [[nodiscard]] std::size_t painted_flows() const;
+  //! The row (from the top, one kRowHeight each) of a rank's lane: the engine's lanes
+  //! (sim::Lane) first, then the rank's pipeline-send link and its DP sync / optimizer row.
+  [[nodiscard]] static int row(int rank, int lane);
   //! The slice under a viewport position, or nullptr.
   [[nodiscard]] const sim::TimelineSlice* slice_at(const QPoint& viewport_pos) const;
 

@@ -191,7 +191,7 @@ void GuiTest::the_timeline_holds_every_executed_sub_op() {
   const hopsim::sim::TimelineSlice& target = slices[slices.size() / 2];
   t.zoom(2000);
   const double mid_ms = hopsim::to_ms(target.start + (target.end - target.start) / 2);
-  const double row = target.rank * hopsim::sim::kLaneCount + static_cast<int>(target.lane);
+  const double row = hopsim::gui::TimelineView::row(target.rank, static_cast<int>(target.lane));
   t.centerOn(QPointF(mid_ms * 4.0, (row + 0.5) * 18.0));  // kPixelsPerMs, kRowHeight
   const QPoint at = t.mapFromScene(QPointF(mid_ms * 4.0, (row + 0.5) * 18.0));
   const hopsim::sim::TimelineSlice* hit = t.slice_at(at);
@@ -209,7 +209,8 @@ void GuiTest::merging_keeps_every_slice_inside_a_box() {
   // Per row (rank, lane): slices by start and the running maximum of their ends.
   std::map<int, std::vector<std::size_t>> rows;
   for (std::size_t i = 0; i < slices.size(); ++i) {
-    rows[slices[i].rank * hopsim::sim::kLaneCount + static_cast<int>(slices[i].lane)].push_back(i);
+    rows[hopsim::gui::TimelineView::row(slices[i].rank, static_cast<int>(slices[i].lane))]
+        .push_back(i);
   }
   double step = 0;
   for (const auto& s : slices) step = std::max(step, static_cast<double>(s.end.value()));
@@ -925,11 +926,9 @@ void GuiTest::pipeline_sends_show_as_arrows() {
   t.zoom(40);
   t.viewport()->repaint();
   const QRectF seen = t.mapToScene(t.viewport()->rect()).boundingRect();
-  // The scene's time scale from the item's width: it spans the step's last sub-op end.
-  double end_ns = 0;
-  for (const auto& sl : w.last()->run.result.timeline) {
-    end_ns = std::max(end_ns, static_cast<double>(sl.end.value()));
-  }
+  // The scene's time scale from the item's width: it spans the whole step, DP sync and
+  // optimizer step included.
+  const double end_ns = static_cast<double>(w.last()->run.result.step_time.value());
   const double ns_per_scene = end_ns / t.scene()->itemsBoundingRect().right();
   std::size_t expected = 0;
   for (const auto& s : sends) {
