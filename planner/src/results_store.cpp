@@ -3,8 +3,6 @@
 
 #include "hopsim/planner/results_store.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -15,66 +13,41 @@
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/format.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 
 namespace hopsim::planner {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-[[noreturn]] void fail(sqlite3* db, const std::filesystem::path& path, const std::string& what) {
-  throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
-                    what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
+  throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, what);
 }
 
-class Statement {
- public:
-  Statement(sqlite3* db, const std::filesystem::path& path, const std::string& sql)
-      : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
-      fail(db, path, "cannot prepare '" + sql + "'");
-    }
+// SQLite's failures on a results database as ConfigError, in the store's own words (the
+// sqlite::ErrorHandler of its connection).
+[[noreturn]] void throw_config_error(const sqlite::Error& e) {
+  switch (e.failure()) {
+    case sqlite::Failure::kOpen:
+      fail(e.file(), "cannot open the database: " + e.detail());
+    case sqlite::Failure::kPrepare:
+      fail(e.file(), "cannot prepare '" + e.sql() + "': " + e.detail());
+    case sqlite::Failure::kExec:
+      fail(e.file(), "'" + e.sql() + "': " + e.detail());
+    case sqlite::Failure::kStep:
+    case sqlite::Failure::kWorkLimit:  // the store sets no work limit
+      break;
   }
-  ~Statement() { sqlite3_finalize(st_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() { return st_; }
-  void bind(int i, const std::string& s) {
-    sqlite3_bind_text(st_, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(st_, i, v); }
-  void bind(int i, double v) {
-    if (std::isnan(v)) {
-      sqlite3_bind_null(st_, i);
-    } else {
-      sqlite3_bind_double(st_, i, v);
-    }
-  }
-  //! SQLITE_ROW or SQLITE_DONE; anything else throws.
-  int step() {
-    const int rc = sqlite3_step(st_);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT) fail(db_, path_, "query");
-    return rc;
-  }
-  std::string text(int col) {
-    const auto* p = sqlite3_column_text(st_, col);
-    return p != nullptr ? reinterpret_cast<const char*>(p) : "";
-  }
-  double real(int col) {
-    return sqlite3_column_type(st_, col) == SQLITE_NULL ? kNaN : sqlite3_column_double(st_, col);
-  }
+  fail(e.file(), "query: " + e.detail());
+}
 
- private:
-  sqlite3* db_;
-  const std::filesystem::path& path_;
-  sqlite3_stmt* st_ = nullptr;
-};
-
-void exec(sqlite3* db, const std::filesystem::path& path, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "unknown error";
-    sqlite3_free(err);
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "'" + sql + "': " + msg);
+// A metric that did not run (NaN) is stored as NULL. The store's few strings are bound as copies
+// (bind_copy): nothing it writes is bulk, and no later edit can leave a view dangling.
+void bind_number(sqlite::Stmt& st, int i, double v) {
+  if (std::isnan(v)) {
+    st.bind_null(i);
+  } else {
+    st.bind_real(i, v);
   }
 }
 
@@ -89,10 +62,10 @@ std::string column_list() {
   return s + ", result_json";
 }
 
-StoredResult read_row(Statement& st) {
+StoredResult read_row(const sqlite::Stmt& st) {
   StoredResult r;
   r.key = st.text(0);
-  r.index = sqlite3_column_int64(st.get(), 1);
+  r.index = st.i64(1);
   r.config = st.text(2);
   r.status = st.text(3);
   r.reason = st.text(4);
@@ -155,37 +128,15 @@ StoredResult empty_result() {
 
 namespace {
 
-// "ok", or SQLite's first complaint about the file's structure. quick_check reads every page
-// (linear in the size) but skips the index-content cross-check of integrity_check: enough to
-// notice a torn or overwritten file before resume, export or merge trusts it.
-std::string quick_check(sqlite3* db) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, nullptr) != SQLITE_OK) {
-    return sqlite3_errmsg(db);
-  }
-  std::string out;
-  const int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const auto* t = sqlite3_column_text(st, 0);
-    out = t != nullptr ? reinterpret_cast<const char*>(t) : "";
-  } else {
-    out = sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(st);
-  return out;
-}
-
-// Closes `db` and throws when the file fails quick_check (a constructor cannot rely on the
-// destructor to close it).
-void require_intact(sqlite3*& db, const std::filesystem::path& path) {
-  const std::string verdict = quick_check(db);
+// Throws when the file fails quick_check. quick_check reads every page (linear in the size) but
+// skips the index-content cross-check of integrity_check: enough to notice a torn or
+// overwritten file before resume, export or merge trusts it.
+void require_intact(const sqlite::Db& db, const std::filesystem::path& path) {
+  const std::string verdict = db.quick_check();
   if (verdict == "ok") return;
-  sqlite3_close(db);
-  db = nullptr;
-  throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
-                    "the results database is damaged (PRAGMA quick_check: " + verdict +
-                        "); nothing was read from it: restore it from a copy or a shard, or "
-                        "run the sweep again into a new file");
+  fail(path, "the results database is damaged (PRAGMA quick_check: " + verdict +
+                 "); nothing was read from it: restore it from a copy or a shard, or "
+                 "run the sweep again into a new file");
 }
 
 }  // namespace
@@ -196,45 +147,23 @@ ResultsStore::ResultsStore(const std::filesystem::path& path, Access access) : p
     std::swap(db_, rw.db_);
     return;
   }
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open the database: " + msg);
-  }
-  // The constructor's body is not a constructed object yet: close before any throw.
-  const char* check =
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'results'";
-  sqlite3_stmt* st = nullptr;
-  const bool prepared = sqlite3_prepare_v2(db_, check, -1, &st, nullptr) == SQLITE_OK;
-  const bool row = prepared && sqlite3_step(st) == SQLITE_ROW;
-  const bool ok = row && sqlite3_column_int(st, 0) == 1;
+  db_ = std::make_unique<sqlite::Db>(path, sqlite::Open::kReadOnly, throw_config_error);
   // A readable file without the table (an empty file is a valid empty database) says so; a
   // file SQLite cannot read gives SQLite's reason.
-  std::string msg = ok || row ? "no results table" : sqlite3_errmsg(db_);
-  sqlite3_finalize(st);
-  if (!ok) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""},
-                      "not a hopsim results database (" + msg + ")");
-  }
-  require_intact(db_, path_);
-  sqlite3_busy_timeout(db_, 10000);
+  std::string why = db_->schema_error();
+  if (why.empty() && !db_->has_plain_table("results")) why = "no results table";
+  if (!why.empty()) fail(path_, "not a hopsim results database (" + why + ")");
+  require_intact(*db_, path_);
+  db_->busy_timeout(10000);
 }
 
-ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open the database: " + msg);
-  }
-  require_intact(db_, path_);  // resuming into a damaged file would bury the damage
-  sqlite3_busy_timeout(db_, 10000);
-  exec(db_, path_, "PRAGMA journal_mode=WAL");
-  exec(db_, path_, "PRAGMA synchronous=NORMAL");
+ResultsStore::ResultsStore(const std::filesystem::path& path)
+    : path_(path),
+      db_(std::make_unique<sqlite::Db>(path, sqlite::Open::kCreate, throw_config_error)) {
+  require_intact(*db_, path_);  // resuming into a damaged file would bury the damage
+  db_->busy_timeout(10000);
+  db_->exec("PRAGMA journal_mode=WAL");
+  db_->exec("PRAGMA synchronous=NORMAL");
   std::string ddl =
       "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS results (config_key TEXT NOT NULL UNIQUE, "
@@ -245,17 +174,15 @@ ResultsStore::ResultsStore(const std::filesystem::path& path) : path_(path) {
     ddl += std::string(", ") + m.name + (m.integer ? " INTEGER" : " REAL");
   }
   ddl += ", result_json TEXT NOT NULL);";
-  exec(db_, path_, ddl);
+  db_->exec(ddl);
 }
 
-ResultsStore::~ResultsStore() {
-  sqlite3_close(db_);
-}
+ResultsStore::~ResultsStore() = default;
 
 std::map<std::string, std::string> ResultsStore::meta() const {
   std::map<std::string, std::string> out;
-  Statement st(db_, path_, "SELECT key, value FROM meta");
-  while (st.step() == SQLITE_ROW) out[st.text(0)] = st.text(1);
+  sqlite::Stmt st(*db_, "SELECT key, value FROM meta");
+  while (st.step()) out[std::string(st.text(0))] = st.text(1);
   return out;
 }
 
@@ -270,26 +197,21 @@ void ResultsStore::claim(const std::map<std::string, std::string>& values) {
                             v + "; write to another file (-o) or delete this one");
     }
   }
-  exec(db_, path_, "BEGIN IMMEDIATE");
-  try {
-    for (const auto& [k, v] : values) {
-      if (have.count(k) != 0) continue;
-      Statement st(db_, path_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
-      st.bind(1, k);
-      st.bind(2, v);
-      st.step();
-    }
-    exec(db_, path_, "COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+  sqlite::Transaction tx(*db_);
+  for (const auto& [k, v] : values) {
+    if (have.count(k) != 0) continue;
+    sqlite::Stmt st(*db_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+    st.bind_copy(1, k);
+    st.bind_copy(2, v);
+    st.try_run();  // a row a constraint refuses is skipped, as OR IGNORE skips a duplicate
   }
+  tx.commit();
 }
 
 std::unordered_set<std::string> ResultsStore::done_keys() const {
   std::unordered_set<std::string> out;
-  Statement st(db_, path_, "SELECT config_key FROM results");
-  while (st.step() == SQLITE_ROW) out.insert(st.text(0));
+  sqlite::Stmt st(*db_, "SELECT config_key FROM results");
+  while (st.step()) out.emplace(st.text(0));
   return out;
 }
 
@@ -346,10 +268,10 @@ bool is_fixed_column(const std::string& name) {
   return false;
 }
 
-std::vector<std::string> table_columns(sqlite3* db, const std::filesystem::path& path) {
+std::vector<std::string> table_columns(const sqlite::Db& db) {
   std::vector<std::string> cols;
-  Statement st(db, path, "SELECT name FROM pragma_table_info('results') ORDER BY cid");
-  while (st.step() == SQLITE_ROW) cols.push_back(st.text(0));
+  sqlite::Stmt st(db, "SELECT name FROM pragma_table_info('results') ORDER BY cid");
+  while (st.step()) cols.emplace_back(st.text(0));
   return cols;
 }
 
@@ -357,7 +279,7 @@ std::vector<std::string> table_columns(sqlite3* db, const std::filesystem::path&
 
 std::vector<std::string> ResultsStore::swept_columns() const {
   std::vector<std::string> out;
-  for (auto& c : table_columns(db_, path_)) {
+  for (auto& c : table_columns(*db_)) {
     if (!is_fixed_column(c)) out.push_back(std::move(c));
   }
   return out;
@@ -374,7 +296,7 @@ bool ResultsStore::insert(const StoredResult& r) {
     }
   }
   if (!swept.empty()) {
-    const std::vector<std::string> have = table_columns(db_, path_);
+    const std::vector<std::string> have = table_columns(*db_);
     for (const auto& [k, v] : swept) {
       if (is_fixed_column(k)) {
         throw ConfigError(SourceLocation{path_.string(), 0, 0, k},
@@ -384,7 +306,7 @@ bool ResultsStore::insert(const StoredResult& r) {
       const char* type = v.kind == SweptValue::Kind::kInteger ? "INTEGER"
                          : v.kind == SweptValue::Kind::kReal  ? "REAL"
                                                               : "TEXT";
-      exec(db_, path_, "ALTER TABLE results ADD COLUMN " + quoted(k) + " " + type);
+      db_->exec("ALTER TABLE results ADD COLUMN " + quoted(k) + " " + type);
     }
   }
 
@@ -394,47 +316,47 @@ bool ResultsStore::insert(const StoredResult& r) {
   const std::size_t n = std::size(kTextColumns) + metric_columns().size() + 1 + swept.size();
   for (std::size_t i = 1; i <= n; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
   sql += ")";
-  Statement st(db_, path_, sql);
-  st.bind(1, r.key);
+  sqlite::Stmt st(*db_, sql);
+  st.bind_copy(1, r.key);
   st.bind(2, r.index);
-  st.bind(3, r.config);
-  st.bind(4, r.status);
-  st.bind(5, r.reason);
-  st.bind(6, r.scenario_hash);
-  st.bind(7, r.hopsim_version);
-  st.bind(8, r.calibration_hash);
+  st.bind_copy(3, r.config);
+  st.bind_copy(4, r.status);
+  st.bind_copy(5, r.reason);
+  st.bind_copy(6, r.scenario_hash);
+  st.bind_copy(7, r.hopsim_version);
+  st.bind_copy(8, r.calibration_hash);
   int i = 9;
-  for (const auto& m : metric_columns()) st.bind(i++, r.*m.member);
-  st.bind(i++, r.result_json);
+  for (const auto& m : metric_columns()) bind_number(st, i++, r.*m.member);
+  st.bind_copy(i++, r.result_json);
   for (const auto& [k, v] : swept) {
     switch (v.kind) {
       case SweptValue::Kind::kInteger:
         st.bind(i++, v.integer);
         break;
       case SweptValue::Kind::kReal:
-        st.bind(i++, v.real);
+        bind_number(st, i++, v.real);
         break;
       case SweptValue::Kind::kText:
-        st.bind(i++, v.text);
+        st.bind_copy(i++, v.text);
         break;
     }
   }
-  st.step();  // autocommit: the row is its own transaction
-  return sqlite3_changes(db_) > 0;
+  // Autocommit: the row is its own transaction. A row a constraint refuses is not stored.
+  return st.try_run() && db_->changes() > 0;
 }
 
 std::vector<StoredResult> ResultsStore::rows() const {
   std::vector<StoredResult> out;
-  Statement st(db_, path_,
-               "SELECT " + column_list() + " FROM results ORDER BY config_index, config_key");
-  while (st.step() == SQLITE_ROW) out.push_back(read_row(st));
+  sqlite::Stmt st(*db_,
+                  "SELECT " + column_list() + " FROM results ORDER BY config_index, config_key");
+  while (st.step()) out.push_back(read_row(st));
   return out;
 }
 
 std::size_t ResultsStore::count() const {
-  Statement st(db_, path_, "SELECT COUNT(*) FROM results");
+  sqlite::Stmt st(*db_, "SELECT COUNT(*) FROM results");
   st.step();
-  return static_cast<std::size_t>(sqlite3_column_int64(st.get(), 0));
+  return static_cast<std::size_t>(st.i64(0));
 }
 
 namespace {
@@ -530,27 +452,22 @@ std::vector<MergeStats> ResultsStore::merge_all(const std::vector<const ResultsS
       }
     }
   }
-  exec(db_, path_, "BEGIN IMMEDIATE");
-  try {
-    for (const auto& [k, v] : provenance) {
-      Statement st(db_, path_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
-      st.bind(1, k);
-      st.bind(2, v);
-      st.step();
-    }
-    for (const Write& w : writes) {
-      if (w.replace) {
-        Statement del(db_, path_, "DELETE FROM results WHERE config_key = ?1");
-        del.bind(1, w.row->key);
-        del.step();
-      }
-      (void)insert(*w.row);
-    }
-    exec(db_, path_, "COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+  sqlite::Transaction tx(*db_);
+  for (const auto& [k, v] : provenance) {
+    sqlite::Stmt st(*db_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+    st.bind_copy(1, k);
+    st.bind_copy(2, v);
+    st.try_run();  // as in claim()
   }
+  for (const Write& w : writes) {
+    if (w.replace) {
+      sqlite::Stmt del(*db_, "DELETE FROM results WHERE config_key = ?1");
+      del.bind_copy(1, w.row->key);
+      del.try_run();
+    }
+    (void)insert(*w.row);
+  }
+  tx.commit();
   return stats;
 }
 

@@ -13,8 +13,8 @@
 #include <set>
 #include <string>
 
-#include "../trace/sqlite_util.hpp"
 #include "duplicate_filter.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
@@ -274,13 +274,14 @@ TEST_CASE("Nsight: a kernel table that is a view is refused at once", "[import][
 }
 
 TEST_CASE("a bounded SQLite reader stops an endless query and says why", "[import][nsys]") {
+  // Through the profiler's error handler, as the importer and the trace reader open files.
   t::TempDir dir;
   t::sql_to_db("CREATE TABLE x(a);", dir / "db.sqlite");
-  tr::sql::Db db(dir / "db.sqlite", SQLITE_OPEN_READONLY);
+  hopsim::sqlite::Db db(dir / "db.sqlite", hopsim::sqlite::Open::kReadOnly, tr::throw_trace_error);
   db.limit_work(1'000'000, "too much work");
-  tr::sql::Stmt s(db,
-                  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-                  "SELECT count(*) FROM c");
+  hopsim::sqlite::Stmt s(db,
+                         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                         "SELECT count(*) FROM c");
   try {
     (void)s.step();
     FAIL("an endless query finished");

@@ -2,13 +2,11 @@
 
 #include <system_error>
 
-#include "../trace/sqlite_util.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/calibrate/trace_schema.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 
 namespace hopsim::profiler::calibrate {
-
-namespace sql = trace::sql;
 
 namespace {
 
@@ -25,7 +23,7 @@ const std::filesystem::path& fresh(const std::filesystem::path& tmp) {
   return tmp;
 }
 
-bool setup(const sql::Db& db) {
+bool setup(const sqlite::Db& db) {
   // The file is renamed into place only when complete, so a journal buys nothing.
   db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
   db.exec(kMeasureTraceSchema);
@@ -34,7 +32,7 @@ bool setup(const sql::Db& db) {
 }
 
 template <class T>
-void bind_optional(sql::Stmt& s, int i, const std::optional<T>& v) {
+void bind_optional(sqlite::Stmt& s, int i, const std::optional<T>& v) {
   if (v) {
     s.bind(i, static_cast<std::int64_t>(*v));
   } else {
@@ -47,21 +45,21 @@ void bind_optional(sql::Stmt& s, int i, const std::optional<T>& v) {
 struct MeasureTraceWriter::Impl {
   std::filesystem::path out;
   std::filesystem::path tmp;
-  sql::Db db;
+  sqlite::Db db;
   bool ready;  // the schema exists before the statements below are prepared against it
-  sql::Stmt provenance;
-  sql::Stmt measurement;
-  sql::Stmt kernel;
-  sql::Stmt ins_memcpy;
-  sql::Stmt ins_memset;
-  sql::Stmt api;
-  sql::Stmt context;
+  sqlite::Stmt provenance;
+  sqlite::Stmt measurement;
+  sqlite::Stmt kernel;
+  sqlite::Stmt ins_memcpy;
+  sqlite::Stmt ins_memset;
+  sqlite::Stmt api;
+  sqlite::Stmt context;
   bool committed = false;
 
   Impl(std::filesystem::path o, std::filesystem::path t)
       : out(std::move(o)),
         tmp(std::move(t)),
-        db(fresh(tmp), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+        db(fresh(tmp), sqlite::Open::kCreate, trace::throw_trace_error),
         ready(setup(db)),
         provenance(db, "INSERT INTO provenance(key, value) VALUES (?, ?)"),
         measurement(db,

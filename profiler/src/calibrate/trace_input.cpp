@@ -1,66 +1,55 @@
 #include "hopsim/profiler/calibrate/trace_input.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
-#include <memory>
 
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 
 namespace hopsim::profiler::calibrate {
 
 namespace {
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-struct StmtCloser {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
-
 [[noreturn]] void fail(const std::filesystem::path& p, const std::string& msg) {
   throw ConfigError(SourceLocation{p.string(), 0, 0, ""}, msg);
 }
 
-Stmt prepare(sqlite3* db, const std::filesystem::path& p, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    fail(p, std::string("not a hopsim-measure trace (docs/KERNELS.md): ") + sqlite3_errmsg(db));
-  return Stmt(s);
+// SQLite's failures on the trace as calibrate's ConfigError: a query that does not compile means
+// the tables of a hopsim-measure trace are not there.
+[[noreturn]] void throw_config_error(const sqlite::Error& e) {
+  switch (e.failure()) {
+    case sqlite::Failure::kOpen:
+      fail(e.file(), "cannot open trace as SQLite");
+    case sqlite::Failure::kPrepare:
+      fail(e.file(), "not a hopsim-measure trace (docs/KERNELS.md): " + e.detail());
+    default:
+      fail(e.file(), "cannot read the trace: " + e.detail());
+  }
 }
 
-std::string column_text(sqlite3_stmt* s, int i) {
-  const unsigned char* t = sqlite3_column_text(s, i);
-  return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
+// SQLite reads NULL as 0: a measurement without work, or a repeat without a time, that
+// calibrate then skips.
+double column_real(const sqlite::Stmt& s, int i) {
+  return s.is_null(i) ? 0.0 : s.real(i);
 }
 
 }  // namespace
 
 TraceInput read_trace(const std::filesystem::path& trace_sqlite) {
   if (!std::filesystem::exists(trace_sqlite)) fail(trace_sqlite, "trace file does not exist");
-  sqlite3* raw = nullptr;
-  if (sqlite3_open_v2(trace_sqlite.string().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) !=
-      SQLITE_OK) {
-    const Db guard(raw);
-    fail(trace_sqlite, "cannot open trace as SQLite");
-  }
-  const Db db(raw);
+  const sqlite::Db db(trace_sqlite, sqlite::Open::kReadOnly, throw_config_error);
   TraceInput in;
   {
-    const Stmt s = prepare(db.get(), trace_sqlite, "SELECT key, value FROM provenance");
-    while (sqlite3_step(s.get()) == SQLITE_ROW)
-      in.provenance[column_text(s.get(), 0)] = column_text(s.get(), 1);
+    sqlite::Stmt s(db, "SELECT key, value FROM provenance");
+    while (s.step()) in.provenance[std::string(s.text(0))] = std::string(s.text(1));
   }
   // One duration per (measurement, repeat): first start to last end of the kernels it launched.
-  const Stmt s = prepare(db.get(), trace_sqlite,
-                         "SELECT m.id, m.kernel_class, m.label, m.basis, m.role, m.partition_sms, "
-                         "m.flops, m.bytes, k.rep, k.t "
-                         "FROM measurements m JOIN (SELECT measurement_id, repeat AS rep, "
-                         "MAX(end_ns) - MIN(start_ns) AS t FROM kernels "
-                         "WHERE measurement_id IS NOT NULL GROUP BY measurement_id, repeat) k "
-                         "ON k.measurement_id = m.id ORDER BY m.id, k.t");
+  sqlite::Stmt s(db,
+                 "SELECT m.id, m.kernel_class, m.label, m.basis, m.role, m.partition_sms, "
+                 "m.flops, m.bytes, k.rep, k.t "
+                 "FROM measurements m JOIN (SELECT measurement_id, repeat AS rep, "
+                 "MAX(end_ns) - MIN(start_ns) AS t FROM kernels "
+                 "WHERE measurement_id IS NOT NULL GROUP BY measurement_id, repeat) k "
+                 "ON k.measurement_id = m.id ORDER BY m.id, k.t");
   std::vector<double> times;
   MeasuredPoint cur;
   auto flush = [&] {
@@ -72,24 +61,24 @@ TraceInput read_trace(const std::filesystem::path& trace_sqlite) {
     in.points.push_back(cur);
     times.clear();
   };
-  while (sqlite3_step(s.get()) == SQLITE_ROW) {
-    const long long id = sqlite3_column_int64(s.get(), 0);
+  while (s.step()) {
+    const long long id = s.i64(0);
     if (times.empty() || id != cur.measurement_id) {
       flush();
       cur = MeasuredPoint{};
       cur.measurement_id = id;
-      cur.kernel_class = column_text(s.get(), 1);
-      cur.label = column_text(s.get(), 2);
-      const std::string basis = column_text(s.get(), 3);
+      cur.kernel_class = std::string(s.text(1));
+      cur.label = std::string(s.text(2));
+      const std::string basis(s.text(3));
       if (basis != "flops" && basis != "bytes")
         fail(trace_sqlite, "measurement " + std::to_string(id) + " has basis '" + basis +
                                "' (expected flops or bytes)");
       cur.basis = basis == "flops" ? WorkBasis::kFlops : WorkBasis::kBytes;
-      cur.role = column_text(s.get(), 4);
-      cur.partition_sms = sqlite3_column_int(s.get(), 5);
-      cur.work = sqlite3_column_double(s.get(), basis == "flops" ? 6 : 7);
+      cur.role = std::string(s.text(4));
+      cur.partition_sms = static_cast<int>(s.i64(5));
+      cur.work = column_real(s, basis == "flops" ? 6 : 7);
     }
-    const double t = sqlite3_column_double(s.get(), 9);
+    const double t = column_real(s, 9);
     if (t > 0) times.push_back(t);
   }
   flush();

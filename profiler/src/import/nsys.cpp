@@ -4,14 +4,13 @@
 #include <set>
 #include <string>
 
-#include "../trace/sqlite_util.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/core/utf8.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 
 namespace hopsim::profiler::import {
 
 using trace::TraceError;
-namespace sql = trace::sql;
 
 namespace {
 
@@ -22,8 +21,8 @@ constexpr const char* kRuntime = "CUPTI_ACTIVITY_KIND_RUNTIME";
 constexpr const char* kNvtx = "NVTX_EVENTS";
 constexpr const char* kGpuInfo = "TARGET_INFO_GPU";
 
-void require(const sql::Db& db, const std::string& table, std::initializer_list<const char*> cols,
-             const std::set<std::string>& have) {
+void require(const sqlite::Db& db, const std::string& table,
+             std::initializer_list<const char*> cols, const std::set<std::string>& have) {
   for (const char* c : cols) {
     if (!have.contains(c)) {
       throw TraceError(db.file(), "table " + table,
@@ -38,7 +37,7 @@ std::string row_where(const char* table, std::int64_t rowid) {
   return std::string("table ") + table + " row " + std::to_string(rowid);
 }
 
-void check_times(const sql::Db& db, const char* table, std::int64_t rowid, bool start_null,
+void check_times(const sqlite::Db& db, const char* table, std::int64_t rowid, bool start_null,
                  bool end_null, std::int64_t start, std::int64_t end) {
   if (start_null || end_null)
     throw TraceError(db.file(), row_where(table, rowid), "start or end is NULL");
@@ -46,7 +45,7 @@ void check_times(const sql::Db& db, const char* table, std::int64_t rowid, bool 
   if (end < start) throw TraceError(db.file(), row_where(table, rowid), "end before start");
 }
 
-std::int64_t or_default(const sql::Stmt& s, int col, std::int64_t dflt) {
+std::int64_t or_default(const sqlite::Stmt& s, int col, std::int64_t dflt) {
   return s.is_null(col) ? dflt : s.i64(col);
 }
 
@@ -61,7 +60,7 @@ std::int64_t tid_of(std::int64_t global_tid) {
 // Whether the export has `table` as a plain table. A view of that name is refused: reading it
 // runs a query the file chose, which can recurse without end while SQLite's temporary file
 // fills the disk.
-bool has_table(const sql::Db& db, const char* table) {
+bool has_table(const sqlite::Db& db, const char* table) {
   if (db.has_plain_table(table)) return true;
   if (db.has_table(table)) {
     throw TraceError(db.file(), std::string("table ") + table,
@@ -77,7 +76,7 @@ bool has_table(const sql::Db& db, const char* table) {
 class IntegerCheck {
  public:
   IntegerCheck(ProblemLog& log, const char* table) : log_(log), table_(table) {}
-  bool ok(const sql::Stmt& s, std::int64_t rowid,
+  bool ok(const sqlite::Stmt& s, std::int64_t rowid,
           std::initializer_list<std::pair<int, const char*>> cols) {
     for (const auto& c : cols) {
       if (s.is_integer(c.first) || s.is_null(c.first)) continue;
@@ -103,8 +102,9 @@ std::string_view valid_name(std::string_view name, std::string& scratch, Problem
   return scratch;
 }
 
-std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, const char* table,
-                               std::int64_t rowid, std::string& scratch, ProblemLog& log) {
+std::string_view name_or_throw(const sqlite::Db& db, const sqlite::Stmt& s, int col,
+                               const char* table, std::int64_t rowid, std::string& scratch,
+                               ProblemLog& log) {
   if (s.is_null(col)) {
     throw TraceError(db.file(), row_where(table, rowid), "name id not found in StringIds");
   }
@@ -116,13 +116,13 @@ std::string_view name_or_throw(const sql::Db& db, const sql::Stmt& s, int col, c
 //! consecutive rowids, so it is the row count there and an upper bound anywhere else.
 class RowProgress {
  public:
-  RowProgress(const sql::Db& db, const ImportProgress& progress,
+  RowProgress(const sqlite::Db& db, const ImportProgress& progress,
               std::initializer_list<const char*> tables)
       : progress_(progress) {
     if (!progress_) return;
     for (const char* t : tables) {
       if (!has_table(db, t)) continue;
-      sql::Stmt s(db, std::string("SELECT max(rowid) FROM ") + t);
+      sqlite::Stmt s(db, std::string("SELECT max(rowid) FROM ") + t);
       if (s.step() && !s.is_null(0) && s.i64(0) > 0) total_ += static_cast<std::uint64_t>(s.i64(0));
     }
   }
@@ -141,7 +141,7 @@ class RowProgress {
 
 bool looks_like_nsys(const std::filesystem::path& file) {
   try {
-    sql::Db db(file, SQLITE_OPEN_READONLY);
+    sqlite::Db db(file, sqlite::Open::kReadOnly, trace::throw_trace_error);
     return db.has_table("StringIds") && db.has_table(kKernel);  // views refused on import
   } catch (const TraceError&) {
     return false;
@@ -151,7 +151,7 @@ bool looks_like_nsys(const std::filesystem::path& file) {
 ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sink,
                         const ImportProgress& progress) {
   if (!std::filesystem::is_regular_file(file)) throw TraceError(file.string(), "", "no such file");
-  sql::Db db(file, SQLITE_OPEN_READONLY);
+  sqlite::Db db(file, sqlite::Open::kReadOnly, trace::throw_trace_error);
   // Reject a non-database early with SQLite's own words ("file is not a database").
   db.exec("SELECT count(*) FROM sqlite_master");
   ImportStats st;
@@ -184,7 +184,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
       q += cols.contains("computeMinor") ? ", computeMinor" : ", NULL";
       q += cols.contains("clockRate") ? ", clockRate" : ", NULL";
       q += " FROM TARGET_INFO_GPU ORDER BY id";
-      sql::Stmt s(db, q);
+      sqlite::Stmt s(db, q);
       IntegerCheck ints(st.problems, kGpuInfo);
       while (s.step()) {
         trace::DeviceInfo d;
@@ -230,7 +230,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     q += dims ? ", k.gridX, k.gridY, k.gridZ, k.blockX, k.blockY, k.blockZ" : "";
     q += std::string(" FROM ") + kKernel + " k LEFT JOIN StringIds s ON s.id = k." + name_col +
          " ORDER BY k.start, k.rowid";
-    sql::Stmt s(db, q);
+    sqlite::Stmt s(db, q);
     IntegerCheck ints(st.problems, kKernel);
     while (s.step()) {
       const auto row = s.i64(0);
@@ -275,7 +275,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     std::string q = "SELECT rowid, start, end, deviceId, streamId, correlationId, bytes";
     q += has_kind ? ", copyKind" : ", NULL";
     q += std::string(" FROM ") + table + " ORDER BY start, rowid";
-    sql::Stmt s(db, q);
+    sqlite::Stmt s(db, q);
     IntegerCheck ints(st.problems, table);
     while (s.step()) {
       const auto row = s.i64(0);
@@ -328,10 +328,10 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
   if (has_table(db, kRuntime)) {
     const auto cols = db.columns(kRuntime);
     require(db, kRuntime, {"start", "end", "globalTid", "correlationId", "nameId"}, cols);
-    sql::Stmt s(db,
-                "SELECT r.rowid, r.start, r.end, r.globalTid, r.correlationId, s.value FROM "
-                "CUPTI_ACTIVITY_KIND_RUNTIME r LEFT JOIN StringIds s ON s.id = r.nameId"
-                " ORDER BY r.start, r.rowid");
+    sqlite::Stmt s(db,
+                   "SELECT r.rowid, r.start, r.end, r.globalTid, r.correlationId, s.value FROM "
+                   "CUPTI_ACTIVITY_KIND_RUNTIME r LEFT JOIN StringIds s ON s.id = r.nameId"
+                   " ORDER BY r.start, r.rowid");
     IntegerCheck ints(st.problems, kRuntime);
     while (s.step()) {
       const auto row = s.i64(0);
@@ -368,7 +368,7 @@ ImportStats import_nsys(const std::filesystem::path& file, trace::TraceSink& sin
     q += " FROM NVTX_EVENTS n";
     q += text_id ? " LEFT JOIN StringIds s ON s.id = n.textId" : "";
     q += " WHERE n.eventType IN (59, 60) ORDER BY n.start, n.rowid";
-    sql::Stmt s(db, q);
+    sqlite::Stmt s(db, q);
     IntegerCheck ints(st.problems, kNvtx);
     while (s.step()) {
       const auto row = s.i64(0);

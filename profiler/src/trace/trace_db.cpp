@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "hopsim/core/io/atomic_file.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
-#include "sqlite_util.hpp"
 
 namespace hopsim::profiler::trace {
 
@@ -56,7 +56,7 @@ class Batch {
  public:
   static constexpr std::size_t kRows = 64;
   //! `text_col`: index of a column holding a character code, bound as a one-character TEXT.
-  Batch(const sql::Db& db, std::string head, std::size_t ncols, int text_col = -1)
+  Batch(const sqlite::Db& db, std::string head, std::size_t ncols, int text_col = -1)
       : db_(&db),
         head_(std::move(head)),
         ncols_(ncols),
@@ -74,7 +74,7 @@ class Batch {
     if (rows == kRows) {
       write(full_);
     } else if (rows > 0) {
-      sql::Stmt part(*db_, sql_for(rows));
+      sqlite::Stmt part(*db_, sql_for(rows));
       write(part);
     }
     vals_.clear();
@@ -89,7 +89,7 @@ class Batch {
     for (std::size_t r = 0; r < rows; ++r) q += (r == 0 ? "" : ",") + tuple;
     return q;
   }
-  void write(sql::Stmt& s) {
+  void write(sqlite::Stmt& s) {
     for (std::size_t i = 0; i < vals_.size(); ++i) {
       const int param = static_cast<int>(i) + 1;
       if (static_cast<int>(i % ncols_) == text_col_) {
@@ -106,11 +106,11 @@ class Batch {
     return a;
   }();
 
-  const sql::Db* db_;
+  const sqlite::Db* db_;
   std::string head_;
   std::size_t ncols_;
   int text_col_;
-  sql::Stmt full_;
+  sqlite::Stmt full_;
   std::vector<std::int64_t> vals_;
 };
 
@@ -121,16 +121,16 @@ struct TraceWriter::Impl {
   // the database is closed before `file` removes the temporary file.
   io::AtomicFile file;
   std::filesystem::path tmp;
-  sql::Db db;
+  sqlite::Db db;
   bool ready;  // set up before the statements below are prepared against the schema
-  sql::Stmt ins_string;
+  sqlite::Stmt ins_string;
   Batch activities;
   Batch runtime;
   Batch annotations;
   Batch flows;
-  sql::Stmt ins_device;
-  sql::Stmt ins_info;
-  sql::Stmt ins_problem;
+  sqlite::Stmt ins_device;
+  sqlite::Stmt ins_info;
+  sqlite::Stmt ins_problem;
   std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>> ids;
   std::int64_t ac2g_omitted = 0;
 
@@ -141,7 +141,7 @@ struct TraceWriter::Impl {
       throw TraceError(e.path().string(), "", e.reason());
     }
   }
-  static bool setup(const sql::Db& db) {
+  static bool setup(const sqlite::Db& db) {
     // The output is written once and renamed into place, so durability during the write buys
     // nothing; journal off and no syncs make the bulk insert several times faster.
     db.exec(
@@ -155,7 +155,7 @@ struct TraceWriter::Impl {
   explicit Impl(std::filesystem::path out)
       : file(open_output(std::move(out))),
         tmp(file.external_path()),
-        db(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+        db(tmp, sqlite::Open::kCreate, throw_trace_error),
         ready(setup(db)),
         ins_string(db, "INSERT INTO strings(id, value) VALUES (?, ?)"),
         activities(db,
@@ -279,7 +279,7 @@ void TraceWriter::commit() {
 
 bool is_hopsim_trace(const std::filesystem::path& file) {
   try {
-    sql::Db db(file, SQLITE_OPEN_READONLY);
+    sqlite::Db db(file, sqlite::Open::kReadOnly, throw_trace_error);
     return db.has_table("provenance") && db.has_table("gpu_activities") && db.has_table("strings");
   } catch (const TraceError&) {
     return false;
@@ -288,7 +288,7 @@ bool is_hopsim_trace(const std::filesystem::path& file) {
 
 namespace {
 
-void require_columns(const sql::Db& db, std::string_view table,
+void require_columns(const sqlite::Db& db, std::string_view table,
                      std::initializer_list<std::string_view> cols) {
   if (!db.has_table(table)) {
     throw TraceError(db.file(), "",
@@ -314,7 +314,7 @@ Trace load_trace(const std::filesystem::path& file) {
   if (!std::filesystem::is_regular_file(file)) {
     throw TraceError(file.string(), "", "no such trace file");
   }
-  sql::Db db(file, SQLITE_OPEN_READONLY);
+  sqlite::Db db(file, sqlite::Open::kReadOnly, throw_trace_error);
   // A hostile file cannot make the reader run without end (the bound the Nsight importer uses).
   db.limit_work_to_file_size(
       "reading this file takes far more work than a hopsim trace of its size");
@@ -336,7 +336,7 @@ Trace load_trace(const std::filesystem::path& file) {
 
   Trace t;
   {
-    sql::Stmt s(db, "SELECT key, value FROM provenance");
+    sqlite::Stmt s(db, "SELECT key, value FROM provenance");
     while (s.step()) t.provenance[std::string(s.text(0))] = std::string(s.text(1));
   }
   if (auto it = t.provenance.find("schema_version"); it != t.provenance.end()) {
@@ -349,7 +349,7 @@ Trace load_trace(const std::filesystem::path& file) {
   }
   std::unordered_map<std::int64_t, std::string_view> str;
   {
-    sql::Stmt s(db, "SELECT id, value FROM strings");
+    sqlite::Stmt s(db, "SELECT id, value FROM strings");
     while (s.step()) str.emplace(s.i64(0), t.keep(s.text(1)));
   }
   auto name_of = [&](std::int64_t id, std::string_view table, std::int64_t row) {
@@ -361,9 +361,9 @@ Trace load_trace(const std::filesystem::path& file) {
     return it->second;
   };
   {
-    sql::Stmt s(db,
-                "SELECT id, name, sm_count, total_memory_bytes, compute_major, compute_minor,"
-                " clock_khz FROM devices ORDER BY id");
+    sqlite::Stmt s(db,
+                   "SELECT id, name, sm_count, total_memory_bytes, compute_major, compute_minor,"
+                   " clock_khz FROM devices ORDER BY id");
     while (s.step()) {
       t.devices.push_back(
           {s.i64(0), std::string(s.text(1)), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.i64(6)});
@@ -371,7 +371,7 @@ Trace load_trace(const std::filesystem::path& file) {
   }
   std::unordered_map<std::int64_t, std::size_t> act_row;
   {
-    sql::Stmt s(
+    sqlite::Stmt s(
         db,
         "SELECT id, kind, device, stream, start_ns, end_ns, name_id, correlation, grid_x,"
         " grid_y, grid_z, block_x, block_y, block_z, bytes FROM gpu_activities ORDER BY id");
@@ -398,9 +398,9 @@ Trace load_trace(const std::filesystem::path& file) {
   }
   std::unordered_map<std::int64_t, std::size_t> rt_row;
   {
-    sql::Stmt s(db,
-                "SELECT id, name_id, driver, pid, tid, start_ns, end_ns, correlation"
-                " FROM runtime_calls ORDER BY id");
+    sqlite::Stmt s(db,
+                   "SELECT id, name_id, driver, pid, tid, start_ns, end_ns, correlation"
+                   " FROM runtime_calls ORDER BY id");
     while (s.step()) {
       RuntimeCall r;
       r.name = name_of(s.i64(1), "runtime_calls", s.i64(0));
@@ -415,9 +415,9 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sql::Stmt s(db,
-                "SELECT id, name_id, source, pid, tid, start_ns, end_ns FROM annotations"
-                " ORDER BY id");
+    sqlite::Stmt s(db,
+                   "SELECT id, name_id, source, pid, tid, start_ns, end_ns FROM annotations"
+                   " ORDER BY id");
     while (s.step()) {
       Annotation a;
       a.name = name_of(s.i64(1), "annotations", s.i64(0));
@@ -435,9 +435,9 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sql::Stmt s(db,
-                "SELECT id, flow_id, phase, category_id, pid, tid, ts_ns FROM flow_events"
-                " ORDER BY id");
+    sqlite::Stmt s(db,
+                   "SELECT id, flow_id, phase, category_id, pid, tid, ts_ns FROM flow_events"
+                   " ORDER BY id");
     while (s.step()) {
       FlowEvent f;
       f.id = s.i64(1);
@@ -451,7 +451,7 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sql::Stmt s(db, "SELECT rowid, runtime_id, activity_id FROM flow_links ORDER BY rowid");
+    sqlite::Stmt s(db, "SELECT rowid, runtime_id, activity_id FROM flow_links ORDER BY rowid");
     while (s.step()) {
       auto r = rt_row.find(s.i64(1));
       auto a = act_row.find(s.i64(2));
@@ -466,9 +466,9 @@ Trace load_trace(const std::filesystem::path& file) {
   if (db.has_table("import_problems")) {
     require_columns(db, "import_problems",
                     {"name", "severity", "count", "first_location", "action"});
-    sql::Stmt s(db,
-                "SELECT name, severity, count, first_location, action FROM import_problems"
-                " ORDER BY rowid");
+    sqlite::Stmt s(db,
+                   "SELECT name, severity, count, first_location, action FROM import_problems"
+                   " ORDER BY rowid");
     while (s.step()) {
       t.problems.push_back({std::string(s.text(0)), std::string(s.text(1)), s.i64(2),
                             std::string(s.text(3)), std::string(s.text(4))});

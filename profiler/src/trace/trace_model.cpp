@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
@@ -49,6 +50,10 @@ TraceError::TraceError(std::string file, std::string where, std::string message)
       file_(std::move(file)),
       where_(std::move(where)),
       message_(std::move(message)) {}
+
+void throw_trace_error(const sqlite::Error& e) {
+  throw TraceError(e.file(), "", e.message());
+}
 
 std::string_view CollectingSink::intern(std::string_view s) {
   if (auto it = interned_.find(s); it != interned_.end()) return it->second;

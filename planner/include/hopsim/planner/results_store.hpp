@@ -12,7 +12,9 @@
 #include <unordered_set>
 #include <vector>
 
-struct sqlite3;
+namespace hopsim::sqlite {
+class Db;
+}  // namespace hopsim::sqlite
 
 namespace hopsim::planner {
 
@@ -114,7 +116,7 @@ class ResultsStore {
 
  private:
   std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlite::Db> db_;
 };
 
 //! CSV (RFC 4180 quoting) of rows: identity, status, reason, config, provenance, metrics.

@@ -6,6 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+namespace hopsim::sqlite {
+class Error;
+}  // namespace hopsim::sqlite
+
 namespace hopsim::profiler::trace {
 
 class TraceError : public std::runtime_error {
@@ -22,5 +26,9 @@ class TraceError : public std::runtime_error {
   std::string where_;
   std::string message_;
 };
+
+//! A failure of SQLite as the TraceError for the whole file, in the wrapper's words ("SQLite:
+//! file is not a database"): the sqlite::ErrorHandler of every database the profiler opens.
+[[noreturn]] void throw_trace_error(const sqlite::Error& e);
 
 }  // namespace hopsim::profiler::trace
