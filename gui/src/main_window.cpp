@@ -459,14 +459,6 @@ bool MainWindow::open_scenario(const QString& spec) {
   label_ = shipped ? spec : QFileInfo(file_).fileName();
   on_disk_ = true;
   if (!shipped) remember(file_);
-  std::optional<Scenario> s;
-  QString error;
-  try {
-    s = base_.instantiate({});
-  } catch (const std::exception& e) {
-    error = QString::fromStdString(e.what());
-  }
-  fill_fields(s);
   // A shipped scenario opened by its path is still that scenario: the box names it, while the
   // file (and Save) stay the path that was opened.
   int index = shipped ? scenario_box_->findText(spec) : -1;
@@ -477,6 +469,18 @@ bool MainWindow::open_scenario(const QString& spec) {
     if (std::filesystem::equivalent(shipped_file, file_.toStdString(), ec)) index = i;
   }
   scenario_box_->setCurrentIndex(index);
+  return show_opened();
+}
+
+bool MainWindow::show_opened() {
+  std::optional<Scenario> s;
+  QString error;
+  try {
+    s = base_.instantiate({});
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  fill_fields(s);
   baseline_.reset();
   if (s) {
     error_->clear();
@@ -495,23 +499,8 @@ void MainWindow::open_document(const ScenarioTemplate& doc, const QString& label
   file_.clear();
   label_ = label;
   on_disk_ = false;
-  std::optional<Scenario> s;
-  QString error;
-  try {
-    s = base_.instantiate({});
-  } catch (const std::exception& e) {
-    error = QString::fromStdString(e.what());
-  }
-  fill_fields(s);
   scenario_box_->setCurrentIndex(-1);
-  baseline_.reset();
-  if (s) {
-    error_->clear();
-    edited();
-  } else {
-    fail(error);
-  }
-  update_title();
+  (void)show_opened();
 }
 
 void MainWindow::fill_fields(const std::optional<Scenario>& s) {

@@ -114,6 +114,9 @@ class MainWindow : public QMainWindow {
   //! True when the caller may go on replacing the document (saved, discarded or none).
   bool settle_unsaved();
   void fill_fields(const std::optional<Scenario>& s);
+  //! Loads the document just opened into the fields and predicts it, or shows why it does not
+  //! load (keeping its text); false then.
+  bool show_opened();
   [[nodiscard]] std::map<QString, QString> field_values() const;
   void update_title();
   void remember(const QString& path);
