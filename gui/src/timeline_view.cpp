@@ -20,6 +20,7 @@ constexpr double kRowHeight = 18.0;
 constexpr double kLabelWidth = 150.0;
 constexpr double kPixelsPerMs = 4.0;  // at zoom 1: a 16 s step is 64,000 px wide
 constexpr double kNsPerScene = 1e6 / kPixelsPerMs;
+constexpr double kMaxMergedPixels = 4;  // the widest a box of merged sub-pixel ops grows
 
 const char* lane_name(sim::Lane l) {
   return l == sim::Lane::kCompute ? "compute" : "comm";
@@ -59,9 +60,12 @@ std::vector<TimelineRun> merge_row(const std::vector<sim::TimelineSlice>& slices
     if (b <= from) continue;
     if (!runs.empty()) {
       TimelineRun& r = runs.back();
-      // Merge only when one side is under a pixel: two boxes wide enough to see stay apart.
+      // Merge only when one side is under a pixel: two boxes wide enough to see stay apart. A
+      // box stops growing at kMaxMergedPixels, so a long busy stretch of sub-pixel ops shows the
+      // mix of its work box by box instead of one box in the colour of its longest op.
       const bool thin = b - a < min_ns || r.end - r.start < min_ns;
-      if (thin && a - r.end < min_ns) {
+      const bool room = r.end - r.start < kMaxMergedPixels * min_ns;
+      if (thin && room && a - r.end < min_ns) {
         if (b - a > ns(slices[r.dominant].end) - ns(slices[r.dominant].start)) r.dominant = i;
         r.end = std::max(r.end, b);
         r.last = i;

@@ -29,9 +29,10 @@ struct TimelineRun {
 
 //! Level of detail for one row: merges consecutive slices (sorted by start, as positions into
 //! `slices` through `order`) that are narrower than `min_ns` with the box before them when they
-//! start less than `min_ns` after it ends. Only slices that end after `from` and start before
-//! `to` are considered. Every slice in the window lies inside one run; no run is narrower than
-//! its widest slice. Pure, for the view and its tests.
+//! start less than `min_ns` after it ends, until the box is 4 x `min_ns` wide (then a new one
+//! starts, so a long busy stretch shows its mix of work). Only slices that end after `from` and
+//! start before `to` are considered. Every slice in the window lies inside one run; no run is
+//! narrower than its widest slice. Pure, for the view and its tests.
 [[nodiscard]] std::vector<TimelineRun> merge_row(const std::vector<sim::TimelineSlice>& slices,
                                                  const std::vector<std::size_t>& order,
                                                  const std::vector<double>& max_end, double from,
