@@ -195,10 +195,10 @@ class TimelineView::Item : public QGraphicsItem {
     pen.setCosmetic(true);  // one pixel wide at any zoom
     painter->setPen(pen);
     const double head = 5 / std::max(1e-12, sx);  // arrow head: 5 pixels back along the time axis
+    const auto row_mid = [](int rank) {
+      return (TimelineView::row(rank, static_cast<int>(sim::Lane::kCompute)) + 0.5) * kRowHeight;
+    };
     for (const sim::TransferEvent* t : shown) {
-      const auto row_mid = [](int rank) {
-        return (rank * kRowsPerRank + static_cast<int>(sim::Lane::kCompute) + 0.5) * kRowHeight;
-      };
       const QPointF a(ns(t->start) / kNsPerScene, row_mid(t->from_rank));
       const QPointF b(ns(t->end) / kNsPerScene, row_mid(t->to_rank));
       painter->drawLine(a, b);

@@ -301,6 +301,9 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us,
          f1(plot_bottom + 16) + "\" text-anchor=\"middle\" fill=\"#555\">" + grouped(t) +
          " ms</text>\n";
   }
+  // One class per drawn category, made once: the step's Gantt has tens of thousands of slices.
+  std::map<std::string, std::string> class_of;
+  for (const auto& c : drawn) class_of[c] = key_class(gantt_category_label(c));
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const double y = kTop + kLaneH * static_cast<double>(i);
     s += "<text x=\"" + f1(kLabelW - 6) + "\" y=\"" + f1(y + 9) + "\" text-anchor=\"end\">" +
@@ -311,9 +314,9 @@ std::string svg_gantt(const std::vector<GanttLane>& lanes, double makespan_us,
       if (b < a) continue;
       const double x = kLabelW + kPlotW * (a - from) / span;
       const double sw = std::max(0.5, kPlotW * (b - a) / span);
-      s += "<rect class=\"" + key_class(gantt_category_label(sl.category)) + "\" x=\"" + f1(x) +
-           "\" y=\"" + f1(y + 1) + "\" width=\"" + f1(sw) + "\" height=\"" + f1(kLaneH - 2) +
-           "\" fill=\"" + color_of(sl.category) + "\"/>\n";
+      s += "<rect class=\"" + class_of.at(sl.category) + "\" x=\"" + f1(x) + "\" y=\"" + f1(y + 1) +
+           "\" width=\"" + f1(sw) + "\" height=\"" + f1(kLaneH - 2) + "\" fill=\"" +
+           color_of(sl.category) + "\"/>\n";
       // A label only where it fits inside its slice, so labels never meet.
       if (!sl.label.empty() && sw >= kCharW * static_cast<double>(sl.label.size()) + 4) {
         s += "<text x=\"" + f1(x + sw / 2) + "\" y=\"" + f1(y + 9) +

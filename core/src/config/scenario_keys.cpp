@@ -138,19 +138,29 @@ std::string number(double v) {
 
 }  // namespace
 
-const std::vector<KeySpec>& scenario_keys(std::string_view mapping) {
+namespace {
+
+// The declarations of one mapping, or nullptr for a name that is not a mapping of the file.
+const std::vector<KeySpec>* keys_of(std::string_view mapping) {
   static const std::vector<KeySpec> kRoot = root();
   static const std::vector<KeySpec> kHardware = hardware();
   static const std::vector<KeySpec> kPlan = plan();
   static const std::vector<KeySpec> kOptimizer = optimizer();
   static const std::vector<KeySpec> kVariation = variation();
   static const std::vector<KeySpec> kCost = cost();
-  if (mapping.empty()) return kRoot;
-  if (mapping == "hardware") return kHardware;
-  if (mapping == "plan") return kPlan;
-  if (mapping == "plan.optimizer") return kOptimizer;
-  if (mapping == "plan.variation") return kVariation;
-  if (mapping == "cost") return kCost;
+  if (mapping.empty()) return &kRoot;
+  if (mapping == "hardware") return &kHardware;
+  if (mapping == "plan") return &kPlan;
+  if (mapping == "plan.optimizer") return &kOptimizer;
+  if (mapping == "plan.variation") return &kVariation;
+  if (mapping == "cost") return &kCost;
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& scenario_keys(std::string_view mapping) {
+  if (const auto* keys = keys_of(mapping)) return *keys;
   throw std::out_of_range("no scenario mapping '" + std::string(mapping) + "'");
 }
 
@@ -158,11 +168,10 @@ const KeySpec* find_scenario_key(std::string_view dotted) {
   const auto dot = dotted.rfind('.');
   const std::string_view mapping = dot == std::string_view::npos ? "" : dotted.substr(0, dot);
   const std::string_view name = dot == std::string_view::npos ? dotted : dotted.substr(dot + 1);
-  try {
-    for (const KeySpec& k : scenario_keys(mapping)) {
-      if (k.name == name) return &k;
-    }
-  } catch (const std::out_of_range&) {
+  const auto* keys = keys_of(mapping);
+  if (keys == nullptr) return nullptr;
+  for (const KeySpec& k : *keys) {
+    if (k.name == name) return &k;
   }
   return nullptr;
 }
