@@ -141,3 +141,51 @@ TEST_CASE("Tensor parallelism splits heads and checks divisibility", "[workload]
   s.tp = 3;
   CHECK_THROWS_AS(hopsim::build_workload(hopsim::test::llama3_70b(), s), hopsim::PlanError);
 }
+
+// Hand-derived HBM bytes (T = 4096 tokens, 128 heads, qk 128 + 64, v 128, BF16 = 2 B, FP32 = 4 B)
+// of the kernels FlashAttention-3 and MLA's non-absorbed form add around the attention core
+// (Dao-AILab/flash-attention hopper/flash_bwd_launch_template.h @000786d; deepseek-ai/DeepSeek-V3
+// inference/model.py @1ea5a1a).
+TEST_CASE("MLA key assembly and FlashAttention-3 backward pre/post-processing bytes",
+          "[workload][ops]") {
+  const auto w = hopsim::build_workload(hopsim::test::deepseek_v3(), v3_shape());
+  const auto& a = w[4].attention;
+  const auto& key = find(a, "mla_key_assembly");
+  // Forward: read k_nope 4096*128*128*2 and k_pe 4096*64*2, write k 4096*128*192*2.
+  CHECK(key.bytes_fwd.read.value() == 134'217'728 + 524'288);
+  CHECK(key.bytes_fwd.written.value() == 201'326'592);
+  // Backward: k_pe's gradient summed over heads: read 4096*128*64*2, write 4096*64*2.
+  CHECK(key.bytes_bwd_input.read.value() == 67'108'864);
+  CHECK(key.bytes_bwd_input.written.value() == 524'288);
+  const auto& pre = find(a, "attention_bwd_preprocess");
+  // Read O and dO (4096*128*128*2 each); write dP_sum and LSE_log2 (4096*128*4 each) and clear
+  // the FP32 dQ accumulator 4096*128*192*4.
+  CHECK(pre.bytes_bwd_input.read.value() == 268'435'456);
+  CHECK(pre.bytes_bwd_input.written.value() == 4'194'304 + 402'653'184);
+  const auto& post = find(a, "attention_bwd_postprocess");
+  CHECK(post.bytes_bwd_input.read.value() == 402'653'184);
+  CHECK(post.bytes_bwd_input.written.value() == 201'326'592);
+  // Backward-only kernels launch nothing in forward or in the weight-gradient pass.
+  for (const auto* op : {&pre, &post}) {
+    CHECK(hopsim::launches(*op, 0) == 0);
+    CHECK(hopsim::launches(*op, 1) == 1);
+    CHECK(hopsim::launches(*op, 2) == 0);
+  }
+  // Routed plus shared expert output: read 2 x 4096*7168*2, write 4096*7168*2; nothing backward.
+  const auto& add = find(w[4].mlp, "moe_shared_add");
+  CHECK(add.bytes_fwd.total().value() == 3LL * 4096 * 7168 * 2);
+  CHECK(hopsim::launches(add, 1) == 0);
+}
+
+TEST_CASE("Grouped-query attention adds FlashAttention-3's dK/dV accumulators", "[workload][ops]") {
+  // Llama 3 70B: 64 query heads, 8 KV heads of 128 (T = 4096, TP 1).
+  hopsim::WorkloadShape s = v3_shape();
+  s.ep = 1;
+  const auto w = hopsim::build_workload(hopsim::test::llama3_70b(), s);
+  const auto& post = find(w[1].attention, "attention_bwd_postprocess");
+  // dQ: read 4096*64*128*4 = 134,217,728, write 4096*64*128*2 = 67,108,864. dK and dV: read
+  // 4096*8*256*4 = 33,554,432, write the same zeroed beforehand plus 4096*8*256*2 = 16,777,216.
+  CHECK(post.bytes_bwd_input.read.value() == 134'217'728 + 33'554'432);
+  CHECK(post.bytes_bwd_input.written.value() == 67'108'864 + 33'554'432 + 16'777'216);
+  CHECK(hopsim::launches(post, 1) == 4);
+}

@@ -149,6 +149,66 @@ Op attention_core(double tokens, double seq, double q_heads, double kv_heads, do
   return op;
 }
 
+//! FlashAttention-3's backward launches two kernels around the main one (Dao-AILab/flash-attention
+//! hopper/flash_bwd_launch_template.h @000786d): `FlashAttnBwdPreprocess` reads O and dO for the
+//! row sums dP_sum, writes them and a base-2 log-sum-exp (FP32 per row and head) and clears the
+//! FP32 dQ accumulator the main kernel adds into with atomics; `FlashAttnBwdPostprocessConvertdQ`
+//! reads that accumulator and writes dQ in BF16. Both are memory-bound; the trace classifier files
+//! them under attention_bwd, so they are attention ops with no FLOPs.
+Op flash_backward_preprocess(double tokens, double q_heads, double dqk, double dv) {
+  Op op;
+  op.name = "attention_bwd_preprocess";
+  op.kind = OpKind::kAttention;
+  op.dtype = "fp32";
+  op.m = static_cast<I>(tokens);
+  const double o = tokens * q_heads * dv * kBf16;
+  const double rows = tokens * q_heads;
+  op.bytes_bwd_input = {B(2.0 * o), B(2.0 * rows * kFp32 + tokens * q_heads * dqk * kFp32)};
+  return op;
+}
+
+// With grouped KV heads the main kernel also accumulates dK and dV in FP32 (zeroed beforehand),
+// and one more conversion kernel each turns them into BF16.
+Op flash_backward_postprocess(double tokens, double q_heads, double kv_heads, double dqk,
+                              double dv) {
+  Op op;
+  op.name = "attention_bwd_postprocess";
+  op.kind = OpKind::kAttention;
+  op.dtype = "fp32";
+  op.m = static_cast<I>(tokens);
+  const double dq = tokens * q_heads * dqk;
+  op.bytes_bwd_input = {B(dq * kFp32), B(dq * kBf16)};
+  if (kv_heads < q_heads) {
+    const double dkv = tokens * kv_heads * (dqk + dv);
+    op.bytes_bwd_input.read += B(dkv * kFp32);
+    op.bytes_bwd_input.written += B(dkv * (kFp32 + kBf16));
+    op.launches_bwd_input = 4;
+  }
+  return op;
+}
+
+//! MLA's key for a FlashAttention kernel (non-absorbed form, qk head dim nope + rope): the per-head
+//! k_nope and the one shared, rotated k_pe broadcast over the heads are concatenated into a new
+//! tensor (`torch.cat([k_nope, k_pe.expand(...)])`, deepseek-ai/DeepSeek-V3 inference/model.py
+//! @1ea5a1a, MLA.forward). Backward sums k_pe's gradient over the heads (a reduction); dk_nope
+//! and dV reach the up-projection's backward cast as strided views.
+Op mla_key_assembly(double tokens, double heads, const MlaConfig& a) {
+  Op op;
+  op.name = "mla_key_assembly";
+  op.kind = OpKind::kElementwise;
+  op.dtype = "bf16";
+  op.m = static_cast<I>(tokens);
+  op.n = static_cast<I>(heads * a.qk_head_dim());
+  const double nope = tokens * heads * a.qk_nope_head_dim;
+  const double pe = tokens * a.qk_rope_head_dim;
+  const double pe_grad = tokens * heads * a.qk_rope_head_dim;
+  op.bytes_fwd = {B((nope + pe) * kBf16), B(tokens * heads * a.qk_head_dim() * kBf16)};
+  op.bytes_bwd_input = {B(pe_grad * kBf16), B(pe * kBf16)};
+  op.fwd = F(0.0);
+  op.bwd_input = F(pe_grad);
+  return op;
+}
+
 Op embedding_lookup(std::string name, double tokens, double hidden) {
   Op op;
   op.name = std::move(name);
@@ -205,7 +265,10 @@ struct Builder {
       if (fp8) ops.push_back(quantize("kv_norm_quant", T, a.kv_lora_rank));
       add_gemm(ops, "wkv_b", hl * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank);
       ops.push_back(rope("rope", T, hl * a.qk_rope_head_dim + a.qk_rope_head_dim));
+      ops.push_back(mla_key_assembly(T, hl, a));
       ops.push_back(attention_core(T, s.seq_len, hl, hl, qk, a.v_head_dim));
+      ops.push_back(flash_backward_preprocess(T, hl, qk, a.v_head_dim));
+      ops.push_back(flash_backward_postprocess(T, hl, hl, qk, a.v_head_dim));
       if (fp8) ops.push_back(quantize("attn_out_quant", T, hl * a.v_head_dim));
       add_gemm(ops, "wo", h, hl * a.v_head_dim);
     } else {
@@ -217,6 +280,8 @@ struct Builder {
       add_gemm(ops, "wv", kvh * hd, h);
       ops.push_back(rope("rope", T, (hl + kvh) * hd));
       ops.push_back(attention_core(T, s.seq_len, hl, kvh, hd, hd));
+      ops.push_back(flash_backward_preprocess(T, hl, hd, hd));
+      ops.push_back(flash_backward_postprocess(T, hl, kvh, hd, hd));
       if (fp8) ops.push_back(quantize("attn_out_quant", T, hl * hd));
       add_gemm(ops, "wo", h, hl * hd);
     }
@@ -290,6 +355,14 @@ struct Builder {
     ops.push_back(pointwise("combine_weighted_sum", OpKind::kElementwise,
                             T * e.n_activated_experts * h, 2.0, kBf16,
                             kBf16 / e.n_activated_experts));
+    if (e.n_shared_experts > 0) {
+      // Routed plus shared output (`y + z`, deepseek-ai/DeepSeek-V3 inference/model.py @1ea5a1a,
+      // MoE.forward) before the residual add; its backward passes the gradient through unchanged.
+      Op add = pointwise("moe_shared_add", OpKind::kElementwise, T * h, 1.0, 2.0 * kBf16, kBf16);
+      add.bwd_input = F(0.0);
+      add.bytes_bwd_input = {};
+      ops.push_back(add);
+    }
     ops.push_back(residual_add("moe_residual"));
 
     comm.dispatch_bytes_per_copy = fp8 ? B(h + std::ceil(h / kTile) * kScaleBytes) : B(h * kBf16);

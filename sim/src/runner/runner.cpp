@@ -93,12 +93,14 @@ const char* trace_class(const Op& op, Pass pass) {
   }
 }
 
-// Recomputed in backward (DeepSeek-V3 §3.2.3: RMSNorm and MLA up-projections).
+// Recomputed in backward (DeepSeek-V3 §3.2.3: RMSNorm and MLA up-projections). Recomputing the
+// up-projections' outputs q and k_nope means rotating q's RoPE part and assembling the key again.
 bool recomputed(const Op& op, const RecomputeConfig& rc) {
   if (rc.full) return true;
   if (rc.rmsnorm && op.kind == OpKind::kNorm) return true;
   if (rc.mla_up_projection &&
-      (op.name.find("wq_b") != std::string::npos || op.name.find("wkv_b") != std::string::npos)) {
+      (op.name.find("wq_b") != std::string::npos || op.name.find("wkv_b") != std::string::npos ||
+       op.name == "rope" || op.name == "mla_key_assembly")) {
     return true;
   }
   if (rc.swiglu && op.kind == OpKind::kElementwise && op.name.find("swiglu") != std::string::npos) {
