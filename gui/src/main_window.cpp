@@ -644,7 +644,7 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
                 step_bar(r, baseline_ ? std::optional(baseline_->run.result) : std::nullopt));
   replace_chart(memory_chart_, memory_bars(p->run.ranks));
   timeline_->show_run(p);
-  measured_->set_scenario(p->scenario);
+  measured_->set_prediction(p);
   QString warnings;
   for (const auto& w : r.warnings) warnings += QString::fromStdString(w) + "\n";
   statusBar()->showMessage(warnings.isEmpty()

@@ -11,16 +11,19 @@
 #include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "aligned_timeline.hpp"
 #include "chart_util.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
 #include "hopsim/profiler/import/import_problems.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "prediction_worker.hpp"
 
 namespace hopsim::gui {
 namespace {
@@ -75,7 +78,31 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   chart_ = new QChartView;
   split->addWidget(chart_);
   split->setSizes({560, 640});  // (proportions: the splitter scales them to its width)
-  layout->addWidget(split, 1);
+
+  // Below: the trace's streams and one predicted rank's lanes on one time axis.
+  auto* lower = new QWidget;
+  auto* lower_layout = new QVBoxLayout(lower);
+  lower_layout->setContentsMargins(0, 0, 0, 0);
+  auto* bar = new QHBoxLayout;
+  auto* caption = new QLabel(
+      "Timelines from time 0: the trace's streams (from its first activity) and the predicted "
+      "step of pipeline rank");
+  caption->setWordWrap(true);
+  bar->addWidget(caption, 1);
+  rank_ = new QSpinBox;
+  rank_->setRange(0, 0);
+  rank_->setToolTip("The predicted pipeline rank shown under the trace");
+  connect(rank_, &QSpinBox::valueChanged, this, [this] { refresh_timeline(); });
+  bar->addWidget(rank_);
+  lower_layout->addLayout(bar);
+  timeline_ = new AlignedTimeline;
+  lower_layout->addWidget(timeline_, 1);
+
+  auto* vertical = new QSplitter(Qt::Vertical);
+  vertical->addWidget(split);
+  vertical->addWidget(lower);
+  vertical->setSizes({600, 300});
+  layout->addWidget(vertical, 1);
 
   connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
     const Outcome o = watcher_.result();
@@ -133,6 +160,7 @@ bool MeasuredView::open_trace(const QString& path) {
   }
   info_->setText(trace_info_);
   emit status(QString("opened trace %1").arg(path));
+  refresh_timeline();
   if (scenario_) start();
   return true;
 }
@@ -140,6 +168,25 @@ bool MeasuredView::open_trace(const QString& path) {
 void MeasuredView::set_scenario(const Scenario& s) {
   scenario_ = s;
   if (trace_) start();
+}
+
+void MeasuredView::set_prediction(std::shared_ptr<const Prediction> p) {
+  prediction_ = std::move(p);
+  if (prediction_ && prediction_->ok) {
+    const QSignalBlocker quiet(rank_);
+    rank_->setRange(0, std::max(0, prediction_->scenario.plan.pp - 1));
+  }
+  refresh_timeline();
+  if (prediction_) set_scenario(prediction_->scenario);
+}
+
+void MeasuredView::set_timeline_rank(int rank) {
+  rank_->setValue(rank);
+  refresh_timeline();
+}
+
+void MeasuredView::refresh_timeline() {
+  timeline_->show_rows(trace_, classifier_, trace_ ? prediction_ : nullptr, rank_->value());
 }
 
 MeasuredView::Outcome MeasuredView::run(

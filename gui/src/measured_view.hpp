@@ -12,6 +12,7 @@
 
 class QChartView;
 class QLabel;
+class QSpinBox;
 class QTableWidget;
 
 namespace hopsim::profiler::trace {
@@ -22,6 +23,9 @@ class KernelClassifier;
 }
 
 namespace hopsim::gui {
+
+class AlignedTimeline;
+struct Prediction;
 
 class MeasuredView : public QWidget {
   Q_OBJECT
@@ -35,6 +39,9 @@ class MeasuredView : public QWidget {
   //! The scenario of the current prediction; with a trace open, the comparison is redone off
   //! the UI thread (a newer scenario supersedes a running comparison).
   void set_scenario(const Scenario& s);
+  //! The current prediction: its scenario as set_scenario, and its timeline for the aligned
+  //! view (the rank chosen there, first rank by default).
+  void set_prediction(std::shared_ptr<const Prediction> p);
   //! Compares now, on this thread (screenshots and tests).
   void compare_now();
 
@@ -43,6 +50,10 @@ class MeasuredView : public QWidget {
   //! The info line: the trace, its devices, the import problems, the comparison's warnings.
   [[nodiscard]] QString info() const;
   [[nodiscard]] QTableWidget* table() const { return table_; }
+  //! The trace's streams above the predicted rank's lanes, from time 0.
+  [[nodiscard]] AlignedTimeline* timeline() const { return timeline_; }
+  //! The predicted pipeline rank the timeline shows.
+  void set_timeline_rank(int rank);
   [[nodiscard]] bool busy() const { return watcher_.isRunning(); }
   //! The comparison shown (nullptr before the first).
   [[nodiscard]] const profiler::compare::Comparison* comparison() const { return shown_.get(); }
@@ -65,6 +76,7 @@ class MeasuredView : public QWidget {
   void start();
   void show_outcome(const Outcome& o);
   void fail(const QString& text);
+  void refresh_timeline();
 
   std::shared_ptr<const profiler::trace::Trace> trace_;
   std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
@@ -81,6 +93,9 @@ class MeasuredView : public QWidget {
   QLabel* message_ = nullptr;
   QTableWidget* table_ = nullptr;
   QChartView* chart_ = nullptr;
+  std::shared_ptr<const Prediction> prediction_;
+  QSpinBox* rank_ = nullptr;
+  AlignedTimeline* timeline_ = nullptr;
 };
 
 }  // namespace hopsim::gui

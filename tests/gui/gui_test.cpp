@@ -24,6 +24,7 @@
 #include <map>
 #include <sstream>
 
+#include "aligned_timeline.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/planner/canonical.hpp"
@@ -141,6 +142,7 @@ class GuiTest : public QObject {
   void cost_inputs_and_recompute_are_edited_in_place();
   void clicking_a_scatter_point_selects_its_row();
   void pipeline_sends_show_as_arrows();
+  void the_trace_and_a_predicted_rank_share_a_time_axis();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -938,4 +940,54 @@ void GuiTest::pipeline_sends_show_as_arrows() {
   }
   QVERIFY(expected < sends.size());
   QVERIFY(t.painted_flows() + 2 >= expected && t.painted_flows() <= expected + 2);
+}
+
+void GuiTest::the_trace_and_a_predicted_rank_share_a_time_axis() {
+  const fs::path trace = alexnet_trace();
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QVERIFY(w.open_trace(q(trace)));
+  const auto& rows = w.measured()->timeline()->rows();
+  // Measured rows from tests/data/traces/expected_summary.json (Python over the JSON): device 0
+  // has 91 activities on stream 7 and 7 on stream 20; the trace's GPU span, 12,920,244,000 ns,
+  // is where the last one ends when its first starts at 0.
+  QVERIFY(rows.size() >= 3);
+  QCOMPARE(QString::fromStdString(rows[0].label), QString("measured: device 0 stream 7"));
+  QCOMPARE(rows[0].bars.size(), std::size_t{91});
+  QCOMPARE(QString::fromStdString(rows[1].label), QString("measured: device 0 stream 20"));
+  QCOMPARE(rows[1].bars.size(), std::size_t{7});
+  std::int64_t first = INT64_MAX, last = 0;
+  for (int i = 0; i < 2; ++i) {
+    for (const auto& b : rows[static_cast<std::size_t>(i)].bars) {
+      first = std::min(first, b.start.value());
+      last = std::max(last, b.end.value());
+    }
+  }
+  QCOMPARE(first, std::int64_t{0});
+  QCOMPARE(last, std::int64_t{12920244000});
+  // Then the predicted rank's lanes: each of its sub-ops once.
+  auto predicted_bars = [&](int rank) {
+    std::size_t n = 0;
+    for (const auto& r : w.measured()->timeline()->rows()) {
+      if (r.measured) continue;
+      if (r.label.find("rank " + std::to_string(rank) + " ") == std::string::npos) return -1;
+      n += r.bars.size();
+    }
+    return static_cast<int>(n);
+  };
+  auto slices = [&](int rank) {
+    int n = 0;
+    for (const auto& s : w.last()->run.result.timeline) n += s.rank == rank ? 1 : 0;
+    return n;
+  };
+  QVERIFY(slices(0) > 0);
+  QCOMPARE(predicted_bars(0), slices(0));
+  w.measured()->set_timeline_rank(1);
+  QCOMPARE(predicted_bars(1), slices(1));
+  // It draws: boxes merged below a pixel, so fewer than the bars when the whole span shows.
+  w.measured()->timeline()->resize(900, 200);
+  (void)w.measured()->timeline()->grab();
+  QVERIFY(w.measured()->timeline()->painted_boxes() > 0);
+  fs::remove(trace);
 }

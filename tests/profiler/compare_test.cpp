@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
+#include "hopsim/profiler/compare/aligned_timeline.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
@@ -282,4 +283,48 @@ TEST_CASE("compare's text: names from rule files are escaped and any length fits
   CHECK(text.find("attention_forward_with_a_very_long_annotation_name\\x1B[31m") !=
         std::string::npos);
   CHECK(text.size() < 4000);
+}
+
+TEST_CASE("compare: aligned rows put the measured streams and a predicted rank at time 0",
+          "[profiler][compare]") {
+  const Scenario sc = t::small_v2_lite_scenario();
+  const auto trace = measured_trace();
+  sim::RunOptions o;
+  o.collect_timeline = true;
+  const sim::SimResult r = sim::run_scenario(sc, o);
+  const auto rows =
+      p::compare::aligned_rows(trace, p::classify::KernelClassifier::shipped(), r, /*rank=*/0);
+  // Time 0 is the warm-up GEMM's start, 5 ms before the first step (hand-derived from the
+  // fixture); stream 7 then has the warm-up and each step's GEMM and attention, stream 9 the two
+  // DeepEP dispatches, which the classifier calls communication.
+  CHECK(p::compare::measured_origin(trace) == us(-5'000));
+  REQUIRE(rows.size() >= 2);
+  CHECK(rows[0].label == "measured: device 0 stream 7");
+  CHECK(rows[1].label == "measured: device 0 stream 9");
+  REQUIRE(rows[0].bars.size() == 5);
+  CHECK(rows[0].bars[0].start == us(0));
+  CHECK(rows[0].bars[0].end == us(3'000));
+  CHECK(rows[0].bars[1].start == us(5'100));
+  CHECK(rows[0].bars[2].start == us(8'200));
+  CHECK(rows[0].bars[2].name == "flash_fwd_kernel");
+  CHECK(rows[0].bars[2].kind == p::compare::BarKind::kCompute);
+  REQUIRE(rows[1].bars.size() == 2);
+  CHECK(rows[1].bars[0].start == us(8'200));
+  CHECK(rows[1].bars[1].start == us(28'200));
+  CHECK(rows[1].bars[0].kind == p::compare::BarKind::kCommunication);
+  // Then rank 0's predicted lanes: every one of its sub-ops, once, in start order.
+  std::size_t predicted_bars = 0, rank0_slices = 0;
+  for (const auto& s : r.timeline) rank0_slices += s.rank == 0 ? 1 : 0;
+  for (std::size_t i = 2; i < rows.size(); ++i) {
+    CHECK_FALSE(rows[i].measured);
+    CHECK(rows[i].label.rfind("predicted: rank 0 ", 0) == 0);
+    for (std::size_t b = 1; b < rows[i].bars.size(); ++b)
+      CHECK(rows[i].bars[b - 1].start <= rows[i].bars[b].start);
+    predicted_bars += rows[i].bars.size();
+  }
+  CHECK(rank0_slices > 0);
+  CHECK(predicted_bars == rank0_slices);
+  // A rank the prediction does not have: the measured rows alone.
+  CHECK(p::compare::aligned_rows(trace, p::classify::KernelClassifier::shipped(), r, 99).size() ==
+        2);
 }

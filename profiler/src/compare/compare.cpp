@@ -13,6 +13,7 @@
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/format.hpp"
 #include "hopsim/core/trace/chrome_trace_writer.hpp"
+#include "hopsim/profiler/compare/aligned_timeline.hpp"
 
 namespace hopsim::profiler::compare {
 
@@ -306,8 +307,7 @@ void write_combined_trace(std::ostream& out, const Scenario& sc, const trace::Tr
                  to_ns(e.value("ts", 0.0)), to_ns(e.value("dur", 0.0)));
     }
   }
-  std::int64_t t0 = INT64_MAX;
-  for (const auto& a : measured.activities) t0 = std::min(t0, a.start.value());
+  const std::int64_t t0 = measured_origin(measured).value();
   constexpr int kMeasuredPid = 10000;
   std::map<std::int64_t, bool> named;
   for (const auto& a : measured.activities) {

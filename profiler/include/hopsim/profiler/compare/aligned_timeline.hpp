@@ -1,0 +1,46 @@
+#pragma once
+//! Measured and predicted timelines side by side as rows of bars on one time axis, both from time
+//! 0: a row per measured device and stream, and the compute and communication lanes of one
+//! predicted pipeline rank. What the GUI's Measured view draws; `hopsim compare --trace` writes
+//! the same two timelines to one Chrome trace.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hopsim/core/units.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/trace/trace_model.hpp"
+#include "hopsim/sim/runner/runner.hpp"
+
+namespace hopsim::profiler::compare {
+
+//! What a bar's time is, the same words for both sides: measured kernels by their class
+//! (communication classes of the classifier, memcpy/memset as memory), predicted sub-ops by lane.
+enum class BarKind : std::uint8_t { kCompute = 0, kCommunication = 1, kMemory = 2 };
+
+struct Bar {
+  Nanoseconds start{0};  //!< from the row set's time 0
+  Nanoseconds end{0};
+  BarKind kind = BarKind::kCompute;
+  std::string_view name;  //!< kernel or sub-op name; points into the trace or the SimResult
+};
+
+struct TimelineRow {
+  std::string label;  //!< "measured: device 0 stream 7", "predicted: rank 0 compute"
+  bool measured = false;
+  std::vector<Bar> bars;  //!< by start
+};
+
+//! The time 0 of a measured trace: its first activity's start (0 for an empty trace).
+[[nodiscard]] Nanoseconds measured_origin(const trace::Trace& measured);
+
+//! Measured rows first (by device, then stream), then rank `rank`'s predicted lanes (compute,
+//! then communication) from `predicted.timeline` (RunOptions::collect_timeline). A rank the
+//! prediction does not have gives no predicted rows. The bars keep views into `measured` and
+//! `predicted`: both must outlive the rows.
+[[nodiscard]] std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
+                                                    const classify::KernelClassifier& classifier,
+                                                    const sim::SimResult& predicted, int rank);
+
+}  // namespace hopsim::profiler::compare

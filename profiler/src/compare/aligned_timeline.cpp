@@ -1,0 +1,63 @@
+#include "hopsim/profiler/compare/aligned_timeline.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <map>
+#include <utility>
+
+namespace hopsim::profiler::compare {
+
+Nanoseconds measured_origin(const trace::Trace& measured) {
+  if (measured.activities.empty()) return Nanoseconds(0);
+  std::int64_t t0 = INT64_MAX;
+  for (const auto& a : measured.activities) t0 = std::min(t0, a.start.value());
+  return Nanoseconds(t0);
+}
+
+std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
+                                      const classify::KernelClassifier& classifier,
+                                      const sim::SimResult& predicted, int rank) {
+  std::vector<TimelineRow> rows;
+  const Nanoseconds t0 = measured_origin(measured);
+  // Classes repeat: classify each distinct kernel name once.
+  std::map<std::string_view, BarKind> kind_of;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Bar>> streams;
+  for (const auto& a : measured.activities) {
+    BarKind kind = BarKind::kMemory;
+    if (a.kind == trace::ActivityKind::kKernel) {
+      auto it = kind_of.find(a.name);
+      if (it == kind_of.end()) {
+        const bool comm = classifier.is_communication(classifier.classify(a.kind, a.name));
+        it = kind_of.emplace(a.name, comm ? BarKind::kCommunication : BarKind::kCompute).first;
+      }
+      kind = it->second;
+    }
+    streams[{a.device, a.stream}].push_back({a.start - t0, a.end - t0, kind, a.name});
+  }
+  const auto by_start = [](const Bar& x, const Bar& y) {
+    return x.start != y.start ? x.start < y.start : x.end < y.end;
+  };
+  for (auto& [key, bars] : streams) {
+    std::stable_sort(bars.begin(), bars.end(), by_start);
+    rows.push_back(
+        {"measured: device " + std::to_string(key.first) + " stream " + std::to_string(key.second),
+         true, std::move(bars)});
+  }
+  std::vector<Bar> lanes[sim::kLaneCount];
+  for (const auto& s : predicted.timeline) {
+    if (s.rank != rank || s.op == nullptr) continue;
+    const bool comm = s.lane == sim::Lane::kComm || s.cls != sim::WorkClass::kCompute;
+    lanes[static_cast<int>(s.lane)].push_back(
+        {s.start, s.end, comm ? BarKind::kCommunication : BarKind::kCompute, s.op->name});
+  }
+  const char* lane_name[sim::kLaneCount] = {"compute", "communication"};
+  for (int l = 0; l < sim::kLaneCount; ++l) {
+    if (lanes[l].empty()) continue;
+    std::stable_sort(lanes[l].begin(), lanes[l].end(), by_start);
+    rows.push_back({"predicted: rank " + std::to_string(rank) + " " + lane_name[l], false,
+                    std::move(lanes[l])});
+  }
+  return rows;
+}
+
+}  // namespace hopsim::profiler::compare
