@@ -47,6 +47,7 @@
 #include "measured_view.hpp"
 #include "sweep_view.hpp"
 #include "timeline_view.hpp"
+#include "yaml_view.hpp"
 
 namespace hopsim::gui {
 namespace {
@@ -441,6 +442,32 @@ void MainWindow::build_views() {
   connect(measured_, &MeasuredView::status, this,
           [this](const QString& s) { statusBar()->showMessage(s); });
   tabs_->addTab(measured_, "Measured");
+
+  yaml_ = new YamlView;
+  connect(yaml_, &YamlView::apply_requested, this, &MainWindow::apply_yaml);
+  connect(yaml_, &YamlView::dirty_changed, this, [this] { update_title(); });
+  tabs_->addTab(yaml_, "YAML");
+}
+
+void MainWindow::refresh_yaml(bool replace_typed) {
+  QString text = QString::fromStdString(base_.text());
+  try {
+    const auto o = overrides();
+    if (!o.empty()) text = QString::fromStdString(base_.edited_yaml(o));
+  } catch (const std::exception&) {
+    // A document that does not parse shows as read.
+  }
+  yaml_->show_document(text, replace_typed);
+}
+
+void MainWindow::apply_yaml(const QString& text) {
+  base_ = ScenarioTemplate(base_.path(), text.toStdString());
+  on_disk_ = false;  // until saved
+  const auto pinned = baseline_;
+  const bool ok = show_opened();
+  baseline_ = pinned;
+  yaml_->show_error(ok ? QString() : error_->text());
+  statusBar()->showMessage(ok ? "applied the YAML text" : "the YAML text does not load");
 }
 
 bool MainWindow::open_scenario(const QString& spec) {
@@ -482,12 +509,14 @@ bool MainWindow::show_opened() {
   }
   fill_fields(s);
   baseline_.reset();
+  refresh_yaml(/*replace_typed=*/true);
+  yaml_->show_error(error);
   if (s) {
     error_->clear();
     edited();
   } else {
     // Opened with its error shown: the text is kept, Save writes it back, a fix in the fields
-    // (or in the file, opened again) runs it.
+    // or in the YAML view (or in the file, opened again) runs it.
     fail(error);
   }
   update_title();
@@ -576,7 +605,7 @@ ScenarioTemplate MainWindow::current_document() const {
 
 bool MainWindow::has_unsaved_edits() const {
   if (base_.text().empty()) return false;
-  return !on_disk_ || !overrides().empty();
+  return !on_disk_ || !overrides().empty() || (yaml_ != nullptr && yaml_->dirty());
 }
 
 void MainWindow::update_title() {
@@ -586,6 +615,7 @@ void MainWindow::update_title() {
 
 void MainWindow::edited() {
   if (loading_ || base_.text().empty()) return;
+  refresh_yaml();
   update_title();
   headline_->setText(headline_->text().isEmpty() ? "predicting…" : headline_->text());
   worker_->request(base_, overrides());
@@ -691,7 +721,7 @@ void MainWindow::run_whatif_now() {
 }
 
 QStringList MainWindow::view_names() {
-  return {"summary", "timeline", "memory", "whatif", "sweeps", "measured"};
+  return {"summary", "timeline", "memory", "whatif", "sweeps", "measured", "yaml"};
 }
 
 bool MainWindow::select_view(const QString& name) {
@@ -795,6 +825,9 @@ bool MainWindow::save_as() {
 }
 
 bool MainWindow::save_to(const QString& path) {
+  // What the YAML view shows is what is saved: typed text is applied first (a text that does
+  // not load is saved as typed, as a broken file is saved as read).
+  if (yaml_->dirty()) apply_yaml(yaml_->text());
   try {
     // Unedited: the text as read, comments included (the YAML emitter would drop them).
     const auto o = overrides();
@@ -808,6 +841,7 @@ bool MainWindow::save_to(const QString& path) {
     loaded_ = field_values();
     scenario_box_->setCurrentIndex(-1);
     remember(abs);
+    refresh_yaml();
     update_title();
     statusBar()->showMessage("saved " + abs);
     return true;

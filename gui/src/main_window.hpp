@@ -31,6 +31,7 @@ class KeyField;
 class MeasuredView;
 class SweepView;
 class TimelineView;
+class YamlView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -60,15 +61,17 @@ class MainWindow : public QMainWindow {
   void show_prediction(const std::shared_ptr<const Prediction>& p);
   //! Runs the what-if study of the current scenario against its H100 twin now, on this thread.
   void run_whatif_now();
-  //! "summary", "timeline", "memory", "whatif", "sweeps", "measured"; false for another name.
+  //! "summary", "timeline", "memory", "whatif", "sweeps", "measured", "yaml"; false for another
+  //! name.
   bool select_view(const QString& name);
   [[nodiscard]] static QStringList view_names();
 
   bool open_results(const QString& path);  //!< a sweep's results database, in the Sweeps view
   bool open_trace(const QString& path);    //!< an imported trace, in the Measured view
 
-  //! Edits not on disk: fields changed since the document was opened or saved, or a document
-  //! that never was a file (a sweep row).
+  //! Edits not on disk: fields changed since the document was opened or saved, text typed in
+  //! the YAML view and not applied, an applied text not saved, or a document that never was a
+  //! file (a sweep row).
   [[nodiscard]] bool has_unsaved_edits() const;
   bool save();     //!< to the open file; Save As for a shipped scenario or a sweep row
   bool save_as();  //!< asks for a path (choose_save_path)
@@ -90,6 +93,7 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] QTableWidget* metrics() const { return metrics_; }
   [[nodiscard]] SweepView* sweeps() const { return sweeps_; }
   [[nodiscard]] MeasuredView* measured() const { return measured_; }
+  [[nodiscard]] YamlView* yaml() const { return yaml_; }
   [[nodiscard]] bool restored_geometry() const { return restored_geometry_; }
 
   enum class UnsavedChoice { kSave, kDiscard, kCancel };
@@ -123,6 +127,10 @@ class MainWindow : public QMainWindow {
   void rebuild_recent_menu();
   void open_any(const QString& path);
   void fail(const QString& text);
+  //! The YAML view shows the current document (`replace_typed`: even over typed edits).
+  void refresh_yaml(bool replace_typed = false);
+  //! Makes a text typed in the YAML view the document (unsaved), then as show_opened.
+  void apply_yaml(const QString& text);
 
   std::unique_ptr<QSettings> settings_;
   ScenarioTemplate base_;
@@ -153,6 +161,7 @@ class MainWindow : public QMainWindow {
   QChartView* whatif_chart_ = nullptr;
   SweepView* sweeps_ = nullptr;
   MeasuredView* measured_ = nullptr;
+  YamlView* yaml_ = nullptr;
 };
 
 }  // namespace hopsim::gui

@@ -37,6 +37,7 @@
 #include "sweep_view.hpp"
 #include "temp_path.hpp"
 #include "timeline_view.hpp"
+#include "yaml_view.hpp"
 
 using hopsim::gui::MainWindow;
 namespace fs = std::filesystem;
@@ -143,6 +144,7 @@ class GuiTest : public QObject {
   void clicking_a_scatter_point_selects_its_row();
   void pipeline_sends_show_as_arrows();
   void the_trace_and_a_predicted_rank_share_a_time_axis();
+  void a_broken_file_is_fixed_in_the_yaml_view();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -990,4 +992,64 @@ void GuiTest::the_trace_and_a_predicted_rank_share_a_time_axis() {
   (void)w.measured()->timeline()->grab();
   QVERIFY(w.measured()->timeline()->painted_boxes() > 0);
   fs::remove(trace);
+}
+
+void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
+  const fs::path dir = hopsim::test::unique_temp_path("gui-yaml");
+  fs::create_directories(dir);
+  const std::string good = read(kData + "/sweep/tiny.yaml");
+  std::string text = good;
+  const auto at = text.find("  pp: 2\n");
+  QVERIFY(at != std::string::npos);
+  text.replace(at, 8, "  ppp: 2   # a typo\n");
+  const fs::path broken = dir / "broken.yaml";
+  write(broken, text);
+  // The typo's line, counted here from the text: the located error must put the cursor there.
+  const int typo_line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+
+  TestWindow w;
+  QVERIFY(!w.open_scenario(q(broken)));
+  auto* y = w.yaml();
+  QCOMPARE(y->text(), QString::fromStdString(text));
+  QCOMPARE(y->cursor_position().first, typo_line);
+  QVERIFY(!y->dirty());
+  QVERIFY(!w.has_unsaved_edits());
+
+  // Fixed where it shows: typed, the window has unsaved edits; applied, it predicts.
+  std::string fixed = text;
+  fixed.replace(fixed.find("ppp: 2"), 6, "pp: 2");
+  y->set_text(QString::fromStdString(fixed));
+  QVERIFY(y->dirty());
+  QVERIFY(w.has_unsaved_edits());
+  const std::uint64_t before = w.last() ? w.last()->request : 0;
+  y->apply();
+  wait_for_prediction(w, before);
+  QVERIFY2(w.last()->ok, w.last()->error.c_str());
+  QVERIFY(w.error_text().isEmpty());
+  QCOMPARE(w.field("plan.pp")->value(), 2);
+  QVERIFY(w.has_unsaved_edits());  // applied, not saved
+  // Saved, the file is the typed text, comment included, and loads as the original does.
+  QVERIFY(w.save_to(q(broken)));
+  QCOMPARE(read(broken), fixed);
+  QVERIFY(!w.has_unsaved_edits());
+  QCOMPARE(w.last()->run.result.step_time,
+           hopsim::sim::run_scenario(hopsim::load_scenario(kData + "/sweep/tiny.yaml")).step_time);
+
+  // A panel edit shows in the text as Save would write it.
+  const std::uint64_t edited = w.last()->request;
+  w.field("plan.micro_batches")->setValue(w.field("plan.micro_batches")->value() + 2);
+  wait_for_prediction(w, edited);
+  QVERIFY2(y->text().toStdString() == w.current_document().text(), qPrintable(y->text()));
+
+  // A value out of its domain, applied: the located error, the cursor on its line.
+  std::string bad = y->text().toStdString();
+  const auto mb = bad.find("micro_batches:");
+  QVERIFY(mb != std::string::npos);
+  bad.replace(mb, bad.find('\n', mb) - mb, "micro_batches: -3");
+  const int bad_line = 1 + static_cast<int>(std::count(bad.begin(), bad.begin() + mb, '\n'));
+  y->set_text(QString::fromStdString(bad));
+  y->apply();
+  QVERIFY2(w.error_text().contains("micro_batches"), qPrintable(w.error_text()));
+  QCOMPARE(y->cursor_position().first, bad_line);
+  fs::remove_all(dir);
 }
