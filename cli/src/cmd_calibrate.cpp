@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -20,6 +21,7 @@
 #include "hopsim/profiler/calibrate/calibration.hpp"
 #include "hopsim/profiler/calibrate/trace_fit.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
+#include "hopsim/profiler/calibrate/transfer.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::cli {
@@ -132,10 +134,25 @@ void register_calibrate(CLI::App& app, Io io) {
     cal::save_calibration(c, *out);
     if (!*json) io.out << "calibration written to " << *out << " (use with --calibration)\n";
   };
-  cmd->add_option("--peak-bf16-tflops", *bf16, "Nominal dense BF16 peak (default H100 SXM 989.4)");
-  cmd->add_option("--peak-fp8-tflops", *fp8, "Nominal dense FP8 peak (default H100 SXM 1978.9)");
-  cmd->add_option("--peak-hbm-gbps", *hbm, "Nominal HBM bandwidth in GB/s (default 3350)");
-  cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace] {
+  auto* bf16_opt = cmd->add_option("--peak-bf16-tflops", *bf16,
+                                   "Nominal dense BF16 peak (default H100 SXM 989.4)");
+  auto* fp8_opt = cmd->add_option("--peak-fp8-tflops", *fp8,
+                                  "Nominal dense FP8 peak (default H100 SXM 1978.9)");
+  auto* hbm_opt =
+      cmd->add_option("--peak-hbm-gbps", *hbm, "Nominal HBM bandwidth in GB/s (default 3350)");
+  // A campaign on one GPU for predictions on another (docs/CALIBRATION.md, "Measured on one GPU,
+  // used for another").
+  auto measured_on = std::make_shared<std::string>();
+  auto target = std::make_shared<std::string>();
+  cmd->add_option("--measured-on", *measured_on,
+                  "GPU profile the trace was measured on (e.g. h200-sxm); its datasheet peaks "
+                  "replace the H100 defaults");
+  cmd->add_option("--target-gpu", *target,
+                  "Write the calibration for this GPU profile instead (e.g. h800-sxm5): compute-"
+                  "bound classes keep their per-SM rate, memory-bound ones scale by HBM bandwidth")
+      ->needs("--measured-on");
+  cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace, measured_on, target,
+                 bf16_opt, fp8_opt, hbm_opt] {
     if (!from_trace->empty()) {
       fit_from_trace();
       return;
@@ -143,6 +160,13 @@ void register_calibrate(CLI::App& app, Io io) {
     if (trace->empty()) {
       throw CLI::ValidationError("trace",
                                  "a hopsim-measure trace, or --from-trace with --scenario");
+    }
+    std::optional<GpuProfile> source;
+    if (!measured_on->empty()) {
+      source = load_gpu_profile(*measured_on);
+      if (bf16_opt->count() == 0) *bf16 = source->bf16_dense.value() / 1e12;
+      if (fp8_opt->count() == 0) *fp8 = source->fp8_dense.value() / 1e12;
+      if (hbm_opt->count() == 0) *hbm = source->hbm_bandwidth.value() / 1e9;
     }
     const auto in = cal::read_trace(*trace);
     cal::CalibrateOptions opt;
@@ -158,6 +182,18 @@ void register_calibrate(CLI::App& app, Io io) {
     c.provenance["calibrated_from"] = *trace;
     c.provenance["calibrated_at_utc"] = now_utc();
     c.provenance["calibrated_by"] = std::string("hopsim calibrate ") + HOPSIM_CLI_VERSION;
+    if (source && c.sm_count != source->sms) {
+      throw CLI::ValidationError(
+          "--measured-on", "the trace was measured on " + std::to_string(c.sm_count) + " SMs, '" +
+                               *measured_on + "' has " + std::to_string(source->sms));
+    }
+    if (!target->empty()) {
+      c = cal::transfer_calibration(c, *source, load_gpu_profile(*target), *measured_on, *target);
+      const auto f = cal::transfer_factors(*source, load_gpu_profile(*target));
+      io.out << "transferred from " << *measured_on << " to " << *target
+             << ": compute-bound x clock ratio " << fmt("%.4g", f.clock)
+             << ", memory-bound x HBM ratio " << fmt("%.4g", f.hbm) << "\n";
+    }
     cal::save_calibration(c, *out);
 
     io.out << "device: " << c.device << " (" << c.sm_count << " SMs)\n";

@@ -32,7 +32,10 @@ std::filesystem::path write_trace() {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
   exec(db, cal::kMeasureTraceSchema);
-  exec(db, "INSERT INTO provenance VALUES ('device_name','synthetic'),('sm_count','132')");
+  exec(db,
+       "INSERT INTO provenance VALUES ('device_name','synthetic'),('sm_count','132'),"
+       "('driver_version','synthetic'),('hopsim_git_commit','synthetic'),"
+       "('date_utc','2026-11-30T00:00:00Z'),('command_line','calibrate_trace_test')");
   int id = 0;
   long long kid = 0;
   for (int sms : {64, 96, 132})
@@ -97,4 +100,25 @@ TEST_CASE("a file that is not a measure trace is rejected", "[profiler][calibrat
   CHECK_THROWS_WITH(cal::read_trace(path), Catch::Contains("not a hopsim-measure trace"));
   std::filesystem::remove(path);
   CHECK_THROWS_AS(cal::read_trace(path), hopsim::ConfigError);
+}
+
+TEST_CASE("calibrate refuses a trace that does not say what measured it", "[profiler][calibrate]") {
+  const auto path = write_trace();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
+    exec(db, "DELETE FROM provenance WHERE key IN ('driver_version', 'date_utc')");
+    sqlite3_close(db);
+  }
+  const auto in = cal::read_trace(path);
+  std::filesystem::remove(path);
+  try {
+    (void)cal::calibrate(in, {});
+    FAIL("calibrated a trace without provenance");
+  } catch (const hopsim::ConfigError& e) {
+    const std::string m = e.what();
+    CHECK(m.find(path.string()) != std::string::npos);
+    CHECK(m.find("driver_version, date_utc") != std::string::npos);
+    CHECK(m.find("refusing") != std::string::npos);
+  }
 }

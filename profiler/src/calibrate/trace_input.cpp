@@ -38,6 +38,7 @@ TraceInput read_trace(const std::filesystem::path& trace_sqlite) {
   if (!std::filesystem::exists(trace_sqlite)) fail(trace_sqlite, "trace file does not exist");
   const sqlite::Db db(trace_sqlite, sqlite::Open::kReadOnly, throw_config_error);
   TraceInput in;
+  in.source = trace_sqlite.string();
   {
     sqlite::Stmt s(db, "SELECT key, value FROM provenance");
     while (s.step()) in.provenance[std::string(s.text(0))] = std::string(s.text(1));
@@ -94,8 +95,25 @@ Calibration calibrate(const TraceInput& in, const CalibrateOptions& opt,
   if (const auto it = in.provenance.find("sm_count"); it != in.provenance.end())
     c.sm_count = std::stoi(it->second);
   if (c.sm_count <= 0)
-    throw ConfigError(SourceLocation{"trace", 0, 0, "provenance.sm_count"},
-                      "trace provenance lacks a positive sm_count");
+    throw ConfigError(
+        SourceLocation{in.source.empty() ? "trace" : in.source, 0, 0, "provenance.sm_count"},
+        "trace provenance lacks a positive sm_count");
+  // A calibration is only as good as what it says it measured: which GPU, driver and build,
+  // when and by which command (hopsim measure records all of them). Without them it is refused.
+  std::string missing;
+  for (const char* key :
+       {"device_name", "driver_version", "hopsim_git_commit", "date_utc", "command_line"}) {
+    const auto it = in.provenance.find(key);
+    if (it == in.provenance.end() || it->second.empty()) {
+      missing += std::string(missing.empty() ? "" : ", ") + key;
+    }
+  }
+  if (!missing.empty()) {
+    throw ConfigError(SourceLocation{in.source.empty() ? "trace" : in.source, 0, 0, "provenance"},
+                      "the trace's provenance lacks " + missing +
+                          ": a calibration must say which GPU, driver, build, date and command "
+                          "measured it (hopsim measure records them); refusing to calibrate");
+  }
   std::map<std::string, std::pair<WorkBasis, std::vector<Sample>>> by_class;
   for (const auto& p : in.points) {
     if (p.role != "alone" || p.median_seconds <= 0 || p.work <= 0) continue;

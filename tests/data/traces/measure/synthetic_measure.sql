@@ -40,7 +40,9 @@ CREATE TABLE contexts(context INTEGER PRIMARY KEY, device INTEGER, green_ctx INT
   sms INTEGER, parent_context INTEGER);
 CREATE TABLE overlaps(compute_measurement INTEGER, copy_measurement INTEGER,
   overlap_ns INTEGER, compute_ns INTEGER, copy_ns INTEGER, disjoint_partitions INTEGER);
-INSERT INTO provenance VALUES ('device_name', 'synthetic H800'), ('sm_count', '132');
+INSERT INTO provenance VALUES ('device_name', 'synthetic H800'), ('sm_count', '132'),
+  ('driver_version', 'synthetic'), ('hopsim_git_commit', 'synthetic'),
+  ('date_utc', '2026-11-29T00:00:00Z'), ('command_line', 'hand-written test fixture');
 INSERT INTO measurements VALUES
   (1, 'gemm_bf16', 'gemm', 'flops', '{}', 1e+09, 0, 64, 'alone', NULL, 3),
   (2, 'gemm_bf16', 'gemm', 'flops', '{}', 1e+10, 0, 64, 'alone', NULL, 3),

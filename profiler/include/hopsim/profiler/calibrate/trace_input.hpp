@@ -26,6 +26,7 @@ struct MeasuredPoint {
 };
 
 struct TraceInput {
+  std::string source;  //!< the file it was read from (error messages)
   std::map<std::string, std::string> provenance;
   std::vector<MeasuredPoint> points;
 };
