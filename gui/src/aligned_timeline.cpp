@@ -64,7 +64,8 @@ QSize AlignedTimeline::sizeHint() const {
 void AlignedTimeline::show_rows(
     std::shared_ptr<const profiler::trace::Trace> trace,
     std::shared_ptr<const profiler::classify::KernelClassifier> classifier,
-    std::shared_ptr<const Prediction> prediction, int rank) {
+    const profiler::compare::MeasuredWindow& window, std::shared_ptr<const Prediction> prediction,
+    int rank) {
   // The rows point into the trace and the prediction: hold them before building.
   trace_ = std::move(trace);
   classifier_ = std::move(classifier);
@@ -75,7 +76,7 @@ void AlignedTimeline::show_rows(
   if (trace_ || (prediction_ && prediction_->ok)) {
     const auto& cls = classifier_ ? *classifier_ : profiler::classify::KernelClassifier::shipped();
     rows_ = profiler::compare::aligned_rows(
-        trace_ ? *trace_ : kNoTrace, cls,
+        trace_ ? *trace_ : kNoTrace, cls, window,
         prediction_ && prediction_->ok ? prediction_->run.result : kNoPrediction, rank);
   }
   end_ns_ = 0;

@@ -1,9 +1,10 @@
 #pragma once
-//! The Measured view's timelines: the imported trace's streams above one predicted pipeline
-//! rank's lanes, on one time axis from time 0 (profiler::compare::aligned_rows), so where the
-//! run and the model part is seen, not only summed. Wheel zooms about the pointer, dragging pans,
-//! a double click fits everything again; hovering names a bar. Bars narrower than a pixel merge
-//! with their neighbours of the same kind, so a trace of many kernels stays quick to draw.
+//! The Measured view's timelines: the imported trace's streams over one measured step above one
+//! predicted pipeline rank's lanes, on one time axis from time 0 (profiler::compare::
+//! aligned_rows), so where the run and the model part is seen, not only summed. Wheel zooms about
+//! the pointer, dragging pans, a double click fits everything again; hovering names a bar. Bars
+//! narrower than a pixel merge with their neighbours of the same kind, so a trace of many kernels
+//! stays quick to draw.
 
 #include <QWidget>
 #include <memory>
@@ -24,6 +25,7 @@ class AlignedTimeline : public QWidget {
   //! out). Both are kept alive: the rows point into them.
   void show_rows(std::shared_ptr<const profiler::trace::Trace> trace,
                  std::shared_ptr<const profiler::classify::KernelClassifier> classifier,
+                 const profiler::compare::MeasuredWindow& window,
                  std::shared_ptr<const Prediction> prediction, int rank);
   [[nodiscard]] const std::vector<profiler::compare::TimelineRow>& rows() const { return rows_; }
   //! Rectangles drawn by the last paint (after merging); for tests.

@@ -84,11 +84,11 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   auto* lower_layout = new QVBoxLayout(lower);
   lower_layout->setContentsMargins(0, 0, 0, 0);
   auto* bar = new QHBoxLayout;
-  auto* caption = new QLabel(
-      "Timelines from time 0: the trace's streams (from its first activity) and the predicted "
-      "step of pipeline rank");
-  caption->setWordWrap(true);
-  bar->addWidget(caption, 1);
+  caption_ = new QLabel(
+      "Timelines from time 0: a measured step and the predicted step of "
+      "pipeline rank");
+  caption_->setWordWrap(true);
+  bar->addWidget(caption_, 1);
   rank_ = new QSpinBox;
   rank_->setRange(0, 0);
   rank_->setToolTip("The predicted pipeline rank shown under the trace");
@@ -140,6 +140,10 @@ bool MeasuredView::open_trace(const QString& path) {
     return false;
   }
   trace_file_ = path;
+  window_ = profiler::compare::measured_window(*trace_, *classifier_);
+  caption_->setText(QString("Timelines from time 0: %1 of the trace, and the predicted step of "
+                            "pipeline rank")
+                        .arg(QString::fromStdString(window_.what)));
   fail({});
   auto fact = [&](const char* key) {
     const auto it = trace_->provenance.find(key);
@@ -186,7 +190,8 @@ void MeasuredView::set_timeline_rank(int rank) {
 }
 
 void MeasuredView::refresh_timeline() {
-  timeline_->show_rows(trace_, classifier_, trace_ ? prediction_ : nullptr, rank_->value());
+  timeline_->show_rows(trace_, classifier_, window_, trace_ ? prediction_ : nullptr,
+                       rank_->value());
 }
 
 MeasuredView::Outcome MeasuredView::run(

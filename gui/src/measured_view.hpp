@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "hopsim/core/scenario.hpp"
+#include "hopsim/profiler/compare/aligned_timeline.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
 
 class QChartView;
@@ -82,6 +83,8 @@ class MeasuredView : public QWidget {
   std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
   std::shared_ptr<const profiler::attribute::ComponentMap> components_;
   QString trace_info_;  //!< what the info line says of the trace; warnings follow it
+  profiler::compare::MeasuredWindow window_;  //!< the measured step the timeline shows
+  QLabel* caption_ = nullptr;
   std::optional<Scenario> scenario_;
   QString trace_file_;
   std::uint64_t generation_ = 0;

@@ -285,32 +285,34 @@ TEST_CASE("compare's text: names from rule files are escaped and any length fits
   CHECK(text.size() < 4000);
 }
 
-TEST_CASE("compare: aligned rows put the measured streams and a predicted rank at time 0",
+TEST_CASE("compare: aligned rows put a measured step and a predicted rank at time 0",
           "[profiler][compare]") {
   const Scenario sc = t::small_v2_lite_scenario();
   const auto trace = measured_trace();
   sim::RunOptions o;
   o.collect_timeline = true;
   const sim::SimResult r = sim::run_scenario(sc, o);
-  const auto rows =
-      p::compare::aligned_rows(trace, p::classify::KernelClassifier::shipped(), r, /*rank=*/0);
-  // Time 0 is the warm-up GEMM's start, 5 ms before the first step (hand-derived from the
-  // fixture); stream 7 then has the warm-up and each step's GEMM and attention, stream 9 the two
-  // DeepEP dispatches, which the classifier calls communication.
-  CHECK(p::compare::measured_origin(trace) == us(-5'000));
+  const auto& classes = p::classify::KernelClassifier::shipped();
+  // The first step's GPU window, hand-derived from the fixture: its GEMM starts 0.1 ms into the
+  // step and its DeepEP dispatch ends at 5.2 ms; the warm-up GEMM and step 2 lie outside.
+  const auto w = p::compare::measured_window(trace, classes);
+  CHECK(w.start == us(100));
+  CHECK(w.end == us(5'200));
+  CHECK(w.what == "ProfilerStep#1 (first step with GPU work)");
+  CHECK(p::compare::measured_origin(trace) == us(-5'000));  // the whole trace's time 0
+  const auto rows = p::compare::aligned_rows(trace, classes, r, /*rank=*/0);
   REQUIRE(rows.size() >= 2);
   CHECK(rows[0].label == "measured: device 0 stream 7");
   CHECK(rows[1].label == "measured: device 0 stream 9");
-  REQUIRE(rows[0].bars.size() == 5);
+  REQUIRE(rows[0].bars.size() == 2);
   CHECK(rows[0].bars[0].start == us(0));
   CHECK(rows[0].bars[0].end == us(3'000));
-  CHECK(rows[0].bars[1].start == us(5'100));
-  CHECK(rows[0].bars[2].start == us(8'200));
-  CHECK(rows[0].bars[2].name == "flash_fwd_kernel");
-  CHECK(rows[0].bars[2].kind == p::compare::BarKind::kCompute);
-  REQUIRE(rows[1].bars.size() == 2);
-  CHECK(rows[1].bars[0].start == us(8'200));
-  CHECK(rows[1].bars[1].start == us(28'200));
+  CHECK(rows[0].bars[1].start == us(3'100));
+  CHECK(rows[0].bars[1].name == "flash_fwd_kernel");
+  CHECK(rows[0].bars[1].kind == p::compare::BarKind::kCompute);
+  REQUIRE(rows[1].bars.size() == 1);
+  CHECK(rows[1].bars[0].start == us(3'100));
+  CHECK(rows[1].bars[0].end == us(5'100));
   CHECK(rows[1].bars[0].kind == p::compare::BarKind::kCommunication);
   // Then rank 0's predicted lanes: every one of its sub-ops, once, in start order.
   std::size_t predicted_bars = 0, rank0_slices = 0;
@@ -325,6 +327,5 @@ TEST_CASE("compare: aligned rows put the measured streams and a predicted rank a
   CHECK(rank0_slices > 0);
   CHECK(predicted_bars == rank0_slices);
   // A rank the prediction does not have: the measured rows alone.
-  CHECK(p::compare::aligned_rows(trace, p::classify::KernelClassifier::shipped(), r, 99).size() ==
-        2);
+  CHECK(p::compare::aligned_rows(trace, classes, r, 99).size() == 2);
 }

@@ -5,6 +5,8 @@
 #include <map>
 #include <utility>
 
+#include "hopsim/profiler/summary/summary.hpp"
+
 namespace hopsim::profiler::compare {
 
 Nanoseconds measured_origin(const trace::Trace& measured) {
@@ -14,15 +16,42 @@ Nanoseconds measured_origin(const trace::Trace& measured) {
   return Nanoseconds(t0);
 }
 
+MeasuredWindow measured_window(const trace::Trace& measured,
+                               const classify::KernelClassifier& classifier) {
+  MeasuredWindow w;
+  if (measured.activities.empty()) return w;
+  summary::SummaryOptions opt;
+  const summary::TraceSummary s = summary::summarize(measured, classifier, opt);
+  for (const auto& st : s.steps) {
+    if (st.activities == 0) continue;
+    w.start = st.gpu_start;
+    w.end = st.gpu_start + st.gpu_span;
+    w.what = st.name + " (first step with GPU work)";
+    return w;
+  }
+  w.start = measured_origin(measured);
+  w.end = w.start + s.gpu_span;
+  w.what = "the whole trace";
+  return w;
+}
+
 std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
                                       const classify::KernelClassifier& classifier,
                                       const sim::SimResult& predicted, int rank) {
+  return aligned_rows(measured, classifier, measured_window(measured, classifier), predicted, rank);
+}
+
+std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
+                                      const classify::KernelClassifier& classifier,
+                                      const MeasuredWindow& window, const sim::SimResult& predicted,
+                                      int rank) {
   std::vector<TimelineRow> rows;
-  const Nanoseconds t0 = measured_origin(measured);
+  const Nanoseconds t0 = window.start;
   // Classes repeat: classify each distinct kernel name once.
   std::map<std::string_view, BarKind> kind_of;
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Bar>> streams;
   for (const auto& a : measured.activities) {
+    if (a.end <= window.start || a.start >= window.end) continue;
     BarKind kind = BarKind::kMemory;
     if (a.kind == trace::ActivityKind::kKernel) {
       auto it = kind_of.find(a.name);
@@ -32,7 +61,8 @@ std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
       }
       kind = it->second;
     }
-    streams[{a.device, a.stream}].push_back({a.start - t0, a.end - t0, kind, a.name});
+    streams[{a.device, a.stream}].push_back(
+        {std::max(a.start, t0) - t0, std::min(a.end, window.end) - t0, kind, a.name});
   }
   const auto by_start = [](const Bar& x, const Bar& y) {
     return x.start != y.start ? x.start < y.start : x.end < y.end;

@@ -396,6 +396,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       auto& st = s.steps[k];
       if (st.activities > 0) {
         st.gpu_span = Nanoseconds(span[k].second - span[k].first);
+        st.gpu_start = Nanoseconds(span[k].first);
         gpu_span.push_back(static_cast<double>(st.gpu_span.value()));
       }
       dur.push_back(static_cast<double>(st.duration.value()));

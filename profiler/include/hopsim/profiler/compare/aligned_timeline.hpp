@@ -1,8 +1,8 @@
 #pragma once
 //! Measured and predicted timelines side by side as rows of bars on one time axis, both from time
-//! 0: a row per measured device and stream, and the compute and communication lanes of one
-//! predicted pipeline rank. What the GUI's Measured view draws; `hopsim compare --trace` writes
-//! the same two timelines to one Chrome trace.
+//! 0: a row per measured device and stream over one measured step, and the compute and
+//! communication lanes of one predicted pipeline rank. What the GUI's Measured view draws;
+//! `hopsim compare --trace` writes the whole trace beside the prediction to one Chrome trace.
 
 #include <string>
 #include <string_view>
@@ -35,12 +35,29 @@ struct TimelineRow {
 //! The time 0 of a measured trace: its first activity's start (0 for an empty trace).
 [[nodiscard]] Nanoseconds measured_origin(const trace::Trace& measured);
 
-//! Measured rows first (by device, then stream), then rank `rank`'s predicted lanes (compute,
-//! then communication) from `predicted.timeline` (RunOptions::collect_timeline). A rank the
+//! The part of a measured trace held against one predicted step: the GPU window of the first
+//! ProfilerStep with GPU work (its activities' first start to last end), or the whole trace when
+//! it has no steps.
+struct MeasuredWindow {
+  Nanoseconds start{0};
+  Nanoseconds end{0};
+  std::string what;  //!< "ProfilerStep#3 (first step with GPU work)" or "the whole trace"
+};
+[[nodiscard]] MeasuredWindow measured_window(const trace::Trace& measured,
+                                             const classify::KernelClassifier& classifier);
+
+//! Measured rows first (by device, then stream): the activities overlapping the measured window,
+//! from its start, clipped to it; then rank `rank`'s predicted lanes (compute, then
+//! communication) from `predicted.timeline` (RunOptions::collect_timeline). A rank the
 //! prediction does not have gives no predicted rows. The bars keep views into `measured` and
 //! `predicted`: both must outlive the rows.
 [[nodiscard]] std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
                                                     const classify::KernelClassifier& classifier,
+                                                    const sim::SimResult& predicted, int rank);
+//! The same over a window already found (measured_window summarises the whole trace).
+[[nodiscard]] std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
+                                                    const classify::KernelClassifier& classifier,
+                                                    const MeasuredWindow& window,
                                                     const sim::SimResult& predicted, int rank);
 
 }  // namespace hopsim::profiler::compare

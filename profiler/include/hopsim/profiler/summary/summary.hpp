@@ -93,6 +93,9 @@ struct StepSummary {
   //! First start to last end of those activities: what the GPUs spent on the step. A host range
   //! ends when the last launch returns, usually before the GPU work it queued has run.
   Nanoseconds gpu_span{0};
+  //! When the first of those activities starts (trace time): the step's GPU window is
+  //! [gpu_start, gpu_start + gpu_span].
+  Nanoseconds gpu_start{0};
 };
 
 struct TraceSummary {
