@@ -24,6 +24,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -79,6 +80,20 @@ constexpr const char* kPlanKeys[] = {"plan.pp",
                                      "plan.recompute",
                                      "plan.precision"};
 constexpr const char* kCostKeys[] = {"cost.price_per_gpu_hour", "cost.pue", "cost.training_tokens"};
+// The GPU's figures: editing one makes a custom GPU (the profile written inline in the scenario,
+// the edited figure's source saying so).
+constexpr const char* kGpuKeys[] = {"hardware.gpu.sms",
+                                    "hardware.gpu.sustained_clock_mhz",
+                                    "hardware.gpu.bf16_dense_tflops",
+                                    "hardware.gpu.fp8_dense_tflops",
+                                    "hardware.gpu.hbm_bandwidth_gb_per_s",
+                                    "hardware.gpu.nvlink_bidirectional_gb_per_s",
+                                    "hardware.gpu.tdp_watts"};
+constexpr const char* kCustomSource = "typed in hopsim-gui";
+
+bool is_gpu_figure(const std::string& key) {
+  return key.rfind("hardware.gpu.", 0) == 0;
+}
 
 // The node profile that goes with a GPU profile (hgx-h800-8gpu for h800-sxm5), if shipped.
 std::string node_for(const std::string& gpu) {
@@ -87,6 +102,17 @@ std::string node_for(const std::string& gpu) {
     if (n.rfind(prefix, 0) == 0) return n;
   }
   return {};
+}
+
+// A profile's figures as the fields show them (scenario_value's text).
+std::map<std::string, std::string> gpu_figures(const GpuProfile& g) {
+  Scenario s;
+  s.cluster.gpu = g;
+  std::map<std::string, std::string> out;
+  for (const char* k : kGpuKeys) {
+    if (const auto v = config::scenario_value(s, k)) out[k] = *v;
+  }
+  return out;
 }
 
 struct Metric {
@@ -242,15 +268,22 @@ MainWindow::MainWindow(QWidget* parent, const QString& settings_file) : QMainWin
           [this](const std::shared_ptr<const Prediction>& p) { show_prediction(p); });
   auto* split = new QSplitter(this);
   split->setObjectName("main_split");
-  auto* panel = new QWidget(split);
+  // The panel scrolls: with the GPU's figures it is taller than a laptop screen.
+  auto* scroll = new QScrollArea(split);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  auto* panel = new QWidget;
   panel->setLayout(new QVBoxLayout);
+  scroll->setWidget(panel);
   auto* views = new QWidget(split);
   views->setLayout(new QVBoxLayout);
-  split->addWidget(panel);
+  split->addWidget(scroll);
   split->addWidget(views);
   split->setStretchFactor(1, 1);
   setCentralWidget(split);
   build_panel();
+  scroll->setMinimumWidth(panel->sizeHint().width() + 20);
   build_views();
   build_menu();
   restored_geometry_ = settings_->contains("window/geometry") &&
@@ -300,7 +333,8 @@ void MainWindow::build_menu() {
 }
 
 void MainWindow::build_panel() {
-  auto* panel = static_cast<QSplitter*>(centralWidget())->widget(0);
+  auto* panel =
+      static_cast<QScrollArea*>(static_cast<QSplitter*>(centralWidget())->widget(0))->widget();
   auto* layout = static_cast<QVBoxLayout*>(panel->layout());
   auto* form = new QFormLayout;
   scenario_box_ = new QComboBox;
@@ -342,7 +376,10 @@ void MainWindow::build_panel() {
 
   gpu_ = new QComboBox;
   for (const auto& g : shipped_profiles("gpus")) gpu_->addItem(QString::fromStdString(g));
-  connect(gpu_, &QComboBox::currentTextChanged, this, [this] { edited(); });
+  connect(gpu_, &QComboBox::currentTextChanged, this, [this] {
+    show_gpu_figures();
+    edited();
+  });
   form->addRow("GPU", gpu_);
   auto add_fields = [&](std::span<const char* const> keys) {
     for (const char* k : keys) {
@@ -358,6 +395,12 @@ void MainWindow::build_panel() {
   auto* cost = new QLabel("<b>cost inputs</b>");
   form->addRow(cost);
   add_fields(kCostKeys);
+  auto* gpu_figures = new QLabel("<b>GPU figures</b> (edit one for a custom GPU)");
+  gpu_figures->setToolTip(
+      "The profile's figures; an edited one is written into the scenario "
+      "with the profile inline, its source saying it was typed here");
+  form->addRow(gpu_figures);
+  add_fields(kGpuKeys);
   layout->addLayout(form);
   error_ = new QLabel;
   error_->setWordWrap(true);
@@ -447,6 +490,25 @@ void MainWindow::build_views() {
   connect(yaml_, &YamlView::apply_requested, this, &MainWindow::apply_yaml);
   connect(yaml_, &YamlView::dirty_changed, this, [this] { update_title(); });
   tabs_->addTab(yaml_, "YAML");
+}
+
+void MainWindow::show_gpu_figures() {
+  if (loading_ || gpu_->currentIndex() < 0) return;
+  // Another profile chosen: its figures, not counted as edits.
+  std::map<std::string, std::string> figures;
+  try {
+    figures = gpu_figures(load_gpu_profile(gpu_->currentText().toStdString()));
+  } catch (const std::exception&) {
+    return;  // the prediction reports an unreadable profile
+  }
+  loading_ = true;
+  for (const auto& f : fields_) {
+    const auto it = figures.find(f->key());
+    if (it == figures.end()) continue;
+    f->set_value(QString::fromStdString(it->second));
+    loaded_[QString::fromStdString(f->key())] = f->value();
+  }
+  loading_ = false;
 }
 
 void MainWindow::refresh_yaml(bool replace_typed) {
@@ -582,18 +644,24 @@ std::vector<ScenarioOverride> MainWindow::overrides() const {
     return it == loaded_.end() || it->second != now.at(key);
   };
   std::vector<ScenarioOverride> o;
+  // The GPU first: an edited figure then goes into the chosen profile, written inline.
+  if (changed("hardware.gpu") && gpu_->currentIndex() >= 0) {
+    const std::string g = gpu_->currentText().toStdString();
+    o.push_back({"hardware.gpu", g});
+    if (const std::string n = node_for(g); !n.empty()) o.push_back({"hardware.node", n});
+  }
   for (const auto& f : fields_) {
-    if (changed(QString::fromStdString(f->key()))) {
+    if (!changed(QString::fromStdString(f->key()))) continue;
+    if (is_gpu_figure(f->key())) {
+      // A profile figure keeps {value, source}: the source says where this one came from.
+      o.push_back({f->key(),
+                   "{value: " + f->value().toStdString() + ", source: \"" + kCustomSource + "\"}"});
+    } else {
       o.push_back({f->key(), f->value().toStdString()});
     }
   }
   if (changed("model") && !model_spec().isEmpty()) {
     o.push_back({"model", model_spec().toStdString()});
-  }
-  if (changed("hardware.gpu") && gpu_->currentIndex() >= 0) {
-    const std::string g = gpu_->currentText().toStdString();
-    o.push_back({"hardware.gpu", g});
-    if (const std::string n = node_for(g); !n.empty()) o.push_back({"hardware.node", n});
   }
   return o;
 }

@@ -127,6 +127,8 @@ class MainWindow : public QMainWindow {
   void rebuild_recent_menu();
   void open_any(const QString& path);
   void fail(const QString& text);
+  //! The GPU figure fields show the chosen profile's figures (a profile picked in the box).
+  void show_gpu_figures();
   //! The YAML view shows the current document (`replace_typed`: even over typed edits).
   void refresh_yaml(bool replace_typed = false);
   //! Makes a text typed in the YAML view the document (unsaved), then as show_opened.

@@ -145,6 +145,7 @@ class GuiTest : public QObject {
   void pipeline_sends_show_as_arrows();
   void the_trace_and_a_predicted_rank_share_a_time_axis();
   void a_broken_file_is_fixed_in_the_yaml_view();
+  void a_gpu_figure_typed_in_makes_a_custom_gpu();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -1052,4 +1053,54 @@ void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
   QVERIFY2(w.error_text().contains("micro_batches"), qPrintable(w.error_text()));
   QCOMPARE(y->cursor_position().first, bad_line);
   fs::remove_all(dir);
+}
+
+void GuiTest::a_gpu_figure_typed_in_makes_a_custom_gpu() {
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const auto step = w.last()->run.result.step_time;
+  // The fields show the profile's figures (the shipped H800 file's 3350 GB/s), as no edit.
+  auto* hbm = qobject_cast<QLineEdit*>(w.field_widget("hardware.gpu.hbm_bandwidth_gb_per_s"));
+  QVERIFY(hbm != nullptr);
+  QCOMPARE(hbm->text(), QString("3350"));
+  QCOMPARE(w.field("hardware.gpu.sms")->value(), 132);
+  QVERIFY(w.overrides().empty());
+
+  // 4800 GB/s typed in: that GPU is predicted, written inline with the figure's source.
+  std::uint64_t before = w.last()->request;
+  hbm->clear();
+  QTest::keyClicks(hbm, "4800");
+  wait_for_prediction(w, before);
+  QVERIFY2(w.last()->ok, w.last()->error.c_str());
+  QCOMPARE(w.last()->scenario.cluster.gpu.hbm_bandwidth.value(), 4800e9);
+  QCOMPARE(w.last()->scenario.cluster.gpu.sms, 132);  // the rest of the profile kept
+  QVERIFY(w.last()->run.result.step_time < step);     // memory-bound kernels run faster
+  const std::string doc = w.current_document().text();
+  QVERIFY2(doc.find("typed in hopsim-gui") != std::string::npos, doc.c_str());
+  QVERIFY2(doc.find("sustained_clock_mhz") != std::string::npos, doc.c_str());
+  // Saved and loaded back, it is the same custom GPU.
+  const fs::path out = hopsim::test::unique_temp_path("gui-custom-gpu.yaml");
+  QVERIFY(w.save_to(q(out)));
+  QCOMPARE(hopsim::load_scenario(out).cluster.gpu.hbm_bandwidth.value(), 4800e9);
+  fs::remove(out);
+
+  // Another profile picked in the box: its figures (the H200 file's 4800 GB/s), not edits.
+  before = w.last()->request;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, before);
+  QCOMPARE(hbm->text(), QString("3350"));
+  before = w.last()->request;
+  QComboBox* gpu = nullptr;
+  for (auto* c : w.findChildren<QComboBox*>()) {
+    if (c->findText("h200-sxm") >= 0) gpu = c;
+  }
+  QVERIFY(gpu != nullptr);
+  gpu->setCurrentText("h200-sxm");
+  wait_for_prediction(w, before);
+  QCOMPARE(w.last()->scenario.cluster.gpu.name, std::string("H200 SXM"));
+  QCOMPARE(hbm->text(), QString("4800"));
+  for (const auto& o : w.overrides()) {
+    QVERIFY2(o.key.rfind("hardware.gpu.", 0) != 0, o.key.c_str());
+  }
 }

@@ -2,6 +2,7 @@
 // profile is complete and every figure can be traced (docs/CONFIG.md).
 
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "internal.hpp"
 
@@ -25,25 +26,8 @@ Nanoseconds ns_of(const MappingReader& r, const std::string& key) {
 
 GpuProfile read_gpu_profile(const YAML::Node& node, const std::string& file,
                             const std::string& key_path) {
-  const MappingReader r(
-      node, file, key_path,
-      {plain("name", ValueKind::kString, true), plain("description", ValueKind::kString, false),
-       sourced("sms", ValueKind::kPositiveInt, {"sm_count", "num_sms"}),
-       sourced("boost_clock_mhz", ValueKind::kPositiveNumber),
-       sourced("sustained_clock_mhz", ValueKind::kPositiveNumber),
-       sourced("bf16_dense_tflops", ValueKind::kPositiveNumber),
-       sourced("fp8_dense_tflops", ValueKind::kPositiveNumber),
-       sourced("fp32_cuda_core_tflops", ValueKind::kPositiveNumber),
-       sourced("hbm_capacity_bytes", ValueKind::kPositiveInt),
-       sourced("hbm_bandwidth_gb_per_s", ValueKind::kPositiveNumber),
-       sourced("l2_cache_bytes", ValueKind::kPositiveInt),
-       sourced("nvlink_bidirectional_gb_per_s", ValueKind::kPositiveNumber),
-       sourced("nvlink_links", ValueKind::kNonNegativeInt),
-       sourced("pcie_unidirectional_gb_per_s", ValueKind::kPositiveNumber),
-       sourced("tdp_watts", ValueKind::kPositiveNumber),
-       sourced("sm_partition_granularity", ValueKind::kPositiveInt),
-       // Optional: a rental or amortised price, with its source like every other figure.
-       KeySpec{"price_per_gpu_hour", ValueKind::kNonNegativeNumber, false, {}, true, {}}});
+  // The keys are declared once (scenario_keys.hpp, "hardware.gpu"): editors build on them too.
+  const MappingReader r(node, file, key_path, scenario_keys("hardware.gpu"));
   GpuProfile g;
   g.name = r.get_string("name");
   g.sms = r.get_int32("sms");

@@ -40,6 +40,37 @@ std::vector<KeySpec> hardware() {
             "nodes")};
 }
 
+// A GPU profile (hwprofiles/gpus/*.yaml, or `hardware.gpu` written inline): every figure with its
+// source, so a scenario that changes one says where the new number came from.
+std::vector<KeySpec> gpu_profile() {
+  auto sourced = [](std::string name, ValueKind kind, std::string help,
+                    std::vector<std::string> aliases = {}) {
+    return about(KeySpec{std::move(name), kind, true, {}, true, std::move(aliases)},
+                 std::move(help));
+  };
+  return {KeySpec{"name", ValueKind::kString, true, {}, false, {}},
+          KeySpec{"description", ValueKind::kString, false, {}, false, {}},
+          sourced("sms", ValueKind::kPositiveInt, "SMs", {"sm_count", "num_sms"}),
+          sourced("boost_clock_mhz", ValueKind::kPositiveNumber, "boost clock (MHz)"),
+          sourced("sustained_clock_mhz", ValueKind::kPositiveNumber, "sustained clock (MHz)"),
+          sourced("bf16_dense_tflops", ValueKind::kPositiveNumber, "BF16 dense peak (TFLOPS)"),
+          sourced("fp8_dense_tflops", ValueKind::kPositiveNumber, "FP8 dense peak (TFLOPS)"),
+          sourced("fp32_cuda_core_tflops", ValueKind::kPositiveNumber, "FP32 peak (TFLOPS)"),
+          sourced("hbm_capacity_bytes", ValueKind::kPositiveInt, "HBM capacity (bytes)"),
+          sourced("hbm_bandwidth_gb_per_s", ValueKind::kPositiveNumber, "HBM bandwidth (GB/s)"),
+          sourced("l2_cache_bytes", ValueKind::kPositiveInt, "L2 cache (bytes)"),
+          sourced("nvlink_bidirectional_gb_per_s", ValueKind::kPositiveNumber,
+                  "NVLink, both directions (GB/s)"),
+          sourced("nvlink_links", ValueKind::kNonNegativeInt, "NVLink links"),
+          sourced("pcie_unidirectional_gb_per_s", ValueKind::kPositiveNumber,
+                  "PCIe per direction (GB/s)"),
+          sourced("tdp_watts", ValueKind::kPositiveNumber, "TDP (W)"),
+          sourced("sm_partition_granularity", ValueKind::kPositiveInt, "SM partition step"),
+          // Optional: a rental or amortised price, with its source like every other figure.
+          about(KeySpec{"price_per_gpu_hour", ValueKind::kNonNegativeNumber, false, {}, true, {}},
+                "price (USD per GPU-hour)")};
+}
+
 std::vector<KeySpec> plan() {
   return {
       about(at_most(key("pp", ValueKind::kPositiveInt, true,
@@ -144,12 +175,14 @@ namespace {
 const std::vector<KeySpec>* keys_of(std::string_view mapping) {
   static const std::vector<KeySpec> kRoot = root();
   static const std::vector<KeySpec> kHardware = hardware();
+  static const std::vector<KeySpec> kGpu = gpu_profile();
   static const std::vector<KeySpec> kPlan = plan();
   static const std::vector<KeySpec> kOptimizer = optimizer();
   static const std::vector<KeySpec> kVariation = variation();
   static const std::vector<KeySpec> kCost = cost();
   if (mapping.empty()) return &kRoot;
   if (mapping == "hardware") return &kHardware;
+  if (mapping == "hardware.gpu") return &kGpu;
   if (mapping == "plan") return &kPlan;
   if (mapping == "plan.optimizer") return &kOptimizer;
   if (mapping == "plan.variation") return &kVariation;
@@ -180,6 +213,26 @@ std::optional<std::string> scenario_value(const Scenario& s, std::string_view k)
   const ParallelPlan& p = s.plan;
   const auto i = [](long long v) { return std::to_string(v); };
   if (k == "hardware.nodes") return i(s.cluster.num_nodes);
+  if (k.starts_with("hardware.gpu.")) {
+    const GpuProfile& g = s.cluster.gpu;
+    const std::string_view f = k.substr(13);
+    const auto n = [](double v) { return number(v); };
+    if (f == "sms") return i(g.sms);
+    if (f == "boost_clock_mhz") return n(g.boost_clock_mhz);
+    if (f == "sustained_clock_mhz") return n(g.sustained_clock_mhz);
+    if (f == "bf16_dense_tflops") return n(g.bf16_dense.value() / 1e12);
+    if (f == "fp8_dense_tflops") return n(g.fp8_dense.value() / 1e12);
+    if (f == "fp32_cuda_core_tflops") return n(g.fp32_cuda_core.value() / 1e12);
+    if (f == "hbm_capacity_bytes") return i(g.hbm_capacity.value());
+    if (f == "hbm_bandwidth_gb_per_s") return n(g.hbm_bandwidth.value() / 1e9);
+    if (f == "l2_cache_bytes") return i(g.l2_cache.value());
+    if (f == "nvlink_bidirectional_gb_per_s") return n(g.nvlink_bidirectional.value() / 1e9);
+    if (f == "nvlink_links") return i(g.nvlink_links);
+    if (f == "pcie_unidirectional_gb_per_s") return n(g.pcie_unidirectional.value() / 1e9);
+    if (f == "tdp_watts") return n(g.tdp_watts);
+    if (f == "sm_partition_granularity") return i(g.sm_partition_granularity);
+    return std::nullopt;
+  }
   if (k == "plan.pp") return i(p.pp);
   if (k == "plan.dp") return i(p.dp);
   if (k == "plan.tp") return i(p.tp);

@@ -12,8 +12,9 @@
 
 namespace hopsim::config {
 
-//! The declared keys of one mapping of a scenario file: "" (the document), "hardware", "plan",
-//! "plan.optimizer", "plan.variation" or "cost". Throws std::out_of_range for any other name.
+//! The declared keys of one mapping of a scenario file: "" (the document), "hardware",
+//! "hardware.gpu" (a GPU profile, in its own file or written inline), "plan", "plan.optimizer",
+//! "plan.variation" or "cost". Throws std::out_of_range for any other name.
 [[nodiscard]] const std::vector<KeySpec>& scenario_keys(std::string_view mapping);
 
 //! The declaration of a dotted key ("plan.pp", "cost.pue"), or nullptr when none is declared.
@@ -21,7 +22,8 @@ namespace hopsim::config {
 
 //! The value a loaded scenario has for a setting, as YAML text an override accepts ("16",
 //! "dualpipe", "[rmsnorm, swiglu]", "2.5"), defaults and inherited values included (a price the
-//! GPU profile gave). nullopt for keys that are not a single setting (a profile, a mapping).
+//! GPU profile gave; "hardware.gpu.sms" the profile's figure). nullopt for keys that are not a
+//! single setting (a profile, a mapping).
 [[nodiscard]] std::optional<std::string> scenario_value(const Scenario& s, std::string_view dotted);
 
 }  // namespace hopsim::config
