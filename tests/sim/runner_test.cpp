@@ -22,27 +22,13 @@ namespace {
 // The published DeepSeek-V3 pre-training plan (DeepSeek-V3 report §3.1-§3.2, §3.5.1, §4.2: 2048
 // H800, PP16, EP64, ZeRO-1 DP, DualPipe, 20 communication SMs, 4K sequences; derived: 15360 / DP
 // 128 = 120 micro-batches per pipeline per step).
+// The published plan as shipped (scenarios/deepseek-v3-h800.yaml: the fixture cannot drift from
+// it), on `cluster`.
 Scenario deepseek_v3(const ClusterProfile& cluster) {
-  Scenario s;
+  Scenario s =
+      load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");
   s.name = "deepseek-v3 " + cluster.gpu.name;
   s.cluster = cluster;
-  s.model = test::deepseek_v3();
-  ParallelPlan& p = s.plan;
-  p.pp = 16;
-  p.dp = 128;
-  p.ep = 64;
-  p.tp = 1;
-  p.micro_batch_size = 1;
-  p.micro_batches = 120;
-  p.seq_len = 4096;
-  p.schedule = ScheduleKind::kDualPipe;
-  p.comm_sms = 20;
-  p.zero_stage = 1;
-  p.recompute.rmsnorm = true;
-  p.recompute.mla_up_projection = true;
-  p.gemm_precision = Precision::kFp8;
-  p.optimizer = {StateDtype::kFp32, StateDtype::kFp32, StateDtype::kBf16};
-  p.node_limit = 4;
   return s;
 }
 
