@@ -25,8 +25,7 @@ namespace {
 // The published plan as shipped (scenarios/deepseek-v3-h800.yaml: the fixture cannot drift from
 // it), on `cluster`.
 Scenario deepseek_v3(const ClusterProfile& cluster) {
-  Scenario s =
-      load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");
+  Scenario s = load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");
   s.name = "deepseek-v3 " + cluster.gpu.name;
   s.cluster = cluster;
   return s;

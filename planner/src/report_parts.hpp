@@ -1,0 +1,41 @@
+#pragma once
+// Pieces of the report that its building and its renderers (HTML, Markdown, JSON) share; private
+// to planner/src.
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hopsim/planner/report.hpp"
+#include "hopsim/planner/results_store.hpp"
+
+namespace hopsim::planner::report_parts {
+
+inline constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+[[nodiscard]] bool contains(const std::string& s, const std::string& what);
+
+//! The GPU-hours per trillion tokens at the low and high end of the entry's uncertainty band.
+[[nodiscard]] std::pair<double, double> gpu_hours_band(const ReportEntry& e);
+
+//! What the band around the cost figures is and where it comes from (entries of one report share
+//! a calibration, so the first entry's band stands for all).
+[[nodiscard]] std::string band_sentence(const std::vector<ReportEntry>& entries);
+
+//! A row of the cost summary: its JSON key, label, value and how it is shown.
+struct Metric {
+  const char* key;
+  const char* label;
+  std::function<double(const ReportEntry&)> value;
+  std::function<std::string(double)> show;
+};
+[[nodiscard]] std::vector<Metric> summary_metrics();
+
+//! A sweep row's swept settings as "pp=8 schedule=dualpipe" ("(base)" for none).
+[[nodiscard]] std::string sweep_config_label(const StoredResult& r);
+
+//! A stored reason without the "file:line:col: " prefixes the loader puts on each message.
+[[nodiscard]] std::string short_reason(const std::string& reason);
+
+}  // namespace hopsim::planner::report_parts
