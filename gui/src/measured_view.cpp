@@ -4,6 +4,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -58,6 +59,22 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   info_->setWordWrap(true);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   top->addWidget(info_, 1);
+  // Which prediction the trace is held against: the mean over pipeline ranks, or the rank the
+  // trace captured (DualPipe's rank 0 also holds the embedding, the head and MTP), as
+  // `hopsim compare --rank`.
+  auto* against = new QVBoxLayout;
+  against->addWidget(new QLabel("held against"));
+  compare_rank_ = new QComboBox;
+  compare_rank_->addItem("the mean of the pipeline ranks", -1);
+  compare_rank_->setToolTip("The predicted pipeline rank the trace is compared with");
+  connect(compare_rank_, &QComboBox::currentIndexChanged, this, [this] {
+    const int r = compare_rank();
+    if (r >= 0) set_timeline_rank(r);
+    start();
+  });
+  against->addWidget(compare_rank_);
+  against->addStretch(1);
+  top->addLayout(against);
   layout->addLayout(top);
   message_ = new QLabel;
   message_->setWordWrap(true);
@@ -177,11 +194,25 @@ void MeasuredView::set_scenario(const Scenario& s) {
 void MeasuredView::set_prediction(std::shared_ptr<const Prediction> p) {
   prediction_ = std::move(p);
   if (prediction_ && prediction_->ok) {
+    const int pp = std::max(1, prediction_->scenario.plan.pp);
     const QSignalBlocker quiet(rank_);
-    rank_->setRange(0, std::max(0, prediction_->scenario.plan.pp - 1));
+    rank_->setRange(0, pp - 1);
+    const QSignalBlocker quiet_too(compare_rank_);
+    const int keep = compare_rank() < pp ? compare_rank() : -1;
+    while (compare_rank_->count() > 1) compare_rank_->removeItem(1);
+    for (int r = 0; r < pp; ++r) compare_rank_->addItem(QString("pipeline rank %1").arg(r), r);
+    compare_rank_->setCurrentIndex(compare_rank_->findData(keep));
   }
   refresh_timeline();
   if (prediction_) set_scenario(prediction_->scenario);
+}
+
+int MeasuredView::compare_rank() const {
+  return compare_rank_->currentData().toInt();
+}
+
+void MeasuredView::set_compare_rank(int rank) {
+  compare_rank_->setCurrentIndex(std::max(0, compare_rank_->findData(rank)));
 }
 
 void MeasuredView::set_timeline_rank(int rank) {
@@ -198,12 +229,12 @@ MeasuredView::Outcome MeasuredView::run(
     std::uint64_t generation, std::shared_ptr<const profiler::trace::Trace> trace,
     std::shared_ptr<const profiler::classify::KernelClassifier> c,
     std::shared_ptr<const profiler::attribute::ComponentMap> map, Scenario scenario,
-    std::string trace_file) {
+    std::string trace_file, int rank) {
   Outcome o;
   o.generation = generation;
   try {
     o.comparison = std::make_shared<const profiler::compare::Comparison>(
-        profiler::compare::compare(scenario, *trace, *c, trace_file, {}, map.get()));
+        profiler::compare::compare(scenario, *trace, *c, trace_file, {}, map.get(), rank));
   } catch (const std::exception& e) {
     o.error = QString::fromStdString(e.what());
   }
@@ -219,13 +250,14 @@ void MeasuredView::start() {
   }
   pending_ = false;
   watcher_.setFuture(QtConcurrent::run(&MeasuredView::run, generation_, trace_, classifier_,
-                                       components_, *scenario_, trace_file_.toStdString()));
+                                       components_, *scenario_, trace_file_.toStdString(),
+                                       compare_rank()));
 }
 
 void MeasuredView::compare_now() {
   if (!trace_ || !scenario_) return;
-  show_outcome(
-      run(++generation_, trace_, classifier_, components_, *scenario_, trace_file_.toStdString()));
+  show_outcome(run(++generation_, trace_, classifier_, components_, *scenario_,
+                   trace_file_.toStdString(), compare_rank()));
 }
 
 void MeasuredView::show_outcome(const Outcome& o) {

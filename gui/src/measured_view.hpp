@@ -12,6 +12,7 @@
 #include "hopsim/profiler/compare/compare.hpp"
 
 class QChartView;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 class QTableWidget;
@@ -55,6 +56,10 @@ class MeasuredView : public QWidget {
   [[nodiscard]] AlignedTimeline* timeline() const { return timeline_; }
   //! The predicted pipeline rank the timeline shows.
   void set_timeline_rank(int rank);
+  //! The pipeline rank the trace is compared with (-1: the mean over ranks, the default); a
+  //! rank also becomes the timeline's. The comparison is redone.
+  void set_compare_rank(int rank);
+  [[nodiscard]] int compare_rank() const;
   [[nodiscard]] bool busy() const { return watcher_.isRunning(); }
   //! The comparison shown (nullptr before the first).
   [[nodiscard]] const profiler::compare::Comparison* comparison() const { return shown_.get(); }
@@ -73,7 +78,7 @@ class MeasuredView : public QWidget {
                                    std::shared_ptr<const profiler::trace::Trace> trace,
                                    std::shared_ptr<const profiler::classify::KernelClassifier> c,
                                    std::shared_ptr<const profiler::attribute::ComponentMap> map,
-                                   Scenario scenario, std::string trace_file);
+                                   Scenario scenario, std::string trace_file, int rank);
   void start();
   void show_outcome(const Outcome& o);
   void fail(const QString& text);
@@ -98,6 +103,7 @@ class MeasuredView : public QWidget {
   QChartView* chart_ = nullptr;
   std::shared_ptr<const Prediction> prediction_;
   QSpinBox* rank_ = nullptr;
+  QComboBox* compare_rank_ = nullptr;
   AlignedTimeline* timeline_ = nullptr;
 };
 

@@ -988,6 +988,17 @@ void GuiTest::the_trace_and_a_predicted_rank_share_a_time_axis() {
   QCOMPARE(predicted_bars(0), slices(0));
   w.measured()->set_timeline_rank(1);
   QCOMPARE(predicted_bars(1), slices(1));
+  // Held against one rank, as `hopsim compare --rank 1`: the comparison says so, and the
+  // timeline follows; back to the mean of the ranks.
+  QCOMPARE(w.measured()->compare_rank(), -1);
+  w.measured()->set_timeline_rank(0);
+  w.measured()->set_compare_rank(1);
+  QTRY_VERIFY_WITH_TIMEOUT(!w.measured()->busy() && w.measured()->comparison() != nullptr &&
+                               w.measured()->comparison()->rank == 1,
+                           20000);
+  QCOMPARE(predicted_bars(1), slices(1));
+  w.measured()->set_compare_rank(-1);
+  QTRY_VERIFY_WITH_TIMEOUT(!w.measured()->busy() && w.measured()->comparison()->rank == -1, 20000);
   // It draws: boxes merged below a pixel, so fewer than the bars when the whole span shows.
   w.measured()->timeline()->resize(900, 200);
   (void)w.measured()->timeline()->grab();
