@@ -188,8 +188,9 @@ void register_calibrate(CLI::App& app, Io io) {
                                *measured_on + "' has " + std::to_string(source->sms));
     }
     if (!target->empty()) {
-      c = cal::transfer_calibration(c, *source, load_gpu_profile(*target), *measured_on, *target);
-      const auto f = cal::transfer_factors(*source, load_gpu_profile(*target));
+      const GpuProfile to = load_gpu_profile(*target);
+      c = cal::transfer_calibration(c, *source, to, *measured_on, *target);
+      const auto f = cal::transfer_factors(*source, to);
       io.out << "transferred from " << *measured_on << " to " << *target
              << ": compute-bound x clock ratio " << fmt("%.4g", f.clock)
              << ", memory-bound x HBM ratio " << fmt("%.4g", f.hbm) << "\n";

@@ -61,24 +61,27 @@ QSize AlignedTimeline::sizeHint() const {
   return {900, kAxisHeight + rows * (kRowHeight + kRowGap) + 4};
 }
 
-void AlignedTimeline::show_rows(
-    std::shared_ptr<const profiler::trace::Trace> trace,
-    std::shared_ptr<const profiler::classify::KernelClassifier> classifier,
-    const profiler::compare::MeasuredWindow& window, std::shared_ptr<const Prediction> prediction,
-    int rank) {
-  // The rows point into the trace and the prediction: hold them before building.
+void AlignedTimeline::show_measured(std::shared_ptr<const profiler::trace::Trace> trace,
+                                    const profiler::classify::KernelClassifier& classifier,
+                                    const profiler::compare::MeasuredWindow& window) {
   trace_ = std::move(trace);
-  classifier_ = std::move(classifier);
+  measured_ = trace_ ? profiler::compare::measured_rows(*trace_, classifier, window)
+                     : std::vector<profiler::compare::TimelineRow>{};
+  join_rows();
+}
+
+void AlignedTimeline::show_predicted(std::shared_ptr<const Prediction> prediction, int rank) {
+  // Only the prediction's rows are rebuilt: an edit re-predicts, the trace stays.
   prediction_ = std::move(prediction);
-  rows_.clear();
-  static const profiler::trace::Trace kNoTrace;
-  static const sim::SimResult kNoPrediction;
-  if (trace_ || (prediction_ && prediction_->ok)) {
-    const auto& cls = classifier_ ? *classifier_ : profiler::classify::KernelClassifier::shipped();
-    rows_ = profiler::compare::aligned_rows(
-        trace_ ? *trace_ : kNoTrace, cls, window,
-        prediction_ && prediction_->ok ? prediction_->run.result : kNoPrediction, rank);
-  }
+  predicted_ = prediction_ && prediction_->ok
+                   ? profiler::compare::predicted_rows(prediction_->run.result, rank)
+                   : std::vector<profiler::compare::TimelineRow>{};
+  join_rows();
+}
+
+void AlignedTimeline::join_rows() {
+  rows_ = measured_;
+  rows_.insert(rows_.end(), predicted_.begin(), predicted_.end());
   end_ns_ = 0;
   for (const auto& r : rows_) {
     for (const Bar& b : r.bars) end_ns_ = std::max(end_ns_, static_cast<double>(b.end.value()));

@@ -21,12 +21,14 @@ class AlignedTimeline : public QWidget {
  public:
   explicit AlignedTimeline(QWidget* parent = nullptr);
 
-  //! Shows `trace` against rank `rank` of `prediction` (either may be null: its rows are left
-  //! out). Both are kept alive: the rows point into them.
-  void show_rows(std::shared_ptr<const profiler::trace::Trace> trace,
-                 std::shared_ptr<const profiler::classify::KernelClassifier> classifier,
-                 const profiler::compare::MeasuredWindow& window,
-                 std::shared_ptr<const Prediction> prediction, int rank);
+  //! The measured rows: `trace`'s streams over `window` (null: none). Built once per trace;
+  //! the trace is kept alive, the rows point into it.
+  void show_measured(std::shared_ptr<const profiler::trace::Trace> trace,
+                     const profiler::classify::KernelClassifier& classifier,
+                     const profiler::compare::MeasuredWindow& window);
+  //! The predicted rows: rank `rank` of `prediction` (null or failed: none), under the
+  //! measured ones. Kept alive likewise.
+  void show_predicted(std::shared_ptr<const Prediction> prediction, int rank);
   [[nodiscard]] const std::vector<profiler::compare::TimelineRow>& rows() const { return rows_; }
   //! Rectangles drawn by the last paint (after merging); for tests.
   [[nodiscard]] std::size_t painted_boxes() const { return painted_; }
@@ -49,9 +51,13 @@ class AlignedTimeline : public QWidget {
   [[nodiscard]] double ns_of(double x) const;
   [[nodiscard]] const profiler::compare::Bar* bar_at(const QPoint& p) const;
 
+  //! Measured rows then predicted rows, as drawn.
+  void join_rows();
+
   std::shared_ptr<const profiler::trace::Trace> trace_;
-  std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
   std::shared_ptr<const Prediction> prediction_;
+  std::vector<profiler::compare::TimelineRow> measured_;
+  std::vector<profiler::compare::TimelineRow> predicted_;
   std::vector<profiler::compare::TimelineRow> rows_;
   double end_ns_ = 0;  // the latest bar end over all rows
   double from_ns_ = 0;

@@ -526,9 +526,8 @@ void MainWindow::apply_yaml(const QString& text) {
   base_ = ScenarioTemplate(base_.path(), text.toStdString());
   on_disk_ = false;  // until saved
   const auto pinned = baseline_;
-  const bool ok = show_opened();
+  const bool ok = show_opened();  // it shows the loader's error in the YAML view too
   baseline_ = pinned;
-  yaml_->show_error(ok ? QString() : error_->text());
   statusBar()->showMessage(ok ? "applied the YAML text" : "the YAML text does not load");
 }
 

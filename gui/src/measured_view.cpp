@@ -181,6 +181,7 @@ bool MeasuredView::open_trace(const QString& path) {
   }
   info_->setText(trace_info_);
   emit status(QString("opened trace %1").arg(path));
+  timeline_->show_measured(trace_, *classifier_, window_);
   refresh_timeline();
   if (scenario_) start();
   return true;
@@ -221,8 +222,7 @@ void MeasuredView::set_timeline_rank(int rank) {
 }
 
 void MeasuredView::refresh_timeline() {
-  timeline_->show_rows(trace_, classifier_, window_, trace_ ? prediction_ : nullptr,
-                       rank_->value());
+  timeline_->show_predicted(trace_ ? prediction_ : nullptr, rank_->value());
 }
 
 MeasuredView::Outcome MeasuredView::run(

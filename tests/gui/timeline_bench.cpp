@@ -10,6 +10,7 @@
 
 #include "main_window.hpp"
 #include "prediction_worker.hpp"
+#include "temp_path.hpp"
 #include "timeline_view.hpp"
 
 using hopsim::gui::Prediction;
@@ -39,14 +40,17 @@ void TimelineBench::initTestCase() {
 void TimelineBench::first_prediction() {
   // Window built, the shipped scenario opened (as at start), the prediction run on the worker
   // thread and applied to every view, timeline included.
+  // Settings of its own: a fixed name would collide with a run beside it.
+  const auto settings = hopsim::test::unique_temp_path("bench-settings.ini");
   QElapsedTimer clock;
   clock.start();
   QBENCHMARK_ONCE {
-    hopsim::gui::MainWindow w(nullptr, QDir::temp().filePath("hopsim-bench-settings.ini"));
+    hopsim::gui::MainWindow w(nullptr, QString::fromStdString(settings.string()));
     w.open_scenario("deepseek-v3-h800");
     QTRY_VERIFY_WITH_TIMEOUT(w.last() != nullptr && !w.worker().busy(), 20000);
   }
   qInfo("start to first prediction: %.0f ms", static_cast<double>(clock.nsecsElapsed()) / 1e6);
+  std::filesystem::remove(settings);
 }
 
 void TimelineBench::pan_data() {

@@ -94,10 +94,10 @@ Calibration calibrate(const TraceInput& in, const CalibrateOptions& opt,
     c.device = it->second;
   if (const auto it = in.provenance.find("sm_count"); it != in.provenance.end())
     c.sm_count = std::stoi(it->second);
+  const std::string where = in.source.empty() ? "trace" : in.source;
   if (c.sm_count <= 0)
-    throw ConfigError(
-        SourceLocation{in.source.empty() ? "trace" : in.source, 0, 0, "provenance.sm_count"},
-        "trace provenance lacks a positive sm_count");
+    throw ConfigError(SourceLocation{where, 0, 0, "provenance.sm_count"},
+                      "trace provenance lacks a positive sm_count");
   // A calibration is only as good as what it says it measured: which GPU, driver and build,
   // when and by which command (hopsim measure records all of them). Without them it is refused.
   std::string missing;
@@ -109,7 +109,7 @@ Calibration calibrate(const TraceInput& in, const CalibrateOptions& opt,
     }
   }
   if (!missing.empty()) {
-    throw ConfigError(SourceLocation{in.source.empty() ? "trace" : in.source, 0, 0, "provenance"},
+    throw ConfigError(SourceLocation{where, 0, 0, "provenance"},
                       "the trace's provenance lacks " + missing +
                           ": a calibration must say which GPU, driver, build, date and command "
                           "measured it (hopsim measure records them); refusing to calibrate");

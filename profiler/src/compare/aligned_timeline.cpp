@@ -2,12 +2,20 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 #include <map>
 #include <utility>
 
 #include "hopsim/profiler/summary/summary.hpp"
 
 namespace hopsim::profiler::compare {
+namespace {
+
+bool by_start(const Bar& x, const Bar& y) {
+  return x.start != y.start ? x.start < y.start : x.end < y.end;
+}
+
+}  // namespace
 
 Nanoseconds measured_origin(const trace::Trace& measured) {
   if (measured.activities.empty()) return Nanoseconds(0);
@@ -35,16 +43,9 @@ MeasuredWindow measured_window(const trace::Trace& measured,
   return w;
 }
 
-std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
-                                      const classify::KernelClassifier& classifier,
-                                      const sim::SimResult& predicted, int rank) {
-  return aligned_rows(measured, classifier, measured_window(measured, classifier), predicted, rank);
-}
-
-std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
-                                      const classify::KernelClassifier& classifier,
-                                      const MeasuredWindow& window, const sim::SimResult& predicted,
-                                      int rank) {
+std::vector<TimelineRow> measured_rows(const trace::Trace& measured,
+                                       const classify::KernelClassifier& classifier,
+                                       const MeasuredWindow& window) {
   std::vector<TimelineRow> rows;
   const Nanoseconds t0 = window.start;
   // Classes repeat: classify each distinct kernel name once.
@@ -64,15 +65,17 @@ std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
     streams[{a.device, a.stream}].push_back(
         {std::max(a.start, t0) - t0, std::min(a.end, window.end) - t0, kind, a.name});
   }
-  const auto by_start = [](const Bar& x, const Bar& y) {
-    return x.start != y.start ? x.start < y.start : x.end < y.end;
-  };
   for (auto& [key, bars] : streams) {
     std::stable_sort(bars.begin(), bars.end(), by_start);
     rows.push_back(
         {"measured: device " + std::to_string(key.first) + " stream " + std::to_string(key.second),
          true, std::move(bars)});
   }
+  return rows;
+}
+
+std::vector<TimelineRow> predicted_rows(const sim::SimResult& predicted, int rank) {
+  std::vector<TimelineRow> rows;
   std::vector<Bar> lanes[sim::kLaneCount];
   for (const auto& s : predicted.timeline) {
     if (s.rank != rank || s.op == nullptr) continue;
@@ -87,6 +90,16 @@ std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
     rows.push_back({"predicted: rank " + std::to_string(rank) + " " + lane_name[l], false,
                     std::move(lanes[l])});
   }
+  return rows;
+}
+
+std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
+                                      const classify::KernelClassifier& classifier,
+                                      const sim::SimResult& predicted, int rank) {
+  auto rows = measured_rows(measured, classifier, measured_window(measured, classifier));
+  auto more = predicted_rows(predicted, rank);
+  rows.insert(rows.end(), std::make_move_iterator(more.begin()),
+              std::make_move_iterator(more.end()));
   return rows;
 }
 

@@ -46,18 +46,21 @@ struct MeasuredWindow {
 [[nodiscard]] MeasuredWindow measured_window(const trace::Trace& measured,
                                              const classify::KernelClassifier& classifier);
 
-//! Measured rows first (by device, then stream): the activities overlapping the measured window,
-//! from its start, clipped to it; then rank `rank`'s predicted lanes (compute, then
-//! communication) from `predicted.timeline` (RunOptions::collect_timeline). A rank the
-//! prediction does not have gives no predicted rows. The bars keep views into `measured` and
-//! `predicted`: both must outlive the rows.
+//! A row per measured device and stream (by device, then stream): the activities overlapping
+//! the window, from its start, clipped to it. The bars keep views into `measured`.
+[[nodiscard]] std::vector<TimelineRow> measured_rows(const trace::Trace& measured,
+                                                     const classify::KernelClassifier& classifier,
+                                                     const MeasuredWindow& window);
+
+//! Rank `rank`'s predicted lanes (compute, then communication) from `predicted.timeline`
+//! (RunOptions::collect_timeline); none for a rank the prediction does not have. The bars keep
+//! views into `predicted`.
+[[nodiscard]] std::vector<TimelineRow> predicted_rows(const sim::SimResult& predicted, int rank);
+
+//! Both, measured first, over the trace's measured_window. `measured` and `predicted` must
+//! outlive the rows.
 [[nodiscard]] std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
                                                     const classify::KernelClassifier& classifier,
-                                                    const sim::SimResult& predicted, int rank);
-//! The same over a window already found (measured_window summarises the whole trace).
-[[nodiscard]] std::vector<TimelineRow> aligned_rows(const trace::Trace& measured,
-                                                    const classify::KernelClassifier& classifier,
-                                                    const MeasuredWindow& window,
                                                     const sim::SimResult& predicted, int rank);
 
 }  // namespace hopsim::profiler::compare
