@@ -607,6 +607,17 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
     }
     return std::nullopt;
   };
+  // A document that does not load but names its GPU profile: the GPU's figures from the file.
+  std::map<std::string, std::string> named_gpu;
+  if (!s) {
+    if (const auto g = scalar("hardware.gpu")) {
+      try {
+        named_gpu = gpu_figures(load_gpu_profile(*g));
+      } catch (const std::exception&) {
+        // an unknown profile: its fields keep what they showed
+      }
+    }
+  }
   for (const auto& f : fields_) {
     if (s) {
       if (const auto v = config::scenario_value(*s, f->key())) {
@@ -614,6 +625,8 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
       }
     } else if (const auto v = scalar(f->key())) {
       f->set_value(QString::fromStdString(*v));
+    } else if (const auto it = named_gpu.find(f->key()); it != named_gpu.end()) {
+      f->set_value(QString::fromStdString(it->second));
     }
   }
   gpu_->setCurrentIndex(-1);  // as in the file, unless it names a shipped profile

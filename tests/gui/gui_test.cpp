@@ -1026,6 +1026,8 @@ void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
   QCOMPARE(y->cursor_position().first, typo_line);
   QVERIFY(!y->dirty());
   QVERIFY(!w.has_unsaved_edits());
+  // The file names its GPU profile: the GPU's figures show that profile's (132 SMs), as no edit.
+  QCOMPARE(w.field("hardware.gpu.sms")->value(), 132);
 
   // Fixed where it shows: typed, the window has unsaved edits; applied, it predicts.
   std::string fixed = text;
