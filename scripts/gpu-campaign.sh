@@ -34,7 +34,9 @@ if [[ "${1:-}" == "--bundle" ]]; then
     ldd "$b" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
       case "$(basename "$lib")" in
         libc.so*|libm.so*|libstdc++*|libgcc_s*|ld-linux*|libpthread*|libdl.so*|librt.so*|libutil*) ;;
-        libcuda.so*|libcublas*|libcupti*|libcudart*|libnvrtc*) ;;
+        # The driver and cuBLAS (540 MB) are there (the toolkit, PyTorch's wheels); CUPTI is
+        # carried so the recorder runs with the version it was built against.
+        libcuda.so*|libcublas*|libcudart*|libnvrtc*) ;;
         *) cp -L "$lib" "$dest/lib/" ;;
       esac
     done
@@ -52,6 +54,7 @@ bin=""
 hopsim="$root/build/cli/hopsim"
 budget=450
 py="${HOPSIM_CAMPAIGN_PYTHON:-python3}"
+export PYTHONUNBUFFERED=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --dry-run) dry=1 ;;
@@ -77,12 +80,14 @@ steps="$work/steps.tsv"
 : > "$steps"
 started=$(date +%s)
 
-# CUDA libraries: the bundle's own, the toolkit's, CUPTI's, and those of PyTorch's wheels.
+# CUDA libraries for the two C++ binaries only: the bundle's own, the toolkit's, CUPTI's, and
+# those of PyTorch's wheels (cuBLAS). PyTorch itself keeps its own search path: a toolkit library
+# put ahead of its wheels' could break it.
 libs="$bin/lib:/usr/local/cuda/lib64:/usr/local/cuda/extras/CUPTI/lib64"
-for d in $(python3 -c 'import glob, os, nvidia; print(" ".join(sorted(glob.glob(os.path.join(os.path.dirname(nvidia.__file__), "*", "lib")))))' 2>/dev/null); do
+for d in $(python3 -c 'import glob, os, nvidia; print(" ".join(sorted(glob.glob(os.path.join(os.path.dirname(nvidia.__file__), "*", "lib")) + glob.glob(os.path.join(os.path.dirname(nvidia.__file__), "*", "*", "lib")))))' 2>/dev/null); do
   libs="$libs:$d"
 done
-export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+native_libs="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 # The campaign's plan: the shipped kernel plan with compute at the partitions the issue asks for
 # (132, 112 and 96 SMs), copies at all of theirs, so the shapes keep one home.
@@ -124,12 +129,14 @@ else
   step provenance 15 bash -c "nvidia-smi -q > '$out/nvidia-smi.txt'"
 fi
 # 2. The GPU kernel tests against the CPU references (Catch2's JUnit report).
-step kernel_tests 90 "$tests_bin" "[gpu]" --reporter junit --out "$out/kernel-tests.xml"
+# What the binaries load there, for a step that cannot start.
+(( dry )) || env LD_LIBRARY_PATH="$native_libs" ldd "$tests_bin" "$measure_bin" >> "$log" 2>&1
+step kernel_tests 90 env LD_LIBRARY_PATH="$native_libs" "$tests_bin" "[gpu]" --reporter junit --out "$out/kernel-tests.xml"
 # 3. hopsim measure over the plan: alone at 132/112/96 SMs and beside copies.
 if (( dry )); then
   "$hopsim" measure "$plan" --dry-run >> "$log" 2>&1 || echo "measure --dry-run failed" >> "$log"
 fi
-step measure 200 "$measure_bin" "$plan" -o "$out/h200.trace.sqlite"
+step measure 200 env LD_LIBRARY_PATH="$native_libs" "$measure_bin" "$plan" -o "$out/h200.trace.sqlite"
 # 4. The same GEMM shapes through PyTorch: the vendor reference.
 if (( dry )); then
   python3 "$here/campaign/torch_gemm_reference.py" "$plan" -o /dev/null --dry-run >> "$log" 2>&1
@@ -143,7 +150,28 @@ if (( dry )); then
 fi
 step pytorch_block 150 "$py" "$here/campaign/deepseek_block.py" --out "$work/block"
 if (( ! dry )) && compgen -G "$work/block/*" > /dev/null; then
-  tar -C "$work/block" -cf "$out/pytorch-block-traces.tar" . 2>> "$log"
+  # One tar within the device's 16 MiB per file: the run summary, then traces in the order run,
+  # while they fit; a trace left out is named in the tar's omitted.txt and in the manifest.
+  python3 - "$work/block" "$out/pytorch-block-traces.tar" >> "$log" 2>&1 <<'PY'
+import io, os, sys, tarfile
+folder, dest = sys.argv[1], sys.argv[2]
+limit = (16 << 20) - (256 << 10)
+names = sorted(os.listdir(folder), key=lambda n: (n != "block-runs.json", os.path.getmtime(os.path.join(folder, n))))
+kept, omitted, size = [], [], 1024
+for n in names:
+    s = os.path.getsize(os.path.join(folder, n)) + 512
+    if size + s <= limit:
+        kept.append(n); size += s
+    else:
+        omitted.append(n)
+with tarfile.open(dest, "w", format=tarfile.USTAR_FORMAT) as t:
+    for n in kept:
+        t.add(os.path.join(folder, n), arcname=n)
+    note = "".join(f"{n}: over the 16 MiB file limit\n" for n in omitted).encode()
+    info = tarfile.TarInfo("omitted.txt"); info.size = len(note)
+    t.addfile(info, io.BytesIO(note))
+print(f"pytorch-block-traces.tar: {len(kept)} files kept, omitted: {omitted}")
+PY
 fi
 
 # Manifest: provenance, each step, the files and what is missing; the device's limits enforced
