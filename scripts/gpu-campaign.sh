@@ -8,10 +8,11 @@
 # recorded in manifest.json with what is missing, and the rest still runs.
 #
 #   scripts/gpu-campaign.sh --bundle DIR [--build BUILD]   here: stage the binaries to carry
-#   scripts/gpu-campaign.sh OUTDIR [--bin DIR] [--dry-run] [--hopsim PATH] [--budget-s N]
+#   scripts/gpu-campaign.sh OUTDIR [--bin DIR] [--dry-run] [--hopsim PATH] [--budget-s N] [--steps a,b]
 #
 # --bin: where hopsim-measure, test_kernels_gpu and lib/ are (the bundle; default build-campaign,
-# else the build tree). HOPSIM_CAMPAIGN_PYTHON: the python with torch (default python3). --dry-run: no GPU touched; every step says what it would run, the plan is
+# else the build tree). --steps a,b: only those steps (a rerun of what failed; the manifest lists
+# only them). HOPSIM_CAMPAIGN_PYTHON: the python with torch (default python3). --dry-run: no GPU touched; every step says what it would run, the plan is
 # listed by `hopsim measure --dry-run` and the Python steps by their own --dry-run.
 set -u -o pipefail
 
@@ -53,6 +54,7 @@ dry=0
 bin=""
 hopsim="$root/build/cli/hopsim"
 budget=450
+only=""
 py="${HOPSIM_CAMPAIGN_PYTHON:-python3}"
 export PYTHONUNBUFFERED=1
 while [[ $# -gt 0 ]]; do
@@ -61,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --bin) bin="${2:?}"; shift ;;
     --hopsim) hopsim="${2:?}"; shift ;;
     --budget-s) budget="${2:?}"; shift ;;
+    --steps) only=",${2:?},"; shift ;;
     *) die "unknown option $1" ;;
   esac
   shift
@@ -104,7 +107,9 @@ step() {
   {
     echo "=== $name (limit ${limit}s): $*"
   } >> "$log"
-  if (( left < 10 )); then
+  if [[ -n "$only" && "$only" != *",$name,"* ]]; then
+    return 0
+  elif (( left < 10 )); then
     status="skipped: campaign budget spent"
   elif (( dry )); then
     status="dry-run"

@@ -94,6 +94,7 @@ void run_pair(hm::Runner& copy, const hm::Partition& cp, long long copy_id, hm::
 struct GpuRun {
   std::vector<hm::MeasuredRun> runs;
   hm::Recording recording;
+  std::string error;  // why the walk stopped early; empty when every run was measured
 };
 
 // Walks the schedule on device 0 under CUPTI.
@@ -121,34 +122,45 @@ GpuRun measure_on_gpu(const hm::Schedule& s) {
   };
   GpuRun out;
   hm::CuptiRecorder recorder;
-  for (std::size_t i = 0; i < s.runs.size(); ++i) {
-    const hm::PlannedMeasurement& m = s.runs[i];
-    if (m.role == hm::Role::kAlone) {
-      hm::Runner& runner = runner_for(m.entry);
-      if (!runner.partitionable() && m.sms < parts.total_sms()) {
-        std::cerr << "skipped " << m.entry.label << " on " << m.sms
-                  << " SMs: it runs on the whole GPU only\n";
-        continue;
+  // A failure part-way keeps what was measured: the trace is written with the runs done and the
+  // error is reported after it (a campaign cut short still returns its data).
+  try {
+    for (std::size_t i = 0; i < s.runs.size(); ++i) {
+      const hm::PlannedMeasurement& m = s.runs[i];
+      if (m.role == hm::Role::kAlone) {
+        hm::Runner& runner = runner_for(m.entry);
+        if (!runner.partitionable() && m.sms < parts.total_sms()) {
+          std::cerr << "skipped " << m.entry.label << " on " << m.sms
+                    << " SMs: it runs on the whole GPU only\n";
+          continue;
+        }
+        const auto p = parts.alone(m.sms);
+        run_alone(runner, *p, m.id, s);
+        out.runs.push_back({m.id, p->sms(), runner.note()});
+      } else if (m.role == hm::Role::kComputeConcurrent) {
+        const hm::PlannedMeasurement& k = s.runs.at(++i);  // its copy half follows it
+        hm::Runner& compute = runner_for(m.entry);
+        if (!copy) {
+          cuCtxSetCurrent(primary);
+          copy = hm::make_runner(k.entry);
+        }
+        const auto [cp, pp] = parts.pair(m.sms);
+        run_pair(*copy, *cp, k.id, compute, *pp, m.id, s);
+        out.runs.push_back({m.id, pp->sms(), compute.note()});
+        out.runs.push_back({k.id, cp->sms(), copy->note()});
       }
-      const auto p = parts.alone(m.sms);
-      run_alone(runner, *p, m.id, s);
-      out.runs.push_back({m.id, p->sms(), runner.note()});
-    } else if (m.role == hm::Role::kComputeConcurrent) {
-      const hm::PlannedMeasurement& k = s.runs.at(++i);  // its copy half follows it
-      hm::Runner& compute = runner_for(m.entry);
-      if (!copy) {
-        cuCtxSetCurrent(primary);
-        copy = hm::make_runner(k.entry);
-      }
-      const auto [cp, pp] = parts.pair(m.sms);
-      run_pair(*copy, *cp, k.id, compute, *pp, m.id, s);
-      out.runs.push_back({m.id, pp->sms(), compute.note()});
-      out.runs.push_back({k.id, cp->sms(), copy->note()});
+      // The partitions just used are destroyed at the end of this iteration; the primary context
+      // is made current again so that no call lands on a destroyed green context.
+      cuCtxSetCurrent(primary);
     }
+  } catch (const std::exception& e) {
+    out.error = e.what();
   }
-  check_rt(cudaDeviceSynchronize(), "end");
-  out.recording = recorder.finish();
   cuCtxSetCurrent(primary);
+  const cudaError_t end = cudaDeviceSynchronize();
+  if (end != cudaSuccess && out.error.empty())
+    out.error = std::string("end: ") + cudaGetErrorString(end);
+  out.recording = recorder.finish();
   return out;
 }
 
@@ -171,6 +183,11 @@ int run(const hm::Options& o) {
   std::cerr << "wrote " << gpu.recording.kernels.size() << " kernel records, " << gpu.runs.size()
             << " measurements to " << o.out_path << " and "
             << hm::import_trace_path(o.out_path).string() << "\n";
+  if (!gpu.error.empty()) {
+    std::cerr << "hopsim-measure: error: stopped after " << gpu.runs.size() << " of "
+              << schedule.runs.size() << " measurements: " << gpu.error << "\n";
+    return 1;
+  }
   return 0;
 }
 
