@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The GEMM shapes of a hopsim measure plan timed through PyTorch: BF16 torch.matmul (cuBLAS) and
 FP8 torch._scaled_mm with row-wise scales (cuBLASLt), the vendor reference docs/KERNELS.md holds
-hopsim's own kernels against. Part of the GPU campaign (scripts/gpu-campaign.sh).
+hopsim's own kernels against; and the plan's attention shapes through
+torch.nn.functional.scaled_dot_product_attention (causal; forward, and forward + backward) with the
+backend PyTorch picks. Part of the GPU campaign (scripts/gpu-campaign.sh).
 
 Each shape: 3 untimed launches, then 10 timed with CUDA events; the median is kept. Writes JSON
 with TFLOPS per shape and library. --dry-run lists the shapes without importing torch.
@@ -26,6 +28,20 @@ def shapes(plan_path):
         for m in ms:
             out.append({"label": f"{e['label']}_m{m}", "m": int(m), "n": int(e["n"]),
                         "k": int(e["k"])})
+    return out
+
+
+def attention_shapes(plan_path):
+    with open(plan_path) as f:
+        plan = yaml.safe_load(f)
+    out = []
+    for e in plan.get("entries", []):
+        if e.get("class") != "attention_fwd":
+            continue
+        seqs = e["seq"] if isinstance(e["seq"], list) else [e["seq"]]
+        for s in seqs:
+            out.append({"label": f"attn_seq{s}", "batch": int(e["batch"]), "seq": int(s),
+                        "heads": int(e["heads"]), "d_qk": int(e["d_qk"]), "d_v": int(e["d_v"])})
     return out
 
 
@@ -68,6 +84,36 @@ def measure(s):
     return r
 
 
+def measure_attention(s):
+    """Causal SDPA, FLOPs counted as hopsim's plan counts them (profiler/src/calibrate/
+    measure_plan.cpp) so the rates compare: s(s+1)/2 query-key pairs, 2(d_qk + d_v) per pair
+    forward, 2(3 d_qk + 2 d_v) backward (dS, dQ, dK, dV and the recomputed scores)."""
+    import torch
+    import torch.nn.functional as F
+    b, n, h, dq, dv = s["batch"], s["seq"], s["heads"], s["d_qk"], s["d_v"]
+    q = torch.randn(b, h, n, dq, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    k = torch.randn(b, h, n, dq, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    v = torch.randn(b, h, n, dv, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    pairs = 0.5 * n * (n + 1)
+    fwd_flops = 2.0 * b * h * pairs * (dq + dv)
+    bwd_flops = 2.0 * b * h * pairs * (3 * dq + 2 * dv)
+    r = dict(s)
+    t = time_ms(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    r["fwd_ms"] = t
+    r["fwd_tflops"] = fwd_flops / (t * 1e-3) / 1e12
+    o = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    g = torch.randn_like(o)
+
+    def fwd_bwd():
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        out.backward(g)
+    t = time_ms(fwd_bwd)
+    r["fwd_bwd_ms"] = t
+    r["bwd_ms"] = t - r["fwd_ms"]
+    r["bwd_tflops"] = bwd_flops / (r["bwd_ms"] * 1e-3) / 1e12
+    return r
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("plan")
@@ -75,8 +121,9 @@ def main():
     ap.add_argument("--dry-run", action="store_true")
     a = ap.parse_args()
     todo = shapes(a.plan)
+    attn = attention_shapes(a.plan)
     if a.dry_run:
-        print(json.dumps({"dry_run": True, "shapes": todo}, indent=1))
+        print(json.dumps({"dry_run": True, "shapes": todo, "attention": attn}, indent=1))
         return 0
     import torch
     results = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
@@ -86,6 +133,12 @@ def main():
             results["shapes"].append(measure(s))
         except Exception as e:  # noqa: BLE001
             results["shapes"].append(dict(s, error=f"{type(e).__name__}: {e}"))
+    results["attention"] = []
+    for s in attn:
+        try:
+            results["attention"].append(measure_attention(s))
+        except Exception as e:  # noqa: BLE001
+            results["attention"].append(dict(s, error=f"{type(e).__name__}: {e}"))
     with open(a.out, "w") as f:
         json.dump(results, f, indent=1)
     return 0

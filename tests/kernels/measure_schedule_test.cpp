@@ -101,7 +101,7 @@ TEST_CASE("the shipped plan's schedule: counts, order and pairs by hand", "[kern
       CHECK(mc.concurrent_with == id + 1);
       CHECK(mk.role == hm::Role::kCopyConcurrent);
       CHECK(mk.entry.kernel_class == "comm_copy");
-      CHECK(mk.entry.shape == std::map<std::string, long long>{{"bytes", 268435456}});
+      CHECK(mk.entry.shape == std::map<std::string, long long>{{"bytes", 8589934592}});
       CHECK(mk.sms == c);
       CHECK(mk.concurrent_with == id);
       id += 2;
