@@ -5,8 +5,9 @@ GPU campaign (scripts/gpu-campaign.sh, docs/KERNELS.md "GPU campaign").
 Each layer is MLA attention in its non-absorbed training form (low-rank q and kv projections,
 RMSNorm on the latents, RoPE on a 64-wide slice, keys assembled from k_nope and the shared k_pe as
 deepseek-ai/DeepSeek-V3 inference/model.py @1ea5a1a does) and a fine-grained MoE (sigmoid router
-with top-k, one shared expert, routed SwiGLU experts), with FP8 forward GEMMs through
-torch._scaled_mm where this torch has them (row-wise scales; the backward stays BF16). One
+with top-k, one shared expert, routed SwiGLU experts run as BF16 grouped GEMMs through
+torch._grouped_mm where this torch has it, else one GEMM per expert), with FP8 forward GEMMs
+through torch._scaled_mm where this torch has them (row-wise scales; the backward stays BF16). One
 training step (forward, backward, AdamW) is profiled after warm-up and written as Kineto JSON.
 With --copy a side stream keeps a large device-to-device copy running through the step: the
 SM-and-HBM-holding stand-in for DeepEP's communication kernels.
@@ -146,14 +147,40 @@ def build(cfg, fp8_wanted):
             g, u = self.w13(x).chunk(2, dim=-1)
             return self.w2(F.silu(g) * u)
 
+    def grouped_available():
+        """torch._grouped_mm (BF16, Hopper; PyTorch >= 2.8) with uneven groups, forward and
+        backward: the routed experts as one grouped GEMM per projection, as DeepGEMM's contiguous
+        layout runs them, with no host synchronisation on the expert counts."""
+        if not hasattr(torch, "_grouped_mm"):
+            return False
+        try:
+            a = torch.randn(48, 64, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+            b = torch.randn(3, 32, 64, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+            offs = torch.tensor([5, 5, 48], device="cuda", dtype=torch.int32)  # 5, 0 and 43 rows
+            torch._grouped_mm(a, b.transpose(-2, -1), offs=offs).sum().backward()
+            torch.cuda.synchronize()
+            return True
+        except Exception as e:  # noqa: BLE001 - any failure means "not on this torch"
+            print(f"grouped: torch._grouped_mm unavailable ({e}); one GEMM per expert",
+                  file=sys.stderr)
+            return False
+
+    use_grouped = grouped_available()
+
     class MoE(nn.Module):
         def __init__(self, c):
             super().__init__()
             self.c = c
             self.router = nn.Parameter(
                 torch.randn(c["experts"], c["hidden"], dtype=torch.bfloat16) * c["hidden"]**-0.5)
-            self.experts = nn.ModuleList(
-                Expert(c["hidden"], c["moe_inter"]) for _ in range(c["experts"]))
+            if use_grouped:
+                # The experts' weights as stacked tensors [E, N, K] for the grouped GEMMs.
+                e, d, f = c["experts"], c["hidden"], c["moe_inter"]
+                self.w13 = nn.Parameter(torch.randn(e, 2 * f, d, dtype=torch.bfloat16) * d**-0.5)
+                self.w2 = nn.Parameter(torch.randn(e, d, f, dtype=torch.bfloat16) * f**-0.5)
+            else:
+                self.experts = nn.ModuleList(
+                    Expert(c["hidden"], c["moe_inter"]) for _ in range(c["experts"]))
             self.shared = Expert(c["hidden"], c["moe_inter"] * c["shared"])
 
         def forward(self, x):
@@ -166,15 +193,21 @@ def build(cfg, fp8_wanted):
             # Tokens sorted by expert: the permutation DeepEP's receive side does.
             flat = idx.flatten()
             order = flat.argsort()
-            counts = torch.bincount(flat, minlength=c["experts"]).tolist()
             token = order // c["top_k"]
             xs = x.index_select(0, token)
-            out = torch.empty_like(xs)
-            start = 0
-            for e, n in enumerate(counts):
-                if n:
-                    out[start:start + n] = self.experts[e](xs[start:start + n])
-                start += n
+            if use_grouped:
+                counts = torch.bincount(flat, minlength=c["experts"])
+                offs = counts.cumsum(0).to(torch.int32)
+                g, u = torch._grouped_mm(xs, self.w13.transpose(-2, -1), offs=offs).chunk(2, -1)
+                out = torch._grouped_mm(F.silu(g) * u, self.w2.transpose(-2, -1), offs=offs)
+            else:
+                counts = torch.bincount(flat, minlength=c["experts"]).tolist()
+                out = torch.empty_like(xs)
+                start = 0
+                for e, n in enumerate(counts):
+                    if n:
+                        out[start:start + n] = self.experts[e](xs[start:start + n])
+                    start += n
             y = torch.zeros_like(x)
             y.index_add_(0, token, out * w.flatten()[order].unsqueeze(-1))
             return (y + self.shared(x)).view(shape)
@@ -203,7 +236,7 @@ def build(cfg, fp8_wanted):
             return x
 
     with torch.device("cuda"):  # initialise on the GPU: billions of CPU randn draws are slow
-        return Block(cfg), use_fp8
+        return Block(cfg), use_fp8, use_grouped
 
 
 def run(cfg, name, out_dir, copy, steps_warmup=2):
@@ -211,7 +244,7 @@ def run(cfg, name, out_dir, copy, steps_warmup=2):
     from torch.profiler import ProfilerActivity, profile, record_function
 
     torch.manual_seed(0)
-    model, fp8 = build(cfg, fp8_wanted=True)
+    model, fp8, grouped = build(cfg, fp8_wanted=True)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
     b, s, d = cfg["batch"], cfg["seq"], cfg["hidden"]
     x = torch.randn(b, s, d, device="cuda", dtype=torch.bfloat16)
@@ -270,6 +303,7 @@ def run(cfg, name, out_dir, copy, steps_warmup=2):
         shutil.copyfileobj(f_in, f_out)
     os.remove(raw)
     return {"name": name, "file": name + ".json.gz", "fp8_forward_gemms": fp8,
+            "grouped_expert_gemms": grouped,
             "concurrent_copy": copy, "concurrent_copies_of_512MiB": copies,
             "profiled_step_wall_s": round(wall, 4), "unprofiled_step_wall_s": round(step_s, 4),
             "parameters": sum(p.numel() for p in model.parameters())}
