@@ -157,7 +157,8 @@ def build(cfg, fp8_wanted):
             a = torch.randn(48, 64, device="cuda", dtype=torch.bfloat16, requires_grad=True)
             b = torch.randn(3, 32, 64, device="cuda", dtype=torch.bfloat16, requires_grad=True)
             offs = torch.tensor([5, 5, 48], device="cuda", dtype=torch.int32)  # 5, 0 and 43 rows
-            torch._grouped_mm(a, b.transpose(-2, -1), offs=offs).sum().backward()
+            out = torch._grouped_mm(a, b.transpose(-2, -1), offs=offs)
+            out.backward(torch.randn_like(out))  # a dense gradient (sum()'s is broadcast)
             torch.cuda.synchronize()
             return True
         except Exception as e:  # noqa: BLE001 - any failure means "not on this torch"
