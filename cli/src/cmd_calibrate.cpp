@@ -22,6 +22,7 @@
 #include "hopsim/profiler/calibrate/trace_fit.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
 #include "hopsim/profiler/calibrate/transfer.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::cli {
@@ -77,7 +78,8 @@ void register_calibrate(CLI::App& app, Io io) {
   auto rank = std::make_shared<int>(0);
   auto json = std::make_shared<bool>(false);
   cmd->add_option("--from-trace", *from_trace,
-                  "Imported trace of a real run (`hopsim import`): fit the cost model's GEMM, "
+                  "Trace of a real run (Kineto JSON, nsys export or `hopsim import` output): fit "
+                  "the cost model's GEMM, "
                   "attention and memory-bound time scales to its annotated components");
   cmd->add_option("--scenario", *scenario, "With --from-trace: the scenario the run was");
   cmd->add_option("--rank", *rank, "With --from-trace: the pipeline rank the trace captured")
@@ -96,7 +98,7 @@ void register_calibrate(CLI::App& app, Io io) {
     if (!components->empty()) {
       map = profiler::attribute::ComponentMap::from_file(*components).followed_by(map);
     }
-    const auto t = profiler::trace::load_trace(*from_trace);
+    const auto t = profiler::import::read_trace(*from_trace);
     const auto fit =
         cal::fit_time_scales(sc, t, profiler::classify::KernelClassifier::shipped(), map, *rank);
     if (*json) {
@@ -151,8 +153,14 @@ void register_calibrate(CLI::App& app, Io io) {
                   "Write the calibration for this GPU profile instead (e.g. h800-sxm5): compute-"
                   "bound classes keep their per-SM rate, memory-bound ones scale by HBM bandwidth")
       ->needs("--measured-on");
+  auto gemm_kernels = std::make_shared<std::string>("hopsim");
+  cmd->add_option("--gemm-kernels", *gemm_kernels,
+                  "Which measured GEMMs stand for the cost model's: hopsim (its own kernels, "
+                  "with its attention) or cublas (cuBLASLt FP8 and cuBLAS BF16, what PyTorch "
+                  "runs; attention keeps its defaults)")
+      ->check(CLI::IsMember({"hopsim", "cublas"}));
   cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace, measured_on, target,
-                 bf16_opt, fp8_opt, hbm_opt] {
+                 bf16_opt, fp8_opt, hbm_opt, gemm_kernels] {
     if (!from_trace->empty()) {
       fit_from_trace();
       return;
@@ -180,6 +188,18 @@ void register_calibrate(CLI::App& app, Io io) {
     std::vector<std::string> skipped;
     auto c = cal::calibrate(in, opt, &skipped);
     c.provenance["calibrated_from"] = *trace;
+    if (*gemm_kernels == "cublas") {
+      for (const auto& [model, measured] :
+           {std::pair<std::string, std::string>{"gemm_fp8", "cublaslt_gemm_fp8"},
+            {"gemm_bf16", "cublas_gemm_bf16"}}) {
+        if (c.find(measured) == nullptr) {
+          throw CLI::ValidationError("--gemm-kernels", "the trace has no '" + measured +
+                                                           "' measurements (kernel plan entries "
+                                                           "of that class)");
+        }
+        c.cost_model_classes[model] = measured;
+      }
+    }
     c.provenance["calibrated_at_utc"] = now_utc();
     c.provenance["calibrated_by"] = std::string("hopsim calibrate ") + HOPSIM_CLI_VERSION;
     if (source && c.sm_count != source->sms) {

@@ -1,9 +1,11 @@
 // `hopsim compare`: a scenario's prediction against an imported trace of a real run.
 
+#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::cli {
@@ -13,12 +15,14 @@ void register_compare(CLI::App& app, Io io) {
       "compare",
       "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
   struct Opts {
-    std::string measured, scenario, trace, rules, components;
+    std::string measured, scenario, trace, rules, components, calibration;
     bool json = false;
     int rank = -1;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--measured", o->measured, "Imported trace (SQLite from `hopsim import`)")
+  cmd->add_option("--measured", o->measured,
+                  "Trace of the run: Kineto JSON (.json.gz), an Nsight Systems SQLite export, or "
+                  "`hopsim import` output")
       ->required();
   cmd->add_option("--scenario", o->scenario, "Scenario describing the measured run")->required();
   cmd->add_option("--trace", o->trace, "Write both timelines as one Chrome trace");
@@ -28,6 +32,9 @@ void register_compare(CLI::App& app, Io io) {
   cmd->add_option("--rank", o->rank,
                   "Pipeline rank the trace captured, predicted for that rank (default -1: the "
                   "mean over pipeline ranks)");
+  cmd->add_option("--calibration", o->calibration,
+                  "Calibration YAML from `hopsim calibrate` for the prediction (default: the "
+                  "uncalibrated cost model)");
   cmd->add_flag("--json", o->json, "Print as JSON");
   cmd->callback([o, io] {
     namespace p = hopsim::profiler;
@@ -41,8 +48,12 @@ void register_compare(CLI::App& app, Io io) {
     if (!o->components.empty()) {
       components = p::attribute::ComponentMap::from_file(o->components).followed_by(components);
     }
-    const auto t = p::trace::load_trace(o->measured);
-    const auto c = p::compare::compare(sc, t, classifier, o->measured, {}, &components, o->rank);
+    sim::RunOptions options;
+    const planner::CalibrationRef cal = load_calibration_ref(o->calibration);
+    if (cal.cost_for) options.cost = cal.cost_for(sc.cluster.gpu);
+    const auto t = p::import::read_trace(o->measured);
+    const auto c =
+        p::compare::compare(sc, t, classifier, o->measured, options, &components, o->rank);
     if (o->json) {
       io.out << p::compare::to_json(c) << "\n";
     } else {
@@ -50,7 +61,7 @@ void register_compare(CLI::App& app, Io io) {
     }
     if (!o->trace.empty()) {
       io::AtomicFile f(o->trace);
-      p::compare::write_combined_trace(f.stream(), sc, t);
+      p::compare::write_combined_trace(f.stream(), sc, t, options);
       f.commit();
       if (!o->json) io.out << "both timelines written to " << o->trace << "\n";
     }

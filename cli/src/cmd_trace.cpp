@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/summary/ranks.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
@@ -43,7 +44,7 @@ void register_trace(CLI::App& app, Io io) {
       classifier =
           classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
     }
-    const auto t = p::trace::load_trace(args->trace);
+    const auto t = p::import::read_trace(args->trace);
     p::summary::SummaryOptions opt;
     opt.top_n = args->top;
     for (const auto& r : args->roles) opt.roles.insert(p::summary::parse_stream_role(r));

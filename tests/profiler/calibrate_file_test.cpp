@@ -164,3 +164,42 @@ TEST_CASE("a calibration's residual band: leave-one-out of a trace fit, else its
   c.provenance["fit_leave_one_out_rms_rel_error"] = "not a number";
   CHECK(residual_band(c).relative == 0.087);
 }
+
+TEST_CASE("cost_model_classes: a mapping to measured FLOP classes, checked and round-tripped",
+          "[profiler][calibrate]") {
+  std::string s = kValid;
+  s += R"(  - class: cublaslt_gemm_fp8
+    basis: flops
+    rate_max: 1.2e15
+    sm_exponent: 1.0
+    work0: 7.0e10
+    fit: {points: 6, rms_rel_error: 0.1, max_rel_error: 0.2}
+  - class: rmsnorm
+    basis: bytes
+    rate_max: 3.0e12
+    sm_exponent: 0.6
+    work0: 2.0e7
+    fit: {points: 9, rms_rel_error: 0.04, max_rel_error: 0.07}
+)";
+  SECTION("parsed and written back") {
+    const auto c = cal::parse_calibration(s + "cost_model_classes: {gemm_fp8: cublaslt_gemm_fp8}\n",
+                                          "ok.yaml");
+    CHECK(c.cost_model_classes ==
+          std::map<std::string, std::string>{{"gemm_fp8", "cublaslt_gemm_fp8"}});
+    const auto back = cal::parse_calibration(cal::calibration_to_yaml(c), "back.yaml");
+    CHECK(back.cost_model_classes == c.cost_model_classes);
+  }
+  SECTION("a class the file does not hold") {
+    CHECK_THAT(message_of(s + "cost_model_classes: {gemm_fp8: cublas_gemm_fp16}\n"),
+               Catch::Contains("cost_model_classes.gemm_fp8") &&
+                   Catch::Contains("'cublas_gemm_fp16' is not a FLOP-based class"));
+  }
+  SECTION("a bytes-based class cannot stand for a GEMM") {
+    CHECK_THAT(message_of(s + "cost_model_classes: {gemm_bf16: rmsnorm}\n"),
+               Catch::Contains("'rmsnorm' is not a FLOP-based class"));
+  }
+  SECTION("an unknown cost-model class, with the nearest suggested") {
+    CHECK_THAT(message_of(s + "cost_model_classes: {gemm_fp9: cublaslt_gemm_fp8}\n"),
+               Catch::Contains("unknown key") && Catch::Contains("did you mean 'gemm_fp8'"));
+  }
+}

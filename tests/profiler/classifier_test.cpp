@@ -242,6 +242,18 @@ const Case kNames[] = {
     {"cuda::per_token_cast_to_fp8_with_channels<bf16, 128, ...>", "fp8_cast", "PD train.json (id)"},
     {"per_channel_cast_and_transpose", "fp8_cast", "PD train.json (id)"},
     {"dpsk::grouped_gemm::cuda::utils::transpose<512,128,4,4>", "fp8_cast", "PD train.json (id)"},
+    // --- The optimizer step (PyTorch's fused AdamW and its step-count foreach add), from the
+    // GPU campaign's H200 block trace (hwprofiles/calibration/h200-sxm-2026-11-30/block/).
+    {"void at::native::(anonymous namespace)::multi_tensor_apply_kernel<at::native::(anonymous "
+     "namespace)::FusedOptimizerTensorListMetadata<4>, at::native::(anonymous "
+     "namespace)::FusedAdamMathFunctor<c10::BFloat16, 4, (at::native::ADAM_MODE)1, false>, "
+     "float const*, double, double, double, double, double, bool, float const*, float const*>",
+     "optimizer", "H200 campaign block-large (torch 2.11)"},
+    {"void at::native::(anonymous namespace)::multi_tensor_apply_kernel<at::native::(anonymous "
+     "namespace)::TensorListMetadata<1>, at::native::(anonymous "
+     "namespace)::BinaryOpScalarFunctor<float, 1, 1, 0>, std::plus<float>, float>",
+     "optimizer", "H200 campaign block-large (torch 2.11)"},
+
     {"void per_token_group_quant_8bit_kernel<__nv_bfloat16, c10::Float8_e4m3fn, false>(__nv_"
      "bfloat16 const*, void*, float*, int, int, int, float, float, float, int, int)",
      "fp8_cast", "SGL sglang sgl-kernel"},

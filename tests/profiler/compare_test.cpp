@@ -267,6 +267,70 @@ TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms",
   CHECK(params.source.find("test.yaml") != std::string::npos);
 }
 
+TEST_CASE("calibration: cost_model_classes puts the cuBLAS curve in place of hopsim's GEMM",
+          "[profiler][calibrate]") {
+  // Made-up curves (not measurements): with the mapping, kGemmFp8 follows cublaslt_gemm_fp8's
+  // curve and the unmapped classes (hopsim's own gemm_fp8, attention) keep their defaults.
+  p::calibrate::Calibration cal;
+  cal.device = "test device";
+  cal.sm_count = 132;
+  for (const auto& [name, rate] : {std::pair<const char*, double>{"gemm_fp8", 1.0e14},
+                                   {"cublaslt_gemm_fp8", 1.5e15},
+                                   {"attention_fwd", 2.0e14}}) {
+    p::calibrate::ClassCurve cc;
+    cc.kernel_class = name;
+    cc.rate_max = rate;
+    cc.sm_exponent = 1.0;
+    cc.work0 = 1.0e9;
+    cal.classes.push_back(cc);
+  }
+  cal.cost_model_classes["gemm_fp8"] = "cublaslt_gemm_fp8";
+  const GpuProfile gpu = test::h800_gpu();
+  const auto params = p::calibrate::cost_parameters_from(cal, gpu, "vendor.yaml");
+  REQUIRE(params.measured.count(sim::KernelClass::kGemmFp8) == 1);
+  CHECK(params.measured.at(sim::KernelClass::kGemmFp8).rate_max == 1.5e15);
+  CHECK(params.measured.count(sim::KernelClass::kAttentionFwd) == 0);
+  CHECK(params.source.find("gemm_fp8 <- cublaslt_gemm_fp8") != std::string::npos);
+  // Without the mapping each class stands for itself.
+  cal.cost_model_classes.clear();
+  const auto own = p::calibrate::cost_parameters_from(cal, gpu, "own.yaml");
+  CHECK(own.measured.at(sim::KernelClass::kGemmFp8).rate_max == 1.0e14);
+  CHECK(own.measured.at(sim::KernelClass::kAttentionFwd).rate_max == 2.0e14);
+}
+
+TEST_CASE("compare: kernel classes grouped by the kind of work they do", "[profiler][compare]") {
+  // Hand-written expectations for every class the shipped rules produce and the prediction's.
+  const auto classifier = p::classify::KernelClassifier::shipped();
+  const std::pair<const char*, const char*> cases[] = {{"fp8_gemm", "gemm"},
+                                                       {"bf16_gemm", "gemm"},
+                                                       {"grouped_gemm", "gemm"},
+                                                       {"wgrad_gemm", "gemm"},
+                                                       {"other_gemm", "gemm"},
+                                                       {"conv", "gemm"},
+                                                       {"attention_fwd", "attention"},
+                                                       {"attention_bwd", "attention"},
+                                                       {"elementwise", "memory_bound"},
+                                                       {"norm", "memory_bound"},
+                                                       {"fp8_cast", "memory_bound"},
+                                                       {"transpose", "memory_bound"},
+                                                       {"moe_routing", "memory_bound"},
+                                                       {"moe_permute", "memory_bound"},
+                                                       {"moe_unpermute", "memory_bound"},
+                                                       {"optimizer", "memory_bound"},
+                                                       {"deepep_layout", "communication"},
+                                                       {"deepep_notify", "communication"},
+                                                       {"deepep_dispatch", "communication"},
+                                                       {"deepep_combine", "communication"},
+                                                       {"nccl_comm", "communication"},
+                                                       {"memcpy", "copy_and_other"},
+                                                       {"memset", "copy_and_other"},
+                                                       {"other", "copy_and_other"}};
+  for (const auto& [klass, group] : cases) {
+    INFO(klass);
+    CHECK(p::compare::kernel_group(klass, classifier) == group);
+  }
+}
+
 TEST_CASE("compare's text: names from rule files are escaped and any length fits the column",
           "[compare]") {
   // A component name longer than every class name used to make the padding width negative

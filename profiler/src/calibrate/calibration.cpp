@@ -108,7 +108,8 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
        key("device", ValueKind::kString, true), key("sm_count", ValueKind::kPositiveInt, true),
        key("provenance", ValueKind::kMapping, false), key("classes", ValueKind::kSequence, true),
        key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false),
-       key("time_scales", ValueKind::kMapping, false)});
+       key("time_scales", ValueKind::kMapping, false),
+       key("cost_model_classes", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
            "unsupported calibration format version (this hopsim reads version " +
@@ -148,7 +149,28 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
       if (t.has(g)) c.time_scales[g] = t.get_number(g);
     }
   }
+  if (r.has("cost_model_classes")) {
+    std::vector<config::KeySpec> keys;
+    for (const std::string& k : cost_model_class_names())
+      keys.push_back(key(k, ValueKind::kString, false));
+    const MappingReader m(r.node("cost_model_classes"), name, "cost_model_classes", keys);
+    for (const std::string& k : cost_model_class_names()) {
+      if (!m.has(k)) continue;
+      const std::string measured = m.get_string(k);
+      const ClassCurve* cc = c.find(measured);
+      if (cc == nullptr || cc->basis != WorkBasis::kFlops) {
+        m.fail(k, "'" + measured + "' is not a FLOP-based class of this file's `classes`");
+      }
+      c.cost_model_classes[k] = measured;
+    }
+  }
   return c;
+}
+
+const std::vector<std::string>& cost_model_class_names() {
+  static const std::vector<std::string> names{"attention_bwd", "attention_fwd", "gemm_bf16",
+                                              "gemm_fp8"};
+  return names;
 }
 
 Calibration load_calibration(const std::filesystem::path& path) {
@@ -209,6 +231,11 @@ std::string calibration_to_yaml(const Calibration& c) {
   if (!c.time_scales.empty()) {
     e << YAML::Key << "time_scales" << YAML::Value << YAML::BeginMap;
     for (const auto& [g, v] : c.time_scales) e << YAML::Key << g << YAML::Value << v;
+    e << YAML::EndMap;
+  }
+  if (!c.cost_model_classes.empty()) {
+    e << YAML::Key << "cost_model_classes" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : c.cost_model_classes) e << YAML::Key << k << YAML::Value << v;
     e << YAML::EndMap;
   }
   e << YAML::EndMap;

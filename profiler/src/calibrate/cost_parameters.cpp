@@ -7,8 +7,8 @@
 namespace hopsim::profiler::calibrate {
 namespace {
 
-// Calibration class names (kernels/plans, measure_plan.cpp) -> cost-model classes. hopsim's own
-// kernels are what the plan measures; the cuBLAS references are kept for the comparison only.
+// Cost-model class names (the measured classes of hopsim's own kernels, measure_plan.cpp) ->
+// the simulator's classes; a calibration may map them to other measured classes (cuBLAS).
 std::optional<sim::KernelClass> cost_class(const std::string& name) {
   if (name == "gemm_fp8") return sim::KernelClass::kGemmFp8;
   if (name == "gemm_bf16") return sim::KernelClass::kGemmBf16;
@@ -23,12 +23,21 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
                                          const std::string& source) {
   sim::CostParameters p = sim::default_cost_parameters(gpu);
   std::string covered;
-  for (const ClassCurve& cc : c.classes) {
-    const auto cls = cost_class(cc.kernel_class);
-    if (!cls || cc.basis != WorkBasis::kFlops) continue;
-    p.measured[*cls] = sim::MeasuredRate{cc.rate_max, cc.sm_exponent, cc.work0,
+  // Each cost-model class from the measured class that stands for it: itself (hopsim's own
+  // kernels) unless the file maps it, e.g. to cuBLASLt's (Calibration::cost_model_classes).
+  for (const std::string& name : cost_model_class_names()) {
+    std::string measured = name;
+    if (!c.cost_model_classes.empty()) {
+      const auto m = c.cost_model_classes.find(name);
+      if (m == c.cost_model_classes.end()) continue;
+      measured = m->second;
+    }
+    const ClassCurve* cc = c.find(measured);
+    const auto cls = cost_class(name);
+    if (cc == nullptr || !cls || cc->basis != WorkBasis::kFlops) continue;
+    p.measured[*cls] = sim::MeasuredRate{cc->rate_max, cc->sm_exponent, cc->work0,
                                          c.sm_count > 0 ? c.sm_count : gpu.sms};
-    covered += (covered.empty() ? "" : ", ") + cc.kernel_class;
+    covered += (covered.empty() ? "" : ", ") + name + (measured == name ? "" : " <- " + measured);
   }
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
   std::string scaled;

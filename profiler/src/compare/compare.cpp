@@ -130,6 +130,17 @@ std::map<std::string, Nanoseconds> measured_components(const summary::TraceSumma
 
 }  // namespace
 
+std::string kernel_group(std::string_view k, const classify::KernelClassifier& classifier) {
+  const auto ends_with = [&](std::string_view suffix) {
+    return k.size() >= suffix.size() && k.substr(k.size() - suffix.size()) == suffix;
+  };
+  if (classifier.is_communication(k) || k.substr(0, 7) == "deepep_") return "communication";
+  if (ends_with("_gemm") || k == "gemm" || k == "conv") return "gemm";
+  if (k.substr(0, 9) == "attention") return "attention";
+  if (k == "memcpy" || k == "memset" || k == "other") return "copy_and_other";
+  return "memory_bound";  // elementwise, norm, casts, transposes, routing, permutes
+}
+
 Comparison compare(const Scenario& sc, const trace::Trace& measured,
                    const classify::KernelClassifier& classifier, const std::string& trace_file,
                    const sim::RunOptions& options, const attribute::ComponentMap* components,
@@ -142,6 +153,8 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
   Comparison c;
   c.scenario = sc.name;
   c.trace_file = trace_file;
+  c.cost_model = options.cost ? options.cost->source
+                              : std::string("uncalibrated defaults (docs/COST_MODEL.md)");
   const summary::TraceSummary s = summary::summarize(measured, classifier);
   std::int64_t stepped = 0;
   for (const auto& st : s.steps) stepped += st.activities > 0 ? 1 : 0;
@@ -177,6 +190,19 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
     }
   }
   c.mean_abs_class_error = weight > 0 ? weighted / weight : 0.0;
+  std::map<std::string, Row> by_group;
+  for (const Row& r : c.classes) {
+    Row& g = by_group[kernel_group(r.what, classifier)];
+    g.predicted += r.predicted;
+    g.measured += r.measured;
+  }
+  for (const char* name :
+       {"gemm", "attention", "memory_bound", "communication", "copy_and_other"}) {
+    const auto it = by_group.find(name);
+    if (it == by_group.end()) continue;
+    c.groups.push_back(it->second);
+    c.groups.back().what = name;
+  }
 
   if (components != nullptr) {
     const auto measured_c = measured_components(s, stepped > 0, *components, c.warnings);
@@ -221,6 +247,7 @@ void print_text(std::ostream& out, const Comparison& c) {
   out << "predicted (" << c.scenario << ") vs measured (" << printable(c.trace_file) << ": "
       << c.measured_steps << " steps, " << c.measured_devices << " device(s) with activity)\n";
   for (const auto& w : c.warnings) out << "warning: " << w << "\n";
+  out << "cost model: " << printable(c.cost_model) << "\n";
   out << "GPU time per step per GPU, ms, predicted for "
       << (c.rank >= 0 ? "pipeline rank " + std::to_string(c.rank)
                       : std::string("the mean pipeline rank"))
@@ -247,6 +274,10 @@ void print_text(std::ostream& out, const Comparison& c) {
   for (const Row& r : c.classes) line(r.what, ms(r.predicted), ms(r.measured), err(r));
   out << std::string(w + 2 + 42, '-') << "\n";
   line("step (end to end)", ms(c.step.predicted), ms(c.step.measured), err(c.step));
+  out << "\nby kind of work (the classes above summed)\n\n";
+  line("kernel group", "predicted", "measured", "error");
+  out << std::string(w + 2 + 42, '-') << "\n";
+  for (const Row& r : c.groups) line(r.what, ms(r.predicted), ms(r.measured), err(r));
   if (!c.components.empty()) {
     out << "\nby component (annotations mapped by --components), ms per step per GPU\n\n";
     line("component", "predicted", "measured", "error");
@@ -267,6 +298,7 @@ std::string to_json(const Comparison& c) {
   j["listed_devices"] = c.listed_devices;
   j["rank"] = c.rank;
   j["host_step_ns"] = c.host_step.value();
+  j["cost_model"] = c.cost_model;
   j["warnings"] = c.warnings;
   auto row = [](const Row& r) {
     return nlohmann::ordered_json{{"what", r.what},
@@ -275,6 +307,8 @@ std::string to_json(const Comparison& c) {
                                   {"error", r.error()}};
   };
   for (const Row& r : c.classes) j["classes"].push_back(row(r));
+  j["groups"] = nlohmann::ordered_json::array();
+  for (const Row& r : c.groups) j["groups"].push_back(row(r));
   j["components"] = nlohmann::ordered_json::array();
   for (const Row& r : c.components) j["components"].push_back(row(r));
   j["step"] = row(c.step);

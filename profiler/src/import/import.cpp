@@ -64,6 +64,13 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                    "or a hopsim trace)");
 }
 
+trace::Trace read_trace(const std::filesystem::path& in) {
+  if (detect_format(in) == TraceFormat::kHopsimTrace) return trace::load_trace(in);
+  trace::CollectingSink sink;
+  (void)import_into(in, sink);
+  return sink.finish();
+}
+
 ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
                         const ImportOptions& opt) {
   ImportStats rep;

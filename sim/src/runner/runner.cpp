@@ -252,6 +252,11 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
       out["deepep_notify"] += (c.notify_dispatch + c.notify_combine * 3) * passes;
     }
   });
+  // The optimizer's update kernels (a trace's multi_tensor_apply / fused Adam): once per step.
+  const std::vector<MemoryBreakdown> held = memory_per_rank(sc, stage_placement(sc, w.cm));
+  for (int r : w.ranks) {
+    out["optimizer"] += optimizer_update_time(sc, w.cm, held[static_cast<std::size_t>(r)]);
+  }
   w.average(out);
   return out;
 }

@@ -171,8 +171,8 @@ DpSyncRate dp_sync_rate(const Scenario& sc, int group) {
   return rate;
 }
 
-Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
-                           const std::vector<MemoryBreakdown>& ranks) {
+Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
+                                  const MemoryBreakdown& mb) {
   const ParallelPlan& plan = sc.plan;
   const auto& opt = plan.optimizer;
   const int dp = std::max(1, plan.dp);
@@ -182,6 +182,20 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
   // working-precision weight.
   const std::int64_t per_param = bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) +
                                  4 * bytes_of(opt.moments) + weight_bytes;
+  const bool sharded = plan.zero_stage >= 1;
+  const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
+                                     : mb.dense_parameters + mb.expert_parameters;
+  KernelShape k;
+  k.cls = KernelClass::kMemoryBound;
+  k.bytes = Bytes(local * per_param);
+  return cm.cost(k, sc.cluster.gpu.sms).time;
+}
+
+Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
+                           const std::vector<MemoryBreakdown>& ranks) {
+  const ParallelPlan& plan = sc.plan;
+  const int dp = std::max(1, plan.dp);
+  const int expert_dp = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
   const NetworkOptions net = network_options(sc);
   RingMemo memo;
   auto ag_time = [&](int group, std::int64_t bytes) {
@@ -192,12 +206,7 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
   Nanoseconds worst{0};
   for (const MemoryBreakdown& mb : ranks) {
     const bool sharded = plan.zero_stage >= 1;
-    const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
-                                       : mb.dense_parameters + mb.expert_parameters;
-    KernelShape k;
-    k.cls = KernelClass::kMemoryBound;
-    k.bytes = Bytes(local * per_param);
-    Nanoseconds t = cm.cost(k, sc.cluster.gpu.sms).time;
+    Nanoseconds t = optimizer_update_time(sc, cm, mb);
     if (sharded && dp > 1) t += ag_time(dp, mb.dense_parameters * 2);
     if (sharded && expert_dp > 1) t += ag_time(expert_dp, mb.expert_parameters * 2);
     worst = std::max(worst, t);

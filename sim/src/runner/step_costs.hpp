@@ -16,6 +16,10 @@ namespace hopsim::sim {
 [[nodiscard]] DpSyncRate dp_sync_rate(const Scenario& sc, int group);
 
 //! Optimizer step on this GPU's shard (memory-bound) plus the ZeRO parameter all-gather.
+//! The optimizer's local update on one pipeline rank holding `mb`'s parameters (its ZeRO shard):
+//! an HBM-bound pass over the gradients, master weights and moments, no communication.
+[[nodiscard]] Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
+                                                const MemoryBreakdown& mb);
 [[nodiscard]] Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
                                          const std::vector<MemoryBreakdown>& ranks);
 

@@ -31,8 +31,12 @@ struct Comparison {
   std::int64_t measured_devices = 0;  //!< devices with GPU activity: what per-GPU figures divide by
   std::int64_t listed_devices = 0;    //!< devices the trace lists (deviceProperties)
   int rank = -1;                      //!< pipeline rank predicted (-1: mean over ranks)
+  std::string cost_model;             //!< the prediction's cost parameters (calibration source)
   Nanoseconds host_step{0};           //!< mean ProfilerStep host range, for reference
   std::vector<Row> classes;           //!< union of predicted and measured classes, by measured time
+  //! The classes summed by kind of work (kernel_group): what two implementations that split
+  //! the same work into different kernel classes (DeepGEMM's vs cuBLAS's GEMMs) agree on.
+  std::vector<Row> groups;
   //! Per step component (attention_f ... combine_b), measured through the annotations the
   //! component map names; empty when no annotation maps to a component.
   std::vector<Row> components;
@@ -56,6 +60,11 @@ struct Comparison {
                                  const sim::RunOptions& options = {},
                                  const attribute::ComponentMap* components = nullptr,
                                  int rank = -1);
+
+//! The kind of work a kernel class of the classifier (or of the prediction) does: "gemm",
+//! "attention", "memory_bound", "communication" or "copy_and_other" (memcpy, memset, unknown).
+[[nodiscard]] std::string kernel_group(std::string_view klass,
+                                       const classify::KernelClassifier& classifier);
 
 void print_text(std::ostream& out, const Comparison& c);
 [[nodiscard]] std::string to_json(const Comparison& c);

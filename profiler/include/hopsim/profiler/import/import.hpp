@@ -29,6 +29,11 @@ struct ImportOptions {
 ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
                         const ImportOptions& opt = {});
 
+//! The trace of `in` in memory: a hopsim trace database read back, any other supported format
+//! (Kineto JSON or .json.gz, an Nsight Systems export) imported without writing a file, so that
+//! compare and calibrate take a user's trace as it came from the profiler.
+[[nodiscard]] trace::Trace read_trace(const std::filesystem::path& in);
+
 //! Imports `in` to the SQLite trace `out` (replacing it only on success).
 ImportStats import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
                          const ImportOptions& opt = {});
