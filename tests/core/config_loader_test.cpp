@@ -65,11 +65,12 @@ std::string dump(const NodeProfile& n) {
 }  // namespace
 
 TEST_CASE("data_dir and the shipped lists", "[config][loader]") {
-  CHECK(shipped_models() ==
-        std::vector<std::string>{"deepseek-v2-lite", "deepseek-v3", "llama3-70b"});
+  CHECK(shipped_models() == std::vector<std::string>{"campaign-block-large", "campaign-block-small",
+                                                     "deepseek-v2-lite", "deepseek-v3",
+                                                     "llama3-70b"});
   CHECK(shipped_profiles("gpus") == std::vector<std::string>{"h100-sxm5", "h200-sxm", "h800-sxm5"});
   CHECK(shipped_profiles("nodes") ==
-        std::vector<std::string>{"hgx-h100-8gpu", "hgx-h200-8gpu", "hgx-h800-8gpu"});
+        std::vector<std::string>{"h200-1gpu", "hgx-h100-8gpu", "hgx-h200-8gpu", "hgx-h800-8gpu"});
   CHECK(shipped_profiles("fabrics") ==
         std::vector<std::string>{"ib-ndr-fat-tree-2to1", "ib-ndr-rail-optimized"});
   // scenarios/ may also hold sweep specs and other examples: check the three shipped ones.

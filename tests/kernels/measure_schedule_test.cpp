@@ -147,13 +147,13 @@ TEST_CASE("the dry-run listing: one line per measurement, work by hand", "[kerne
                                                        "rmsnorm", "cols=512", "rows=4096",
                                                        "work=8.38861e+06", "bytes"});
   // The first pair: wo at m 4096 (2 * 4096 * 7168 * 16384 = 962072674304 FLOPs) on the GPU
-  // less 8 SMs, and the 256 MiB copy on 8 SMs (comm_copy counts the payload once).
+  // less 8 SMs, and the 8 GiB copy on 8 SMs (comm_copy counts the payload once).
   CHECK(words(ls[2 + 257]) == std::vector<std::string>{"258", "compute_concurrent", "all-8",
                                                        "wo_m4096", "gemm_fp8", "k=16384", "m=4096",
                                                        "n=7168", "work=9.62073e+11", "flops"});
   CHECK(words(ls[2 + 258]) ==
         std::vector<std::string>{"259", "copy_concurrent", "8", "concurrent_copy", "comm_copy",
-                                 "bytes=268435456", "work=2.68435e+08", "bytes"});
+                                 "bytes=8589934592", "work=8.58993e+09", "bytes"});
   CHECK(ls.back() ==
         "287 measurements: 257 alone, 15 concurrent pairs (compute beside a copy), x 10 repeats");
 }
