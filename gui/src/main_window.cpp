@@ -309,9 +309,9 @@ void MainWindow::build_menu() {
     if (!f.isEmpty() && open_results(f)) select_view("sweeps");
   });
   file->addAction("Open &Trace…", this, [this] {
-    const QString f = QFileDialog::getOpenFileName(this, "Open imported trace",
-                                                   settings_->value("dirs/last").toString(),
-                                                   "Traces (*.sqlite *.db);;All (*)");
+    const QString f =
+        QFileDialog::getOpenFileName(this, "Open trace", settings_->value("dirs/last").toString(),
+                                     "Traces (*.json *.json.gz *.sqlite *.db);;All (*)");
     if (!f.isEmpty() && open_trace(f)) select_view("measured");
   });
   recent_menu_ = file->addMenu("Recent &Files");

@@ -22,6 +22,7 @@
 #include "aligned_timeline.hpp"
 #include "chart_util.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/import/import_problems.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "prediction_worker.hpp"
@@ -48,8 +49,8 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   auto* open = new QPushButton("Open trace…");
   open->setToolTip("An imported trace: the SQLite file `hopsim import` writes");
   connect(open, &QPushButton::clicked, this, [this] {
-    const QString f = QFileDialog::getOpenFileName(this, "Open imported trace", {},
-                                                   "Traces (*.sqlite *.db);;All (*)");
+    const QString f = QFileDialog::getOpenFileName(
+        this, "Open trace", {}, "Traces (*.json *.json.gz *.sqlite *.db);;All (*)");
     if (!f.isEmpty()) open_trace(f);
   });
   top->addWidget(open);
@@ -150,10 +151,11 @@ bool MeasuredView::open_trace(const QString& path) {
       components_ = std::make_shared<const profiler::attribute::ComponentMap>(
           profiler::attribute::ComponentMap::shipped());
     }
+    // A profiler's own file (Kineto JSON, nsys export) is imported in memory, as compare does.
     trace_ = std::make_shared<const profiler::trace::Trace>(
-        profiler::trace::load_trace(path.toStdString()));
+        profiler::import::read_trace(path.toStdString()));
   } catch (const std::exception& e) {
-    fail(QString("Cannot open %1 as an imported trace: %2").arg(path, e.what()));
+    fail(QString("Cannot open %1 as a trace: %2").arg(path, e.what()));
     return false;
   }
   trace_file_ = path;

@@ -491,6 +491,13 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
                            20000);
   QVERIFY(w.measured()->comparison()->step.predicted != c.step.predicted);
 
+  // The Kineto file itself, as the profiler wrote it, opens too (imported in memory) and gives
+  // the same measured figures as the imported database.
+  QVERIFY(w.open_trace(q(fs::path(kData + "/traces/kineto/a100-alexnet-small.json.gz"))));
+  QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy() &&
+                               w.measured()->comparison()->step.measured.value() == 12920244000,
+                           20000);
+
   // A trace whose import recorded problems says which, as `hopsim import` does.
   const fs::path hostile = hopsim::test::unique_temp_path("gui-problems.sqlite");
   (void)hopsim::profiler::import::import_trace(kData + "/traces/hostile/event_problems.json",
