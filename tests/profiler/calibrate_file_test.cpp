@@ -198,6 +198,13 @@ TEST_CASE("cost_model_classes: a mapping to measured FLOP classes, checked and r
     CHECK_THAT(message_of(s + "cost_model_classes: {gemm_bf16: rmsnorm}\n"),
                Catch::Contains("'rmsnorm' is not a FLOP-based class"));
   }
+  SECTION("a memory-bound kind takes a bytes-based class, and only that") {
+    const auto c = cal::parse_calibration(s + "cost_model_classes: {norm: rmsnorm}\n", "ok.yaml");
+    CHECK(c.cost_model_classes.at("norm") == "rmsnorm");
+    CHECK_THAT(message_of(s + "cost_model_classes: {norm: gemm_fp8}\n"),
+               Catch::Contains("cost_model_classes.norm") &&
+                   Catch::Contains("'gemm_fp8' is not a byte-based class"));
+  }
   SECTION("an unknown cost-model class, with the nearest suggested") {
     CHECK_THAT(message_of(s + "cost_model_classes: {gemm_fp9: cublaslt_gemm_fp8}\n"),
                Catch::Contains("unknown key") && Catch::Contains("did you mean 'gemm_fp8'"));

@@ -291,6 +291,31 @@ TEST_CASE("calibration: cost_model_classes puts the cuBLAS curve in place of hop
   CHECK(params.measured.at(sim::KernelClass::kGemmFp8).rate_max == 1.5e15);
   CHECK(params.measured.count(sim::KernelClass::kAttentionFwd) == 0);
   CHECK(params.source.find("gemm_fp8 <- cublaslt_gemm_fp8") != std::string::npos);
+  // A memory-bound kind follows its measured curve: an RMSNorm moving B bytes on s SMs takes
+  // B / (rate_max (s/S)^alpha (1 - exp(-B/work0))) plus the launch cost (hand derivation).
+  p::calibrate::ClassCurve norm;
+  norm.kernel_class = "rmsnorm";
+  norm.basis = p::calibrate::WorkBasis::kBytes;
+  norm.rate_max = 2.0e12;
+  norm.sm_exponent = 0.5;
+  norm.work0 = 1.0e7;
+  cal.classes.push_back(norm);
+  cal.cost_model_classes["norm"] = "rmsnorm";
+  const auto with_norm = p::calibrate::cost_parameters_from(cal, gpu, "vendor.yaml");
+  REQUIRE(with_norm.measured_memory.count(sim::MemoryKind::kNorm) == 1);
+  CHECK(with_norm.measured_memory.count(sim::MemoryKind::kElementwise) == 0);
+  const sim::CostModel nm(gpu, with_norm);
+  sim::KernelShape nk;
+  nk.cls = sim::KernelClass::kMemoryBound;
+  nk.memory = sim::MemoryKind::kNorm;
+  nk.bytes = Bytes(4.0e7);
+  const double bw = 2.0e12 * std::sqrt(66.0 / 132.0) * (1.0 - std::exp(-4.0));
+  CHECK(nm.cost(nk, 66).memory_time == from_seconds_ceil(4.0e7 / bw));
+  // An elementwise kernel, which the file does not rate, keeps the HBM model.
+  nk.memory = sim::MemoryKind::kElementwise;
+  CHECK(nm.cost(nk, 66).memory_time ==
+        sim::CostModel(gpu, sim::default_cost_parameters(gpu)).cost(nk, 66).memory_time);
+  cal.cost_model_classes.erase("norm");
   // Without the mapping each class stands for itself.
   cal.cost_model_classes.clear();
   const auto own = p::calibrate::cost_parameters_from(cal, gpu, "own.yaml");

@@ -158,8 +158,10 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
       if (!m.has(k)) continue;
       const std::string measured = m.get_string(k);
       const ClassCurve* cc = c.find(measured);
-      if (cc == nullptr || cc->basis != WorkBasis::kFlops) {
-        m.fail(k, "'" + measured + "' is not a FLOP-based class of this file's `classes`");
+      const WorkBasis basis = cost_model_class_basis(k);
+      if (cc == nullptr || cc->basis != basis) {
+        m.fail(k, "'" + measured + "' is not a " + (basis == WorkBasis::kFlops ? "FLOP" : "byte") +
+                      "-based class of this file's `classes`");
       }
       c.cost_model_classes[k] = measured;
     }
@@ -168,9 +170,16 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
 }
 
 const std::vector<std::string>& cost_model_class_names() {
-  static const std::vector<std::string> names{"attention_bwd", "attention_fwd", "gemm_bf16",
-                                              "gemm_fp8"};
+  static const std::vector<std::string> names{"attention_bwd", "attention_fwd", "elementwise",
+                                              "fp8_cast",      "gemm_bf16",     "gemm_fp8",
+                                              "moe_routing",   "norm"};
   return names;
+}
+
+WorkBasis cost_model_class_basis(std::string_view name) {
+  return name == "elementwise" || name == "fp8_cast" || name == "moe_routing" || name == "norm"
+             ? WorkBasis::kBytes
+             : WorkBasis::kFlops;
 }
 
 Calibration load_calibration(const std::filesystem::path& path) {

@@ -17,6 +17,15 @@ std::optional<sim::KernelClass> cost_class(const std::string& name) {
   return std::nullopt;
 }
 
+// The memory-bound kinds a calibration may rate (Calibration::cost_model_classes).
+std::optional<sim::MemoryKind> memory_kind(const std::string& name) {
+  if (name == "elementwise") return sim::MemoryKind::kElementwise;
+  if (name == "norm") return sim::MemoryKind::kNorm;
+  if (name == "fp8_cast") return sim::MemoryKind::kCast;
+  if (name == "moe_routing") return sim::MemoryKind::kRouting;
+  return std::nullopt;
+}
+
 }  // namespace
 
 sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile& gpu,
@@ -33,10 +42,16 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
       measured = m->second;
     }
     const ClassCurve* cc = c.find(measured);
-    const auto cls = cost_class(name);
-    if (cc == nullptr || !cls || cc->basis != WorkBasis::kFlops) continue;
-    p.measured[*cls] = sim::MeasuredRate{cc->rate_max, cc->sm_exponent, cc->work0,
-                                         c.sm_count > 0 ? c.sm_count : gpu.sms};
+    if (cc == nullptr || cc->basis != cost_model_class_basis(name)) continue;
+    const sim::MeasuredRate rate{cc->rate_max, cc->sm_exponent, cc->work0,
+                                 c.sm_count > 0 ? c.sm_count : gpu.sms};
+    if (const auto cls = cost_class(name)) {
+      p.measured[*cls] = rate;
+    } else if (const auto kind = memory_kind(name)) {
+      p.measured_memory[*kind] = rate;
+    } else {
+      continue;
+    }
     covered += (covered.empty() ? "" : ", ") + name + (measured == name ? "" : " <- " + measured);
   }
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};

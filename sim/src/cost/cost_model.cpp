@@ -158,6 +158,10 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
     double bw = gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
     if (streamed_gemm) {
       bw = gpu_.hbm_bandwidth.value() * params_.gemm.hbm_fraction;
+    } else if (const auto m = params_.measured_memory.find(k.memory);
+               k.cls == KernelClass::kMemoryBound && m != params_.measured_memory.end()) {
+      bw = m->second.rate(sms, static_cast<double>(k.bytes.value()));
+      if (!(bw > 0)) throw std::invalid_argument("cost model: calibrated rate is not positive");
     } else if (params_.measured_hbm) {
       bw = params_.measured_hbm->at(sms);
     }

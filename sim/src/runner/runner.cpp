@@ -44,6 +44,10 @@ KernelShape kernel_shape(const Op& op, Pass pass) {
   KernelShape k;
   k.cls = kernel_class(op, pass);
   k.groups = op.groups;
+  k.memory = op.kind == OpKind::kNorm       ? MemoryKind::kNorm
+             : op.kind == OpKind::kQuantize ? MemoryKind::kCast
+             : op.kind == OpKind::kRouter   ? MemoryKind::kRouting
+                                            : MemoryKind::kElementwise;
   switch (pass) {
     case Pass::kForward:
       k.flops = op.fwd;

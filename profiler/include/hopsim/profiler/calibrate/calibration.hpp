@@ -58,16 +58,20 @@ struct Calibration {
   //! Time multipliers per kernel group ("gemm", "attention", "memory_bound") fitted to a
   //! measured trace by `hopsim calibrate --from-trace`; absent groups stay 1.
   std::map<std::string, double> time_scales;
-  //! Which measured class stands for each cost-model class ("gemm_fp8", "gemm_bf16",
-  //! "attention_fwd", "attention_bwd"). Empty: each stands for itself (hopsim's own kernels);
-  //! otherwise only the classes named are calibrated, e.g. gemm_fp8 -> cublaslt_gemm_fp8 to
-  //! predict a run whose GEMMs are cuBLASLt's (PyTorch), the rest keeping their defaults.
+  //! Which measured class stands for each cost-model class (cost_model_class_names: the FLOP
+  //! classes gemm_fp8, gemm_bf16, attention_fwd, attention_bwd and the memory-bound kinds
+  //! elementwise, norm, fp8_cast, moe_routing). Empty: each FLOP class stands for itself
+  //! (hopsim's own kernels) and memory-bound work follows the HBM curve; otherwise only the
+  //! classes named are calibrated, e.g. gemm_fp8 -> cublaslt_gemm_fp8 to predict a run whose
+  //! GEMMs are cuBLASLt's (PyTorch), norm -> rmsnorm for hopsim's RMSNorm kernel's rate.
   std::map<std::string, std::string> cost_model_classes;
   [[nodiscard]] const ClassCurve* find(std::string_view kernel_class) const;
 };
 
 //! The cost-model classes a kernel campaign can calibrate, in alphabetical order.
 [[nodiscard]] const std::vector<std::string>& cost_model_class_names();
+//! The work basis a cost-model class is measured in: bytes for the memory-bound kinds.
+[[nodiscard]] WorkBasis cost_model_class_basis(std::string_view name);
 
 //! The relative error a calibration's own residuals give its predictions, and what it is: the
 //! leave-one-component-out rms error of a fit to a trace (`calibrate --from-trace`), else the

@@ -22,6 +22,10 @@ enum class KernelClass {
   kMemoryBound,  //!< norms, elementwise, quantisation, permute, router
 };
 
+//! Which kind of memory-bound kernel: a calibration may give each its own measured rate
+//! (hopsim's RMSNorm, FP8 quantisation and router kernels, its HBM copy for the rest).
+enum class MemoryKind { kElementwise, kNorm, kCast, kRouting };
+
 struct KernelShape {
   KernelClass cls = KernelClass::kMemoryBound;
   Flops flops{};
@@ -34,6 +38,7 @@ struct KernelShape {
   //! output, so each tile's epilogue reads and writes 8 bytes per element instead of writing 2.
   bool accumulate = false;
   int kernels = 1;  //!< kernel launches this shape stands for (each pays the launch/queue cost)
+  MemoryKind memory = MemoryKind::kElementwise;  //!< kMemoryBound: which kind
 };
 
 //! DeepGEMM-style tile model of a GEMM (docs/COST_MODEL.md "GEMM per shape"). Output tiles of
@@ -95,6 +100,9 @@ struct CostParameters {
   std::map<KernelClass, MeasuredRate> measured;
   //! Calibrated HBM bandwidth replaces `hbm` when set.
   std::optional<MeasuredBandwidth> measured_hbm;
+  //! Calibrated memory-bound kernels (bytes per second vs SMs and bytes moved), per kind; a kind
+  //! listed here replaces the HBM bandwidth for its kernels.
+  std::map<MemoryKind, MeasuredRate> measured_memory;
   //! Time multipliers fitted to a measured trace (`hopsim calibrate --from-trace`), per group
   //! of kernel classes; 1 = as modelled. Each multiplies the whole kernel time, launch included.
   struct TimeScales {
