@@ -39,6 +39,8 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
   truth.cost->time_scale.gemm = 1.12;
   truth.cost->time_scale.attention = 0.91;
   truth.cost->time_scale.memory_bound = 1.27;
+  truth.cost->time_scale.deepep_payload = 1.18;
+  truth.cost->time_scale.deepep_notify = 0.85;
   truth.collect_timeline = true;
   const sim::SimResult run = sim::run_scenario(sc, truth);
 
@@ -64,7 +66,12 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     CHECK(fit.scales.at("gemm") == Approx(1.12).epsilon(0.02));
     CHECK(fit.scales.at("attention") == Approx(0.91).epsilon(0.02));
     CHECK(fit.scales.at("memory_bound") == Approx(1.27).epsilon(0.02));
-    CHECK(fit.components.size() == 6);  // attention and MLP, F, B and W
+    REQUIRE(fit.scales.count("deepep_payload") == 1);
+    REQUIRE(fit.scales.count("deepep_notify") == 1);
+    CHECK(fit.scales.at("deepep_payload") == Approx(1.18).epsilon(0.02));
+    CHECK(fit.scales.at("deepep_notify") == Approx(0.85).epsilon(0.02));
+    // Attention and MLP, F, B and W, and dispatch and combine, F and B.
+    CHECK(fit.components.size() == 10);
     CHECK(fit.rms_rel_error < 0.01);
     CHECK(fit.leave_one_out_rms_rel_error < 0.02);
 
@@ -74,6 +81,8 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     const auto params = p::calibrate::cost_parameters_from(back, sc.cluster.gpu, "c.yaml");
     CHECK(params.time_scale.gemm == fit.scales.at("gemm"));
     CHECK(params.time_scale.memory_bound == fit.scales.at("memory_bound"));
+    CHECK(params.time_scale.deepep_payload == fit.scales.at("deepep_payload"));
+    CHECK(params.time_scale.deepep_notify == fit.scales.at("deepep_notify"));
   }
 }
 

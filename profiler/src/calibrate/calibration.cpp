@@ -144,8 +144,10 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
     const MappingReader t(r.node("time_scales"), name, "time_scales",
                           {at_most(key("gemm", ValueKind::kPositiveNumber, false), 100),
                            at_most(key("attention", ValueKind::kPositiveNumber, false), 100),
-                           at_most(key("memory_bound", ValueKind::kPositiveNumber, false), 100)});
-    for (const char* g : {"gemm", "attention", "memory_bound"}) {
+                           at_most(key("memory_bound", ValueKind::kPositiveNumber, false), 100),
+                           at_most(key("deepep_payload", ValueKind::kPositiveNumber, false), 100),
+                           at_most(key("deepep_notify", ValueKind::kPositiveNumber, false), 100)});
+    for (const char* g : {"gemm", "attention", "memory_bound", "deepep_payload", "deepep_notify"}) {
       if (t.has(g)) c.time_scales[g] = t.get_number(g);
     }
   }

@@ -60,6 +60,8 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     if (g == "gemm") p.time_scale.gemm = v;
     if (g == "attention") p.time_scale.attention = v;
     if (g == "memory_bound") p.time_scale.memory_bound = v;
+    if (g == "deepep_payload") p.time_scale.deepep_payload = v;
+    if (g == "deepep_notify") p.time_scale.deepep_notify = v;
     scaled += (scaled.empty() ? "" : ", ") + g + fmt(" x%.3f", v);
   }
   p.source = "calibrated: " + source + " (" + c.device +

@@ -12,8 +12,9 @@ namespace hopsim::profiler::calibrate {
 
 namespace {
 
-constexpr const char* kGroups[] = {"gemm", "attention", "memory_bound"};
-constexpr int kGroupCount = 3;
+constexpr const char* kGroups[] = {"gemm", "attention", "memory_bound", "deepep_payload",
+                                   "deepep_notify"};
+constexpr int kGroupCount = 5;
 
 // Least squares on the rows kept (relative weighting: each row divided by its measurement).
 Eigen::VectorXd solve(const Eigen::MatrixXd& a, const Eigen::VectorXd& m,
@@ -42,7 +43,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   std::vector<std::array<double, kGroupCount>> rows;
   for (const auto& r : c.components) {
     const auto it = basis.find(r.what);
-    if (it == basis.end() || r.measured.value() <= 0) continue;  // communication, or not seen
+    if (it == basis.end() || r.measured.value() <= 0) continue;  // not modelled, or not seen
     std::array<double, kGroupCount> row{};
     for (int g = 0; g < kGroupCount; ++g) {
       const auto t = it->second.find(kGroups[g]);

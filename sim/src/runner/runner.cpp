@@ -314,6 +314,23 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
         if (recomputed(op, sc.plan.recompute)) add(part + "_b", kernel_shape(op, Pass::kForward));
       }
     }
+    if (does_all_to_all(u, sc.model)) {
+      // As predicted_component_times sums them: each DeepEP call's payload and its notify.
+      const CommTimes& c = w.comm;
+      const std::tuple<const char*, Nanoseconds, Nanoseconds> calls[] = {
+          {"dispatch_f", c.dispatch, c.notify_dispatch},
+          {"dispatch_b", c.combine_backward, c.notify_combine},
+          {"combine_f", c.combine, c.notify_combine},
+          {"combine_b", c.dispatch_backward, c.notify_combine}};
+      for (const auto& [component, payload, notify] : calls) {
+        out[component]["deepep_payload"] += payload * w.passes;
+        // The layout kernel inside dispatch's notify is memory-bound work (CommTimes).
+        const Nanoseconds layout =
+            std::string_view(component) == "dispatch_f" ? c.notify_layout : Nanoseconds(0);
+        out[component]["deepep_notify"] += (notify - layout) * w.passes;
+        if (layout.value() > 0) out[component]["memory_bound"] += layout * w.passes;
+      }
+    }
   });
   for (auto& [c, groups] : out) w.average(groups);
   return out;

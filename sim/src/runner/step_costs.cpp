@@ -120,8 +120,29 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     layout.cls = KernelClass::kMemoryBound;
     layout.bytes = Bytes(spec.tokens_per_rank * spec.num_experts + 3 * 4 * spec.num_experts);
     const int layout_sms = sc.plan.comm_sms > 0 ? sc.plan.comm_sms : sc.cluster.gpu.sms;
-    t.notify_dispatch = cm.cost(layout, layout_sms).time + exchange * 2;
-    t.notify_combine = exchange;
+    // Time multipliers fitted to a measured trace (`calibrate --from-trace`): the payloads as a
+    // whole (bandwidth, issue rate and whatever the model leaves out), the count exchanges and
+    // barriers apart; the layout kernel is memory-bound work and scales as such (in `cm`).
+    const auto& ts = cm.parameters().time_scale;
+    const auto scaled = [](Nanoseconds time, double f) {
+      return f == 1.0 ? time
+                      : Nanoseconds(static_cast<std::int64_t>(
+                            std::llround(static_cast<double>(time.value()) * f)));
+    };
+    t.notify_layout = cm.cost(layout, layout_sms).time;
+    t.notify_dispatch = t.notify_layout + scaled(exchange * 2, ts.deepep_notify);
+    t.notify_combine = scaled(exchange, ts.deepep_notify);
+    t.dispatch = scaled(t.dispatch, ts.deepep_payload);
+    t.combine = scaled(t.combine, ts.deepep_payload);
+    t.dispatch_backward = scaled(t.dispatch_backward, ts.deepep_payload);
+    t.combine_backward = scaled(t.combine_backward, ts.deepep_payload);
+    // On the step engine a payload runs as flows over the ports (its bytes at the port rates,
+    // then its latency): the same multiplier applies there as bytes and latency.
+    for (PortTraffic* p : {&t.dispatch_traffic, &t.combine_traffic}) {
+      p->nic_bytes *= ts.deepep_payload;
+      p->nvlink_bytes *= ts.deepep_payload;
+      p->latency = scaled(p->latency, ts.deepep_payload);
+    }
   }
   if (plan.tp > 1) {
     // Megatron-style TP: the TP group is tp consecutive GPUs of one node; each all-reduce sums

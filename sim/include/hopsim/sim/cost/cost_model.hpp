@@ -106,9 +106,11 @@ struct CostParameters {
   //! Time multipliers fitted to a measured trace (`hopsim calibrate --from-trace`), per group
   //! of kernel classes; 1 = as modelled. Each multiplies the whole kernel time, launch included.
   struct TimeScales {
-    double gemm = 1;          //!< FP8 and BF16 GEMMs (dense, grouped, weight-gradient)
-    double attention = 1;     //!< attention forward and backward
-    double memory_bound = 1;  //!< norms, casts, permutes, routing, elementwise
+    double gemm = 1;            //!< FP8 and BF16 GEMMs (dense, grouped, weight-gradient)
+    double attention = 1;       //!< attention forward and backward
+    double memory_bound = 1;    //!< norms, casts, permutes, routing, elementwise
+    double deepep_payload = 1;  //!< DeepEP dispatch/combine payload kernels (both passes)
+    double deepep_notify = 1;   //!< DeepEP layout, count exchange and barrier (notify)
   } time_scale;
   std::string source = "uncalibrated defaults (docs/COST_MODEL.md)";
 };

@@ -96,6 +96,7 @@ struct CommTimes {
                                     //!< (combine pattern, BF16)
   Nanoseconds notify_dispatch{};    //!< layout + count exchange + barrier, before a dispatch
   Nanoseconds notify_combine{};     //!< barrier before a combine
+  Nanoseconds notify_layout{};      //!< the layout kernel inside notify_dispatch (memory-bound)
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
   //! One all-reduce of the hidden state over the TP group (BF16, ring), twice per layer in
