@@ -186,7 +186,7 @@ python3 - "$out" "$steps" "$dry" "$commit" "$orig_args" <<'PY'
 import datetime, json, os, platform, subprocess, sys
 out, steps_file, dry, commit, args = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5]
 expected = {"provenance": ["nvidia-smi.txt"], "kernel_tests": ["kernel-tests.xml"],
-            "measure": ["h200.trace.sqlite", "h200.trace.import.sqlite"],
+            "measure": ["h200.trace.sqlite"],
             "torch_gemm_reference": ["torch-gemm-reference.json"],
             "pytorch_block": ["pytorch-block-traces.tar"]}
 steps = []

@@ -28,8 +28,8 @@ void register_import(CLI::App& app, Io io) {
       ->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", args->output, "SQLite file to write (replaced only on success)")
       ->required();
-  cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim")
-      ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim"}));
+  cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim, measure")
+      ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim", "measure"}));
   cmd->add_flag("--json", args->json, "Print what was imported as JSON");
   add_progress_option(cmd, args->progress,
                       "over the file's bytes (Kineto) or the export's rows (nsys), after a "

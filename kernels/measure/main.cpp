@@ -181,8 +181,7 @@ int run(const hm::Options& o) {
   for (const auto& line : hm::overlap_report(schedule, gpu.runs, gpu.recording))
     std::cerr << line << "\n";
   std::cerr << "wrote " << gpu.recording.kernels.size() << " kernel records, " << gpu.runs.size()
-            << " measurements to " << o.out_path << " and "
-            << hm::import_trace_path(o.out_path).string() << "\n";
+            << " measurements to " << o.out_path << "\n";
   if (!gpu.error.empty()) {
     std::cerr << "hopsim-measure: error: stopped after " << gpu.runs.size() << " of "
               << schedule.runs.size() << " measurements: " << gpu.error << "\n";

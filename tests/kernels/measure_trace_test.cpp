@@ -9,12 +9,14 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../common/temp_path.hpp"
 #include "hopsim/measure/trace_output.hpp"
 #include "hopsim/profiler/calibrate/measure_trace_writer.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
+#include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 
 namespace hm = hopsim::measure;
@@ -138,7 +140,6 @@ Written write_tiny(const std::string& name) {
 
 void remove_outputs(const fs::path& out) {
   fs::remove(out);
-  fs::remove(hm::import_trace_path(out));
 }
 
 std::string read_all(const fs::path& p) {
@@ -217,26 +218,73 @@ TEST_CASE("measurements, provenance and kernels read back by SQL", "[kernels][me
   remove_outputs(w.out);
 }
 
-TEST_CASE("the import-layout copy holds the same recording", "[kernels][measure]") {
+TEST_CASE("the written trace reads as any trace: kernels, copies, calls, device",
+          "[kernels][measure]") {
+  // hopsim-measure writes one file; import, trace summary and compare read it through
+  // import::read_trace (profiler/import/measure_trace.hpp). Expected values from tiny_recording().
   const auto w = write_tiny("measure_import.sqlite");
-  const auto imp = hm::import_trace_path(w.out);
-  CHECK(imp.filename().string() == w.out.stem().string() + ".import.sqlite");
-  // 8 kernels + 1 memcpy + 1 memset.
-  CHECK(query(imp, "SELECT count(*) FROM gpu_activities") == Rows{{"10"}});
-  CHECK(query(imp,
-              "SELECT s.value, a.start_ns, a.end_ns, a.bytes FROM gpu_activities a JOIN strings "
-              "s ON s.id = a.name_id WHERE a.start_ns >= 50 AND a.start_ns < 100 ORDER BY 2") ==
-        Rows{{"memcpy", "50", "60", "4096"}, {"memset", "70", "80", "64"}});
-  CHECK(query(imp,
-              "SELECT s.value, r.pid, r.tid FROM runtime_calls r JOIN strings s ON s.id = "
-              "r.name_id") == Rows{{"cbid_211", "9", "10"}});
-  CHECK(query(imp, "SELECT name, sm_count, compute_major, clock_khz FROM devices") ==
-        Rows{{"NVIDIA H100 80GB HBM3", "132", "9", "1980000"}});
-  // The same provenance, less the calibration format's own version keys.
-  CHECK(query(imp, "SELECT value FROM provenance WHERE key = 'hopsim_git_commit'") ==
-        Rows{{"abc123"}});
-  CHECK(query(imp, "SELECT count(*) FROM provenance WHERE key LIKE 'format%'") == Rows{{"0"}});
+  CHECK(hopsim::profiler::import::detect_format(w.out) ==
+        hopsim::profiler::import::TraceFormat::kMeasureTrace);
+  const auto t = hopsim::profiler::import::read_trace(w.out);
   remove_outputs(w.out);
+  // 8 kernels + 1 memcpy + 1 memset.
+  REQUIRE(t.activities.size() == 10);
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t>> copies;
+  for (const auto& a : t.activities) {
+    if (a.kind != hopsim::profiler::trace::ActivityKind::kKernel) {
+      copies.emplace_back(std::string(a.name), a.start.value(), a.end.value(), a.bytes);
+    }
+  }
+  CHECK(copies == decltype(copies){{"memcpy", 50, 60, 4096}, {"memset", 70, 80, 64}});
+  REQUIRE(t.runtime.size() == 1);
+  CHECK(t.runtime[0].name == "cbid_211");
+  CHECK(t.runtime[0].pid == 9);
+  CHECK(t.runtime[0].tid == 10);
+  REQUIRE(t.devices.size() == 1);
+  CHECK(t.devices[0].name == "NVIDIA H100 80GB HBM3");
+  CHECK(t.devices[0].sm_count == 132);
+  CHECK(t.devices[0].compute_major == 9);
+  CHECK(t.devices[0].clock_khz == 1980000);
+  // The same provenance, less the calibration format's own version keys.
+  CHECK(t.provenance.at("hopsim_git_commit") == "abc123");
+  CHECK_FALSE(t.provenance.contains("format"));
+  CHECK(t.provenance.at("source_format") == "hopsim_measure_trace");
+}
+
+TEST_CASE("a damaged measure trace is refused with its table and row", "[kernels][measure]") {
+  const auto edit = [](const fs::path& db_path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(db_path.string().c_str(), &db) == SQLITE_OK);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    INFO(sql << ": " << (err != nullptr ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+  };
+  const auto message = [](const fs::path& f) -> std::string {
+    try {
+      (void)hopsim::profiler::import::read_trace(f);
+    } catch (const hopsim::profiler::trace::TraceError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  SECTION("a kernel that ends before it starts") {
+    const auto w = write_tiny("measure_damaged_times.sqlite");
+    edit(w.out,
+         "UPDATE kernels SET end_ns = start_ns - 1 WHERE id = (SELECT min(id) FROM kernels)");
+    const auto m = message(w.out);
+    remove_outputs(w.out);
+    CHECK_THAT(m, Catch::Contains("table kernels row") && Catch::Contains("end before start"));
+  }
+  SECTION("a column missing") {
+    const auto w = write_tiny("measure_damaged_columns.sqlite");
+    edit(w.out, "ALTER TABLE kernels DROP COLUMN grid_z");
+    const auto m = message(w.out);
+    remove_outputs(w.out);
+    CHECK_THAT(m, Catch::Contains("table kernels") && Catch::Contains("column 'grid_z'"));
+  }
 }
 
 TEST_CASE("hopsim calibrate's reader takes the written trace", "[kernels][measure]") {
@@ -272,7 +320,6 @@ TEST_CASE("a failed write leaves no partial file and an older trace untouched",
                     std::invalid_argument);
     CHECK(read_all(out) == "older trace");
     CHECK_FALSE(fs::exists(fs::path(out.string() + ".tmp")));
-    CHECK_FALSE(fs::exists(hm::import_trace_path(out)));
     fs::remove(out);
   }
   SECTION("a row the schema refuses") {
@@ -290,7 +337,7 @@ TEST_CASE("a failed write leaves no partial file and an older trace untouched",
     CHECK_FALSE(fs::exists(out));
     CHECK_FALSE(fs::exists(fs::path(out.string() + ".tmp")));
   }
-  SECTION("the calibration trace cannot be moved into place: the import copy goes too") {
+  SECTION("the trace cannot be moved into place: nothing is left behind") {
     // A non-empty directory where the trace should go: everything is written, the last rename
     // fails.
     const auto out = hopsim::test::unique_temp_path("measure_blocked");
@@ -299,7 +346,6 @@ TEST_CASE("a failed write leaves no partial file and an older trace untouched",
                     hopsim::profiler::trace::TraceError);
     CHECK(fs::is_directory(out / "inside"));
     CHECK_FALSE(fs::exists(fs::path(out.string() + ".tmp")));
-    CHECK_FALSE(fs::exists(hm::import_trace_path(out)));
     fs::remove_all(out);
   }
 }

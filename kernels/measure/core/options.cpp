@@ -39,8 +39,8 @@ Options parse_options(const std::vector<std::string>& args) {
 std::string usage_text() {
   return "usage: hopsim-measure PLAN.yaml -o TRACE.sqlite [--only CLASS] [--dry-run]\n"
          "Runs a measurement plan on GPU 0 under CUPTI and writes TRACE.sqlite (for hopsim "
-         "calibrate)\nand TRACE.import.sqlite (the importer's layout). --dry-run lists the "
-         "measurements and exits.\n";
+         "calibrate,\nand read by hopsim import, trace summary and compare as any trace). "
+         "--dry-run lists the\nmeasurements and exits.\n";
 }
 
 }  // namespace hopsim::measure

@@ -8,12 +8,10 @@
 #include <system_error>
 
 #include "hopsim/profiler/calibrate/trace_schema.hpp"
-#include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::measure {
 
 namespace cal = profiler::calibrate;
-namespace tr = profiler::trace;
 
 namespace {
 
@@ -27,71 +25,6 @@ const PlannedMeasurement& planned(const Schedule& s, long long id) {
 
 std::int64_t ns(std::uint64_t t) {
   return static_cast<std::int64_t>(t);
-}
-
-// Only finished files are moved into place: a TraceWriter renames in commit(), so the import
-// trace is removed again when the calibration trace then fails.
-class RemoveUnlessKept {
- public:
-  explicit RemoveUnlessKept(std::filesystem::path p) : path_(std::move(p)) {}
-  ~RemoveUnlessKept() {
-    if (keep_) return;
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-  RemoveUnlessKept(const RemoveUnlessKept&) = delete;
-  RemoveUnlessKept& operator=(const RemoveUnlessKept&) = delete;
-  void keep() { keep_ = true; }
-
- private:
-  std::filesystem::path path_;
-  bool keep_ = false;
-};
-
-void fill_import(tr::TraceWriter& w, const Provenance& provenance, const DeviceFacts& device,
-                 const Recording& rec) {
-  // The import layout versions itself (schema_version); the calibration format keys would
-  // misname it.
-  for (const auto& [k, v] : provenance)
-    if (k != "format" && k != "format_version") w.set_info(k, v);
-  w.add_device(tr::DeviceInfo{0, device.name, device.sm_count, device.memory_bytes, device.cc_major,
-                              device.cc_minor, device.sm_clock_khz});
-  for (const auto& k : rec.kernels) {
-    tr::GpuActivity a;
-    a.kind = tr::ActivityKind::kKernel;
-    a.device = k.device;
-    a.stream = k.stream;
-    a.start = Nanoseconds(ns(k.start));
-    a.end = Nanoseconds(ns(k.end));
-    a.name = k.name;
-    a.correlation = k.correlation;
-    a.grid = tr::Dim3{k.grid[0], k.grid[1], k.grid[2]};
-    a.block = tr::Dim3{k.block[0], k.block[1], k.block[2]};
-    w.add_activity(a);
-  }
-  for (const auto& c : rec.copies) {
-    tr::GpuActivity a;
-    a.kind = c.is_memset ? tr::ActivityKind::kMemset : tr::ActivityKind::kMemcpy;
-    a.device = c.device;
-    a.stream = c.stream;
-    a.start = Nanoseconds(ns(c.start));
-    a.end = Nanoseconds(ns(c.end));
-    a.name = c.is_memset ? "memset" : "memcpy";
-    a.correlation = c.correlation;
-    a.bytes = ns(c.bytes);
-    w.add_activity(a);
-  }
-  for (const auto& api : rec.api) {
-    tr::RuntimeCall r;
-    const std::string name = "cbid_" + std::to_string(api.cbid);
-    r.name = name;
-    r.pid = api.process;
-    r.tid = api.thread;
-    r.start = Nanoseconds(ns(api.start));
-    r.end = Nanoseconds(ns(api.end));
-    r.correlation = api.correlation;
-    w.add_runtime(r);
-  }
 }
 
 void fill_measure(cal::MeasureTraceWriter& w, const Provenance& provenance,
@@ -208,24 +141,12 @@ std::vector<cal::KernelRow> kernel_rows(const Recording& rec, int device_sms) {
   return rows;
 }
 
-std::filesystem::path import_trace_path(const std::filesystem::path& out) {
-  return std::filesystem::path(out).replace_extension(".import.sqlite");
-}
-
 void write_traces(const std::filesystem::path& out, const Provenance& provenance,
                   const DeviceFacts& device, const Schedule& schedule,
                   const std::vector<MeasuredRun>& runs, const Recording& rec) {
-  const auto import_path = import_trace_path(out);
   cal::MeasureTraceWriter measure(out);
   fill_measure(measure, provenance, device, schedule, runs, rec);
-  {
-    tr::TraceWriter import(import_path);
-    fill_import(import, provenance, device, rec);
-    import.commit();
-  }
-  RemoveUnlessKept import_guard(import_path);
   measure.commit();
-  import_guard.keep();
 }
 
 std::vector<std::string> overlap_report(const Schedule& schedule,

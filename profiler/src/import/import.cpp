@@ -5,6 +5,7 @@
 
 #include "duplicate_filter.hpp"
 #include "hopsim/profiler/import/kineto.hpp"
+#include "hopsim/profiler/import/measure_trace.hpp"
 #include "hopsim/profiler/import/nsys.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
@@ -23,6 +24,8 @@ std::string_view to_string(TraceFormat f) {
       return "nsys";
     case TraceFormat::kHopsimTrace:
       return "hopsim";
+    case TraceFormat::kMeasureTrace:
+      return "measure";
   }
   return "unknown";
 }
@@ -32,9 +35,10 @@ TraceFormat parse_format(std::string_view s) {
   if (s == "kineto") return TraceFormat::kKinetoJson;
   if (s == "nsys") return TraceFormat::kNsysSqlite;
   if (s == "hopsim") return TraceFormat::kHopsimTrace;
-  throw TraceError(
-      "", "",
-      "unknown trace format '" + std::string(s) + "' (expected auto, kineto, nsys or hopsim)");
+  if (s == "measure") return TraceFormat::kMeasureTrace;
+  throw TraceError("", "",
+                   "unknown trace format '" + std::string(s) +
+                       "' (expected auto, kineto, nsys, hopsim or measure)");
 }
 
 TraceFormat detect_format(const std::filesystem::path& file) {
@@ -46,10 +50,12 @@ TraceFormat detect_format(const std::filesystem::path& file) {
   const std::string_view h(head.data(), n);
   if (h.starts_with(std::string_view("SQLite format 3\0", 16))) {
     if (trace::is_hopsim_trace(file)) return TraceFormat::kHopsimTrace;
+    if (looks_like_measure_trace(file)) return TraceFormat::kMeasureTrace;
     if (looks_like_nsys(file)) return TraceFormat::kNsysSqlite;
     throw TraceError(file.string(), "",
-                     "SQLite file is neither a hopsim trace (tables provenance, gpu_activities) "
-                     "nor an nsys export (tables StringIds, CUPTI_ACTIVITY_KIND_KERNEL)");
+                     "SQLite file is neither a hopsim trace (tables provenance, gpu_activities), "
+                     "a hopsim-measure trace (tables provenance, measurements, kernels) nor an "
+                     "nsys export (tables StringIds, CUPTI_ACTIVITY_KIND_KERNEL)");
   }
   if (n >= 2 && static_cast<unsigned char>(h[0]) == 0x1f &&
       static_cast<unsigned char>(h[1]) == 0x8b) {
@@ -83,6 +89,9 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
       break;
     case TraceFormat::kNsysSqlite:
       rep = import_nsys(in, sink, opt.progress);
+      break;
+    case TraceFormat::kMeasureTrace:
+      rep = import_measure_trace(in, sink);
       break;
     case TraceFormat::kHopsimTrace: {
       // Own traces are small (one recording session); a load-and-copy keeps one code path for

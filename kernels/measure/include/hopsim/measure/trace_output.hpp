@@ -68,12 +68,10 @@ using Provenance = std::map<std::string, std::string>;
 [[nodiscard]] std::vector<profiler::calibrate::KernelRow> kernel_rows(const Recording& rec,
                                                                       int device_sms);
 
-//! `trace.sqlite` -> `trace.import.sqlite`.
-[[nodiscard]] std::filesystem::path import_trace_path(const std::filesystem::path& out);
-
-//! Writes `out` (calibration layout, trace_schema.hpp) and import_trace_path(out) (importer
-//! layout, docs/TRACES.md). Both are written completely before either is moved into place; on
-//! any error neither new file is left behind.
+//! Writes `out` in the calibration layout (trace_schema.hpp): the measurements, the CUPTI
+//! kernels, copies and runtime calls, and the provenance. It is the one file: `hopsim import`,
+//! `trace summary` and `compare` read it as any trace (profiler/import/measure_trace.hpp). Written
+//! completely before it is moved into place; on any error no new file is left behind.
 void write_traces(const std::filesystem::path& out, const Provenance& provenance,
                   const DeviceFacts& device, const Schedule& schedule,
                   const std::vector<MeasuredRun>& runs, const Recording& rec);

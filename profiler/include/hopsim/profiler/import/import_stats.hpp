@@ -12,7 +12,7 @@
 
 namespace hopsim::profiler::import {
 
-enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace };
+enum class TraceFormat { kAuto, kKinetoJson, kNsysSqlite, kHopsimTrace, kMeasureTrace };
 
 //! How far an import has read: `done` of `total` in `unit`, "bytes" of the input file for Kineto
 //! (compressed bytes for gzip) or "rows" of an nsys export's tables. Called every few MB or tens of
