@@ -141,7 +141,11 @@ step kernel_tests 90 env LD_LIBRARY_PATH="$native_libs" "$tests_bin" "[gpu]" --r
 if (( dry )); then
   "$hopsim" measure "$plan" --dry-run >> "$log" 2>&1 || echo "measure --dry-run failed" >> "$log"
 fi
-step measure 200 env LD_LIBRARY_PATH="$native_libs" "$measure_bin" "$plan" -o "$out/h200.trace.sqlite"
+# Run in the scratch folder with relative paths: the trace's provenance records this command
+# line, and no path of the machine it ran on belongs in committed data.
+step measure 200 env -C "$work" LD_LIBRARY_PATH="$native_libs" "$measure_bin" "$(basename "$plan")" \
+  -o h200.trace.sqlite
+if [[ -f "$work/h200.trace.sqlite" ]]; then mv "$work/h200.trace.sqlite" "$out/"; fi
 # 4. The same GEMM shapes through PyTorch: the vendor reference.
 if (( dry )); then
   python3 "$here/campaign/torch_gemm_reference.py" "$plan" -o /dev/null --dry-run >> "$log" 2>&1
@@ -182,9 +186,17 @@ fi
 # Manifest: provenance, each step, the files and what is missing; the device's limits enforced
 # (8 files, 16 MiB each: a larger file is removed and named as missing).
 commit="$(cat "$bin/GIT_COMMIT" 2>/dev/null || git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)"
-python3 - "$out" "$steps" "$dry" "$commit" "$orig_args" <<'PY'
+python3 - "$out" "$steps" "$dry" "$commit" "$orig_args" "$root" "$work" <<'PY'
 import datetime, json, os, platform, subprocess, sys
 out, steps_file, dry, commit, args = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5]
+root, work = sys.argv[6], sys.argv[7]
+def scrub(text):
+    """The machine's own folders out of what is committed: the checkout as a relative path, the
+    output and scratch folders by name (longest first, so no prefix is replaced early)."""
+    for path, name in sorted([(root + "/", ""), (out, "$OUT"), (work, "$WORK")],
+                             key=lambda p: -len(p[0])):
+        text = text.replace(path, name)
+    return text
 expected = {"provenance": ["nvidia-smi.txt"], "kernel_tests": ["kernel-tests.xml"],
             "measure": ["h200.trace.sqlite"],
             "torch_gemm_reference": ["torch-gemm-reference.json"],
@@ -193,7 +205,7 @@ steps = []
 with open(steps_file) as f:
     for line in f:
         name, status, secs, cmd = line.rstrip("\n").split("\t", 3)
-        steps.append({"step": name, "status": status, "seconds": int(secs), "command": cmd,
+        steps.append({"step": name, "status": status, "seconds": int(secs), "command": scrub(cmd),
                       "outputs": expected.get(name, [])})
 limit, max_files = 16 << 20, 8
 missing = []
@@ -217,7 +229,7 @@ manifest = {
     "dry_run": dry,
     "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "hopsim_git_commit": commit,
-    "command": "scripts/gpu-campaign.sh " + args,
+    "command": scrub("scripts/gpu-campaign.sh " + args),
     "host": platform.node(),
     "plan": "kernels/plans/deepseek-v3-kernels.yaml with compute_partitions [132, 112, 96]",
     "limits": {"files": max_files, "bytes_per_file": limit},
@@ -231,5 +243,10 @@ if len(files) > max_files:
     manifest["over_file_limit"] = f"{len(files)} files, the device returns {max_files}"
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1)
+log_path = os.path.join(out, "campaign.log")
+with open(log_path, errors="replace") as f:
+    log = f.read()
+with open(log_path, "w") as f:
+    f.write(scrub(log))
 print(f"gpu-campaign: {len(steps)} steps, {len(files)} files, {len(missing)} missing", file=sys.stderr)
 PY

@@ -82,6 +82,16 @@ with tempfile.TemporaryDirectory(prefix="gpu-campaign-test-") as tmp:
     check(os.path.exists(os.path.join(out, "kernel-tests.xml")), "kernel-tests.xml written")
     check(status.get("pytorch_block") == "failed (exit 4)", f"block {status.get('pytorch_block')}")
     check(missing.get("pytorch-block-traces.tar") == "failed (exit 4)", "the block traces named")
+    # What is committed names no folder of the machine: the checkout is relative, the output and
+    # scratch folders are $OUT and $WORK.
+    with open(os.path.join(out, "campaign.log")) as f:
+        written = json.dumps(m) + f.read()
+    for path in (out, os.path.realpath(src), tempfile.gettempdir() + "/tmp."):
+        check(path not in written, f"{path} named in the manifest or the log")
+    check("$OUT/kernel-tests.xml" in written, "the output folder named $OUT")
+    measure_cmd = next(s["command"] for s in m["steps"] if s["step"] == "measure")
+    check(measure_cmd.endswith("h200-campaign.yaml -o h200.trace.sqlite"),
+          f"measure runs with relative paths: {measure_cmd}")
 
     # 3. Budget spent before the steps: each is skipped and named.
     out = os.path.join(tmp, "budget")
