@@ -189,30 +189,11 @@ void register_calibrate(CLI::App& app, Io io) {
     auto c = cal::calibrate(in, opt, &skipped);
     c.provenance["calibrated_from"] = *trace;
     // Which measured class stands for each cost-model class (docs/CALIBRATION.md, "Which
-    // kernels stand for the cost model's"): the GEMMs as --gemm-kernels says, attention from
-    // hopsim's kernels with them (PyTorch's attention is not in the trace), and each kind of
-    // memory-bound kernel from hopsim's kernel of that kind, the HBM copy for the rest.
-    std::vector<std::pair<std::string, std::string>> wanted{{"elementwise", "hbm_copy"},
-                                                            {"norm", "rmsnorm"},
-                                                            {"fp8_cast", "quantize_fp8"},
-                                                            {"moe_routing", "moe_router"}};
-    if (*gemm_kernels == "cublas") {
-      for (const auto& [model, measured] :
-           {std::pair<std::string, std::string>{"gemm_fp8", "cublaslt_gemm_fp8"},
-            {"gemm_bf16", "cublas_gemm_bf16"}}) {
-        if (c.find(measured) == nullptr) {
-          throw CLI::ValidationError("--gemm-kernels", "the trace has no '" + measured +
-                                                           "' measurements (kernel plan entries "
-                                                           "of that class)");
-        }
-        wanted.emplace_back(model, measured);
-      }
-    } else {
-      for (const char* own : {"gemm_fp8", "gemm_bf16", "attention_fwd", "attention_bwd"})
-        wanted.emplace_back(own, own);
-    }
-    for (const auto& [model, measured] : wanted) {
-      if (c.find(measured) != nullptr) c.cost_model_classes[model] = measured;
+    // kernels stand for the cost model's").
+    if (const auto missing = cal::choose_cost_model_classes(c, *gemm_kernels)) {
+      throw CLI::ValidationError("--gemm-kernels", "the trace has no '" + *missing +
+                                                       "' measurements (kernel plan entries of "
+                                                       "that class)");
     }
     c.provenance["calibrated_at_utc"] = now_utc();
     c.provenance["calibrated_by"] = std::string("hopsim calibrate ") + HOPSIM_CLI_VERSION;

@@ -47,7 +47,9 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   auto* top = new QHBoxLayout;
   auto* open = new QPushButton("Open trace…");
-  open->setToolTip("An imported trace: the SQLite file `hopsim import` writes");
+  open->setToolTip(
+      "A trace of a real run: Kineto JSON (.json, .json.gz), an Nsight Systems SQLite export, "
+      "or the SQLite file `hopsim import` writes");
   connect(open, &QPushButton::clicked, this, [this] {
     const QString f = QFileDialog::getOpenFileName(
         this, "Open trace", {}, "Traces (*.json *.json.gz *.sqlite *.db);;All (*)");

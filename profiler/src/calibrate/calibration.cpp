@@ -171,17 +171,53 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
   return c;
 }
 
+namespace {
+// The cost-model classes a campaign calibrates, alphabetical, with the basis each is measured in.
+const std::map<std::string, WorkBasis, std::less<>>& cost_model_classes() {
+  static const std::map<std::string, WorkBasis, std::less<>> classes{
+      {"attention_bwd", WorkBasis::kFlops}, {"attention_fwd", WorkBasis::kFlops},
+      {"elementwise", WorkBasis::kBytes},   {"fp8_cast", WorkBasis::kBytes},
+      {"gemm_bf16", WorkBasis::kFlops},     {"gemm_fp8", WorkBasis::kFlops},
+      {"moe_routing", WorkBasis::kBytes},   {"norm", WorkBasis::kBytes}};
+  return classes;
+}
+}  // namespace
+
 const std::vector<std::string>& cost_model_class_names() {
-  static const std::vector<std::string> names{"attention_bwd", "attention_fwd", "elementwise",
-                                              "fp8_cast",      "gemm_bf16",     "gemm_fp8",
-                                              "moe_routing",   "norm"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, basis] : cost_model_classes()) n.push_back(name);
+    return n;
+  }();
   return names;
 }
 
 WorkBasis cost_model_class_basis(std::string_view name) {
-  return name == "elementwise" || name == "fp8_cast" || name == "moe_routing" || name == "norm"
-             ? WorkBasis::kBytes
-             : WorkBasis::kFlops;
+  const auto it = cost_model_classes().find(name);
+  return it == cost_model_classes().end() ? WorkBasis::kFlops : it->second;
+}
+
+std::optional<std::string> choose_cost_model_classes(Calibration& c,
+                                                     std::string_view gemm_kernels) {
+  std::vector<std::pair<std::string, std::string>> wanted{{"elementwise", "hbm_copy"},
+                                                          {"norm", "rmsnorm"},
+                                                          {"fp8_cast", "quantize_fp8"},
+                                                          {"moe_routing", "moe_router"}};
+  if (gemm_kernels == "cublas") {
+    for (const auto& [model, measured] :
+         {std::pair<std::string, std::string>{"gemm_fp8", "cublaslt_gemm_fp8"},
+          {"gemm_bf16", "cublas_gemm_bf16"}}) {
+      if (c.find(measured) == nullptr) return measured;
+      wanted.emplace_back(model, measured);
+    }
+  } else {
+    for (const char* own : {"gemm_fp8", "gemm_bf16", "attention_fwd", "attention_bwd"})
+      wanted.emplace_back(own, own);
+  }
+  for (const auto& [model, measured] : wanted) {
+    if (c.find(measured) != nullptr) c.cost_model_classes[model] = measured;
+  }
+  return std::nullopt;
 }
 
 Calibration load_calibration(const std::filesystem::path& path) {

@@ -71,9 +71,12 @@ TraceFormat detect_format(const std::filesystem::path& file) {
 }
 
 trace::Trace read_trace(const std::filesystem::path& in) {
-  if (detect_format(in) == TraceFormat::kHopsimTrace) return trace::load_trace(in);
+  const TraceFormat format = detect_format(in);
+  if (format == TraceFormat::kHopsimTrace) return trace::load_trace(in);
   trace::CollectingSink sink;
-  (void)import_into(in, sink);
+  ImportOptions opt;
+  opt.format = format;  // detected once: each detection opens and reads the file
+  (void)import_into(in, sink, opt);
   return sink.finish();
 }
 

@@ -8,6 +8,7 @@
 #include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/core/utf8.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
+#include "sql_rows.hpp"
 
 namespace hopsim::profiler::import {
 
@@ -29,16 +30,12 @@ void require(const sqlite::Db& db, const char* table, std::initializer_list<cons
   }
 }
 
-// Start and end of a row, checked: both present, start >= 0, end >= start.
+// Start and end of a row (its id in column 0), checked as every SQLite importer checks them.
 std::pair<Nanoseconds, Nanoseconds> times(const sqlite::Db& db, const sqlite::Stmt& s,
                                           const char* table, int col) {
-  const std::int64_t row = s.i64(0);
-  const auto where = std::string("table ") + table + " row " + std::to_string(row);
-  if (s.is_null(col) || s.is_null(col + 1)) throw TraceError(db.file(), where, "NULL time");
-  const std::int64_t start = s.i64(col), end = s.i64(col + 1);
-  if (start < 0) throw TraceError(db.file(), where, "negative start");
-  if (end < start) throw TraceError(db.file(), where, "end before start");
-  return {Nanoseconds(start), Nanoseconds(end)};
+  check_times(db, table, s.i64(0), s.is_null(col), s.is_null(col + 1),
+              s.is_null(col) ? 0 : s.i64(col), s.is_null(col + 1) ? 0 : s.i64(col + 1));
+  return {Nanoseconds(s.i64(col)), Nanoseconds(s.i64(col + 1))};
 }
 
 // Text as UTF-8: a byte that starts no well-formed sequence becomes '?' (same length).

@@ -7,6 +7,7 @@
 #include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/core/utf8.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
+#include "sql_rows.hpp"
 
 namespace hopsim::profiler::import {
 
@@ -31,18 +32,6 @@ void require(const sqlite::Db& db, const std::string& table,
                            "this importer understands)");
     }
   }
-}
-
-std::string row_where(const char* table, std::int64_t rowid) {
-  return std::string("table ") + table + " row " + std::to_string(rowid);
-}
-
-void check_times(const sqlite::Db& db, const char* table, std::int64_t rowid, bool start_null,
-                 bool end_null, std::int64_t start, std::int64_t end) {
-  if (start_null || end_null)
-    throw TraceError(db.file(), row_where(table, rowid), "start or end is NULL");
-  if (start < 0) throw TraceError(db.file(), row_where(table, rowid), "negative start");
-  if (end < start) throw TraceError(db.file(), row_where(table, rowid), "end before start");
 }
 
 std::int64_t or_default(const sqlite::Stmt& s, int col, std::int64_t dflt) {

@@ -175,10 +175,7 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
   const double scale = k.cls == KernelClass::kGemmFp8 || k.cls == KernelClass::kGemmBf16 ? ts.gemm
                        : k.cls == KernelClass::kMemoryBound ? ts.memory_bound
                                                             : ts.attention;
-  if (scale != 1.0) {
-    c.time = Nanoseconds(
-        static_cast<std::int64_t>(std::llround(static_cast<double>(c.time.value()) * scale)));
-  }
+  if (scale != 1.0) c.time = scaled(c.time, scale);
   return c;
 }
 

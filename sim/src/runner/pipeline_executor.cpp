@@ -310,8 +310,7 @@ class Executor {
       k *= std::max(0.05, 1.0 + o_.kernel_time_cv * z);
     }
     if (k == 1.0) return so.duration;
-    return Nanoseconds(
-        static_cast<std::int64_t>(std::llround(static_cast<double>(so.duration.value()) * k)));
+    return hopsim::scaled(so.duration, k);
   }
 
   // Full mode: a collective sub-op starts when every replica of its group has reached it.

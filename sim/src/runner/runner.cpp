@@ -446,9 +446,6 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const double slowest = expected_max_normal(std::max(1, plan.ep));
   const double sync_wait = expected_stragglers ? var.kernel_time_cv * slowest : 0.0;
   const double busiest = 1.0 + var.routing_cv * slowest;
-  auto scale = [](Nanoseconds t, double k) {
-    return Nanoseconds(static_cast<std::int64_t>(std::llround(static_cast<double>(t.value()) * k)));
-  };
 
   PipelineProgram prog;
   prog.pp_forward_transfer = comm.pp_forward;
@@ -517,8 +514,8 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
                   Nanoseconds payload, PortTraffic traffic, Component part) {
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
-      notify += scale(last_compute, sync_wait);
-      payload = scale(payload, busiest);
+      notify += scaled(last_compute, sync_wait);
+      payload = scaled(payload, busiest);
       traffic.nic_bytes *= busiest;
       traffic.nvlink_bytes *= busiest;
       last_compute = Nanoseconds(0);

@@ -124,11 +124,6 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     // whole (bandwidth, issue rate and whatever the model leaves out), the count exchanges and
     // barriers apart; the layout kernel is memory-bound work and scales as such (in `cm`).
     const auto& ts = cm.parameters().time_scale;
-    const auto scaled = [](Nanoseconds time, double f) {
-      return f == 1.0 ? time
-                      : Nanoseconds(static_cast<std::int64_t>(
-                            std::llround(static_cast<double>(time.value()) * f)));
-    };
     t.notify_layout = cm.cost(layout, layout_sms).time;
     t.notify_dispatch = t.notify_layout + scaled(exchange * 2, ts.deepep_notify);
     t.notify_combine = scaled(exchange, ts.deepep_notify);

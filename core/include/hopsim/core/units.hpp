@@ -92,6 +92,12 @@ constexpr FlopsPerSecond tflops(double v) {
   return static_cast<double>(t.value()) * 1e-3;
 }
 
+//! `t` times `k`, to the nearest nanosecond: time multipliers (fitted time scales, variation,
+//! the busiest receiver's share) applied to a duration.
+[[nodiscard]] inline Nanoseconds scaled(Nanoseconds t, double k) {
+  return Nanoseconds(static_cast<std::int64_t>(std::llround(static_cast<double>(t.value()) * k)));
+}
+
 //! Seconds (double) to integer nanoseconds, rounding up so that no positive work takes zero time.
 [[nodiscard]] inline Nanoseconds from_seconds_ceil(double s) {
   if (!(s >= 0.0) || s > 9.2e9)

@@ -73,6 +73,14 @@ struct Calibration {
 //! The work basis a cost-model class is measured in: bytes for the memory-bound kinds.
 [[nodiscard]] WorkBasis cost_model_class_basis(std::string_view name);
 
+//! Fills `c.cost_model_classes` for a kernel campaign: the GEMMs (and attention) from hopsim's
+//! own kernels, or with `gemm_kernels` "cublas" the GEMMs from cuBLASLt FP8 / cuBLAS BF16 and
+//! attention left to its defaults; each memory-bound kind from hopsim's kernel of that kind, the
+//! HBM copy for the rest. Only classes the campaign measured are named. Returns the class
+//! "cublas" needs and the campaign lacks (nothing is filled then), else nullopt.
+[[nodiscard]] std::optional<std::string> choose_cost_model_classes(Calibration& c,
+                                                                   std::string_view gemm_kernels);
+
 //! The relative error a calibration's own residuals give its predictions, and what it is: the
 //! leave-one-component-out rms error of a fit to a trace (`calibrate --from-trace`), else the
 //! largest rms error of a kernel class's curve (a kernel campaign). 0 when it records neither.
