@@ -24,13 +24,19 @@ Flops F(double v) {
   return Flops(v);
 }
 
-//! Inputs and outputs of one GEMM as the kernel sees them.
-Op gemm(std::string name, double m, double n, double k, bool fp8, int groups = 1,
-        OpKind kind = OpKind::kGemm) {
+//! An op with its name, kind and compute dtype; shape and costs still zero.
+Op make_op(std::string name, OpKind kind, std::string dtype) {
   Op op;
   op.name = std::move(name);
   op.kind = kind;
-  op.dtype = fp8 ? "fp8" : "bf16";
+  op.dtype = std::move(dtype);
+  return op;
+}
+
+//! Inputs and outputs of one GEMM as the kernel sees them.
+Op gemm(std::string name, double m, double n, double k, bool fp8, int groups = 1,
+        OpKind kind = OpKind::kGemm) {
+  Op op = make_op(std::move(name), kind, fp8 ? "fp8" : "bf16");
   op.m = static_cast<I>(std::ceil(m));
   op.n = static_cast<I>(n);
   op.k = static_cast<I>(k);
@@ -54,10 +60,7 @@ Op gemm(std::string name, double m, double n, double k, bool fp8, int groups = 1
 //! gradient dY is cast to FP8 row-wise and column-wise (`per_channel_cast_and_transpose`), in W
 //! the cached FP8 input X is transposed (`batched_transpose`). One kernel per pass.
 Op fp8_backward_casts(const Op& g) {
-  Op op;
-  op.name = g.name + "_cast_transpose";
-  op.kind = OpKind::kQuantize;
-  op.dtype = "fp8";
+  Op op = make_op(g.name + "_cast_transpose", OpKind::kQuantize, "fp8");
   const auto d = [](I v) { return static_cast<double>(v); };
   const double x = g.groups * d(g.m) * d(g.k);
   const double y = g.groups * d(g.m) * d(g.n);
@@ -75,10 +78,7 @@ Op fp8_backward_casts(const Op& g) {
 //! the incoming gradient and writes one gradient.
 Op pointwise(std::string name, OpKind kind, double elems, double flops_per_elem, double in_bytes,
              double out_bytes) {
-  Op op;
-  op.name = std::move(name);
-  op.kind = kind;
-  op.dtype = "bf16";
+  Op op = make_op(std::move(name), kind, "bf16");
   op.m = static_cast<I>(elems);
   op.fwd = F(elems * flops_per_elem);
   op.bwd_input = F(2.0 * elems * flops_per_elem);
@@ -87,52 +87,49 @@ Op pointwise(std::string name, OpKind kind, double elems, double flops_per_elem,
   return op;
 }
 
+//! A pointwise op over a rows x dim matrix: `pointwise` over its elements, shaped m = rows,
+//! n = dim.
+Op pointwise_rows(std::string name, OpKind kind, double rows, double dim, double flops_per_elem,
+                  double in_bytes, double out_bytes) {
+  Op op = pointwise(std::move(name), kind, rows * dim, flops_per_elem, in_bytes, out_bytes);
+  op.m = static_cast<I>(rows);
+  op.n = static_cast<I>(dim);
+  return op;
+}
+
 // RMSNorm: square, accumulate, scale, weight multiply = 4 FLOPs per element; the tiny weight
 // gradient is fused into the input-gradient kernel.
 Op rmsnorm(std::string name, double rows, double dim) {
-  Op op = pointwise(std::move(name), OpKind::kNorm, rows * dim, 4.0, kBf16, kBf16);
-  op.n = static_cast<I>(dim);
-  op.m = static_cast<I>(rows);
-  return op;
+  return pointwise_rows(std::move(name), OpKind::kNorm, rows, dim, 4.0, kBf16, kBf16);
 }
 
 // Per-tile abs-max, scale, cast: ~3 FLOPs per element; BF16 in, FP8 + scales out. Backward
 // quantises the incoming gradient the same way.
 Op quantize(std::string name, double rows, double dim) {
-  Op op = pointwise(std::move(name), OpKind::kQuantize, rows * dim, 3.0, kBf16,
-                    1.0 + kScaleBytes / kTile);
+  Op op = pointwise_rows(std::move(name), OpKind::kQuantize, rows, dim, 3.0, kBf16,
+                         1.0 + kScaleBytes / kTile);
   op.dtype = "fp8";
   op.bwd_input = op.fwd;
   op.bytes_bwd_input = op.bytes_fwd;
-  op.m = static_cast<I>(rows);
-  op.n = static_cast<I>(dim);
   return op;
 }
 
 // Rotation of pairs: 2 multiplies + 1 add per element (cos/sin tables are negligible).
 Op rope(std::string name, double rows, double dim) {
-  Op op = pointwise(std::move(name), OpKind::kElementwise, rows * dim, 3.0, kBf16, kBf16);
-  op.m = static_cast<I>(rows);
-  op.n = static_cast<I>(dim);
-  return op;
+  return pointwise_rows(std::move(name), OpKind::kElementwise, rows, dim, 3.0, kBf16, kBf16);
 }
 
 // SwiGLU silu(g) * u over `inter` outputs: reads g and u, writes one; ~6 FLOPs per output.
 Op swiglu(std::string name, double rows, double inter) {
-  Op op = pointwise(std::move(name), OpKind::kElementwise, rows * inter, 6.0, 2.0 * kBf16, kBf16);
-  op.m = static_cast<I>(rows);
-  op.n = static_cast<I>(inter);
-  return op;
+  return pointwise_rows(std::move(name), OpKind::kElementwise, rows, inter, 6.0, 2.0 * kBf16,
+                        kBf16);
 }
 
 //! Causal attention core, FlashAttention-style: forward QK^T and PV over half the keys on
 //! average; backward recomputes P and computes dV, dP, dQ, dK: 2.5x forward, all input gradient.
 Op attention_core(double tokens, double seq, double q_heads, double kv_heads, double dqk,
                   double dv) {
-  Op op;
-  op.name = "attention_core";
-  op.kind = OpKind::kAttention;
-  op.dtype = "bf16";
+  Op op = make_op("attention_core", OpKind::kAttention, "bf16");
   op.m = static_cast<I>(tokens);
   op.n = static_cast<I>(seq);
   op.k = static_cast<I>(dqk);
@@ -156,10 +153,7 @@ Op attention_core(double tokens, double seq, double q_heads, double kv_heads, do
 //! reads that accumulator and writes dQ in BF16. Both are memory-bound; the trace classifier files
 //! them under attention_bwd, so they are attention ops with no FLOPs.
 Op flash_backward_preprocess(double tokens, double q_heads, double dqk, double dv) {
-  Op op;
-  op.name = "attention_bwd_preprocess";
-  op.kind = OpKind::kAttention;
-  op.dtype = "fp32";
+  Op op = make_op("attention_bwd_preprocess", OpKind::kAttention, "fp32");
   op.m = static_cast<I>(tokens);
   const double o = tokens * q_heads * dv * kBf16;
   const double rows = tokens * q_heads;
@@ -171,10 +165,7 @@ Op flash_backward_preprocess(double tokens, double q_heads, double dqk, double d
 // and one more conversion kernel each turns them into BF16.
 Op flash_backward_postprocess(double tokens, double q_heads, double kv_heads, double dqk,
                               double dv) {
-  Op op;
-  op.name = "attention_bwd_postprocess";
-  op.kind = OpKind::kAttention;
-  op.dtype = "fp32";
+  Op op = make_op("attention_bwd_postprocess", OpKind::kAttention, "fp32");
   op.m = static_cast<I>(tokens);
   const double dq = tokens * q_heads * dqk;
   op.bytes_bwd_input = {B(dq * kFp32), B(dq * kBf16)};
@@ -193,10 +184,7 @@ Op flash_backward_postprocess(double tokens, double q_heads, double kv_heads, do
 //! @1ea5a1a, MLA.forward). Backward sums k_pe's gradient over the heads (a reduction); dk_nope
 //! and dV reach the up-projection's backward cast as strided views.
 Op mla_key_assembly(double tokens, double heads, const MlaConfig& a) {
-  Op op;
-  op.name = "mla_key_assembly";
-  op.kind = OpKind::kElementwise;
-  op.dtype = "bf16";
+  Op op = make_op("mla_key_assembly", OpKind::kElementwise, "bf16");
   op.m = static_cast<I>(tokens);
   op.n = static_cast<I>(heads * a.qk_head_dim());
   const double nope = tokens * heads * a.qk_nope_head_dim;
@@ -210,10 +198,7 @@ Op mla_key_assembly(double tokens, double heads, const MlaConfig& a) {
 }
 
 Op embedding_lookup(std::string name, double tokens, double hidden) {
-  Op op;
-  op.name = std::move(name);
-  op.kind = OpKind::kEmbedding;
-  op.dtype = "bf16";
+  Op op = make_op(std::move(name), OpKind::kEmbedding, "bf16");
   op.m = static_cast<I>(tokens);
   op.n = static_cast<I>(hidden);
   op.bytes_fwd = {B(tokens * (hidden * kBf16 + kFp32)), B(tokens * hidden * kBf16)};
