@@ -2,8 +2,13 @@
 //! Chart helpers shared by the views: a chart view releases, but does not delete, the chart it
 //! showed before, so every replacement goes through here.
 
+#include <QBarCategoryAxis>
+#include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QHorizontalBarSeries>
+#include <QList>
+#include <QValueAxis>
 
 namespace hopsim::gui {
 
@@ -12,6 +17,22 @@ inline void replace_chart(QChartView* view, QChart* chart) {
   QChart* old = view->chart();
   view->setChart(chart);
   delete old;
+}
+
+//! A horizontal bar chart of `sets` side by side per category: the categories on the left (a
+//! horizontal axis lists them from the bottom up), `values` below, the legend at the bottom.
+inline QChart* horizontal_bars(const QList<QBarSet*>& sets, QBarCategoryAxis* categories,
+                               QValueAxis* values) {
+  auto* series = new QHorizontalBarSeries;
+  series->append(sets);
+  auto* chart = new QChart;
+  chart->addSeries(series);
+  chart->addAxis(categories, Qt::AlignLeft);
+  series->attachAxis(categories);
+  chart->addAxis(values, Qt::AlignBottom);
+  series->attachAxis(values);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  return chart;
 }
 
 }  // namespace hopsim::gui

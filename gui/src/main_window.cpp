@@ -14,7 +14,6 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QHorizontalBarSeries>
 #include <QHorizontalStackedBarSeries>
 #include <QLabel>
 #include <QLineEdit>
@@ -39,6 +38,7 @@
 #include <stdexcept>
 
 #include "chart_util.hpp"
+#include "error_label.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
@@ -225,7 +225,6 @@ QChart* memory_bars(const std::vector<MemoryBreakdown>& ranks) {
 // where the two GPUs part (and where a mitigation closes the gap) shows at a glance.
 QChart* whatif_bars(const planner::WhatIfStudy& w, const QString& this_gpu,
                     const QString& other_gpu) {
-  auto* series = new QHorizontalBarSeries;
   auto* a = new QBarSet(this_gpu);
   auto* b = new QBarSet(other_gpu);
   auto* cats = new QBarCategoryAxis;
@@ -238,20 +237,12 @@ QChart* whatif_bars(const planner::WhatIfStudy& w, const QString& this_gpu,
     top = std::max({top, to_seconds(row.ra.step_time), to_seconds(row.rb.step_time)});
     cats->append(QString::fromStdString(row.group + ": " + row.label));
   }
-  series->append(a);
-  series->append(b);
-  auto* chart = new QChart;
-  chart->addSeries(series);
-  chart->addAxis(cats, Qt::AlignLeft);
-  series->attachAxis(cats);
   auto* secs = new QValueAxis;
   secs->setRange(0, top * 1.05);
   secs->applyNiceNumbers();
   secs->setTitleText("seconds per step");
-  chart->addAxis(secs, Qt::AlignBottom);
-  series->attachAxis(secs);
+  auto* chart = horizontal_bars({a, b}, cats, secs);
   chart->setTitle("Step time per variant: " + this_gpu + " vs " + other_gpu);
-  chart->legend()->setAlignment(Qt::AlignBottom);
   return chart;
 }
 
@@ -402,10 +393,7 @@ void MainWindow::build_panel() {
   form->addRow(gpu_figures);
   add_fields(kGpuKeys);
   layout->addLayout(form);
-  error_ = new QLabel;
-  error_->setWordWrap(true);
-  error_->setStyleSheet("color: #b00020;");
-  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  error_ = new_error_label();
   layout->addWidget(error_);
   auto* pin = new QPushButton("Pin as baseline");
   connect(pin, &QPushButton::clicked, this, [this] { pin_baseline(); });
@@ -421,6 +409,8 @@ void MainWindow::build_views() {
   layout->addWidget(headline_);
   tabs_ = new QTabWidget;
   layout->addWidget(tabs_, 1);
+  // What a view has to say goes to the status bar.
+  const auto to_status_bar = [this](const QString& s) { statusBar()->showMessage(s); };
 
   auto* summary = new QWidget;
   auto* sl = new QHBoxLayout(summary);
@@ -437,8 +427,7 @@ void MainWindow::build_views() {
   tabs_->addTab(summary, "Summary");
 
   timeline_ = new TimelineView;
-  connect(timeline_, &TimelineView::slice_clicked, this,
-          [this](const QString& s) { statusBar()->showMessage(s); });
+  connect(timeline_, &TimelineView::slice_clicked, this, to_status_bar);
   tabs_->addTab(timeline_, "Timeline");
 
   memory_chart_ = new QChartView;
@@ -471,8 +460,7 @@ void MainWindow::build_views() {
   tabs_->addTab(whatif, "What-if");
 
   sweeps_ = new SweepView;
-  connect(sweeps_, &SweepView::status, this,
-          [this](const QString& s) { statusBar()->showMessage(s); });
+  connect(sweeps_, &SweepView::status, this, to_status_bar);
   connect(sweeps_, &SweepView::open_requested, this,
           [this](const ScenarioTemplate& doc, const QString& label) {
             if (!settle_unsaved()) return;
@@ -482,8 +470,7 @@ void MainWindow::build_views() {
   tabs_->addTab(sweeps_, "Sweeps");
 
   measured_ = new MeasuredView;
-  connect(measured_, &MeasuredView::status, this,
-          [this](const QString& s) { statusBar()->showMessage(s); });
+  connect(measured_, &MeasuredView::status, this, to_status_bar);
   tabs_->addTab(measured_, "Measured");
 
   yaml_ = new YamlView;

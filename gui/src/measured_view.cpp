@@ -9,7 +9,6 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
@@ -21,6 +20,7 @@
 
 #include "aligned_timeline.hpp"
 #include "chart_util.hpp"
+#include "error_label.hpp"
 #include "hopsim/profiler/classify/classifier.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/import/import_problems.hpp"
@@ -79,10 +79,7 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   against->addStretch(1);
   top->addLayout(against);
   layout->addLayout(top);
-  message_ = new QLabel;
-  message_->setWordWrap(true);
-  message_->setStyleSheet("color: #b00020;");
-  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  message_ = new_error_label();
   message_->hide();
   layout->addWidget(message_);
 
@@ -138,8 +135,7 @@ QString MeasuredView::message() const {
 }
 
 void MeasuredView::fail(const QString& text) {
-  message_->setText(text);
-  message_->setVisible(!text.isEmpty());
+  set_error(message_, text);
   if (!text.isEmpty()) emit status(text);
 }
 
@@ -312,23 +308,14 @@ void MeasuredView::show_outcome(const Outcome& o) {
     cats->append(QString::fromStdString(it->what));
     top = std::max({top, to_ms(it->measured), to_ms(it->predicted)});
   }
-  auto* series = new QHorizontalBarSeries;
-  series->append(measured);
-  series->append(predicted);
-  auto* chart = new QChart;
-  chart->addSeries(series);
-  chart->addAxis(cats, Qt::AlignLeft);
-  series->attachAxis(cats);
   auto* axis = new QValueAxis;
   axis->setRange(0, top > 0 ? top * 1.05 : 1);
   axis->setTitleText("ms per step per GPU");
-  chart->addAxis(axis, Qt::AlignBottom);
-  series->attachAxis(axis);
+  auto* chart = horizontal_bars({measured, predicted}, cats, axis);
   chart->setTitle(QString("%1 predicted vs measured (%2 step(s), %3 device(s) with activity)")
                       .arg(QString::fromStdString(c.scenario))
                       .arg(c.measured_steps)
                       .arg(c.measured_devices));
-  chart->legend()->setAlignment(Qt::AlignBottom);
   replace_chart(chart_, chart);
 }
 

@@ -19,14 +19,30 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "chart_util.hpp"
+#include "error_label.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "results_model.hpp"
 
 namespace hopsim::gui {
+namespace {
+
+// A row of choices, each a label and its box; the boxes share the spare width.
+QHBoxLayout* choice_row(std::initializer_list<std::pair<QString, QComboBox*>> choices) {
+  auto* row = new QHBoxLayout;
+  for (const auto& [label, box] : choices) {
+    row->addWidget(new QLabel(label));
+    row->addWidget(box, 1);
+  }
+  return row;
+}
+
+}  // namespace
 
 SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   model_ = new ResultsModel(this);
@@ -79,10 +95,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   filters->addWidget(expression_, 2);
   layout->addLayout(filters);
 
-  message_ = new QLabel;
-  message_->setWordWrap(true);
-  message_->setStyleSheet("color: #b00020;");
-  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  message_ = new_error_label();
   message_->hide();
   layout->addWidget(message_);
 
@@ -103,14 +116,9 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   auto* plot = new QWidget;
   auto* pl = new QVBoxLayout(plot);
   pl->setContentsMargins(0, 0, 0, 0);
-  auto* axes = new QHBoxLayout;
   x_axis_ = new QComboBox;
   y_axis_ = new QComboBox;
-  axes->addWidget(new QLabel("x"));
-  axes->addWidget(x_axis_, 1);
-  axes->addWidget(new QLabel("y"));
-  axes->addWidget(y_axis_, 1);
-  pl->addLayout(axes);
+  pl->addLayout(choice_row({{"x", x_axis_}, {"y", y_axis_}}));
   scatter_ = new QChartView;
   scatter_->setRenderHint(QPainter::Antialiasing);
   pl->addWidget(scatter_, 1);
@@ -118,17 +126,11 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
   auto* heat = new QWidget;
   auto* hl = new QVBoxLayout(heat);
   hl->setContentsMargins(0, 0, 0, 0);
-  auto* heat_axes = new QHBoxLayout;
   heat_rows_ = new QComboBox;
   heat_columns_ = new QComboBox;
   heat_value_ = new QComboBox;
-  heat_axes->addWidget(new QLabel("rows"));
-  heat_axes->addWidget(heat_rows_, 1);
-  heat_axes->addWidget(new QLabel("columns"));
-  heat_axes->addWidget(heat_columns_, 1);
-  heat_axes->addWidget(new QLabel("value"));
-  heat_axes->addWidget(heat_value_, 1);
-  hl->addLayout(heat_axes);
+  hl->addLayout(
+      choice_row({{"rows", heat_rows_}, {"columns", heat_columns_}, {"value", heat_value_}}));
   heatmap_ = new QTableWidget;
   heatmap_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   heatmap_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -143,19 +145,18 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
 
   connect(x_axis_, &QComboBox::currentTextChanged, this, [this] { refresh_scatter(); });
   connect(y_axis_, &QComboBox::currentTextChanged, this, [this] { refresh_scatter(); });
-  // The scatter shows the rows the table shows.
-  connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { refresh_scatter(); });
-  connect(proxy_, &QAbstractItemModel::rowsInserted, this, [this] { refresh_scatter(); });
-  connect(proxy_, &QAbstractItemModel::rowsRemoved, this, [this] { refresh_scatter(); });
-  connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { refresh_scatter(); });
   for (auto* box : {heat_rows_, heat_columns_, heat_value_}) {
     connect(box, &QComboBox::currentTextChanged, this, [this] { refresh_heatmap(); });
   }
-  // The heatmap, like the scatter, shows the rows the table shows.
-  connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { refresh_heatmap(); });
-  connect(proxy_, &QAbstractItemModel::rowsInserted, this, [this] { refresh_heatmap(); });
-  connect(proxy_, &QAbstractItemModel::rowsRemoved, this, [this] { refresh_heatmap(); });
-  connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { refresh_heatmap(); });
+  // The scatter and the heatmap show the rows the table shows.
+  const auto refresh_plots = [this] {
+    refresh_scatter();
+    refresh_heatmap();
+  };
+  connect(proxy_, &QAbstractItemModel::modelReset, this, refresh_plots);
+  connect(proxy_, &QAbstractItemModel::rowsInserted, this, refresh_plots);
+  connect(proxy_, &QAbstractItemModel::rowsRemoved, this, refresh_plots);
+  connect(proxy_, &QAbstractItemModel::layoutChanged, this, refresh_plots);
   replace_chart(scatter_, new QChart);
 }
 
@@ -164,8 +165,7 @@ QString SweepView::message() const {
 }
 
 void SweepView::fail(const QString& text) {
-  message_->setText(text);
-  message_->setVisible(!text.isEmpty());
+  set_error(message_, text);
   if (!text.isEmpty()) emit status(text);
 }
 

@@ -10,6 +10,8 @@
 #include <QTextBlock>
 #include <QVBoxLayout>
 
+#include "error_label.hpp"
+
 namespace hopsim::gui {
 
 YamlView::YamlView(QWidget* parent) : QWidget(parent) {
@@ -27,10 +29,7 @@ YamlView::YamlView(QWidget* parent) : QWidget(parent) {
   apply_->setEnabled(false);
   bar->addWidget(apply_);
   layout->addLayout(bar);
-  error_ = new QLabel;
-  error_->setWordWrap(true);
-  error_->setStyleSheet("color: #b00020;");
-  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  error_ = new_error_label();
   error_->hide();
   layout->addWidget(error_);
   edit_ = new QPlainTextEdit;
@@ -83,8 +82,7 @@ void YamlView::show_document(const QString& text, bool replace_typed) {
 }
 
 void YamlView::show_error(const QString& message) {
-  error_->setText(message);
-  error_->setVisible(!message.isEmpty());
+  set_error(error_, message);
   edit_->setExtraSelections({});
   if (message.isEmpty()) return;
   // Located errors read "file:LINE:COL: key: ..."; the first such pair is the place.
