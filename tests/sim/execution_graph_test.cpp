@@ -33,6 +33,16 @@ SubOp sub_op(const std::string& name, Lane lane, WorkClass cls, std::int64_t us,
   return so;
 }
 
+// `n` made a point-to-point transfer on the network lane: a send to, or a receive from, GPU
+// `peer`, matched by `tag`.
+GraphNode transfer(GraphNode n, GraphNodeKind kind, int peer, std::uint32_t tag) {
+  n.kind = kind;
+  n.lane = GraphLane::kNetwork;
+  n.peer = peer;
+  n.tag = tag;
+  return n;
+}
+
 // Two MoE layers per stage with unequal times, so that a misplaced dependency shows.
 ChunkProgram two_layer_chunk(int stage) {
   ChunkProgram c;
@@ -189,11 +199,7 @@ TEST_CASE("execution graph replay: a graph that cannot complete is a located err
     REQUIRE_THROWS_WITH(replay_graph(g), Catch::Contains("depends on node 99"));
   }
   SECTION("a receive without its send") {
-    a.kind = GraphNodeKind::kRecv;
-    a.lane = GraphLane::kNetwork;
-    a.peer = 1;
-    a.tag = 7;
-    g.gpus[0] = {a};
+    g.gpus[0] = {transfer(a, GraphNodeKind::kRecv, 1, 7)};
     REQUIRE_THROWS_WITH(replay_graph(g), Catch::Contains("no send from GPU 1 with tag 7"));
   }
   SECTION("a collective over a group the graph does not define") {
@@ -210,19 +216,11 @@ TEST_CASE("execution graph replay: a graph that cannot complete is a located err
     REQUIRE_THROWS_WITH(replay_graph(g), Catch::Contains("not every GPU of group 1"));
   }
   SECTION("a send matched with its receive, and a replay in id order") {
-    a.kind = GraphNodeKind::kSend;
-    a.lane = GraphLane::kNetwork;
-    a.peer = 1;
-    a.tag = 7;
-    GraphNode r = b;
-    r.kind = GraphNodeKind::kRecv;
-    r.lane = GraphLane::kNetwork;
-    r.peer = 0;
-    r.tag = 7;
+    const GraphNode r = transfer(b, GraphNodeKind::kRecv, 0, 7);
     GraphNode c = b;
     c.id = 12;
     c.deps = {11};
-    g.gpus[0] = {a};
+    g.gpus[0] = {transfer(a, GraphNodeKind::kSend, 1, 7)};
     g.gpus[1] = {c, r};
     const GraphReplay rep = replay_graph(g);
     CHECK(rep.makespan == Nanoseconds(10));  // send 5, then c 5

@@ -22,6 +22,31 @@ struct Done {
     return [self, i] { self->at[i] = self->e->now().value(); };
   }
 };
+
+struct Transfer {
+  int src;
+  int dst;
+  Bytes size;
+};
+
+// Starts `transfers` together at t = 0 on a fresh network over `topo` and runs them to the end:
+// each one's completion time (ns), in order.
+std::vector<std::int64_t> completion_times(const Topology& topo, const NetworkOptions& o,
+                                           const std::vector<Transfer>& transfers) {
+  Engine e;
+  Network net(e, topo, o);
+  Done d{&e, {}};
+  for (std::size_t i = 0; i < transfers.size(); ++i)
+    net.transfer(transfers[i].src, transfers[i].dst, transfers[i].size, d.mark(i));
+  e.run();
+  return d.at;
+}
+
+NetworkOptions with_fidelity(Fidelity f) {
+  NetworkOptions o;
+  o.fidelity = f;
+  return o;
+}
 }  // namespace
 
 TEST_CASE("Flow model: two flows on one link each get half", "[network][flow]") {
@@ -74,44 +99,27 @@ TEST_CASE("Flow model: a flow's latency is added after its data", "[network][flo
 TEST_CASE("Fidelities agree exactly for one uncontended flow", "[network]") {
   const Topology topo(test::h800_cluster(2));
   for (int dst : {1, 8, 9}) {
-    std::int64_t t[2] = {0, 0};
-    for (int f = 0; f < 2; ++f) {
-      Engine e;
-      NetworkOptions o;
-      o.fidelity = f == 0 ? Fidelity::kAnalytical : Fidelity::kFlow;
-      Network net(e, topo, o);
-      Done d{&e, {}};
-      net.transfer(0, dst, Bytes(123'456'789), d.mark(0));
-      e.run();
-      t[f] = d.at[0];
-    }
-    CHECK(t[0] == t[1]);
+    const std::vector<Transfer> one{{0, dst, Bytes(123'456'789)}};
+    const auto analytical = completion_times(topo, with_fidelity(Fidelity::kAnalytical), one);
+    const auto flow = completion_times(topo, with_fidelity(Fidelity::kFlow), one);
+    CHECK(analytical[0] == flow[0]);
   }
   // Hand check for the NVLink case: 1 us + 123456789 B / (200 GB/s x 0.8) = 1 us + 771605 ns.
-  Engine e;
-  Network net(e, topo, NetworkOptions{});
-  Done d{&e, {}};
-  net.transfer(0, 1, Bytes(123'456'789), d.mark(0));
-  e.run();
-  CHECK(d.at[0] == 1000 + 771605);
+  CHECK(completion_times(topo, NetworkOptions{}, {{0, 1, Bytes(123'456'789)}})[0] == 1000 + 771605);
 }
 
 TEST_CASE("Fidelities differ under contention; incast into one NIC", "[network]") {
   // Four senders on rail 0 of nodes 1-4 into GPU 0: all cross leaf -> NIC 0 (50 GB/s x 0.9).
   const Topology topo(test::h800_cluster(5));
   const Bytes size(45'000'000);  // 1 ms at 45 GB/s
+  std::vector<Transfer> incast;
+  for (int s = 1; s <= 4; ++s) incast.push_back({8 * s, 0, size});
   std::int64_t done[2] = {0, 0};
   for (int f = 0; f < 2; ++f) {
-    Engine e;
-    NetworkOptions o;
-    o.fidelity = f == 0 ? Fidelity::kAnalytical : Fidelity::kFlow;
-    Network net(e, topo, o);
-    Done d{&e, {}};
-    for (int s = 1; s <= 4; ++s)
-      net.transfer(8 * s, 0, size, d.mark(static_cast<std::size_t>(s - 1)));
-    e.run();
-    for (auto v : d.at) CHECK(v == d.at[0]);  // symmetric
-    done[f] = d.at[0];
+    const auto at = completion_times(
+        topo, with_fidelity(f == 0 ? Fidelity::kAnalytical : Fidelity::kFlow), incast);
+    for (auto v : at) CHECK(v == at[0]);  // symmetric
+    done[f] = at[0];
   }
   const std::int64_t latency = 2500;      // NIC halves + leaf switch
   CHECK(done[0] == latency + 1'000'000);  // analytical: no sharing
@@ -125,17 +133,8 @@ TEST_CASE("Rail vs cross-rail traffic on an oversubscribed leaf", "[network]") {
   c.fabric.oversubscription = 2.0;
   const Topology topo(c);
   const Bytes size(45'000'000);
-  auto run = [&](std::vector<std::pair<int, int>> pairs) {
-    Engine e;
-    Network net(e, topo, NetworkOptions{});
-    Done d{&e, {}};
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-      net.transfer(pairs[i].first, pairs[i].second, size, d.mark(i));
-    e.run();
-    return d.at;
-  };
-  const auto rail = run({{0, 8}, {8, 0}});
-  const auto cross = run({{0, 9}, {8, 1}});
+  const auto rail = completion_times(topo, NetworkOptions{}, {{0, 8, size}, {8, 0, size}});
+  const auto cross = completion_times(topo, NetworkOptions{}, {{0, 9, size}, {8, 1, size}});
   CHECK(rail == std::vector<std::int64_t>{2500 + 1'000'000, 2500 + 1'000'000});
   // 0 -> 9 and 8 -> 1 both leave rail 0's leaf through its one 45 GB/s uplink: 2 ms each.
   CHECK(cross == std::vector<std::int64_t>{3500 + 2'000'000, 3500 + 2'000'000});
