@@ -42,6 +42,13 @@ Refusal refusal(const std::string& text) {
 
 const std::string kHead = "hopsim_measure_plan: 1\nentries:\n";
 
+// The refusal points at `line`:`column` of the plan and at `key_path`.
+void check_at(const Refusal& r, int line, int column, const std::string& key_path) {
+  CHECK(r.where.line == line);
+  CHECK(r.where.column == column);
+  CHECK(r.where.key_path == key_path);
+}
+
 }  // namespace
 
 TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
@@ -51,9 +58,7 @@ TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
                            "    class: gemm_fp9\n"  // line 4, value at column 12
                            "    m: 1\n");
     CHECK(r.where.file == r.file);
-    CHECK(r.where.line == 4);
-    CHECK(r.where.column == 12);
-    CHECK(r.where.key_path == "entries[0].class");
+    check_at(r, 4, 12, "entries[0].class");
     CHECK_THAT(r.message, Catch::Contains("unknown kernel class"));
     CHECK_THAT(r.what, Catch::Contains(r.file + ":4:12"));
   }
@@ -64,66 +69,48 @@ TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
                            "    m: 64\n"
                            "    n: sixty-four\n"  // line 6, value at column 8
                            "    k: 64\n");
-    CHECK(r.where.line == 6);
-    CHECK(r.where.column == 8);
-    CHECK(r.where.key_path == "entries[0].n");
+    check_at(r, 6, 8, "entries[0].n");
     CHECK_THAT(r.message, Catch::Contains("positive integer"));
   }
   SECTION("a non-positive value inside a list") {
     const auto r = refusal(kHead + "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}\n");
     // "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}": -5 starts at column 53.
-    CHECK(r.where.line == 3);
-    CHECK(r.where.column == 53);
-    CHECK(r.where.key_path == "entries[0].cols");
+    check_at(r, 3, 53, "entries[0].cols");
   }
   SECTION("a key that is no shape key of the class") {
     const auto r = refusal(kHead + "  - {label: a, class: hbm_copy, bytes: 64, rows: 2}\n");
     // "rows" starts at column 44.
-    CHECK(r.where.line == 3);
-    CHECK(r.where.column == 44);
-    CHECK(r.where.key_path == "entries[0].rows");
+    check_at(r, 3, 44, "entries[0].rows");
     CHECK_THAT(r.message, Catch::Contains("not a shape key of class hbm_copy"));
   }
   SECTION("a missing shape key: at the entry") {
     const auto r = refusal(kHead + "  - {label: a, class: gemm_fp8, m: 1, n: 1}\n");
-    CHECK(r.where.line == 3);
-    CHECK(r.where.column == 5);
-    CHECK(r.where.key_path == "entries[0].k");
+    check_at(r, 3, 5, "entries[0].k");
     CHECK_THAT(r.message, Catch::Contains("missing shape key"));
   }
   SECTION("repeats that is not a number") {
     const auto r = refusal("hopsim_measure_plan: 1\nrepeats: ten\nentries: []\n");
-    CHECK(r.where.line == 2);
-    CHECK(r.where.column == 10);
-    CHECK(r.where.key_path == "repeats");
+    check_at(r, 2, 10, "repeats");
   }
   SECTION("negative warmup") {
     const auto r = refusal("hopsim_measure_plan: 1\nwarmup: -1\nentries: []\n");
-    CHECK(r.where.line == 2);
-    CHECK(r.where.column == 9);
-    CHECK(r.where.key_path == "warmup");
+    check_at(r, 2, 9, "warmup");
   }
   SECTION("a misspelt top-level key") {
     const auto r = refusal("hopsim_measure_plan: 1\nentrys: []\n");
-    CHECK(r.where.line == 2);
-    CHECK(r.where.column == 1);
-    CHECK(r.where.key_path == "entrys");
+    check_at(r, 2, 1, "entrys");
     CHECK_THAT(r.message, Catch::Contains("unknown key"));
   }
   SECTION("a wrong format version") {
     const auto r = refusal("hopsim_measure_plan: 2\nentries: []\n");
-    CHECK(r.where.line == 1);
-    CHECK(r.where.column == 22);
-    CHECK(r.where.key_path == "hopsim_measure_plan");
+    check_at(r, 1, 22, "hopsim_measure_plan");
   }
   SECTION("a label that an expanded entry already has") {
     // The first entry expands to a_m1 and a_m2, so a second entry labelled a_m2 collides.
     const auto r = refusal(kHead +
                            "  - {label: a, class: gemm_bf16, m: [1, 2], n: 8, k: 8}\n"
                            "  - {label: a_m2, class: gemm_bf16, m: 4, n: 8, k: 8}\n");
-    CHECK(r.where.line == 4);
-    CHECK(r.where.column == 13);
-    CHECK(r.where.key_path == "entries[1].label");
+    check_at(r, 4, 13, "entries[1].label");
     CHECK_THAT(r.message, Catch::Contains("duplicate label 'a_m2'"));
   }
   SECTION("a concurrent compute label no entry has: at that label") {
@@ -133,9 +120,7 @@ TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
                            "  copy_sms: [8]\n"
                            "  copy_bytes: 1024\n"
                            "  compute: [g, h]\n");  // line 7, h at column 16
-    CHECK(r.where.line == 7);
-    CHECK(r.where.column == 16);
-    CHECK(r.where.key_path == "concurrent.compute");
+    check_at(r, 7, 16, "concurrent.compute");
     CHECK_THAT(r.message, Catch::Contains("no entry labelled 'h'"));
   }
   SECTION("concurrent without copy_bytes: at the mapping") {
@@ -144,9 +129,7 @@ TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
                            "concurrent:\n"
                            "  copy_sms: [8]\n"  // the mapping starts at line 5, column 3
                            "  compute: [g]\n");
-    CHECK(r.where.line == 5);
-    CHECK(r.where.column == 3);
-    CHECK(r.where.key_path == "concurrent.copy_bytes");
+    check_at(r, 5, 3, "concurrent.copy_bytes");
   }
   SECTION("YAML syntax errors carry the parser's position") {
     const auto r = refusal(kHead + "  - {label: a, class: gemm_bf16\n");
