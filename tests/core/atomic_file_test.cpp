@@ -16,33 +16,16 @@
 #include <vector>
 
 #include "../common/fault_injection.hpp"
-#include "../common/temp_path.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using hopsim::io::AtomicFile;
 using hopsim::io::IoError;
 using hopsim::io::write_file_atomically;
 using hopsim::test::list_dir;
+using hopsim::test::TempDir;
 
 namespace {
-
-// A fresh, empty folder removed at the end of the test.
-class Dir {
- public:
-  Dir() : path_(hopsim::test::unique_temp_path("atomic")) { fs::create_directories(path_); }
-  Dir(const Dir&) = delete;
-  Dir& operator=(const Dir&) = delete;
-  ~Dir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] fs::path operator/(const std::string& n) const { return path_ / n; }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -75,14 +58,14 @@ int error_of(F&& f, const fs::path& expected_path) {
 }  // namespace
 
 TEST_CASE("atomic file: a write creates the file with exactly the content", "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_file_atomically(d / "out.txt", "hello\n");
   CHECK(read(d / "out.txt") == "hello\n");
   CHECK(list_dir(d.path()) == std::set<std::string>{"out.txt"});  // no temporary file left
 }
 
 TEST_CASE("atomic file: a successful write replaces an existing file whole", "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_plain(d / "out.txt", std::string(10000, 'x'));
   ::chmod((d / "out.txt").c_str(), 0600);
   write_file_atomically(d / "out.txt", "short");
@@ -94,7 +77,7 @@ TEST_CASE("atomic file: a successful write replaces an existing file whole", "[c
 }
 
 TEST_CASE("atomic file: nothing is visible under the target name before commit", "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_plain(d / "out.txt", "old");
   AtomicFile f(d / "out.txt");
   f.stream() << std::string(200000, 'n');  // more than the buffer: some of it is on disk already
@@ -108,7 +91,7 @@ TEST_CASE("atomic file: nothing is visible under the target name before commit",
 
 TEST_CASE("atomic file: finished files hold every byte and appear only when committed",
           "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   std::vector<AtomicFile> files;
   for (int i = 0; i < 3; ++i) {
     files.emplace_back(d / ("f" + std::to_string(i)));
@@ -130,7 +113,7 @@ TEST_CASE("atomic file: finished files hold every byte and appear only when comm
 
 TEST_CASE("atomic file: an exception before commit leaves the old file and no temp file",
           "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_plain(d / "out.txt", "old");
   try {
     AtomicFile f(d / "out.txt");
@@ -144,14 +127,14 @@ TEST_CASE("atomic file: an exception before commit leaves the old file and no te
 
 TEST_CASE("atomic file: a folder that does not exist is an error and leaves nothing",
           "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   const fs::path target = d / "missing" / "out.txt";
   CHECK(error_of([&] { write_file_atomically(target, "x"); }, target) == ENOENT);
   CHECK(list_dir(d.path()).empty());
 }
 
 TEST_CASE("atomic file: a path under a regular file is an error and leaves nothing", "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_plain(d / "file", "f");
   const fs::path target = d / "file" / "out.txt";
   CHECK(error_of([&] { write_file_atomically(target, "x"); }, target) == ENOTDIR);
@@ -167,7 +150,7 @@ TEST_CASE("atomic file: a read-only folder is an error and leaves nothing", "[co
     WARN("running as root: the chmod 0555 half of this test is skipped (root ignores it)");
     return;
   }
-  Dir d;
+  const TempDir d("atomic");
   fs::permissions(d.path(), fs::perms::owner_read | fs::perms::owner_exec);
   CHECK(error_of([&] { write_file_atomically(d / "out.txt", "x"); }, d / "out.txt") == EACCES);
   CHECK(list_dir(d.path()).empty());
@@ -185,7 +168,7 @@ TEST_CASE("atomic file: writing to /dev/full fails instead of exiting quietly", 
 
 TEST_CASE("atomic file: a full disk fails the write, keeps the old file, leaves no temp file",
           "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   write_plain(d / "out.txt", "old");
   const std::string big(1 << 20, 'b');
   SECTION("write()") {
@@ -214,7 +197,7 @@ TEST_CASE("atomic file: temporary names are unique per call, thread and process"
 
   // Eight threads writing the same target at once: each has its own temp file, and the target
   // ends as exactly one of the complete contents.
-  Dir d;
+  const TempDir d("atomic");
   std::vector<std::thread> threads;
   std::vector<std::string> errors(8);
   for (int t = 0; t < 8; ++t) {
@@ -238,7 +221,7 @@ TEST_CASE("atomic file: temporary names are unique per call, thread and process"
 
 TEST_CASE("atomic file: an external writer (SQLite) writes by path and is committed the same",
           "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   {
     AtomicFile f(d / "db.sqlite");
     const fs::path p = f.external_path();
@@ -255,7 +238,7 @@ TEST_CASE("atomic file: an external writer (SQLite) writes by path and is commit
 }
 
 TEST_CASE("atomic file: a directory as target is refused", "[core][io]") {
-  Dir d;
+  const TempDir d("atomic");
   CHECK(error_of([&] { write_file_atomically(d.path(), "x"); }, d.path()) == EISDIR);
   CHECK(list_dir(d.path()).empty());
 }

@@ -13,28 +13,13 @@
 #include <string>
 #include <utility>
 
-#include "../common/temp_path.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace sq = hopsim::sqlite;
+using hopsim::test::TempDir;
 
 namespace {
-
-// A fresh, empty folder removed at the end of the test.
-class Dir {
- public:
-  Dir() : path_(hopsim::test::unique_temp_path("sqlite")) { fs::create_directories(path_); }
-  Dir(const Dir&) = delete;
-  Dir& operator=(const Dir&) = delete;
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] fs::path operator/(const std::string& n) const { return path_ / n; }
-
- private:
-  fs::path path_;
-};
 
 // What a caller's ErrorHandler throws: its own type, with the wrapper's facts.
 struct CallerError {
@@ -80,7 +65,7 @@ static_assert(binds_without_copy<std::string_view>);
 static_assert(binds_a_copy<std::string>);
 
 TEST_CASE("a file that cannot be opened is named in the error", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const fs::path missing = dir / "no-such-folder" / "x.sqlite";
   try {
     const sq::Db db(missing, sq::Open::kReadOnly);
@@ -99,7 +84,7 @@ TEST_CASE("a file that cannot be opened is named in the error", "[core][sqlite]"
 }
 
 TEST_CASE("a statement that does not compile quotes itself and SQLite's reason", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const sq::Db db(dir / "db.sqlite", sq::Open::kCreate);
   try {
     const sq::Stmt s(db, "SELEC 1");
@@ -119,7 +104,7 @@ TEST_CASE("a statement that does not compile quotes itself and SQLite's reason",
 }
 
 TEST_CASE("an error handler raises the caller's own exception type", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const fs::path file = dir / "db.sqlite";
   const sq::Db db(file, sq::Open::kCreate, throw_caller_error);
   db.exec("CREATE TABLE t(a INTEGER NOT NULL)");
@@ -136,7 +121,7 @@ TEST_CASE("an error handler raises the caller's own exception type", "[core][sql
 }
 
 TEST_CASE("values bound go in and come out unchanged", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const fs::path file = dir / "db.sqlite";
   const std::string with_nul("a\0b", 3);
   {
@@ -184,7 +169,7 @@ TEST_CASE("values bound go in and come out unchanged", "[core][sqlite]") {
 }
 
 TEST_CASE("try_run reports a constraint's refusal instead of failing", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const sq::Db db(dir / "db.sqlite", sq::Open::kCreate);
   db.exec("CREATE TABLE t(k TEXT UNIQUE)");
   sq::Stmt ins(db, "INSERT INTO t(k) VALUES (?)");
@@ -200,7 +185,7 @@ TEST_CASE("try_run reports a constraint's refusal instead of failing", "[core][s
 }
 
 TEST_CASE("a transaction not committed is rolled back", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const sq::Db db(dir / "db.sqlite", sq::Open::kCreate);
   db.exec("CREATE TABLE t(a)");
   try {
@@ -220,7 +205,7 @@ TEST_CASE("a transaction not committed is rolled back", "[core][sqlite]") {
 }
 
 TEST_CASE("the work limit stops an endless recursive query and says why", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const fs::path file = dir / "db.sqlite";
   sq::Db db(file, sq::Open::kCreate);
   db.limit_work(1'000'000, "too much work");
@@ -239,7 +224,7 @@ TEST_CASE("the work limit stops an endless recursive query and says why", "[core
 }
 
 TEST_CASE("tables, views and columns", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const sq::Db db(dir / "db.sqlite", sq::Open::kCreate);
   db.exec(
       "CREATE TABLE t(id INTEGER, name TEXT, \"odd name\" REAL);"
@@ -254,7 +239,7 @@ TEST_CASE("tables, views and columns", "[core][sqlite]") {
 }
 
 TEST_CASE("checks that report: a file that is not SQLite, a sound file", "[core][sqlite]") {
-  Dir dir;
+  const TempDir dir("sqlite");
   const fs::path junk = dir / "junk.sqlite";
   std::ofstream(junk) << std::string(4096, 'x');
   const sq::Db bad(junk, sq::Open::kReadOnly);  // opening is lazy: this succeeds
