@@ -76,6 +76,7 @@ void register_calibrate(CLI::App& app, Io io) {
   auto scenario = std::make_shared<std::string>();
   auto components = std::make_shared<std::string>();
   auto rank = std::make_shared<int>(0);
+  auto trace_rank = std::make_shared<std::optional<std::int64_t>>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("--from-trace", *from_trace,
                   "Trace of a real run (Kineto JSON, nsys export or `hopsim import` output): fit "
@@ -86,8 +87,9 @@ void register_calibrate(CLI::App& app, Io io) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--components", *components,
                   "With --from-trace: extra annotation-to-component rules (YAML)");
+  add_trace_rank_option(cmd, *trace_rank);
   cmd->add_flag("--json", *json, "With --from-trace: print the fit as JSON (times in ns)");
-  auto fit_from_trace = [io, out, from_trace, scenario, components, rank, trace, json] {
+  auto fit_from_trace = [io, out, from_trace, scenario, components, rank, trace_rank, trace, json] {
     if (scenario->empty()) throw CLI::ValidationError("--from-trace", "needs --scenario");
     if (!trace->empty()) {
       throw CLI::ValidationError("--from-trace", "takes no hopsim-measure trace as well");
@@ -98,7 +100,7 @@ void register_calibrate(CLI::App& app, Io io) {
     if (!components->empty()) {
       map = profiler::attribute::ComponentMap::from_file(*components).followed_by(map);
     }
-    const auto t = profiler::import::read_trace(*from_trace);
+    const auto t = profiler::import::read_trace(*from_trace, *trace_rank);
     const auto fit =
         cal::fit_time_scales(sc, t, profiler::classify::KernelClassifier::shipped(), map, *rank);
     if (*json) {
@@ -125,14 +127,16 @@ void register_calibrate(CLI::App& app, Io io) {
     std::ifstream in(*from_trace, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    const auto c = cal::calibration_from_fit(
-        fit, sc,
-        {{"calibrated_from_trace", *from_trace},
-         {"trace_sha256", planner::sha256_hex(bytes.str())},
-         {"scenario", *scenario},
-         {"pipeline_rank", std::to_string(*rank)},
-         {"calibrated_at_utc", now_utc()},
-         {"calibrated_by", std::string("hopsim calibrate --from-trace ") + HOPSIM_CLI_VERSION}});
+    std::map<std::string, std::string> provenance{
+        {"calibrated_from_trace", *from_trace},
+        {"trace_sha256", planner::sha256_hex(bytes.str())},
+        {"scenario", *scenario},
+        {"pipeline_rank", std::to_string(*rank)},
+        {"calibrated_at_utc", now_utc()},
+        {"calibrated_by", std::string("hopsim calibrate --from-trace ") + HOPSIM_CLI_VERSION}};
+    // Which rank of a job database the fit read (the sha256 is the whole database's).
+    if (*trace_rank) provenance["trace_rank"] = std::to_string(**trace_rank);
+    const auto c = cal::calibration_from_fit(fit, sc, provenance);
     cal::save_calibration(c, *out);
     if (!*json) io.out << "calibration written to " << *out << " (use with --calibration)\n";
   };

@@ -13,11 +13,13 @@ namespace hopsim::cli {
 void register_compare(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand(
       "compare",
-      "Predicted vs measured per kernel class and end to end (measured: `hopsim import` output)");
+      "Predicted vs measured per kernel class and end to end (measured: a Kineto or Nsight "
+      "trace, or `hopsim import` output)");
   struct Opts {
     std::string measured, scenario, trace, rules, components, calibration;
     bool json = false;
     int rank = -1;
+    std::optional<std::int64_t> trace_rank;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--measured", o->measured,
@@ -32,6 +34,7 @@ void register_compare(CLI::App& app, Io io) {
   cmd->add_option("--rank", o->rank,
                   "Pipeline rank the trace captured, predicted for that rank (default -1: the "
                   "mean over pipeline ranks)");
+  add_trace_rank_option(cmd, o->trace_rank);
   cmd->add_option("--calibration", o->calibration,
                   "Calibration YAML from `hopsim calibrate` for the prediction (default: the "
                   "uncalibrated cost model)");
@@ -51,7 +54,7 @@ void register_compare(CLI::App& app, Io io) {
     sim::RunOptions options;
     const planner::CalibrationRef cal = load_calibration_ref(o->calibration);
     if (cal.cost_for) options.cost = cal.cost_for(sc.cluster.gpu);
-    const auto t = p::import::read_trace(o->measured);
+    const auto t = p::import::read_trace(o->measured, o->trace_rank);
     const auto c =
         p::compare::compare(sc, t, classifier, o->measured, options, &components, o->rank);
     if (o->json) {

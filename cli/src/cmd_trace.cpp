@@ -22,11 +22,13 @@ void register_trace(CLI::App& app, Io io) {
     bool json = false;
     std::size_t top = 10;
     std::vector<std::string> roles;
+    std::optional<std::int64_t> trace_rank;
   };
   auto args = std::make_shared<Args>();
   auto* sum = trace_cmd->add_subcommand(
       "summary", "Per-step time, time per kernel class, stream busy time, overlap, top kernels");
-  sum->add_option("trace", args->trace, "hopsim trace SQLite (from `hopsim import`)")
+  sum->add_option("trace", args->trace,
+                  "Trace: Kineto JSON[.gz], Nsight Systems SQLite export or hopsim trace")
       ->required()
       ->check(CLI::ExistingFile);
   sum->add_option("--rules", args->rules,
@@ -36,6 +38,7 @@ void register_trace(CLI::App& app, Io io) {
   sum->add_option("--stream-role", args->roles,
                   "Set a stream's role, overriding the inferred one: DEVICE:STREAM=comm|compute "
                   "(repeatable)");
+  add_trace_rank_option(sum, args->trace_rank);
   sum->add_flag("--json", args->json, "Print JSON instead of text");
   sum->callback([args, io] {
     namespace p = profiler;
@@ -44,7 +47,7 @@ void register_trace(CLI::App& app, Io io) {
       classifier =
           classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
     }
-    const auto t = p::import::read_trace(args->trace);
+    const auto t = p::import::read_trace(args->trace, args->trace_rank);
     p::summary::SummaryOptions opt;
     opt.top_n = args->top;
     for (const auto& r : args->roles) opt.roles.insert(p::summary::parse_stream_role(r));
@@ -69,7 +72,8 @@ void register_trace(CLI::App& app, Io io) {
       "spread of communication time");
   ranks
       ->add_option("inputs", ra->inputs,
-                   "A folder of per-rank traces (*.json, *.json.gz, *.sqlite) or the files")
+                   "A folder of per-rank traces (*.json, *.json.gz, *.sqlite), the files, or "
+                   "a database of all ranks (`hopsim import DIR`)")
       ->required()
       ->check(CLI::ExistingPath);
   ranks
@@ -80,14 +84,7 @@ void register_trace(CLI::App& app, Io io) {
   add_progress_option(ranks, ra->progress);
   ranks->callback([ra, io] {
     namespace p = profiler;
-    std::vector<std::filesystem::path> files;
-    for (const auto& in : ra->inputs) {
-      if (std::filesystem::is_directory(in)) {
-        for (auto& f : p::summary::rank_files(in)) files.push_back(std::move(f));
-      } else {
-        files.emplace_back(in);
-      }
-    }
+    const auto files = p::summary::rank_sources({ra->inputs.begin(), ra->inputs.end()});
     if (files.empty()) {
       throw CLI::ValidationError("inputs", "no *.json, *.json.gz or *.sqlite trace found");
     }

@@ -83,6 +83,13 @@ int run_command(const std::vector<std::string>& args, Io io) {
 
 }  // namespace
 
+void add_trace_rank_option(CLI::App* cmd, std::optional<std::int64_t>& rank) {
+  cmd->add_option("--trace-rank", rank,
+                  "Which rank's trace to read from a database of a whole job (`hopsim import "
+                  "DIR`); default: the only trace")
+      ->check(CLI::NonNegativeNumber);
+}
+
 Scenario load_scenario_arg(const std::string& spec, Io io) {
   if (spec != kStdio) return load_scenario_spec(spec);
   std::ostringstream text;

@@ -3,7 +3,9 @@
 //! run_cli() is the whole program, kept here so tests can drive it in-process.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,10 @@ inline constexpr const char* kStdio = "-";
 
 //! A scenario argument: a shipped name, a path, or `-` (YAML on `io.in`, named "<stdin>").
 [[nodiscard]] Scenario load_scenario_arg(const std::string& spec, Io io);
+
+//! `--trace-rank R`: which rank's trace to read from a trace database holding a whole job
+//! (`hopsim import DIR`); for a single trace, its own rank (checked).
+void add_trace_rank_option(CLI::App* cmd, std::optional<std::int64_t>& rank);
 
 void register_commands(CLI::App& app, Io io);
 

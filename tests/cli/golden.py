@@ -19,6 +19,8 @@ prepared first, in a fresh scratch folder (tempfile.mkdtemp) that is removed aft
                    (the layout `hopsim measure` writes)
   {calibration}    {measure_trace} fitted with `hopsim calibrate` (a calibration YAML)
   {sweep_db}       tests/data/sweep/tiny-sweep.yaml run with `hopsim sweep` (-j 1)
+  {job_trace}      the V100 and the A100 Kineto captures imported as one job's ranks
+                   (`hopsim import A B -o job.sqlite`: ranks 0 and 1)
 Options (comma-separated): `show=PATH` appends that file's text to the output.
 
 Normalisation (only what cannot be the same on two machines or two runs):
@@ -109,6 +111,11 @@ class Runner:
             made["sweep_db"] = os.path.join(tmp, "tiny-sweep.db")
             self.must(["sweep", "tests/data/sweep/tiny-sweep.yaml", "-o", made["sweep_db"],
                        "-j", "1", "--progress", "none"])
+        if "job_trace" in needed:
+            made["job_trace"] = os.path.join(tmp, "job.sqlite")
+            self.must(["import", "tests/data/traces/kineto/v100-1rank-training.json.gz",
+                       "tests/data/traces/kineto/a100-2rank-nccl.json.gz", "-o",
+                       made["job_trace"], "--progress", "none"])
         unknown = needed - set(made)
         if unknown:
             sys.exit(f"unknown placeholder(s): {', '.join(sorted(unknown))}")

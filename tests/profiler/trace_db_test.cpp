@@ -63,7 +63,7 @@ TEST_CASE("a trace written to SQLite reads back identically", "[trace_db]") {
   CHECK(back.provenance.at("ac2g_flows_omitted") == "1");
   CHECK(back.devices.at(0).clock_khz == 1980000);
   CHECK(back.provenance.at("hopsim_commit") == "abc123");
-  CHECK(back.provenance.at("schema_version") == "1");
+  CHECK(back.provenance.at("schema_version") == "2");
 
   // Importing hopsim's own format copies it (and is detected as such).
   CHECK(imp::detect_format(out) == imp::TraceFormat::kHopsimTrace);

@@ -1,5 +1,6 @@
 #include "hopsim/profiler/import/import.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 
@@ -70,14 +71,35 @@ TraceFormat detect_format(const std::filesystem::path& file) {
                    "or a hopsim trace)");
 }
 
-trace::Trace read_trace(const std::filesystem::path& in) {
+trace::Trace read_trace(const std::filesystem::path& in, std::optional<std::int64_t> rank) {
   const TraceFormat format = detect_format(in);
-  if (format == TraceFormat::kHopsimTrace) return trace::load_trace(in);
+  if (format == TraceFormat::kHopsimTrace) return trace::load_trace(in, rank);
   trace::CollectingSink sink;
   ImportOptions opt;
   opt.format = format;  // detected once: each detection opens and reads the file
   (void)import_into(in, sink, opt);
-  return sink.finish();
+  trace::Trace t = sink.finish();
+  // One trace: its rank is the one it claims, else 0 (as in a database of one trace).
+  const std::int64_t own = trace::claimed_rank(t.provenance).value_or(0);
+  if (rank && *rank != own) {
+    throw TraceError(in.string(), "",
+                     "is the trace of rank " + std::to_string(own) + ", not " +
+                         std::to_string(*rank) + " (a trace's rank is its distributedInfo.rank)");
+  }
+  return t;
+}
+
+std::vector<std::filesystem::path> trace_files_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".json") || name.ends_with(".json.gz") || name.ends_with(".sqlite")) {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
@@ -165,6 +187,29 @@ ImportStats import_trace(const std::filesystem::path& in, const std::filesystem:
   ImportStats rep = import_into(in, writer, opt);
   writer.commit();
   return rep;
+}
+
+JobImport import_job(const std::vector<std::filesystem::path>& inputs,
+                     const std::filesystem::path& out, const ImportOptions& opt,
+                     const std::function<void(std::size_t, std::size_t)>& on_file) {
+  if (inputs.empty()) throw TraceError(out.string(), "", "no trace to import");
+  for (const auto& in : inputs) {
+    if (std::filesystem::exists(out) && std::filesystem::exists(in) &&
+        std::filesystem::equivalent(in, out)) {
+      throw TraceError(out.string(), "", "output would overwrite the input " + in.string());
+    }
+  }
+  JobImport job;
+  trace::TraceWriter writer(out);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (i > 0) writer.next_trace();
+    job.stats.push_back(import_into(inputs[i], writer, opt));
+    if (on_file) on_file(i + 1, inputs.size());
+  }
+  writer.commit();
+  job.traces = writer.traces();
+  if (!writer.rank_note().empty()) job.warnings.push_back(writer.rank_note());
+  return job;
 }
 
 }  // namespace hopsim::profiler::import

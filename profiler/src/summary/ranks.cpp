@@ -1,7 +1,6 @@
 #include "hopsim/profiler/summary/ranks.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,44 +9,39 @@
 #include "hopsim/core/format.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/summary/summary.hpp"
-#include "hopsim/profiler/trace/trace_sink.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
 
 namespace hopsim::profiler::summary {
 
-std::vector<std::filesystem::path> rank_files(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    const std::string name = e.path().filename().string();
-    auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.ends_with(s); };
-    if (ends(".json") || ends(".json.gz") || ends(".sqlite")) out.push_back(e.path());
+std::vector<RankSource> rank_sources(const std::vector<std::filesystem::path>& inputs) {
+  std::vector<RankSource> out;
+  for (const auto& in : inputs) {
+    if (std::filesystem::is_directory(in)) {
+      for (auto& f : import::trace_files_in(in)) out.push_back({std::move(f), std::nullopt});
+    } else if (import::detect_format(in) == import::TraceFormat::kHopsimTrace) {
+      for (const auto& e : trace::list_traces(in)) out.push_back({in, e.rank});
+    } else {
+      out.push_back({in, std::nullopt});
+    }
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
-RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
+RankStudy study_ranks(const std::vector<RankSource>& sources,
                       const classify::KernelClassifier& classifier, double threshold,
                       const std::function<void(std::size_t, std::size_t)>& on_file) {
   RankStudy st;
   st.threshold = threshold;
   std::map<std::int64_t, int> seen;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    trace::CollectingSink sink;
-    (void)import::import_into(files[i], sink);
-    const trace::Trace t = sink.finish();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const trace::Trace t = import::read_trace(sources[i].file, sources[i].rank);
     const TraceSummary s = summarize(t, classifier);
     RankFigures r;
-    r.file = files[i].filename().string();
-    r.rank = static_cast<std::int64_t>(i);
-    const auto it = s.provenance.find("rank");
-    if (it != s.provenance.end()) {
-      std::int64_t v = 0;
-      if (std::from_chars(it->second.data(), it->second.data() + it->second.size(), v).ec ==
-          std::errc{}) {
-        r.rank = v;
-      }
-    }
+    // The file the trace came from: the same name whether read from a folder or a database.
+    const auto src = t.provenance.find("source_file");
+    r.file = src != t.provenance.end() ? src->second : sources[i].file.filename().string();
+    r.rank = sources[i].rank.value_or(
+        trace::claimed_rank(t.provenance).value_or(static_cast<std::int64_t>(i)));
     if (seen[r.rank]++ > 0) {
       st.warnings.push_back(r.file + " says rank " + std::to_string(r.rank) +
                             " like another file; ranks are listed by file");
@@ -70,7 +64,7 @@ RankStudy study_ranks(const std::vector<std::filesystem::path>& files,
     }
     r.exposed_comm_ms = static_cast<double>(s.overlap.exposed.value()) / per / 1e6;
     st.ranks.push_back(std::move(r));
-    if (on_file) on_file(i + 1, files.size());
+    if (on_file) on_file(i + 1, sources.size());
   }
   if (st.ranks.empty()) return st;
   std::vector<double> steps, comm;

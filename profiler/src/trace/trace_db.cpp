@@ -3,6 +3,9 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,29 +22,35 @@ namespace {
 constexpr const char* kSchema = R"sql(
 PRAGMA application_id = 1213223764;
 CREATE TABLE strings(id INTEGER PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE provenance(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE devices(id INTEGER PRIMARY KEY, name TEXT NOT NULL, sm_count INTEGER NOT NULL,
-  total_memory_bytes INTEGER NOT NULL, compute_major INTEGER NOT NULL,
-  compute_minor INTEGER NOT NULL, clock_khz INTEGER NOT NULL);
-CREATE TABLE gpu_activities(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,
-  device INTEGER NOT NULL, stream INTEGER NOT NULL, start_ns INTEGER NOT NULL,
-  end_ns INTEGER NOT NULL, name_id INTEGER NOT NULL REFERENCES strings(id),
-  correlation INTEGER NOT NULL, grid_x INTEGER NOT NULL, grid_y INTEGER NOT NULL,
-  grid_z INTEGER NOT NULL, block_x INTEGER NOT NULL, block_y INTEGER NOT NULL,
-  block_z INTEGER NOT NULL, bytes INTEGER NOT NULL);
-CREATE TABLE runtime_calls(id INTEGER PRIMARY KEY, name_id INTEGER NOT NULL REFERENCES strings(id),
-  driver INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, correlation INTEGER NOT NULL);
-CREATE TABLE annotations(id INTEGER PRIMARY KEY, name_id INTEGER NOT NULL REFERENCES strings(id),
-  source INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);
-CREATE TABLE flow_events(id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL, phase TEXT NOT NULL,
+CREATE TABLE traces(id INTEGER PRIMARY KEY, rank INTEGER NOT NULL, file TEXT NOT NULL);
+CREATE TABLE provenance(trace_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(trace_id, key));
+CREATE TABLE devices(trace_id INTEGER NOT NULL, id INTEGER NOT NULL, name TEXT NOT NULL,
+  sm_count INTEGER NOT NULL, total_memory_bytes INTEGER NOT NULL, compute_major INTEGER NOT NULL,
+  compute_minor INTEGER NOT NULL, clock_khz INTEGER NOT NULL, PRIMARY KEY(trace_id, id));
+CREATE TABLE gpu_activities(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,
+  kind INTEGER NOT NULL, device INTEGER NOT NULL, stream INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  name_id INTEGER NOT NULL REFERENCES strings(id), correlation INTEGER NOT NULL,
+  grid_x INTEGER NOT NULL, grid_y INTEGER NOT NULL, grid_z INTEGER NOT NULL,
+  block_x INTEGER NOT NULL, block_y INTEGER NOT NULL, block_z INTEGER NOT NULL,
+  bytes INTEGER NOT NULL);
+CREATE TABLE runtime_calls(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,
+  name_id INTEGER NOT NULL REFERENCES strings(id), driver INTEGER NOT NULL, pid INTEGER NOT NULL,
+  tid INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  correlation INTEGER NOT NULL);
+CREATE TABLE annotations(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,
+  name_id INTEGER NOT NULL REFERENCES strings(id), source INTEGER NOT NULL, pid INTEGER NOT NULL,
+  tid INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);
+CREATE TABLE flow_events(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,
+  flow_id INTEGER NOT NULL, phase TEXT NOT NULL,
   category_id INTEGER NOT NULL REFERENCES strings(id), pid INTEGER NOT NULL,
   tid INTEGER NOT NULL, ts_ns INTEGER NOT NULL);
 CREATE TABLE flow_links(runtime_id INTEGER NOT NULL REFERENCES runtime_calls(id),
   activity_id INTEGER NOT NULL REFERENCES gpu_activities(id));
-CREATE TABLE import_problems(name TEXT PRIMARY KEY, severity TEXT NOT NULL,
-  count INTEGER NOT NULL, first_location TEXT NOT NULL, action TEXT NOT NULL);
+CREATE TABLE import_problems(trace_id INTEGER NOT NULL, name TEXT NOT NULL,
+  severity TEXT NOT NULL, count INTEGER NOT NULL, first_location TEXT NOT NULL,
+  action TEXT NOT NULL, PRIMARY KEY(trace_id, name));
 )sql";
 
 struct TransparentHash {
@@ -132,7 +141,16 @@ struct TraceWriter::Impl {
   sqlite::Stmt ins_info;
   sqlite::Stmt ins_problem;
   std::unordered_map<std::string, std::int64_t, TransparentHash, std::equal_to<>> ids;
-  std::int64_t ac2g_omitted = 0;
+  std::int64_t ac2g_omitted = 0;  // of the current trace
+  //! One per trace written: what it says about itself (provenance `source_file`, `rank`).
+  struct Part {
+    std::string file;
+    std::optional<std::int64_t> claimed_rank;
+  };
+  std::vector<Part> parts{Part{}};
+  [[nodiscard]] std::int64_t trace_id() const {
+    return static_cast<std::int64_t>(parts.size()) - 1;
+  }
 
   static io::AtomicFile open_output(std::filesystem::path out) {
     try {
@@ -159,22 +177,27 @@ struct TraceWriter::Impl {
         ready(setup(db)),
         ins_string(db, "INSERT INTO strings(id, value) VALUES (?, ?)"),
         activities(db,
-                   "INSERT INTO gpu_activities(kind, device, stream, start_ns, end_ns, name_id,"
-                   " correlation, grid_x, grid_y, grid_z, block_x, block_y, block_z, bytes)",
-                   14),
+                   "INSERT INTO gpu_activities(trace_id, kind, device, stream, start_ns, end_ns,"
+                   " name_id, correlation, grid_x, grid_y, grid_z, block_x, block_y, block_z,"
+                   " bytes)",
+                   15),
         runtime(db,
-                "INSERT INTO runtime_calls(name_id, driver, pid, tid, start_ns, end_ns,"
+                "INSERT INTO runtime_calls(trace_id, name_id, driver, pid, tid, start_ns, end_ns,"
                 " correlation)",
-                7),
-        annotations(db, "INSERT INTO annotations(name_id, source, pid, tid, start_ns, end_ns)", 6),
-        flows(db, "INSERT INTO flow_events(flow_id, phase, category_id, pid, tid, ts_ns)", 6, 1),
+                8),
+        annotations(
+            db, "INSERT INTO annotations(trace_id, name_id, source, pid, tid, start_ns, end_ns)",
+            7),
+        flows(db, "INSERT INTO flow_events(trace_id, flow_id, phase, category_id, pid, tid, ts_ns)",
+              7, 2),
         ins_device(db,
-                   "INSERT OR REPLACE INTO devices(id, name, sm_count, total_memory_bytes,"
-                   " compute_major, compute_minor, clock_khz) VALUES (?,?,?,?,?,?,?)"),
-        ins_info(db, "INSERT OR REPLACE INTO provenance(key, value) VALUES (?, ?)"),
+                   "INSERT OR REPLACE INTO devices(trace_id, id, name, sm_count,"
+                   " total_memory_bytes, compute_major, compute_minor, clock_khz)"
+                   " VALUES (?,?,?,?,?,?,?,?)"),
+        ins_info(db, "INSERT OR REPLACE INTO provenance(trace_id, key, value) VALUES (?, ?, ?)"),
         ins_problem(db,
-                    "INSERT OR REPLACE INTO import_problems(name, severity, count,"
-                    " first_location, action) VALUES (?, ?, ?, ?, ?)") {}
+                    "INSERT OR REPLACE INTO import_problems(trace_id, name, severity, count,"
+                    " first_location, action) VALUES (?, ?, ?, ?, ?, ?)") {}
 
   std::int64_t intern(std::string_view s) {
     if (auto it = ids.find(s); it != ids.end()) return it->second;
@@ -189,8 +212,23 @@ struct TraceWriter::Impl {
 
 TraceWriter::TraceWriter(std::filesystem::path out)
     : impl_(std::make_unique<Impl>(std::move(out))) {
+  start_trace_info();
+}
+
+void TraceWriter::start_trace_info() {
   set_info("schema_version", std::to_string(kSchemaVersion));
   set_info("importer_version", kImporterVersion);
+}
+
+void TraceWriter::end_trace_info() {
+  if (impl_->ac2g_omitted > 0) set_info("ac2g_flows_omitted", std::to_string(impl_->ac2g_omitted));
+  impl_->ac2g_omitted = 0;
+}
+
+void TraceWriter::next_trace() {
+  end_trace_info();
+  impl_->parts.emplace_back();
+  start_trace_info();
 }
 
 // Impl's member order closes the database before the temporary file is removed.
@@ -198,21 +236,21 @@ TraceWriter::~TraceWriter() = default;
 
 void TraceWriter::add_activity(const GpuActivity& a) {
   const auto name = impl_->intern(a.name);
-  impl_->activities.add(static_cast<std::int64_t>(a.kind), a.device, a.stream, a.start.value(),
-                        a.end.value(), name, a.correlation, a.grid.x, a.grid.y, a.grid.z, a.block.x,
-                        a.block.y, a.block.z, a.bytes);
+  impl_->activities.add(impl_->trace_id(), static_cast<std::int64_t>(a.kind), a.device, a.stream,
+                        a.start.value(), a.end.value(), name, a.correlation, a.grid.x, a.grid.y,
+                        a.grid.z, a.block.x, a.block.y, a.block.z, a.bytes);
 }
 
 void TraceWriter::add_runtime(const RuntimeCall& r) {
   const auto name = impl_->intern(r.name);
-  impl_->runtime.add(name, r.driver ? 1 : 0, r.pid, r.tid, r.start.value(), r.end.value(),
-                     r.correlation);
+  impl_->runtime.add(impl_->trace_id(), name, r.driver ? 1 : 0, r.pid, r.tid, r.start.value(),
+                     r.end.value(), r.correlation);
 }
 
 void TraceWriter::add_annotation(const Annotation& a) {
   const auto name = impl_->intern(a.name);
-  impl_->annotations.add(name, static_cast<std::int64_t>(a.source), a.pid, a.tid, a.start.value(),
-                         a.end.value());
+  impl_->annotations.add(impl_->trace_id(), name, static_cast<std::int64_t>(a.source), a.pid, a.tid,
+                         a.start.value(), a.end.value());
 }
 
 void TraceWriter::add_flow(const FlowEvent& f) {
@@ -224,35 +262,42 @@ void TraceWriter::add_flow(const FlowEvent& f) {
     return;
   }
   const auto cat = impl_->intern(f.category);
-  impl_->flows.add(f.id, static_cast<unsigned char>(f.phase), cat, f.pid, f.tid, f.ts.value());
+  impl_->flows.add(impl_->trace_id(), f.id, static_cast<unsigned char>(f.phase), cat, f.pid, f.tid,
+                   f.ts.value());
 }
 
 void TraceWriter::add_device(const DeviceInfo& d) {
   auto& s = impl_->ins_device;
-  s.bind(1, d.id);
-  s.bind(2, d.name);
-  s.bind(3, d.sm_count);
-  s.bind(4, d.total_memory_bytes);
-  s.bind(5, d.compute_major);
-  s.bind(6, d.compute_minor);
-  s.bind(7, d.clock_khz);
+  s.bind(1, impl_->trace_id());
+  s.bind(2, d.id);
+  s.bind(3, d.name);
+  s.bind(4, d.sm_count);
+  s.bind(5, d.total_memory_bytes);
+  s.bind(6, d.compute_major);
+  s.bind(7, d.compute_minor);
+  s.bind(8, d.clock_khz);
   s.run();
 }
 
 void TraceWriter::add_problem(const ImportProblem& p) {
   auto& s = impl_->ins_problem;
-  s.bind(1, p.name);
-  s.bind(2, p.severity);
-  s.bind(3, p.count);
-  s.bind(4, p.first_location);
-  s.bind(5, p.action);
+  s.bind(1, impl_->trace_id());
+  s.bind(2, p.name);
+  s.bind(3, p.severity);
+  s.bind(4, p.count);
+  s.bind(5, p.first_location);
+  s.bind(6, p.action);
   s.run();
 }
 
 void TraceWriter::set_info(std::string_view key, std::string_view value) {
+  auto& part = impl_->parts.back();
+  if (key == "source_file") part.file = value;
+  if (key == "rank") part.claimed_rank = parse_rank(value);
   auto& s = impl_->ins_info;
-  s.bind(1, key);
-  s.bind(2, value);
+  s.bind(1, impl_->trace_id());
+  s.bind(2, key);
+  s.bind(3, value);
   s.run();
 }
 
@@ -261,13 +306,55 @@ void TraceWriter::commit() {
   impl_->runtime.flush();
   impl_->annotations.flush();
   impl_->flows.flush();
-  if (impl_->ac2g_omitted > 0) set_info("ac2g_flows_omitted", std::to_string(impl_->ac2g_omitted));
+  end_trace_info();
   auto& db = impl_->db;
+  // Each trace's rank: the one it claims (Kineto distributedInfo.rank) when every trace claims
+  // a different one, else its position among the traces written (docs/TRACES.md).
+  const auto& parts = impl_->parts;
+  std::set<std::int64_t> claimed;
+  for (const auto& p : parts) {
+    if (p.claimed_rank) claimed.insert(*p.claimed_rank);
+  }
+  const bool use_claims = claimed.size() == parts.size();
+  rank_note_.clear();
+  if (!use_claims && parts.size() > 1) {
+    std::size_t unclaimed = 0;
+    std::map<std::int64_t, int> claims;
+    for (const auto& p : parts) {
+      if (p.claimed_rank) {
+        ++claims[*p.claimed_rank];
+      } else {
+        ++unclaimed;
+      }
+    }
+    std::string why;
+    if (unclaimed > 0) {
+      why = std::to_string(unclaimed) + " of " + std::to_string(parts.size()) +
+            " traces claim no rank (distributedInfo.rank)";
+    }
+    for (const auto& [rank, n] : claims) {
+      if (n < 2) continue;
+      why += (why.empty() ? "" : "; ") + std::string("rank ") + std::to_string(rank) +
+             " is claimed by " + std::to_string(n) + " traces";
+    }
+    rank_note_ = why + ": each trace's rank is its position among the inputs instead";
+  }
+  sqlite::Stmt ins_trace(db, "INSERT INTO traces(id, rank, file) VALUES (?, ?, ?)");
+  traces_.clear();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto id = static_cast<std::int64_t>(i);
+    TraceEntry e{id, use_claims ? *parts[i].claimed_rank : id, parts[i].file};
+    ins_trace.bind(1, e.id);
+    ins_trace.bind(2, e.rank);
+    ins_trace.bind(3, std::string_view(e.file));
+    ins_trace.run();
+    traces_.push_back(std::move(e));
+  }
   db.exec(
-      "CREATE INDEX gpu_activities_correlation ON gpu_activities(correlation);"
+      "CREATE INDEX gpu_activities_correlation ON gpu_activities(trace_id, correlation);"
       "INSERT INTO flow_links(runtime_id, activity_id) SELECT r.id, a.id FROM runtime_calls r"
-      " JOIN gpu_activities a ON a.correlation = r.correlation WHERE r.correlation >= 0"
-      " ORDER BY r.id, a.id;"
+      " JOIN gpu_activities a ON a.trace_id = r.trace_id AND a.correlation = r.correlation"
+      " WHERE r.correlation >= 0 ORDER BY r.id, a.id;"
       "COMMIT;");
   db.close();
   try {
@@ -310,15 +397,83 @@ void require_columns(const sqlite::Db& db, std::string_view table,
 
 }  // namespace
 
-Trace load_trace(const std::filesystem::path& file) {
-  if (!std::filesystem::is_regular_file(file)) {
-    throw TraceError(file.string(), "", "no such trace file");
+namespace {
+
+//! An open trace database, checked, with the layout it was written in: version 2 holds several
+//! traces (a `traces` table, a `trace_id` column in every table of events), version 1 one.
+struct OpenTrace {
+  sqlite::Db db;
+  bool multi = false;  // version 2 layout
+  std::vector<TraceEntry> entries;
+
+  explicit OpenTrace(const std::filesystem::path& file)
+      : db(checked_open(file)), multi(db.has_table("traces")) {
+    // A hostile file cannot make the reader run without end (the bound the Nsight importer uses).
+    db.limit_work_to_file_size(
+        "reading this file takes far more work than a hopsim trace of its size");
+    require_columns(db, "strings", {"id", "value"});
+    if (multi) {
+      require_columns(db, "traces", {"id", "rank", "file"});
+      sqlite::Stmt s(db, "SELECT id, rank, file FROM traces ORDER BY id");
+      while (s.step()) entries.push_back({s.i64(0), s.i64(1), std::string(s.text(2))});
+      if (entries.empty()) throw TraceError(db.file(), "table traces", "holds no trace");
+    } else {
+      // Version 1: one trace; its rank is the one it claims, else 0.
+      require_columns(db, "provenance", {"key", "value"});
+      TraceEntry e{0, 0, ""};
+      sqlite::Stmt s(db, "SELECT key, value FROM provenance WHERE key IN ('rank', 'source_file')");
+      while (s.step()) {
+        if (s.text(0) == "source_file") {
+          e.file = std::string(s.text(1));
+        } else {
+          e.rank = parse_rank(s.text(1)).value_or(0);
+        }
+      }
+      entries.push_back(std::move(e));
+    }
   }
-  sqlite::Db db(file, sqlite::Open::kReadOnly, throw_trace_error);
-  // A hostile file cannot make the reader run without end (the bound the Nsight importer uses).
-  db.limit_work_to_file_size(
-      "reading this file takes far more work than a hopsim trace of its size");
-  require_columns(db, "strings", {"id", "value"});
+
+  static sqlite::Db checked_open(const std::filesystem::path& file) {
+    if (!std::filesystem::is_regular_file(file)) {
+      throw TraceError(file.string(), "", "no such trace file");
+    }
+    return sqlite::Db(file, sqlite::Open::kReadOnly, throw_trace_error);
+  }
+
+  //! The trace of `rank`, or the only one; a located error naming the ranks held otherwise.
+  [[nodiscard]] const TraceEntry& pick(std::optional<std::int64_t> rank) const {
+    std::string held;
+    for (const auto& e : entries) held += (held.empty() ? "" : ", ") + std::to_string(e.rank);
+    if (!rank) {
+      if (entries.size() == 1) return entries.front();
+      throw TraceError(db.file(), "table traces",
+                       "holds " + std::to_string(entries.size()) + " traces (ranks " + held +
+                           "): name one (--trace-rank)");
+    }
+    for (const auto& e : entries) {
+      if (e.rank == *rank) return e;
+    }
+    throw TraceError(db.file(), "table traces",
+                     "holds no trace of rank " + std::to_string(*rank) + " (ranks " + held + ")");
+  }
+
+  //! " WHERE trace_id = N" (or " AND ...") for version 2, nothing for version 1.
+  [[nodiscard]] std::string only(const TraceEntry& e, std::string_view glue = " WHERE") const {
+    return multi ? std::string(glue) + " trace_id = " + std::to_string(e.id) : std::string();
+  }
+};
+
+}  // namespace
+
+std::vector<TraceEntry> list_traces(const std::filesystem::path& file) {
+  return OpenTrace(file).entries;
+}
+
+Trace load_trace(const std::filesystem::path& file, std::optional<std::int64_t> rank) {
+  OpenTrace open(file);
+  const sqlite::Db& db = open.db;
+  const TraceEntry& entry = open.pick(rank);
+  const std::string only = open.only(entry);
   require_columns(db, "provenance", {"key", "value"});
   require_columns(db, "devices",
                   {"id", "name", "sm_count", "total_memory_bytes", "compute_major", "compute_minor",
@@ -333,10 +488,16 @@ Trace load_trace(const std::filesystem::path& file) {
   require_columns(db, "flow_events",
                   {"id", "flow_id", "phase", "category_id", "pid", "tid", "ts_ns"});
   require_columns(db, "flow_links", {"runtime_id", "activity_id"});
+  if (open.multi) {
+    for (auto table : {"provenance", "devices", "gpu_activities", "runtime_calls", "annotations",
+                       "flow_events"}) {
+      require_columns(db, table, {"trace_id"});
+    }
+  }
 
   Trace t;
   {
-    sqlite::Stmt s(db, "SELECT key, value FROM provenance");
+    sqlite::Stmt s(db, "SELECT key, value FROM provenance" + only);
     while (s.step()) t.provenance[std::string(s.text(0))] = std::string(s.text(1));
   }
   if (auto it = t.provenance.find("schema_version"); it != t.provenance.end()) {
@@ -363,7 +524,8 @@ Trace load_trace(const std::filesystem::path& file) {
   {
     sqlite::Stmt s(db,
                    "SELECT id, name, sm_count, total_memory_bytes, compute_major, compute_minor,"
-                   " clock_khz FROM devices ORDER BY id");
+                   " clock_khz FROM devices" +
+                       only + " ORDER BY id");
     while (s.step()) {
       t.devices.push_back(
           {s.i64(0), std::string(s.text(1)), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.i64(6)});
@@ -374,7 +536,8 @@ Trace load_trace(const std::filesystem::path& file) {
     sqlite::Stmt s(
         db,
         "SELECT id, kind, device, stream, start_ns, end_ns, name_id, correlation, grid_x,"
-        " grid_y, grid_z, block_x, block_y, block_z, bytes FROM gpu_activities ORDER BY id");
+        " grid_y, grid_z, block_x, block_y, block_z, bytes FROM gpu_activities" +
+            only + " ORDER BY id");
     while (s.step()) {
       GpuActivity a;
       const auto kind = s.i64(1);
@@ -400,7 +563,8 @@ Trace load_trace(const std::filesystem::path& file) {
   {
     sqlite::Stmt s(db,
                    "SELECT id, name_id, driver, pid, tid, start_ns, end_ns, correlation"
-                   " FROM runtime_calls ORDER BY id");
+                   " FROM runtime_calls" +
+                       only + " ORDER BY id");
     while (s.step()) {
       RuntimeCall r;
       r.name = name_of(s.i64(1), "runtime_calls", s.i64(0));
@@ -415,9 +579,8 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sqlite::Stmt s(db,
-                   "SELECT id, name_id, source, pid, tid, start_ns, end_ns FROM annotations"
-                   " ORDER BY id");
+    sqlite::Stmt s(db, "SELECT id, name_id, source, pid, tid, start_ns, end_ns FROM annotations" +
+                           only + " ORDER BY id");
     while (s.step()) {
       Annotation a;
       a.name = name_of(s.i64(1), "annotations", s.i64(0));
@@ -435,9 +598,8 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sqlite::Stmt s(db,
-                   "SELECT id, flow_id, phase, category_id, pid, tid, ts_ns FROM flow_events"
-                   " ORDER BY id");
+    sqlite::Stmt s(db, "SELECT id, flow_id, phase, category_id, pid, tid, ts_ns FROM flow_events" +
+                           only + " ORDER BY id");
     while (s.step()) {
       FlowEvent f;
       f.id = s.i64(1);
@@ -451,7 +613,13 @@ Trace load_trace(const std::filesystem::path& file) {
     }
   }
   {
-    sqlite::Stmt s(db, "SELECT rowid, runtime_id, activity_id FROM flow_links ORDER BY rowid");
+    // Version 2: the links of this trace only (both ends carry its trace_id).
+    sqlite::Stmt s(db, open.multi ? "SELECT l.rowid, l.runtime_id, l.activity_id FROM flow_links l"
+                                    " JOIN runtime_calls r ON r.id = l.runtime_id"
+                                    " WHERE r.trace_id = " +
+                                        std::to_string(entry.id) + " ORDER BY l.rowid"
+                                  : "SELECT rowid, runtime_id, activity_id FROM flow_links"
+                                    " ORDER BY rowid");
     while (s.step()) {
       auto r = rt_row.find(s.i64(1));
       auto a = act_row.find(s.i64(2));
@@ -466,9 +634,9 @@ Trace load_trace(const std::filesystem::path& file) {
   if (db.has_table("import_problems")) {
     require_columns(db, "import_problems",
                     {"name", "severity", "count", "first_location", "action"});
-    sqlite::Stmt s(db,
-                   "SELECT name, severity, count, first_location, action FROM import_problems"
-                   " ORDER BY rowid");
+    if (open.multi) require_columns(db, "import_problems", {"trace_id"});
+    sqlite::Stmt s(db, "SELECT name, severity, count, first_location, action FROM import_problems" +
+                           only + " ORDER BY rowid");
     while (s.step()) {
       t.problems.push_back({std::string(s.text(0)), std::string(s.text(1)), s.i64(2),
                             std::string(s.text(3)), std::string(s.text(4))});

@@ -1,6 +1,7 @@
 #include "hopsim/profiler/trace/trace_model.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_map>
 
 #include "hopsim/core/io/sqlite.hpp"
@@ -33,6 +34,19 @@ std::string_view to_string(RangeSource s) {
       return "nvtx";
   }
   return "unknown";
+}
+
+std::optional<std::int64_t> parse_rank(std::string_view value) {
+  std::int64_t v = 0;
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, v);
+  if (ec != std::errc{} || ptr != end || v < 0) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> claimed_rank(const Provenance& p) {
+  const auto it = p.find("rank");
+  return it == p.end() ? std::nullopt : parse_rank(it->second);
 }
 
 namespace {

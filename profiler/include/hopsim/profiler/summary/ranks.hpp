@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,16 +31,25 @@ struct RankStudy {
   std::vector<std::string> warnings;  //!< duplicate ranks, files without steps
 };
 
-//! Imports every file (Kineto JSON[.gz], Nsight SQLite, hopsim trace) in memory and compares.
-//! Throws on a file that cannot be read (ConfigError / import errors name it).
-//! `on_file(done, total)` is called after each file is read (for a progress bar).
+//! One rank's trace: a file (Kineto JSON[.gz], Nsight SQLite, hopsim trace) and, for a trace
+//! database holding several ranks (`hopsim import DIR`), which of its ranks.
+struct RankSource {
+  std::filesystem::path file;
+  std::optional<std::int64_t> rank;
+};
+
+//! The rank traces named by `inputs`: a folder gives its trace files (import::trace_files_in),
+//! a trace database of several ranks gives each of them, any other file itself.
+[[nodiscard]] std::vector<RankSource> rank_sources(
+    const std::vector<std::filesystem::path>& inputs);
+
+//! Reads every source in memory and compares. Throws on a file that cannot be read
+//! (ConfigError / import errors name it). `on_file(done, total)` is called after each source
+//! is read (for a progress bar).
 [[nodiscard]] RankStudy study_ranks(
-    const std::vector<std::filesystem::path>& files, const classify::KernelClassifier& classifier,
+    const std::vector<RankSource>& sources, const classify::KernelClassifier& classifier,
     double threshold = 1.05,
     const std::function<void(std::size_t done, std::size_t total)>& on_file = {});
-
-//! The trace files of a folder, by name: *.json, *.json.gz, *.sqlite.
-[[nodiscard]] std::vector<std::filesystem::path> rank_files(const std::filesystem::path& dir);
 
 void print_text(std::ostream& out, const RankStudy& s);
 [[nodiscard]] std::string to_json(const RankStudy& s);

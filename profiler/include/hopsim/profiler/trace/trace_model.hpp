@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,8 @@
 namespace hopsim::profiler::trace {
 
 //! Version of the SQLite layout written by TraceWriter (docs/TRACES.md). Bumped on any change.
-inline constexpr int kSchemaVersion = 1;
+//! 2: several traces in one file (the ranks of a job): table `traces`, column `trace_id`.
+inline constexpr int kSchemaVersion = 2;
 //! Version of the importers; recorded in provenance so a trace says which code produced it.
 //! 2: Kineto ac2g flow events are no longer stored as flow_events rows (see flow_links).
 inline constexpr std::string_view kImporterVersion = "hopsim-import 2";
@@ -112,6 +114,12 @@ struct ImportProblem {
 
 //! Key/value facts about where a trace came from (source file, format, device, versions, ...).
 using Provenance = std::map<std::string, std::string>;
+
+//! The rank a trace says it is (provenance `rank`, from Kineto's `distributedInfo.rank`): a
+//! non-negative integer, or nothing when absent or not one.
+[[nodiscard]] std::optional<std::int64_t> claimed_rank(const Provenance& p);
+//! The same for one provenance value.
+[[nodiscard]] std::optional<std::int64_t> parse_rank(std::string_view value);
 
 //! A whole trace in memory. Not copyable: the string_views point into `strings`, whose element
 //! addresses survive a move of the deque but not a copy.
