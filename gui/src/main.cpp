@@ -1,10 +1,11 @@
 // hopsim-gui: the desktop what-if planner.
-//   hopsim-gui [--results DB] [--trace TRACE] [SCENARIO]    interactive
-//   hopsim-gui --screenshot OUT.png [--view NAME] [--results DB] [--trace TRACE]
+//   hopsim-gui [--results DB] [--trace TRACE [--trace-rank R]] [SCENARIO]    interactive
+//   hopsim-gui --screenshot OUT.png [--view NAME] [--results DB] [--trace TRACE [--trace-rank R]]
 //              [--x COLUMN --y COLUMN] [--heatmap ROWS,COLUMNS] [SCENARIO]
 //                                                           render one view headless and exit
 // Views: summary, timeline, memory, whatif, sweeps (with --results: a sweep's results database),
-// measured (with --trace: a trace imported by `hopsim import`). SCENARIO: a shipped name or a
+// measured (with --trace: a Kineto or Nsight trace, or `hopsim import` output; --trace-rank
+// picks a rank of a job database). SCENARIO: a shipped name or a
 // YAML path (default deepseek-v3-h800).
 
 #include <QApplication>
@@ -12,6 +13,7 @@
 #include <QPixmap>
 #include <QTemporaryDir>
 #include <cstdio>
+#include <optional>
 
 #include "main_window.hpp"
 #include "measured_view.hpp"
@@ -32,16 +34,34 @@ int main(int argc, char** argv) {
       "view", "View for --screenshot: " + hopsim::gui::MainWindow::view_names().join(", "), "name",
       "summary");
   QCommandLineOption results("results", "Open a sweep's results database (Sweeps view)", "db");
-  QCommandLineOption trace("trace", "Open a trace imported by `hopsim import` (Measured view)",
-                           "sqlite");
+  QCommandLineOption trace("trace",
+                           "Open a trace (Kineto JSON, Nsight Systems export, `hopsim import` "
+                           "output) in the Measured view",
+                           "file");
+  QCommandLineOption trace_rank("trace-rank",
+                                "With --trace: the rank to show of a job database (`hopsim "
+                                "import DIR`); default its first",
+                                "rank");
   QCommandLineOption x("x", "Sweeps scatter: column on the x axis", "column");
   QCommandLineOption y("y", "Sweeps scatter: column on the y axis", "column", "step_time_ms");
   QCommandLineOption heat("heatmap",
                           "Sweeps heatmap: two swept columns as rows and columns, the best "
                           "step time in each cell",
                           "rows,columns");
-  for (const auto* o : {&shot, &view, &results, &trace, &x, &y, &heat}) cli.addOption(*o);
+  for (const auto* o : {&shot, &view, &results, &trace, &trace_rank, &x, &y, &heat}) {
+    cli.addOption(*o);
+  }
   cli.process(app);
+  std::optional<std::int64_t> rank;
+  if (cli.isSet(trace_rank)) {
+    bool number = false;
+    rank = cli.value(trace_rank).toLongLong(&number);
+    if (!number || *rank < 0) {
+      std::fprintf(stderr, "hopsim-gui: --trace-rank: expected a rank (0, 1, ...), got '%s'\n",
+                   qPrintable(cli.value(trace_rank)));
+      return 2;
+    }
+  }
   const QStringList args = cli.positionalArguments();
   const QString scenario = args.isEmpty() ? QString("deepseek-v3-h800") : args.front();
 
@@ -70,7 +90,7 @@ int main(int argc, char** argv) {
         ok = false;
       }
     }
-    if (cli.isSet(trace)) ok = w.open_trace(cli.value(trace)) && ok;
+    if (cli.isSet(trace)) ok = w.open_trace(cli.value(trace), rank) && ok;
     w.open_scenario(scenario);
     auto p = std::make_shared<const hopsim::gui::Prediction>(hopsim::gui::PredictionWorker::run_now(
         hopsim::ScenarioTemplate(scenario.toStdString()), w.overrides()));
@@ -100,6 +120,6 @@ int main(int argc, char** argv) {
   w.show();
   w.open_scenario(scenario);
   if (cli.isSet(results) && w.open_results(cli.value(results))) w.select_view("sweeps");
-  if (cli.isSet(trace) && w.open_trace(cli.value(trace))) w.select_view("measured");
+  if (cli.isSet(trace) && w.open_trace(cli.value(trace), rank)) w.select_view("measured");
   return QApplication::exec();
 }

@@ -804,8 +804,8 @@ bool MainWindow::open_results(const QString& path) {
   return true;
 }
 
-bool MainWindow::open_trace(const QString& path) {
-  if (!measured_->open_trace(path)) return false;
+bool MainWindow::open_trace(const QString& path, std::optional<std::int64_t> rank) {
+  if (!measured_->open_trace(path, rank)) return false;
   remember(QFileInfo(path).absoluteFilePath());
   return true;
 }

@@ -67,7 +67,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] static QStringList view_names();
 
   bool open_results(const QString& path);  //!< a sweep's results database, in the Sweeps view
-  bool open_trace(const QString& path);    //!< an imported trace, in the Measured view
+  //! A trace in the Measured view; `rank` for a job database (default its first rank).
+  bool open_trace(const QString& path, std::optional<std::int64_t> rank = std::nullopt);
 
   //! Edits not on disk: fields changed since the document was opened or saved, text typed in
   //! the YAML view and not applied, an applied text not saved, or a document that never was a

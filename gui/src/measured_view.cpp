@@ -62,6 +62,20 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   info_->setWordWrap(true);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   top->addWidget(info_, 1);
+  // A database of a whole job (`hopsim import DIR`): which rank's trace is shown.
+  auto* which = new QVBoxLayout;
+  trace_rank_box_ = new QComboBox;
+  trace_rank_box_->setObjectName("trace_rank");
+  trace_rank_box_->setToolTip(
+      "The ranks of the job this trace database holds (`hopsim import DIR`); as "
+      "`--trace-rank`");
+  trace_rank_box_->hide();
+  connect(trace_rank_box_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0) open_trace(trace_file_, trace_rank_box_->itemData(i).toLongLong());
+  });
+  which->addWidget(trace_rank_box_);
+  which->addStretch(1);
+  top->addLayout(which);
   // Which prediction the trace is held against: the mean over pipeline ranks, or the rank the
   // trace captured (DualPipe's rank 0 also holds the embedding, the head and MTP), as
   // `hopsim compare --rank`.
@@ -139,8 +153,15 @@ void MeasuredView::fail(const QString& text) {
   if (!text.isEmpty()) emit status(text);
 }
 
-bool MeasuredView::open_trace(const QString& path) {
+bool MeasuredView::open_trace(const QString& path, std::optional<std::int64_t> rank) {
+  std::vector<profiler::trace::TraceEntry> ranks;
   try {
+    // A job database shows one rank at a time: the one asked for, else its first.
+    const std::string file = path.toStdString();
+    if (profiler::import::detect_format(file) == profiler::import::TraceFormat::kHopsimTrace) {
+      ranks = profiler::trace::list_traces(file);
+      if (!rank && ranks.size() > 1) rank = ranks.front().rank;
+    }
     if (!classifier_) {
       classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
           profiler::classify::KernelClassifier::shipped());
@@ -150,13 +171,26 @@ bool MeasuredView::open_trace(const QString& path) {
           profiler::attribute::ComponentMap::shipped());
     }
     // A profiler's own file (Kineto JSON, nsys export) is imported in memory, as compare does.
-    trace_ = std::make_shared<const profiler::trace::Trace>(
-        profiler::import::read_trace(path.toStdString()));
+    trace_ =
+        std::make_shared<const profiler::trace::Trace>(profiler::import::read_trace(file, rank));
   } catch (const std::exception& e) {
     fail(QString("Cannot open %1 as a trace: %2").arg(path, e.what()));
     return false;
   }
   trace_file_ = path;
+  trace_rank_ = rank.value_or(ranks.empty() ? 0 : ranks.front().rank);
+  trace_ranks_ = ranks;
+  {
+    const QSignalBlocker quiet(trace_rank_box_);
+    trace_rank_box_->clear();
+    for (const auto& e : ranks) {
+      trace_rank_box_->addItem(
+          QString("rank %1: %2").arg(e.rank).arg(QString::fromStdString(e.file)),
+          QVariant::fromValue<qlonglong>(e.rank));
+      if (e.rank == trace_rank_) trace_rank_box_->setCurrentIndex(trace_rank_box_->count() - 1);
+    }
+    trace_rank_box_->setVisible(ranks.size() > 1);
+  }
   window_ = profiler::compare::measured_window(*trace_, *classifier_);
   caption_->setText(QString("Timelines from time 0: %1 of the trace, and the predicted step of "
                             "pipeline rank")
@@ -169,11 +203,15 @@ bool MeasuredView::open_trace(const QString& path) {
   // The source's file name only: the importing machine's folders say nothing here.
   const QString source = QString(" Imported from %1 (%2).")
                              .arg(QFileInfo(fact("source_file")).fileName(), fact("source_format"));
-  trace_info_ = QString("%1 — %2 GPU activities, %3 device(s) listed.%4")
+  const QString of_job = trace_ranks_.size() > 1 ? QString(" (rank %1 of %2 in this job database)")
+                                                       .arg(trace_rank_)
+                                                       .arg(trace_ranks_.size())
+                                                 : QString();
+  trace_info_ = QString("%1%5 — %2 GPU activities, %3 device(s) listed.%4")
                     .arg(QFileInfo(path).fileName())
                     .arg(trace_->activities.size())
                     .arg(trace_->devices.size())
-                    .arg(source);
+                    .arg(source, of_job);
   // What the import recorded and went on past (docs/TRACES.md, "Import problems"): the same
   // catalogue `hopsim import` and `trace summary` print.
   for (const auto& p : trace_->problems) {

@@ -6,10 +6,12 @@
 #include <QWidget>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "hopsim/core/scenario.hpp"
 #include "hopsim/profiler/compare/aligned_timeline.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
 
 class QChartView;
 class QComboBox;
@@ -35,9 +37,16 @@ class MeasuredView : public QWidget {
   explicit MeasuredView(QWidget* parent = nullptr);
   ~MeasuredView() override;
 
-  //! Loads an imported trace. False (and a message) when the file is not one; the trace shown
-  //! before stays.
-  bool open_trace(const QString& path);
+  //! Loads a trace. False (and a message) when the file is not one; the trace shown before
+  //! stays. A database of a whole job (`hopsim import DIR`) shows the rank `rank`, by default
+  //! its first, and a chooser of its ranks.
+  bool open_trace(const QString& path, std::optional<std::int64_t> rank = std::nullopt);
+  //! The ranks the open trace file holds (one entry for a single trace).
+  [[nodiscard]] const std::vector<profiler::trace::TraceEntry>& trace_ranks() const {
+    return trace_ranks_;
+  }
+  //! The rank shown of the open trace file.
+  [[nodiscard]] std::int64_t trace_rank() const { return trace_rank_; }
   //! The scenario of the current prediction; with a trace open, the comparison is redone off
   //! the UI thread (a newer scenario supersedes a running comparison).
   void set_scenario(const Scenario& s);
@@ -104,6 +113,9 @@ class MeasuredView : public QWidget {
   std::shared_ptr<const Prediction> prediction_;
   QSpinBox* rank_ = nullptr;
   QComboBox* compare_rank_ = nullptr;
+  QComboBox* trace_rank_box_ = nullptr;  //!< the ranks of a job database; hidden otherwise
+  std::vector<profiler::trace::TraceEntry> trace_ranks_;
+  std::int64_t trace_rank_ = 0;
   AlignedTimeline* timeline_ = nullptr;
 };
 

@@ -130,6 +130,7 @@ class GuiTest : public QObject {
   void a_row_opens_as_a_scenario();
   void an_unreadable_database_or_trace_shows_a_message();
   void a_trace_is_measured_beside_the_prediction();
+  void a_job_database_shows_one_rank_at_a_time();
   void closing_with_unsaved_edits_asks();
   void save_writes_yaml_that_loads_back_to_the_same_scenario();
   void a_broken_scenario_opens_with_its_error_and_nothing_lost();
@@ -508,6 +509,44 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
            qPrintable(w.measured()->info()));
   QVERIFY(w.measured()->info().contains("import problem invalid_utf8 (info): 1"));
   fs::remove(hostile);
+}
+
+// A database of two ranks (`hopsim import A B`): the first rank is shown and a chooser of the
+// ranks appears; choosing the other rank shows its trace (the A100 capture's 3 steps, against
+// the V100 capture's 5: tests/data/traces/expected_summary.json).
+void GuiTest::a_job_database_shows_one_rank_at_a_time() {
+  const fs::path job = hopsim::test::unique_temp_path("gui-job.sqlite");
+  (void)hopsim::profiler::import::import_job({kData + "/traces/kineto/v100-1rank-training.json.gz",
+                                              kData + "/traces/kineto/a100-2rank-nccl.json.gz"},
+                                             job);
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  QVERIFY(w.open_trace(q(job)));
+  QCOMPARE(w.measured()->trace_ranks().size(), std::size_t{2});
+  QCOMPARE(w.measured()->trace_rank(), std::int64_t{0});
+  QVERIFY2(w.measured()->info().contains("rank 0 of 2 in this job database"),
+           qPrintable(w.measured()->info()));
+  QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy(), 20000);
+  QCOMPARE(w.measured()->comparison()->measured_steps, std::int64_t{5});
+  auto* box = w.measured()->findChild<QComboBox*>("trace_rank");
+  QVERIFY(box != nullptr);
+  QVERIFY(!box->isHidden());
+  QCOMPARE(box->count(), 2);
+  box->setCurrentIndex(1);
+  QCOMPARE(w.measured()->trace_rank(), std::int64_t{1});
+  QTRY_VERIFY_WITH_TIMEOUT(!w.measured()->busy() && w.measured()->comparison() != nullptr &&
+                               w.measured()->comparison()->measured_steps == 3,
+                           20000);
+  // As the command line: a rank the database does not hold is refused, the open rank stays.
+  QVERIFY(!w.open_trace(q(job), 7));
+  QVERIFY2(w.measured()->message().contains("holds no trace of rank 7"),
+           qPrintable(w.measured()->message()));
+  QCOMPARE(w.measured()->trace_rank(), std::int64_t{1});
+  // A single trace hides the chooser.
+  QVERIFY(w.open_trace(q(fs::path(kData + "/traces/kineto/a100-alexnet-small.json.gz"))));
+  QVERIFY(box->isHidden());
+  fs::remove(job);
 }
 
 void GuiTest::closing_with_unsaved_edits_asks() {
