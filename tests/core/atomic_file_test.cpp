@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "../common/fault_injection.hpp"
-#include "temp_dir.hpp"
+#include "../common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using hopsim::io::AtomicFile;

@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "temp_dir.hpp"
+#include "../common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace sq = hopsim::sqlite;

@@ -7,12 +7,11 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "../common/temp_path.hpp"
+#include "../common/temp_dir.hpp"
 #include "hopsim/measure/trace_output.hpp"
 #include "hopsim/profiler/calibrate/measure_trace_writer.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
@@ -140,13 +139,6 @@ Written write_tiny(const std::string& name) {
 
 void remove_outputs(const fs::path& out) {
   fs::remove(out);
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -318,7 +310,7 @@ TEST_CASE("a failed write leaves no partial file and an older trace untouched",
     runs.push_back({99, 8, ""});
     CHECK_THROWS_AS(hm::write_traces(out, prov, device(), schedule, runs, tiny_recording()),
                     std::invalid_argument);
-    CHECK(read_all(out) == "older trace");
+    CHECK(hopsim::test::read_text(out) == "older trace");
     CHECK_FALSE(fs::exists(fs::path(out.string() + ".tmp")));
     fs::remove(out);
   }

@@ -1,11 +1,14 @@
 #pragma once
-//! A scratch folder for the core tests that write files.
+//! A scratch folder for the tests that write files (core, profiler), and a file's bytes read
+//! and written whole.
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 
-#include "../common/temp_path.hpp"
+#include "temp_path.hpp"
 
 namespace hopsim::test {
 
@@ -13,7 +16,7 @@ namespace hopsim::test {
 //! the owner's write permission away gets it back first, so that removal works).
 class TempDir {
  public:
-  explicit TempDir(const std::string& name) : path_(unique_temp_path(name)) {
+  explicit TempDir(const std::string& name = "test") : path_(unique_temp_path(name)) {
     std::filesystem::create_directories(path_);
   }
   TempDir(const TempDir&) = delete;
@@ -30,5 +33,17 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f << bytes;
+}
 
 }  // namespace hopsim::test
