@@ -128,6 +128,14 @@ StoredResult empty_result() {
 
 namespace {
 
+// Records one provenance value in `meta` unless the key has one: a row a constraint refuses is
+// skipped, as OR IGNORE skips a duplicate.
+void put_meta(const sqlite::Db& db, const std::string& key, const std::string& value) {
+  sqlite::Stmt st(db, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
+  st.bind_all(1, key, value);
+  st.try_run();
+}
+
 // Throws when the file fails quick_check. quick_check reads every page (linear in the size) but
 // skips the index-content cross-check of integrity_check: enough to notice a torn or
 // overwritten file before resume, export or merge trusts it.
@@ -200,10 +208,7 @@ void ResultsStore::claim(const std::map<std::string, std::string>& values) {
   sqlite::Transaction tx(*db_);
   for (const auto& [k, v] : values) {
     if (have.count(k) != 0) continue;
-    sqlite::Stmt st(*db_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
-    st.bind_copy(1, k);
-    st.bind_copy(2, v);
-    st.try_run();  // a row a constraint refuses is skipped, as OR IGNORE skips a duplicate
+    put_meta(*db_, k, v);
   }
   tx.commit();
 }
@@ -317,15 +322,8 @@ bool ResultsStore::insert(const StoredResult& r) {
   for (std::size_t i = 1; i <= n; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
   sql += ")";
   sqlite::Stmt st(*db_, sql);
-  st.bind_copy(1, r.key);
-  st.bind(2, r.index);
-  st.bind_copy(3, r.config);
-  st.bind_copy(4, r.status);
-  st.bind_copy(5, r.reason);
-  st.bind_copy(6, r.scenario_hash);
-  st.bind_copy(7, r.hopsim_version);
-  st.bind_copy(8, r.calibration_hash);
-  int i = 9;
+  int i = st.bind_all(1, r.key, r.index, r.config, r.status, r.reason, r.scenario_hash,
+                      r.hopsim_version, r.calibration_hash);
   for (const auto& m : metric_columns()) bind_number(st, i++, r.*m.member);
   st.bind_copy(i++, r.result_json);
   for (const auto& [k, v] : swept) {
@@ -454,10 +452,7 @@ std::vector<MergeStats> ResultsStore::merge_all(const std::vector<const ResultsS
   }
   sqlite::Transaction tx(*db_);
   for (const auto& [k, v] : provenance) {
-    sqlite::Stmt st(*db_, "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)");
-    st.bind_copy(1, k);
-    st.bind_copy(2, v);
-    st.try_run();  // as in claim()
+    put_meta(*db_, k, v);
   }
   for (const Write& w : writes) {
     if (w.replace) {

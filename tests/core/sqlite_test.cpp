@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -166,6 +167,28 @@ TEST_CASE("values bound go in and come out unchanged", "[core][sqlite]") {
   CHECK(std::isnan(s.real(4)));  // NULL is not 0
   CHECK(std::isnan(s.real(1)));
   CHECK_FALSE(s.step());
+}
+
+TEST_CASE("bind_all and run_with bind a row by the values' types", "[core][sqlite]") {
+  const TempDir dir("sqlite");
+  const fs::path file = dir / "db.sqlite";
+  {
+    const sq::Db db(file, sq::Open::kCreate);
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, i INTEGER, b INTEGER, s TEXT, r REAL, o)");
+    sq::Stmt ins(db, "INSERT INTO t(id, i, b, s, r, o) VALUES (?, ?, ?, ?, ?, ?)");
+    // A temporary string is copied, so it may die before the step.
+    ins.run_with(1, -9'007'199'254'740'993LL, true, std::string("temporary"), 0.1,
+                 std::optional<int>(7));
+    // bind_all returns the next parameter; an empty optional binds NULL.
+    const int next = ins.bind_all(1, std::int64_t{2}, 3U, false, "literal");
+    CHECK(next == 5);
+    CHECK(ins.bind_all(next, 2.5, std::optional<std::string>()) == 7);
+    ins.run();
+  }
+  CHECK(raw_text(file,
+                 "SELECT group_concat(id || ' ' || i || ' ' || b || ' ' || s || ' ' || typeof(r) "
+                 "|| ' ' || r || ' ' || typeof(o) || ' ' || ifnull(o, 'NULL'), '; ') FROM t") ==
+        "1 -9007199254740993 1 temporary real 0.1 integer 7; 2 3 0 literal real 2.5 null NULL");
 }
 
 TEST_CASE("try_run reports a constraint's refusal instead of failing", "[core][sqlite]") {

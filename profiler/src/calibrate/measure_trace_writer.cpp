@@ -31,15 +31,6 @@ bool setup(const sqlite::Db& db) {
   return true;
 }
 
-template <class T>
-void bind_optional(sqlite::Stmt& s, int i, const std::optional<T>& v) {
-  if (v) {
-    s.bind(i, static_cast<std::int64_t>(*v));
-  } else {
-    s.bind_null(i);
-  }
-}
-
 }  // namespace
 
 struct MeasureTraceWriter::Impl {
@@ -99,79 +90,36 @@ MeasureTraceWriter::~MeasureTraceWriter() {
 }
 
 void MeasureTraceWriter::set_provenance(std::string_view key, std::string_view value) {
-  auto& s = impl_->provenance;
-  s.bind(1, key);
-  s.bind(2, value);
-  s.run();
+  impl_->provenance.run_with(key, value);
 }
 
 void MeasureTraceWriter::add(const MeasurementRow& m) {
-  auto& s = impl_->measurement;
-  s.bind(1, static_cast<std::int64_t>(m.id));
-  s.bind(2, m.kernel_class);
-  s.bind(3, m.label);
-  s.bind(4, std::string_view(m.flops_basis ? "flops" : "bytes"));
-  s.bind(5, m.shape_json);
-  s.bind_real(6, m.flops);
-  s.bind_real(7, m.bytes);
-  s.bind(8, static_cast<std::int64_t>(m.partition_sms));
-  s.bind(9, m.role);
-  bind_optional(s, 10, m.concurrent_with);
-  s.bind(11, static_cast<std::int64_t>(m.repeats));
-  s.run();
+  impl_->measurement.run_with(m.id, m.kernel_class, m.label, m.flops_basis ? "flops" : "bytes",
+                              m.shape_json, m.flops, m.bytes, m.partition_sms, m.role,
+                              m.concurrent_with, m.repeats);
 }
 
 void MeasureTraceWriter::add(const KernelRow& k) {
-  auto& s = impl_->kernel;
-  s.bind(1, k.name);
-  s.bind(2, k.start_ns);
-  s.bind(3, k.end_ns);
-  s.bind(4, k.device);
-  s.bind(5, k.stream);
-  s.bind(6, k.context);
-  s.bind(7, k.correlation);
-  for (int i = 0; i < 3; ++i) {
-    s.bind(8 + i, static_cast<std::int64_t>(k.grid[static_cast<std::size_t>(i)]));
-    s.bind(11 + i, static_cast<std::int64_t>(k.block[static_cast<std::size_t>(i)]));
-  }
-  s.bind(14, static_cast<std::int64_t>(k.registers));
-  s.bind(15, static_cast<std::int64_t>(k.shared_bytes));
-  s.bind(16, static_cast<std::int64_t>(k.green_ctx ? 1 : 0));
-  s.bind(17, static_cast<std::int64_t>(k.green_ctx_sms));
-  bind_optional(s, 18, k.measurement_id);
-  bind_optional(s, 19, k.repeat);
-  s.run();
+  impl_->kernel.run_with(k.name, k.start_ns, k.end_ns, k.device, k.stream, k.context, k.correlation,
+                         k.grid[0], k.grid[1], k.grid[2], k.block[0], k.block[1], k.block[2],
+                         k.registers, k.shared_bytes, k.green_ctx, k.green_ctx_sms,
+                         k.measurement_id, k.repeat);
 }
 
 void MeasureTraceWriter::add(const CopyRow& c) {
+  // memset has the columns of memcpy but `kind`.
   auto& s = c.is_memset ? impl_->ins_memset : impl_->ins_memcpy;
-  int i = 1;
-  if (!c.is_memset) s.bind(i++, static_cast<std::int64_t>(c.kind));
-  for (const std::int64_t v :
-       {c.bytes, c.start_ns, c.end_ns, c.device, c.stream, c.context, c.correlation})
-    s.bind(i++, v);
+  const int first = c.is_memset ? 1 : s.bind_all(1, c.kind);
+  s.bind_all(first, c.bytes, c.start_ns, c.end_ns, c.device, c.stream, c.context, c.correlation);
   s.run();
 }
 
 void MeasureTraceWriter::add(const RuntimeApiRow& r) {
-  auto& s = impl_->api;
-  s.bind(1, static_cast<std::int64_t>(r.cbid));
-  s.bind(2, r.start_ns);
-  s.bind(3, r.end_ns);
-  s.bind(4, r.process);
-  s.bind(5, r.thread);
-  s.bind(6, r.correlation);
-  s.run();
+  impl_->api.run_with(r.cbid, r.start_ns, r.end_ns, r.process, r.thread, r.correlation);
 }
 
 void MeasureTraceWriter::add(const ContextRow& c) {
-  auto& s = impl_->context;
-  s.bind(1, c.context);
-  s.bind(2, c.device);
-  s.bind(3, static_cast<std::int64_t>(c.green ? 1 : 0));
-  bind_optional(s, 4, c.sms);
-  s.bind(5, c.parent);
-  s.run();
+  impl_->context.run_with(c.context, c.device, c.green, c.sms, c.parent);
 }
 
 void MeasureTraceWriter::commit() {

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace hopsim::sqlite {
 
@@ -164,6 +165,20 @@ class Stmt {
   //! Named rather than overloaded: an `int` argument would be ambiguous between int64 and double.
   void bind_real(int i, double v) { check(sqlite3_bind_double(s_, i, v)); }
   void bind_null(int i) { check(sqlite3_bind_null(s_, i)); }
+  //! Binds `values` to the parameters from `first` on, in order, and returns the number of the
+  //! next parameter: integers and bool as INTEGER, floating point as REAL, text as a copy
+  //! (bind_copy, so nothing bound can dangle), an empty std::optional as NULL.
+  template <class... V>
+  int bind_all(int first, const V&... values) {
+    (bind_value(first++, values), ...);
+    return first;
+  }
+  //! bind_all() from parameter 1, then run(): a row of an INSERT in one call.
+  template <class... V>
+  void run_with(const V&... values) {
+    bind_all(1, values...);
+    run();
+  }
 
   //! Steps once; true while a row is available.
   bool step();
@@ -186,6 +201,26 @@ class Stmt {
   [[nodiscard]] std::string_view text(int col) const;
 
  private:
+  template <class V>
+  void bind_value(int i, const V& v) {
+    if constexpr (requires {
+                    v.has_value();
+                    *v;
+                  }) {
+      if (v.has_value()) {
+        bind_value(i, *v);
+      } else {
+        bind_null(i);
+      }
+    } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      bind_copy(i, v);
+    } else if constexpr (std::is_floating_point_v<V>) {
+      bind_real(i, v);
+    } else {
+      static_assert(std::is_integral_v<V>, "bind_all binds integers, reals, text and optionals");
+      bind(i, static_cast<std::int64_t>(v));
+    }
+  }
   void check(int rc) const {
     if (rc != SQLITE_OK) fail();
   }
