@@ -6,9 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include "hopsim/profiler/trace/trace_sink.hpp"
+#include "trace_test_util.hpp"
 
 namespace at = hopsim::profiler::attribute;
 namespace tr = hopsim::profiler::trace;
+namespace t = hopsim::profiler::test;
 using hopsim::Nanoseconds;
 
 namespace {
@@ -18,13 +20,7 @@ struct Builder {
   std::int64_t corr = 0;
 
   void range(const char* name, std::int64_t tid, std::int64_t start, std::int64_t end) {
-    tr::Annotation a;
-    a.name = name;
-    a.pid = 1;
-    a.tid = tid;
-    a.start = Nanoseconds(start);
-    a.end = Nanoseconds(end);
-    sink.add_annotation(a);
+    sink.add_annotation(t::host_range(name, tid, Nanoseconds(start), Nanoseconds(end)));
   }
   // A kernel of `dur` ns on stream 7 at `gpu_at`, launched by thread `tid` at `launch_at`
   // (no launch when launch_at < 0).
@@ -36,15 +32,9 @@ struct Builder {
     k.end = Nanoseconds(gpu_at + dur);
     k.name = "k";
     if (launch_at >= 0) {
-      tr::RuntimeCall r;
-      r.name = "cudaLaunchKernel";
-      r.pid = 1;
-      r.tid = tid;
-      r.start = Nanoseconds(launch_at);
-      r.end = Nanoseconds(launch_at + 5);
-      r.correlation = ++corr;
+      sink.add_runtime(
+          t::launch_call(tid, Nanoseconds(launch_at), Nanoseconds(launch_at + 5), ++corr));
       k.correlation = corr;
-      sink.add_runtime(r);
     }
     sink.add_activity(k);
   }

@@ -48,26 +48,14 @@ p::trace::Trace measured_trace() {
   }
   std::int64_t corr = 0;
   auto launch = [&](std::int64_t at_us) {
-    p::trace::RuntimeCall r;
-    r.name = "cudaLaunchKernel";
-    r.pid = 1;
-    r.tid = 1;
-    r.start = us(at_us);
-    r.end = us(at_us + 5);
-    r.correlation = ++corr;
-    sink.add_runtime(r);
+    sink.add_runtime(t::launch_call(1, us(at_us), us(at_us + 5), ++corr));
     return corr;
   };
   sink.add_activity(kernel("deep_gemm::fp8_gemm_kernel", -5'000, 3'000, 7, launch(-5'100)));
   for (int step = 0; step < 2; ++step) {
     const std::int64_t t0 = step * 20'000;
-    p::trace::Annotation a;
-    a.name = step == 0 ? "ProfilerStep#1" : "ProfilerStep#2";
-    a.pid = 1;
-    a.tid = 1;
-    a.start = us(t0);
-    a.end = us(t0 + (step == 0 ? 10'000 : 12'000));
-    sink.add_annotation(a);
+    sink.add_annotation(t::host_range(step == 0 ? "ProfilerStep#1" : "ProfilerStep#2", 1, us(t0),
+                                      us(t0 + (step == 0 ? 10'000 : 12'000))));
     sink.add_activity(kernel("deep_gemm::fp8_gemm_kernel", t0 + 100, 3'000, 7, launch(t0 + 10)));
     sink.add_activity(kernel("flash_fwd_kernel", t0 + 3'200, 1'000, 7, launch(t0 + 20)));
     sink.add_activity(
@@ -161,23 +149,10 @@ TEST_CASE("compare: per component through annotations", "[profiler][compare]") {
   p::trace::CollectingSink sink;
   std::int64_t corr = 0;
   auto range = [&](const char* name, std::int64_t a, std::int64_t b) {
-    p::trace::Annotation r;
-    r.name = name;
-    r.pid = 1;
-    r.tid = 1;
-    r.start = us(a);
-    r.end = us(b);
-    sink.add_annotation(r);
+    sink.add_annotation(t::host_range(name, 1, us(a), us(b)));
   };
   auto launch = [&](const char* kname, std::int64_t at, std::int64_t gpu_at, std::int64_t dur) {
-    p::trace::RuntimeCall r;
-    r.name = "cudaLaunchKernel";
-    r.pid = 1;
-    r.tid = 1;
-    r.start = us(at);
-    r.end = us(at + 1);
-    r.correlation = ++corr;
-    sink.add_runtime(r);
+    sink.add_runtime(t::launch_call(1, us(at), us(at + 1), ++corr));
     sink.add_activity(kernel(kname, gpu_at, dur, 7, corr));
   };
   for (int step = 0; step < 2; ++step) {

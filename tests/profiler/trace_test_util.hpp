@@ -1,14 +1,17 @@
 #pragma once
 //! Helpers shared by the trace-import tests: the scratch folder and whole-file reads and writes of
-//! tests/common/temp_dir.hpp, and building the synthetic nsys fixture from its SQL.
+//! tests/common/temp_dir.hpp, the host range and the launch call of hand-made traces, and building
+//! the synthetic nsys fixture from its SQL.
 
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "../common/temp_dir.hpp"
+#include "hopsim/profiler/trace/trace_model.hpp"
 
 namespace hopsim::profiler::test {
 
@@ -19,6 +22,31 @@ inline std::filesystem::path data_dir() {
 using hopsim::test::read_text;
 using hopsim::test::TempDir;
 using hopsim::test::write_bytes;
+
+//! A host range (a user annotation) of thread `tid` of process 1.
+inline trace::Annotation host_range(std::string_view name, std::int64_t tid, Nanoseconds start,
+                                    Nanoseconds end) {
+  trace::Annotation a;
+  a.name = name;
+  a.pid = 1;
+  a.tid = tid;
+  a.start = start;
+  a.end = end;
+  return a;
+}
+
+//! A cudaLaunchKernel call of thread `tid` of process 1.
+inline trace::RuntimeCall launch_call(std::int64_t tid, Nanoseconds start, Nanoseconds end,
+                                      std::int64_t correlation) {
+  trace::RuntimeCall r;
+  r.name = "cudaLaunchKernel";
+  r.pid = 1;
+  r.tid = tid;
+  r.start = start;
+  r.end = end;
+  r.correlation = correlation;
+  return r;
+}
 
 //! Runs SQL text into a new SQLite file at `out`.
 inline void sql_to_db(const std::string& sql, const std::filesystem::path& out) {
