@@ -37,6 +37,26 @@ class TraceBuilder {
     for (auto d : deps) n.add_data_deps(d);
     return n;
   }
+  // A send or receive of `bytes` from GPU `src` to GPU `dst`, matched by `tag`.
+  pb::Node& p2p(std::uint64_t id, pb::NodeType type, std::uint64_t micros,
+                std::initializer_list<std::uint64_t> deps, std::int32_t src, std::int32_t dst,
+                std::int32_t tag, std::int64_t bytes) {
+    pb::Node& n = node(id, type, micros, deps);
+    attr_i32(n, "comm_src", src);
+    attr_i32(n, "comm_dst", dst);
+    attr_i32(n, "comm_tag", tag);
+    attr_i64(n, "comm_size", bytes);
+    return n;
+  }
+  // A collective of `bytes` over the GPUs of the trace.
+  pb::Node& collective(std::uint64_t id, std::uint64_t micros,
+                       std::initializer_list<std::uint64_t> deps, pb::CollectiveCommType type,
+                       std::int64_t bytes) {
+    pb::Node& n = node(id, pb::COMM_COLL_NODE, micros, deps);
+    attr_i64(n, "comm_type", type);
+    attr_i64(n, "comm_size", bytes);
+    return n;
+  }
   static void attr_i64(pb::Node& n, const char* name, std::int64_t v) {
     auto* a = n.add_attr();
     a->set_name(name);
@@ -137,25 +157,13 @@ TEST_CASE("chakra: a trace from elsewhere replays to its hand-derived time", "[p
   TempDir dir;
   TraceBuilder g0, g1;
   g0.node(1, pb::COMP_NODE, 10);
-  auto& s = g0.node(2, pb::COMM_SEND_NODE, 4, {1});
-  TraceBuilder::attr_i32(s, "comm_src", 0);
-  TraceBuilder::attr_i32(s, "comm_dst", 1);
-  TraceBuilder::attr_i32(s, "comm_tag", 5);
-  TraceBuilder::attr_i64(s, "comm_size", 1 << 20);
+  g0.p2p(2, pb::COMM_SEND_NODE, 4, {1}, 0, 1, 5, 1 << 20);
   g0.node(3, pb::COMP_NODE, 3, {1});
-  auto& ar0 = g0.node(4, pb::COMM_COLL_NODE, 2, {3});
-  TraceBuilder::attr_i64(ar0, "comm_type", pb::ALL_REDUCE);
-  TraceBuilder::attr_i64(ar0, "comm_size", 4096);
+  g0.collective(4, 2, {3}, pb::ALL_REDUCE, 4096);
   g1.node(7, pb::COMP_NODE, 1);
-  auto& r = g1.node(8, pb::COMM_RECV_NODE, 0, {7});
-  TraceBuilder::attr_i32(r, "comm_src", 0);
-  TraceBuilder::attr_i32(r, "comm_dst", 1);
-  TraceBuilder::attr_i32(r, "comm_tag", 5);
-  TraceBuilder::attr_i64(r, "comm_size", 1 << 20);
+  g1.p2p(8, pb::COMM_RECV_NODE, 0, {7}, 0, 1, 5, 1 << 20);
   g1.node(9, pb::COMP_NODE, 6, {8});
-  auto& ar1 = g1.node(10, pb::COMM_COLL_NODE, 2, {9});
-  TraceBuilder::attr_i64(ar1, "comm_type", pb::ALL_REDUCE);
-  TraceBuilder::attr_i64(ar1, "comm_size", 4096);
+  g1.collective(10, 2, {9}, pb::ALL_REDUCE, 4096);
   g0.write(dir / "w.0.et");
   g1.write(dir / "w.1.et");
   const chakra::ReadTraces t = chakra::read_traces(dir / "w");
@@ -176,9 +184,7 @@ TEST_CASE("chakra: communication with bytes but no time is counted and can be ti
           "[profiler][chakra]") {
   TempDir dir;
   TraceBuilder g;
-  auto& c = g.node(1, pb::COMM_COLL_NODE, 0);
-  TraceBuilder::attr_i64(c, "comm_type", pb::ALL_GATHER);
-  TraceBuilder::attr_i64(c, "comm_size", 50'000'000);
+  g.collective(1, 0, {}, pb::ALL_GATHER, 50'000'000);
   g.write(dir / "u.0.et");
   chakra::ReadTraces t = chakra::read_traces(dir / "u");
   CHECK(t.untimed_comm == 1);
