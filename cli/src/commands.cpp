@@ -10,10 +10,6 @@
 
 namespace hopsim::cli {
 
-void register_import(CLI::App& app, Io io);  // cmd_import.cpp
-void register_trace(CLI::App& app, Io io);   // cmd_trace.cpp
-void register_chakra(CLI::App& app, Io io);  // cmd_chakra.cpp
-
 void register_commands(CLI::App& app, Io io) {
   auto* version = app.add_subcommand("version", "Print the hopsim version");
   auto json = std::make_shared<bool>(false);

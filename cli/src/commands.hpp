@@ -45,6 +45,9 @@ void register_collective(CLI::App& app, Io io);
 void register_compare(CLI::App& app, Io io);
 void register_measure(CLI::App& app, Io io);
 void register_calibrate(CLI::App& app, Io io);
+void register_import(CLI::App& app, Io io);
+void register_trace(CLI::App& app, Io io);
+void register_chakra(CLI::App& app, Io io);
 
 //! Parses argv and runs the chosen subcommand. Returns the process exit code:
 //! 0 success, 1 user error (bad input, message on err) or output that could not be written
