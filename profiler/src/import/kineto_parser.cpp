@@ -224,6 +224,17 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     return true;
   }
 
+  // An event's text field: stored and marked present.
+  bool want_string(Kind kind, std::string_view text, std::string& out, bool& has,
+                   const char* what) {
+    if (kind != Kind::kString) {
+      return fail(in_.Tell(), std::string("'") + what + "' must be a string");
+    }
+    out.assign(text);
+    has = true;
+    return true;
+  }
+
   bool scalar(Kind kind, std::string_view text) {
     const int d = depth_;
     if (d == 0) return fail(in_.Tell(), "a trace must be a JSON object or array, not a scalar");
@@ -276,20 +287,11 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool event_value(Kind kind, std::string_view text) {
     switch (ev_key_) {
       case EvKey::kPh:
-        if (kind != Kind::kString) return fail(in_.Tell(), "'ph' must be a string");
-        ev_.ph.assign(text);
-        ev_.has_ph = true;
-        break;
+        return want_string(kind, text, ev_.ph, ev_.has_ph, "ph");
       case EvKey::kCat:
-        if (kind != Kind::kString) return fail(in_.Tell(), "'cat' must be a string");
-        ev_.cat.assign(text);
-        ev_.has_cat = true;
-        break;
+        return want_string(kind, text, ev_.cat, ev_.has_cat, "cat");
       case EvKey::kName:
-        if (kind != Kind::kString) return fail(in_.Tell(), "'name' must be a string");
-        ev_.name.assign(text);
-        ev_.has_name = true;
-        break;
+        return want_string(kind, text, ev_.name, ev_.has_name, "name");
       case EvKey::kPid:
       case EvKey::kTid: {
         // Chrome traces allow string pids/tids (labels); they carry no device or stream.
