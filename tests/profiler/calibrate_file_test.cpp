@@ -6,10 +6,12 @@
 #include <string>
 
 #include "../common/temp_path.hpp"
+#include "calibration_samples.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/calibration.hpp"
 
 namespace cal = hopsim::profiler::calibrate;
+using hopsim::profiler::test::class_curve;
 
 namespace {
 
@@ -18,22 +20,11 @@ cal::Calibration sample_calibration() {
   c.device = "test device (not a measurement)";
   c.sm_count = 132;
   c.provenance["command"] = "unit test";
-  cal::ClassCurve g;
-  g.kernel_class = "gemm_fp8";
-  g.rate_max = 1.234567890123e15;
-  g.sm_exponent = 0.97;
-  g.work0 = 3.3e9;
-  g.nominal_peak = 1978.9e12;
-  g.fit = {30, 0.021, 0.049};
-  c.classes.push_back(g);
-  cal::ClassCurve n;
-  n.kernel_class = "rmsnorm";
-  n.basis = cal::WorkBasis::kBytes;
-  n.rate_max = 2.5e12;
-  n.sm_exponent = 0.5;
-  n.work0 = 1e7;
-  n.fit = {5, 0.01, 0.02};
-  c.classes.push_back(n);
+  c.classes = {
+      class_curve("gemm_fp8", cal::WorkBasis::kFlops, 1.234567890123e15, 0.97, 3.3e9, 1978.9e12),
+      class_curve("rmsnorm", cal::WorkBasis::kBytes, 2.5e12, 0.5, 1e7)};
+  c.classes[0].fit = {30, 0.021, 0.049};
+  c.classes[1].fit = {5, 0.01, 0.02};
   c.copy = cal::BandwidthCurve{2.0e12, 18.5, {5, 0.005, 0.01}};
   return c;
 }

@@ -4,11 +4,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "calibration_samples.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/transfer.hpp"
 
 namespace cal = hopsim::profiler::calibrate;
+using hopsim::profiler::test::class_curve;
 
 namespace {
 
@@ -16,20 +18,8 @@ cal::Calibration measured_on_h200() {
   cal::Calibration c;
   c.device = "NVIDIA H200";
   c.sm_count = 132;
-  cal::ClassCurve gemm;
-  gemm.kernel_class = "gemm_fp8";
-  gemm.basis = cal::WorkBasis::kFlops;
-  gemm.rate_max = 1.2e15;
-  gemm.sm_exponent = 0.9;
-  gemm.work0 = 3e9;
-  gemm.nominal_peak = 1978.9e12;
-  cal::ClassCurve norm;
-  norm.kernel_class = "rmsnorm";
-  norm.basis = cal::WorkBasis::kBytes;
-  norm.rate_max = 4.2e12;
-  norm.sm_exponent = 0.4;
-  norm.work0 = 1e6;
-  c.classes = {gemm, norm};
+  c.classes = {class_curve("gemm_fp8", cal::WorkBasis::kFlops, 1.2e15, 0.9, 3e9, 1978.9e12),
+               class_curve("rmsnorm", cal::WorkBasis::kBytes, 4.2e12, 0.4, 1e6)};
   c.hbm = cal::BandwidthCurve{4.3e12, 30.0, {}};
   c.copy = cal::BandwidthCurve{1.0e12, 20.0, {}};
   c.time_scales["gemm"] = 1.1;

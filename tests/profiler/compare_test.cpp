@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calibration_samples.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/profiler/compare/aligned_timeline.hpp"
 #include "hopsim/profiler/import/import.hpp"
@@ -223,12 +224,8 @@ TEST_CASE("calibration: fitted curves replace the uncalibrated compute terms",
   p::calibrate::Calibration cal;
   cal.device = "test device";
   cal.sm_count = 132;
-  p::calibrate::ClassCurve cc;
-  cc.kernel_class = "gemm_fp8";
-  cc.rate_max = 1.0e15;
-  cc.sm_exponent = 1.0;
-  cc.work0 = 1.0e9;
-  cal.classes.push_back(cc);
+  cal.classes.push_back(
+      t::class_curve("gemm_fp8", p::calibrate::WorkBasis::kFlops, 1.0e15, 1.0, 1.0e9));
   const GpuProfile gpu = test::h800_gpu();
   const auto params = p::calibrate::cost_parameters_from(cal, gpu, "test.yaml");
   const sim::CostModel m(gpu, params);
@@ -252,12 +249,7 @@ TEST_CASE("calibration: cost_model_classes puts the cuBLAS curve in place of hop
   for (const auto& [name, rate] : {std::pair<const char*, double>{"gemm_fp8", 1.0e14},
                                    {"cublaslt_gemm_fp8", 1.5e15},
                                    {"attention_fwd", 2.0e14}}) {
-    p::calibrate::ClassCurve cc;
-    cc.kernel_class = name;
-    cc.rate_max = rate;
-    cc.sm_exponent = 1.0;
-    cc.work0 = 1.0e9;
-    cal.classes.push_back(cc);
+    cal.classes.push_back(t::class_curve(name, p::calibrate::WorkBasis::kFlops, rate, 1.0, 1.0e9));
   }
   cal.cost_model_classes["gemm_fp8"] = "cublaslt_gemm_fp8";
   const GpuProfile gpu = test::h800_gpu();
@@ -268,13 +260,8 @@ TEST_CASE("calibration: cost_model_classes puts the cuBLAS curve in place of hop
   CHECK(params.source.find("gemm_fp8 <- cublaslt_gemm_fp8") != std::string::npos);
   // A memory-bound kind follows its measured curve: an RMSNorm moving B bytes on s SMs takes
   // B / (rate_max (s/S)^alpha (1 - exp(-B/work0))) plus the launch cost (hand derivation).
-  p::calibrate::ClassCurve norm;
-  norm.kernel_class = "rmsnorm";
-  norm.basis = p::calibrate::WorkBasis::kBytes;
-  norm.rate_max = 2.0e12;
-  norm.sm_exponent = 0.5;
-  norm.work0 = 1.0e7;
-  cal.classes.push_back(norm);
+  cal.classes.push_back(
+      t::class_curve("rmsnorm", p::calibrate::WorkBasis::kBytes, 2.0e12, 0.5, 1.0e7));
   cal.cost_model_classes["norm"] = "rmsnorm";
   const auto with_norm = p::calibrate::cost_parameters_from(cal, gpu, "vendor.yaml");
   REQUIRE(with_norm.measured_memory.count(sim::MemoryKind::kNorm) == 1);
