@@ -43,10 +43,7 @@ void register_compare(CLI::App& app, Io io) {
     namespace p = hopsim::profiler;
     const Scenario sc = load_scenario_arg(o->scenario, io);
     validate_plan(sc);
-    auto classifier = p::classify::KernelClassifier::shipped();
-    if (!o->rules.empty()) {
-      classifier = classifier.with_rules_first(p::classify::KernelClassifier::from_file(o->rules));
-    }
+    const auto classifier = classifier_with_rules(o->rules);
     auto components = p::attribute::ComponentMap::shipped();
     if (!o->components.empty()) {
       components = p::attribute::ComponentMap::from_file(o->components).followed_by(components);

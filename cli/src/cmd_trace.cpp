@@ -42,11 +42,7 @@ void register_trace(CLI::App& app, Io io) {
   sum->add_flag("--json", args->json, "Print JSON instead of text");
   sum->callback([args, io] {
     namespace p = profiler;
-    auto classifier = p::classify::KernelClassifier::shipped();
-    if (!args->rules.empty()) {
-      classifier =
-          classifier.with_rules_first(p::classify::KernelClassifier::from_file(args->rules));
-    }
+    const auto classifier = classifier_with_rules(args->rules);
     const auto t = p::import::read_trace(args->trace, args->trace_rank);
     p::summary::SummaryOptions opt;
     opt.top_n = args->top;

@@ -7,6 +7,7 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/profiler/classify/classifier.hpp"
 
 namespace hopsim::cli {
 
@@ -84,6 +85,12 @@ void add_trace_rank_option(CLI::App* cmd, std::optional<std::int64_t>& rank) {
                   "Which rank's trace to read from a database of a whole job (`hopsim import "
                   "DIR`); default: the only trace")
       ->check(CLI::NonNegativeNumber);
+}
+
+profiler::classify::KernelClassifier classifier_with_rules(const std::string& rules) {
+  using profiler::classify::KernelClassifier;
+  const KernelClassifier shipped = KernelClassifier::shipped();
+  return rules.empty() ? shipped : shipped.with_rules_first(KernelClassifier::from_file(rules));
 }
 
 Scenario load_scenario_arg(const std::string& spec, Io io) {

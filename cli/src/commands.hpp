@@ -11,6 +11,10 @@
 
 #include "hopsim/core/scenario.hpp"
 
+namespace hopsim::profiler::classify {
+class KernelClassifier;
+}  // namespace hopsim::profiler::classify
+
 namespace hopsim::cli {
 
 //! Streams a subcommand reads and writes (tests pass string streams).
@@ -29,6 +33,10 @@ inline constexpr const char* kStdio = "-";
 //! `--trace-rank R`: which rank's trace to read from a trace database holding a whole job
 //! (`hopsim import DIR`); for a single trace, its own rank (checked).
 void add_trace_rank_option(CLI::App* cmd, std::optional<std::int64_t>& rank);
+
+//! `--rules FILE`: the shipped kernel classifier, with the file's rules tried first when one is
+//! given (empty: none).
+[[nodiscard]] profiler::classify::KernelClassifier classifier_with_rules(const std::string& rules);
 
 void register_commands(CLI::App& app, Io io);
 
