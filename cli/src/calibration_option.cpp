@@ -24,6 +24,20 @@ planner::CalibrationRef load_calibration_ref(const std::string& path) {
   ref.hash = "sha256:" + planner::sha256_hex(text);
   const profiler::calibrate::ResidualBand band = profiler::calibrate::residual_band(*cal);
   if (band.relative > 0) ref.uncertainty = {band.relative, band.source + " (" + path + ")"};
+  // What the fit saw, with the trace's own hash (`calibrate --from-trace` records it).
+  const auto& prov = cal->provenance;
+  auto get = [&](const char* k) {
+    const auto it = prov.find(k);
+    return it == prov.end() ? std::string() : it->second;
+  };
+  if (!get("calibrated_from_trace").empty()) {
+    ref.fitted_to = "trace " + get("calibrated_from_trace") +
+                    (get("trace_rank").empty() ? "" : " rank " + get("trace_rank")) +
+                    (get("trace_sha256").empty() ? "" : " (sha256:" + get("trace_sha256") + ")");
+  } else {
+    ref.fitted_to = "kernel campaign on " + (cal->device.empty() ? "?" : cal->device) +
+                    (get("calibrated_from").empty() ? "" : " (" + get("calibrated_from") + ")");
+  }
   ref.cost_for = [cal, path](const GpuProfile& gpu) {
     return profiler::calibrate::cost_parameters_from(*cal, gpu, path);
   };

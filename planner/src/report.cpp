@@ -64,6 +64,13 @@ ReportEntry make_entry(Scenario s, const std::string& label, const ReportOptions
   e.result = std::move(run.result);
   e.calibration_hash = o.calibration.hash;
   e.uncertainty = o.calibration.uncertainty;
+  if (o.calibration.cost_for) {
+    // Calibrated and uncalibrated side by side: the same scenario with the default cost model.
+    sim::RunOptions plain;
+    plain.mode = o.mode;
+    e.uncalibrated = sim::run_scenario(s, plain);
+    e.calibration_fitted_to = o.calibration.fitted_to;
+  }
   e.scenario_hash = scenario_hash(s);
   e.memory_gib = static_cast<double>(run.memory.total.value()) / kGiB;
   e.memory_capacity_gib = static_cast<double>(run.memory.capacity.value()) / kGiB;

@@ -85,6 +85,9 @@ std::string inputs_table(const Report& r) {
       [](const ReportEntry& e) { return fmt("%.3g", e.scenario.cost.training_tokens); });
   row("scenario hash", [](const ReportEntry& e) { return e.scenario_hash; });
   row("calibration", [](const ReportEntry& e) { return e.calibration_hash; });
+  if (calibrated(r.entries)) {
+    row("calibration fitted to", [](const ReportEntry& e) { return e.calibration_fitted_to; });
+  }
   row("cost model", [](const ReportEntry& e) { return e.result.cost_source; });
   return s + "</tbody></table>\n";
 }
@@ -112,7 +115,7 @@ std::string render_html(const Report& r, std::string_view user_css) {
          "<thead><tr><th>metric</th>";
     for (const auto& e : r.entries) s += "<th>" + html_escape(e.label) + "</th>";
     s += "</tr></thead><tbody>\n";
-    for (const auto& m : summary_metrics()) {
+    for (const auto& m : summary_metrics(calibrated(r.entries))) {
       s += "<tr><td>" + html_escape(m.label) + "</td>";
       for (std::size_t i = 0; i < r.entries.size(); ++i) {
         const double v = m.value(r.entries[i]);

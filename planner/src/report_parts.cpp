@@ -26,13 +26,17 @@ std::string band_sentence(const std::vector<ReportEntry>& entries) {
          " (the GPU-hours rows show it): " + u.source + ".";
 }
 
-std::vector<Metric> summary_metrics() {
+bool calibrated(const std::vector<ReportEntry>& entries) {
+  return !entries.empty() && entries.front().uncalibrated.has_value();
+}
+
+std::vector<Metric> summary_metrics(bool calibrated) {
   auto g = [](double v) { return grouped(v); };
   auto d2 = [](double v) { return fmt("%.2f", v); };
   auto p1 = [](double v) { return fmt("%.1f%%", 100 * v); };
   auto ms1 = [](double v) { return fmt("%.1f ms", v); };
   auto usd = [](double v) { return "$" + grouped(v); };
-  return {
+  std::vector<Metric> rows = {
       {"num_gpus", "GPUs",
        [](const ReportEntry& e) { return double(e.scenario.cluster.num_gpus()); }, g},
       {"step_time_ms", "step time", [](const ReportEntry& e) { return to_ms(e.result.step_time); },
@@ -74,6 +78,24 @@ std::vector<Metric> summary_metrics() {
       {"run_energy_kwh", "training run: energy (kWh)",
        [](const ReportEntry& e) { return whole_run(e).energy_kwh; }, g},
   };
+  if (calibrated) {
+    // After the band rows: what the calibration changed, on the two figures planners quote.
+    const auto at = std::find_if(rows.begin(), rows.end(), [](const Metric& m) {
+      return std::string_view(m.key) == "gpu_hours_per_trillion_high";
+    });
+    rows.insert(at + 1, {{"step_time_ms_uncalibrated", "step time, uncalibrated cost model",
+                          [](const ReportEntry& e) {
+                            return e.uncalibrated ? to_ms(e.uncalibrated->step_time) : 0;
+                          },
+                          ms1},
+                         {"gpu_hours_per_trillion_uncalibrated",
+                          "GPU-hours per 1T tokens, uncalibrated cost model",
+                          [](const ReportEntry& e) {
+                            return e.uncalibrated ? e.uncalibrated->gpu_hours_per_trillion : 0;
+                          },
+                          g}});
+  }
+  return rows;
 }
 
 std::string sweep_config_label(const StoredResult& r) {

@@ -30,7 +30,10 @@ struct Metric {
   std::function<double(const ReportEntry&)> value;
   std::function<std::string(double)> show;
 };
-[[nodiscard]] std::vector<Metric> summary_metrics();
+//! The rows of the cost summary; `calibrated` adds the uncalibrated step and GPU-hours beside.
+[[nodiscard]] std::vector<Metric> summary_metrics(bool calibrated = false);
+//! Whether the report's entries were predicted with a calibration (they share one).
+[[nodiscard]] bool calibrated(const std::vector<ReportEntry>& entries);
 
 //! A sweep row's swept settings as "pp=8 schedule=dualpipe" ("(base)" for none).
 [[nodiscard]] std::string sweep_config_label(const StoredResult& r);

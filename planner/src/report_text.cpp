@@ -25,7 +25,7 @@ std::string render_markdown(const Report& r) {
     s += "\n|---|";
     for (std::size_t i = 0; i < r.entries.size(); ++i) s += "---:|";
     s += "\n";
-    for (const auto& m : summary_metrics()) {
+    for (const auto& m : summary_metrics(calibrated(r.entries))) {
       s += std::string("| ") + m.label + " |";
       for (const auto& e : r.entries) s += " " + m.show(m.value(e)) + " |";
       s += "\n";
@@ -71,6 +71,10 @@ std::string render_markdown(const Report& r) {
     for (const auto& e : r.entries) s += markdown_escape(e.scenario_hash) + " | ";
     s += "\n| calibration | ";
     for (const auto& e : r.entries) s += markdown_escape(e.calibration_hash) + " | ";
+    if (calibrated(r.entries)) {
+      s += "\n| calibration fitted to | ";
+      for (const auto& e : r.entries) s += markdown_escape(e.calibration_fitted_to) + " | ";
+    }
     s += "\n";
   }
   if (!r.sweep_rows.empty()) {
@@ -105,6 +109,11 @@ nlohmann::ordered_json render_json(const Report& r) {
     x["label"] = e.label;
     x["scenario_hash"] = e.scenario_hash;
     x["calibration_hash"] = e.calibration_hash;
+    if (e.uncalibrated) {
+      x["calibration_fitted_to"] = e.calibration_fitted_to;
+      x["uncalibrated"] = {{"step_time_ns", e.uncalibrated->step_time.value()},
+                           {"gpu_hours_per_trillion", e.uncalibrated->gpu_hours_per_trillion}};
+    }
     x["plan"] = plan_label(e.scenario);
     x["memory_gib"] = e.memory_gib;
     const StepBreakdown b = step_breakdown(e.result);

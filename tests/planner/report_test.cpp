@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hopsim/core/config/overrides.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/planner/sweep.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "svg_check.hpp"
@@ -177,6 +178,7 @@ TEST_CASE("a report runs every scenario with the given calibration and names it"
   // independent run with the same cost parameters, and differ from the uncalibrated ones.
   CalibrationRef cal;
   cal.hash = "sha256:test";
+  cal.fitted_to = "trace run.json.gz (sha256:abc)";
   cal.cost_for = [](const GpuProfile& gpu) {
     sim::CostParameters p = sim::default_cost_parameters(gpu);
     for (auto& [cls, eff] : p.compute_efficiency) eff *= 0.5;
@@ -198,6 +200,26 @@ TEST_CASE("a report runs every scenario with the given calibration and names it"
   CHECK(r.entries[0].result.step_time != plain.step_time);
   CHECK(render_json(r)["entries"][0]["calibration_hash"] == "sha256:test");
   CHECK_THAT(render_html(r), Catch::Contains("sha256:test"));
+
+  // Calibrated and uncalibrated side by side: the uncalibrated figures are an independent run's
+  // with the default cost model, and what the calibration was fitted to is named.
+  REQUIRE(r.entries[0].uncalibrated.has_value());
+  CHECK(r.entries[0].uncalibrated->step_time == plain.step_time);
+  const auto j = render_json(r)["entries"][0];
+  CHECK(j["uncalibrated"]["step_time_ns"] == plain.step_time.value());
+  CHECK(j["uncalibrated"]["gpu_hours_per_trillion"] == plain.gpu_hours_per_trillion);
+  CHECK(j["calibration_fitted_to"] == "trace run.json.gz (sha256:abc)");
+  const std::string md = render_markdown(r);
+  CHECK_THAT(md, Catch::Contains("| GPU-hours per 1T tokens, uncalibrated cost model | " +
+                                 grouped(plain.gpu_hours_per_trillion) + " |"));
+  CHECK_THAT(md, Catch::Contains("| calibration fitted to | trace run.json.gz (sha256:abc) |"));
+  CHECK_THAT(render_html(r),
+             Catch::Contains("data-metric=\"gpu_hours_per_trillion_uncalibrated\""));
+  // Without a calibration there is nothing to put beside the figures.
+  o.calibration = {};
+  const Report plain_report = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  CHECK_FALSE(plain_report.entries[0].uncalibrated.has_value());
+  CHECK_THAT(render_markdown(plain_report), !Catch::Contains("uncalibrated cost model"));
 }
 
 TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibrated default",

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ReportEntry {
   std::vector<MemoryBreakdown> ranks;  //!< memory of every pipeline rank
   //! The band around its cost figures: the calibration's, or the uncalibrated default.
   Uncertainty uncertainty = uncalibrated_uncertainty();
+  //! With a calibration: the same scenario with the uncalibrated cost model, shown beside it.
+  std::optional<sim::SimResult> uncalibrated;
+  std::string calibration_fitted_to;  //!< CalibrationRef::fitted_to
 };
 
 //! Where one step's time goes, in ms, summing to the step: the compute partition busy, the

@@ -26,6 +26,9 @@ struct CalibrationRef {
   std::function<sim::CostParameters(const GpuProfile&)> cost_for;  //!< empty: uncalibrated
   //! The band its predictions carry (from the calibration's own residuals when it has them).
   Uncertainty uncertainty = uncalibrated_uncertainty();
+  //! What it was fitted to, for provenance: "trace T (sha256:...)" or "kernel campaign ..."
+  //! ("" when uncalibrated).
+  std::string fitted_to;
 };
 
 struct EvaluateOptions {
