@@ -268,27 +268,13 @@ void TraceWriter::add_flow(const FlowEvent& f) {
 }
 
 void TraceWriter::add_device(const DeviceInfo& d) {
-  auto& s = impl_->ins_device;
-  s.bind(1, impl_->trace_id());
-  s.bind(2, d.id);
-  s.bind(3, d.name);
-  s.bind(4, d.sm_count);
-  s.bind(5, d.total_memory_bytes);
-  s.bind(6, d.compute_major);
-  s.bind(7, d.compute_minor);
-  s.bind(8, d.clock_khz);
-  s.run();
+  impl_->ins_device.run_with(impl_->trace_id(), d.id, d.name, d.sm_count, d.total_memory_bytes,
+                             d.compute_major, d.compute_minor, d.clock_khz);
 }
 
 void TraceWriter::add_problem(const ImportProblem& p) {
-  auto& s = impl_->ins_problem;
-  s.bind(1, impl_->trace_id());
-  s.bind(2, p.name);
-  s.bind(3, p.severity);
-  s.bind(4, p.count);
-  s.bind(5, p.first_location);
-  s.bind(6, p.action);
-  s.run();
+  impl_->ins_problem.run_with(impl_->trace_id(), p.name, p.severity, p.count, p.first_location,
+                              p.action);
 }
 
 void TraceWriter::set_info(std::string_view key, std::string_view value) {
