@@ -1,9 +1,9 @@
 // `hopsim compare`: a scenario's prediction against an imported trace of a real run.
 
-#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
@@ -49,7 +49,7 @@ void register_compare(CLI::App& app, Io io) {
       components = p::attribute::ComponentMap::from_file(o->components).followed_by(components);
     }
     sim::RunOptions options;
-    const planner::CalibrationRef cal = load_calibration_ref(o->calibration);
+    const planner::CalibrationRef cal = frontend::load_calibration_ref(o->calibration);
     if (cal.cost_for) options.cost = cal.cost_for(sc.cluster.gpu);
     const auto t = p::import::read_trace(o->measured, o->trace_rank);
     const auto c =

@@ -5,11 +5,11 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/core/utf8.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/report.hpp"
 
 namespace hopsim::cli {
@@ -96,7 +96,7 @@ void register_report(CLI::App& app, Io io) {
       planner::ReportOptions ro;
       ro.counterpart = !o->no_counterpart;
       ro.timeline = !o->no_timeline && format == "html";
-      ro.calibration = load_calibration_ref(o->calibration);
+      ro.calibration = frontend::load_calibration_ref(o->calibration);
       r = planner::scenario_report(o->inputs, ro);
     }
     std::string html;

@@ -9,12 +9,12 @@
 #include <optional>
 #include <sstream>
 
-#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/published.hpp"
 #include "hopsim/planner/whatif.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
@@ -39,7 +39,7 @@ sim::RunOptions options_for(const std::string& mode, const std::string& calibrat
                             const Scenario& sc) {
   sim::RunOptions o;
   if (mode == "full") o.mode = sim::SimMode::kFull;
-  const planner::CalibrationRef ref = load_calibration_ref(calibration);
+  const planner::CalibrationRef ref = frontend::load_calibration_ref(calibration);
   if (ref.cost_for) o.cost = ref.cost_for(sc.cluster.gpu);
   return o;
 }

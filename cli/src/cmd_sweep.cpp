@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "calibration_option.hpp"
 #include "commands.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/hash.hpp"
 #include "hopsim/planner/slurm.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -166,7 +166,7 @@ void register_sweep(CLI::App& app, Io io) {
     so.shard_index = shard;
     so.shard_count = shards;
     so.max_memory_fraction = o->max_memory_fraction;
-    so.calibration = load_calibration_ref(o->calibration);
+    so.calibration = frontend::load_calibration_ref(o->calibration);
     so.on_result = [mode, io](const planner::SweepProgress& p) {
       if (mode == "lines") {
         io.out << "[" << p.done << "/" << p.to_run << "] " << p.last->config << " "

@@ -1,5 +1,5 @@
 // hopsim-gui: the desktop what-if planner.
-//   hopsim-gui [--results DB] [--trace TRACE [--trace-rank R]] [SCENARIO]    interactive
+//   hopsim-gui [--calibration CAL] [--results DB] [--trace TRACE [--trace-rank R]] [SCENARIO]
 //   hopsim-gui --screenshot OUT.png [--view NAME] [--results DB] [--trace TRACE [--trace-rank R]]
 //              [--x COLUMN --y COLUMN] [--heatmap ROWS,COLUMNS] [SCENARIO]
 //                                                           render one view headless and exit
@@ -42,13 +42,17 @@ int main(int argc, char** argv) {
                                 "With --trace: the rank to show of a job database (`hopsim "
                                 "import DIR`); default its first",
                                 "rank");
+  QCommandLineOption calibration(
+      "calibration",
+      "Predict with a calibration from `hopsim calibrate` (as the command line's --calibration)",
+      "yaml");
   QCommandLineOption x("x", "Sweeps scatter: column on the x axis", "column");
   QCommandLineOption y("y", "Sweeps scatter: column on the y axis", "column", "step_time_ms");
   QCommandLineOption heat("heatmap",
                           "Sweeps heatmap: two swept columns as rows and columns, the best "
                           "step time in each cell",
                           "rows,columns");
-  for (const auto* o : {&shot, &view, &results, &trace, &trace_rank, &x, &y, &heat}) {
+  for (const auto* o : {&shot, &view, &results, &trace, &trace_rank, &calibration, &x, &y, &heat}) {
     cli.addOption(*o);
   }
   cli.process(app);
@@ -77,6 +81,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     bool ok = true;
+    if (cli.isSet(calibration) && !w.open_calibration(cli.value(calibration))) {
+      std::fprintf(stderr, "hopsim-gui: %s\n", qPrintable(w.error_text()));
+      return 1;
+    }
     if (cli.isSet(results)) {
       ok = w.open_results(cli.value(results)) && ok;
       if (cli.isSet(x) && !w.sweeps()->set_axes(cli.value(x), cli.value(y))) {
@@ -92,8 +100,9 @@ int main(int argc, char** argv) {
     }
     if (cli.isSet(trace)) ok = w.open_trace(cli.value(trace), rank) && ok;
     w.open_scenario(scenario);
-    auto p = std::make_shared<const hopsim::gui::Prediction>(hopsim::gui::PredictionWorker::run_now(
-        hopsim::ScenarioTemplate(scenario.toStdString()), w.overrides()));
+    auto p = std::make_shared<const hopsim::gui::Prediction>(
+        hopsim::gui::PredictionWorker::run_now(hopsim::ScenarioTemplate(scenario.toStdString()),
+                                               w.overrides(), 0, w.calibration().cost_for));
     w.show_prediction(p);
     if (!p->ok) std::fprintf(stderr, "hopsim-gui: %s\n", p->error.c_str());
     ok = p->ok && ok;
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
   hopsim::gui::MainWindow w;
   if (!w.restored_geometry()) w.resize(1500, 900);
   w.show();
+  if (cli.isSet(calibration)) (void)w.open_calibration(cli.value(calibration));
   w.open_scenario(scenario);
   if (cli.isSet(results) && w.open_results(cli.value(results))) w.select_view("sweeps");
   if (cli.isSet(trace) && w.open_trace(cli.value(trace), rank)) w.select_view("measured");

@@ -42,6 +42,7 @@
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/report.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "key_field.hpp"
@@ -307,6 +308,13 @@ void MainWindow::build_menu() {
   });
   recent_menu_ = file->addMenu("Recent &Files");
   rebuild_recent_menu();
+  file->addSeparator();
+  file->addAction("Open &Calibration…", this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Open calibration", {},
+                                                   "Calibrations (*.yaml *.yml);;All (*)");
+    if (!f.isEmpty()) open_calibration(f);
+  });
+  file->addAction("Use the &Uncalibrated Cost Model", this, [this] { open_calibration({}); });
   file->addSeparator();
   file->addAction("&Save", QKeySequence::Save, this, [this] { save(); });
   file->addAction("Save &As…", QKeySequence::SaveAs, this, [this] { save_as(); });
@@ -685,7 +693,7 @@ void MainWindow::edited() {
   refresh_yaml();
   update_title();
   headline_->setText(headline_->text().isEmpty() ? "predicting…" : headline_->text());
-  worker_->request(base_, overrides());
+  worker_->request(base_, overrides(), calibration_.cost_for);
 }
 
 QString MainWindow::error_text() const {
@@ -722,6 +730,8 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
                          .arg(r.gpu_hours_per_trillion, 0, 'f', 0)
                          .arg(100 * r.mfu_bf16, 0, 'f', 1)
                          .arg(p->run.memory.fits ? "fits in memory" : "does NOT fit in memory"));
+  // Which cost model made it: the default one, or the calibration opened (its file and hash).
+  headline_->setToolTip(QString("cost model: %1").arg(QString::fromStdString(r.cost_source)));
   for (int i = 0; i < metrics_->rowCount(); ++i) {
     const Metric& m = kMetrics[i];
     const double v = m.value(*p);
@@ -762,8 +772,11 @@ void MainWindow::run_whatif_now() {
     o.push_back({"hardware.gpu", "h100-sxm5"});
     if (const std::string n = node_for("h100-sxm5"); !n.empty()) o.push_back({"hardware.node", n});
     const Scenario b = base_.instantiate(o);
-    const planner::WhatIfStudy w =
-        planner::run_whatif(a, b, [](const Scenario&) { return sim::RunOptions{}; });
+    const planner::WhatIfStudy w = planner::run_whatif(a, b, [this](const Scenario& s) {
+      sim::RunOptions ro;
+      if (calibration_.cost_for) ro.cost = calibration_.cost_for(s.cluster.gpu);
+      return ro;
+    });
     whatif_table_->setRowCount(static_cast<int>(w.rows.size()));
     for (std::size_t i = 0; i < w.rows.size(); ++i) {
       const auto& row = w.rows[i];
@@ -801,6 +814,29 @@ bool MainWindow::select_view(const QString& name) {
 bool MainWindow::open_results(const QString& path) {
   if (!sweeps_->open_database(path)) return false;
   remember(QFileInfo(path).absoluteFilePath());
+  return true;
+}
+
+bool MainWindow::open_calibration(const QString& path) {
+  try {
+    calibration_ = frontend::load_calibration_ref(path.toStdString());
+  } catch (const std::exception& e) {
+    fail(QString("Calibration not used: %1").arg(e.what()));
+    return false;
+  }
+  measured_->set_cost_for(calibration_.cost_for);
+  // Said all the time while in use, at the right of the status bar.
+  if (calibration_label_ == nullptr) {
+    calibration_label_ = new QLabel;
+    statusBar()->addPermanentWidget(calibration_label_);
+  }
+  calibration_label_->setText(QString("calibrated: %1").arg(QFileInfo(path).fileName()));
+  calibration_label_->setToolTip(QString::fromStdString(calibration_.hash));
+  calibration_label_->setVisible(!path.isEmpty());
+  statusBar()->showMessage(path.isEmpty() ? QString("uncalibrated cost model")
+                                          : QString("calibration %1").arg(path));
+  if (!path.isEmpty()) remember(QFileInfo(path).absoluteFilePath());
+  edited();  // predict again with it
   return true;
 }
 
@@ -922,7 +958,9 @@ bool MainWindow::export_html(const QString& path) {
   QApplication::setOverrideCursor(Qt::WaitCursor);
   bool ok = false;
   try {
-    const planner::Report r = planner::scenario_report_of({current_document()});
+    planner::ReportOptions ro;
+    ro.calibration = calibration_;
+    const planner::Report r = planner::scenario_report_of({current_document()}, ro);
     write_file(path, planner::render_html(r));
     statusBar()->showMessage("report written to " + path);
     ok = true;

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "hopsim/core/config/overrides.hpp"
+#include "hopsim/planner/sweep.hpp"
 #include "hopsim/planner/whatif.hpp"
 #include "prediction_worker.hpp"
 
@@ -69,6 +70,11 @@ class MainWindow : public QMainWindow {
   bool open_results(const QString& path);  //!< a sweep's results database, in the Sweeps view
   //! A trace in the Measured view; `rank` for a job database (default its first rank).
   bool open_trace(const QString& path, std::optional<std::int64_t> rank = std::nullopt);
+  //! Predicts, compares, studies and reports with a calibration file from then on, as
+  //! `--calibration` does on the command line; "" returns to the uncalibrated cost model. False
+  //! (and the located error) for a file that is not a calibration: the one in use stays.
+  bool open_calibration(const QString& path);
+  [[nodiscard]] const planner::CalibrationRef& calibration() const { return calibration_; }
 
   //! Edits not on disk: fields changed since the document was opened or saved, text typed in
   //! the YAML view and not applied, an applied text not saved, or a document that never was a
@@ -142,6 +148,8 @@ class MainWindow : public QMainWindow {
   bool on_disk_ = true;
   std::map<QString, QString> loaded_;  //!< field values as the document has them
   PredictionWorker* worker_ = nullptr;
+  planner::CalibrationRef calibration_;  //!< uncalibrated unless a calibration was opened
+  QLabel* calibration_label_ = nullptr;  //!< "calibrated: FILE" in the status bar while in use
   std::shared_ptr<const Prediction> last_;
   std::shared_ptr<const Prediction> baseline_;  //!< pinned: its figures beside the current
   bool loading_ = false;

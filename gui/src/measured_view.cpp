@@ -267,12 +267,12 @@ MeasuredView::Outcome MeasuredView::run(
     std::uint64_t generation, std::shared_ptr<const profiler::trace::Trace> trace,
     std::shared_ptr<const profiler::classify::KernelClassifier> c,
     std::shared_ptr<const profiler::attribute::ComponentMap> map, Scenario scenario,
-    std::string trace_file, int rank) {
+    std::string trace_file, int rank, sim::RunOptions options) {
   Outcome o;
   o.generation = generation;
   try {
     o.comparison = std::make_shared<const profiler::compare::Comparison>(
-        profiler::compare::compare(scenario, *trace, *c, trace_file, {}, map.get(), rank));
+        profiler::compare::compare(scenario, *trace, *c, trace_file, options, map.get(), rank));
   } catch (const std::exception& e) {
     o.error = QString::fromStdString(e.what());
   }
@@ -289,13 +289,24 @@ void MeasuredView::start() {
   pending_ = false;
   watcher_.setFuture(QtConcurrent::run(&MeasuredView::run, generation_, trace_, classifier_,
                                        components_, *scenario_, trace_file_.toStdString(),
-                                       compare_rank()));
+                                       compare_rank(), run_options(*scenario_)));
 }
 
 void MeasuredView::compare_now() {
   if (!trace_ || !scenario_) return;
   show_outcome(run(++generation_, trace_, classifier_, components_, *scenario_,
-                   trace_file_.toStdString(), compare_rank()));
+                   trace_file_.toStdString(), compare_rank(), run_options(*scenario_)));
+}
+
+sim::RunOptions MeasuredView::run_options(const Scenario& s) const {
+  sim::RunOptions o;
+  if (cost_for_) o.cost = cost_for_(s.cluster.gpu);
+  return o;
+}
+
+void MeasuredView::set_cost_for(std::function<sim::CostParameters(const GpuProfile&)> cost_for) {
+  cost_for_ = std::move(cost_for);
+  if (trace_ && scenario_) start();
 }
 
 void MeasuredView::show_outcome(const Outcome& o) {

@@ -4,6 +4,7 @@
 
 #include <QFutureWatcher>
 #include <QWidget>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,6 +56,8 @@ class MeasuredView : public QWidget {
   void set_prediction(std::shared_ptr<const Prediction> p);
   //! Compares now, on this thread (screenshots and tests).
   void compare_now();
+  //! The cost parameters the prediction is made with (a calibration's; empty: uncalibrated).
+  void set_cost_for(std::function<sim::CostParameters(const GpuProfile&)> cost_for);
 
   [[nodiscard]] QString trace_file() const { return trace_file_; }
   [[nodiscard]] QString message() const;
@@ -87,12 +90,16 @@ class MeasuredView : public QWidget {
                                    std::shared_ptr<const profiler::trace::Trace> trace,
                                    std::shared_ptr<const profiler::classify::KernelClassifier> c,
                                    std::shared_ptr<const profiler::attribute::ComponentMap> map,
-                                   Scenario scenario, std::string trace_file, int rank);
+                                   Scenario scenario, std::string trace_file, int rank,
+                                   sim::RunOptions options);
+  //! The options the prediction runs with: the calibration's cost parameters for its GPU.
+  [[nodiscard]] sim::RunOptions run_options(const Scenario& s) const;
   void start();
   void show_outcome(const Outcome& o);
   void fail(const QString& text);
   void refresh_timeline();
 
+  std::function<sim::CostParameters(const GpuProfile&)> cost_for_;
   std::shared_ptr<const profiler::trace::Trace> trace_;
   std::shared_ptr<const profiler::classify::KernelClassifier> classifier_;
   std::shared_ptr<const profiler::attribute::ComponentMap> components_;

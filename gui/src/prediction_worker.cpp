@@ -20,9 +20,10 @@ PredictionWorker::PredictionWorker(QObject* parent, int debounce_ms) : QObject(p
 }
 
 void PredictionWorker::request(const ScenarioTemplate& base,
-                               const std::vector<ScenarioOverride>& overrides) {
+                               const std::vector<ScenarioOverride>& overrides, CostFor cost_for) {
   base_ = base;
   overrides_ = overrides;
+  cost_for_ = std::move(cost_for);
   ++requested_;
   timer_.start();
 }
@@ -33,21 +34,23 @@ void PredictionWorker::start() {
     return;
   }
   pending_ = false;
-  watcher_.setFuture(QtConcurrent::run([base = base_, overrides = overrides_,
-                                        id = requested_]() -> std::shared_ptr<const Prediction> {
-    return std::make_shared<const Prediction>(run_now(base, overrides, id));
-  }));
+  watcher_.setFuture(
+      QtConcurrent::run([base = base_, overrides = overrides_, id = requested_,
+                         cost_for = cost_for_]() -> std::shared_ptr<const Prediction> {
+        return std::make_shared<const Prediction>(run_now(base, overrides, id, cost_for));
+      }));
 }
 
 Prediction PredictionWorker::run_now(const ScenarioTemplate& base,
                                      const std::vector<ScenarioOverride>& overrides,
-                                     std::uint64_t request) {
+                                     std::uint64_t request, const CostFor& cost_for) {
   Prediction p;
   p.request = request;
   try {
     p.scenario = base.instantiate(overrides);
     sim::RunOptions o;
     o.collect_timeline = true;
+    if (cost_for) o.cost = cost_for(p.scenario.cluster.gpu);
     p.run = sim::run_checked(p.scenario, o);
     p.ok = true;
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QTimer>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,12 +29,15 @@ class PredictionWorker : public QObject {
  public:
   explicit PredictionWorker(QObject* parent = nullptr, int debounce_ms = 120);
 
+  //! The cost parameters of a GPU (a calibration's); empty: the uncalibrated cost model.
+  using CostFor = std::function<sim::CostParameters(const GpuProfile&)>;
   //! Asks for a prediction of `base` with `overrides`; runs after the debounce interval.
-  void request(const ScenarioTemplate& base, const std::vector<ScenarioOverride>& overrides);
+  void request(const ScenarioTemplate& base, const std::vector<ScenarioOverride>& overrides,
+               CostFor cost_for = {});
   //! Runs a request now, on the calling thread (screenshots and tests).
   [[nodiscard]] static Prediction run_now(const ScenarioTemplate& base,
                                           const std::vector<ScenarioOverride>& overrides,
-                                          std::uint64_t request = 0);
+                                          std::uint64_t request = 0, const CostFor& cost_for = {});
   [[nodiscard]] bool busy() const { return watcher_.isRunning() || timer_.isActive(); }
 
  signals:
@@ -46,6 +50,7 @@ class PredictionWorker : public QObject {
   QFutureWatcher<std::shared_ptr<const Prediction>> watcher_;
   ScenarioTemplate base_;
   std::vector<ScenarioOverride> overrides_;
+  CostFor cost_for_;
   std::uint64_t requested_ = 0;
   bool pending_ = false;
 };

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QHorizontalBarSeries>
 #include <QImage>
+#include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -27,6 +28,7 @@
 #include "aligned_timeline.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/scenario_keys.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/canonical.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -131,6 +133,7 @@ class GuiTest : public QObject {
   void an_unreadable_database_or_trace_shows_a_message();
   void a_trace_is_measured_beside_the_prediction();
   void a_job_database_shows_one_rank_at_a_time();
+  void a_calibration_is_used_by_every_view();
   void closing_with_unsaved_edits_asks();
   void save_writes_yaml_that_loads_back_to_the_same_scenario();
   void a_broken_scenario_opens_with_its_error_and_nothing_lost();
@@ -547,6 +550,55 @@ void GuiTest::a_job_database_shows_one_rank_at_a_time() {
   QVERIFY(w.open_trace(q(fs::path(kData + "/traces/kineto/a100-alexnet-small.json.gz"))));
   QVERIFY(box->isHidden());
   fs::remove(job);
+}
+
+// Open Calibration, as `--calibration` on the command line: the prediction is an independent
+// calibrated run's (same cost parameters), the report shows the uncalibrated figures beside,
+// a file that is not a calibration is refused with its error and the one in use stays.
+void GuiTest::a_calibration_is_used_by_every_view() {
+  const std::string cal = kData + "/../../hwprofiles/calibration/h200-sxm.cublas.calibration.yaml";
+  TestWindow w;
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
+  const hopsim::Nanoseconds plain = w.last()->run.result.step_time;
+  std::uint64_t before = w.last()->request;
+  QVERIFY2(w.open_calibration(q(cal)), qPrintable(w.error_text()));
+  wait_for_prediction(w, before);
+  const hopsim::planner::CalibrationRef ref = hopsim::frontend::load_calibration_ref(cal);
+  hopsim::sim::RunOptions ro;
+  ro.cost = ref.cost_for(w.last()->scenario.cluster.gpu);
+  const auto expected = hopsim::sim::run_scenario(w.last()->scenario, ro);
+  QCOMPARE(w.last()->run.result.step_time.value(), expected.step_time.value());
+  QVERIFY(w.last()->run.result.step_time != plain);
+  QCOMPARE(QString::fromStdString(w.calibration().hash), QString::fromStdString(ref.hash));
+  // Said in the status bar while in use.
+  auto said = [&w] {
+    for (const QLabel* l : w.statusBar()->findChildren<QLabel*>()) {
+      if (!l->isHidden() && l->text() == "calibrated: h200-sxm.cublas.calibration.yaml") {
+        return true;
+      }
+    }
+    return false;
+  };
+  QVERIFY(said());
+
+  const fs::path html = hopsim::test::unique_temp_path("gui-calibrated-report.html");
+  QVERIFY2(w.export_html(q(html)), qPrintable(w.error_text()));
+  const QString page = QString::fromStdString(read(html));
+  QVERIFY(page.contains("GPU-hours per 1T tokens, uncalibrated cost model"));
+  QVERIFY(page.contains(QString::fromStdString(ref.hash)));
+  fs::remove(html);
+
+  // Not a calibration: refused, located, and the calibration in use stays.
+  QVERIFY(!w.open_calibration(q(fs::path(kData + "/sweep/tiny.yaml"))));
+  QVERIFY2(w.error_text().contains("tiny.yaml"), qPrintable(w.error_text()));
+  QCOMPARE(QString::fromStdString(w.calibration().hash), QString::fromStdString(ref.hash));
+  // Back to the uncalibrated cost model.
+  before = w.last()->request;
+  QVERIFY(w.open_calibration({}));
+  wait_for_prediction(w, before);
+  QCOMPARE(w.last()->run.result.step_time.value(), plain.value());
+  QVERIFY(!said());
 }
 
 void GuiTest::closing_with_unsaved_edits_asks() {

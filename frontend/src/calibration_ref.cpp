@@ -1,4 +1,4 @@
-#include "calibration_option.hpp"
+#include "hopsim/frontend/calibration_ref.hpp"
 
 #include <fstream>
 #include <iterator>
@@ -9,7 +9,7 @@
 #include "hopsim/profiler/calibrate/calibration.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 
-namespace hopsim::cli {
+namespace hopsim::frontend {
 
 planner::CalibrationRef load_calibration_ref(const std::string& path) {
   planner::CalibrationRef ref;
@@ -44,4 +44,4 @@ planner::CalibrationRef load_calibration_ref(const std::string& path) {
   return ref;
 }
 
-}  // namespace hopsim::cli
+}  // namespace hopsim::frontend
