@@ -77,27 +77,19 @@ std::string_view CollectingSink::intern(std::string_view s) {
 }
 
 void CollectingSink::add_activity(const GpuActivity& a) {
-  GpuActivity c = a;
-  c.name = intern(a.name);
-  trace_.activities.push_back(c);
+  keep_with_name(trace_.activities, a, &GpuActivity::name);
 }
 
 void CollectingSink::add_runtime(const RuntimeCall& r) {
-  RuntimeCall c = r;
-  c.name = intern(r.name);
-  trace_.runtime.push_back(c);
+  keep_with_name(trace_.runtime, r, &RuntimeCall::name);
 }
 
 void CollectingSink::add_annotation(const Annotation& a) {
-  Annotation c = a;
-  c.name = intern(a.name);
-  trace_.annotations.push_back(c);
+  keep_with_name(trace_.annotations, a, &Annotation::name);
 }
 
 void CollectingSink::add_flow(const FlowEvent& f) {
-  FlowEvent c = f;
-  c.category = intern(f.category);
-  trace_.flows.push_back(c);
+  keep_with_name(trace_.flows, f, &FlowEvent::category);
 }
 
 void CollectingSink::add_device(const DeviceInfo& d) {

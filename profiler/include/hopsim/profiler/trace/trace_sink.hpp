@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "hopsim/profiler/trace/trace_model.hpp"
 
@@ -46,6 +47,14 @@ class CollectingSink final : public TraceSink {
 
  private:
   std::string_view intern(std::string_view s);
+  //! Appends a copy of `e` whose name (`field`) points into this sink's strings: the caller's
+  //! view is valid only during the call.
+  template <class T>
+  void keep_with_name(std::vector<T>& out, const T& e, std::string_view T::*field) {
+    T c = e;
+    c.*field = intern(e.*field);
+    out.push_back(c);
+  }
   Trace trace_;
   std::unordered_map<std::string_view, std::string_view> interned_;
 };
