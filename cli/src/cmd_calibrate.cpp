@@ -54,6 +54,12 @@ void print_fit(std::ostream& out, const cal::TraceFit& fit) {
   out << "fit: rms relative error " << fmt("%.2f%%", 100 * fit.rms_rel_error)
       << ", leave-one-component-out " << fmt("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
       << "\n";
+  if (fit.queued_kernels > 0) {
+    out << "launch gaps (not fitted): " << fit.queued_kernels
+        << " kernels waited in the queue, gap p50 " << fmt("%.2f", fit.queued_gap_p50_ns / 1e3)
+        << " us; the model's launch overhead " << fmt("%.2f", to_us(fit.model_launch_overhead))
+        << " us\n";
+  }
 }
 
 }  // namespace
@@ -118,6 +124,9 @@ void register_calibrate(CLI::App& app, Io io) {
       }
       j["rms_rel_error"] = fit.rms_rel_error;
       j["leave_one_out_rms_rel_error"] = fit.leave_one_out_rms_rel_error;
+      j["launch_gaps"] = {{"queued_kernels", fit.queued_kernels},
+                          {"queued_gap_p50_ns", fit.queued_gap_p50_ns},
+                          {"model_launch_overhead_ns", fit.model_launch_overhead.value()}};
       j["warnings"] = fit.warnings;
       j["output"] = *out;
       io.out << j.dump(2) << "\n";

@@ -177,6 +177,11 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(d.short_kernels == x.at("short_kernels").get<std::int64_t>());
         CHECK(d.max_queue == x.at("max_queue").get<std::int64_t>());
         CHECK(d.mean_queue == Approx(x.at("mean_queue").get<double>()));
+        // The GPU's own launch gaps: kernels already queued when the activity before them on
+        // their stream ended.
+        CHECK(d.queued_gap.count == x.at("queued_gaps").get<std::int64_t>());
+        CHECK(d.queued_gap.p50_ns == Approx(x.at("queued_gap_p50_ns").get<double>()));
+        CHECK(d.queued_gap_total.value() == x.at("queued_gap_total_ns").get<std::int64_t>());
       }
       const auto& how = e.at("attribution");
       CHECK(s.attributed_same_thread == how.at("same_thread").get<std::int64_t>());

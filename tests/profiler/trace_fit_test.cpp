@@ -73,6 +73,11 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     // Attention and MLP, F, B and W, and dispatch and combine, F and B.
     CHECK(fit.components.size() == 10);
     CHECK(fit.rms_rel_error < 0.01);
+    // Launch gaps are shown, not fitted: the export writes each kernel's launch cost inside its
+    // duration, back to back, so the kernels that waited in the queue waited no time.
+    CHECK(fit.model_launch_overhead == modelled.cost->launch_overhead);
+    CHECK(fit.queued_kernels > 0);
+    CHECK(fit.queued_gap_p50_ns == 0);
     CHECK(fit.leave_one_out_rms_rel_error < 0.02);
 
     // The calibration file round-trips and gives the cost model the fitted scales.

@@ -7,6 +7,7 @@
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
+#include "hopsim/profiler/summary/summary.hpp"
 
 namespace hopsim::profiler::calibrate {
 
@@ -111,6 +112,14 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   }
   fit.rms_rel_error = std::sqrt(sq / static_cast<double>(n));
   fit.leave_one_out_rms_rel_error = loo_n > 0 ? std::sqrt(loo_sq / loo_n) : 0.0;
+  for (const auto& d : summary::summarize(measured, classifier).device_time) {
+    if (d.queued_gap.count > fit.queued_kernels) {
+      fit.queued_kernels = d.queued_gap.count;
+      fit.queued_gap_p50_ns = d.queued_gap.p50_ns;
+    }
+  }
+  fit.model_launch_overhead =
+      (options.cost ? *options.cost : sim::default_cost_parameters(sc.cluster.gpu)).launch_overhead;
   return fit;
 }
 

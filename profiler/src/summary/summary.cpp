@@ -302,16 +302,47 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     std::map<std::int64_t, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>
         enter_leave;
     std::vector<bool> linked(t.activities.size(), false);
+    // The end of each kernel's launch call (-1: none), for the queued gaps below.
+    std::vector<std::int64_t> launch_end(t.activities.size(), -1);
     for (const auto& l : t.links) {
       const auto& a = t.activities[l.activity_index];
       if (a.kind != trace::ActivityKind::kKernel || linked[l.activity_index]) continue;
       linked[l.activity_index] = true;  // the first launch of an activity, as attribution does
       const auto& r = t.runtime[l.runtime_index];
+      launch_end[l.activity_index] = r.end.value();
       delays[a.device].push_back(static_cast<double>(a.start.value() - r.start.value()));
       if (a.end - a.start < r.end - r.start) ++short_kernels[a.device];
       auto& [enter, leave] = enter_leave[a.device];
       enter.push_back(r.start.value());
       leave.push_back(a.end.value());
+    }
+    // Queued gaps: stream by stream in start order, a kernel already launched when the activity
+    // before it ended waited only for the GPU to start it.
+    std::map<std::int64_t, std::vector<double>> gaps;
+    {
+      std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> on_stream;
+      for (std::size_t i = 0; i < t.activities.size(); ++i) {
+        on_stream[{t.activities[i].device, t.activities[i].stream}].push_back(i);
+      }
+      for (auto& [key, idx] : on_stream) {
+        auto before = [&](std::size_t a, std::size_t b) {
+          const auto& x = t.activities[a];
+          const auto& y = t.activities[b];
+          return x.start != y.start ? x.start < y.start : x.end < y.end;
+        };
+        // Profilers mostly write a stream's activities in start order already.
+        if (!std::is_sorted(idx.begin(), idx.end(), before)) {
+          std::sort(idx.begin(), idx.end(), before);
+        }
+        for (std::size_t k = 1; k < idx.size(); ++k) {
+          const auto& prev = t.activities[idx[k - 1]];
+          const auto& a = t.activities[idx[k]];
+          const std::int64_t launched = launch_end[idx[k]];
+          if (launched < 0 || launched > prev.end.value()) continue;
+          gaps[key.first].push_back(
+              static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value())));
+        }
+      }
     }
     for (auto& [d, iv] : all_iv) {
       DeviceTime dt;
@@ -325,6 +356,9 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       dt.launches = static_cast<std::int64_t>(delays[d].size());
       dt.launch_delay = distribution(delays[d]);
       dt.short_kernels = short_kernels[d];
+      dt.queued_gap = distribution(gaps[d]);
+      for (const double g : gaps[d])
+        dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
       auto& [enter, leave] = enter_leave[d];
       std::sort(enter.begin(), enter.end());
       std::sort(leave.begin(), leave.end());
@@ -578,7 +612,9 @@ std::string to_json(const TraceSummary& s) {
                    {"launch_delay", dist_json(d.launch_delay)},
                    {"short_kernels", d.short_kernels},
                    {"max_queue", d.max_queue},
-                   {"mean_queue", d.mean_queue}});
+                   {"mean_queue", d.mean_queue},
+                   {"queued_gap", dist_json(d.queued_gap)},
+                   {"queued_gap_total_ns", d.queued_gap_total.value()}});
   }
   j["device_time"] = dts;
   j["top_kernels"] = kernels_json(s.top_kernels);
@@ -674,6 +710,12 @@ void print_text(std::ostream& out, const TraceSummary& s) {
           << " ms, p95 " << ms(d.launch_delay.p95_ns) << " ms; " << d.short_kernels
           << " kernels shorter than their launch call; queue max " << d.max_queue << ", mean "
           << fmt("%.2f", d.mean_queue) << "\n";
+    }
+    if (d.queued_gap.count > 0) {
+      out << "    " << d.queued_gap.count << " kernels waited in the queue: gap after the one "
+          << "before p50 " << fmt("%.1f", d.queued_gap.p50_ns / 1e3) << " us, p95 "
+          << fmt("%.1f", d.queued_gap.p95_ns / 1e3) << " us, total " << ms(d.queued_gap_total)
+          << " ms\n";
     }
   }
   print_annotations(out, s);

@@ -182,13 +182,30 @@ def summarize(path):
             q += dq
             qmax = max(qmax, q)
         width = events[-1][0] - events[0][0] if events else 0
+        # Queued gaps: on each stream in (start, end) order, a kernel whose launch call (its
+        # earliest) had ended by the time the activity before it ended: start - that end, >= 0.
+        launch_end = {}
+        for name, d, stream, s, e, corr in gpu["kernel"]:
+            if d == dev and corr >= 0 and corr in runtime:
+                launch_end[(stream, s, e, corr)] = min((r[0], r[3]) for r in runtime[corr])[1]
+        gaps = []
+        for key in sorted({(a[2]) for a in mine}):
+            on = sorted((a for a in mine if a[2] == key), key=lambda a: (a[3], a[4]))
+            for prev, a in zip(on, on[1:]):
+                le = launch_end.get((a[2], a[3], a[4], a[5]))
+                if le is None or le > prev[4]:
+                    continue
+                gaps.append(max(0, a[3] - prev[4]))
         device_time.append({
             "device": dev, "span_ns": span, "compute_ns": comp,
             "non_compute_ns": busy - comp, "idle_ns": span - busy, "launches": len(delays),
             "launch_delay_p50_ns": percentile(delays, 0.5) if delays else 0,
             "launch_delay_p95_ns": percentile(delays, 0.95) if delays else 0,
             "short_kernels": short, "max_queue": qmax,
-            "mean_queue": area / width if width > 0 else 0})
+            "mean_queue": area / width if width > 0 else 0,
+            "queued_gaps": len(gaps),
+            "queued_gap_p50_ns": percentile(gaps, 0.5) if gaps else 0,
+            "queued_gap_total_ns": sum(gaps)})
     durs = [x["duration_ns"] for x in step_out]
     listed = doc.get("deviceProperties", [])
     return {

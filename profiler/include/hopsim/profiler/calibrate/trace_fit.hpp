@@ -32,6 +32,11 @@ struct TraceFit {
   double rms_rel_error = 0;  //!< fitted vs measured over the components
   double leave_one_out_rms_rel_error = 0;
   std::vector<std::string> warnings;  //!< from the comparison (scenario vs trace, annotations)
+  //! The GPU's own launch gaps in the trace (summary's queued gaps, on the device that queued
+  //! the most kernels) beside the model's launch overhead: shown, not fitted (docs/CALIBRATION.md).
+  std::int64_t queued_kernels = 0;
+  double queued_gap_p50_ns = 0;
+  Nanoseconds model_launch_overhead{0};
 };
 
 //! Fits the scales: measured component time (compare's per-step, per-GPU figure for pipeline

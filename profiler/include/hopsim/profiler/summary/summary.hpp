@@ -80,6 +80,11 @@ struct DeviceTime {
   std::int64_t short_kernels = 0;  //!< kernels that ran shorter than their launch call took
   std::int64_t max_queue = 0;      //!< kernels launched and not yet finished, at most
   double mean_queue = 0;  //!< the same, time-weighted from the first launch to the last end
+  //! Gaps the GPU itself paid: for each kernel whose launch call had returned before the
+  //! activity before it on its stream ended (it was waiting in the queue), the time from that
+  //! activity's end to the kernel's start. What hopsim's launch_overhead stands for.
+  Distribution queued_gap;
+  Nanoseconds queued_gap_total{0};
 };
 
 struct StepSummary {
