@@ -23,6 +23,7 @@ struct ImportArgs {
   std::string format = "auto";
   bool json = false;
   std::string progress;
+  std::optional<std::int64_t> trace_rank;
 };
 
 //! What one input gave, as `--json` prints it (the job form lists one per rank).
@@ -55,6 +56,7 @@ void print_stats(std::ostream& out, const imp::ImportStats& rep, const std::stri
 imp::ImportOptions options_for(const ImportArgs& a, const std::string& command_inputs) {
   imp::ImportOptions opt;
   opt.format = imp::parse_format(a.format);
+  opt.rank = a.trace_rank;
   opt.command = "hopsim import " + command_inputs + " -o " + a.output +
                 (a.format == "auto" ? "" : " --format " + a.format);
   return opt;
@@ -163,6 +165,7 @@ void register_import(CLI::App& app, Io io) {
   cmd->add_option("--format", args->format, "Input format: auto, kineto, nsys, hopsim, measure")
       ->check(CLI::IsMember({"auto", "kineto", "nsys", "hopsim", "measure"}));
   cmd->add_flag("--json", args->json, "Print what was imported as JSON");
+  add_trace_rank_option(cmd, args->trace_rank);
   add_progress_option(cmd, args->progress,
                       "over the file's bytes (Kineto) or the export's rows (nsys), after a "
                       "second; over the files for a job");

@@ -118,6 +118,10 @@ TEST_CASE("import DIR: one database of a job's ranks gives what the folder gives
     CHECK(from_db.ranks[i].straggler == from_dir.ranks[i].straggler);
   }
   CHECK(from_db.warnings.empty());  // no rank twice any more
+  // A job database found in a folder gives its ranks too.
+  const auto in_folder = sm::rank_sources({out.path()});
+  REQUIRE(in_folder.size() == 3);
+  CHECK(in_folder[2].rank == std::optional<std::int64_t>(2));
 
   // Several traces and none named, or a rank it does not hold: located errors naming the ranks.
   CHECK_THROWS_WITH(tr::load_trace(out / "job.sqlite"),

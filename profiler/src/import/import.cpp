@@ -121,7 +121,7 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
     case TraceFormat::kHopsimTrace: {
       // Own traces are small (one recording session); a load-and-copy keeps one code path for
       // validation, and provenance entries of the recording are kept.
-      const trace::Trace t = trace::load_trace(in);
+      const trace::Trace t = trace::load_trace(in, opt.rank);
       for (const auto& [k, v] : t.provenance) {
         if (k != "schema_version" && k != "importer_version") sink.set_info(k, v);
       }

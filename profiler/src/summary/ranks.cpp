@@ -15,13 +15,22 @@ namespace hopsim::profiler::summary {
 
 std::vector<RankSource> rank_sources(const std::vector<std::filesystem::path>& inputs) {
   std::vector<RankSource> out;
+  // A job database gives each of its ranks, whether named or found in a folder.
+  auto add = [&out](const std::filesystem::path& f) {
+    if (import::detect_format(f) == import::TraceFormat::kHopsimTrace) {
+      const auto held = trace::list_traces(f);
+      if (held.size() > 1) {
+        for (const auto& e : held) out.push_back({f, e.rank});
+        return;
+      }
+    }
+    out.push_back({f, std::nullopt});
+  };
   for (const auto& in : inputs) {
     if (std::filesystem::is_directory(in)) {
-      for (auto& f : import::trace_files_in(in)) out.push_back({std::move(f), std::nullopt});
-    } else if (import::detect_format(in) == import::TraceFormat::kHopsimTrace) {
-      for (const auto& e : trace::list_traces(in)) out.push_back({in, e.rank});
+      for (const auto& f : import::trace_files_in(in)) add(f);
     } else {
-      out.push_back({in, std::nullopt});
+      add(in);
     }
   }
   return out;

@@ -27,6 +27,8 @@ struct ImportOptions {
   TraceFormat format = TraceFormat::kAuto;
   std::string command;      //!< recorded in provenance (the command line that ran the import)
   ImportProgress progress;  //!< optional; see ImportProgress
+  //! For a hopsim trace database of several ranks: the rank to read (load_trace).
+  std::optional<std::int64_t> rank;
 };
 
 //! Reads any supported format into `sink` (no file written); the stats name the format read.
