@@ -92,16 +92,9 @@ void import_one(const ImportArgs& a, Io io) {
 
 // A folder, or several files: the ranks of one job into one database (docs/TRACES.md).
 void import_job(const ImportArgs& a, Io io) {
-  std::vector<std::filesystem::path> files;
   std::string command_inputs;
-  for (const auto& in : a.inputs) {
-    command_inputs += (command_inputs.empty() ? "" : " ") + in;
-    if (std::filesystem::is_directory(in)) {
-      for (auto& f : imp::trace_files_in(in)) files.push_back(std::move(f));
-    } else {
-      files.emplace_back(in);
-    }
-  }
+  for (const auto& in : a.inputs) command_inputs += (command_inputs.empty() ? "" : " ") + in;
+  const auto files = imp::trace_files({a.inputs.begin(), a.inputs.end()});
   if (files.empty()) {
     throw CLI::ValidationError("inputs", "no *.json, *.json.gz or *.sqlite trace found");
   }

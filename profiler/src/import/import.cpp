@@ -89,6 +89,18 @@ trace::Trace read_trace(const std::filesystem::path& in, std::optional<std::int6
   return t;
 }
 
+std::vector<std::filesystem::path> trace_files(const std::vector<std::filesystem::path>& inputs) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& in : inputs) {
+    if (std::filesystem::is_directory(in)) {
+      for (auto& f : trace_files_in(in)) out.push_back(std::move(f));
+    } else {
+      out.push_back(in);
+    }
+  }
+  return out;
+}
+
 std::vector<std::filesystem::path> trace_files_in(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -179,14 +191,7 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& out,
 
 ImportStats import_trace(const std::filesystem::path& in, const std::filesystem::path& out,
                          const ImportOptions& opt) {
-  if (std::filesystem::exists(out) && std::filesystem::exists(in) &&
-      std::filesystem::equivalent(in, out)) {
-    throw TraceError(out.string(), "", "output would overwrite the input");
-  }
-  trace::TraceWriter writer(out);
-  ImportStats rep = import_into(in, writer, opt);
-  writer.commit();
-  return rep;
+  return import_job({in}, out, opt).stats.front();
 }
 
 JobImport import_job(const std::vector<std::filesystem::path>& inputs,
@@ -196,7 +201,7 @@ JobImport import_job(const std::vector<std::filesystem::path>& inputs,
   for (const auto& in : inputs) {
     if (std::filesystem::exists(out) && std::filesystem::exists(in) &&
         std::filesystem::equivalent(in, out)) {
-      throw TraceError(out.string(), "", "output would overwrite the input " + in.string());
+      throw TraceError(out.string(), "", "output would overwrite the input");
     }
   }
   JobImport job;

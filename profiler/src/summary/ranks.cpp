@@ -26,13 +26,7 @@ std::vector<RankSource> rank_sources(const std::vector<std::filesystem::path>& i
     }
     out.push_back({f, std::nullopt});
   };
-  for (const auto& in : inputs) {
-    if (std::filesystem::is_directory(in)) {
-      for (const auto& f : import::trace_files_in(in)) add(f);
-    } else {
-      add(in);
-    }
-  }
+  for (const auto& f : import::trace_files(inputs)) add(f);
   return out;
 }
 

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -298,22 +297,18 @@ void TraceWriter::commit() {
   // Each trace's rank: the one it claims (Kineto distributedInfo.rank) when every trace claims
   // a different one, else its position among the traces written (docs/TRACES.md).
   const auto& parts = impl_->parts;
-  std::set<std::int64_t> claimed;
+  std::map<std::int64_t, int> claims;  // rank -> traces claiming it
+  std::size_t unclaimed = 0;
   for (const auto& p : parts) {
-    if (p.claimed_rank) claimed.insert(*p.claimed_rank);
+    if (p.claimed_rank) {
+      ++claims[*p.claimed_rank];
+    } else {
+      ++unclaimed;
+    }
   }
-  const bool use_claims = claimed.size() == parts.size();
+  const bool use_claims = claims.size() == parts.size();  // every trace a rank of its own
   rank_note_.clear();
   if (!use_claims && parts.size() > 1) {
-    std::size_t unclaimed = 0;
-    std::map<std::int64_t, int> claims;
-    for (const auto& p : parts) {
-      if (p.claimed_rank) {
-        ++claims[*p.claimed_rank];
-      } else {
-        ++unclaimed;
-      }
-    }
     std::string why;
     if (unclaimed > 0) {
       why = std::to_string(unclaimed) + " of " + std::to_string(parts.size()) +
@@ -330,12 +325,8 @@ void TraceWriter::commit() {
   traces_.clear();
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto id = static_cast<std::int64_t>(i);
-    TraceEntry e{id, use_claims ? *parts[i].claimed_rank : id, parts[i].file};
-    ins_trace.bind(1, e.id);
-    ins_trace.bind(2, e.rank);
-    ins_trace.bind(3, std::string_view(e.file));
-    ins_trace.run();
-    traces_.push_back(std::move(e));
+    traces_.push_back({id, use_claims ? *parts[i].claimed_rank : id, parts[i].file});
+    ins_trace.run_with(traces_.back().id, traces_.back().rank, traces_.back().file);
   }
   // `+r.correlation`: without it SQLite carries `>= 0` over to a.correlation and searches the
   // index by that range instead of by equality, which made the join quadratic.
@@ -446,9 +437,9 @@ struct OpenTrace {
                      "holds no trace of rank " + std::to_string(*rank) + " (ranks " + held + ")");
   }
 
-  //! " WHERE trace_id = N" (or " AND ...") for version 2, nothing for version 1.
-  [[nodiscard]] std::string only(const TraceEntry& e, std::string_view glue = " WHERE") const {
-    return multi ? std::string(glue) + " trace_id = " + std::to_string(e.id) : std::string();
+  //! " WHERE trace_id = N" for version 2, nothing for version 1.
+  [[nodiscard]] std::string only(const TraceEntry& e) const {
+    return multi ? " WHERE trace_id = " + std::to_string(e.id) : std::string();
   }
 };
 

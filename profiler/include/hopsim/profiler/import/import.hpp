@@ -45,6 +45,9 @@ ImportStats import_into(const std::filesystem::path& in, trace::TraceSink& sink,
 
 //! The trace files of a folder of per-rank traces, by name: *.json, *.json.gz, *.sqlite.
 [[nodiscard]] std::vector<std::filesystem::path> trace_files_in(const std::filesystem::path& dir);
+//! The inputs with each folder replaced by its trace files (trace_files_in), in order.
+[[nodiscard]] std::vector<std::filesystem::path> trace_files(
+    const std::vector<std::filesystem::path>& inputs);
 
 //! What `import_job` wrote: each input's import and the rank it was given.
 struct JobImport {
