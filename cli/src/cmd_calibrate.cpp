@@ -54,11 +54,15 @@ void print_fit(std::ostream& out, const cal::TraceFit& fit) {
   out << "fit: rms relative error " << fmt("%.2f%%", 100 * fit.rms_rel_error)
       << ", leave-one-component-out " << fmt("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
       << "\n";
-  if (fit.queued_kernels > 0) {
-    out << "launch gaps (not fitted): " << fit.queued_kernels
-        << " kernels waited in the queue, gap p50 " << fmt("%.2f", fit.queued_gap_p50_ns / 1e3)
-        << " us; the model's launch overhead " << fmt("%.2f", to_us(fit.model_launch_overhead))
-        << " us\n";
+  if (fit.launch_overhead) {
+    out << "launch overhead: " << fmt("%.2f", to_us(*fit.launch_overhead))
+        << " us, the median gap before the " << fit.queued_kernels
+        << " kernels that waited in a compute stream's queue (the model's was "
+        << fmt("%.2f", to_us(fit.model_launch_overhead)) << " us)\n";
+  } else {
+    out << "launch overhead: not fitted, no kernel waited in a compute stream's queue (the "
+        << "trace is host-bound); the model's " << fmt("%.2f", to_us(fit.model_launch_overhead))
+        << " us kept\n";
   }
 }
 
@@ -87,7 +91,8 @@ void register_calibrate(CLI::App& app, Io io) {
   cmd->add_option("--from-trace", *from_trace,
                   "Trace of a real run (Kineto JSON, nsys export or `hopsim import` output): fit "
                   "the cost model's GEMM, "
-                  "attention and memory-bound time scales to its annotated components");
+                  "attention, memory-bound and DeepEP time scales to its annotated components "
+                  "and the launch overhead to its queued gaps");
   cmd->add_option("--scenario", *scenario, "With --from-trace: the scenario the run was");
   cmd->add_option("--rank", *rank, "With --from-trace: the pipeline rank the trace captured")
       ->check(CLI::NonNegativeNumber);
@@ -127,6 +132,11 @@ void register_calibrate(CLI::App& app, Io io) {
       j["launch_gaps"] = {{"queued_kernels", fit.queued_kernels},
                           {"queued_gap_p50_ns", fit.queued_gap_p50_ns},
                           {"model_launch_overhead_ns", fit.model_launch_overhead.value()}};
+      if (fit.launch_overhead) {
+        j["launch_overhead_ns"] = fit.launch_overhead->value();
+      } else {
+        j["launch_overhead_ns"] = nullptr;
+      }
       j["warnings"] = fit.warnings;
       j["output"] = *out;
       io.out << j.dump(2) << "\n";

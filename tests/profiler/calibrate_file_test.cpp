@@ -77,6 +77,10 @@ TEST_CASE("calibration save/load round trip is exact", "[profiler][calibrate]") 
 TEST_CASE("a valid minimal calibration parses", "[profiler][calibrate]") {
   const auto c = cal::parse_calibration(kValid, "ok.yaml");
   CHECK(c.classes.size() == 1);
+  CHECK_FALSE(c.launch_overhead_ns.has_value());
+  const auto l = cal::parse_calibration(std::string(kValid) + "launch_overhead_ns: 800\n", "l");
+  CHECK(l.launch_overhead_ns == 800);
+  CHECK(cal::parse_calibration(cal::calibration_to_yaml(l), "back").launch_overhead_ns == 800);
   CHECK(c.classes[0].rate(66, 1e12, 132) == Approx(0.5e15 * -std::expm1(-1e3)));
 }
 
@@ -118,6 +122,13 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
     s.replace(s.find("sm_count: 132"), 13, "sm_count: -3");
     CHECK_THAT(message_of(s), Catch::Contains("bad.yaml:3") && Catch::Contains(": sm_count: ") &&
                                   Catch::Contains("positive"));
+  }
+  SECTION("negative or fractional launch overhead") {
+    CHECK_THAT(message_of(s + "launch_overhead_ns: -5\n"),
+               Catch::Contains("bad.yaml:11:21") && Catch::Contains("launch_overhead_ns"));
+    CHECK_THAT(message_of(s + "launch_overhead_ns: 1.5\n"),
+               Catch::Contains("launch_overhead_ns") && Catch::Contains("integer"));
+    CHECK_THAT(message_of(s + "launch_overhead_ns: .nan\n"), Catch::Contains("launch_overhead_ns"));
   }
   SECTION("not YAML") {
     CHECK_THAT(message_of("a: [1, 2"), Catch::Contains("YAML syntax error"));

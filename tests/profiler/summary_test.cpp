@@ -182,6 +182,9 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(d.queued_gap.count == x.at("queued_gaps").get<std::int64_t>());
         CHECK(d.queued_gap.p50_ns == Approx(x.at("queued_gap_p50_ns").get<double>()));
         CHECK(d.queued_gap_total.value() == x.at("queued_gap_total_ns").get<std::int64_t>());
+        CHECK(d.compute_queued_gap.count == x.at("compute_queued_gaps").get<std::int64_t>());
+        CHECK(d.compute_queued_gap.p50_ns ==
+              Approx(x.at("compute_queued_gap_p50_ns").get<double>()));
       }
       const auto& how = e.at("attribution");
       CHECK(s.attributed_same_thread == how.at("same_thread").get<std::int64_t>());

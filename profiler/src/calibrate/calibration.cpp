@@ -109,6 +109,7 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
        key("provenance", ValueKind::kMapping, false), key("classes", ValueKind::kSequence, true),
        key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false),
        key("time_scales", ValueKind::kMapping, false),
+       at_most(key("launch_overhead_ns", ValueKind::kNonNegativeInt, false), 1'000'000),
        key("cost_model_classes", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
@@ -151,6 +152,7 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
       if (t.has(g)) c.time_scales[g] = t.get_number(g);
     }
   }
+  if (r.has("launch_overhead_ns")) c.launch_overhead_ns = r.get_int("launch_overhead_ns");
   if (r.has("cost_model_classes")) {
     std::vector<config::KeySpec> keys;
     for (const std::string& k : cost_model_class_names())
@@ -279,6 +281,9 @@ std::string calibration_to_yaml(const Calibration& c) {
     e << YAML::Key << "time_scales" << YAML::Value << YAML::BeginMap;
     for (const auto& [g, v] : c.time_scales) e << YAML::Key << g << YAML::Value << v;
     e << YAML::EndMap;
+  }
+  if (c.launch_overhead_ns) {
+    e << YAML::Key << "launch_overhead_ns" << YAML::Value << *c.launch_overhead_ns;
   }
   if (!c.cost_model_classes.empty()) {
     e << YAML::Key << "cost_model_classes" << YAML::Value << YAML::BeginMap;

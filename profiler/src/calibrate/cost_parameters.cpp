@@ -64,9 +64,13 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     if (g == "deepep_notify") p.time_scale.deepep_notify = v;
     scaled += (scaled.empty() ? "" : ", ") + g + fmt(" x%.3f", v);
   }
+  if (c.launch_overhead_ns) p.launch_overhead = Nanoseconds(*c.launch_overhead_ns);
   p.source = "calibrated: " + source + " (" + c.device +
              "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
              (scaled.empty() ? "" : "; time scales from a trace: " + scaled) +
+             (c.launch_overhead_ns ? fmt("; launch overhead %.2f us",
+                                         static_cast<double>(*c.launch_overhead_ns) / 1e3)
+                                   : std::string()) +
              "; the rest uncalibrated defaults)";
   return p;
 }

@@ -113,10 +113,13 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   fit.rms_rel_error = std::sqrt(sq / static_cast<double>(n));
   fit.leave_one_out_rms_rel_error = loo_n > 0 ? std::sqrt(loo_sq / loo_n) : 0.0;
   for (const auto& d : summary::summarize(measured, classifier).device_time) {
-    if (d.queued_gap.count > fit.queued_kernels) {
-      fit.queued_kernels = d.queued_gap.count;
-      fit.queued_gap_p50_ns = d.queued_gap.p50_ns;
+    if (d.compute_queued_gap.count > fit.queued_kernels) {
+      fit.queued_kernels = d.compute_queued_gap.count;
+      fit.queued_gap_p50_ns = d.compute_queued_gap.p50_ns;
     }
+  }
+  if (fit.queued_kernels > 0) {
+    fit.launch_overhead = Nanoseconds(std::llround(fit.queued_gap_p50_ns));
   }
   fit.model_launch_overhead =
       (options.cost ? *options.cost : sim::default_cost_parameters(sc.cluster.gpu)).launch_overhead;
@@ -130,6 +133,7 @@ Calibration calibration_from_fit(const TraceFit& fit, const Scenario& sc,
   c.sm_count = sc.cluster.gpu.sms;
   c.provenance = std::move(provenance);
   c.time_scales = fit.scales;
+  if (fit.launch_overhead) c.launch_overhead_ns = fit.launch_overhead->value();
   char b[32];
   std::snprintf(b, sizeof b, "%.4f", fit.rms_rel_error);
   c.provenance["fit_rms_rel_error"] = b;

@@ -1,5 +1,6 @@
 #include "hopsim/profiler/export/kineto_export.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -92,13 +93,28 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     if (end <= start) continue;
     const bool comm = sl.lane == sim::Lane::kComm;
     const std::int64_t thread = comm ? 2 : 1;  // one launching thread per stream
-    const std::int64_t launch = start - 200;
-    ++corr;
-    // The phase annotation holds the launch; the launch starts the kernel.
-    x("user_annotation", phase_name(*sl.op), thread, launch - 100, 200, {});
-    x("cuda_runtime", "cudaLaunchKernel", thread, launch, 50, {{"correlation", corr}});
-    x("kernel", sl.op->name, 0, start, end - start,
-      {{"device", 0}, {"stream", comm ? 20 : 7}, {"correlation", corr}});
+    // A compute sub-op is its kernels, each after its launch gap as a GPU runs them: the
+    // launches are all made before the sub-op starts, so every kernel waits in the queue and
+    // its gap is the model's launch overhead (what `calibrate --from-trace` measures).
+    // Communication sub-ops are one kernel each and carry no launch gap in the model.
+    const std::int64_t n = std::max(1, sl.op->kernels);
+    const std::int64_t gaps = std::min(sl.op->launch.value(), end - start - n);
+    const std::int64_t first_launch = start - 100 * n - 100;
+    x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});
+    std::int64_t at = start;
+    for (std::int64_t i = 0; i < n; ++i) {
+      ++corr;
+      // Integer shares: the remainders go to the last kernel and its gap.
+      const std::int64_t gap = gaps / n + (i == n - 1 ? gaps % n : 0);
+      const std::int64_t run =
+          (end - start - gaps) / n + (i == n - 1 ? (end - start - gaps) % n : 0);
+      x("cuda_runtime", "cudaLaunchKernel", thread, first_launch + 100 * i, 50,
+        {{"correlation", corr}});
+      at += gap;
+      x("kernel", sl.op->name, 0, at, run,
+        {{"device", 0}, {"stream", comm ? 20 : 7}, {"correlation", corr}});
+      at += run;
+    }
     last_end = std::max(last_end, end);
   }
   x("user_annotation", "ProfilerStep#1", 1, 0, last_end + kOffset, {});

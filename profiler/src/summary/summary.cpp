@@ -319,6 +319,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     // Queued gaps: stream by stream in start order, a kernel already launched when the activity
     // before it ended waited only for the GPU to start it.
     std::map<std::int64_t, std::vector<double>> gaps;
+    std::map<std::int64_t, std::vector<double>> compute_gaps;  // on compute-role streams
     {
       std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> on_stream;
       for (std::size_t i = 0; i < t.activities.size(); ++i) {
@@ -339,8 +340,13 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
           const auto& a = t.activities[idx[k]];
           const std::int64_t launched = launch_end[idx[k]];
           if (launched < 0 || launched > prev.end.value()) continue;
-          gaps[key.first].push_back(
-              static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value())));
+          const auto gap =
+              static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value()));
+          gaps[key.first].push_back(gap);
+          const auto r = role.find(key);
+          if (r == role.end() || r->second == StreamRole::kCompute) {
+            compute_gaps[key.first].push_back(gap);
+          }
         }
       }
     }
@@ -357,6 +363,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       dt.launch_delay = distribution(delays[d]);
       dt.short_kernels = short_kernels[d];
       dt.queued_gap = distribution(gaps[d]);
+      dt.compute_queued_gap = distribution(compute_gaps[d]);
       for (const double g : gaps[d])
         dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
       auto& [enter, leave] = enter_leave[d];
@@ -614,7 +621,8 @@ std::string to_json(const TraceSummary& s) {
                    {"max_queue", d.max_queue},
                    {"mean_queue", d.mean_queue},
                    {"queued_gap", dist_json(d.queued_gap)},
-                   {"queued_gap_total_ns", d.queued_gap_total.value()}});
+                   {"queued_gap_total_ns", d.queued_gap_total.value()},
+                   {"compute_queued_gap", dist_json(d.compute_queued_gap)}});
   }
   j["device_time"] = dts;
   j["top_kernels"] = kernels_json(s.top_kernels);
@@ -715,7 +723,8 @@ void print_text(std::ostream& out, const TraceSummary& s) {
       out << "    " << d.queued_gap.count << " kernels waited in the queue: gap after the one "
           << "before p50 " << fmt("%.1f", d.queued_gap.p50_ns / 1e3) << " us, p95 "
           << fmt("%.1f", d.queued_gap.p95_ns / 1e3) << " us, total " << ms(d.queued_gap_total)
-          << " ms\n";
+          << " ms; on compute streams " << d.compute_queued_gap.count << ", p50 "
+          << fmt("%.1f", d.compute_queued_gap.p50_ns / 1e3) << " us\n";
     }
   }
   print_annotations(out, s);

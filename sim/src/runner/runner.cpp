@@ -117,6 +117,7 @@ struct PartCost {
   Nanoseconds time{};
   Flops flops{};
   Nanoseconds non_gemm{};  //!< of `time`: kernels other than GEMMs and attention cores
+  Nanoseconds launch{};    //!< of `time`: the launch gaps
   int kernels = 0;
 };
 
@@ -130,10 +131,11 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
   PartCost c;
   auto add = [&](const Op& op, const KernelShape& k) {
     if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
-    const Nanoseconds t = cm.cost(k, sms).time;
-    c.time += t;
-    if (!gemm_like(op)) c.non_gemm += t;
-    c.kernels += k.kernels;
+    const KernelCost kc = cm.cost(k, sms);
+    c.time += kc.time;
+    c.launch += kc.launch;
+    if (!gemm_like(op)) c.non_gemm += kc.time;
+    c.kernels += std::max(1, k.kernels);
   };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
@@ -305,7 +307,9 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
     for (const auto& [ops, part] : parts) {
       auto add = [&](const std::string& component, const KernelShape& k) {
         if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
-        out[component][time_scale_group(k.cls)] += w.cm.cost(k, sms).time * w.passes;
+        const KernelCost kc = w.cm.cost(k, sms);
+        out[component][time_scale_group(k.cls)] += (kc.time - kc.launch) * w.passes;
+        out[component]["launch"] += kc.launch * w.passes;
       };
       for (const Op& op : *ops) {
         add(part + "_f", kernel_shape(op, Pass::kForward));
@@ -328,7 +332,10 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
         const Nanoseconds layout =
             std::string_view(component) == "dispatch_f" ? c.notify_layout : Nanoseconds(0);
         out[component]["deepep_notify"] += (notify - layout) * w.passes;
-        if (layout.value() > 0) out[component]["memory_bound"] += layout * w.passes;
+        if (layout.value() > 0) {
+          out[component]["memory_bound"] += (layout - c.notify_layout_launch) * w.passes;
+          out[component]["launch"] += c.notify_layout_launch * w.passes;
+        }
       }
     }
   });
@@ -506,12 +513,15 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       so.component = part;
       so.slot = slot;
       so.memory_bound = c.non_gemm;
+      so.launch = c.launch;
+      so.kernels = c.kernels;
       out.push_back(std::move(so));
       if (&out != &chunk.backward_weight) last_compute = c.time;
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
     auto ep = [&](std::vector<SubOp>& out, const std::string& name, Nanoseconds notify,
-                  Nanoseconds payload, PortTraffic traffic, Component part) {
+                  Nanoseconds payload, PortTraffic traffic, Component part,
+                  Nanoseconds notify_launch = Nanoseconds(0)) {
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
       notify += scaled(last_compute, sync_wait);
@@ -529,11 +539,23 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
                             n,
                             slot,
                             {},
-                            {}});
+                            {},
+                            notify_launch,
+                            notify_launch.value() > 0 ? 1 : 0});
       }
       if (payload.value() > 0) {
-        out.push_back(SubOp{
-            name, comm_lane, WorkClass::kEpComm, payload, Flops(0), true, part, slot, traffic, {}});
+        out.push_back(SubOp{name,
+                            comm_lane,
+                            WorkClass::kEpComm,
+                            payload,
+                            Flops(0),
+                            true,
+                            part,
+                            slot,
+                            traffic,
+                            {},
+                            {},
+                            0});
       }
     };
     // A TP all-reduce belongs to the part it follows (DualPipe pairs keep it with that part); it
@@ -559,7 +581,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       tp(chunk.forward, tag + ".attn.allreduce", Component::kAttention);
       if (moe) {
         ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
-           comm.dispatch_traffic, Component::kDispatch);
+           comm.dispatch_traffic, Component::kDispatch, comm.notify_layout_launch);
       }
       comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr),
            Component::kMlp);

@@ -124,7 +124,9 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     // whole (bandwidth, issue rate and whatever the model leaves out), the count exchanges and
     // barriers apart; the layout kernel is memory-bound work and scales as such (in `cm`).
     const auto& ts = cm.parameters().time_scale;
-    t.notify_layout = cm.cost(layout, layout_sms).time;
+    const KernelCost layout_cost = cm.cost(layout, layout_sms);
+    t.notify_layout = layout_cost.time;
+    t.notify_layout_launch = layout_cost.launch;
     t.notify_dispatch = t.notify_layout + scaled(exchange * 2, ts.deepep_notify);
     t.notify_combine = scaled(exchange, ts.deepep_notify);
     t.dispatch = scaled(t.dispatch, ts.deepep_payload);

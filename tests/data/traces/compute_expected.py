@@ -188,7 +188,7 @@ def summarize(path):
         for name, d, stream, s, e, corr in gpu["kernel"]:
             if d == dev and corr >= 0 and corr in runtime:
                 launch_end[(stream, s, e, corr)] = min((r[0], r[3]) for r in runtime[corr])[1]
-        gaps = []
+        gaps, compute_gaps = [], []
         for key in sorted({(a[2]) for a in mine}):
             on = sorted((a for a in mine if a[2] == key), key=lambda a: (a[3], a[4]))
             for prev, a in zip(on, on[1:]):
@@ -196,6 +196,9 @@ def summarize(path):
                 if le is None or le > prev[4]:
                     continue
                 gaps.append(max(0, a[3] - prev[4]))
+                # Streams with no kernel time (copies only) count as compute, as in hopsim.
+                if role.get((dev, key), "compute") == "compute":
+                    compute_gaps.append(max(0, a[3] - prev[4]))
         device_time.append({
             "device": dev, "span_ns": span, "compute_ns": comp,
             "non_compute_ns": busy - comp, "idle_ns": span - busy, "launches": len(delays),
@@ -205,7 +208,9 @@ def summarize(path):
             "mean_queue": area / width if width > 0 else 0,
             "queued_gaps": len(gaps),
             "queued_gap_p50_ns": percentile(gaps, 0.5) if gaps else 0,
-            "queued_gap_total_ns": sum(gaps)})
+            "queued_gap_total_ns": sum(gaps),
+            "compute_queued_gaps": len(compute_gaps),
+            "compute_queued_gap_p50_ns": percentile(compute_gaps, 0.5) if compute_gaps else 0})
     durs = [x["duration_ns"] for x in step_out]
     listed = doc.get("deviceProperties", [])
     return {

@@ -2,6 +2,7 @@
 //! The calibration file: fitted efficiency curves per kernel class, HBM and copy bandwidth vs
 //! SMs. Written by `hopsim calibrate`, read by the simulator's cost model (docs/CALIBRATION.md).
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -58,6 +59,9 @@ struct Calibration {
   //! Time multipliers per kernel group ("gemm", "attention", "memory_bound") fitted to a
   //! measured trace by `hopsim calibrate --from-trace`; absent groups stay 1.
   std::map<std::string, double> time_scales;
+  //! The gap a stream pays before each kernel, fitted to a trace's queued gaps (`calibrate
+  //! --from-trace`); absent: the model's default.
+  std::optional<std::int64_t> launch_overhead_ns;
   //! Which measured class stands for each cost-model class (cost_model_class_names: the FLOP
   //! classes gemm_fp8, gemm_bf16, attention_fwd, attention_bwd and the memory-bound kinds
   //! elementwise, norm, fp8_cast, moe_routing). Empty: each FLOP class stands for itself

@@ -3,6 +3,7 @@
 //! kernels) fitted by least squares to the per-component GPU time of an annotated trace.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,17 +33,21 @@ struct TraceFit {
   double rms_rel_error = 0;  //!< fitted vs measured over the components
   double leave_one_out_rms_rel_error = 0;
   std::vector<std::string> warnings;  //!< from the comparison (scenario vs trace, annotations)
-  //! The GPU's own launch gaps in the trace (summary's queued gaps, on the device that queued
-  //! the most kernels) beside the model's launch overhead: shown, not fitted (docs/CALIBRATION.md).
+  //! The GPU's own launch gaps in the trace: summary's queued gaps on the compute streams of
+  //! the device that queued the most kernels. Their median is the fitted launch overhead (the
+  //! least-absolute-deviations fit of one constant gap per kernel, which kernels held behind
+  //! another stream's work cannot drag away; docs/CALIBRATION.md); none queued, none fitted.
   std::int64_t queued_kernels = 0;
   double queued_gap_p50_ns = 0;
-  Nanoseconds model_launch_overhead{0};
+  std::optional<Nanoseconds> launch_overhead;  //!< fitted
+  Nanoseconds model_launch_overhead{0};        //!< what the model charged before the fit
 };
 
 //! Fits the scales: measured component time (compare's per-step, per-GPU figure for pipeline
-//! rank `rank`) = sum over groups of the modelled time of that group in the component x its
-//! scale, each component weighted by 1 / measured (relative errors). Throws ConfigError when
-//! the trace has no component the fit can use.
+//! rank `rank`: the kernels' durations) = sum over groups of the modelled run time of that
+//! group's kernels in the component (launch gaps left out) x its scale, each component weighted
+//! by 1 / measured (relative errors); and the launch overhead from the queued gaps. Throws
+//! ConfigError when the trace has no component the fit can use.
 [[nodiscard]] TraceFit fit_time_scales(const Scenario& scenario, const trace::Trace& measured,
                                        const classify::KernelClassifier& classifier,
                                        const attribute::ComponentMap& components, int rank,

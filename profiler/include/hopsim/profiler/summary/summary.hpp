@@ -85,6 +85,9 @@ struct DeviceTime {
   //! activity's end to the kernel's start. What hopsim's launch_overhead stands for.
   Distribution queued_gap;
   Nanoseconds queued_gap_total{0};
+  //! The same over the compute-role streams only: the gaps hopsim charges as launch_overhead
+  //! (its communication kernels carry none; DeepEP's calls are timed whole).
+  Distribution compute_queued_gap;
 };
 
 struct StepSummary {

@@ -104,7 +104,8 @@ struct CostParameters {
   //! listed here replaces the HBM bandwidth for its kernels.
   std::map<MemoryKind, MeasuredRate> measured_memory;
   //! Time multipliers fitted to a measured trace (`hopsim calibrate --from-trace`), per group
-  //! of kernel classes; 1 = as modelled. Each multiplies the whole kernel time, launch included.
+  //! of kernel classes; 1 = as modelled. Each multiplies the kernels' run time, not the launch
+  //! gaps (launch_overhead, fitted apart from the trace's queued gaps).
   struct TimeScales {
     double gemm = 1;            //!< FP8 and BF16 GEMMs (dense, grouped, weight-gradient)
     double attention = 1;       //!< attention forward and backward
@@ -120,7 +121,8 @@ struct CostParameters {
 
 //! Time of one kernel. Components are kept so a timeline can say why.
 struct KernelCost {
-  Nanoseconds time{};
+  Nanoseconds time{};    //!< the kernels' run time plus `launch`
+  Nanoseconds launch{};  //!< of `time`: the launch gaps (launch_overhead per kernel)
   Nanoseconds compute_time{};
   Nanoseconds memory_time{};
   long long waves = 0;  //!< GEMM waves (0 for non-GEMMs)

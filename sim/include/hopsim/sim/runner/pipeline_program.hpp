@@ -59,6 +59,8 @@ struct SubOp {
   //! Of `duration`: the HBM-bound kernels (casts, norms, permutes, elementwise), which slow down
   //! while a communication kernel takes its share of HBM bandwidth (StepNetwork).
   Nanoseconds memory_bound{};
+  Nanoseconds launch{};  //!< of `duration`: the launch gaps before its `kernels` kernels
+  int kernels = 0;       //!< kernels a compute sub-op launches (0 for communication)
 };
 
 //! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.

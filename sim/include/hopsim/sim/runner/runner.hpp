@@ -88,15 +88,16 @@ struct DpSyncRate {
 //! + payload; a combine is `cached_notify` (barrier) + payload. Payload precision follows
 //! DeepSeek-V3 §3.3.3: both dispatch patterns in FP8, both combines in BF16.
 struct CommTimes {
-  Nanoseconds dispatch{};           //!< forward dispatch payload, FP8
-  Nanoseconds combine{};            //!< forward combine payload, BF16
-  Nanoseconds dispatch_backward{};  //!< backward of combine: gradients to the experts (dispatch
-                                    //!< pattern, FP8)
-  Nanoseconds combine_backward{};   //!< backward of dispatch: gradients to the token owners
-                                    //!< (combine pattern, BF16)
-  Nanoseconds notify_dispatch{};    //!< layout + count exchange + barrier, before a dispatch
-  Nanoseconds notify_combine{};     //!< barrier before a combine
-  Nanoseconds notify_layout{};      //!< the layout kernel inside notify_dispatch (memory-bound)
+  Nanoseconds dispatch{};              //!< forward dispatch payload, FP8
+  Nanoseconds combine{};               //!< forward combine payload, BF16
+  Nanoseconds dispatch_backward{};     //!< backward of combine: gradients to the experts (dispatch
+                                       //!< pattern, FP8)
+  Nanoseconds combine_backward{};      //!< backward of dispatch: gradients to the token owners
+                                       //!< (combine pattern, BF16)
+  Nanoseconds notify_dispatch{};       //!< layout + count exchange + barrier, before a dispatch
+  Nanoseconds notify_combine{};        //!< barrier before a combine
+  Nanoseconds notify_layout{};         //!< the layout kernel inside notify_dispatch (memory-bound)
+  Nanoseconds notify_layout_launch{};  //!< of notify_layout: its launch gap
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
   //! One all-reduce of the hidden state over the TP group (BF16, ring), twice per layer in
