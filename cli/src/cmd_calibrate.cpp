@@ -52,8 +52,9 @@ void print_fit(std::ostream& out, const cal::TraceFit& fit) {
         << "components (minimum-norm answer)\n";
   }
   out << "fit: rms relative error " << fmt("%.2f%%", 100 * fit.rms_rel_error)
-      << ", leave-one-component-out " << fmt("%.2f%%", 100 * fit.leave_one_out_rms_rel_error)
-      << "\n";
+      << ", leave-one-component-out " << fmt("%.2f%%", 100 * fit.leave_one_out_rms_rel_error);
+  if (fit.engine_runs > 0) out << "; the step engine ran " << fit.engine_runs << " times";
+  out << "\n";
   if (fit.launch_overhead) {
     out << "launch overhead: " << fmt("%.2f", to_us(*fit.launch_overhead))
         << " us, the median gap before the " << fit.queued_kernels
@@ -63,6 +64,17 @@ void print_fit(std::ostream& out, const cal::TraceFit& fit) {
     out << "launch overhead: not fitted, no kernel waited in a compute stream's queue (the "
         << "trace is host-bound); the model's " << fmt("%.2f", to_us(fit.model_launch_overhead))
         << " us kept\n";
+  }
+  if (fit.comm_hbm_bytes_per_wire_byte) {
+    double added = 0;
+    for (const auto& c : fit.components) added += c.interference_ms;
+    out << "HBM interference: " << fmt("%.3f", *fit.comm_hbm_bytes_per_wire_byte)
+        << " HBM bytes per byte a communication kernel sends (the model's was "
+        << fmt("%.3f", fit.model_comm_hbm_bytes_per_wire_byte) << "), adding " << fmt("%.3f", added)
+        << " ms to the components above\n";
+  } else {
+    out << "HBM interference: not fitted, " << fit.interference_note << "; the model's "
+        << fmt("%.3f", fit.model_comm_hbm_bytes_per_wire_byte) << " kept\n";
   }
 }
 
@@ -125,10 +137,12 @@ void register_calibrate(CLI::App& app, Io io) {
                                    {"measured_ns", ns(c.measured_ms)},
                                    {"modelled_ns", ns(c.modelled_ms)},
                                    {"fitted_ns", ns(c.fitted_ms)},
-                                   {"left_out_ns", ns(c.left_out_ms)}});
+                                   {"left_out_ns", ns(c.left_out_ms)},
+                                   {"interference_ns", ns(c.interference_ms)}});
       }
       j["rms_rel_error"] = fit.rms_rel_error;
       j["leave_one_out_rms_rel_error"] = fit.leave_one_out_rms_rel_error;
+      j["engine_runs"] = fit.engine_runs;
       j["launch_gaps"] = {{"queued_kernels", fit.queued_kernels},
                           {"queued_gap_p50_ns", fit.queued_gap_p50_ns},
                           {"model_launch_overhead_ns", fit.model_launch_overhead.value()}};
@@ -136,6 +150,12 @@ void register_calibrate(CLI::App& app, Io io) {
         j["launch_overhead_ns"] = fit.launch_overhead->value();
       } else {
         j["launch_overhead_ns"] = nullptr;
+      }
+      if (fit.comm_hbm_bytes_per_wire_byte) {
+        j["comm_hbm_bytes_per_wire_byte"] = *fit.comm_hbm_bytes_per_wire_byte;
+      } else {
+        j["comm_hbm_bytes_per_wire_byte"] = nullptr;
+        j["interference_not_fitted"] = fit.interference_note;
       }
       j["warnings"] = fit.warnings;
       j["output"] = *out;

@@ -21,7 +21,7 @@ prepared first, in a fresh scratch folder (tempfile.mkdtemp) that is removed aft
   {sweep_db}       tests/data/sweep/tiny-sweep.yaml run with `hopsim sweep` (-j 1)
   {job_trace}      the V100 and the A100 Kineto captures imported as one job's ranks
                    (`hopsim import A B -o job.sqlite`: ranks 0 and 1)
-  {exported_trace} pipeline rank 0 of scenarios/deepseek-v2-lite-16gpu.yaml's simulated step as
+  {exported_trace} pipeline rank 0 of tests/data/calibrate/v2-lite-dualpipe.yaml's simulated step as
                    Kineto JSON (`hopsim run S --kineto F --kineto-rank 0`)
 Options (comma-separated): `show=PATH` appends that file's text to the output.
 
@@ -120,7 +120,7 @@ class Runner:
                        made["job_trace"], "--progress", "none"])
         if "exported_trace" in needed:
             made["exported_trace"] = os.path.join(tmp, "exported.json")
-            self.must(["run", "scenarios/deepseek-v2-lite-16gpu.yaml", "--kineto",
+            self.must(["run", "tests/data/calibrate/v2-lite-dualpipe.yaml", "--kineto",
                        made["exported_trace"], "--kineto-rank", "0"])
         unknown = needed - set(made)
         if unknown:

@@ -19,29 +19,25 @@ using namespace hopsim;
 namespace p = hopsim::profiler;
 namespace t = hopsim::profiler::test;
 
-namespace {
-
-// What the exported GPU ran: HBM interference between the partitions is off, so each compute
-// sub-op lasts exactly its kernels' modelled time (the fit's linear model holds exactly).
-sim::CostParameters parameters(const Scenario& s) {
-  sim::CostParameters c = sim::default_cost_parameters(s.cluster.gpu);
-  c.comm_hbm_bytes_per_wire_byte = 0;
-  return c;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exported trace",
           "[profiler][calibrate]") {
-  const Scenario sc = t::small_v2_lite_scenario();
+  // 1F1B: a chain of its own waits for each all-to-all, so compute never overlaps a payload;
+  // DualPipe overlaps one chunk's compute with the other's all-to-all.
+  const ScheduleKind schedule = GENERATE(ScheduleKind::k1F1B, ScheduleKind::kDualPipe);
+  INFO((schedule == ScheduleKind::k1F1B ? "1F1B" : "DualPipe"));
+  Scenario sc = t::small_v2_lite_scenario();
+  sc.plan.schedule = schedule;
   sim::RunOptions truth;
-  truth.cost = parameters(sc);
+  truth.cost = sim::default_cost_parameters(sc.cluster.gpu);
   truth.cost->time_scale.gemm = 1.12;
   truth.cost->time_scale.attention = 0.91;
   truth.cost->time_scale.memory_bound = 1.27;
   truth.cost->time_scale.deepep_payload = 1.18;
   truth.cost->time_scale.deepep_notify = 0.85;
   truth.cost->launch_overhead = Nanoseconds(2'600);  // the default is 2,000
+  truth.cost->comm_hbm_bytes_per_wire_byte = 3.0;    // the default is 2
   truth.collect_timeline = true;
   const sim::SimResult run = sim::run_scenario(sc, truth);
 
@@ -56,7 +52,7 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     const auto trace = p::trace::load_trace(dir / "step.sqlite");
 
     sim::RunOptions modelled;  // the uncalibrated model the fit starts from
-    modelled.cost = parameters(sc);
+    modelled.cost = sim::default_cost_parameters(sc.cluster.gpu);
     const auto fit =
         p::calibrate::fit_time_scales(sc, trace, p::classify::KernelClassifier::shipped(),
                                       p::attribute::ComponentMap::shipped(), rank, modelled);
@@ -81,6 +77,18 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     REQUIRE(fit.launch_overhead.has_value());
     CHECK(static_cast<double>(fit.launch_overhead->value()) == Approx(2'600).epsilon(0.02));
     CHECK(fit.leave_one_out_rms_rel_error < 0.02);
+    // HBM interference from the components the engine's overlaps slowed down.
+    INFO(fit.interference_note);
+    if (schedule == ScheduleKind::k1F1B) {
+      CHECK_FALSE(fit.comm_hbm_bytes_per_wire_byte.has_value());
+      CHECK_THAT(fit.interference_note, Catch::Contains("overlaps a payload"));
+    } else {
+      REQUIRE(fit.comm_hbm_bytes_per_wire_byte.has_value());
+      CHECK(*fit.comm_hbm_bytes_per_wire_byte == Approx(3.0).epsilon(0.02));
+      double added = 0;
+      for (const auto& c : fit.components) added += c.interference_ms;
+      CHECK(added > 0);
+    }
 
     // The calibration file round-trips and gives the cost model the fitted scales.
     const auto cal = p::calibrate::calibration_from_fit(fit, sc, {{"trace", "step.sqlite"}});
@@ -91,6 +99,8 @@ TEST_CASE("calibrate --from-trace recovers perturbed time scales from an exporte
     CHECK(params.time_scale.deepep_payload == fit.scales.at("deepep_payload"));
     CHECK(params.time_scale.deepep_notify == fit.scales.at("deepep_notify"));
     CHECK(params.launch_overhead == *fit.launch_overhead);
+    CHECK(params.comm_hbm_bytes_per_wire_byte ==
+          fit.comm_hbm_bytes_per_wire_byte.value_or(modelled.cost->comm_hbm_bytes_per_wire_byte));
   }
 }
 

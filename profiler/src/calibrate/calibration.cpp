@@ -110,6 +110,7 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
        key("hbm", ValueKind::kMapping, false), key("copy", ValueKind::kMapping, false),
        key("time_scales", ValueKind::kMapping, false),
        at_most(key("launch_overhead_ns", ValueKind::kNonNegativeInt, false), 1'000'000),
+       at_most(key("comm_hbm_bytes_per_wire_byte", ValueKind::kNonNegativeNumber, false), 100),
        key("cost_model_classes", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
@@ -153,6 +154,9 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
     }
   }
   if (r.has("launch_overhead_ns")) c.launch_overhead_ns = r.get_int("launch_overhead_ns");
+  if (r.has("comm_hbm_bytes_per_wire_byte")) {
+    c.comm_hbm_bytes_per_wire_byte = r.get_number("comm_hbm_bytes_per_wire_byte");
+  }
   if (r.has("cost_model_classes")) {
     std::vector<config::KeySpec> keys;
     for (const std::string& k : cost_model_class_names())
@@ -284,6 +288,10 @@ std::string calibration_to_yaml(const Calibration& c) {
   }
   if (c.launch_overhead_ns) {
     e << YAML::Key << "launch_overhead_ns" << YAML::Value << *c.launch_overhead_ns;
+  }
+  if (c.comm_hbm_bytes_per_wire_byte) {
+    e << YAML::Key << "comm_hbm_bytes_per_wire_byte" << YAML::Value
+      << *c.comm_hbm_bytes_per_wire_byte;
   }
   if (!c.cost_model_classes.empty()) {
     e << YAML::Key << "cost_model_classes" << YAML::Value << YAML::BeginMap;

@@ -57,21 +57,24 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
   std::string scaled;
   for (const auto& [g, v] : c.time_scales) {
-    if (g == "gemm") p.time_scale.gemm = v;
-    if (g == "attention") p.time_scale.attention = v;
-    if (g == "memory_bound") p.time_scale.memory_bound = v;
-    if (g == "deepep_payload") p.time_scale.deepep_payload = v;
-    if (g == "deepep_notify") p.time_scale.deepep_notify = v;
+    (void)sim::set_time_scale(p.time_scale, g, v);  // the reader admits only these groups
     scaled += (scaled.empty() ? "" : ", ") + g + fmt(" x%.3f", v);
   }
   if (c.launch_overhead_ns) p.launch_overhead = Nanoseconds(*c.launch_overhead_ns);
-  p.source = "calibrated: " + source + " (" + c.device +
-             "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
-             (scaled.empty() ? "" : "; time scales from a trace: " + scaled) +
-             (c.launch_overhead_ns ? fmt("; launch overhead %.2f us",
-                                         static_cast<double>(*c.launch_overhead_ns) / 1e3)
-                                   : std::string()) +
-             "; the rest uncalibrated defaults)";
+  if (c.comm_hbm_bytes_per_wire_byte) {
+    p.comm_hbm_bytes_per_wire_byte = *c.comm_hbm_bytes_per_wire_byte;
+  }
+  p.source =
+      "calibrated: " + source + " (" + c.device +
+      "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
+      (scaled.empty() ? "" : "; time scales from a trace: " + scaled) +
+      (c.comm_hbm_bytes_per_wire_byte
+           ? fmt("; HBM interference %.3f bytes per wire byte", *c.comm_hbm_bytes_per_wire_byte)
+           : std::string()) +
+      (c.launch_overhead_ns
+           ? fmt("; launch overhead %.2f us", static_cast<double>(*c.launch_overhead_ns) / 1e3)
+           : std::string()) +
+      "; the rest uncalibrated defaults)";
   return p;
 }
 

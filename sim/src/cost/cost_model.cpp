@@ -196,6 +196,18 @@ const char* time_scale_group(KernelClass c) {
   return "memory_bound";
 }
 
+bool set_time_scale(CostParameters::TimeScales& scales, std::string_view group, double value) {
+  double* member = group == "gemm"             ? &scales.gemm
+                   : group == "attention"      ? &scales.attention
+                   : group == "memory_bound"   ? &scales.memory_bound
+                   : group == "deepep_payload" ? &scales.deepep_payload
+                   : group == "deepep_notify"  ? &scales.deepep_notify
+                                               : nullptr;
+  if (member == nullptr) return false;
+  *member = value;
+  return true;
+}
+
 void CostModel::gemm_time(const KernelShape& k, int sms, double per_sm_rate, KernelCost& c) const {
   const GemmMemo::Key key{static_cast<int>(k.cls), k.m, k.n, k.k, k.groups, k.accumulate, sms};
   {

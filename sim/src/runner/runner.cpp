@@ -295,6 +295,45 @@ std::map<std::string, Nanoseconds> predicted_component_times(const Scenario& sc,
   return out;
 }
 
+EngineComponentTimes engine_component_times(const Scenario& sc, const RunOptions& options,
+                                            int rank) {
+  RunOptions o = options;
+  o.mode = SimMode::kSymmetry;
+  o.collect_timeline = true;
+  o.trace = nullptr;
+  o.stop_after = Nanoseconds(0);
+  // Without variation a compute sub-op runs exactly its programmed time but for interference.
+  Scenario quiet = sc;
+  quiet.plan.variation = VariationConfig{};
+  const SimResult r = run_scenario(quiet, o);
+  EngineComponentTimes out;
+  for (const TimelineSlice& sl : r.timeline) {
+    if (sl.op == nullptr || (rank >= 0 && sl.rank != rank)) continue;
+    const std::string_view name = sl.op->name;
+    if (sl.cls == WorkClass::kEpComm && !sl.op->traffic.empty()) {
+      // "L3.dispatch", "L3.combine.bwd": the forward and backward DeepEP payloads.
+      const char* part = sl.op->component == Component::kDispatch ? "dispatch_" : "combine_";
+      const char pass = name.find(".bwd") != std::string_view::npos ? 'b' : 'f';
+      out.payload[std::string(part) + pass] += sl.end - sl.start;
+      continue;
+    }
+    if (sl.cls != WorkClass::kCompute || sl.lane != Lane::kCompute) continue;
+    const Nanoseconds extra = (sl.end - sl.start) - sl.op->duration;
+    if (extra.value() <= 0) continue;
+    const char pass = name.find(".W") != std::string_view::npos   ? 'w'
+                      : name.find(".B") != std::string_view::npos ? 'b'
+                                                                  : 'f';
+    const char* part = sl.op->component == Component::kMlp ? "mlp_" : "attention_";
+    out.interference[std::string(part) + pass] += extra;
+  }
+  if (rank < 0) {
+    for (auto* m : {&out.interference, &out.payload}) {
+      for (auto& [c, t] : *m) t = Nanoseconds(t.value() / std::max(1, sc.plan.pp));
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_group_times(
     const Scenario& sc, const RunOptions& options, int rank) {
   const RankWork w(sc, options, rank);

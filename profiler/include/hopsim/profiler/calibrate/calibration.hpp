@@ -62,6 +62,9 @@ struct Calibration {
   //! The gap a stream pays before each kernel, fitted to a trace's queued gaps (`calibrate
   //! --from-trace`); absent: the model's default.
   std::optional<std::int64_t> launch_overhead_ns;
+  //! HBM bytes a communication kernel moves per byte it sends (the partitions' interference),
+  //! fitted to a trace; absent: the model's default.
+  std::optional<double> comm_hbm_bytes_per_wire_byte;
   //! Which measured class stands for each cost-model class (cost_model_class_names: the FLOP
   //! classes gemm_fp8, gemm_bf16, attention_fwd, attention_bwd and the memory-bound kinds
   //! elementwise, norm, fp8_cast, moe_routing). Empty: each FLOP class stands for itself

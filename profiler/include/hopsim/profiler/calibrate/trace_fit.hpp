@@ -24,6 +24,8 @@ struct ComponentFit {
   double modelled_ms = 0;
   double fitted_ms = 0;
   double left_out_ms = 0;  //!< 0 when too few components remain to refit
+  //! Of fitted_ms: what HBM interference adds on the step engine at the fitted coefficient.
+  double interference_ms = 0;
 };
 
 struct TraceFit {
@@ -41,6 +43,13 @@ struct TraceFit {
   double queued_gap_p50_ns = 0;
   std::optional<Nanoseconds> launch_overhead;  //!< fitted
   Nanoseconds model_launch_overhead{0};        //!< what the model charged before the fit
+  //! HBM interference between the partitions (CostParameters::comm_hbm_bytes_per_wire_byte),
+  //! fitted with the scales to the components the step engine's overlaps slow down; absent
+  //! when nothing overlaps or it cannot be told apart, `interference_note` saying why.
+  std::optional<double> comm_hbm_bytes_per_wire_byte;
+  double model_comm_hbm_bytes_per_wire_byte = 0;
+  std::string interference_note;
+  int engine_runs = 0;  //!< step-engine runs until the answer stopped moving (0: none needed)
 };
 
 //! Fits the scales: measured component time (compare's per-step, per-GPU figure for pipeline

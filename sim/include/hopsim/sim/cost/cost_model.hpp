@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hopsim/core/hardware.hpp"
@@ -156,5 +157,9 @@ class CostModel {
 
 //! The TimeScales group of a kernel class: "gemm", "attention" or "memory_bound".
 [[nodiscard]] const char* time_scale_group(KernelClass c);
+
+//! Sets the TimeScales member a group name stands for ("gemm", "attention", "memory_bound",
+//! "deepep_payload", "deepep_notify"); false for any other name.
+bool set_time_scale(CostParameters::TimeScales& scales, std::string_view group, double value);
 
 }  // namespace hopsim::sim

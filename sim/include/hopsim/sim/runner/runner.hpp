@@ -225,6 +225,21 @@ std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& scenari
 predicted_component_group_times(const Scenario& scenario, const RunOptions& options = {},
                                 int rank = -1);
 
+//! What the step engine makes of pipeline rank `rank`'s components (-1: the mean over ranks) per
+//! step, where it differs from the analytical component times: the time HBM interference between
+//! the partitions adds to each compute component (a compute sub-op that starts while the
+//! communication partition moves a payload; CostParameters::comm_hbm_bytes_per_wire_byte), and
+//! each DeepEP component's payloads as they ran, sharing the GPU's ports with the other traffic.
+//! Runs the step once (symmetry mode, variation off). The basis `calibrate --from-trace` fits
+//! the interference and the payload scale with.
+struct EngineComponentTimes {
+  std::map<std::string, Nanoseconds> interference;  //!< attention_f ... mlp_w; absent = none
+  std::map<std::string, Nanoseconds> payload;       //!< dispatch_f ... combine_b
+};
+[[nodiscard]] EngineComponentTimes engine_component_times(const Scenario& scenario,
+                                                          const RunOptions& options = {},
+                                                          int rank = -1);
+
 //! Component times of every unit of the scenario's model (what SimResult::layers holds).
 [[nodiscard]] std::vector<LayerComponents> layer_components(const Scenario& scenario,
                                                             const CostModel& cost,
