@@ -475,9 +475,14 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
   QCOMPARE(c.measured_steps, std::int64_t{0});
   QCOMPARE(c.measured_devices, std::int64_t{1});
   QCOMPARE(c.step.measured.value(), std::int64_t{12920244000});
-  std::int64_t classes = 0;
-  for (const auto& r : c.classes) classes += r.measured.value();
+  // The launch-gap row is the gaps before kernels that waited in a compute stream's queue,
+  // 82,000 ns (compute_queued_gap_total_ns there), not kernel time.
+  std::int64_t classes = 0, gaps = 0;
+  for (const auto& r : c.classes) {
+    (r.what == hopsim::sim::kLaunchGaps ? gaps : classes) += r.measured.value();
+  }
   QCOMPARE(classes, std::int64_t{66203000});
+  QCOMPARE(gaps, std::int64_t{82000});
   // Predicted side: the window's current prediction.
   QCOMPARE(c.step.predicted.value(), w.last()->run.result.step_time.value());
   auto* t = w.measured()->table();

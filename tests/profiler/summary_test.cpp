@@ -185,7 +185,11 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(d.compute_queued_gap.count == x.at("compute_queued_gaps").get<std::int64_t>());
         CHECK(d.compute_queued_gap.p50_ns ==
               Approx(x.at("compute_queued_gap_p50_ns").get<double>()));
+        CHECK(d.compute_queued_gap_total.value() ==
+              x.at("compute_queued_gap_total_ns").get<std::int64_t>());
       }
+      CHECK(s.step_compute_queued_gap_total.value() ==
+            e.at("step_compute_queued_gap_total_ns").get<std::int64_t>());
       const auto& how = e.at("attribution");
       CHECK(s.attributed_same_thread == how.at("same_thread").get<std::int64_t>());
       CHECK(s.attributed_other_thread == how.at("other_thread").get<std::int64_t>());

@@ -138,6 +138,7 @@ std::string kernel_group(std::string_view k, const classify::KernelClassifier& c
   if (ends_with("_gemm") || k == "gemm" || k == "conv") return "gemm";
   if (k.substr(0, 9) == "attention") return "attention";
   if (k == "memcpy" || k == "memset" || k == "other") return "copy_and_other";
+  if (k == sim::kLaunchGaps) return sim::kLaunchGaps;  // between kernels, no kind of work
   return "memory_bound";  // elementwise, norm, casts, transposes, routing, permutes
 }
 
@@ -173,6 +174,16 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
     r.what = ct.klass;
     r.measured = Nanoseconds(ct.total.value() / per);
   }
+  // The launch gaps: the model charges launch_overhead before each kernel; a trace shows it as
+  // the gap before each kernel that waited in a compute stream's queue (trace summary).
+  Nanoseconds gaps = s.step_compute_queued_gap_total;
+  if (stepped == 0) {
+    for (const auto& d : s.device_time) gaps += d.compute_queued_gap_total;
+  }
+  if (gaps.value() > 0) {
+    rows[sim::kLaunchGaps].what = sim::kLaunchGaps;
+    rows[sim::kLaunchGaps].measured = Nanoseconds(gaps.value() / per);
+  }
   for (const auto& [klass, t] : sim::predicted_class_times(sc, options, rank)) {
     Row& r = rows[klass];
     r.what = klass;
@@ -197,7 +208,7 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
     g.measured += r.measured;
   }
   for (const char* name :
-       {"gemm", "attention", "memory_bound", "communication", "copy_and_other"}) {
+       {"gemm", "attention", "memory_bound", "communication", "copy_and_other", sim::kLaunchGaps}) {
     const auto it = by_group.find(name);
     if (it == by_group.end()) continue;
     c.groups.push_back(it->second);

@@ -279,124 +279,6 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
   }
   s.overlap.fraction = s.overlap.comm.value() > 0 ? s.overlap.overlapped / s.overlap.comm : 0.0;
 
-  // Per-device time, launches and queues.
-  {
-    // Every activity of a device: its streams' intervals (stream_iv is keyed by device first).
-    // stream_iv is not needed after this: its intervals move over, stream by stream.
-    std::map<std::int64_t, std::vector<Interval>> all_iv;
-    for (auto& [key, iv] : stream_iv) {
-      auto& d = all_iv[key.first];
-      if (d.empty()) {
-        d = std::move(iv);
-      } else {
-        d.insert(d.end(), iv.begin(), iv.end());
-        std::vector<Interval>().swap(iv);
-      }
-    }
-    // The compute union is the overlap's (devices that ran only copies have none).
-    std::map<std::int64_t, Nanoseconds> compute_of;
-    for (const auto& o : s.overlap_per_device) compute_of[o.device] = o.compute;
-    std::map<std::int64_t, std::vector<double>> delays;
-    std::map<std::int64_t, std::int64_t> short_kernels;
-    // Queue length: each kernel enters at its launch and leaves at its end.
-    std::map<std::int64_t, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>
-        enter_leave;
-    std::vector<bool> linked(t.activities.size(), false);
-    // The end of each kernel's launch call (-1: none), for the queued gaps below.
-    std::vector<std::int64_t> launch_end(t.activities.size(), -1);
-    for (const auto& l : t.links) {
-      const auto& a = t.activities[l.activity_index];
-      if (a.kind != trace::ActivityKind::kKernel || linked[l.activity_index]) continue;
-      linked[l.activity_index] = true;  // the first launch of an activity, as attribution does
-      const auto& r = t.runtime[l.runtime_index];
-      launch_end[l.activity_index] = r.end.value();
-      delays[a.device].push_back(static_cast<double>(a.start.value() - r.start.value()));
-      if (a.end - a.start < r.end - r.start) ++short_kernels[a.device];
-      auto& [enter, leave] = enter_leave[a.device];
-      enter.push_back(r.start.value());
-      leave.push_back(a.end.value());
-    }
-    // Queued gaps: stream by stream in start order, a kernel already launched when the activity
-    // before it ended waited only for the GPU to start it.
-    std::map<std::int64_t, std::vector<double>> gaps;
-    std::map<std::int64_t, std::vector<double>> compute_gaps;  // on compute-role streams
-    {
-      std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> on_stream;
-      for (std::size_t i = 0; i < t.activities.size(); ++i) {
-        on_stream[{t.activities[i].device, t.activities[i].stream}].push_back(i);
-      }
-      for (auto& [key, idx] : on_stream) {
-        auto before = [&](std::size_t a, std::size_t b) {
-          const auto& x = t.activities[a];
-          const auto& y = t.activities[b];
-          return x.start != y.start ? x.start < y.start : x.end < y.end;
-        };
-        // Profilers mostly write a stream's activities in start order already.
-        if (!std::is_sorted(idx.begin(), idx.end(), before)) {
-          std::sort(idx.begin(), idx.end(), before);
-        }
-        for (std::size_t k = 1; k < idx.size(); ++k) {
-          const auto& prev = t.activities[idx[k - 1]];
-          const auto& a = t.activities[idx[k]];
-          const std::int64_t launched = launch_end[idx[k]];
-          if (launched < 0 || launched > prev.end.value()) continue;
-          const auto gap =
-              static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value()));
-          gaps[key.first].push_back(gap);
-          const auto r = role.find(key);
-          if (r == role.end() || r->second == StreamRole::kCompute) {
-            compute_gaps[key.first].push_back(gap);
-          }
-        }
-      }
-    }
-    for (auto& [d, iv] : all_iv) {
-      DeviceTime dt;
-      dt.device = d;
-      const auto everything = merged(std::move(iv));
-      dt.span = Nanoseconds(everything.back().second - everything.front().first);
-      const std::int64_t busy = length(everything);
-      dt.compute = compute_of[d];
-      dt.non_compute = Nanoseconds(busy) - dt.compute;
-      dt.idle = dt.span - Nanoseconds(busy);
-      dt.launches = static_cast<std::int64_t>(delays[d].size());
-      dt.launch_delay = distribution(delays[d]);
-      dt.short_kernels = short_kernels[d];
-      dt.queued_gap = distribution(gaps[d]);
-      dt.compute_queued_gap = distribution(compute_gaps[d]);
-      for (const double g : gaps[d])
-        dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
-      auto& [enter, leave] = enter_leave[d];
-      std::sort(enter.begin(), enter.end());
-      std::sort(leave.begin(), leave.end());
-      // Walk both in time order; ends before launches at the same instant: a kernel that ends
-      // as the next is launched leaves the queue first.
-      std::int64_t q = 0;
-      double area = 0;
-      std::size_t in = 0;
-      std::size_t out = 0;
-      std::int64_t previous = 0;
-      std::int64_t first_event = 0;
-      while (in < enter.size() || out < leave.size()) {
-        const bool leaves = out < leave.size() && (in == enter.size() || leave[out] <= enter[in]);
-        const std::int64_t now = leaves ? leave[out] : enter[in];
-        if (in + out == 0) {
-          first_event = now;
-        } else {
-          area += static_cast<double>(q) * static_cast<double>(now - previous);
-        }
-        previous = now;
-        q += leaves ? -1 : +1;
-        ++(leaves ? out : in);
-        dt.max_queue = std::max(dt.max_queue, q);
-      }
-      if (enter.size() + leave.size() > 1 && previous > first_event) {
-        dt.mean_queue = area / static_cast<double>(previous - first_event);
-      }
-      s.device_time.push_back(dt);
-    }
-  }
-
   // Steps: ProfilerStep#N host ranges; an activity belongs to the step whose range holds the
   // start of the runtime call that launched it (same process).
   std::vector<const trace::Annotation*> step_ranges;
@@ -482,6 +364,128 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
                 return a.total != b.total ? a.total > b.total : a.klass < b.klass;
               });
   }
+  // Per-device time, launches and queues.
+  {
+    // Every activity of a device: its streams' intervals (stream_iv is keyed by device first).
+    // stream_iv is not needed after this: its intervals move over, stream by stream.
+    std::map<std::int64_t, std::vector<Interval>> all_iv;
+    for (auto& [key, iv] : stream_iv) {
+      auto& d = all_iv[key.first];
+      if (d.empty()) {
+        d = std::move(iv);
+      } else {
+        d.insert(d.end(), iv.begin(), iv.end());
+        std::vector<Interval>().swap(iv);
+      }
+    }
+    // The compute union is the overlap's (devices that ran only copies have none).
+    std::map<std::int64_t, Nanoseconds> compute_of;
+    for (const auto& o : s.overlap_per_device) compute_of[o.device] = o.compute;
+    std::map<std::int64_t, std::vector<double>> delays;
+    std::map<std::int64_t, std::int64_t> short_kernels;
+    // Queue length: each kernel enters at its launch and leaves at its end.
+    std::map<std::int64_t, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>>
+        enter_leave;
+    std::vector<bool> linked(t.activities.size(), false);
+    // The end of each kernel's launch call (-1: none), for the queued gaps below.
+    std::vector<std::int64_t> launch_end(t.activities.size(), -1);
+    for (const auto& l : t.links) {
+      const auto& a = t.activities[l.activity_index];
+      if (a.kind != trace::ActivityKind::kKernel || linked[l.activity_index]) continue;
+      linked[l.activity_index] = true;  // the first launch of an activity, as attribution does
+      const auto& r = t.runtime[l.runtime_index];
+      launch_end[l.activity_index] = r.end.value();
+      delays[a.device].push_back(static_cast<double>(a.start.value() - r.start.value()));
+      if (a.end - a.start < r.end - r.start) ++short_kernels[a.device];
+      auto& [enter, leave] = enter_leave[a.device];
+      enter.push_back(r.start.value());
+      leave.push_back(a.end.value());
+    }
+    // Queued gaps: stream by stream in start order, a kernel already launched when the activity
+    // before it ended waited only for the GPU to start it.
+    std::map<std::int64_t, std::vector<double>> gaps;
+    std::map<std::int64_t, std::vector<double>> compute_gaps;  // on compute-role streams
+    {
+      std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> on_stream;
+      for (std::size_t i = 0; i < t.activities.size(); ++i) {
+        on_stream[{t.activities[i].device, t.activities[i].stream}].push_back(i);
+      }
+      for (auto& [key, idx] : on_stream) {
+        auto before = [&](std::size_t a, std::size_t b) {
+          const auto& x = t.activities[a];
+          const auto& y = t.activities[b];
+          return x.start != y.start ? x.start < y.start : x.end < y.end;
+        };
+        // Profilers mostly write a stream's activities in start order already.
+        if (!std::is_sorted(idx.begin(), idx.end(), before)) {
+          std::sort(idx.begin(), idx.end(), before);
+        }
+        for (std::size_t k = 1; k < idx.size(); ++k) {
+          const auto& prev = t.activities[idx[k - 1]];
+          const auto& a = t.activities[idx[k]];
+          const std::int64_t launched = launch_end[idx[k]];
+          if (launched < 0 || launched > prev.end.value()) continue;
+          const auto gap =
+              static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value()));
+          gaps[key.first].push_back(gap);
+          const auto r = role.find(key);
+          if (r == role.end() || r->second == StreamRole::kCompute) {
+            compute_gaps[key.first].push_back(gap);
+            if (counted[idx[k]]) s.step_compute_queued_gap_total += Nanoseconds(std::llround(gap));
+          }
+        }
+      }
+    }
+    for (auto& [d, iv] : all_iv) {
+      DeviceTime dt;
+      dt.device = d;
+      const auto everything = merged(std::move(iv));
+      dt.span = Nanoseconds(everything.back().second - everything.front().first);
+      const std::int64_t busy = length(everything);
+      dt.compute = compute_of[d];
+      dt.non_compute = Nanoseconds(busy) - dt.compute;
+      dt.idle = dt.span - Nanoseconds(busy);
+      dt.launches = static_cast<std::int64_t>(delays[d].size());
+      dt.launch_delay = distribution(delays[d]);
+      dt.short_kernels = short_kernels[d];
+      dt.queued_gap = distribution(gaps[d]);
+      dt.compute_queued_gap = distribution(compute_gaps[d]);
+      for (const double g : compute_gaps[d]) {
+        dt.compute_queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
+      }
+      for (const double g : gaps[d])
+        dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
+      auto& [enter, leave] = enter_leave[d];
+      std::sort(enter.begin(), enter.end());
+      std::sort(leave.begin(), leave.end());
+      // Walk both in time order; ends before launches at the same instant: a kernel that ends
+      // as the next is launched leaves the queue first.
+      std::int64_t q = 0;
+      double area = 0;
+      std::size_t in = 0;
+      std::size_t out = 0;
+      std::int64_t previous = 0;
+      std::int64_t first_event = 0;
+      while (in < enter.size() || out < leave.size()) {
+        const bool leaves = out < leave.size() && (in == enter.size() || leave[out] <= enter[in]);
+        const std::int64_t now = leaves ? leave[out] : enter[in];
+        if (in + out == 0) {
+          first_event = now;
+        } else {
+          area += static_cast<double>(q) * static_cast<double>(now - previous);
+        }
+        previous = now;
+        q += leaves ? -1 : +1;
+        ++(leaves ? out : in);
+        dt.max_queue = std::max(dt.max_queue, q);
+      }
+      if (enter.size() + leave.size() > 1 && previous > first_event) {
+        dt.mean_queue = area / static_cast<double>(previous - first_event);
+      }
+      s.device_time.push_back(dt);
+    }
+  }
+
   const attribute::Attribution attr = attribute::attribute(t);
   s.annotations = attribute::annotation_times(t, attr);
   if (!s.steps.empty()) s.step_annotations = attribute::annotation_times(t, attr, &counted);
@@ -622,7 +626,8 @@ std::string to_json(const TraceSummary& s) {
                    {"mean_queue", d.mean_queue},
                    {"queued_gap", dist_json(d.queued_gap)},
                    {"queued_gap_total_ns", d.queued_gap_total.value()},
-                   {"compute_queued_gap", dist_json(d.compute_queued_gap)}});
+                   {"compute_queued_gap", dist_json(d.compute_queued_gap)},
+                   {"compute_queued_gap_total_ns", d.compute_queued_gap_total.value()}});
   }
   j["device_time"] = dts;
   j["top_kernels"] = kernels_json(s.top_kernels);
@@ -641,6 +646,7 @@ std::string to_json(const TraceSummary& s) {
   }
   j["steps"] = steps;
   j["step_time"] = dist_json(s.step_time);
+  j["step_compute_queued_gap_total_ns"] = s.step_compute_queued_gap_total.value();
   j["step_gpu_time"] = dist_json(s.step_gpu_time);
   j["step_gpu_span"] = dist_json(s.step_gpu_span);
   auto ann = nlohmann::json::array();

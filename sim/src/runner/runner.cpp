@@ -233,18 +233,23 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   const int compute_sms = sc.cluster.gpu.sms - plan.comm_sms;
   const int passes = w.passes;
   std::map<std::string, Nanoseconds> out;
+  // A trace times kernels and the gaps between them apart: the launch gaps get a row of their own.
+  auto add = [&](const std::string& klass, const KernelCost& kc) {
+    out[klass] += (kc.time - kc.launch) * passes;
+    out[kLaunchGaps] += kc.launch * passes;
+  };
   w.for_each_unit(plan, [&](const LayerWorkload& u) {
     for (const auto* part : {&u.attention, &u.mlp}) {
       for (const Op& op : *part) {
         for (Pass pass : {Pass::kForward, Pass::kBackwardInput, Pass::kBackwardWeight}) {
           const KernelShape k = kernel_shape(op, pass);
           if (k.flops.value() <= 0 && k.bytes.value() <= 0) continue;
-          out[trace_class(op, pass)] += w.cm.cost(k, compute_sms).time * passes;
+          add(trace_class(op, pass), w.cm.cost(k, compute_sms));
         }
         if (recomputed(op, plan.recompute)) {
           const KernelShape f = kernel_shape(op, Pass::kForward);
           if (f.flops.value() > 0 || f.bytes.value() > 0) {
-            out[trace_class(op, Pass::kForward)] += w.cm.cost(f, compute_sms).time * passes;
+            add(trace_class(op, Pass::kForward), w.cm.cost(f, compute_sms));
           }
         }
       }
@@ -269,29 +274,15 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
 
 std::map<std::string, Nanoseconds> predicted_component_times(const Scenario& sc,
                                                              const RunOptions& options, int rank) {
-  const RankWork w(sc, options, rank);
-  const std::vector<LayerComponents> per_unit = layer_components(sc, w.cm, w.comm);
+  // Each component's kernels as predicted_component_group_times splits them, launch gaps left
+  // out: an annotation's time in a trace is its kernels' durations.
   std::map<std::string, Nanoseconds> out;
-  w.for_each_unit(sc.plan, [&](const LayerWorkload& u) {
-    // layer_components lists the units in build_workload's order, as w.units does.
-    const LayerComponents& lc = per_unit[static_cast<std::size_t>(&u - w.units.data())];
-    const std::pair<const char*, Nanoseconds> parts[] = {{"attention_f", lc.attention_f},
-                                                         {"attention_b", lc.attention_b},
-                                                         {"attention_w", lc.attention_w},
-                                                         {"mlp_f", lc.mlp_f},
-                                                         {"mlp_b", lc.mlp_b},
-                                                         {"mlp_w", lc.mlp_w}};
-    for (const auto& [name, t] : parts) out[name] += t * w.passes;
-    if (does_all_to_all(u, sc.model)) {
-      // Each DeepEP call's annotation holds its notify kernel as well as its payload kernel.
-      const CommTimes& c = w.comm;
-      out["dispatch_f"] += (lc.dispatch_f + c.notify_dispatch) * w.passes;
-      out["dispatch_b"] += (lc.dispatch_b + c.notify_combine) * w.passes;
-      out["combine_f"] += (lc.combine_f + c.notify_combine) * w.passes;
-      out["combine_b"] += (lc.combine_b + c.notify_combine) * w.passes;
+  for (const auto& [component, groups] : predicted_component_group_times(sc, options, rank)) {
+    Nanoseconds& t = out[component];
+    for (const auto& [group, time] : groups) {
+      if (group != kLaunchGaps) t += time;
     }
-  });
-  w.average(out);
+  }
   return out;
 }
 
@@ -348,7 +339,7 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
         if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
         const KernelCost kc = w.cm.cost(k, sms);
         out[component][time_scale_group(k.cls)] += (kc.time - kc.launch) * w.passes;
-        out[component]["launch"] += kc.launch * w.passes;
+        out[component][kLaunchGaps] += kc.launch * w.passes;
       };
       for (const Op& op : *ops) {
         add(part + "_f", kernel_shape(op, Pass::kForward));
@@ -373,7 +364,7 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
         out[component]["deepep_notify"] += (notify - layout) * w.passes;
         if (layout.value() > 0) {
           out[component]["memory_bound"] += (layout - c.notify_layout_launch) * w.passes;
-          out[component]["launch"] += c.notify_layout_launch * w.passes;
+          out[component][kLaunchGaps] += c.notify_layout_launch * w.passes;
         }
       }
     }

@@ -123,11 +123,13 @@ def summarize(path):
 
     steps.sort()
     step_out = []
+    in_step = set()  # activities launched inside some step: (device, stream, start, end, corr)
     for s0, e0, name, pid in steps:
         gpu_time, n, first, last, nccl = 0, 0, None, None, 0
-        for act_name, _, _, s, e, corr in acts:
+        for act_name, _d, _st, s, e, corr in acts:
             launches = runtime.get(corr, []) if corr >= 0 else []
             if any(s0 <= ls < e0 and lp == pid for ls, lp, _, _ in launches):
+                in_step.add((_d, _st, s, e, corr))
                 gpu_time += e - s
                 n += 1
                 first = s if first is None else min(first, s)
@@ -160,6 +162,7 @@ def summarize(path):
         row[1] += e - s
     # Per device: span, compute / non-compute / idle, launch delays, queue depth.
     device_time = []
+    step_compute_gaps = []
     for dev in sorted({d for _, d, _, _, _, _ in acts}):
         mine = [a for a in acts if a[1] == dev]
         span = max(e for *_, e, _ in mine) - min(s for _, _, _, s, _, _ in mine)
@@ -199,6 +202,8 @@ def summarize(path):
                 # Streams with no kernel time (copies only) count as compute, as in hopsim.
                 if role.get((dev, key), "compute") == "compute":
                     compute_gaps.append(max(0, a[3] - prev[4]))
+                    if (a[1], a[2], a[3], a[4], a[5]) in in_step:
+                        step_compute_gaps.append(max(0, a[3] - prev[4]))
         device_time.append({
             "device": dev, "span_ns": span, "compute_ns": comp,
             "non_compute_ns": busy - comp, "idle_ns": span - busy, "launches": len(delays),
@@ -210,7 +215,8 @@ def summarize(path):
             "queued_gap_p50_ns": percentile(gaps, 0.5) if gaps else 0,
             "queued_gap_total_ns": sum(gaps),
             "compute_queued_gaps": len(compute_gaps),
-            "compute_queued_gap_p50_ns": percentile(compute_gaps, 0.5) if compute_gaps else 0})
+            "compute_queued_gap_p50_ns": percentile(compute_gaps, 0.5) if compute_gaps else 0,
+            "compute_queued_gap_total_ns": sum(compute_gaps)})
     durs = [x["duration_ns"] for x in step_out]
     listed = doc.get("deviceProperties", [])
     return {
@@ -233,6 +239,7 @@ def summarize(path):
                         for (n, d, st), v in sorted(per_annotation.items())],
         "attribution": how,
         "device_time": device_time,
+        "step_compute_queued_gap_total_ns": sum(step_compute_gaps),
         "step_time": {
             "mean_ns": sum(durs) / len(durs) if durs else 0,
             "p50_ns": percentile(durs, 0.5) if durs else 0,

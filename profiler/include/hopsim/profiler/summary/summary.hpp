@@ -88,6 +88,7 @@ struct DeviceTime {
   //! The same over the compute-role streams only: the gaps hopsim charges as launch_overhead
   //! (its communication kernels carry none; DeepEP's calls are timed whole).
   Distribution compute_queued_gap;
+  Nanoseconds compute_queued_gap_total{0};
 };
 
 struct StepSummary {
@@ -130,6 +131,9 @@ struct TraceSummary {
   //! Per class, the summed time of the activities launched inside a step (warm-up and
   //! activities outside every step left out); empty when the trace has no steps.
   std::vector<ClassTime> step_classes;
+  //! The queued gaps on compute streams (DeviceTime::compute_queued_gap) before the activities
+  //! launched inside steps, all devices: the launch gaps to hold against hopsim's per step.
+  Nanoseconds step_compute_queued_gap_total{0};
   Distribution step_time;
   Distribution step_gpu_time;
   Distribution step_gpu_span;

@@ -204,22 +204,30 @@ std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& scenari
 //! Communication times of a scenario from the network model.
 [[nodiscard]] CommTimes communication_times(const Scenario& scenario, const CostModel& cost);
 
+//! The entry of predicted_class_times and predicted_component_group_times that holds the launch
+//! gaps (CostParameters::launch_overhead per kernel): a trace shows them between kernels.
+inline constexpr const char* kLaunchGaps = "launch_gaps";
+
 //! Predicted GPU busy time per step on one pipeline rank, by kernel class, named as the trace
 //! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,
 //! wgrad_gemm, attention_fwd, attention_bwd, moe_routing, norm, elementwise, fp8_cast and the
-//! communication classes deepep_dispatch, deepep_combine, deepep_notify. For comparison with a
-//! measured trace; rank -1 means the mean over ranks.
+//! communication classes deepep_dispatch, deepep_combine, deepep_notify: the kernels' run time;
+//! the compute kernels' launch gaps are the kLaunchGaps entry (DeepEP's layout kernel, kept
+//! inside deepep_notify, keeps its launch there). For comparison with a measured trace; rank -1
+//! means the mean over ranks.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
 //! Predicted GPU time per step on one pipeline rank (-1: the mean over ranks), by component as
 //! SimResult::layers names them: attention_f/b/w, mlp_f/b/w and, for MoE units, dispatch_f/b and
-//! combine_f/b with their notify phases. For comparison with annotated traces.
+//! combine_f/b with their notify phases: the kernels' run time, without their launch gaps (an
+//! annotation's time in a trace is its kernels' durations). For comparison with annotated traces.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_component_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
-//! The compute components of predicted_component_times split by the cost model's time-scale
-//! group of each kernel (gemm, attention, memory_bound): the basis `calibrate --from-trace` fits
+//! The components of predicted_component_times split by the cost model's time-scale group of
+//! each kernel (gemm, attention, memory_bound, deepep_payload, deepep_notify), and the launch
+//! gaps as the kLaunchGaps group: the basis `calibrate --from-trace` fits
 //! CostParameters::time_scale with.
 [[nodiscard]] std::map<std::string, std::map<std::string, Nanoseconds>>
 predicted_component_group_times(const Scenario& scenario, const RunOptions& options = {},
