@@ -135,6 +135,13 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(s.streams[i].busy.value() == e["streams"][i].at("busy_ns").get<std::int64_t>());
         CHECK(std::string(sm::to_string(s.streams[i].role)) ==
               e["streams"][i].at("role").get<std::string>());
+        // HTA-style idle breakdown between the stream's consecutive activities.
+        CHECK(s.streams[i].idle_host_wait.value() ==
+              e["streams"][i].at("idle_host_wait_ns").get<std::int64_t>());
+        CHECK(s.streams[i].idle_kernel_wait.value() ==
+              e["streams"][i].at("idle_kernel_wait_ns").get<std::int64_t>());
+        CHECK(s.streams[i].idle_other.value() ==
+              e["streams"][i].at("idle_other_ns").get<std::int64_t>());
       }
       REQUIRE_FALSE(s.top_kernels.empty());
       CHECK(s.top_kernels[0].name == e.at("top_kernel").at("name").get<std::string>());
@@ -177,6 +184,11 @@ TEST_CASE("summaries of real Kineto traces match the independent script", "[summ
         CHECK(d.short_kernels == x.at("short_kernels").get<std::int64_t>());
         CHECK(d.max_queue == x.at("max_queue").get<std::int64_t>());
         CHECK(d.mean_queue == Approx(x.at("mean_queue").get<double>()));
+        const auto bins = x.at("queue_over_time").get<std::vector<double>>();
+        REQUIRE(d.queue_over_time.size() == bins.size());
+        for (std::size_t b = 0; b < bins.size(); ++b) {
+          CHECK(d.queue_over_time[b] == Approx(bins[b]).margin(1e-9));
+        }
         // The GPU's own launch gaps: kernels already queued when the activity before them on
         // their stream ended.
         CHECK(d.queued_gap.count == x.at("queued_gaps").get<std::int64_t>());

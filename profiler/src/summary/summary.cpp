@@ -405,6 +405,10 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
     // before it ended waited only for the GPU to start it.
     std::map<std::int64_t, std::vector<double>> gaps;
     std::map<std::int64_t, std::vector<double>> compute_gaps;  // on compute-role streams
+    // Idle breakdown per stream needs, per device, when other streams' kernels ended.
+    for (auto& [d, el] : enter_leave) std::sort(el.second.begin(), el.second.end());
+    std::map<std::pair<std::int64_t, std::int64_t>, StreamBusy*> stream_of;
+    for (auto& b : s.streams) stream_of[{b.device, b.stream}] = &b;
     {
       std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> on_stream;
       for (std::size_t i = 0; i < t.activities.size(); ++i) {
@@ -420,10 +424,32 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
         if (!std::is_sorted(idx.begin(), idx.end(), before)) {
           std::sort(idx.begin(), idx.end(), before);
         }
+        StreamBusy* busy = stream_of.at(key);
+        const std::vector<std::int64_t>* ends = nullptr;
+        if (const auto el = enter_leave.find(key.first); el != enter_leave.end()) {
+          ends = &el->second.second;
+        }
         for (std::size_t k = 1; k < idx.size(); ++k) {
           const auto& prev = t.activities[idx[k - 1]];
           const auto& a = t.activities[idx[k]];
           const std::int64_t launched = launch_end[idx[k]];
+          // Idle between the two (HTA's idle time breakdown): the host had not launched the
+          // kernel yet, or it waited in the queue, behind another stream's kernel when one ended
+          // inside the gap (a cross-stream wait, or nothing known: other).
+          if (const std::int64_t idle = a.start.value() - prev.end.value(); idle > 0) {
+            const auto other_ended = [&] {
+              if (ends == nullptr) return false;
+              const auto it = std::upper_bound(ends->begin(), ends->end(), prev.end.value());
+              return it != ends->end() && *it <= a.start.value();
+            };
+            if (launched >= 0 && launched > prev.end.value()) {
+              busy->idle_host_wait += Nanoseconds(idle);
+            } else if (launched >= 0 && !other_ended()) {
+              busy->idle_kernel_wait += Nanoseconds(idle);
+            } else {
+              busy->idle_other += Nanoseconds(idle);
+            }
+          }
           if (launched < 0 || launched > prev.end.value()) continue;
           const auto gap =
               static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value()));
@@ -456,8 +482,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       for (const double g : gaps[d])
         dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
       auto& [enter, leave] = enter_leave[d];
-      std::sort(enter.begin(), enter.end());
-      std::sort(leave.begin(), leave.end());
+      std::sort(enter.begin(), enter.end());  // `leave` is sorted above
       // Walk both in time order; ends before launches at the same instant: a kernel that ends
       // as the next is launched leaves the queue first.
       std::int64_t q = 0;
@@ -466,6 +491,25 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       std::size_t out = 0;
       std::int64_t previous = 0;
       std::int64_t first_event = 0;
+      // Queue length over time: the time-weighted mean in kQueueBins equal bins from the first
+      // launch to the last end.
+      const std::int64_t t0 = enter.empty() ? 0 : enter.front();
+      const std::int64_t t1 = enter.empty() ? 0 : std::max(enter.back(), leave.back());
+      const double width = static_cast<double>(t1 - t0) / kQueueBins;
+      std::vector<double> bin_area(width > 0 ? kQueueBins : 0, 0.0);
+      // Offsets from t0: trace times are epoch nanoseconds, past a double's exact integers.
+      const auto spread = [&](std::int64_t from, std::int64_t to, std::int64_t depth) {
+        if (depth == 0 || to <= from || width <= 0) return;
+        double x = static_cast<double>(from - t0);
+        const auto end = static_cast<double>(to - t0);
+        auto i = std::min<std::size_t>(kQueueBins - 1, static_cast<std::size_t>(x / width));
+        for (; i < kQueueBins && x < end; ++i) {
+          const double edge = i + 1 == kQueueBins ? end : static_cast<double>(i + 1) * width;
+          const double y = std::min(end, edge);
+          if (y > x) bin_area[i] += static_cast<double>(depth) * (y - x);
+          x = std::max(x, y);
+        }
+      };
       while (in < enter.size() || out < leave.size()) {
         const bool leaves = out < leave.size() && (in == enter.size() || leave[out] <= enter[in]);
         const std::int64_t now = leaves ? leave[out] : enter[in];
@@ -473,6 +517,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
           first_event = now;
         } else {
           area += static_cast<double>(q) * static_cast<double>(now - previous);
+          spread(previous, now, q);
         }
         previous = now;
         q += leaves ? -1 : +1;
@@ -482,6 +527,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       if (enter.size() + leave.size() > 1 && previous > first_event) {
         dt.mean_queue = area / static_cast<double>(previous - first_event);
       }
+      for (const double a : bin_area) dt.queue_over_time.push_back(a / width);
       s.device_time.push_back(dt);
     }
   }
@@ -605,7 +651,10 @@ std::string to_json(const TraceSummary& s) {
                        {"busy_ns", b.busy.value()},
                        {"comm_share", b.comm_share},
                        {"role", std::string(to_string(b.role))},
-                       {"role_set_by_user", b.role_overridden}});
+                       {"role_set_by_user", b.role_overridden},
+                       {"idle_host_wait_ns", b.idle_host_wait.value()},
+                       {"idle_kernel_wait_ns", b.idle_kernel_wait.value()},
+                       {"idle_other_ns", b.idle_other.value()}});
   }
   j["streams"] = streams;
   j["overlap"] = overlap_json(s.overlap);
@@ -627,7 +676,8 @@ std::string to_json(const TraceSummary& s) {
                    {"queued_gap", dist_json(d.queued_gap)},
                    {"queued_gap_total_ns", d.queued_gap_total.value()},
                    {"compute_queued_gap", dist_json(d.compute_queued_gap)},
-                   {"compute_queued_gap_total_ns", d.compute_queued_gap_total.value()}});
+                   {"compute_queued_gap_total_ns", d.compute_queued_gap_total.value()},
+                   {"queue_over_time", d.queue_over_time}});
   }
   j["device_time"] = dts;
   j["top_kernels"] = kernels_json(s.top_kernels);
@@ -710,6 +760,15 @@ void print_text(std::ostream& out, const TraceSummary& s) {
     out << "  device " << b.device << " stream " << b.stream << ": " << ms(b.busy) << " ms busy ("
         << b.activities << " activities), " << pct(b.comm_share) << " communication -> "
         << to_string(b.role) << (b.role_overridden ? " (set)" : "") << "\n";
+    const Nanoseconds idle = b.idle_host_wait + b.idle_kernel_wait + b.idle_other;
+    if (idle.value() > 0) {
+      const auto share = [&](Nanoseconds t) {
+        return pct(static_cast<double>(t.value()) / static_cast<double>(idle.value()));
+      };
+      out << "    idle between activities " << ms(idle) << " ms: host wait "
+          << share(b.idle_host_wait) << ", kernel wait " << share(b.idle_kernel_wait) << ", other "
+          << share(b.idle_other) << "\n";
+    }
   }
   out << "\nper device (span = first to last activity; launch delay = kernel start - launch "
          "call start; queue = kernels launched, not finished):\n";
@@ -724,6 +783,11 @@ void print_text(std::ostream& out, const TraceSummary& s) {
           << " ms, p95 " << ms(d.launch_delay.p95_ns) << " ms; " << d.short_kernels
           << " kernels shorter than their launch call; queue max " << d.max_queue << ", mean "
           << fmt("%.2f", d.mean_queue) << "\n";
+    }
+    if (!d.queue_over_time.empty()) {
+      out << "    queue over time (" << kQueueBins << " equal parts of the span):";
+      for (const double q : d.queue_over_time) out << " " << fmt("%.1f", q);
+      out << "\n";
     }
     if (d.queued_gap.count > 0) {
       out << "    " << d.queued_gap.count << " kernels waited in the queue: gap after the one "

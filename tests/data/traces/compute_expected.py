@@ -163,6 +163,7 @@ def summarize(path):
     # Per device: span, compute / non-compute / idle, launch delays, queue depth.
     device_time = []
     step_compute_gaps = []
+    idle_by_stream = {}
     for dev in sorted({d for _, d, _, _, _, _ in acts}):
         mine = [a for a in acts if a[1] == dev]
         span = max(e for *_, e, _ in mine) - min(s for _, _, _, s, _, _ in mine)
@@ -185,6 +186,20 @@ def summarize(path):
             q += dq
             qmax = max(qmax, q)
         width = events[-1][0] - events[0][0] if events else 0
+        # Queue length over time: time-weighted mean in 20 equal bins of the same window, by
+        # brute force (each bin's overlap with each constant stretch).
+        bins = []
+        if width > 0:
+            t0, bw = events[0][0], width / 20
+            depth, stretches = 0, []
+            for i, (tt, dq) in enumerate(events):
+                if i > 0 and depth:
+                    stretches.append((events[i - 1][0], tt, depth))
+                depth += dq
+            for b in range(20):  # in offsets from t0: Python floats of epoch ns are not exact
+                lo, hi = b * bw, ((b + 1) * bw if b < 19 else width)
+                bins.append(sum(d * max(0, min(hi, y - t0) - max(lo, x - t0))
+                                for x, y, d in stretches) / bw)
         # Queued gaps: on each stream in (start, end) order, a kernel whose launch call (its
         # earliest) had ended by the time the activity before it ended: start - that end, >= 0.
         launch_end = {}
@@ -192,10 +207,22 @@ def summarize(path):
             if d == dev and corr >= 0 and corr in runtime:
                 launch_end[(stream, s, e, corr)] = min((r[0], r[3]) for r in runtime[corr])[1]
         gaps, compute_gaps = [], []
+        # Ends of the device's kernels that have a launch, for the idle breakdown.
+        kernel_ends = [e for name, d, stream, s, e, corr in gpu["kernel"]
+                       if d == dev and corr >= 0 and corr in runtime]
         for key in sorted({(a[2]) for a in mine}):
             on = sorted((a for a in mine if a[2] == key), key=lambda a: (a[3], a[4]))
+            breakdown = idle_by_stream.setdefault((dev, key), [0, 0, 0])
             for prev, a in zip(on, on[1:]):
                 le = launch_end.get((a[2], a[3], a[4], a[5]))
+                idle = a[3] - prev[4]
+                if idle > 0:
+                    if le is not None and le > prev[4]:
+                        breakdown[0] += idle  # host wait
+                    elif le is not None and not any(prev[4] < x <= a[3] for x in kernel_ends):
+                        breakdown[1] += idle  # kernel wait
+                    else:
+                        breakdown[2] += idle  # other
                 if le is None or le > prev[4]:
                     continue
                 gaps.append(max(0, a[3] - prev[4]))
@@ -211,6 +238,7 @@ def summarize(path):
             "launch_delay_p95_ns": percentile(delays, 0.95) if delays else 0,
             "short_kernels": short, "max_queue": qmax,
             "mean_queue": area / width if width > 0 else 0,
+            "queue_over_time": bins,
             "queued_gaps": len(gaps),
             "queued_gap_p50_ns": percentile(gaps, 0.5) if gaps else 0,
             "queued_gap_total_ns": sum(gaps),
@@ -228,7 +256,10 @@ def summarize(path):
         "activity_time_ns": sum(e - s for _, _, _, s, e, _ in acts),
         "gpu_span_ns": max(e for *_, e, _ in acts) - min(s for *_, s, _e, _ in acts),
         "streams": [{"device": d, "stream": st, "busy_ns": union(iv), "activities": len(iv),
-                     "role": role.get((d, st), "compute")}
+                     "role": role.get((d, st), "compute"),
+                     "idle_host_wait_ns": idle_by_stream.get((d, st), [0, 0, 0])[0],
+                     "idle_kernel_wait_ns": idle_by_stream.get((d, st), [0, 0, 0])[1],
+                     "idle_other_ns": idle_by_stream.get((d, st), [0, 0, 0])[2]}
                     for (d, st), iv in sorted(streams.items())],
         "comm_ns": comm_t,
         "overlapped_ns": overlap,

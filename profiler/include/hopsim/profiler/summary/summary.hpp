@@ -46,6 +46,13 @@ struct StreamBusy {
   double comm_share = 0;  //!< of its kernel time, in communication classes
   StreamRole role = StreamRole::kCompute;
   bool role_overridden = false;  //!< set by SummaryOptions::roles rather than inferred
+  //! Idle time between its consecutive activities, by cause (HTA's idle time breakdown,
+  //! docs/TRACES.md): the host had not launched the next one yet; it was launched and waited
+  //! for the GPU alone; it was launched and a kernel of another stream of the device ended in
+  //! the gap (a cross-stream wait), or nothing is known of its launch.
+  Nanoseconds idle_host_wait{0};
+  Nanoseconds idle_kernel_wait{0};
+  Nanoseconds idle_other{0};
 };
 
 struct KernelTotal {
@@ -80,6 +87,9 @@ struct DeviceTime {
   std::int64_t short_kernels = 0;  //!< kernels that ran shorter than their launch call took
   std::int64_t max_queue = 0;      //!< kernels launched and not yet finished, at most
   double mean_queue = 0;  //!< the same, time-weighted from the first launch to the last end
+  //! The same in kQueueBins equal bins of that window, in time order (HTA's queue length over
+  //! time, coarsened to a fixed size); empty when the window has no length.
+  std::vector<double> queue_over_time;
   //! Gaps the GPU itself paid: for each kernel whose launch call had returned before the
   //! activity before it on its stream ended (it was waiting in the queue), the time from that
   //! activity's end to the kernel's start. What hopsim's launch_overhead stands for.
@@ -155,6 +165,9 @@ struct SummaryOptions {
   //! Roles the user sets for (device, stream), overriding the inferred ones.
   std::map<std::pair<std::int64_t, std::int64_t>, StreamRole> roles;
 };
+
+//! Bins of DeviceTime::queue_over_time.
+inline constexpr std::size_t kQueueBins = 20;
 
 //! A stream whose kernel time is at least this share communication is a communication stream.
 inline constexpr double kCommStreamShare = 0.5;
