@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kGroups[] = {"gemm", "attention", "memory_bound", "deepep_payload",
                                    "deepep_notify"};
 constexpr int kGroupCount = 5;
+constexpr int kMaxEngineRuns = 50;
 
 // Least squares on the rows kept (relative weighting: each row divided by its measurement).
 Eigen::VectorXd solve(const Eigen::MatrixXd& a, const Eigen::VectorXd& m,
@@ -138,7 +139,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   // (the analytical payload assumes them alone). Both move with the answer (overlaps shift with
   // the scales; interference is not quite linear in its coefficient), so the engine is run again
   // at each answer until the answer stops moving: at that fixed point the rows are the engine's
-  // own times.
+  // own times, to the precision the comment at `settled` gives.
   const auto payload_column = [&]() -> Eigen::Index {
     for (Eigen::Index k = 0; k < groups; ++k) {
       if (std::string_view(kGroups[rows.active[static_cast<std::size_t>(k)]]) == "deepep_payload")
@@ -150,7 +151,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   const bool interferes = kappa > 0 && sc.plan.comm_sms > 0;
   Eigen::MatrixXd a = rows.groups;
   if (interferes || payload_column >= 0) {
-    for (int iteration = 0; iteration < 50; ++iteration) {
+    for (int iteration = 0; iteration < kMaxEngineRuns; ++iteration) {
       sim::RunOptions at = options;
       at.cost = modelled;
       for (Eigen::Index k = 0; k < groups; ++k) {
@@ -185,8 +186,11 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
       }
       const Eigen::VectorXd x = solve(with, rows.measured, all);
       const double next = with.cols() > groups ? std::max(0.0, kappa * x(groups)) : kappa;
-      const bool settled = std::abs(next - kappa) <= 1e-7 * std::max(kappa, 1e-6) &&
-                           (x.head(groups) - s).cwiseAbs().maxCoeff() <= 1e-7;
+      // Settled once it moves less than the fit can resolve: the engine's times are whole
+      // nanoseconds and its overlaps shift by them, so the last digits wander (about 1e-5 in
+      // the coefficient, 3e-4 in a small group's scale on the golden below).
+      const bool settled = std::abs(next - kappa) <= 1e-4 * std::max(kappa, 1e-6) &&
+                           (x.head(groups) - s).cwiseAbs().maxCoeff() <= 1e-3;
       s = x.head(groups);
       a = with;
       if (with.cols() > groups) {
@@ -194,6 +198,12 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
         fit.comm_hbm_bytes_per_wire_byte = kappa;
       }
       if (settled) break;
+      if (iteration + 1 == kMaxEngineRuns) {
+        fit.warnings.push_back("the fit with the step engine did not settle in " +
+                               std::to_string(kMaxEngineRuns) +
+                               " runs: the last answer is kept, the rows' residuals say how well "
+                               "it holds");
+      }
     }
   }
   if (!fit.comm_hbm_bytes_per_wire_byte && fit.interference_note.empty()) {
