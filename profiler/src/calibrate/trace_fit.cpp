@@ -150,6 +150,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   double kappa = modelled.comm_hbm_bytes_per_wire_byte;
   const bool interferes = kappa > 0 && sc.plan.comm_sms > 0;
   Eigen::MatrixXd a = rows.groups;
+  double ratio = 1.0;  // the last solve's multiplier of the interference column
   if (interferes || payload_column >= 0) {
     for (int iteration = 0; iteration < kMaxEngineRuns; ++iteration) {
       sim::RunOptions at = options;
@@ -194,6 +195,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
       s = x.head(groups);
       a = with;
       if (with.cols() > groups) {
+        ratio = x(groups);
         kappa = next;
         fit.comm_hbm_bytes_per_wire_byte = kappa;
       }
@@ -217,7 +219,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   }
   Eigen::VectorXd coefficients(a.cols());
   coefficients.head(groups) = s;
-  if (a.cols() > groups) coefficients(groups) = 1.0;  // the column is at the fitted coefficient
+  if (a.cols() > groups) coefficients(groups) = ratio;  // 1 once settled
 
   double sq = 0, loo_sq = 0;
   int loo_n = 0;
@@ -227,7 +229,7 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
     cf.measured_ms = rows.measured(i);
     cf.modelled_ms = rows.groups.row(i).sum();
     cf.fitted_ms = a.row(i).dot(coefficients);
-    if (a.cols() > groups) cf.interference_ms = a(i, groups);
+    if (a.cols() > groups) cf.interference_ms = a(i, groups) * ratio;
     sq += std::pow(cf.fitted_ms / cf.measured_ms - 1, 2);
     if (n - 1 >= a.cols()) {
       std::vector<int> rest;
