@@ -7,7 +7,6 @@
 
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/compare/compare.hpp"
-#include "hopsim/profiler/summary/summary.hpp"
 
 namespace hopsim::profiler::calibrate {
 
@@ -114,13 +113,10 @@ TraceFit fit_time_scales(const Scenario& sc, const trace::Trace& measured,
   fit.model_launch_overhead = modelled.launch_overhead;
   fit.model_comm_hbm_bytes_per_wire_byte = modelled.comm_hbm_bytes_per_wire_byte;
 
-  // Launch overhead: the median queued gap on the compute streams (see the header).
-  for (const auto& d : summary::summarize(measured, classifier).device_time) {
-    if (d.compute_queued_gap.count > fit.queued_kernels) {
-      fit.queued_kernels = d.compute_queued_gap.count;
-      fit.queued_gap_p50_ns = d.compute_queued_gap.p50_ns;
-    }
-  }
+  // Launch overhead: the median queued gap on the compute streams (see the header), as the
+  // comparison's summary of the trace found it.
+  fit.queued_kernels = c.queued_kernels;
+  fit.queued_gap_p50_ns = c.queued_gap_p50_ns;
   if (fit.queued_kernels > 0) {
     fit.launch_overhead = Nanoseconds(std::llround(fit.queued_gap_p50_ns));
   }

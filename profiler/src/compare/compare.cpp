@@ -177,8 +177,12 @@ Comparison compare(const Scenario& sc, const trace::Trace& measured,
   // The launch gaps: the model charges launch_overhead before each kernel; a trace shows it as
   // the gap before each kernel that waited in a compute stream's queue (trace summary).
   Nanoseconds gaps = s.step_compute_queued_gap_total;
-  if (stepped == 0) {
-    for (const auto& d : s.device_time) gaps += d.compute_queued_gap_total;
+  for (const auto& d : s.device_time) {
+    if (stepped == 0) gaps += d.compute_queued_gap_total;
+    if (d.compute_queued_gap.count > c.queued_kernels) {
+      c.queued_kernels = d.compute_queued_gap.count;
+      c.queued_gap_p50_ns = d.compute_queued_gap.p50_ns;
+    }
   }
   if (gaps.value() > 0) {
     rows[sim::kLaunchGaps].what = sim::kLaunchGaps;

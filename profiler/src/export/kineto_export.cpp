@@ -41,11 +41,7 @@ std::string phase_name(const sim::SubOp& op) {
   const std::string& n = op.name;
   if (n.find("allreduce") != std::string::npos) return n;
   const std::string unit = n.substr(0, n.find('.'));
-  const char pass = n.find(".W") != std::string::npos ? 'W'
-                    : n.find(".B") != std::string::npos || n.find(".bwd") != std::string::npos
-                        ? 'B'
-                        : 'F';
-  return unit + "." + part_of(op.component) + "(" + pass + ")";
+  return unit + "." + part_of(op.component) + "(" + sim::sub_op_pass(op) + ")";
 }
 
 }  // namespace

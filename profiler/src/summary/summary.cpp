@@ -425,6 +425,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
           std::sort(idx.begin(), idx.end(), before);
         }
         StreamBusy* busy = stream_of.at(key);
+        const bool compute_stream = busy->role == StreamRole::kCompute;
         const std::vector<std::int64_t>* ends = nullptr;
         if (const auto el = enter_leave.find(key.first); el != enter_leave.end()) {
           ends = &el->second.second;
@@ -454,8 +455,7 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
           const auto gap =
               static_cast<double>(std::max<std::int64_t>(0, a.start.value() - prev.end.value()));
           gaps[key.first].push_back(gap);
-          const auto r = role.find(key);
-          if (r == role.end() || r->second == StreamRole::kCompute) {
+          if (compute_stream) {
             compute_gaps[key.first].push_back(gap);
             if (counted[idx[k]]) s.step_compute_queued_gap_total += Nanoseconds(std::llround(gap));
           }
@@ -474,13 +474,15 @@ TraceSummary summarize(const trace::Trace& t, const classify::KernelClassifier& 
       dt.launches = static_cast<std::int64_t>(delays[d].size());
       dt.launch_delay = distribution(delays[d]);
       dt.short_kernels = short_kernels[d];
+      const auto sum_of = [](const std::vector<double>& g) {
+        Nanoseconds sum{0};
+        for (const double x : g) sum += Nanoseconds(static_cast<std::int64_t>(x));
+        return sum;
+      };
       dt.queued_gap = distribution(gaps[d]);
+      dt.queued_gap_total = sum_of(gaps[d]);
       dt.compute_queued_gap = distribution(compute_gaps[d]);
-      for (const double g : compute_gaps[d]) {
-        dt.compute_queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
-      }
-      for (const double g : gaps[d])
-        dt.queued_gap_total += Nanoseconds(static_cast<std::int64_t>(g));
+      dt.compute_queued_gap_total = sum_of(compute_gaps[d]);
       auto& [enter, leave] = enter_leave[d];
       std::sort(enter.begin(), enter.end());  // `leave` is sorted above
       // Walk both in time order; ends before launches at the same instant: a kernel that ends

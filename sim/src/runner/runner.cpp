@@ -1,6 +1,7 @@
 #include "hopsim/sim/runner/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -235,7 +236,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
   std::map<std::string, Nanoseconds> out;
   // A trace times kernels and the gaps between them apart: the launch gaps get a row of their own.
   auto add = [&](const std::string& klass, const KernelCost& kc) {
-    out[klass] += (kc.time - kc.launch) * passes;
+    out[klass] += kc.run() * passes;
     out[kLaunchGaps] += kc.launch * passes;
   };
   w.for_each_unit(plan, [&](const LayerWorkload& u) {
@@ -300,22 +301,20 @@ EngineComponentTimes engine_component_times(const Scenario& sc, const RunOptions
   EngineComponentTimes out;
   for (const TimelineSlice& sl : r.timeline) {
     if (sl.op == nullptr || (rank >= 0 && sl.rank != rank)) continue;
-    const std::string_view name = sl.op->name;
+    // Component names as run --json and the component map spell them: "mlp_b", "dispatch_f".
+    const auto name = [&](const char* part) {
+      return std::string(part) + static_cast<char>(std::tolower(sub_op_pass(*sl.op)));
+    };
     if (sl.cls == WorkClass::kEpComm && !sl.op->traffic.empty()) {
       // "L3.dispatch", "L3.combine.bwd": the forward and backward DeepEP payloads.
-      const char* part = sl.op->component == Component::kDispatch ? "dispatch_" : "combine_";
-      const char pass = name.find(".bwd") != std::string_view::npos ? 'b' : 'f';
-      out.payload[std::string(part) + pass] += sl.end - sl.start;
+      out.payload[name(sl.op->component == Component::kDispatch ? "dispatch_" : "combine_")] +=
+          sl.end - sl.start;
       continue;
     }
     if (sl.cls != WorkClass::kCompute || sl.lane != Lane::kCompute) continue;
     const Nanoseconds extra = (sl.end - sl.start) - sl.op->duration;
     if (extra.value() <= 0) continue;
-    const char pass = name.find(".W") != std::string_view::npos   ? 'w'
-                      : name.find(".B") != std::string_view::npos ? 'b'
-                                                                  : 'f';
-    const char* part = sl.op->component == Component::kMlp ? "mlp_" : "attention_";
-    out.interference[std::string(part) + pass] += extra;
+    out.interference[name(sl.op->component == Component::kMlp ? "mlp_" : "attention_")] += extra;
   }
   if (rank < 0) {
     for (auto* m : {&out.interference, &out.payload}) {
@@ -338,7 +337,7 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
       auto add = [&](const std::string& component, const KernelShape& k) {
         if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
         const KernelCost kc = w.cm.cost(k, sms);
-        out[component][time_scale_group(k.cls)] += (kc.time - kc.launch) * w.passes;
+        out[component][time_scale_group(k.cls)] += kc.run() * w.passes;
         out[component][kLaunchGaps] += kc.launch * w.passes;
       };
       for (const Op& op : *ops) {
@@ -559,33 +558,27 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       traffic.nic_bytes *= busiest;
       traffic.nvlink_bytes *= busiest;
       last_compute = Nanoseconds(0);
+      SubOp call;  // what the notify and the payload sub-ops share
+      call.lane = comm_lane;
+      call.cls = WorkClass::kEpComm;
+      call.collective = true;
+      call.slot = slot;
       if (notify.value() > 0) {
-        out.push_back(SubOp{name + ".notify",
-                            comm_lane,
-                            WorkClass::kEpComm,
-                            notify,
-                            Flops(0),
-                            true,
-                            n,
-                            slot,
-                            {},
-                            {},
-                            notify_launch,
-                            notify_launch.value() > 0 ? 1 : 0});
+        SubOp so = call;
+        so.name = name + ".notify";
+        so.duration = notify;
+        so.component = n;
+        so.launch = notify_launch;
+        so.kernels = notify_launch.value() > 0 ? 1 : 0;
+        out.push_back(std::move(so));
       }
       if (payload.value() > 0) {
-        out.push_back(SubOp{name,
-                            comm_lane,
-                            WorkClass::kEpComm,
-                            payload,
-                            Flops(0),
-                            true,
-                            part,
-                            slot,
-                            traffic,
-                            {},
-                            {},
-                            0});
+        SubOp so = call;
+        so.name = name;
+        so.duration = payload;
+        so.component = part;
+        so.traffic = traffic;
+        out.push_back(std::move(so));
       }
     };
     // A TP all-reduce belongs to the part it follows (DualPipe pairs keep it with that part); it

@@ -42,6 +42,10 @@ struct Comparison {
   std::vector<Row> components;
   Row step;                         //!< end to end
   double mean_abs_class_error = 0;  //!< over classes measured and predicted, time-weighted
+  //! The GPU's own launch gaps on the device that queued the most kernels on its compute streams
+  //! (trace summary's compute_queued_gap): how many kernels waited, and the median gap.
+  std::int64_t queued_kernels = 0;
+  double queued_gap_p50_ns = 0;
   //! Where the trace and the scenario disagree (GPU model, SMs, world size) or the measured
   //! figures rest on a fallback; printed before the table and kept in the JSON.
   std::vector<std::string> warnings;

@@ -130,6 +130,8 @@ struct KernelCost {
   int block_m = 0;      //!< GEMM block chosen (0 for non-GEMMs)
   int block_n = 0;
   bool memory_bound = false;
+  //! What the kernels run, as a trace's kernel durations show it: `time` less the launch gaps.
+  [[nodiscard]] Nanoseconds run() const { return time - launch; }
 };
 
 class CostModel {

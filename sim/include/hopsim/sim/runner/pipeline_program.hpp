@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hopsim/core/units.hpp"
@@ -62,6 +63,17 @@ struct SubOp {
   Nanoseconds launch{};  //!< of `duration`: the launch gaps before its `kernels` kernels
   int kernels = 0;       //!< kernels a compute sub-op launches (0 for communication)
 };
+
+//! The pass a sub-op belongs to, as its name says: 'W' ("L3.attn.W"), 'B' ("L3.mlp.B",
+//! "L3.dispatch.bwd"), else 'F' ("L3.attn", "L3.combine").
+[[nodiscard]] inline char sub_op_pass(const SubOp& so) {
+  const std::string_view n = so.name;
+  if (n.find(".W") != std::string_view::npos) return 'W';
+  if (n.find(".B") != std::string_view::npos || n.find(".bwd") != std::string_view::npos) {
+    return 'B';
+  }
+  return 'F';
+}
 
 //! One stage's work for one micro-batch. A full backward is backward_input then backward_weight.
 struct ChunkProgram {
