@@ -101,14 +101,16 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   table_ = new QTableWidget(0, 4);
   table_->setHorizontalHeaderLabels(
       {"kernel class", "measured (ms)", "predicted (ms)", "prediction error"});
+  // Every column as wide as its contents, so that a class name ("deepep_dispatch") is never
+  // cut; the last one takes what is left.
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->hide();
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   split->addWidget(table_);
   chart_ = new QChartView;
   split->addWidget(chart_);
-  split->setSizes({560, 640});  // (proportions: the splitter scales them to its width)
+  split->setSizes({700, 500});  // (proportions: the splitter scales them to its width)
 
   // Below: the trace's streams and one predicted rank's lanes on one time axis.
   auto* lower = new QWidget;

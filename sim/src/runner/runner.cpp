@@ -120,6 +120,7 @@ struct PartCost {
   Nanoseconds non_gemm{};  //!< of `time`: kernels other than GEMMs and attention cores
   Nanoseconds launch{};    //!< of `time`: the launch gaps
   int kernels = 0;
+  std::vector<SubOpKernels> parts;  //!< per op, in launch order
 };
 
 bool gemm_like(const Op& op) {
@@ -130,19 +131,23 @@ bool gemm_like(const Op& op) {
 PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, int sms,
                    const RecomputeConfig* rc) {
   PartCost c;
-  auto add = [&](const Op& op, const KernelShape& k) {
+  auto add = [&](const Op& op, const KernelShape& k, Pass as) {
     if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
     const KernelCost kc = cm.cost(k, sms);
     c.time += kc.time;
     c.launch += kc.launch;
     if (!gemm_like(op)) c.non_gemm += kc.time;
-    c.kernels += std::max(1, k.kernels);
+    const int kernels = std::max(1, k.kernels);
+    c.kernels += kernels;
+    c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
   };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
-    add(op, k);
+    add(op, k, pass);
     if (k.flops.value() > 0 || k.bytes.value() > 0) c.flops += k.flops;
-    if (rc != nullptr && recomputed(op, *rc)) add(op, kernel_shape(op, Pass::kForward));
+    if (rc != nullptr && recomputed(op, *rc)) {
+      add(op, kernel_shape(op, Pass::kForward), Pass::kForward);
+    }
   }
   return c;
 }
@@ -257,11 +262,14 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
     }
     if (does_all_to_all(u, sc.model)) {
       // The prediction keeps DeepEP's layout step inside notify_dispatch (CommTimes), so
-      // it has no deepep_layout row; a trace shows that kernel separately, as compute.
+      // it has no deepep_layout row; a trace shows that kernel separately, as compute. Its
+      // launch gap is not kernel time, and it is on the communication stream, whose gaps the
+      // measured launch_gaps row leaves out: it is in neither row.
       const CommTimes& c = w.comm;
       out["deepep_dispatch"] += (c.dispatch + c.dispatch_backward) * passes;
       out["deepep_combine"] += (c.combine + c.combine_backward) * passes;
-      out["deepep_notify"] += (c.notify_dispatch + c.notify_combine * 3) * passes;
+      out["deepep_notify"] +=
+          (c.notify_dispatch - c.notify_layout_launch + c.notify_combine * 3) * passes;
     }
   });
   // The optimizer's update kernels (a trace's multi_tensor_apply / fused Adam): once per step.
@@ -544,6 +552,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       so.memory_bound = c.non_gemm;
       so.launch = c.launch;
       so.kernels = c.kernels;
+      so.parts = c.parts;
       out.push_back(std::move(so));
       if (&out != &chunk.backward_weight) last_compute = c.time;
     };

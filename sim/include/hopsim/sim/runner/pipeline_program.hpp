@@ -47,6 +47,15 @@ struct PortTraffic {
   [[nodiscard]] bool empty() const { return nic_bytes <= 0 && nvlink_bytes <= 0; }
 };
 
+//! One op's kernels inside a compute sub-op: what a trace shows of it. An exported trace names
+//! each kernel by its class, as the trace classifier names it (profiler/data/kernel_classes.yaml).
+struct SubOpKernels {
+  std::string op;                //!< the op, e.g. "wq_a", "experts_gate_up"
+  const char* trace_class = "";  //!< "fp8_gemm", "attention_bwd", "norm", ...
+  Nanoseconds run{};             //!< its kernels' run time, without their launch gaps
+  int kernels = 0;               //!< kernels it launches
+};
+
 struct SubOp {
   std::string name;  //!< e.g. "L3.attn", "L3.dispatch"
   Lane lane = Lane::kCompute;
@@ -60,8 +69,9 @@ struct SubOp {
   //! Of `duration`: the HBM-bound kernels (casts, norms, permutes, elementwise), which slow down
   //! while a communication kernel takes its share of HBM bandwidth (StepNetwork).
   Nanoseconds memory_bound{};
-  Nanoseconds launch{};  //!< of `duration`: the launch gaps before its `kernels` kernels
-  int kernels = 0;       //!< kernels a compute sub-op launches (0 for communication)
+  Nanoseconds launch{};             //!< of `duration`: the launch gaps before its `kernels` kernels
+  int kernels = 0;                  //!< kernels a compute sub-op launches (0 for communication)
+  std::vector<SubOpKernels> parts;  //!< a compute sub-op's ops in launch order (sum: `kernels`)
 };
 
 //! The pass a sub-op belongs to, as its name says: 'W' ("L3.attn.W"), 'B' ("L3.mlp.B",

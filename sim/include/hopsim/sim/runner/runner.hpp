@@ -212,9 +212,9 @@ inline constexpr const char* kLaunchGaps = "launch_gaps";
 //! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,
 //! wgrad_gemm, attention_fwd, attention_bwd, moe_routing, norm, elementwise, fp8_cast and the
 //! communication classes deepep_dispatch, deepep_combine, deepep_notify: the kernels' run time;
-//! the compute kernels' launch gaps are the kLaunchGaps entry (DeepEP's layout kernel, kept
-//! inside deepep_notify, keeps its launch there). For comparison with a measured trace; rank -1
-//! means the mean over ranks.
+//! the compute kernels' launch gaps are the kLaunchGaps entry (DeepEP's layout kernel is kept
+//! inside deepep_notify, its launch gap in neither). For comparison with a measured trace; rank
+//! -1 means the mean over ranks.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 

@@ -1,0 +1,77 @@
+// hopsim's Kineto export read back as a user's trace: every kernel the model runs must land in
+// the class the model predicts it in, and the DeepEP stream must read as communication. The
+// oracle is the prediction itself (predicted_class_times): this holds the export and the shipped
+// classifier to each other, not the cost model to the hardware.
+
+#include "hopsim/profiler/export/kineto_export.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+
+#include "hopsim/profiler/compare/compare.hpp"
+#include "hopsim/profiler/import/import.hpp"
+#include "hopsim/profiler/summary/summary.hpp"
+#include "hopsim/profiler/trace/trace_db.hpp"
+#include "scenario_presets.hpp"
+#include "trace_test_util.hpp"
+
+using namespace hopsim;
+namespace p = hopsim::profiler;
+namespace t = hopsim::profiler::test;
+
+TEST_CASE("an exported step is classified class by class as the model predicts it",
+          "[profiler][export]") {
+  Scenario sc = t::small_v2_lite_scenario();
+  sc.plan.schedule = GENERATE(ScheduleKind::k1F1B, ScheduleKind::kDualPipe);
+  sim::RunOptions o;
+  o.collect_timeline = true;
+  const sim::SimResult run = sim::run_scenario(sc, o);
+  const int rank = GENERATE(0, 1);
+  INFO("schedule " << to_string(sc.plan.schedule) << ", pipeline rank " << rank);
+
+  t::TempDir dir;
+  {
+    std::ofstream f(dir / "step.json");
+    p::exporter::write_kineto(f, sc, run, rank);
+  }
+  (void)p::import::import_trace(dir / "step.json", dir / "step.sqlite");
+  const auto trace = p::trace::load_trace(dir / "step.sqlite");
+  const auto& classifier = p::classify::KernelClassifier::shipped();
+
+  // No kernel is left unclassified, and the classes are exactly the predicted ones (the
+  // optimizer and the DP reduce-scatter are not exported: the export is the pipeline's step).
+  const auto summary = p::summary::summarize(trace, classifier);
+  CHECK(summary.unknown_kernels.empty());
+  std::set<std::string> measured;
+  for (const auto& k : summary.classes) measured.insert(k.klass);
+  const auto predicted = sim::predicted_class_times(sc, o, rank);
+  std::set<std::string> expected;
+  for (const auto& [cls, time] : predicted) {
+    if (time.value() > 0 && cls != sim::kLaunchGaps && cls != "optimizer") expected.insert(cls);
+  }
+  CHECK(measured == expected);
+
+  // The DeepEP kernels' stream reads as communication, the compute kernels' as compute.
+  int comm_streams = 0;
+  for (const auto& s : summary.streams) {
+    INFO("stream " << s.stream);
+    CHECK(s.role == (s.stream == 20 ? p::summary::StreamRole::kCommunication
+                                    : p::summary::StreamRole::kCompute));
+    comm_streams += s.role == p::summary::StreamRole::kCommunication ? 1 : 0;
+  }
+  CHECK(comm_streams == 1);
+
+  // Class by class the exported time is the predicted time. What may differ is what the step
+  // engine adds to the analytical times: HBM interference while a payload runs (compute) and
+  // ports shared with the other payloads and PP sends (DeepEP); a few percent here.
+  const auto c = p::compare::compare(sc, trace, classifier, "step.json", o, nullptr, rank);
+  for (const auto& row : c.classes) {
+    // The measured launch gaps are those of kernels that waited in the queue; the first kernel
+    // of a sub-op that starts after its stream idled (1F1B waits for each all-to-all) did not.
+    if (row.what == "optimizer" || row.what == sim::kLaunchGaps) continue;
+    INFO(row.what << ": predicted " << row.predicted.value() << " ns, exported "
+                  << row.measured.value() << " ns");
+    CHECK(std::abs(row.error()) < 0.03);
+  }
+}
