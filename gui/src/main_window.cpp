@@ -304,7 +304,7 @@ void MainWindow::build_menu() {
     const QString f =
         QFileDialog::getOpenFileName(this, "Open trace", settings_->value("dirs/last").toString(),
                                      "Traces (*.json *.json.gz *.sqlite *.db);;All (*)");
-    if (!f.isEmpty() && open_trace(f)) select_view("measured");
+    if (!f.isEmpty()) measured_->open_trace_in_background(f);
   });
   recent_menu_ = file->addMenu("Recent &Files");
   rebuild_recent_menu();
@@ -479,6 +479,12 @@ void MainWindow::build_views() {
 
   measured_ = new MeasuredView;
   connect(measured_, &MeasuredView::status, this, to_status_bar);
+  // A trace opened from the menus is read off the UI thread; once it shows, it is a recent file.
+  connect(measured_, &MeasuredView::trace_opened, this, [this](const QString& path, bool ok) {
+    if (!ok) return;
+    remember(QFileInfo(path).absoluteFilePath());
+    select_view("measured");
+  });
   tabs_->addTab(measured_, "Measured");
 
   yaml_ = new YamlView;
@@ -1012,7 +1018,7 @@ void MainWindow::open_any(const QString& path) {
   if (suffix == "yaml" || suffix == "yml") {
     if (settle_unsaved()) open_scenario(path);
   } else if (profiler::trace::is_hopsim_trace(path.toStdString())) {
-    if (open_trace(path)) select_view("measured");
+    measured_->open_trace_in_background(path);
   } else if (open_results(path)) {
     select_view("sweeps");
   }

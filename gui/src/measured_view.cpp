@@ -41,6 +41,9 @@ QString error_text(const profiler::compare::Row& r) {
   return QString("%1%2%").arg(r.error() >= 0 ? "+" : "").arg(100 * r.error(), 0, 'f', 1);
 }
 
+const char* const kNoTrace =
+    "No trace open (`hopsim import` turns a Kineto or Nsight Systems trace into one).";
+
 }  // namespace
 
 MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
@@ -53,12 +56,10 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   connect(open, &QPushButton::clicked, this, [this] {
     const QString f = QFileDialog::getOpenFileName(
         this, "Open trace", {}, "Traces (*.json *.json.gz *.sqlite *.db);;All (*)");
-    if (!f.isEmpty()) open_trace(f);
+    if (!f.isEmpty()) open_trace_in_background(f);
   });
   top->addWidget(open);
-  info_ = new QLabel(
-      "No trace open (`hopsim import` turns a Kineto or Nsight Systems trace into "
-      "one).");
+  info_ = new QLabel(kNoTrace);
   info_->setWordWrap(true);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   top->addWidget(info_, 1);
@@ -71,7 +72,7 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
       "`--trace-rank`");
   trace_rank_box_->hide();
   connect(trace_rank_box_, &QComboBox::currentIndexChanged, this, [this](int i) {
-    if (i >= 0) open_trace(trace_file_, trace_rank_box_->itemData(i).toLongLong());
+    if (i >= 0) open_trace_in_background(trace_file_, trace_rank_box_->itemData(i).toLongLong());
   });
   which->addWidget(trace_rank_box_);
   which->addStretch(1);
@@ -137,6 +138,15 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   vertical->setSizes({600, 300});
   layout->addWidget(vertical, 1);
 
+  connect(&loader_, &QFutureWatcher<Loaded>::finished, this, [this] {
+    const Loaded l = loader_.result();
+    if (l.generation != load_generation_) return;  // superseded by a newer request
+    emit trace_opened(l.path, show_loaded(l));
+  });
+  classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
+      profiler::classify::KernelClassifier::shipped());
+  components_ = std::make_shared<const profiler::attribute::ComponentMap>(
+      profiler::attribute::ComponentMap::shipped());
   connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
     const Outcome o = watcher_.result();
     if (o.generation == generation_) show_outcome(o);
@@ -155,33 +165,51 @@ void MeasuredView::fail(const QString& text) {
   if (!text.isEmpty()) emit status(text);
 }
 
-bool MeasuredView::open_trace(const QString& path, std::optional<std::int64_t> rank) {
-  std::vector<profiler::trace::TraceEntry> ranks;
+MeasuredView::Loaded MeasuredView::load(std::uint64_t generation, const QString& path,
+                                        std::optional<std::int64_t> rank) {
+  Loaded l;
+  l.generation = generation;
+  l.path = path;
   try {
     // A job database shows one rank at a time: the one asked for, else its first.
     const std::string file = path.toStdString();
     if (profiler::import::detect_format(file) == profiler::import::TraceFormat::kHopsimTrace) {
-      ranks = profiler::trace::list_traces(file);
-      if (!rank && ranks.size() > 1) rank = ranks.front().rank;
-    }
-    if (!classifier_) {
-      classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
-          profiler::classify::KernelClassifier::shipped());
-    }
-    if (!components_) {
-      components_ = std::make_shared<const profiler::attribute::ComponentMap>(
-          profiler::attribute::ComponentMap::shipped());
+      l.ranks = profiler::trace::list_traces(file);
+      if (!rank && l.ranks.size() > 1) rank = l.ranks.front().rank;
     }
     // A profiler's own file (Kineto JSON, nsys export) is imported in memory, as compare does.
-    trace_ =
+    l.trace =
         std::make_shared<const profiler::trace::Trace>(profiler::import::read_trace(file, rank));
   } catch (const std::exception& e) {
-    fail(QString("Cannot open %1 as a trace: %2").arg(path, e.what()));
+    l.error = QString("Cannot open %1 as a trace: %2").arg(path, e.what());
+  }
+  l.rank = rank;
+  return l;
+}
+
+bool MeasuredView::open_trace(const QString& path, std::optional<std::int64_t> rank) {
+  ++load_generation_;  // a background read still running is superseded
+  return show_loaded(load(load_generation_, path, rank));
+}
+
+void MeasuredView::open_trace_in_background(const QString& path, std::optional<std::int64_t> rank) {
+  info_->setText(QString("Reading %1…").arg(QFileInfo(path).fileName()));
+  emit status(QString("reading trace %1").arg(path));
+  loader_.setFuture(QtConcurrent::run(&MeasuredView::load, ++load_generation_, path, rank));
+}
+
+bool MeasuredView::show_loaded(const Loaded& l) {
+  if (!l.error.isEmpty()) {
+    info_->setText(trace_info_.isEmpty() ? kNoTrace : trace_info_);  // the one shown stays
+    fail(l.error);
     return false;
   }
+  const QString& path = l.path;
+  trace_ = l.trace;
   trace_file_ = path;
-  trace_rank_ = rank.value_or(ranks.empty() ? 0 : ranks.front().rank);
-  trace_ranks_ = ranks;
+  trace_rank_ = l.rank.value_or(l.ranks.empty() ? 0 : l.ranks.front().rank);
+  trace_ranks_ = l.ranks;
+  const auto& ranks = trace_ranks_;
   {
     const QSignalBlocker quiet(trace_rank_box_);
     trace_rank_box_->clear();

@@ -42,6 +42,12 @@ class MeasuredView : public QWidget {
   //! stays. A database of a whole job (`hopsim import DIR`) shows the rank `rank`, by default
   //! its first, and a chooser of its ranks.
   bool open_trace(const QString& path, std::optional<std::int64_t> rank = std::nullopt);
+  //! The same, the file read off the UI thread (a 300 MB Kineto file takes seconds): the window
+  //! stays responsive, the info line says what is being read, and trace_opened reports the
+  //! outcome. A newer request supersedes one still reading. What the File menu and the Open
+  //! button use; open_trace is for the command line and tests.
+  void open_trace_in_background(const QString& path,
+                                std::optional<std::int64_t> rank = std::nullopt);
   //! The ranks the open trace file holds (one entry for a single trace).
   [[nodiscard]] const std::vector<profiler::trace::TraceEntry>& trace_ranks() const {
     return trace_ranks_;
@@ -72,12 +78,14 @@ class MeasuredView : public QWidget {
   //! rank also becomes the timeline's. The comparison is redone.
   void set_compare_rank(int rank);
   [[nodiscard]] int compare_rank() const;
-  [[nodiscard]] bool busy() const { return watcher_.isRunning(); }
+  [[nodiscard]] bool busy() const { return watcher_.isRunning() || loader_.isRunning(); }
   //! The comparison shown (nullptr before the first).
   [[nodiscard]] const profiler::compare::Comparison* comparison() const { return shown_.get(); }
 
  signals:
   void status(const QString& text);
+  //! After open_trace_in_background: whether `path` opened.
+  void trace_opened(const QString& path, bool ok);
 
  private:
   struct Outcome {
@@ -92,6 +100,20 @@ class MeasuredView : public QWidget {
                                    std::shared_ptr<const profiler::attribute::ComponentMap> map,
                                    Scenario scenario, std::string trace_file, int rank,
                                    sim::RunOptions options);
+  //! A trace file read, or why it could not be: what open_trace shows.
+  struct Loaded {
+    std::uint64_t generation = 0;
+    QString path;
+    std::optional<std::int64_t> rank;
+    std::vector<profiler::trace::TraceEntry> ranks;
+    std::shared_ptr<const profiler::trace::Trace> trace;
+    QString error;
+  };
+  //! Reads; touches nothing of the view (it runs on a worker thread).
+  [[nodiscard]] static Loaded load(std::uint64_t generation, const QString& path,
+                                   std::optional<std::int64_t> rank);
+  //! Shows a trace read by load; false (and the message) when it failed.
+  bool show_loaded(const Loaded& l);
   //! The options the prediction runs with: the calibration's cost parameters for its GPU.
   [[nodiscard]] sim::RunOptions run_options(const Scenario& s) const;
   void start();
@@ -111,6 +133,8 @@ class MeasuredView : public QWidget {
   std::uint64_t generation_ = 0;
   bool pending_ = false;
   QFutureWatcher<Outcome> watcher_;
+  QFutureWatcher<Loaded> loader_;
+  std::uint64_t load_generation_ = 0;
   std::shared_ptr<const profiler::compare::Comparison> shown_;
 
   QLabel* info_ = nullptr;

@@ -37,6 +37,7 @@
 #include "measured_view.hpp"
 #include "results_model.hpp"
 #include "sweep_view.hpp"
+#include "temp_dir.hpp"
 #include "temp_path.hpp"
 #include "timeline_view.hpp"
 #include "yaml_view.hpp"
@@ -517,6 +518,32 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
            qPrintable(w.measured()->info()));
   QVERIFY(w.measured()->info().contains("import problem invalid_utf8 (info): 1"));
   fs::remove(hostile);
+
+  // From the File menu a trace is read off the UI thread: the window says what it is reading,
+  // reports the outcome, keeps what it showed when the file is no trace, and a newer request
+  // supersedes one still reading.
+  const QString kineto = q(fs::path(kData + "/traces/kineto/a100-alexnet-small.json.gz"));
+  const hopsim::test::TempDir scratch;
+  const fs::path dir_of_garbage = scratch / "garbage.json";
+  write(dir_of_garbage, "[1, 2");
+  QSignalSpy opened(w.measured(), &hopsim::gui::MeasuredView::trace_opened);
+  w.measured()->open_trace_in_background(q(fs::path(kData + "/traces/kineto/missing.json")));
+  w.measured()->open_trace_in_background(kineto);
+  QVERIFY(w.measured()->info().startsWith("Reading a100-alexnet-small.json.gz"));
+  QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 20000);
+  QCOMPARE(opened.at(0).at(0).toString(), kineto);
+  QVERIFY(opened.at(0).at(1).toBool());
+  QCOMPARE(w.measured()->trace_file(), kineto);
+  QVERIFY(w.recent_files().contains(QFileInfo(kineto).absoluteFilePath()));
+  QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy() &&
+                               w.measured()->comparison()->step.measured.value() == 12920244000,
+                           20000);
+  w.measured()->open_trace_in_background(q(dir_of_garbage));
+  QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 2, 20000);
+  QVERIFY(!opened.at(1).at(1).toBool());
+  QVERIFY(!w.measured()->message().isEmpty());
+  QCOMPARE(w.measured()->trace_file(), kineto);  // what was open stays
+  QVERIFY(w.measured()->info().startsWith("a100-alexnet-small.json.gz"));
 }
 
 // A database of two ranks (`hopsim import A B`): the first rank is shown and a chooser of the
@@ -541,8 +568,8 @@ void GuiTest::a_job_database_shows_one_rank_at_a_time() {
   QVERIFY(box != nullptr);
   QVERIFY(!box->isHidden());
   QCOMPARE(box->count(), 2);
-  box->setCurrentIndex(1);
-  QCOMPARE(w.measured()->trace_rank(), std::int64_t{1});
+  box->setCurrentIndex(1);  // read off the UI thread, as from the File menu
+  QTRY_COMPARE_WITH_TIMEOUT(w.measured()->trace_rank(), std::int64_t{1}, 20000);
   QTRY_VERIFY_WITH_TIMEOUT(!w.measured()->busy() && w.measured()->comparison() != nullptr &&
                                w.measured()->comparison()->measured_steps == 3,
                            20000);
