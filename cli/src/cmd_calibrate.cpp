@@ -4,12 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -163,12 +161,9 @@ void register_calibrate(CLI::App& app, Io io) {
     } else {
       print_fit(io.out, fit);
     }
-    std::ifstream in(*from_trace, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
     std::map<std::string, std::string> provenance{
         {"calibrated_from_trace", *from_trace},
-        {"trace_sha256", planner::sha256_hex(bytes.str())},
+        {"trace_sha256", planner::file_sha256_hex(*from_trace)},
         {"scenario", *scenario},
         {"pipeline_rank", std::to_string(*rank)},
         {"calibrated_at_utc", now_utc()},
@@ -231,6 +226,7 @@ void register_calibrate(CLI::App& app, Io io) {
     std::vector<std::string> skipped;
     auto c = cal::calibrate(in, opt, &skipped);
     c.provenance["calibrated_from"] = *trace;
+    c.provenance["trace_sha256"] = planner::file_sha256_hex(*trace);
     // Which measured class stands for each cost-model class (docs/CALIBRATION.md, "Which
     // kernels stand for the cost model's").
     if (const auto missing = cal::choose_cost_model_classes(c, *gemm_kernels)) {

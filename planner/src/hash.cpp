@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace hopsim::planner {
@@ -76,6 +79,14 @@ std::string sha256_hex(std::string_view data) {
     for (int i = 28; i >= 0; i -= 4) out += kHex[(v >> i) & 0xf];
   }
   return out;
+}
+
+std::string file_sha256_hex(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw std::runtime_error(path + ": cannot read it to hash it");
+  return sha256_hex(bytes.str());
 }
 
 std::string short_hash(std::string_view data) {

@@ -5,7 +5,10 @@
 #include "hopsim/planner/hash.hpp"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
+
+#include "../common/temp_dir.hpp"
 
 using hopsim::planner::sha256_hex;
 using hopsim::planner::short_hash;
@@ -72,4 +75,18 @@ TEST_CASE("sha256: lengths around the padding boundaries match python3 hashlib",
 TEST_CASE("short_hash is the first 16 hex digits of SHA-256", "[planner][hash]") {
   CHECK(short_hash("abc") == "ba7816bf8f01cfea");
   CHECK(short_hash("") == "e3b0c44298fc1c14");
+}
+
+TEST_CASE("sha256 of a file: the bytes as read, and a located error for a missing file",
+          "[planner][hash]") {
+  const hopsim::test::TempDir dir;
+  const std::string abc = (dir / "abc.bin").string();
+  std::ofstream(abc, std::ios::binary) << "abc";
+  CHECK(hopsim::planner::file_sha256_hex(abc) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string binary = (dir / "pattern.bin").string();
+  std::ofstream(binary, std::ios::binary) << pattern(1000);
+  CHECK(hopsim::planner::file_sha256_hex(binary) == sha256_hex(pattern(1000)));
+  const std::string missing = (dir / "missing.bin").string();
+  CHECK_THROWS_WITH(hopsim::planner::file_sha256_hex(missing), Catch::Contains(missing));
 }
