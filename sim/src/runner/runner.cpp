@@ -128,8 +128,10 @@ bool gemm_like(const Op& op) {
          op.kind == OpKind::kAttention;
 }
 
+// `with_parts`: also list each op's kernels (PartCost::parts), for the chunk programs whose
+// sub-ops an exported trace writes kernel by kernel; the placement's many cost queries skip it.
 PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, int sms,
-                   const RecomputeConfig* rc) {
+                   const RecomputeConfig* rc, bool with_parts = false) {
   PartCost c;
   auto add = [&](const Op& op, const KernelShape& k, Pass as) {
     if (k.flops.value() <= 0 && k.bytes.value() <= 0) return;
@@ -139,7 +141,7 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
     if (!gemm_like(op)) c.non_gemm += kc.time;
     const int kernels = std::max(1, k.kernels);
     c.kernels += kernels;
-    c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
+    if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
   };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
@@ -608,15 +610,15 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       const std::string tag = u->layer >= 0 ? "L" + std::to_string(u->layer) : to_string(u->kind);
       const bool moe = does_all_to_all(*u, sc.model);
       comp(chunk.forward, tag + ".attn",
-           part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr),
+           part_cost(u->attention, Pass::kForward, cm, compute_sms, nullptr, true),
            Component::kAttention);
       tp(chunk.forward, tag + ".attn.allreduce", Component::kAttention);
       if (moe) {
         ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
            comm.dispatch_traffic, Component::kDispatch, comm.notify_layout_launch);
       }
-      comp(chunk.forward, tag + ".mlp", part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr),
-           Component::kMlp);
+      comp(chunk.forward, tag + ".mlp",
+           part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr, true), Component::kMlp);
       tp(chunk.forward, tag + ".mlp.allreduce", Component::kMlp);
       if (moe) {
         ep(chunk.forward, tag + ".combine", comm.notify_combine, comm.combine, comm.combine_traffic,
@@ -636,20 +638,21 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
            comm.dispatch_traffic, Component::kCombine);
       }
       comp(chunk.backward_input, tag + ".mlp.B",
-           part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc), Component::kMlp);
+           part_cost(u->mlp, Pass::kBackwardInput, cm, compute_sms, &rc, true), Component::kMlp);
       tp(chunk.backward_input, tag + ".mlp.B.allreduce", Component::kMlp);
       if (moe) {
         ep(chunk.backward_input, tag + ".dispatch.bwd", comm.notify_combine, comm.combine_backward,
            comm.combine_traffic, Component::kDispatch);
       }
       comp(chunk.backward_input, tag + ".attn.B",
-           part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc),
+           part_cost(u->attention, Pass::kBackwardInput, cm, compute_sms, &rc, true),
            Component::kAttention);
       tp(chunk.backward_input, tag + ".attn.B.allreduce", Component::kAttention);
       comp(chunk.backward_weight, tag + ".mlp.W",
-           part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr), Component::kMlp);
+           part_cost(u->mlp, Pass::kBackwardWeight, cm, compute_sms, nullptr, true),
+           Component::kMlp);
       comp(chunk.backward_weight, tag + ".attn.W",
-           part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr),
+           part_cost(u->attention, Pass::kBackwardWeight, cm, compute_sms, nullptr, true),
            Component::kAttention);
     }
     prog.stages.push_back(std::move(chunk));
