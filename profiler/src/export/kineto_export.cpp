@@ -53,11 +53,19 @@ std::string phase_name(const sim::SubOp& op) {
 // namespace, NCCL's prefix), else hopsim's own.
 std::string kernel_name(std::string_view trace_class) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"fp8_gemm", "hopsim::fp8_gemm"},           {"bf16_gemm", "hopsim::bf16_gemm"},
-      {"grouped_gemm", "hopsim::m_grouped_gemm"}, {"wgrad_gemm", "hopsim::wgrad_gemm"},
-      {"attention_fwd", "hopsim::flash_fwd"},     {"attention_bwd", "hopsim::flash_bwd"},
-      {"moe_routing", "hopsim::router_topk"},     {"norm", "hopsim::rmsnorm"},
-      {"fp8_cast", "hopsim::fp8_cast"},           {"elementwise", "hopsim::elementwise"},
+      {"fp8_gemm", "hopsim::fp8_gemm"},
+      {"bf16_gemm", "hopsim::bf16_gemm"},
+      {"grouped_gemm", "hopsim::m_grouped_gemm"},
+      {"wgrad_gemm", "hopsim::wgrad_gemm"},
+      {"attention_fwd", "hopsim::flash_fwd"},
+      {"attention_bwd", "hopsim::flash_bwd"},
+      {"moe_routing", "hopsim::router_topk"},
+      {"norm", "hopsim::rmsnorm"},
+      {"fp8_cast", "hopsim::fp8_cast"},
+      {"elementwise", "hopsim::elementwise"},
+      // The forward dispatch's notify: DeepEP's layout kernel, then the count exchange.
+      {"deepep_layout", "deep_ep::get_dispatch_layout"},
+      {"deepep_notify", "deep_ep::internode::notify_dispatch"},
   };
   for (const auto& [cls, name] : kNames) {
     if (cls == trace_class) return std::string(name);
@@ -173,7 +181,11 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     // launches are all made before the sub-op starts, so every kernel waits in the queue and
     // its gap is the model's launch overhead (what `calibrate --from-trace` measures).
     // Communication sub-ops are one kernel each and carry no launch gap in the model.
-    const std::int64_t n = std::max(1, sl.op->kernels);
+    std::int64_t n = std::max(1, sl.op->kernels);
+    if (!sl.op->parts.empty()) {
+      n = 0;
+      for (const auto& p : sl.op->parts) n += std::max(1, p.kernels);
+    }
     const std::int64_t gaps = std::min(sl.op->launch.value(), end - start - n);
     const std::int64_t first_launch = start - 100 * n - 100;
     x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});

@@ -263,15 +263,15 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
       }
     }
     if (does_all_to_all(u, sc.model)) {
-      // The prediction keeps DeepEP's layout step inside notify_dispatch (CommTimes), so
-      // it has no deepep_layout row; a trace shows that kernel separately, as compute. Its
-      // launch gap is not kernel time, and it is on the communication stream, whose gaps the
-      // measured launch_gaps row leaves out: it is in neither row.
+      // DeepEP's layout kernel runs inside the forward dispatch's notify (CommTimes); a trace
+      // shows it as its own class. Its launch gap is not kernel time, and it is on the
+      // communication stream, whose gaps the measured launch_gaps row leaves out: it is in
+      // neither row.
       const CommTimes& c = w.comm;
       out["deepep_dispatch"] += (c.dispatch + c.dispatch_backward) * passes;
       out["deepep_combine"] += (c.combine + c.combine_backward) * passes;
-      out["deepep_notify"] +=
-          (c.notify_dispatch - c.notify_layout_launch + c.notify_combine * 3) * passes;
+      out["deepep_layout"] += (c.notify_layout - c.notify_layout_launch) * passes;
+      out["deepep_notify"] += (c.notify_dispatch - c.notify_layout + c.notify_combine * 3) * passes;
     }
   });
   // The optimizer's update kernels (a trace's multi_tensor_apply / fused Adam): once per step.
@@ -581,6 +581,13 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
         so.component = n;
         so.launch = notify_launch;
         so.kernels = notify_launch.value() > 0 ? 1 : 0;
+        if (notify_launch.value() > 0) {
+          // The forward dispatch's notify starts with DeepEP's layout kernel (CommTimes): a
+          // trace shows the two as get_dispatch_layout and notify_dispatch.
+          const Nanoseconds layout = std::min(comm.notify_layout, notify) - notify_launch;
+          so.parts = {{"get_dispatch_layout", "deepep_layout", layout, 1},
+                      {"notify_dispatch", "deepep_notify", notify - notify_launch - layout, 1}};
+        }
         out.push_back(std::move(so));
       }
       if (payload.value() > 0) {

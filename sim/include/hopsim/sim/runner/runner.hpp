@@ -211,10 +211,10 @@ inline constexpr const char* kLaunchGaps = "launch_gaps";
 //! Predicted GPU busy time per step on one pipeline rank, by kernel class, named as the trace
 //! classifier names them (profiler/data/kernel_classes.yaml): fp8_gemm, bf16_gemm, grouped_gemm,
 //! wgrad_gemm, attention_fwd, attention_bwd, moe_routing, norm, elementwise, fp8_cast and the
-//! communication classes deepep_dispatch, deepep_combine, deepep_notify: the kernels' run time;
-//! the compute kernels' launch gaps are the kLaunchGaps entry (DeepEP's layout kernel is kept
-//! inside deepep_notify, its launch gap in neither). For comparison with a measured trace; rank
-//! -1 means the mean over ranks.
+//! DeepEP classes deepep_layout, deepep_notify, deepep_dispatch, deepep_combine: the kernels'
+//! run time; the compute kernels' launch gaps are the kLaunchGaps entry (the layout kernel's,
+//! on the communication stream, is in neither). For comparison with a measured trace; rank -1
+//! means the mean over ranks.
 [[nodiscard]] std::map<std::string, Nanoseconds> predicted_class_times(
     const Scenario& scenario, const RunOptions& options = {}, int rank = -1);
 
