@@ -2,6 +2,7 @@
 // and the rejected options.
 #include "hopsim/sim/schedule/schedule.hpp"
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -53,27 +54,11 @@ struct Counts {
 };
 
 Counts count(const std::vector<ScheduleOp>& ops) {
-  Counts c;
-  for (const auto& op : ops) {
-    switch (op.type) {
-      case OpType::kF:
-        ++c.f;
-        break;
-      case OpType::kFB:
-        ++c.fb;
-        break;
-      case OpType::kB:
-        ++c.b;
-        break;
-      case OpType::kBi:
-        ++c.bi;
-        break;
-      case OpType::kW:
-        ++c.w;
-        break;
-    }
-  }
-  return c;
+  const auto n = [&](OpType t) {
+    return static_cast<int>(
+        std::count_if(ops.begin(), ops.end(), [t](const ScheduleOp& op) { return op.type == t; }));
+  };
+  return {n(OpType::kF), n(OpType::kFB), n(OpType::kB), n(OpType::kBi), n(OpType::kW)};
 }
 
 // Every (direction, stage, micro-batch) gets exactly one forward and one backward (B, or Bi + W),
