@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "hopsim/core/config/loader.hpp"
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/workload/flops.hpp"
 #include "hopsim/core/workload/memory.hpp"
 #include "hopsim/core/workload/parameters.hpp"
@@ -28,15 +29,11 @@ std::string mib(Bytes b) {
   return fmt("%.1f", static_cast<double>(b.value()) / (1024.0 * 1024));
 }
 
+// How the tables spell the attention kinds (the model files spell them in lower case).
+constexpr EnumNames<AttentionKind::kMla> kAttentionNames{{"MHA", "GQA", "MLA"}};
+
 const char* attention_name(AttentionKind k) {
-  switch (k) {
-    case AttentionKind::kMla:
-      return "MLA";
-    case AttentionKind::kGqa:
-      return "GQA";
-    default:
-      return "MHA";
-  }
+  return kAttentionNames.name(k, "MHA");
 }
 
 nlohmann::ordered_json op_json(const Op& op) {

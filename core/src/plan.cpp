@@ -1,23 +1,19 @@
 #include "hopsim/core/plan.hpp"
 
-#include <array>
+#include "hopsim/core/enum_names.hpp"
 
 namespace hopsim {
 
+namespace {
+
+constexpr EnumNames<ScheduleKind::kDualPipeV> kScheduleNames{
+    {"1f1b", "interleaved-1f1b", "zb-h1", "dualpipe", "dualpipev"}};
+constexpr EnumNames<StateDtype::kFp8> kDtypeNames{{"fp32", "bf16", "fp8"}};
+
+}  // namespace
+
 const char* to_string(ScheduleKind k) {
-  switch (k) {
-    case ScheduleKind::k1F1B:
-      return "1f1b";
-    case ScheduleKind::kInterleaved1F1B:
-      return "interleaved-1f1b";
-    case ScheduleKind::kZbH1:
-      return "zb-h1";
-    case ScheduleKind::kDualPipe:
-      return "dualpipe";
-    case ScheduleKind::kDualPipeV:
-      return "dualpipev";
-  }
-  return "?";
+  return kScheduleNames.name(k, "?");
 }
 
 const char* to_string(Precision p) {
@@ -25,49 +21,22 @@ const char* to_string(Precision p) {
 }
 
 const char* to_string(StateDtype d) {
-  switch (d) {
-    case StateDtype::kFp32:
-      return "fp32";
-    case StateDtype::kBf16:
-      return "bf16";
-    case StateDtype::kFp8:
-      return "fp8";
-  }
-  return "?";
+  return kDtypeNames.name(d, "?");
 }
-
-namespace {
-
-constexpr std::array<ScheduleKind, 5> kSchedules = {
-    ScheduleKind::k1F1B, ScheduleKind::kInterleaved1F1B, ScheduleKind::kZbH1,
-    ScheduleKind::kDualPipe, ScheduleKind::kDualPipeV};
-constexpr std::array<StateDtype, 3> kDtypes = {StateDtype::kFp32, StateDtype::kBf16,
-                                               StateDtype::kFp8};
-constexpr std::array<std::string_view, 5> kScheduleNames = {"1f1b", "interleaved-1f1b", "zb-h1",
-                                                            "dualpipe", "dualpipev"};
-constexpr std::array<std::string_view, 3> kDtypeNames = {"fp32", "bf16", "fp8"};
-
-}  // namespace
 
 std::span<const std::string_view> schedule_names() {
-  return kScheduleNames;
+  return kScheduleNames.all();
 }
 std::span<const std::string_view> state_dtype_names() {
-  return kDtypeNames;
+  return kDtypeNames.all();
 }
 
 std::optional<ScheduleKind> schedule_from_name(std::string_view name) {
-  for (ScheduleKind k : kSchedules) {
-    if (name == to_string(k)) return k;
-  }
-  return std::nullopt;
+  return kScheduleNames.value(name);
 }
 
 std::optional<StateDtype> state_dtype_from_name(std::string_view name) {
-  for (StateDtype d : kDtypes) {
-    if (name == to_string(d)) return d;
-  }
-  return std::nullopt;
+  return kDtypeNames.value(name);
 }
 
 int bytes_of(StateDtype d) {

@@ -1,9 +1,8 @@
 #include "hopsim/frontend/calibration_ref.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <memory>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/planner/hash.hpp"
 #include "hopsim/profiler/calibrate/calibration.hpp"
@@ -14,10 +13,7 @@ namespace hopsim::frontend {
 planner::CalibrationRef load_calibration_ref(const std::string& path) {
   planner::CalibrationRef ref;
   if (path.empty()) return ref;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot open calibration file");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read calibration file");
+  const std::string text = config::read_config_file(path, "calibration file");
   // Parsed once; every GPU of a sweep or report derives its cost parameters from it.
   auto cal = std::make_shared<const profiler::calibrate::Calibration>(
       profiler::calibrate::parse_calibration(text, path));

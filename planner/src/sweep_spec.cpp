@@ -4,12 +4,11 @@
 #include "hopsim/planner/sweep_spec.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/planner/hash.hpp"
 
@@ -204,11 +203,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const fs::path& path) {
 }
 
 SweepSpec load_sweep_spec(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open the sweep spec");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_sweep_spec(text.str(), path);
+  return parse_sweep_spec(config::read_config_file(path, "the sweep spec"), path);
 }
 
 Expansion expand(const SweepSpec& spec) {

@@ -17,32 +17,27 @@ import sys
 import yaml
 
 
-def shapes(plan_path):
+def expanded(plan_path, cls, axis):
+    """Each (entry, value) of the plan's `cls` entries, one per value of `axis` (a number or a
+    list), as hopsim expands a plan entry."""
     with open(plan_path) as f:
         plan = yaml.safe_load(f)
-    out = []
     for e in plan.get("entries", []):
-        if e.get("class") != "gemm_fp8":
+        if e.get("class") != cls:
             continue
-        ms = e["m"] if isinstance(e["m"], list) else [e["m"]]
-        for m in ms:
-            out.append({"label": f"{e['label']}_m{m}", "m": int(m), "n": int(e["n"]),
-                        "k": int(e["k"])})
-    return out
+        for v in e[axis] if isinstance(e[axis], list) else [e[axis]]:
+            yield e, v
+
+
+def shapes(plan_path):
+    return [{"label": f"{e['label']}_m{m}", "m": int(m), "n": int(e["n"]), "k": int(e["k"])}
+            for e, m in expanded(plan_path, "gemm_fp8", "m")]
 
 
 def attention_shapes(plan_path):
-    with open(plan_path) as f:
-        plan = yaml.safe_load(f)
-    out = []
-    for e in plan.get("entries", []):
-        if e.get("class") != "attention_fwd":
-            continue
-        seqs = e["seq"] if isinstance(e["seq"], list) else [e["seq"]]
-        for s in seqs:
-            out.append({"label": f"attn_seq{s}", "batch": int(e["batch"]), "seq": int(s),
-                        "heads": int(e["heads"]), "d_qk": int(e["d_qk"]), "d_v": int(e["d_v"])})
-    return out
+    return [{"label": f"attn_seq{s}", "batch": int(e["batch"]), "seq": int(s),
+             "heads": int(e["heads"]), "d_qk": int(e["d_qk"]), "d_v": int(e["d_v"])}
+            for e, s in expanded(plan_path, "attention_fwd", "seq")]
 
 
 def time_ms(fn, warmup=3, repeats=10):

@@ -11,7 +11,7 @@
 #include <streambuf>
 
 #include "../common/fault_injection.hpp"
-#include "../common/temp_path.hpp"
+#include "../common/temp_dir.hpp"
 
 namespace {
 
@@ -105,18 +105,6 @@ class FailingBuf : public std::streambuf {
   std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
 };
 
-// A fresh scratch folder, removed at the end of the test.
-struct ScratchDir {
-  std::filesystem::path path = hopsim::test::unique_temp_path("cli-out");
-  ScratchDir() { std::filesystem::create_directories(path); }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 const std::string kTiny = kData + "/tests/data/sweep/tiny.yaml";
 
 }  // namespace
@@ -140,8 +128,8 @@ TEST_CASE("cli: output that cannot be written to standard output exits non-zero"
 
 TEST_CASE("cli: -o / --trace to an unwritable place exits non-zero and leaves nothing",
           "[cli][output]") {
-  ScratchDir d;
-  const auto missing = d.path / "no-such-folder";
+  const hopsim::test::TempDir d("cli-out");
+  const auto missing = d.path() / "no-such-folder";
   const Run report =
       invoke({"report", kTiny, "--no-counterpart", "-o", (missing / "report.md").string()});
   CHECK(report.rc == 1);
@@ -158,52 +146,47 @@ TEST_CASE("cli: -o / --trace to an unwritable place exits non-zero and leaves no
   CHECK(full.rc == 1);
   CHECK(full.err.find("No space left on device") != std::string::npos);
 
-  CHECK(hopsim::test::list_dir(d.path).empty());
+  CHECK(hopsim::test::list_dir(d.path()).empty());
 }
 
 TEST_CASE("cli: a refused merge leaves no new output and an existing one unchanged",
           "[cli][output]") {
-  ScratchDir d;
-  const auto empty = d.path / "empty.db";
+  const hopsim::test::TempDir d("cli-out");
+  const auto empty = d.path() / "empty.db";
   { std::ofstream touch(empty); }  // a 0-byte shard: not a results database
-  const auto out = d.path / "merged.db";
+  const auto out = d.path() / "merged.db";
   const Run r = invoke({"results", "merge", out.string(), empty.string()});
   CHECK(r.rc == 1);
   CHECK(r.err.find("not a hopsim results database") != std::string::npos);
-  CHECK(hopsim::test::list_dir(d.path) == std::set<std::string>{"empty.db"});  // no merged.db*
+  CHECK(hopsim::test::list_dir(d.path()) == std::set<std::string>{"empty.db"});  // no merged.db*
   CHECK(std::filesystem::file_size(empty) == 0);  // the input was not written into
 }
 
 TEST_CASE("cli: report -o replaces the file whole and leaves no temporary file", "[cli][output]") {
-  ScratchDir d;
-  const auto target = d.path / "report.md";
+  const hopsim::test::TempDir d("cli-out");
+  const auto target = d.path() / "report.md";
   {
     std::ofstream old(target);
     old << std::string(100000, 'x');  // longer than the report: a truncating bug would show
   }
   const Run r = invoke({"report", kTiny, "--no-counterpart", "-o", target.string()});
   REQUIRE(r.rc == 0);
-  std::ifstream in(target);
-  std::stringstream text;
-  text << in.rdbuf();
-  CHECK(text.str().rfind("# hopsim cost report: tiny-moe-16gpu\n", 0) == 0);
-  CHECK(text.str().find('x' + std::string(10, 'x')) == std::string::npos);
-  CHECK(hopsim::test::list_dir(d.path) == std::set<std::string>{"report.md"});
+  const std::string text = hopsim::test::read_text(target);
+  CHECK(text.rfind("# hopsim cost report: tiny-moe-16gpu\n", 0) == 0);
+  CHECK(text.find('x' + std::string(10, 'x')) == std::string::npos);
+  CHECK(hopsim::test::list_dir(d.path()) == std::set<std::string>{"report.md"});
 }
 
 TEST_CASE("cli: a hostile scenario name is escaped in the Markdown report and the terminal",
           "[cli][escape]") {
-  ScratchDir d;
+  const hopsim::test::TempDir d("cli-out");
   // The tiny scenario under a name with a table pipe, raw HTML and a terminal escape sequence.
-  std::ifstream in(kTiny);
-  std::stringstream yaml;
-  yaml << in.rdbuf();
-  std::string text = yaml.str();
+  std::string text = hopsim::test::read_text(kTiny);
   const auto at = text.find("name:");
   REQUIRE(at != std::string::npos);
   const auto eol = text.find('\n', at);
   text.replace(at, eol - at, "name: \"a|b<script>alert(1)</script>\\e[2J\"");
-  const auto scenario = d.path / "hostile.yaml";
+  const auto scenario = d.path() / "hostile.yaml";
   std::ofstream(scenario) << text;
 
   const Run md = invoke({"report", scenario.string(), "--no-counterpart"});
@@ -234,11 +217,9 @@ TEST_CASE("cli: --version prints what the version subcommand prints", "[cli]") {
 
 TEST_CASE("cli: - reads a scenario from standard input and writes a trace to standard output",
           "[cli]") {
-  std::ifstream f(kTiny);
-  std::stringstream yaml;
-  yaml << f.rdbuf();
+  const std::string yaml = hopsim::test::read_text(kTiny);
   const Run file = invoke({"run", kTiny, "--json"});
-  const Run piped = invoke({"run", "-", "--json"}, yaml.str());
+  const Run piped = invoke({"run", "-", "--json"}, yaml);
   REQUIRE(file.rc == 0);
   REQUIRE(piped.rc == 0);
   // The same prediction, the scenario named after its input.

@@ -23,21 +23,11 @@ using hopsim::io::AtomicFile;
 using hopsim::io::IoError;
 using hopsim::io::write_file_atomically;
 using hopsim::test::list_dir;
+using hopsim::test::read_text;
 using hopsim::test::TempDir;
+using hopsim::test::write_bytes;
 
 namespace {
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_plain(const fs::path& p, const std::string& s) {
-  std::ofstream f(p, std::ios::binary);
-  f << s;
-}
 
 // The IoError thrown by `f`, with its errno; fails the test if nothing is thrown.
 template <class F>
@@ -60,16 +50,16 @@ int error_of(F&& f, const fs::path& expected_path) {
 TEST_CASE("atomic file: a write creates the file with exactly the content", "[core][io]") {
   const TempDir d("atomic");
   write_file_atomically(d / "out.txt", "hello\n");
-  CHECK(read(d / "out.txt") == "hello\n");
+  CHECK(read_text(d / "out.txt") == "hello\n");
   CHECK(list_dir(d.path()) == std::set<std::string>{"out.txt"});  // no temporary file left
 }
 
 TEST_CASE("atomic file: a successful write replaces an existing file whole", "[core][io]") {
   const TempDir d("atomic");
-  write_plain(d / "out.txt", std::string(10000, 'x'));
+  write_bytes(d / "out.txt", std::string(10000, 'x'));
   ::chmod((d / "out.txt").c_str(), 0600);
   write_file_atomically(d / "out.txt", "short");
-  CHECK(read(d / "out.txt") == "short");  // no tail of the longer old content
+  CHECK(read_text(d / "out.txt") == "short");  // no tail of the longer old content
   CHECK(list_dir(d.path()) == std::set<std::string>{"out.txt"});
   struct stat st {};
   REQUIRE(::stat((d / "out.txt").c_str(), &st) == 0);
@@ -78,14 +68,14 @@ TEST_CASE("atomic file: a successful write replaces an existing file whole", "[c
 
 TEST_CASE("atomic file: nothing is visible under the target name before commit", "[core][io]") {
   const TempDir d("atomic");
-  write_plain(d / "out.txt", "old");
+  write_bytes(d / "out.txt", "old");
   AtomicFile f(d / "out.txt");
   f.stream() << std::string(200000, 'n');  // more than the buffer: some of it is on disk already
-  CHECK(read(d / "out.txt") == "old");
+  CHECK(read_text(d / "out.txt") == "old");
   CHECK(f.temp_path().parent_path() == d.path());  // beside the target: rename stays atomic
   CHECK(fs::exists(f.temp_path()));
   f.commit();
-  CHECK(read(d / "out.txt") == std::string(200000, 'n'));
+  CHECK(read_text(d / "out.txt") == std::string(200000, 'n'));
   CHECK_FALSE(fs::exists(f.temp_path()));
 }
 
@@ -102,7 +92,7 @@ TEST_CASE("atomic file: finished files hold every byte and appear only when comm
   for (const auto& name : {"f0", "f1", "f2"}) CHECK_FALSE(fs::exists(d / name));
   for (auto& f : files) f.commit();
   for (int i = 0; i < 3; ++i)
-    CHECK(read(d / ("f" + std::to_string(i))) == "small " + std::to_string(i));
+    CHECK(read_text(d / ("f" + std::to_string(i))) == "small " + std::to_string(i));
   CHECK(list_dir(d.path()) == std::set<std::string>{"f0", "f1", "f2"});
   AtomicFile dropped(d / "never");
   dropped.write("x");
@@ -114,14 +104,14 @@ TEST_CASE("atomic file: finished files hold every byte and appear only when comm
 TEST_CASE("atomic file: an exception before commit leaves the old file and no temp file",
           "[core][io]") {
   const TempDir d("atomic");
-  write_plain(d / "out.txt", "old");
+  write_bytes(d / "out.txt", "old");
   try {
     AtomicFile f(d / "out.txt");
     f.write("partial");
     throw std::runtime_error("the writer failed half-way");
   } catch (const std::runtime_error&) {
   }
-  CHECK(read(d / "out.txt") == "old");
+  CHECK(read_text(d / "out.txt") == "old");
   CHECK(list_dir(d.path()) == std::set<std::string>{"out.txt"});
 }
 
@@ -135,7 +125,7 @@ TEST_CASE("atomic file: a folder that does not exist is an error and leaves noth
 
 TEST_CASE("atomic file: a path under a regular file is an error and leaves nothing", "[core][io]") {
   const TempDir d("atomic");
-  write_plain(d / "file", "f");
+  write_bytes(d / "file", "f");
   const fs::path target = d / "file" / "out.txt";
   CHECK(error_of([&] { write_file_atomically(target, "x"); }, target) == ENOTDIR);
   CHECK(list_dir(d.path()) == std::set<std::string>{"file"});
@@ -169,7 +159,7 @@ TEST_CASE("atomic file: writing to /dev/full fails instead of exiting quietly", 
 TEST_CASE("atomic file: a full disk fails the write, keeps the old file, leaves no temp file",
           "[core][io]") {
   const TempDir d("atomic");
-  write_plain(d / "out.txt", "old");
+  write_bytes(d / "out.txt", "old");
   const std::string big(1 << 20, 'b');
   SECTION("write()") {
     const hopsim::test::FileSizeLimit limit(4096);
@@ -182,7 +172,7 @@ TEST_CASE("atomic file: a full disk fails the write, keeps the old file, leaves 
     CHECK_FALSE(f.stream().good());
     CHECK(error_of([&] { f.commit(); }, d / "out.txt") == EFBIG);
   }
-  CHECK(read(d / "out.txt") == "old");
+  CHECK(read_text(d / "out.txt") == "old");
   CHECK(list_dir(d.path()) == std::set<std::string>{"out.txt"});
 }
 
@@ -213,7 +203,7 @@ TEST_CASE("atomic file: temporary names are unique per call, thread and process"
   }
   for (auto& th : threads) th.join();
   for (const auto& e : errors) CHECK(e.empty());
-  const std::string final_text = read(d / "shared.txt");
+  const std::string final_text = read_text(d / "shared.txt");
   REQUIRE(final_text.size() == 5000);
   CHECK(final_text == std::string(5000, final_text[0]));
   CHECK(list_dir(d.path()) == std::set<std::string>{"shared.txt"});
@@ -225,14 +215,14 @@ TEST_CASE("atomic file: an external writer (SQLite) writes by path and is commit
   {
     AtomicFile f(d / "db.sqlite");
     const fs::path p = f.external_path();
-    write_plain(p, "database bytes");
+    write_bytes(p, "database bytes");
     CHECK_FALSE(fs::exists(d / "db.sqlite"));
     f.commit();
   }
-  CHECK(read(d / "db.sqlite") == "database bytes");
+  CHECK(read_text(d / "db.sqlite") == "database bytes");
   {
     AtomicFile f(d / "other.sqlite");
-    write_plain(f.external_path(), "abandoned");
+    write_bytes(f.external_path(), "abandoned");
   }  // never committed
   CHECK(list_dir(d.path()) == std::set<std::string>{"db.sqlite"});
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../common/temp_path.hpp"
+#include "../common/temp_dir.hpp"
 #include "hopsim/core/config/loader.hpp"
 
 namespace {
@@ -116,10 +116,7 @@ TEST_CASE("a shipped scenario cut at any byte loads or fails with a ConfigError"
   // Cheap robustness check in the spirit of a fuzzer: every prefix of a real file must either
   // be a valid scenario or be rejected with a located message; nothing else may escape.
   const fs::path src = fs::path(HOPSIM_SOURCE_DIR) / "scenarios" / "deepseek-v2-lite-16gpu.yaml";
-  std::ifstream in(src, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const std::string text = hopsim::test::read_text(src);
   REQUIRE(text.size() > 100);
   const fs::path tmp = hopsim::test::unique_temp_path("truncated_scenario.yaml");
   // Every prefix either loads or is a ConfigError (anything else escapes and fails the test), and

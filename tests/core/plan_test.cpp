@@ -36,3 +36,11 @@ TEST_CASE("state dtypes: names and bytes per element", "[plan]") {
     CHECK(std::string(to_string(*state_dtype_from_name(n))) == n);
   }
 }
+
+TEST_CASE("enum names: a value outside its enum prints the fallback", "[plan]") {
+  // A cast integer (e.g. a corrupt setting) must not index past a name table.
+  CHECK(std::string(to_string(static_cast<ScheduleKind>(5))) == "?");
+  CHECK(std::string(to_string(static_cast<ScheduleKind>(-1))) == "?");
+  CHECK(std::string(to_string(static_cast<StateDtype>(3))) == "?");
+  CHECK(std::string(to_string(ScheduleKind::kDualPipeV)) == "dualpipev");  // the last one named
+}

@@ -38,7 +38,6 @@
 #include "results_model.hpp"
 #include "sweep_view.hpp"
 #include "temp_dir.hpp"
-#include "temp_path.hpp"
 #include "timeline_view.hpp"
 #include "yaml_view.hpp"
 
@@ -78,15 +77,10 @@ void wait_for_prediction(MainWindow& w, std::uint64_t after) {
                            20000);
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
+// Where most cases start: the test scenario open and its first prediction done.
+void open_predicted(MainWindow& w) {
+  w.open_scenario(kScenario);
+  wait_for_prediction(w, 0);
 }
 
 // The tiny sweep of tests/data/sweep (12 configurations, 6 infeasible), run into a folder of
@@ -155,8 +149,7 @@ class GuiTest : public QObject {
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const std::uint64_t first = w.last()->request;
   const QString step = w.metrics()->item(0, 0)->text();
   QSpinBox* mb = w.field("plan.micro_batches");
@@ -170,8 +163,7 @@ void GuiTest::an_edit_reruns_and_updates_the_metrics() {
 
 void GuiTest::an_invalid_value_shows_the_located_error() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const QString step = w.metrics()->item(0, 0)->text();
   w.field("plan.ep")->setValue(3);  // 3 does not divide the 64 experts
   QTRY_VERIFY_WITH_TIMEOUT(!w.error_text().isEmpty(), 20000);
@@ -184,8 +176,7 @@ void GuiTest::the_timeline_holds_every_executed_sub_op() {
   w.resize(1200, 800);
   w.show();
   w.select_view("timeline");
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const auto& slices = w.last()->run.result.timeline;
   QVERIFY(!slices.empty());
   hopsim::gui::TimelineView& t = *w.timeline();
@@ -213,8 +204,7 @@ void GuiTest::the_timeline_holds_every_executed_sub_op() {
 
 void GuiTest::merging_keeps_every_slice_inside_a_box() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const auto& slices = w.last()->run.result.timeline;
   // Per row (rank, lane): slices by start and the running maximum of their ends.
   std::map<int, std::vector<std::size_t>> rows;
@@ -267,8 +257,7 @@ void GuiTest::merging_keeps_every_slice_inside_a_box() {
 
 void GuiTest::a_pinned_baseline_shows_the_change() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const std::uint64_t first = w.last()->request;
   for (auto* b : w.findChildren<QPushButton*>()) {
     if (b->text() == "Pin as baseline") b->click();
@@ -429,14 +418,13 @@ void GuiTest::a_row_opens_as_a_scenario() {
 void GuiTest::an_unreadable_database_or_trace_shows_a_message() {
   const fs::path dir = hopsim::test::unique_temp_path("gui-bad");
   fs::create_directories(dir);
-  write(dir / "garbage.db", "this is not an SQLite file, just text\n");
+  hopsim::test::write_bytes(dir / "garbage.db", "this is not an SQLite file, just text\n");
   const fs::path missing = dir / "missing.db";
   const fs::path trace = alexnet_trace();
   const fs::path db = tiny_sweep_db();
 
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QVERIFY(w.open_results(q(db)));
   QCOMPARE(w.sweeps()->proxy()->rowCount(), 12);
   for (const fs::path& bad : {dir / "garbage.db", missing, trace}) {
@@ -464,8 +452,7 @@ void GuiTest::an_unreadable_database_or_trace_shows_a_message() {
 void GuiTest::a_trace_is_measured_beside_the_prediction() {
   const fs::path trace = alexnet_trace();
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QVERIFY(w.open_trace(q(trace)));
   QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy(), 20000);
   const auto& c = *w.measured()->comparison();
@@ -524,8 +511,8 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
   // supersedes one still reading.
   const QString kineto = q(fs::path(kData + "/traces/kineto/a100-alexnet-small.json.gz"));
   const hopsim::test::TempDir scratch;
-  const fs::path dir_of_garbage = scratch / "garbage.json";
-  write(dir_of_garbage, "[1, 2");
+  const fs::path garbage_file = scratch / "garbage.json";
+  hopsim::test::write_bytes(garbage_file, "[1, 2");
   QSignalSpy opened(w.measured(), &hopsim::gui::MeasuredView::trace_opened);
   w.measured()->open_trace_in_background(q(fs::path(kData + "/traces/kineto/missing.json")));
   w.measured()->open_trace_in_background(kineto);
@@ -538,7 +525,7 @@ void GuiTest::a_trace_is_measured_beside_the_prediction() {
   QTRY_VERIFY_WITH_TIMEOUT(w.measured()->comparison() != nullptr && !w.measured()->busy() &&
                                w.measured()->comparison()->step.measured.value() == 12920244000,
                            20000);
-  w.measured()->open_trace_in_background(q(dir_of_garbage));
+  w.measured()->open_trace_in_background(q(garbage_file));
   QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 2, 20000);
   QVERIFY(!opened.at(1).at(1).toBool());
   QVERIFY(!w.measured()->message().isEmpty());
@@ -555,8 +542,7 @@ void GuiTest::a_job_database_shows_one_rank_at_a_time() {
                                               kData + "/traces/kineto/a100-2rank-nccl.json.gz"},
                                              job);
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QVERIFY(w.open_trace(q(job)));
   QCOMPARE(w.measured()->trace_ranks().size(), std::size_t{2});
   QCOMPARE(w.measured()->trace_rank(), std::int64_t{0});
@@ -590,8 +576,7 @@ void GuiTest::a_job_database_shows_one_rank_at_a_time() {
 void GuiTest::a_calibration_is_used_by_every_view() {
   const std::string cal = kData + "/../../hwprofiles/calibration/h200-sxm.cublas.calibration.yaml";
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const hopsim::Nanoseconds plain = w.last()->run.result.step_time;
   std::uint64_t before = w.last()->request;
   QVERIFY2(w.open_calibration(q(cal)), qPrintable(w.error_text()));
@@ -616,7 +601,7 @@ void GuiTest::a_calibration_is_used_by_every_view() {
 
   const fs::path html = hopsim::test::unique_temp_path("gui-calibrated-report.html");
   QVERIFY2(w.export_html(q(html)), qPrintable(w.error_text()));
-  const QString page = QString::fromStdString(read(html));
+  const QString page = QString::fromStdString(hopsim::test::read_text(html));
   QVERIFY(page.contains("GPU-hours per 1T tokens, uncalibrated cost model"));
   QVERIFY(page.contains(QString::fromStdString(ref.hash)));
   fs::remove(html);
@@ -636,8 +621,7 @@ void GuiTest::a_calibration_is_used_by_every_view() {
 void GuiTest::closing_with_unsaved_edits_asks() {
   TestWindow w;
   w.show();
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QVERIFY(!w.has_unsaved_edits());
   QVERIFY(w.close());  // nothing to lose: no question
   QCOMPARE(w.asked, 0);
@@ -721,16 +705,15 @@ void GuiTest::save_writes_yaml_that_loads_back_to_the_same_scenario() {
 void GuiTest::a_broken_scenario_opens_with_its_error_and_nothing_lost() {
   const fs::path dir = hopsim::test::unique_temp_path("gui-broken");
   fs::create_directories(dir);
-  std::string text = read(kData + "/sweep/tiny.yaml");
+  std::string text = hopsim::test::read_text(kData + "/sweep/tiny.yaml");
   const auto at = text.find("  pp: 2\n");
   QVERIFY(at != std::string::npos);
   text.replace(at, 8, "  ppp: 2   # a typo\n");
   const fs::path broken = dir / "broken.yaml";
-  write(broken, text);
+  hopsim::test::write_bytes(broken, text);
 
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const std::string before = w.last()->scenario.name;
 
   // A file that cannot be read replaces nothing.
@@ -750,7 +733,7 @@ void GuiTest::a_broken_scenario_opens_with_its_error_and_nothing_lost() {
   // Saved elsewhere unedited, it is the same text, comment and typo included.
   const fs::path copy = dir / "copy.yaml";
   QVERIFY(w.save_to(q(copy)));
-  QCOMPARE(read(copy), text);
+  QCOMPARE(hopsim::test::read_text(copy), text);
 }
 
 void GuiTest::recent_files_and_window_settings_are_kept() {
@@ -781,8 +764,7 @@ void GuiTest::recent_files_and_window_settings_are_kept() {
 
 void GuiTest::the_html_report_and_png_show_the_current_scenario() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const std::uint64_t first = w.last()->request;
   const double unedited = hopsim::to_ms(w.last()->run.result.step_time);
   w.field("plan.micro_batches")->setValue(w.field("plan.micro_batches")->value() * 2);
@@ -792,7 +774,7 @@ void GuiTest::the_html_report_and_png_show_the_current_scenario() {
 
   const fs::path html = hopsim::test::unique_temp_path("gui-report.html");
   QVERIFY2(w.export_html(q(html)), qPrintable(w.error_text()));
-  const QString page = QString::fromStdString(read(html));
+  const QString page = QString::fromStdString(hopsim::test::read_text(html));
   QVERIFY(page.startsWith("<!DOCTYPE html>"));
   // The report's exact step time of the first entry is the edited scenario's prediction.
   const QRegularExpression cell(
@@ -831,7 +813,7 @@ void GuiTest::screenshots_of_the_new_views_render() {
       {{"--view", "measured", "--trace", q(db)}, 1},
       {{"--view", "nonsense"}, 2},
   };
-  write(out / "garbage.db", "not a database");
+  hopsim::test::write_bytes(out / "garbage.db", "not a database");
   int n = 0;
   for (const Case& c : cases) {
     const QString png = q(out / ("shot-" + std::to_string(n++) + ".png"));
@@ -862,8 +844,7 @@ void GuiTest::a_shipped_scenario_opened_by_path_is_named() {
 
 void GuiTest::the_whatif_study_shows_as_bars() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   w.run_whatif_now();
   auto* table = w.findChild<QTableWidget*>("whatif_table");
   auto* view = w.findChild<QChartView*>("whatif_chart");
@@ -888,8 +869,7 @@ void GuiTest::the_whatif_study_shows_as_bars() {
 
 void GuiTest::a_dropped_config_json_becomes_the_model() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QCOMPARE(w.model_spec(), QString("deepseek-v2-lite"));  // as the scenario names it
   const std::uint64_t first = w.last()->request;
   const hopsim::Nanoseconds shipped = w.last()->run.result.step_time;
@@ -914,7 +894,7 @@ void GuiTest::a_dropped_config_json_becomes_the_model() {
   QCOMPARE(w.last()->request, second);  // the last good prediction stays shown
   // A file that is neither a model nor a scenario is refused with a message.
   const fs::path junk = hopsim::test::unique_temp_path("gui-drop.txt");
-  write(junk, "not a model");
+  hopsim::test::write_bytes(junk, "not a model");
   QVERIFY(!w.drop_file(q(junk)));
   // A scenario YAML opens (unsaved edits: the test answers Discard).
   w.answer = hopsim::gui::MainWindow::UnsavedChoice::kDiscard;
@@ -927,8 +907,7 @@ QTEST_MAIN(GuiTest)
 
 void GuiTest::the_fields_are_the_loaders_declarations() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   // Ranges and choices are the declarations' (a GUI with its own limits would drift from them).
   for (const char* k : {"plan.pp", "plan.dp", "plan.ep", "plan.micro_batches", "hardware.nodes"}) {
     const hopsim::config::KeySpec* spec = hopsim::config::find_scenario_key(k);
@@ -966,8 +945,7 @@ void GuiTest::the_fields_are_the_loaders_declarations() {
 
 void GuiTest::cost_inputs_and_recompute_are_edited_in_place() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const double kwh = w.last()->run.result.energy_kwh_per_trillion;
   QCOMPARE(w.last()->scenario.cost.pue, 1.0);
   auto* pue = qobject_cast<QLineEdit*>(w.field_widget("cost.pue"));
@@ -1049,8 +1027,7 @@ void GuiTest::pipeline_sends_show_as_arrows() {
   w.resize(1200, 800);
   w.show();
   w.select_view("timeline");
-  w.open_scenario(kScenario);  // PP 2, 16 micro-batches, 1F1B
-  wait_for_prediction(w, 0);
+  open_predicted(w);  // PP 2, 16 micro-batches, 1F1B
   const auto& sends = w.last()->run.result.transfers;
   // Hand count: each micro-batch crosses the one stage boundary forward and back.
   QCOMPARE(static_cast<int>(sends.size()), 2 * (2 - 1) * 16);
@@ -1078,8 +1055,7 @@ void GuiTest::pipeline_sends_show_as_arrows() {
 void GuiTest::the_trace_and_a_predicted_rank_share_a_time_axis() {
   const fs::path trace = alexnet_trace();
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   QVERIFY(w.open_trace(q(trace)));
   const auto& rows = w.measured()->timeline()->rows();
   // Measured rows from tests/data/traces/expected_summary.json (Python over the JSON): device 0
@@ -1139,13 +1115,13 @@ void GuiTest::the_trace_and_a_predicted_rank_share_a_time_axis() {
 void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
   const fs::path dir = hopsim::test::unique_temp_path("gui-yaml");
   fs::create_directories(dir);
-  const std::string good = read(kData + "/sweep/tiny.yaml");
+  const std::string good = hopsim::test::read_text(kData + "/sweep/tiny.yaml");
   std::string text = good;
   const auto at = text.find("  pp: 2\n");
   QVERIFY(at != std::string::npos);
   text.replace(at, 8, "  ppp: 2   # a typo\n");
   const fs::path broken = dir / "broken.yaml";
-  write(broken, text);
+  hopsim::test::write_bytes(broken, text);
   // The typo's line, counted here from the text: the located error must put the cursor there.
   const int typo_line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
 
@@ -1174,7 +1150,7 @@ void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
   QVERIFY(w.has_unsaved_edits());  // applied, not saved
   // Saved, the file is the typed text, comment included, and loads as the original does.
   QVERIFY(w.save_to(q(broken)));
-  QCOMPARE(read(broken), fixed);
+  QCOMPARE(hopsim::test::read_text(broken), fixed);
   QVERIFY(!w.has_unsaved_edits());
   QCOMPARE(w.last()->run.result.step_time,
            hopsim::sim::run_scenario(hopsim::load_scenario(kData + "/sweep/tiny.yaml")).step_time);
@@ -1200,8 +1176,7 @@ void GuiTest::a_broken_file_is_fixed_in_the_yaml_view() {
 
 void GuiTest::a_gpu_figure_typed_in_makes_a_custom_gpu() {
   TestWindow w;
-  w.open_scenario(kScenario);
-  wait_for_prediction(w, 0);
+  open_predicted(w);
   const auto step = w.last()->run.result.step_time;
   // The fields show the profile's figures (the shipped H800 file's 3350 GB/s), as no edit.
   auto* hbm = qobject_cast<QLineEdit*>(w.field_widget("hardware.gpu.hbm_bandwidth_gb_per_s"));

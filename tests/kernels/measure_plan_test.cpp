@@ -62,74 +62,64 @@ TEST_CASE("plan errors name file, line, column and key", "[kernels][measure]") {
     CHECK_THAT(r.message, Catch::Contains("unknown kernel class"));
     CHECK_THAT(r.what, Catch::Contains(r.file + ":4:12"));
   }
-  SECTION("a shape value that is not an integer") {
-    const auto r = refusal(kHead +
-                           "  - label: a\n"
-                           "    class: gemm_bf16\n"
-                           "    m: 64\n"
-                           "    n: sixty-four\n"  // line 6, value at column 8
-                           "    k: 64\n");
-    check_at(r, 6, 8, "entries[0].n");
-    CHECK_THAT(r.message, Catch::Contains("positive integer"));
-  }
-  SECTION("a non-positive value inside a list") {
-    const auto r = refusal(kHead + "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}\n");
-    // "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}": -5 starts at column 53.
-    check_at(r, 3, 53, "entries[0].cols");
-  }
-  SECTION("a key that is no shape key of the class") {
-    const auto r = refusal(kHead + "  - {label: a, class: hbm_copy, bytes: 64, rows: 2}\n");
-    // "rows" starts at column 44.
-    check_at(r, 3, 44, "entries[0].rows");
-    CHECK_THAT(r.message, Catch::Contains("not a shape key of class hbm_copy"));
-  }
-  SECTION("a missing shape key: at the entry") {
-    const auto r = refusal(kHead + "  - {label: a, class: gemm_fp8, m: 1, n: 1}\n");
-    check_at(r, 3, 5, "entries[0].k");
-    CHECK_THAT(r.message, Catch::Contains("missing shape key"));
-  }
-  SECTION("repeats that is not a number") {
-    const auto r = refusal("hopsim_measure_plan: 1\nrepeats: ten\nentries: []\n");
-    check_at(r, 2, 10, "repeats");
-  }
-  SECTION("negative warmup") {
-    const auto r = refusal("hopsim_measure_plan: 1\nwarmup: -1\nentries: []\n");
-    check_at(r, 2, 9, "warmup");
-  }
-  SECTION("a misspelt top-level key") {
-    const auto r = refusal("hopsim_measure_plan: 1\nentrys: []\n");
-    check_at(r, 2, 1, "entrys");
-    CHECK_THAT(r.message, Catch::Contains("unknown key"));
-  }
-  SECTION("a wrong format version") {
-    const auto r = refusal("hopsim_measure_plan: 2\nentries: []\n");
-    check_at(r, 1, 22, "hopsim_measure_plan");
-  }
-  SECTION("a label that an expanded entry already has") {
-    // The first entry expands to a_m1 and a_m2, so a second entry labelled a_m2 collides.
-    const auto r = refusal(kHead +
-                           "  - {label: a, class: gemm_bf16, m: [1, 2], n: 8, k: 8}\n"
-                           "  - {label: a_m2, class: gemm_bf16, m: 4, n: 8, k: 8}\n");
-    check_at(r, 4, 13, "entries[1].label");
-    CHECK_THAT(r.message, Catch::Contains("duplicate label 'a_m2'"));
-  }
-  SECTION("a concurrent compute label no entry has: at that label") {
-    const auto r = refusal(kHead +
-                           "  - {label: g, class: gemm_bf16, m: 8, n: 8, k: 8}\n"
-                           "concurrent:\n"
-                           "  copy_sms: [8]\n"
-                           "  copy_bytes: 1024\n"
-                           "  compute: [g, h]\n");  // line 7, h at column 16
-    check_at(r, 7, 16, "concurrent.compute");
-    CHECK_THAT(r.message, Catch::Contains("no entry labelled 'h'"));
-  }
-  SECTION("concurrent without copy_bytes: at the mapping") {
-    const auto r = refusal(kHead +
-                           "  - {label: g, class: gemm_bf16, m: 8, n: 8, k: 8}\n"
-                           "concurrent:\n"
-                           "  copy_sms: [8]\n"  // the mapping starts at line 5, column 3
-                           "  compute: [g]\n");
-    check_at(r, 5, 3, "concurrent.copy_bytes");
+  SECTION("a bad value or key: at its node, with its key path") {
+    struct Case {
+      const char* about;
+      std::string yaml;
+      int line, column;
+      const char* key_path;
+      const char* message;  // what the message says ("": not checked)
+    };
+    const Case c = GENERATE(values<Case>({
+        {"a shape value that is not an integer",
+         kHead + "  - label: a\n"
+                 "    class: gemm_bf16\n"
+                 "    m: 64\n"
+                 "    n: sixty-four\n"  // line 6, value at column 8
+                 "    k: 64\n",
+         6, 8, "entries[0].n", "positive integer"},
+        // "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}": -5 starts at column 53.
+        {"a non-positive value inside a list",
+         kHead + "  - {label: a, class: rmsnorm, rows: 8, cols: [512, -5]}\n", 3, 53,
+         "entries[0].cols", ""},
+        // "rows" starts at column 44.
+        {"a key that is no shape key of the class",
+         kHead + "  - {label: a, class: hbm_copy, bytes: 64, rows: 2}\n", 3, 44, "entries[0].rows",
+         "not a shape key of class hbm_copy"},
+        {"a missing shape key: at the entry",
+         kHead + "  - {label: a, class: gemm_fp8, m: 1, n: 1}\n", 3, 5, "entries[0].k",
+         "missing shape key"},
+        {"repeats that is not a number", "hopsim_measure_plan: 1\nrepeats: ten\nentries: []\n", 2,
+         10, "repeats", ""},
+        {"negative warmup", "hopsim_measure_plan: 1\nwarmup: -1\nentries: []\n", 2, 9, "warmup",
+         ""},
+        {"a misspelt top-level key", "hopsim_measure_plan: 1\nentrys: []\n", 2, 1, "entrys",
+         "unknown key"},
+        {"a wrong format version", "hopsim_measure_plan: 2\nentries: []\n", 1, 22,
+         "hopsim_measure_plan", ""},
+        // The first entry expands to a_m1 and a_m2, so a second entry labelled a_m2 collides.
+        {"a label that an expanded entry already has",
+         kHead + "  - {label: a, class: gemm_bf16, m: [1, 2], n: 8, k: 8}\n"
+                 "  - {label: a_m2, class: gemm_bf16, m: 4, n: 8, k: 8}\n",
+         4, 13, "entries[1].label", "duplicate label 'a_m2'"},
+        {"a concurrent compute label no entry has: at that label",
+         kHead + "  - {label: g, class: gemm_bf16, m: 8, n: 8, k: 8}\n"
+                 "concurrent:\n"
+                 "  copy_sms: [8]\n"
+                 "  copy_bytes: 1024\n"
+                 "  compute: [g, h]\n",  // line 7, h at column 16
+         7, 16, "concurrent.compute", "no entry labelled 'h'"},
+        {"concurrent without copy_bytes: at the mapping",
+         kHead + "  - {label: g, class: gemm_bf16, m: 8, n: 8, k: 8}\n"
+                 "concurrent:\n"
+                 "  copy_sms: [8]\n"  // the mapping starts at line 5, column 3
+                 "  compute: [g]\n",
+         5, 3, "concurrent.copy_bytes", ""},
+    }));
+    INFO(c.about);
+    const auto r = refusal(c.yaml);
+    check_at(r, c.line, c.column, c.key_path);
+    if (*c.message != '\0') CHECK_THAT(r.message, Catch::Contains(c.message));
   }
   SECTION("YAML syntax errors carry the parser's position") {
     const auto r = refusal(kHead + "  - {label: a, class: gemm_bf16\n");

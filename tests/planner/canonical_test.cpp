@@ -105,7 +105,8 @@ description: second spelling
 name: tiny-b
 )";
 
-Scenario load_text(const test::ScratchDir& dir, const std::string& file, const std::string& text) {
+Scenario load_text(const hopsim::test::TempDir& dir, const std::string& file,
+                   const std::string& text) {
   const auto path = dir / file;
   std::ofstream(path) << text;
   return load_scenario(path);
@@ -123,7 +124,7 @@ std::string edited(const std::string& from, const std::string& to) {
 
 TEST_CASE("canonical form: key order, formatting, names and paths do not matter",
           "[planner][canonical]") {
-  const auto dir = test::scratch_dir("canonical");
+  const auto dir = hopsim::test::scratch_dir("canonical");
   const Scenario a = load_text(dir, "a.yaml", kBlock);
   const Scenario b = load_text(dir, "b.yaml", kShuffled);
   REQUIRE(a.name != b.name);
@@ -139,7 +140,7 @@ TEST_CASE("canonical form: key order, formatting, names and paths do not matter"
 }
 
 TEST_CASE("canonical form holds the values of the file", "[planner][canonical]") {
-  const auto dir = test::scratch_dir("canonical-values");
+  const auto dir = hopsim::test::scratch_dir("canonical-values");
   const auto j = canonical_json(load_text(dir, "a.yaml", kBlock));
   CHECK(j.at("nodes") == 2);
   CHECK(j.at("node").at("gpus_per_node") == 8);
@@ -162,7 +163,7 @@ TEST_CASE("canonical form holds the values of the file", "[planner][canonical]")
 
 TEST_CASE("canonical form: every input that changes a prediction changes the hash",
           "[planner][canonical]") {
-  const auto dir = test::scratch_dir("canonical-edits");
+  const auto dir = hopsim::test::scratch_dir("canonical-edits");
   const std::pair<const char*, const char*> edits[] = {
       {"  gpu: h800-sxm5", "  gpu: h100-sxm5"},
       {"  nodes: 2", "  nodes: 4"},
@@ -212,7 +213,7 @@ TEST_CASE("canonical form: every input that changes a prediction changes the has
 }
 
 TEST_CASE("scenario hash is the short SHA-256 of the canonical text", "[planner][canonical]") {
-  const auto dir = test::scratch_dir("canonical-hash");
+  const auto dir = hopsim::test::scratch_dir("canonical-hash");
   const Scenario a = load_text(dir, "a.yaml", kBlock);
   const std::string h = scenario_hash(a);
   CHECK(h.size() == 16);

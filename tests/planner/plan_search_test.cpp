@@ -14,7 +14,8 @@ TEST_CASE("plan search keeps the global batch, prunes before simulating and rank
   o.model = "deepseek-v2-lite";
   o.gpus = 16;
   o.gpu = "h800-sxm5";
-  o.base = test::kSweepDir + "tiny.yaml";  // 8 micro-batches x DP 8 x 1 = 64 sequences per step
+  o.base =
+      hopsim::test::kSweepDir + "tiny.yaml";  // 8 micro-batches x DP 8 x 1 = 64 sequences per step
   o.schedules = {"1f1b", "dualpipe"};
   o.comm_sms = {16};
   o.tp = {1, 2};

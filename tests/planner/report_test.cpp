@@ -73,7 +73,7 @@ std::map<std::string, double> figures(const std::string& html) {
 TEST_CASE("the HTML report is self-contained, well formed and shows the simulator's figures",
           "[planner][report]") {
   ReportOptions o;
-  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  const Report r = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"}, o);
   REQUIRE(r.entries.size() == 2);  // the H800 scenario and its H100 counterpart
   CHECK(is_h800(r.entries[0]));
   const std::string html = render_html(r);
@@ -87,7 +87,7 @@ TEST_CASE("the HTML report is self-contained, well formed and shows the simulato
   CHECK(html.find("https://") == std::string::npos);
 
   // The figures match an independent run of the same scenarios.
-  const ScenarioTemplate t(test::kSweepDir + "tiny.yaml");
+  const ScenarioTemplate t(hopsim::test::kSweepDir + "tiny.yaml");
   const sim::SimResult h800 = sim::run_scenario(t.instantiate({}));
   const sim::SimResult h100 = sim::run_scenario(
       t.instantiate({{"hardware.gpu", "h100-sxm5"}, {"hardware.node", "hgx-h100-8gpu"}}));
@@ -112,7 +112,7 @@ TEST_CASE("the HTML report is self-contained, well formed and shows the simulato
 }
 
 TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") {
-  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"});
+  const Report r = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"});
   REQUIRE(r.entries.size() == 2);
   for (const auto& e : r.entries) {
     // The compute share is what is left after bubble, exposed communication, DP and optimizer;
@@ -139,7 +139,7 @@ TEST_CASE("the report's breakdown, bottleneck and charts", "[planner][report]") 
        at = html.find("<svg", at + 1)) {
     const std::size_t end = html.find("</svg>", at);
     REQUIRE(end != std::string::npos);
-    const auto c = test::check_svg(html.substr(at, end + 6 - at));
+    const auto c = hopsim::test::check_svg(html.substr(at, end + 6 - at));
     INFO(c.report.substr(0, 2000));
     CHECK(c.ok);
     ++charts;
@@ -189,9 +189,9 @@ TEST_CASE("a report runs every scenario with the given calibration and names it"
   o.timeline = false;
   o.counterpart = false;
   o.calibration = cal;
-  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  const Report r = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"}, o);
   REQUIRE(r.entries.size() == 1);
-  const Scenario s = ScenarioTemplate(test::kSweepDir + "tiny.yaml").instantiate({});
+  const Scenario s = ScenarioTemplate(hopsim::test::kSweepDir + "tiny.yaml").instantiate({});
   sim::RunOptions ro;
   ro.cost = cal.cost_for(s.cluster.gpu);
   const sim::SimResult calibrated = sim::run_scenario(s, ro);
@@ -217,7 +217,7 @@ TEST_CASE("a report runs every scenario with the given calibration and names it"
              Catch::Contains("data-metric=\"gpu_hours_per_trillion_uncalibrated\""));
   // Without a calibration there is nothing to put beside the figures.
   o.calibration = {};
-  const Report plain_report = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  const Report plain_report = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"}, o);
   CHECK_FALSE(plain_report.entries[0].uncalibrated.has_value());
   CHECK_THAT(render_markdown(plain_report), !Catch::Contains("uncalibrated cost model"));
 }
@@ -250,7 +250,7 @@ TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibra
   cal.hash = "sha256:test";
   cal.uncertainty = {0.034, "a test calibration's residuals"};
   o.calibration = cal;
-  const Report calibrated = scenario_report({test::kSweepDir + "tiny.yaml"}, o);
+  const Report calibrated = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"}, o);
   CHECK(calibrated.entries[0].uncertainty.relative == 0.034);
   const std::string md = render_markdown(calibrated);
   CHECK_THAT(md, Catch::Contains("+/- 3.4%"));
@@ -258,9 +258,10 @@ TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibra
 }
 
 TEST_CASE("a sweep report lists every stored configuration with its reason", "[planner][report]") {
-  const auto dir = test::scratch_dir("report");
+  const auto dir = hopsim::test::scratch_dir("report");
   ResultsStore store(dir / "r.db");
-  (void)run_sweep(load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml"), store, SweepOptions{});
+  (void)run_sweep(load_sweep_spec(hopsim::test::kSweepDir + "tiny-sweep.yaml"), store,
+                  SweepOptions{});
   const std::string html = render_html(sweep_report(store));
   CHECK(check_balanced(html).empty());
   const auto f = figures(html);
@@ -275,7 +276,7 @@ TEST_CASE(
     "a user's stylesheet restyles the report: inlined last, and every drawn colour can be "
     "addressed by its legend entry",
     "[planner][report]") {
-  const Report r = scenario_report({test::kSweepDir + "tiny.yaml"}, ReportOptions{});
+  const Report r = scenario_report({hopsim::test::kSweepDir + "tiny.yaml"}, ReportOptions{});
   const std::string css = ".k-forward{fill:#000}\nbody{font-family:serif}";
   const std::string html = render_html(r, css);
   CHECK(check_balanced(html).empty());

@@ -35,7 +35,7 @@ StoredResult row(const std::string& key, std::int64_t index, const std::string& 
 }  // namespace
 
 TEST_CASE("the store keeps one row per configuration key", "[planner][store]") {
-  const auto dir = test::scratch_dir("store");
+  const auto dir = hopsim::test::scratch_dir("store");
   ResultsStore s(dir / "r.db");
   CHECK(s.insert(row("a", 0, "ok")));
   CHECK(s.insert(row("b", 1, "infeasible")));
@@ -71,7 +71,7 @@ TEST_CASE("CSV export quotes reasons and leaves metrics of rows that did not run
 
 TEST_CASE("merging refuses databases of another sweep and deduplicates by key",
           "[planner][store]") {
-  const auto dir = test::scratch_dir("merge");
+  const auto dir = hopsim::test::scratch_dir("merge");
   ResultsStore a(dir / "a.db");
   ResultsStore b(dir / "b.db");
   ResultsStore c(dir / "c.db");
@@ -93,7 +93,7 @@ TEST_CASE("merging refuses databases of another sweep and deduplicates by key",
 
 TEST_CASE("merging: a key with different results is a conflict, refused unless a side is chosen",
           "[planner][store]") {
-  const auto dir = test::scratch_dir("merge-conflict");
+  const auto dir = hopsim::test::scratch_dir("merge-conflict");
   ResultsStore a(dir / "a.db");
   ResultsStore b(dir / "b.db");
   a.claim({{"sweep_hash", "s1"}});
@@ -138,7 +138,7 @@ TEST_CASE("merging: a key with different results is a conflict, refused unless a
 
 TEST_CASE("merge inputs are opened read-only: an empty or foreign file is refused, not filled",
           "[planner][store]") {
-  const auto dir = test::scratch_dir("merge-readonly");
+  const auto dir = hopsim::test::scratch_dir("merge-readonly");
   const auto empty = dir / "empty.db";
   std::ofstream(empty).close();
   CHECK_THROWS_WITH(ResultsStore(empty, ResultsStore::Access::kReadOnly),
@@ -150,7 +150,7 @@ TEST_CASE("a damaged results database is refused by resume, export and merge, no
           "[planner][store]") {
   // Issue "nothing lost, nothing silently wrong", finding 8: a corrupted database was not
   // noticed by resume, export or merge. Every open now runs PRAGMA quick_check first.
-  const auto dir = test::scratch_dir("store-damaged");
+  const auto dir = hopsim::test::scratch_dir("store-damaged");
   const auto path = dir / "r.db";
   {
     ResultsStore s(path);
@@ -182,7 +182,7 @@ TEST_CASE("merging several inputs is all or nothing", "[planner][store]") {
   // Issue "nothing lost, nothing silently wrong", finding 8: a refused merge left a partial
   // output. A second input that conflicts with the first, or belongs to another sweep, now leaves
   // the output exactly as it was.
-  const auto dir = test::scratch_dir("merge-all");
+  const auto dir = hopsim::test::scratch_dir("merge-all");
   ResultsStore a(dir / "a.db");
   ResultsStore b(dir / "b.db");
   ResultsStore other_sweep(dir / "c.db");
@@ -222,7 +222,7 @@ TEST_CASE("a merge that fills the disk fails and leaves the output as it was", "
   // The live database is written in place (it is extended and resumed), so its guarantee is
   // SQLite's transaction: the merge's one transaction rolls back. A full disk is simulated with
   // a file size limit, which the write-ahead log hits first.
-  const auto dir = test::scratch_dir("merge-full");
+  const auto dir = hopsim::test::scratch_dir("merge-full");
   ResultsStore in(dir / "in.db");
   in.claim({{"sweep_hash", "s1"}});
   for (int i = 0; i < 2000; ++i) {
@@ -247,7 +247,7 @@ TEST_CASE("a merge that fills the disk fails and leaves the output as it was", "
 
 TEST_CASE("each swept key has a typed column beside the JSON; counts are integers",
           "[planner][store]") {
-  const auto dir = test::scratch_dir("store-typed");
+  const auto dir = hopsim::test::scratch_dir("store-typed");
   {
     ResultsStore s(dir / "r.db");
     StoredResult a = row("a", 0, "ok");

@@ -13,7 +13,7 @@ using namespace hopsim;
 using namespace hopsim::planner;
 
 TEST_CASE("sensitivity: price scales dollars exactly, rows by swing", "[planner][report]") {
-  const Scenario s = load_scenario_spec(test::kSweepDir + "tiny.yaml");
+  const Scenario s = load_scenario_spec(hopsim::test::kSweepDir + "tiny.yaml");
   const SensitivityStudy st = sensitivity(s);
   CHECK(st.base == Approx(sim::run_scenario(s).dollars_per_trillion));
   const Sensitivity* price = nullptr;
@@ -44,7 +44,7 @@ TEST_CASE("sensitivity: price scales dollars exactly, rows by swing", "[planner]
 
 TEST_CASE("sensitivity: a variation the plan cannot run is left out with its reason",
           "[planner][report]") {
-  Scenario s = load_scenario_spec(test::kSweepDir + "tiny.yaml");
+  Scenario s = load_scenario_spec(hopsim::test::kSweepDir + "tiny.yaml");
   s.plan.micro_batches = 2;  // PP 2 with 1F1B: half of it (1) is fewer than PP
   validate_plan(s);
   const SensitivityStudy st = sensitivity(s);

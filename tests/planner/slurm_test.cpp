@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_dir.hpp"
 #include "hopsim/core/error.hpp"
 #include "sweep_test_util.hpp"
 
@@ -34,13 +35,6 @@ bool has_line(const std::string& text, const std::string& line) {
     if (l == line) return true;
   }
   return false;
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -100,7 +94,7 @@ TEST_CASE("shell_quote: bash reads back exactly the string", "[planner][slurm]")
 
 TEST_CASE("slurm script: bash runs the shard command with paths that need quoting",
           "[planner][slurm]") {
-  const auto dir = test::scratch_dir("slurm script");
+  const auto dir = hopsim::test::scratch_dir("slurm script");
   // Spaces, a single quote, a double quote, $ and a glob character in every path.
   const auto base = dir / "my runs 'q' \"d\" $HOME *";
   std::filesystem::create_directories(base);
@@ -127,5 +121,5 @@ TEST_CASE("slurm script: bash runs the shard command with paths that need quotin
   REQUIRE(WEXITSTATUS(rc) == 0);
   const std::vector<std::string> expected = {
       "sweep", o.spec_path, "--shard", "3/5", "--jobs", "2", "-o", o.output_dir + "/shard-3.db"};
-  CHECK(lines_of(slurp(args_out)) == expected);
+  CHECK(lines_of(hopsim::test::read_text(args_out)) == expected);
 }

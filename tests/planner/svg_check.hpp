@@ -5,14 +5,13 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "sweep_test_util.hpp"
 
-namespace hopsim::planner::test {
+namespace hopsim::test {
 
 struct Rect {
   double x, y, w, h;
@@ -27,19 +26,16 @@ struct Checked {
 };
 
 inline Checked check_svg(const std::string& svg) {
-  const auto dir = test::scratch_dir("svg");
+  const auto dir = hopsim::test::scratch_dir("svg");
   const auto file = dir / "chart.svg";
   const auto out = dir / "check.txt";
-  std::ofstream(file, std::ios::binary) << svg;
+  write_bytes(file, svg);
   const std::string cmd = "python3 '" + std::string(HOPSIM_SOURCE_DIR) +
                           "/tests/planner/check_svg.py' '" + file.string() + "' > '" +
                           out.string() + "' 2>&1";
   const int rc = std::system(cmd.c_str());
   Checked c;
-  std::ifstream in(out);
-  std::ostringstream all;
-  all << in.rdbuf();
-  c.report = all.str();
+  c.report = read_text(out);
   c.ok = WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
   std::istringstream lines(c.report);
   for (std::string l; std::getline(lines, l);) {
@@ -54,4 +50,4 @@ inline Checked check_svg(const std::string& svg) {
   return c;
 }
 
-}  // namespace hopsim::planner::test
+}  // namespace hopsim::test

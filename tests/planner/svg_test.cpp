@@ -18,9 +18,9 @@
 #include "sweep_test_util.hpp"
 
 using namespace hopsim::planner;
-using hopsim::planner::test::check_svg;
-using hopsim::planner::test::Checked;
-using hopsim::planner::test::Rect;
+using hopsim::test::check_svg;
+using hopsim::test::Checked;
+using hopsim::test::Rect;
 
 namespace {
 

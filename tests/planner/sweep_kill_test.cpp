@@ -42,8 +42,8 @@ int wait_exit(pid_t pid) {
 
 TEST_CASE("a sweep killed with SIGKILL at random moments resumes to the same table",
           "[planner][sweep][kill]") {
-  const auto dir = test::scratch_dir("kill");
-  const std::string spec = test::kSweepDir + "kill-sweep.yaml";
+  const auto dir = hopsim::test::scratch_dir("kill");
+  const std::string spec = hopsim::test::kSweepDir + "kill-sweep.yaml";
   const std::size_t configs = expand(load_sweep_spec(spec)).configs.size();
 
   const std::string reference = (dir / "reference.db").string();
@@ -72,5 +72,5 @@ TEST_CASE("a sweep killed with SIGKILL at random moments resumes to the same tab
   // Finish whatever is left, as a user would by re-running the command.
   REQUIRE(wait_exit(start_sweep(spec, db)) == 0);
   CHECK(ResultsStore(db).count() == configs);
-  CHECK(test::table_of(db) == test::table_of(reference));
+  CHECK(hopsim::test::table_of(db) == hopsim::test::table_of(reference));
 }

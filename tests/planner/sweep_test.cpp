@@ -11,8 +11,8 @@ using namespace hopsim;
 using namespace hopsim::planner;
 
 TEST_CASE("infeasible configurations are stored with their reason", "[planner][sweep]") {
-  const auto dir = test::scratch_dir("infeasible");
-  const SweepSpec spec = load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml");
+  const auto dir = hopsim::test::scratch_dir("infeasible");
+  const SweepSpec spec = load_sweep_spec(hopsim::test::kSweepDir + "tiny-sweep.yaml");
   ResultsStore store(dir / "r.db");
   const SweepSummary s = run_sweep(spec, store, SweepOptions{});
   CHECK(s.ran == 12);
@@ -41,18 +41,18 @@ TEST_CASE("infeasible configurations are stored with their reason", "[planner][s
 }
 
 TEST_CASE("a plan that does not fit in HBM is stored as out of memory", "[planner][sweep]") {
-  const auto dir = test::scratch_dir("oom");
+  const auto dir = hopsim::test::scratch_dir("oom");
   // Shrink HBM to 1 GiB: below the fixed 2 GiB reserve, so no plan can fit.
   const SweepSpec spec =
       parse_sweep_spec("base: tiny.yaml\ngrid:\n  hardware.gpu.hbm_capacity_bytes: [1073741824]\n",
-                       test::kSweepDir + "oom.yaml");
+                       hopsim::test::kSweepDir + "oom.yaml");
   ResultsStore store(dir / "r.db");
   (void)run_sweep(spec, store, SweepOptions{});
   const auto rows = store.rows();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].status == "infeasible");
   CHECK_THAT(rows[0].reason, Catch::Contains("out of memory"));
-  const Scenario sc = ScenarioTemplate(test::kSweepDir + "tiny.yaml")
+  const Scenario sc = ScenarioTemplate(hopsim::test::kSweepDir + "tiny.yaml")
                           .instantiate({{"hardware.gpu.hbm_capacity_bytes", "1073741824"}});
   CHECK(rows[0].memory_gib ==
         Approx(static_cast<double>(worst_rank(sim::rank_memory(sc)).total.value()) /
@@ -60,8 +60,8 @@ TEST_CASE("a plan that does not fit in HBM is stored as out of memory", "[planne
 }
 
 TEST_CASE("shards merged equal a single run, and a re-run resumes", "[planner][sweep]") {
-  const auto dir = test::scratch_dir("shards");
-  const SweepSpec spec = load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml");
+  const auto dir = hopsim::test::scratch_dir("shards");
+  const SweepSpec spec = load_sweep_spec(hopsim::test::kSweepDir + "tiny-sweep.yaml");
   {
     ResultsStore single(dir / "single.db");
     SweepOptions o;
@@ -89,7 +89,7 @@ TEST_CASE("shards merged equal a single run, and a re-run resumes", "[planner][s
     const ResultsStore again(dir / "shard1.db");
     CHECK(merged.merge_from(again).duplicates == 4);
   }
-  CHECK(test::table_of(dir / "merged.db") == test::table_of(dir / "single.db"));
+  CHECK(hopsim::test::table_of(dir / "merged.db") == hopsim::test::table_of(dir / "single.db"));
 
   ResultsStore single(dir / "single.db");
   const SweepSummary rerun = run_sweep(spec, single, SweepOptions{});
@@ -99,8 +99,8 @@ TEST_CASE("shards merged equal a single run, and a re-run resumes", "[planner][s
 
 TEST_CASE("a calibrated sweep records its calibration and uses its cost parameters",
           "[planner][sweep]") {
-  const auto dir = test::scratch_dir("calibrated");
-  const SweepSpec spec = load_sweep_spec(test::kSweepDir + "tiny-sweep.yaml");
+  const auto dir = hopsim::test::scratch_dir("calibrated");
+  const SweepSpec spec = load_sweep_spec(hopsim::test::kSweepDir + "tiny-sweep.yaml");
   ResultsStore plain_store(dir / "plain.db");
   (void)run_sweep(spec, plain_store, SweepOptions{});
   // A stand-in calibration (plumbing only, not measured data): every compute class at half the

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../common/fault_injection.hpp"
+#include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "trace_test_util.hpp"
@@ -166,4 +167,30 @@ TEST_CASE("format detection names what it cannot read", "[trace_db]") {
                     Catch::Contains("neither a hopsim trace"));
   CHECK_THROWS_WITH(tr::load_trace(dir / "other.sqlite"),
                     Catch::Contains("table 'strings' is missing"));
+}
+
+TEST_CASE("a stored kind or source outside its enum is refused at its row", "[trace_db][hostile]") {
+  // ActivityKind is stored as 0..2 and RangeSource as 0..3 (trace_model.hpp); a file edited to
+  // hold 3 or 4 names the table, the row and the number.
+  t::TempDir dir;
+  const auto out = dir / "bad.sqlite";
+  (void)imp::import_trace(t::data_dir() / "kineto" / "a100-alexnet-small.json.gz", out);
+  const auto refusal = [&](const char* sql) {
+    hopsim::sqlite::Db(out, hopsim::sqlite::Open::kReadWrite).exec(sql);
+    try {
+      (void)tr::load_trace(out);
+    } catch (const tr::TraceError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK_THAT(
+      refusal("UPDATE gpu_activities SET kind = 3 WHERE id = 1"),
+      Catch::Contains("table gpu_activities row 1") && Catch::Contains("unknown activity kind 3"));
+  CHECK(refusal("UPDATE gpu_activities SET kind = 2 WHERE id = 1") == "accepted");  // a memset
+  CHECK_THAT(
+      refusal("UPDATE annotations SET source = 4"),
+      Catch::Contains("table annotations row 1") && Catch::Contains("unknown range source 4"));
+  CHECK_THAT(refusal("UPDATE annotations SET source = -1"),
+             Catch::Contains("unknown range source -1"));
 }

@@ -36,6 +36,22 @@ CostModel plain_model() {
 }
 }  // namespace
 
+TEST_CASE("cost model: kernel class names parse back to their class", "[sim][cost]") {
+  // The names calibration files give the classes (docs/CALIBRATION.md), in declaration order.
+  const std::pair<KernelClass, std::string> named[] = {
+      {KernelClass::kGemmFp8, "gemm_fp8"},
+      {KernelClass::kGemmBf16, "gemm_bf16"},
+      {KernelClass::kAttentionFwd, "attention_fwd"},
+      {KernelClass::kAttentionBwd, "attention_bwd"},
+      {KernelClass::kMemoryBound, "memory_bound"}};
+  for (const auto& [cls, name] : named) {
+    CHECK(std::string(to_string(cls)) == name);
+    CHECK(kernel_class_from_name(name) == cls);
+  }
+  CHECK(kernel_class_from_name("GEMM_FP8") == std::nullopt);  // spellings are exact
+  CHECK(kernel_class_from_name("memory") == std::nullopt);
+}
+
 TEST_CASE("cost model: GEMM wave quantisation", "[sim][cost]") {
   const CostModel m = plain_model();
   // 132 tiles of 128x128 on 132 SMs = one wave; 133 tiles = two waves, so twice the time.

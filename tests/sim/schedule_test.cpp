@@ -2,6 +2,7 @@
 // and the rejected options.
 #include "hopsim/sim/schedule/schedule.hpp"
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -53,27 +54,11 @@ struct Counts {
 };
 
 Counts count(const std::vector<ScheduleOp>& ops) {
-  Counts c;
-  for (const auto& op : ops) {
-    switch (op.type) {
-      case OpType::kF:
-        ++c.f;
-        break;
-      case OpType::kFB:
-        ++c.fb;
-        break;
-      case OpType::kB:
-        ++c.b;
-        break;
-      case OpType::kBi:
-        ++c.bi;
-        break;
-      case OpType::kW:
-        ++c.w;
-        break;
-    }
-  }
-  return c;
+  const auto n = [&](OpType t) {
+    return static_cast<int>(
+        std::count_if(ops.begin(), ops.end(), [t](const ScheduleOp& op) { return op.type == t; }));
+  };
+  return {n(OpType::kF), n(OpType::kFB), n(OpType::kB), n(OpType::kBi), n(OpType::kW)};
 }
 
 // Every (direction, stage, micro-batch) gets exactly one forward and one backward (B, or Bi + W),
@@ -141,6 +126,15 @@ void check_structure(const Schedule& s) {
   REQUIRE_NOTHROW(simulate_ideal(s, OpDurations{}));
 }
 
+// Each rank of `s` prints as its line of a test vector.
+void check_ranks_match(const Schedule& s, const std::vector<std::string>& expected) {
+  REQUIRE(s.ranks == static_cast<int>(expected.size()));
+  for (int r = 0; r < s.ranks; ++r) {
+    INFO("rank " << r);
+    CHECK(format_rank(s, r) == expected[static_cast<std::size_t>(r)]);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("DualPipe pp=8, 20 micro-batches equals an independently derived test vector",
@@ -149,12 +143,7 @@ TEST_CASE("DualPipe pp=8, 20 micro-batches equals an independently derived test 
   // published vector); direction-0 ids match DeepSeek-V3 report Figure 5.
   const TestVector v = load_vector();
   REQUIRE(v.dualpipe.size() == 8);
-  const Schedule s = make_schedule(ScheduleKind::kDualPipe, {8, 20, 1});
-  REQUIRE(s.ranks == 8);
-  for (int r = 0; r < 8; ++r) {
-    INFO("rank " << r);
-    CHECK(format_rank(s, r) == v.dualpipe[static_cast<std::size_t>(r)]);
-  }
+  check_ranks_match(make_schedule(ScheduleKind::kDualPipe, {8, 20, 1}), v.dualpipe);
 }
 
 TEST_CASE("DualPipeV 4 ranks, 10 micro-batches equals an independently derived test vector",
@@ -162,12 +151,8 @@ TEST_CASE("DualPipeV 4 ranks, 10 micro-batches equals an independently derived t
   const TestVector v = load_vector();
   REQUIRE(v.dualpipev.size() == 4);
   const Schedule s = make_schedule(ScheduleKind::kDualPipeV, {4, 10, 1});
-  REQUIRE(s.ranks == 4);
   REQUIRE(s.stages == 8);
-  for (int r = 0; r < 4; ++r) {
-    INFO("rank " << r);
-    CHECK(format_rank(s, r) == v.dualpipev[static_cast<std::size_t>(r)]);
-  }
+  check_ranks_match(s, v.dualpipev);
 }
 
 TEST_CASE("DualPipe op counts per rank match the derived test vector", "[schedule]") {

@@ -1,14 +1,13 @@
 // Models come from hopsim's own YAML (every key declared below) or from a Hugging Face
 // config.json, so a user can point hopsim at a checkpoint folder without retyping numbers.
 
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <tuple>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "internal.hpp"
@@ -182,11 +181,7 @@ class HfReader {
 };
 
 ModelConfig read_hf_config(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path.string(), 0, 0, {}}, "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const JsonText t{path.string(), ss.str()};
+  const JsonText t{path.string(), read_config_file(path, "file")};
   nlohmann::json j;
   // Duplicate keys are an error (nlohmann keeps the last silently): a stack of the keys seen
   // in each open object.

@@ -3,9 +3,7 @@
 
 #include "hopsim/core/config/overrides.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "internal.hpp"
@@ -135,13 +133,8 @@ void collect(const YAML::Node& n, const std::string& path,
 }  // namespace
 
 ScenarioTemplate::ScenarioTemplate(const std::string& spec)
-    : path_(config::resolve_data_file("scenarios", "scenario", spec, {}, SourceLocation{})) {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path_.string(), 0, 0, ""}, "cannot open the file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  text_ = s.str();
-}
+    : path_(config::resolve_data_file("scenarios", "scenario", spec, {}, SourceLocation{})),
+      text_(config::read_config_file(path_, "the file")) {}
 
 ScenarioTemplate::ScenarioTemplate(std::filesystem::path path, std::string text)
     : path_(std::move(path)), text_(std::move(text)) {}

@@ -5,10 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/utf8.hpp"
 
 namespace hopsim::config {
@@ -191,11 +190,7 @@ YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
 }
 
 YAML::Node parse_yaml_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path.string(), 0, 0, {}}, "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml_text(ss.str(), path.string());
+  return parse_yaml_text(read_config_file(path, "file"), path.string());
 }
 
 MappingReader::MappingReader(YAML::Node node, std::string file, std::string key_path,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim {
@@ -396,42 +397,17 @@ Flops sum(const std::vector<Op>& ops, Flops Op::*f) {
 
 }  // namespace
 
+constexpr EnumNames<OpKind::kQuantize> kOpKindNames{{"gemm", "grouped_gemm", "attention", "norm",
+                                                     "elementwise", "router", "embedding",
+                                                     "quantize"}};
+constexpr EnumNames<LayerKind::kHead> kLayerKindNames{{"embedding", "dense", "moe", "mtp", "head"}};
+
 const char* to_string(OpKind k) {
-  switch (k) {
-    case OpKind::kGemm:
-      return "gemm";
-    case OpKind::kGroupedGemm:
-      return "grouped_gemm";
-    case OpKind::kAttention:
-      return "attention";
-    case OpKind::kNorm:
-      return "norm";
-    case OpKind::kElementwise:
-      return "elementwise";
-    case OpKind::kRouter:
-      return "router";
-    case OpKind::kEmbedding:
-      return "embedding";
-    case OpKind::kQuantize:
-      return "quantize";
-  }
-  return "?";
+  return kOpKindNames.name(k, "?");
 }
 
 const char* to_string(LayerKind k) {
-  switch (k) {
-    case LayerKind::kEmbedding:
-      return "embedding";
-    case LayerKind::kDense:
-      return "dense";
-    case LayerKind::kMoe:
-      return "moe";
-    case LayerKind::kMtp:
-      return "mtp";
-    case LayerKind::kHead:
-      return "head";
-  }
-  return "?";
+  return kLayerKindNames.name(k, "?");
 }
 
 Flops LayerWorkload::fwd_flops() const {

@@ -4,22 +4,18 @@
 #include <iomanip>
 #include <sstream>
 
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim::measure {
 
 namespace cal = profiler::calibrate;
 
+constexpr EnumNames<Role::kCopyConcurrent> kRoleNames{
+    {"alone", "compute_concurrent", "copy_concurrent"}};
+
 std::string_view role_name(Role r) {
-  switch (r) {
-    case Role::kAlone:
-      return "alone";
-    case Role::kComputeConcurrent:
-      return "compute_concurrent";
-    case Role::kCopyConcurrent:
-      return "copy_concurrent";
-  }
-  return "?";
+  return kRoleNames.name(r, "?");
 }
 
 PlanEntry concurrent_copy_entry(const Plan& plan) {

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
@@ -227,12 +226,7 @@ std::optional<std::string> choose_cost_model_classes(Calibration& c,
 }
 
 Calibration load_calibration(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw ConfigError(SourceLocation{path.string(), 0, 0, ""}, "cannot open calibration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_calibration(ss.str(), path.string());
+  return parse_calibration(config::read_config_file(path, "calibration file"), path.string());
 }
 
 namespace {

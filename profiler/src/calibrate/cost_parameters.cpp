@@ -2,29 +2,17 @@
 
 #include <optional>
 
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/format.hpp"
 
 namespace hopsim::profiler::calibrate {
 namespace {
 
-// Cost-model class names (the measured classes of hopsim's own kernels, measure_plan.cpp) ->
-// the simulator's classes; a calibration may map them to other measured classes (cuBLAS).
-std::optional<sim::KernelClass> cost_class(const std::string& name) {
-  if (name == "gemm_fp8") return sim::KernelClass::kGemmFp8;
-  if (name == "gemm_bf16") return sim::KernelClass::kGemmBf16;
-  if (name == "attention_fwd") return sim::KernelClass::kAttentionFwd;
-  if (name == "attention_bwd") return sim::KernelClass::kAttentionBwd;
-  return std::nullopt;
-}
-
-// The memory-bound kinds a calibration may rate (Calibration::cost_model_classes).
-std::optional<sim::MemoryKind> memory_kind(const std::string& name) {
-  if (name == "elementwise") return sim::MemoryKind::kElementwise;
-  if (name == "norm") return sim::MemoryKind::kNorm;
-  if (name == "fp8_cast") return sim::MemoryKind::kCast;
-  if (name == "moe_routing") return sim::MemoryKind::kRouting;
-  return std::nullopt;
-}
+// The memory-bound kinds a calibration may rate (Calibration::cost_model_classes), by the trace
+// classifier's names for them; the other cost-model classes are the simulator's own kernel
+// classes, by their names (sim::kernel_class_from_name).
+constexpr EnumNames<sim::MemoryKind::kRouting> kMemoryKindNames{
+    {"elementwise", "norm", "fp8_cast", "moe_routing"}};
 
 }  // namespace
 
@@ -45,9 +33,11 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     if (cc == nullptr || cc->basis != cost_model_class_basis(name)) continue;
     const sim::MeasuredRate rate{cc->rate_max, cc->sm_exponent, cc->work0,
                                  c.sm_count > 0 ? c.sm_count : gpu.sms};
-    if (const auto cls = cost_class(name)) {
+    // A measured rate stands for a compute class; memory-bound kernels are rated per kind.
+    if (const auto cls = sim::kernel_class_from_name(name);
+        cls && *cls != sim::KernelClass::kMemoryBound) {
       p.measured[*cls] = rate;
-    } else if (const auto kind = memory_kind(name)) {
+    } else if (const auto kind = kMemoryKindNames.value(name)) {
       p.measured_memory[*kind] = rate;
     } else {
       continue;

@@ -47,6 +47,20 @@ std::string short_name(std::string_view n) {
   return n.size() > 80 ? std::string(n.substr(0, 80)) + "..." : std::string(n);
 }
 
+// Whether an event is new in its lane (lane_a's lane_b: a device's stream, a process's thread).
+// One with the start and fingerprint of an earlier one is a duplicate: logged as `p`, described
+// by `where`, and counted in `dropped`.
+template <class Where>
+bool is_new(LaneFingerprints& seen, std::int64_t lane_a, std::int64_t lane_b, std::int64_t start,
+            const Fingerprint& f, ProblemLog& log, Problem p, Where where, std::int64_t& dropped) {
+  const auto lane = static_cast<std::uint64_t>(mix(static_cast<std::uint64_t>(lane_a)) ^
+                                               static_cast<std::uint64_t>(lane_b));
+  if (seen.insert(lane, start, f.value())) return true;
+  log.record(p, where);
+  ++dropped;
+  return false;
+}
+
 }  // namespace
 
 bool FingerprintSet::insert(std::uint64_t fp) {
@@ -98,17 +112,14 @@ void DuplicateFilter::add_activity(const trace::GpuActivity& a) {
   Fingerprint f(1);
   f << static_cast<std::int64_t>(a.kind) << a.device << a.stream << a.start.value() << a.end.value()
     << a.correlation << a.name;
-  const auto lane = static_cast<std::uint64_t>(mix(static_cast<std::uint64_t>(a.device)) ^
-                                               static_cast<std::uint64_t>(a.stream));
-  if (!activities_.insert(lane, a.start.value(), f.value())) {
-    log_.record(Problem::kDuplicateActivity, [&] {
-      return "'" + short_name(a.name) + "' on device " + std::to_string(a.device) + " stream " +
-             std::to_string(a.stream) + " at " + std::to_string(a.start.value()) + " ns";
-    });
-    ++dropped_[static_cast<std::size_t>(a.kind)];
-    return;
+  const auto where = [&] {
+    return "'" + short_name(a.name) + "' on device " + std::to_string(a.device) + " stream " +
+           std::to_string(a.stream) + " at " + std::to_string(a.start.value()) + " ns";
+  };
+  if (is_new(activities_, a.device, a.stream, a.start.value(), f, log_, Problem::kDuplicateActivity,
+             where, dropped_[static_cast<std::size_t>(a.kind)])) {
+    next_.add_activity(a);
   }
-  next_.add_activity(a);
 }
 
 void DuplicateFilter::add_runtime(const trace::RuntimeCall& r) {
@@ -119,17 +130,14 @@ void DuplicateFilter::add_runtime(const trace::RuntimeCall& r) {
   Fingerprint f(2);
   f << static_cast<std::int64_t>(r.driver) << r.pid << r.tid << r.start.value() << r.end.value()
     << r.correlation << r.name;
-  const auto lane = static_cast<std::uint64_t>(mix(static_cast<std::uint64_t>(r.pid)) ^
-                                               static_cast<std::uint64_t>(r.tid));
-  if (!runtime_.insert(lane, r.start.value(), f.value())) {
-    log_.record(Problem::kDuplicateRuntimeCall, [&] {
-      return "'" + short_name(r.name) + "' on thread " + std::to_string(r.tid) + " at " +
-             std::to_string(r.start.value()) + " ns";
-    });
-    ++dropped_runtime_;
-    return;
+  const auto where = [&] {
+    return "'" + short_name(r.name) + "' on thread " + std::to_string(r.tid) + " at " +
+           std::to_string(r.start.value()) + " ns";
+  };
+  if (is_new(runtime_, r.pid, r.tid, r.start.value(), f, log_, Problem::kDuplicateRuntimeCall,
+             where, dropped_runtime_)) {
+    next_.add_runtime(r);
   }
-  next_.add_runtime(r);
 }
 
 }  // namespace hopsim::profiler::import

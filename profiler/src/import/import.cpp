@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "duplicate_filter.hpp"
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/profiler/import/kineto.hpp"
 #include "hopsim/profiler/import/measure_trace.hpp"
 #include "hopsim/profiler/import/nsys.hpp"
@@ -15,28 +16,15 @@ namespace hopsim::profiler::import {
 
 using trace::TraceError;
 
+constexpr EnumNames<TraceFormat::kMeasureTrace> kFormatNames{
+    {"auto", "kineto", "nsys", "hopsim", "measure"}};
+
 std::string_view to_string(TraceFormat f) {
-  switch (f) {
-    case TraceFormat::kAuto:
-      return "auto";
-    case TraceFormat::kKinetoJson:
-      return "kineto";
-    case TraceFormat::kNsysSqlite:
-      return "nsys";
-    case TraceFormat::kHopsimTrace:
-      return "hopsim";
-    case TraceFormat::kMeasureTrace:
-      return "measure";
-  }
-  return "unknown";
+  return kFormatNames.name(f, "unknown");
 }
 
 TraceFormat parse_format(std::string_view s) {
-  if (s == "auto") return TraceFormat::kAuto;
-  if (s == "kineto") return TraceFormat::kKinetoJson;
-  if (s == "nsys") return TraceFormat::kNsysSqlite;
-  if (s == "hopsim") return TraceFormat::kHopsimTrace;
-  if (s == "measure") return TraceFormat::kMeasureTrace;
+  if (const auto f = kFormatNames.value(s)) return *f;
   throw TraceError("", "",
                    "unknown trace format '" + std::string(s) +
                        "' (expected auto, kineto, nsys, hopsim or measure)");

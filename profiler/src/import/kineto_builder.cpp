@@ -98,15 +98,19 @@ std::string KinetoEventBuilder::add_complete(const KinetoEvent& ev) {
     ++(kernel ? stats_.kernels : (memcpy ? stats_.memcpys : stats_.memsets));
     return {};
   }
+  // A host-side record (runtime call, annotation): the event's interval, name, process, thread.
+  const auto host_record = [&](auto& r) {
+    r.name = ev.name;
+    r.pid = ev.pid;
+    r.tid = ev.tid;
+    return interval(ev, r.start, r.end);
+  };
   const bool runtime = c == "cuda_runtime" || c == "Runtime";
   const bool driver = c == "cuda_driver" || c == "Driver";
   if (runtime || driver) {
     trace::RuntimeCall r;
-    if (auto err = interval(ev, r.start, r.end); !err.empty()) return err;
-    r.name = ev.name;
+    if (auto err = host_record(r); !err.empty()) return err;
     r.driver = driver;
-    r.pid = ev.pid;
-    r.tid = ev.tid;
     r.correlation = ev.correlation;
     sink_.add_runtime(r);
     ++stats_.runtime_calls;
@@ -124,11 +128,8 @@ std::string KinetoEventBuilder::add_complete(const KinetoEvent& ev) {
     return {};
   }
   trace::Annotation a;
-  if (auto err = interval(ev, a.start, a.end); !err.empty()) return err;
-  a.name = ev.name;
+  if (auto err = host_record(a); !err.empty()) return err;
   a.source = src;
-  a.pid = ev.pid;
-  a.tid = ev.tid;
   sink_.add_annotation(a);
   ++stats_.annotations;
   return {};

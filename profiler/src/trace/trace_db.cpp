@@ -512,6 +512,15 @@ Trace load_trace(const std::filesystem::path& file, std::optional<std::int64_t> 
     }
     return it->second;
   };
+  // An enum stored as its integer (values 0 to `last`); any other number is refused at its row.
+  auto enum_of = [&]<class E>(std::int64_t v, E last, std::string_view what, std::string_view table,
+                              std::int64_t row) {
+    if (v < 0 || v > static_cast<std::int64_t>(last)) {
+      throw TraceError(file.string(), "table " + std::string(table) + " row " + std::to_string(row),
+                       "unknown " + std::string(what) + " " + std::to_string(v));
+    }
+    return static_cast<E>(v);
+  };
   {
     sqlite::Stmt s(db,
                    "SELECT id, name, sm_count, total_memory_bytes, compute_major, compute_minor,"
@@ -533,12 +542,8 @@ Trace load_trace(const std::filesystem::path& file, std::optional<std::int64_t> 
             only + " ORDER BY id");
     while (s.step()) {
       GpuActivity a;
-      const auto kind = s.i64(1);
-      if (kind < 0 || kind > 2) {
-        throw TraceError(file.string(), "table gpu_activities row " + std::to_string(s.i64(0)),
-                         "unknown activity kind " + std::to_string(kind));
-      }
-      a.kind = static_cast<ActivityKind>(kind);
+      a.kind =
+          enum_of(s.i64(1), ActivityKind::kMemset, "activity kind", "gpu_activities", s.i64(0));
       a.device = s.i64(2);
       a.stream = s.i64(3);
       a.start = Nanoseconds(s.i64(4));
@@ -577,12 +582,7 @@ Trace load_trace(const std::filesystem::path& file, std::optional<std::int64_t> 
     while (s.step()) {
       Annotation a;
       a.name = name_of(s.i64(1), "annotations", s.i64(0));
-      const auto src = s.i64(2);
-      if (src < 0 || src > 3) {
-        throw TraceError(file.string(), "table annotations row " + std::to_string(s.i64(0)),
-                         "unknown range source " + std::to_string(src));
-      }
-      a.source = static_cast<RangeSource>(src);
+      a.source = enum_of(s.i64(2), RangeSource::kNvtx, "range source", "annotations", s.i64(0));
       a.pid = s.i64(3);
       a.tid = s.i64(4);
       a.start = Nanoseconds(s.i64(5));

@@ -4,36 +4,23 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/io/sqlite.hpp"
 #include "hopsim/profiler/trace/trace_error.hpp"
 #include "hopsim/profiler/trace/trace_sink.hpp"
 
 namespace hopsim::profiler::trace {
 
+constexpr EnumNames<ActivityKind::kMemset> kActivityKindNames{{"kernel", "memcpy", "memset"}};
+constexpr EnumNames<RangeSource::kNvtx> kRangeSourceNames{
+    {"user_annotation", "gpu_user_annotation", "cpu_op", "nvtx"}};
+
 std::string_view to_string(ActivityKind k) {
-  switch (k) {
-    case ActivityKind::kKernel:
-      return "kernel";
-    case ActivityKind::kMemcpy:
-      return "memcpy";
-    case ActivityKind::kMemset:
-      return "memset";
-  }
-  return "unknown";
+  return kActivityKindNames.name(k, "unknown");
 }
 
 std::string_view to_string(RangeSource s) {
-  switch (s) {
-    case RangeSource::kUserAnnotation:
-      return "user_annotation";
-    case RangeSource::kGpuUserAnnotation:
-      return "gpu_user_annotation";
-    case RangeSource::kCpuOp:
-      return "cpu_op";
-    case RangeSource::kNvtx:
-      return "nvtx";
-  }
-  return "unknown";
+  return kRangeSourceNames.name(s, "unknown");
 }
 
 std::optional<std::int64_t> parse_rank(std::string_view value) {

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "hopsim/core/enum_names.hpp"
+
 namespace hopsim::sim {
 namespace {
 
@@ -34,20 +36,15 @@ double MeasuredBandwidth::at(int sms) const {
   return bandwidth_max * -std::expm1(-static_cast<double>(sms) / sms0);
 }
 
+constexpr EnumNames<KernelClass::kMemoryBound> kKernelClassNames{
+    {"gemm_fp8", "gemm_bf16", "attention_fwd", "attention_bwd", "memory_bound"}};
+
 const char* to_string(KernelClass c) {
-  switch (c) {
-    case KernelClass::kGemmFp8:
-      return "gemm_fp8";
-    case KernelClass::kGemmBf16:
-      return "gemm_bf16";
-    case KernelClass::kAttentionFwd:
-      return "attention_fwd";
-    case KernelClass::kAttentionBwd:
-      return "attention_bwd";
-    case KernelClass::kMemoryBound:
-      return "memory_bound";
-  }
-  return "?";
+  return kKernelClassNames.name(c, "?");
+}
+
+std::optional<KernelClass> kernel_class_from_name(std::string_view name) {
+  return kKernelClassNames.value(name);
 }
 
 CostParameters default_cost_parameters(const GpuProfile& gpu) {

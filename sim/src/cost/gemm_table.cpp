@@ -1,8 +1,8 @@
 #include "hopsim/sim/cost/gemm_table.hpp"
 
-#include <fstream>
 #include <sstream>
 
+#include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim::sim {
@@ -24,8 +24,7 @@ long long parse_int(const std::string& text, const SourceLocation& at) {
 }  // namespace
 
 std::vector<PublishedGemm> read_gemm_table(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0, {}}, "cannot open GEMM table");
+  std::istringstream in(config::read_config_file(path, "GEMM table"));
   std::vector<PublishedGemm> rows;
   std::string line;
   int line_no = 0;

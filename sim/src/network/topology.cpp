@@ -8,6 +8,7 @@
 #include <deque>
 #include <string>
 
+#include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/error.hpp"
 
 namespace hopsim::sim {
@@ -38,20 +39,11 @@ struct NoTransitThroughGpu {
 
 }  // namespace
 
+constexpr EnumNames<LinkClass::kSpine> kLinkClassNames{
+    {"nvlink", "pcie", "nic", "leaf-uplink", "spine"}};
+
 std::string_view to_string(LinkClass c) {
-  switch (c) {
-    case LinkClass::kNvlink:
-      return "nvlink";
-    case LinkClass::kPcie:
-      return "pcie";
-    case LinkClass::kNic:
-      return "nic";
-    case LinkClass::kLeafUplink:
-      return "leaf-uplink";
-    case LinkClass::kSpine:
-      return "spine";
-  }
-  return "?";
+  return kLinkClassNames.name(c, "?");
 }
 
 Topology::Topology(const ClusterProfile& c) {

@@ -112,6 +112,21 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
                                                         : p.network.pp_backward);
   };
 
+  // One end of a pipeline transfer, on the network lane. Both ends carry the edge's bytes and
+  // the same tag (the receiving op, the sending rank), which is how a replay pairs them.
+  const auto transfer_end = [&](GraphNodeKind kind, std::string name, const CrossEdge& c,
+                                int peer_gpu) {
+    GraphNode n;
+    n.name = std::move(name);
+    n.kind = kind;
+    n.lane = GraphLane::kNetwork;
+    n.cls = WorkClass::kPpComm;
+    n.bytes = transfer_bytes(c.edge);
+    n.peer = peer_gpu;
+    n.tag = transfer_tag(c.to_index, c.from_rank, ranks);
+    return n;
+  };
+
   const Groups groups(ranks, replicas, collective_group);
   for (int rep = 0; rep < replicas; ++rep) {
     for (int r = 0; r < ranks; ++r) {
@@ -129,15 +144,9 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
         const std::string label = format_op(op);
         std::vector<std::uint64_t> entry = prev_sinks;
         for (const CrossEdge& c : in[r][i]) {
-          GraphNode n;
-          n.name = "recv " + label + " from rank " + std::to_string(c.from_rank);
-          n.kind = GraphNodeKind::kRecv;
-          n.lane = GraphLane::kNetwork;
-          n.cls = WorkClass::kPpComm;
-          n.bytes = transfer_bytes(c.edge);
-          n.peer = rep * ranks + c.from_rank;
-          n.tag = transfer_tag(c.to_index, c.from_rank, ranks);
-          entry.push_back(add(std::move(n)));
+          entry.push_back(add(transfer_end(
+              GraphNodeKind::kRecv, "recv " + label + " from rank " + std::to_string(c.from_rank),
+              c, rep * ranks + c.from_rank)));
         }
         const TaskTemplate& t = task_template(op);
         std::vector<std::uint64_t> sinks;
@@ -222,15 +231,11 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
           }
         }
         for (const CrossEdge& c : out[r][i]) {
-          GraphNode n;
-          n.name = "send " + label + " to rank " + std::to_string(c.to_rank);
-          n.kind = GraphNodeKind::kSend;
-          n.lane = GraphLane::kNetwork;
-          n.cls = WorkClass::kPpComm;
+          // c.from_rank is r: the tag is the one the receiving rank computes.
+          GraphNode n = transfer_end(GraphNodeKind::kSend,
+                                     "send " + label + " to rank " + std::to_string(c.to_rank), c,
+                                     rep * ranks + c.to_rank);
           n.duration = c.edge.delay;
-          n.bytes = transfer_bytes(c.edge);
-          n.peer = rep * ranks + c.to_rank;
-          n.tag = transfer_tag(c.to_index, r, ranks);
           n.deps = sinks;
           add(std::move(n));
         }

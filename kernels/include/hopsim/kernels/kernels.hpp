@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "hopsim/kernels/reference.hpp"
+
 namespace hopsim::kernels {
 
 //! Storage types: BF16 and FP8 E4M3 as raw bits, so this header needs no CUDA math headers and
@@ -40,16 +42,10 @@ cudaError_t quantize_fp8_1x128(const bf16_t* x, fp8_t* q, float* scale, int rows
 cudaError_t rmsnorm_bf16(const bf16_t* x, const bf16_t* weight, bf16_t* y, int rows, int cols,
                          float eps, cudaStream_t stream);
 
-//! MLA core attention; layouts as hopsim::kernels::ref::AttentionShape. Only d_qk = 192 and
-//! d_v = 128 (DeepSeek-V3) are compiled; seq must be a multiple of 64.
-struct AttentionDims {
-  int batch = 1;
-  int seq = 4096;
-  int heads = 128;
-  int d_qk = 192;
-  int d_v = 128;
-  bool causal = true;
-};
+//! MLA core attention: the reference's shape and layouts (ref::AttentionShape), so a test runs
+//! both on one value. Only d_qk = 192 and d_v = 128 (DeepSeek-V3) are compiled; seq must be a
+//! multiple of 64.
+using AttentionDims = ref::AttentionShape;
 //! Flash-attention-style forward: o (BF16) and the natural-log LSE per (b, h, query) in FP32.
 cudaError_t attention_fwd(const AttentionDims& d, const bf16_t* q, const bf16_t* k, const bf16_t* v,
                           bf16_t* o, float* lse, cudaStream_t stream);
@@ -59,15 +55,9 @@ cudaError_t attention_bwd(const AttentionDims& d, const bf16_t* q, const bf16_t*
                           const bf16_t* o, const bf16_t* d_o, const float* lse, float* delta,
                           float* dq, bf16_t* dk, bf16_t* dv, cudaStream_t stream);
 
-//! DeepSeek-V3 router on FP32 logits [tokens, experts] (see ref::route). experts <= 1024,
-//! groups <= 32, topk <= 32.
-struct RouterDims {
-  int experts = 256;
-  int groups = 8;
-  int topk_groups = 4;
-  int topk = 8;
-  float route_scale = 2.5F;
-};
+//! DeepSeek-V3 router on FP32 logits [tokens, experts], configured as ref::route is.
+//! experts <= 1024, groups <= 32, topk <= 32.
+using RouterDims = ref::RouterConfig;
 cudaError_t router_topk(const float* logits, const float* bias, int* expert, float* weight,
                         int tokens, const RouterDims& r, cudaStream_t stream);
 

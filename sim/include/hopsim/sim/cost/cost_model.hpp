@@ -156,6 +156,8 @@ class CostModel {
 };
 
 [[nodiscard]] const char* to_string(KernelClass c);
+//! The class to_string names `name`, or nothing.
+[[nodiscard]] std::optional<KernelClass> kernel_class_from_name(std::string_view name);
 
 //! The TimeScales group of a kernel class: "gemm", "attention" or "memory_bound".
 [[nodiscard]] const char* time_scale_group(KernelClass c);
