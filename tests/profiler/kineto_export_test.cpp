@@ -26,9 +26,13 @@ TEST_CASE("an exported step is classified class by class as the model predicts i
   sc.plan.schedule = GENERATE(ScheduleKind::k1F1B, ScheduleKind::kDualPipe);
   sim::RunOptions o;
   o.collect_timeline = true;
+  // Without launch gaps too: DeepEP's layout kernel must still be its own kernel.
+  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
+  o.cost->launch_overhead = Nanoseconds(GENERATE(2'000, 0));
   const sim::SimResult run = sim::run_scenario(sc, o);
   const int rank = GENERATE(0, 1);
-  INFO("schedule " << to_string(sc.plan.schedule) << ", pipeline rank " << rank);
+  INFO("schedule " << to_string(sc.plan.schedule) << ", pipeline rank " << rank
+                   << ", launch overhead " << o.cost->launch_overhead.value() << " ns");
 
   t::TempDir dir;
   {

@@ -559,9 +559,11 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       if (&out != &chunk.backward_weight) last_compute = c.time;
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
+    // `with_layout`: the forward dispatch, whose notify starts with DeepEP's layout kernel.
     auto ep = [&](std::vector<SubOp>& out, const std::string& name, Nanoseconds notify,
                   Nanoseconds payload, PortTraffic traffic, Component part,
-                  Nanoseconds notify_launch = Nanoseconds(0)) {
+                  bool with_layout = false) {
+      const Nanoseconds notify_launch = with_layout ? comm.notify_layout_launch : Nanoseconds(0);
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
       notify += scaled(last_compute, sync_wait);
@@ -581,7 +583,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
         so.component = n;
         so.launch = notify_launch;
         so.kernels = notify_launch.value() > 0 ? 1 : 0;
-        if (notify_launch.value() > 0) {
+        if (with_layout && comm.notify_layout.value() > 0) {
           // The forward dispatch's notify starts with DeepEP's layout kernel (CommTimes): a
           // trace shows the two as get_dispatch_layout and notify_dispatch.
           const Nanoseconds layout = std::min(comm.notify_layout, notify) - notify_launch;
@@ -622,7 +624,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       tp(chunk.forward, tag + ".attn.allreduce", Component::kAttention);
       if (moe) {
         ep(chunk.forward, tag + ".dispatch", comm.notify_dispatch, comm.dispatch,
-           comm.dispatch_traffic, Component::kDispatch, comm.notify_layout_launch);
+           comm.dispatch_traffic, Component::kDispatch, true);
       }
       comp(chunk.forward, tag + ".mlp",
            part_cost(u->mlp, Pass::kForward, cm, compute_sms, nullptr, true), Component::kMlp);

@@ -69,9 +69,11 @@ struct SubOp {
   //! Of `duration`: the HBM-bound kernels (casts, norms, permutes, elementwise), which slow down
   //! while a communication kernel takes its share of HBM bandwidth (StepNetwork).
   Nanoseconds memory_bound{};
-  Nanoseconds launch{};             //!< of `duration`: the launch gaps before its `kernels` kernels
-  int kernels = 0;                  //!< kernels a compute sub-op launches (0 for communication)
-  std::vector<SubOpKernels> parts;  //!< a compute sub-op's ops in launch order (sum: `kernels`)
+  Nanoseconds launch{};  //!< of `duration`: the launch gaps before its `kernels` kernels
+  int kernels = 0;       //!< kernels a compute sub-op launches (0 for communication)
+  //! The kernels a trace shows of it, by op, in launch order: a compute sub-op's ops, and the
+  //! forward dispatch notify's layout and count-exchange kernels; empty for the other sub-ops.
+  std::vector<SubOpKernels> parts;
 };
 
 //! The pass a sub-op belongs to, as its name says: 'W' ("L3.attn.W"), 'B' ("L3.mlp.B",
