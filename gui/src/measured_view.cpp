@@ -143,10 +143,6 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
     if (l.generation != load_generation_) return;  // superseded by a newer request
     emit trace_opened(l.path, show_loaded(l));
   });
-  classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
-      profiler::classify::KernelClassifier::shipped());
-  components_ = std::make_shared<const profiler::attribute::ComponentMap>(
-      profiler::attribute::ComponentMap::shipped());
   connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
     const Outcome o = watcher_.result();
     if (o.generation == generation_) show_outcome(o);
@@ -199,9 +195,24 @@ void MeasuredView::open_trace_in_background(const QString& path, std::optional<s
 }
 
 bool MeasuredView::show_loaded(const Loaded& l) {
-  if (!l.error.isEmpty()) {
+  QString error = l.error;
+  try {
+    // The shipped rules, read once, when the first trace shows (a missing data file is this
+    // trace's error, not the window's).
+    if (error.isEmpty() && !classifier_) {
+      classifier_ = std::make_shared<const profiler::classify::KernelClassifier>(
+          profiler::classify::KernelClassifier::shipped());
+    }
+    if (error.isEmpty() && !components_) {
+      components_ = std::make_shared<const profiler::attribute::ComponentMap>(
+          profiler::attribute::ComponentMap::shipped());
+    }
+  } catch (const std::exception& e) {
+    error = QString("Cannot open %1 as a trace: %2").arg(l.path, e.what());
+  }
+  if (!error.isEmpty()) {
     info_->setText(trace_info_.isEmpty() ? kNoTrace : trace_info_);  // the one shown stays
-    fail(l.error);
+    fail(error);
     return false;
   }
   const QString& path = l.path;
