@@ -6,9 +6,11 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QFont>
 #include <QHorizontalBarSeries>
 #include <QList>
 #include <QValueAxis>
+#include <algorithm>
 
 namespace hopsim::gui {
 
@@ -23,6 +25,13 @@ inline void replace_chart(QChartView* view, QChart* chart) {
 //! horizontal axis lists them from the bottom up), `values` below, the legend at the bottom.
 inline QChart* horizontal_bars(const QList<QBarSet*>& sets, QBarCategoryAxis* categories,
                                QValueAxis* values) {
+  // Qt elides a category label that is taller than its share of the axis: past a dozen
+  // categories their font shrinks with their number (not below 6 pt) so that names stay legible.
+  if (const qsizetype n = categories->count(); n > 12) {
+    QFont f = categories->labelsFont();
+    f.setPointSizeF(std::max(6.0, f.pointSizeF() * 12.0 / static_cast<double>(n)));
+    categories->setLabelsFont(f);
+  }
   auto* series = new QHorizontalBarSeries;
   series->append(sets);
   auto* chart = new QChart;

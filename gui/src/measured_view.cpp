@@ -100,8 +100,7 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
 
   auto* split = new QSplitter(Qt::Horizontal);
   table_ = new QTableWidget(0, 4);
-  table_->setHorizontalHeaderLabels(
-      {"kernel class", "measured (ms)", "predicted (ms)", "prediction error"});
+  table_->setHorizontalHeaderLabels({"kernel class", "measured (ms)", "predicted (ms)", "error"});
   // Every column as wide as its contents, so that a class name ("deepep_dispatch") is never
   // cut; the last one takes what is left.
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -111,7 +110,7 @@ MeasuredView::MeasuredView(QWidget* parent) : QWidget(parent) {
   split->addWidget(table_);
   chart_ = new QChartView;
   split->addWidget(chart_);
-  split->setSizes({700, 500});  // (proportions: the splitter scales them to its width)
+  split->setSizes({680, 520});  // (proportions: the splitter scales them to its width)
 
   // Below: the trace's streams and one predicted rank's lanes on one time axis.
   auto* lower = new QWidget;
