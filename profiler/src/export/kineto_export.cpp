@@ -103,7 +103,16 @@ struct ExportedKernel {
   std::string op;
   std::int64_t run = 0;
 };
-std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run, std::int64_t n) {
+// How many kernels a sub-op is written as: its parts' kernels, else its own count (at least one).
+std::int64_t kernel_count(const sim::SubOp& op) {
+  if (op.parts.empty()) return std::max(1, op.kernels);
+  std::int64_t n = 0;
+  for (const auto& p : op.parts) n += std::max(1, p.kernels);
+  return n;
+}
+
+std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run) {
+  const std::int64_t n = kernel_count(op);
   std::vector<ExportedKernel> out;
   out.reserve(static_cast<std::size_t>(n));
   if (op.parts.empty()) {
@@ -181,15 +190,11 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     // launches are all made before the sub-op starts, so every kernel waits in the queue and
     // its gap is the model's launch overhead (what `calibrate --from-trace` measures).
     // Communication sub-ops are one kernel each and carry no launch gap in the model.
-    std::int64_t n = std::max(1, sl.op->kernels);
-    if (!sl.op->parts.empty()) {
-      n = 0;
-      for (const auto& p : sl.op->parts) n += std::max(1, p.kernels);
-    }
+    const std::int64_t n = kernel_count(*sl.op);
     const std::int64_t gaps = std::min(sl.op->launch.value(), end - start - n);
     const std::int64_t first_launch = start - 100 * n - 100;
     x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});
-    const std::vector<ExportedKernel> kernels = slice_kernels(*sl.op, end - start - gaps, n);
+    const std::vector<ExportedKernel> kernels = slice_kernels(*sl.op, end - start - gaps);
     std::int64_t at = start;
     for (std::int64_t i = 0; i < n; ++i) {
       ++corr;

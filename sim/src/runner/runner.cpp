@@ -270,7 +270,7 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
       const CommTimes& c = w.comm;
       out["deepep_dispatch"] += (c.dispatch + c.dispatch_backward) * passes;
       out["deepep_combine"] += (c.combine + c.combine_backward) * passes;
-      out["deepep_layout"] += (c.notify_layout - c.notify_layout_launch) * passes;
+      out["deepep_layout"] += c.notify_layout_run() * passes;
       out["deepep_notify"] += (c.notify_dispatch - c.notify_layout + c.notify_combine * 3) * passes;
     }
   });
@@ -372,7 +372,7 @@ std::map<std::string, std::map<std::string, Nanoseconds>> predicted_component_gr
             std::string_view(component) == "dispatch_f" ? c.notify_layout : Nanoseconds(0);
         out[component]["deepep_notify"] += (notify - layout) * w.passes;
         if (layout.value() > 0) {
-          out[component]["memory_bound"] += (layout - c.notify_layout_launch) * w.passes;
+          out[component]["memory_bound"] += c.notify_layout_run() * w.passes;
           out[component][kLaunchGaps] += c.notify_layout_launch * w.passes;
         }
       }
@@ -586,9 +586,10 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
         if (with_layout && comm.notify_layout.value() > 0) {
           // The forward dispatch's notify starts with DeepEP's layout kernel (CommTimes): a
           // trace shows the two as get_dispatch_layout and notify_dispatch.
-          const Nanoseconds layout = std::min(comm.notify_layout, notify) - notify_launch;
+          // notify_dispatch holds the layout kernel with its launch (CommTimes).
+          const Nanoseconds layout = comm.notify_layout_run();
           so.parts = {{"get_dispatch_layout", "deepep_layout", layout, 1},
-                      {"notify_dispatch", "deepep_notify", notify - notify_launch - layout, 1}};
+                      {"notify_dispatch", "deepep_notify", notify - comm.notify_layout, 1}};
         }
         out.push_back(std::move(so));
       }

@@ -98,6 +98,10 @@ struct CommTimes {
   Nanoseconds notify_combine{};        //!< barrier before a combine
   Nanoseconds notify_layout{};         //!< the layout kernel inside notify_dispatch (memory-bound)
   Nanoseconds notify_layout_launch{};  //!< of notify_layout: its launch gap
+  //! The layout kernel's run time, without its launch gap (what a trace times as the kernel).
+  [[nodiscard]] Nanoseconds notify_layout_run() const {
+    return notify_layout - notify_layout_launch;
+  }
   Nanoseconds pp_forward{};
   Nanoseconds pp_backward{};
   //! One all-reduce of the hidden state over the TP group (BF16, ring), twice per layer in
