@@ -109,6 +109,12 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
          fmt("%.0f us", to_us(r.comm.dispatch)) + " / " + fmt("%.0f us", to_us(r.comm.combine))});
   t.add({"EP bottleneck (" + r.comm.ep_bottleneck + ")",
          fmt("%.1f GB/s", r.comm.ep_bottleneck_gbps)});
+  if (const auto& i = sc.cost.interruptions) {
+    const double per_day = 24.0 * static_cast<double>(sc.cluster.num_gpus()) / i->gpu_hours_between;
+    t.add({"effective training time", pct(r.effective_training_time)});
+    t.add({"  interruptions a day x minutes lost",
+           fmt("%.2f x ", per_day) + fmt("%.3g", i->minutes_lost)});
+  }
   t.add({"GPU-hours per 1T tokens", grouped(r.gpu_hours_per_trillion)});
   t.add({"days per 1T tokens (this cluster)", fmt("%.2f", r.days_per_trillion)});
   t.add({"USD per 1T tokens", "$" + grouped(r.dollars_per_trillion) +
@@ -138,6 +144,7 @@ void print_side_by_side(std::ostream& out, const std::vector<Scenario>& scs,
   row("exposed comm", [](const SimResult& r) { return pct(r.exposed_comm_fraction); });
   row("MoE dispatch per layer",
       [](const SimResult& r) { return fmt("%.0f us", to_us(r.comm.dispatch)); });
+  row("effective training time", [](const SimResult& r) { return pct(r.effective_training_time); });
   row("GPU-hours / 1T tokens",
       [](const SimResult& r) { return grouped(r.gpu_hours_per_trillion); });
   row("USD / 1T tokens", [](const SimResult& r) { return "$" + grouped(r.dollars_per_trillion); });

@@ -80,7 +80,9 @@ constexpr const char* kPlanKeys[] = {"plan.pp",
                                      "plan.zero_stage",
                                      "plan.recompute",
                                      "plan.precision"};
-constexpr const char* kCostKeys[] = {"cost.price_per_gpu_hour", "cost.pue", "cost.training_tokens"};
+constexpr const char* kCostKeys[] = {"cost.price_per_gpu_hour", "cost.pue", "cost.training_tokens",
+                                     "cost.interruptions.gpu_hours_between",
+                                     "cost.interruptions.minutes_lost"};
 // The GPU's figures: editing one makes a custom GPU (the profile written inline in the scenario,
 // the edited figure's source saying so).
 constexpr const char* kGpuKeys[] = {"hardware.gpu.sms",
@@ -138,6 +140,8 @@ const Metric kMetrics[] = {
      1},
     {"exposed comm (% of step)",
      [](const Prediction& p) { return 100 * p.run.result.exposed_comm_fraction; }, 1},
+    {"effective training time (%)",
+     [](const Prediction& p) { return 100 * p.run.result.effective_training_time; }, 1},
     {"GPU-hours per 1T tokens",
      [](const Prediction& p) { return p.run.result.gpu_hours_per_trillion; }, 0},
     {"days per 1T tokens", [](const Prediction& p) { return p.run.result.days_per_trillion; }, 2},

@@ -100,6 +100,11 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
   j["cost"] = {{"price_per_gpu_hour", s.cost.price_per_gpu_hour},
                {"pue", s.cost.pue},
                {"training_tokens", s.cost.training_tokens}};
+  // Written only when given, so every scenario without it keeps its hash.
+  if (const auto& i = s.cost.interruptions) {
+    j["cost"]["interruptions"] = {{"gpu_hours_between", i->gpu_hours_between},
+                                  {"minutes_lost", i->minutes_lost}};
+  }
   return j;
 }
 

@@ -310,6 +310,14 @@ TEST_CASE("the published DeepSeek-V3 scenario loads and is feasible", "[config][
   CHECK(p.tokens_per_step() == 15360LL * 4096);
   CHECK(s.cost.price_per_gpu_hour == 2.0);
   CHECK(s.cost.training_tokens == 14.8e12);
+  // Llama 3 (arXiv 2407.21783 §3.3.4): 466 interruptions in 54 days on 16,384 GPUs, >90% effective.
+  REQUIRE(s.cost.interruptions.has_value());
+  CHECK(s.cost.interruptions->gpu_hours_between == Approx(16384.0 * 54 * 24 / 466).epsilon(1e-4));
+  CHECK(s.cost.interruptions->minutes_lost == Approx(0.1 * 54 * 24 * 60 / 466).epsilon(2e-3));
+  // Hand arithmetic: 2048 GPUs / 45,566 GPU-hours = 0.04495 interruptions an hour, each losing
+  // 16.7 / 60 h: 1.250% of the wall clock.
+  CHECK(effective_training_time(s.cost, 2048) == Approx(1.0 - 2048.0 / 45566 * 16.7 / 60));
+  CHECK(effective_training_time(s.cost, 2048) == Approx(0.98749).margin(1e-5));
   CHECK_NOTHROW(validate_plan(s));
   // 112 + 20 SMs is a split green contexts can make (112 = 14 x 8).
   CHECK(plan_warnings(s).empty());
@@ -464,7 +472,8 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
   const ScenarioTemplate doc("deepseek-v3-h800");
   const Scenario s = doc.instantiate({});
   int settings = 0;
-  for (const char* mapping : {"plan", "plan.optimizer", "plan.variation", "cost", "hardware"}) {
+  for (const char* mapping :
+       {"plan", "plan.optimizer", "plan.variation", "cost", "cost.interruptions", "hardware"}) {
     for (const config::KeySpec& k : config::scenario_keys(mapping)) {
       const std::string dotted = std::string(mapping) + "." + k.name;
       INFO(dotted);
@@ -482,7 +491,7 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
       CHECK(config::scenario_value(again, dotted) == v);
     }
   }
-  CHECK(settings == 24);  // 14 plan, 3 optimizer, 3 variation, 3 cost, 1 hardware
+  CHECK(settings == 26);  // 14 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
   CHECK(config::find_scenario_key("plan.pipeline_parallel") == nullptr);  // aliases are not keys
   CHECK(config::find_scenario_key("nosuch.pp") == nullptr);
   // An edit shows: PP 8 reads back as "8".

@@ -172,6 +172,14 @@ std::vector<std::string> plan_errors(const Scenario& s) {
   if (p.zero_stage < 0 || p.zero_stage > 3) {
     add("plan.zero_stage", "must be 0, 1, 2 or 3, got " + str(p.zero_stage));
   }
+  if (s.cost.interruptions && effective_training_time(s.cost, world) <= 0.0) {
+    const Interruptions& i = *s.cost.interruptions;
+    std::ostringstream m;
+    m << "at one interruption per " << i.gpu_hours_between << " GPU-hours, " << world
+      << " GPUs stop every " << i.gpu_hours_between / static_cast<double>(world) * 60.0
+      << " minutes and lose " << i.minutes_lost << " each: no time is left to train";
+    add("cost.interruptions.minutes_lost", m.str());
+  }
   return e;
 }
 

@@ -157,7 +157,20 @@ std::vector<KeySpec> cost() {
       about(at_most(key("pue", ValueKind::kPositiveNumber, false), 5),
             "power usage effectiveness (PUE)"),
       about(at_most(key("training_tokens", ValueKind::kPositiveNumber, false, {"tokens"}), 1e+17),
-            "training tokens")};
+            "training tokens"),
+      key("interruptions", ValueKind::kMapping, false, {"failures", "goodput"})};
+}
+
+// Both or neither: a rate without a loss (or the reverse) says nothing about the run.
+std::vector<KeySpec> interruptions() {
+  return {about(at_most(key("gpu_hours_between", ValueKind::kPositiveNumber, true,
+                            {"mtbf_gpu_hours", "mtbi_gpu_hours"}),
+                        1e12),
+                "GPU-hours per job interruption"),
+          about(at_most(key("minutes_lost", ValueKind::kNonNegativeNumber, true,
+                            {"lost_minutes", "minutes_lost_per_interruption"}),
+                        1e6),
+                "minutes lost per interruption")};
 }
 
 // Shortest text that reads back as the same double ("2", "0.02", "1.48e+13").
@@ -180,6 +193,7 @@ const std::vector<KeySpec>* keys_of(std::string_view mapping) {
   static const std::vector<KeySpec> kOptimizer = optimizer();
   static const std::vector<KeySpec> kVariation = variation();
   static const std::vector<KeySpec> kCost = cost();
+  static const std::vector<KeySpec> kInterruptions = interruptions();
   if (mapping.empty()) return &kRoot;
   if (mapping == "hardware") return &kHardware;
   if (mapping == "hardware.gpu") return &kGpu;
@@ -187,6 +201,7 @@ const std::vector<KeySpec>* keys_of(std::string_view mapping) {
   if (mapping == "plan.optimizer") return &kOptimizer;
   if (mapping == "plan.variation") return &kVariation;
   if (mapping == "cost") return &kCost;
+  if (mapping == "cost.interruptions") return &kInterruptions;
   return nullptr;
 }
 
@@ -268,6 +283,10 @@ std::optional<std::string> scenario_value(const Scenario& s, std::string_view k)
   if (k == "cost.price_per_gpu_hour") return number(s.cost.price_per_gpu_hour);
   if (k == "cost.pue") return number(s.cost.pue);
   if (k == "cost.training_tokens") return number(s.cost.training_tokens);
+  if (k == "cost.interruptions.gpu_hours_between" && s.cost.interruptions)
+    return number(s.cost.interruptions->gpu_hours_between);
+  if (k == "cost.interruptions.minutes_lost" && s.cost.interruptions)
+    return number(s.cost.interruptions->minutes_lost);
   return std::nullopt;
 }
 

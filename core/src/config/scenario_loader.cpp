@@ -119,7 +119,7 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
 CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& s) {
   const CostInputs d;
   const MappingReader r(node, file, "cost", scenario_keys("cost"));
-  remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens"});
+  remember(s, r, {"price_per_gpu_hour", "pue", "training_tokens", "interruptions"});
   CostInputs c;
   c.price_per_gpu_hour = r.get_number("price_per_gpu_hour", d.price_per_gpu_hour);
   if (r.has("price_per_gpu_hour")) c.price_from = "scenario";
@@ -129,6 +129,13 @@ CostInputs read_cost(const YAML::Node& node, const std::string& file, Scenario& 
                       std::to_string(c.pue) + ")");
   }
   c.training_tokens = r.get_number("training_tokens", d.training_tokens);
+  if (r.has("interruptions")) {
+    const MappingReader i(r.node("interruptions"), file, "cost.interruptions",
+                          scenario_keys("cost.interruptions"));
+    remember(s, i, {"gpu_hours_between", "minutes_lost"});
+    c.interruptions =
+        Interruptions{i.get_number("gpu_hours_between"), i.get_number("minutes_lost")};
+  }
   return c;
 }
 

@@ -55,7 +55,8 @@ nlohmann::ordered_json to_json(const SimResult& r) {
                       {"kernels", l.kernels}});
   }
   j["layers"] = layers;
-  j["cost"] = {{"gpu_hours_per_trillion_tokens", r.gpu_hours_per_trillion},
+  j["cost"] = {{"effective_training_time", r.effective_training_time},
+               {"gpu_hours_per_trillion_tokens", r.gpu_hours_per_trillion},
                {"days_per_trillion_tokens", r.days_per_trillion},
                {"dollars_per_trillion_tokens", r.dollars_per_trillion},
                {"energy_kwh_per_trillion_tokens", r.energy_kwh_per_trillion},

@@ -1080,10 +1080,13 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   const Nanoseconds idle = res.pipeline_time * n - busy_compute - exposed;
   res.bubble_fraction = to_seconds(std::max(Nanoseconds(0), idle)) / rank_s;
 
-  // Cost per trillion tokens.
+  // Cost per trillion tokens, of the wall-clock time a run takes: interruptions stretch it by
+  // 1 / (effective training time), the hours lost costing (and drawing power) like the rest.
   const double steps_per_trillion = 1e12 / res.tokens_per_step;
-  res.gpu_hours_per_trillion = steps_per_trillion * step_s * world / 3600.0;
-  res.days_per_trillion = steps_per_trillion * step_s / 86400.0;
+  res.effective_training_time = effective_training_time(sc.cost, world);
+  const double wall_s = steps_per_trillion * step_s / res.effective_training_time;
+  res.gpu_hours_per_trillion = wall_s * world / 3600.0;
+  res.days_per_trillion = wall_s / 86400.0;
   res.dollars_per_trillion = res.gpu_hours_per_trillion * sc.cost.price_per_gpu_hour;
   res.avg_power_watts = gpu_power_watts(gpu, res.compute_utilisation);
   res.energy_kwh_per_trillion =

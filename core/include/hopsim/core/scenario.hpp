@@ -1,6 +1,7 @@
 #pragma once
 //! A scenario: hardware + model + plan + cost inputs. The unit every command runs on.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,14 @@
 
 namespace hopsim {
 
+//! Job interruptions over a training run (hardware faults, maintenance, restarts). A synchronous
+//! job stops whole at each one and loses `minutes_lost` of the cluster's time: detection, restart,
+//! reload and the work redone since the last checkpoint.
+struct Interruptions {
+  double gpu_hours_between = 0;  //!< GPU-hours run per interruption (the job's MTBI x its GPUs)
+  double minutes_lost = 0;       //!< wall-clock minutes the whole job loses per interruption
+};
+
 //! Inputs that turn time into money and energy.
 struct CostInputs {
   double price_per_gpu_hour = 2.0;  //!< USD; DeepSeek-V3 report Table 1 assumes $2
@@ -19,7 +28,17 @@ struct CostInputs {
   std::string price_from = "default";
   double pue = 1.0;                  //!< datacentre power usage effectiveness
   double training_tokens = 14.8e12;  //!< DeepSeek-V3 report §4.2
+  //! Absent: every hour of the run trains (an effective training time of 1).
+  std::optional<Interruptions> interruptions;
 };
+
+//! The share of a run's wall-clock time that trains, on `gpus` GPUs: 1 - (interruptions per hour)
+//! x (hours lost per interruption). At or below 0 the run never finishes (plan_errors says so).
+[[nodiscard]] inline double effective_training_time(const CostInputs& c, long long gpus) {
+  if (!c.interruptions) return 1.0;
+  const double per_hour = static_cast<double>(gpus) / c.interruptions->gpu_hours_between;
+  return 1.0 - per_hour * c.interruptions->minutes_lost / 60.0;
+}
 
 struct Scenario {
   std::string name;

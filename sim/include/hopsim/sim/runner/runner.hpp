@@ -171,7 +171,9 @@ struct SimResult {
   std::shared_ptr<const PipelineProgram> program;
   std::vector<std::string> warnings;
   ExecutionResult execution;
-  // Cost per trillion tokens.
+  //! The share of the run's wall-clock time that trains (CostInputs::interruptions; 1 without).
+  double effective_training_time = 1.0;
+  // Cost per trillion tokens, wall-clock: step time / effective_training_time.
   double gpu_hours_per_trillion = 0;
   double days_per_trillion = 0;
   double dollars_per_trillion = 0;
