@@ -36,13 +36,8 @@ void register_collective(CLI::App& app, Io io) {
   struct Opts {
     std::vector<std::string> hw{"h800", "h100"};
     std::string op = "dispatch";
-    int ep = 64;
-    long long tokens = 4096;
-    int hidden = 7168;
-    int topk = 8;
-    int node_limit = 4;
-    int experts = 256;
-    int comm_sms = 20;
+    // The MoE flags set the spec directly, so its defaults are this command's defaults.
+    sim::MoeCommSpec moe;
     int ranks = 8;
     double megabytes = 256;
     std::string fidelity = "flow";
@@ -54,14 +49,18 @@ void register_collective(CLI::App& app, Io io) {
                   "dispatch, combine, allreduce, allreduce-tree, reducescatter, allgather, p2p")
       ->check(CLI::IsMember({"dispatch", "combine", "allreduce", "allreduce-tree", "reducescatter",
                              "allgather", "p2p"}));
-  cmd->add_option("--ep", o->ep, "MoE: expert-parallel ranks")->check(CLI::PositiveNumber);
-  cmd->add_option("--tokens", o->tokens, "MoE: tokens per rank")->check(CLI::PositiveNumber);
-  cmd->add_option("--hidden", o->hidden, "MoE: hidden size")->check(CLI::PositiveNumber);
-  cmd->add_option("--topk", o->topk, "MoE: experts per token")->check(CLI::PositiveNumber);
-  cmd->add_option("--node-limit", o->node_limit, "MoE: at most M nodes per token (0 = no limit)")
+  cmd->add_option("--ep", o->moe.ep_ranks, "MoE: expert-parallel ranks")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--tokens", o->moe.tokens_per_rank, "MoE: tokens per rank")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--hidden", o->moe.hidden, "MoE: hidden size")->check(CLI::PositiveNumber);
+  cmd->add_option("--topk", o->moe.top_k, "MoE: experts per token")->check(CLI::PositiveNumber);
+  cmd->add_option("--node-limit", o->moe.node_limit,
+                  "MoE: at most M nodes per token (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--experts", o->experts, "MoE: routed experts")->check(CLI::PositiveNumber);
-  cmd->add_option("--comm-sms", o->comm_sms, "SMs held by the communication kernel")
+  cmd->add_option("--experts", o->moe.num_experts, "MoE: routed experts")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--comm-sms", o->moe.comm_sms, "SMs held by the communication kernel")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--ranks", o->ranks, "Other collectives: ranks (consecutive GPUs)")
       ->check(CLI::PositiveNumber);
@@ -88,9 +87,9 @@ void register_collective(CLI::App& app, Io io) {
     }
     sim::NetworkOptions net;
     net.fidelity = o->fidelity == "flow" ? sim::Fidelity::kFlow : sim::Fidelity::kAnalytical;
-    net.comm_sms = o->comm_sms;
+    net.comm_sms = o->moe.comm_sms;
     const bool moe = o->op == "dispatch" || o->op == "combine";
-    const int gpus = moe ? o->ep : (o->op == "p2p" ? 2 : o->ranks);
+    const int gpus = moe ? o->moe.ep_ranks : (o->op == "p2p" ? 2 : o->ranks);
     std::vector<std::pair<std::string, sim::CollectiveResult>> results;
     for (const auto& hw : o->hw) {
       const int per_node = cluster_for(hw, 1).node.gpus_per_node;
@@ -98,15 +97,8 @@ void register_collective(CLI::App& app, Io io) {
       const Bytes size(static_cast<std::int64_t>(o->megabytes * 1e6));
       sim::CollectiveResult r;
       if (moe) {
-        sim::MoeCommSpec spec;
-        spec.ep_ranks = o->ep;
-        spec.tokens_per_rank = o->tokens;
-        spec.hidden = o->hidden;
-        spec.top_k = o->topk;
-        spec.node_limit = o->node_limit;
-        spec.num_experts = o->experts;
-        spec.scale_bytes = sim::fp8_scale_bytes_per_token(o->hidden);
-        spec.comm_sms = o->comm_sms;
+        sim::MoeCommSpec spec = o->moe;
+        spec.scale_bytes = sim::fp8_scale_bytes_per_token(spec.hidden);
         r = o->op == "dispatch" ? sim::moe_dispatch(c, spec, net) : sim::moe_combine(c, spec, net);
       } else if (o->op == "p2p") {
         r = sim::p2p(c, 0, std::min(c.num_gpus() - 1, per_node), size, net);
@@ -148,7 +140,7 @@ void register_collective(CLI::App& app, Io io) {
       return;
     }
     std::vector<std::string> head{
-        o->op + (moe ? " EP" + std::to_string(o->ep) : " x" + std::to_string(gpus))};
+        o->op + (moe ? " EP" + std::to_string(o->moe.ep_ranks) : " x" + std::to_string(gpus))};
     for (const auto& [name, r] : results) head.push_back(name);
     Table t(head);
     auto row = [&](const std::string& label,

@@ -15,8 +15,8 @@ prepared first, in a fresh scratch folder (tempfile.mkdtemp) that is removed aft
   {tmp}            the scratch folder itself
   {nsys_export}    tests/data/traces/nsys/synthetic_nsys.sql loaded into an SQLite file
   {nsys_trace}     that export imported with `hopsim import` (a hopsim trace SQLite)
-  {measure_trace}  tests/data/traces/measure/synthetic_measure.sql loaded into an SQLite file
-                   (the layout `hopsim measure` writes)
+  {measure_trace}  the SQLite file tests/data/traces/measure/synthetic_measure.py builds (the
+                   layout `hopsim measure` writes, from its definition in trace_schema.hpp)
   {calibration}    {measure_trace} fitted with `hopsim calibrate` (a calibration YAML)
   {sweep_db}       tests/data/sweep/tiny-sweep.yaml run with `hopsim sweep` (-j 1)
   {job_trace}      the V100 and the A100 Kineto captures imported as one job's ranks
@@ -48,6 +48,12 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "golden_cases.txt")
+
+# The measure-trace fixture's builder lives beside the other trace fixtures; importing it must
+# leave no __pycache__ in the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "data", "traces", "measure"))
+import synthetic_measure  # noqa: E402
 
 
 def read_cases():
@@ -104,8 +110,8 @@ class Runner:
             made["nsys_trace"] = os.path.join(tmp, "nsys-trace.sqlite")
             self.must(["import", made["nsys_export"], "-o", made["nsys_trace"]])
         if needed & {"measure_trace", "calibration"}:
-            made["measure_trace"] = sql("measure.sqlite",
-                                        "tests/data/traces/measure/synthetic_measure.sql")
+            made["measure_trace"] = synthetic_measure.build(self.src,
+                                                            os.path.join(tmp, "measure.sqlite"))
         if "calibration" in needed:
             made["calibration"] = os.path.join(tmp, "calibration.yaml")
             self.must(["calibrate", made["measure_trace"], "-o", made["calibration"]])

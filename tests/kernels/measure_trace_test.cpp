@@ -2,8 +2,6 @@
 // with plain SQL (the independent check), then through `hopsim calibrate`'s reader. Every
 // expected value is worked out by hand in the comments.
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "../common/raw_sql.hpp"
 #include "../common/temp_dir.hpp"
 #include "hopsim/measure/trace_output.hpp"
 #include "hopsim/profiler/calibrate/measure_trace_writer.hpp"
@@ -21,33 +20,11 @@
 namespace hm = hopsim::measure;
 namespace cal = hopsim::profiler::calibrate;
 namespace fs = std::filesystem;
+using hopsim::test::query;  // plain SQL, the independent check (tests/common/raw_sql.hpp)
+using hopsim::test::Rows;
+using hopsim::test::run_sql;
 
 namespace {
-
-using Rows = std::vector<std::vector<std::string>>;
-
-// Every row of `sql` as text; NULL reads "NULL".
-Rows query(const fs::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-          SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  INFO(sql << ": " << sqlite3_errmsg(db));
-  REQUIRE(rc == SQLITE_OK);
-  Rows rows;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const auto* t = sqlite3_column_text(st, c);
-      row.emplace_back(t == nullptr ? "NULL" : reinterpret_cast<const char*>(t));
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return rows;
-}
 
 // g: a BF16 GEMM on the whole GPU and on 64 SMs; c: a 1 KiB copy on 8 SMs; one concurrent pair,
 // g beside a 4 KiB copy on 16 SMs. Schedule ids: 1 g@132, 2 g@64, 3 c@8, 4 g (compute half),
@@ -244,16 +221,6 @@ TEST_CASE("the written trace reads as any trace: kernels, copies, calls, device"
 }
 
 TEST_CASE("a damaged measure trace is refused with its table and row", "[kernels][measure]") {
-  const auto edit = [](const fs::path& db_path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(db_path.string().c_str(), &db) == SQLITE_OK);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    INFO(sql << ": " << (err != nullptr ? err : ""));
-    sqlite3_free(err);
-    sqlite3_close(db);
-    REQUIRE(rc == SQLITE_OK);
-  };
   const auto message = [](const fs::path& f) -> std::string {
     try {
       (void)hopsim::profiler::import::read_trace(f);
@@ -264,15 +231,15 @@ TEST_CASE("a damaged measure trace is refused with its table and row", "[kernels
   };
   SECTION("a kernel that ends before it starts") {
     const auto w = write_tiny("measure_damaged_times.sqlite");
-    edit(w.out,
-         "UPDATE kernels SET end_ns = start_ns - 1 WHERE id = (SELECT min(id) FROM kernels)");
+    run_sql(w.out,
+            "UPDATE kernels SET end_ns = start_ns - 1 WHERE id = (SELECT min(id) FROM kernels)");
     const auto m = message(w.out);
     remove_outputs(w.out);
     CHECK_THAT(m, Catch::Contains("table kernels row") && Catch::Contains("end before start"));
   }
   SECTION("a column missing") {
     const auto w = write_tiny("measure_damaged_columns.sqlite");
-    edit(w.out, "ALTER TABLE kernels DROP COLUMN grid_z");
+    run_sql(w.out, "ALTER TABLE kernels DROP COLUMN grid_z");
     const auto m = message(w.out);
     remove_outputs(w.out);
     CHECK_THAT(m, Catch::Contains("table kernels") && Catch::Contains("column 'grid_z'"));

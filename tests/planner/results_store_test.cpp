@@ -1,7 +1,5 @@
 #include "hopsim/planner/results_store.hpp"
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include <sstream>
 
 #include "../common/fault_injection.hpp"
+#include "../common/raw_sql.hpp"
 #include "hopsim/core/error.hpp"
 #include "sweep_test_util.hpp"
 
@@ -265,31 +264,14 @@ TEST_CASE("each swept key has a typed column beside the JSON; counts are integer
     CHECK_THROWS_AS(s.insert(bad), hopsim::ConfigError);
   }
   // Read back through SQLite itself, as a user's query would.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2((dir / "r.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "SELECT typeof(\"plan.pp\"), \"plan.pp\", "
-                             "typeof(\"cost.price_per_gpu_hour\"), typeof(\"plan.schedule\"), "
-                             "\"plan.schedule\", typeof(\"plan.ep\"), typeof(num_gpus), num_gpus "
-                             "FROM results ORDER BY config_index",
-                             -1, &st, nullptr) == SQLITE_OK);
-  auto text = [&](int c) {
-    const auto* p = sqlite3_column_text(st, c);
-    return p != nullptr ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-  };
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  CHECK(text(0) == "integer");
-  CHECK(sqlite3_column_int64(st, 1) == 16);
-  CHECK(text(2) == "real");
-  CHECK(text(3) == "text");
-  CHECK(text(4) == "dualpipe");
-  CHECK(text(5) == "null");
-  CHECK(text(6) == "integer");
-  CHECK(sqlite3_column_int64(st, 7) == 2048);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  CHECK(sqlite3_column_int64(st, 1) == 8);
-  CHECK(text(5) == "integer");
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  const auto rows = hopsim::test::query(
+      dir / "r.db",
+      "SELECT typeof(\"plan.pp\"), \"plan.pp\", typeof(\"cost.price_per_gpu_hour\"), "
+      "typeof(\"plan.schedule\"), \"plan.schedule\", typeof(\"plan.ep\"), typeof(num_gpus), "
+      "num_gpus FROM results ORDER BY config_index");
+  REQUIRE(rows.size() >= 2);
+  CHECK(rows[0] == std::vector<std::string>{"integer", "16", "real", "text", "dualpipe", "null",
+                                            "integer", "2048"});
+  CHECK(rows[1][1] == "8");
+  CHECK(rows[1][5] == "integer");
 }

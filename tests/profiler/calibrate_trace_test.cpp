@@ -1,13 +1,12 @@
 // read_trace + calibrate on a small SQLite file written here in hopsim-measure's layout.
 // The kernel times come from a known curve (they test the pipeline, they are not measurements).
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <string>
 
+#include "../common/raw_sql.hpp"
 #include "../common/temp_path.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/profiler/calibrate/trace_input.hpp"
@@ -17,52 +16,41 @@ namespace cal = hopsim::profiler::calibrate;
 
 namespace {
 
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  INFO((err != nullptr ? err : ""));
-  sqlite3_free(err);
-  REQUIRE(rc == SQLITE_OK);
-}
-
 // rate = 1e15 * (sms/132) * (1 - exp(-W / 1e9)), three repeats at t, 1.1 t and 0.9 t (median t).
 std::filesystem::path write_trace() {
   const auto path = hopsim::test::unique_temp_path("calibrate_trace_test.sqlite");
   std::filesystem::remove(path);
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
-  exec(db, cal::kMeasureTraceSchema);
-  exec(db,
-       "INSERT INTO provenance VALUES ('device_name','synthetic'),('sm_count','132'),"
-       "('driver_version','synthetic'),('hopsim_git_commit','synthetic'),"
-       "('date_utc','2026-11-30T00:00:00Z'),('command_line','calibrate_trace_test')");
+  std::string sql = cal::kMeasureTraceSchema;
+  sql +=
+      "INSERT INTO provenance VALUES ('device_name','synthetic'),('sm_count','132'),"
+      "('driver_version','synthetic'),('hopsim_git_commit','synthetic'),"
+      "('date_utc','2026-11-30T00:00:00Z'),('command_line','calibrate_trace_test');";
   int id = 0;
   long long kid = 0;
   for (int sms : {64, 96, 132})
     for (double w : {1e8, 1e9, 1e10, 1e11}) {
       ++id;
       const double t_ns = w / (1e15 * sms / 132.0 * -std::expm1(-w / 1e9)) * 1e9;
-      exec(db, "INSERT INTO measurements VALUES (" + std::to_string(id) +
-                   ",'gemm_bf16','g','flops','{}'," + std::to_string(w) + ",0," +
-                   std::to_string(sms) + ",'alone',NULL,3)");
+      sql += "INSERT INTO measurements VALUES (" + std::to_string(id) +
+             ",'gemm_bf16','g','flops','{}'," + std::to_string(w) + ",0," + std::to_string(sms) +
+             ",'alone',NULL,3);";
       int rep = 0;
       for (double f : {1.0, 1.1, 0.9}) {
         const auto dur = static_cast<long long>(std::llround(t_ns * f));
-        exec(db,
-             "INSERT INTO kernels(id,name,start_ns,end_ns,device,stream,context,correlation,"
-             "measurement_id,repeat) VALUES (" +
-                 std::to_string(++kid) + ",'k',1000," + std::to_string(1000 + dur) + ",0,1,1,1," +
-                 std::to_string(id) + "," + std::to_string(rep++) + ")");
+        sql +=
+            "INSERT INTO kernels(id,name,start_ns,end_ns,device,stream,context,correlation,"
+            "measurement_id,repeat) VALUES (" +
+            std::to_string(++kid) + ",'k',1000," + std::to_string(1000 + dur) + ",0,1,1,1," +
+            std::to_string(id) + "," + std::to_string(rep++) + ");";
       }
     }
   // A concurrent measurement is read but not fitted.
-  exec(db,
-       "INSERT INTO measurements VALUES (100,'gemm_bf16','g','flops','{}',1e9,0,112,"
-       "'compute_concurrent',101,1)");
-  exec(db,
-       "INSERT INTO kernels(id,name,start_ns,end_ns,device,stream,context,correlation,"
-       "measurement_id,repeat) VALUES (9999,'k',0,5000000,0,1,1,1,100,0)");
-  sqlite3_close(db);
+  sql +=
+      "INSERT INTO measurements VALUES (100,'gemm_bf16','g','flops','{}',1e9,0,112,"
+      "'compute_concurrent',101,1);"
+      "INSERT INTO kernels(id,name,start_ns,end_ns,device,stream,context,correlation,"
+      "measurement_id,repeat) VALUES (9999,'k',0,5000000,0,1,1,1,100,0);";
+  hopsim::test::run_sql(path, sql);
   return path;
 }
 
@@ -93,10 +81,7 @@ TEST_CASE("calibrate reads a measure trace and recovers the curve", "[profiler][
 TEST_CASE("a file that is not a measure trace is rejected", "[profiler][calibrate]") {
   const auto path = hopsim::test::unique_temp_path("calibrate_not_trace.sqlite");
   std::filesystem::remove(path);
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
-  exec(db, "CREATE TABLE other(x)");
-  sqlite3_close(db);
+  hopsim::test::run_sql(path, "CREATE TABLE other(x)");
   CHECK_THROWS_WITH(cal::read_trace(path), Catch::Contains("not a hopsim-measure trace"));
   std::filesystem::remove(path);
   CHECK_THROWS_AS(cal::read_trace(path), hopsim::ConfigError);
@@ -104,12 +89,7 @@ TEST_CASE("a file that is not a measure trace is rejected", "[profiler][calibrat
 
 TEST_CASE("calibrate refuses a trace that does not say what measured it", "[profiler][calibrate]") {
   const auto path = write_trace();
-  {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
-    exec(db, "DELETE FROM provenance WHERE key IN ('driver_version', 'date_utc')");
-    sqlite3_close(db);
-  }
+  hopsim::test::run_sql(path, "DELETE FROM provenance WHERE key IN ('driver_version', 'date_utc')");
   const auto in = cal::read_trace(path);
   std::filesystem::remove(path);
   try {

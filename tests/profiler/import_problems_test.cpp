@@ -214,7 +214,7 @@ TEST_CASE("problems survive re-importing a hopsim trace", "[import]") {
 TEST_CASE("a trace written before the catalogue loads with no problems", "[import]") {
   t::TempDir dir;
   const auto r = import_text(dir, doc(kKernel), "old.json");
-  t::sql_to_db("DROP TABLE import_problems;", dir / "old.json.sqlite");
+  t::run_sql(dir / "old.json.sqlite", "DROP TABLE import_problems;");
   CHECK(tr::load_trace(dir / "old.json.sqlite").problems.empty());
 }
 
@@ -277,7 +277,7 @@ TEST_CASE("Nsight: a kernel table that is a view is refused at once", "[import][
 TEST_CASE("a bounded SQLite reader stops an endless query and says why", "[import][nsys]") {
   // Through the profiler's error handler, as the importer and the trace reader open files.
   t::TempDir dir;
-  t::sql_to_db("CREATE TABLE x(a);", dir / "db.sqlite");
+  t::run_sql(dir / "db.sqlite", "CREATE TABLE x(a);");
   hopsim::sqlite::Db db(dir / "db.sqlite", hopsim::sqlite::Open::kReadOnly, tr::throw_trace_error);
   db.limit_work(1'000'000, "too much work");
   const auto e = hopsim::test::endless_query_error<tr::TraceError>(db);
@@ -312,12 +312,12 @@ TEST_CASE("a hopsim trace whose table is a view is refused, not read", "[import]
   t::TempDir dir;
   (void)import_text(dir, doc(kKernel), "view.json");
   const auto db = dir / "view.json.sqlite";
-  t::sql_to_db(
+  t::run_sql(
+      db,
       "ALTER TABLE gpu_activities RENAME TO a0;"
       "CREATE VIEW gpu_activities AS WITH RECURSIVE c(id) AS (SELECT 1 UNION ALL SELECT id + 1 "
       "FROM c) SELECT id, 0 AS kind, 0 AS device, 0 AS stream, id AS start_ns, id AS end_ns, "
       "1 AS name_id, 0 AS correlation, 0 AS grid_x, 0 AS grid_y, 0 AS grid_z, 0 AS block_x, "
-      "0 AS block_y, 0 AS block_z, 0 AS bytes FROM c;",
-      db);
+      "0 AS block_y, 0 AS block_z, 0 AS bytes FROM c;");
   CHECK_THROWS_WITH(tr::load_trace(db), Catch::Contains("is a view, not a table"));
 }

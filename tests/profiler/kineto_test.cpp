@@ -269,10 +269,8 @@ TEST_CASE("tiny parse windows give the same trace and the same error offsets", "
       const auto got = sink.finish();
       REQUIRE(got.activities.size() == ref.activities.size());
       for (std::size_t i = 0; i < got.activities.size(); ++i) {
-        CHECK(got.activities[i].name == ref.activities[i].name);
-        CHECK(got.activities[i].start == ref.activities[i].start);
-        CHECK(got.activities[i].correlation == ref.activities[i].correlation);
-        CHECK(got.activities[i].grid == ref.activities[i].grid);
+        CAPTURE(i);
+        CHECK(got.activities[i] == ref.activities[i]);  // every field
       }
     }
   }

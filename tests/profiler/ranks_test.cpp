@@ -162,7 +162,8 @@ TEST_CASE("import DIR: traces that claim distinct ranks keep them, whatever thei
 
 TEST_CASE("a trace database of schema version 1 (one trace) still reads", "[summary]") {
   t::TempDir dir;
-  t::sql_to_db(
+  t::run_sql(
+      dir / "v1.sqlite",
       "CREATE TABLE strings(id INTEGER PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE provenance(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE devices(id INTEGER PRIMARY KEY, name TEXT NOT NULL, sm_count INTEGER NOT NULL,"
@@ -189,8 +190,7 @@ TEST_CASE("a trace database of schema version 1 (one trace) still reads", "[summ
       " ('source_file', 'old.json');"
       "INSERT INTO gpu_activities VALUES (1, 0, 0, 7, 100, 250, 1, 42, 1, 1, 1, 128, 1, 1, -1);"
       "INSERT INTO runtime_calls VALUES (1, 2, 0, 1, 1, 90, 95, 42);"
-      "INSERT INTO flow_links VALUES (1, 1);",
-      dir / "v1.sqlite");
+      "INSERT INTO flow_links VALUES (1, 1);");
   CHECK(tr::list_traces(dir / "v1.sqlite") == std::vector<tr::TraceEntry>{{0, 5, "old.json"}});
   const auto t1 = tr::load_trace(dir / "v1.sqlite");
   REQUIRE(t1.activities.size() == 1);

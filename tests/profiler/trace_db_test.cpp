@@ -162,7 +162,7 @@ TEST_CASE("format detection names what it cannot read", "[trace_db]") {
   t::write_bytes(dir / "x.txt", "hello");
   CHECK_THROWS_WITH(imp::detect_format(dir / "x.txt"),
                     Catch::Contains("unrecognised trace format"));
-  t::sql_to_db("CREATE TABLE foo(a);", dir / "other.sqlite");
+  t::run_sql(dir / "other.sqlite", "CREATE TABLE foo(a);");
   CHECK_THROWS_WITH(imp::detect_format(dir / "other.sqlite"),
                     Catch::Contains("neither a hopsim trace"));
   CHECK_THROWS_WITH(tr::load_trace(dir / "other.sqlite"),

@@ -3,13 +3,11 @@
 //! tests/common/temp_dir.hpp, the host range and the launch call of hand-made traces, and building
 //! the synthetic nsys fixture from its SQL.
 
-#include <sqlite3.h>
-
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "../common/raw_sql.hpp"
 #include "../common/temp_dir.hpp"
 #include "hopsim/profiler/trace/trace_model.hpp"
 
@@ -20,6 +18,7 @@ inline std::filesystem::path data_dir() {
 }
 
 using hopsim::test::read_text;
+using hopsim::test::run_sql;
 using hopsim::test::TempDir;
 using hopsim::test::write_bytes;
 
@@ -48,23 +47,11 @@ inline trace::RuntimeCall launch_call(std::int64_t tid, Nanoseconds start, Nanos
   return r;
 }
 
-//! Runs SQL text into a new SQLite file at `out`.
-inline void sql_to_db(const std::string& sql, const std::filesystem::path& out) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(out.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open");
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  std::string msg = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  if (rc != SQLITE_OK) throw std::runtime_error("sql: " + msg);
-}
-
 inline std::filesystem::path make_synthetic_nsys(const TempDir& dir,
                                                  const std::string& extra_sql = "") {
   const auto out = dir / "synthetic_nsys.sqlite";
   std::filesystem::remove(out);
-  sql_to_db(read_text(data_dir() / "nsys" / "synthetic_nsys.sql") + extra_sql, out);
+  run_sql(out, read_text(data_dir() / "nsys" / "synthetic_nsys.sql") + extra_sql);
   return out;
 }
 

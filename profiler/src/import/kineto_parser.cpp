@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -35,6 +36,8 @@ namespace {
 // builder at the event's closing brace and reuses it for the next. It checks JSON types (a
 // string where a number belongs, ...); what an event means is the builder's business.
 
+// The keys each modelled object has, in the order of its name table below: index 0 is kNone (no
+// key yet), and kOther (a key the importer ignores) comes after the last name.
 enum class TopKey {
   kNone,
   kTraceEvents,
@@ -48,6 +51,55 @@ enum class TopKey {
 enum class EvKey { kNone, kPh, kCat, kName, kPid, kTid, kTs, kDur, kId, kArgs, kOther };
 enum class ArgKey { kNone, kDevice, kStream, kCorrelation, kBytes, kGrid, kBlock, kOther };
 enum class DevKey { kNone, kId, kName, kSms, kMem, kMajor, kMinor, kClock, kOther };
+
+// Named by the key enum, which the callers give (an alias template deduces nothing).
+template <class Key>
+using KeyNames = std::array<std::string_view, static_cast<std::size_t>(Key::kOther)>;
+
+constexpr KeyNames<TopKey> kTopKeys = {"",
+                                       "traceEvents",
+                                       "deviceProperties",
+                                       "displayTimeUnit",
+                                       "baseTimeNanoseconds",
+                                       "distributedInfo",
+                                       "schemaVersion"};
+constexpr KeyNames<EvKey> kEvKeys = {"",    "ph", "cat", "name", "pid",
+                                     "tid", "ts", "dur", "id",   "args"};
+constexpr KeyNames<ArgKey> kArgKeys = {"",      "device", "stream", "correlation",
+                                       "bytes", "grid",   "block"};
+constexpr KeyNames<DevKey> kDevKeys = {
+    "", "id", "name", "numSms", "totalGlobalMem", "computeMajor", "computeMinor", "clockRate"};
+
+// Every key but kNone has a name: an empty one would match the key "".
+template <class Key>
+constexpr bool all_named(const KeyNames<Key>& names) {
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    if (names[i].empty()) return false;
+  }
+  return true;
+}
+static_assert(all_named<TopKey>(kTopKeys) && all_named<EvKey>(kEvKeys) &&
+              all_named<ArgKey>(kArgKeys) && all_named<DevKey>(kDevKeys));
+
+// The key of an object of its kind that `k` names (kOther when none does).
+template <class Key>
+Key key_named(std::string_view k, const KeyNames<Key>& names) {
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    if (names[i] == k) return static_cast<Key>(i);
+  }
+  return Key::kOther;
+}
+
+// The integer properties of a device, by DevKey (nullptr: not an integer, or not modelled).
+constexpr std::array<std::int64_t trace::DeviceInfo::*, static_cast<std::size_t>(DevKey::kOther)>
+    kDevInts = {nullptr,
+                &trace::DeviceInfo::id,
+                nullptr,
+                &trace::DeviceInfo::sm_count,
+                &trace::DeviceInfo::total_memory_bytes,
+                &trace::DeviceInfo::compute_major,
+                &trace::DeviceInfo::compute_minor,
+                &trace::DeviceInfo::clock_khz};
 
 class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
@@ -92,64 +144,52 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   }
   bool Key(const char* s, rapidjson::SizeType len, bool) {
     const std::string_view k(s, len);
-    if (depth_ == 1 && top_is_object_) {
-      top_key_ = k == "traceEvents"           ? TopKey::kTraceEvents
-                 : k == "deviceProperties"    ? TopKey::kDeviceProperties
-                 : k == "displayTimeUnit"     ? TopKey::kDisplayTimeUnit
-                 : k == "baseTimeNanoseconds" ? TopKey::kBaseTime
-                 : k == "distributedInfo"     ? TopKey::kDistributedInfo
-                 : k == "schemaVersion"       ? TopKey::kSchemaVersion
-                                              : TopKey::kOther;
-    } else if (in_event_ && depth_ == events_depth_ + 1) {
-      ev_key_ = k == "ph"     ? EvKey::kPh
-                : k == "cat"  ? EvKey::kCat
-                : k == "name" ? EvKey::kName
-                : k == "pid"  ? EvKey::kPid
-                : k == "tid"  ? EvKey::kTid
-                : k == "ts"   ? EvKey::kTs
-                : k == "dur"  ? EvKey::kDur
-                : k == "id"   ? EvKey::kId
-                : k == "args" ? EvKey::kArgs
-                              : EvKey::kOther;
-      if (ev_key_ != EvKey::kOther) note_key(static_cast<unsigned>(ev_key_));
-    } else if (in_args_ && depth_ == events_depth_ + 2) {
-      arg_key_ = k == "device"        ? ArgKey::kDevice
-                 : k == "stream"      ? ArgKey::kStream
-                 : k == "correlation" ? ArgKey::kCorrelation
-                 : k == "bytes"       ? ArgKey::kBytes
-                 : k == "grid"        ? ArgKey::kGrid
-                 : k == "block"       ? ArgKey::kBlock
-                                      : ArgKey::kOther;
-      if (arg_key_ != ArgKey::kOther) note_key(16 + static_cast<unsigned>(arg_key_));
-    } else if (in_device_ && depth_ == devices_depth_ + 1) {
-      dev_key_ = k == "id"               ? DevKey::kId
-                 : k == "name"           ? DevKey::kName
-                 : k == "numSms"         ? DevKey::kSms
-                 : k == "totalGlobalMem" ? DevKey::kMem
-                 : k == "computeMajor"   ? DevKey::kMajor
-                 : k == "computeMinor"   ? DevKey::kMinor
-                 : k == "clockRate"      ? DevKey::kClock
-                                         : DevKey::kOther;
-    } else if (in_dist_ && depth_ == 2) {
-      dist_key_.assign(k);
+    switch (inside()) {
+      case Obj::kTop:
+        top_key_ = key_named<TopKey>(k, kTopKeys);
+        break;
+      case Obj::kEvent:
+        ev_key_ = key_named<EvKey>(k, kEvKeys);
+        if (ev_key_ != EvKey::kOther) note_key(static_cast<unsigned>(ev_key_));
+        break;
+      case Obj::kArgs:
+        arg_key_ = key_named<ArgKey>(k, kArgKeys);
+        if (arg_key_ != ArgKey::kOther) note_key(16 + static_cast<unsigned>(arg_key_));
+        break;
+      case Obj::kDevice:
+        dev_key_ = key_named<DevKey>(k, kDevKeys);
+        break;
+      case Obj::kDist:
+        dist_key_.assign(k);
+        break;
+      case Obj::kNone:
+        break;
     }
     return true;
   }
   bool EndObject(rapidjson::SizeType) {
-    if (in_event_ && depth_ == events_depth_ + 1) {
-      in_event_ = false;
-      ev_key_ = EvKey::kNone;
-      if (std::string err = builder_.add_event(ev_); !err.empty()) {
-        return fail(ev_.offset, std::move(err));
-      }
-    } else if (in_args_ && depth_ == events_depth_ + 2) {
-      in_args_ = false;
-      arg_key_ = ArgKey::kNone;
-    } else if (in_device_ && depth_ == devices_depth_ + 1) {
-      in_device_ = false;
-      builder_.add_device(dev_);
-    } else if (in_dist_ && depth_ == 2) {
-      in_dist_ = false;
+    switch (inside()) {
+      case Obj::kEvent:
+        in_event_ = false;
+        ev_key_ = EvKey::kNone;
+        if (std::string err = builder_.add_event(ev_); !err.empty()) {
+          return fail(ev_.offset, std::move(err));
+        }
+        break;
+      case Obj::kArgs:
+        in_args_ = false;
+        arg_key_ = ArgKey::kNone;
+        break;
+      case Obj::kDevice:
+        in_device_ = false;
+        builder_.add_device(dev_);
+        break;
+      case Obj::kDist:
+        in_dist_ = false;
+        break;
+      case Obj::kTop:
+      case Obj::kNone:
+        break;
     }
     --depth_;
     return true;
@@ -205,6 +245,18 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     return true;
   }
 
+  // The modelled object whose members the parser is reading at the current depth (kNone: some
+  // other object or an array): the one place that ties each object to its depth.
+  enum class Obj { kNone, kTop, kEvent, kArgs, kDevice, kDist };
+  [[nodiscard]] Obj inside() const {
+    if (depth_ == 1 && top_is_object_) return Obj::kTop;
+    if (in_event_ && depth_ == events_depth_ + 1) return Obj::kEvent;
+    if (in_args_ && depth_ == events_depth_ + 2) return Obj::kArgs;
+    if (in_device_ && depth_ == devices_depth_ + 1) return Obj::kDevice;
+    if (in_dist_ && depth_ == 2) return Obj::kDist;
+    return Obj::kNone;
+  }
+
   // A field named twice in one event leaves its meaning unknown; the builder drops the event.
   void note_key(unsigned bit) {
     const std::uint32_t mask = std::uint32_t{1} << bit;
@@ -238,10 +290,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool scalar(Kind kind, std::string_view text) {
     const int d = depth_;
     if (d == 0) return fail(in_.Tell(), "a trace must be a JSON object or array, not a scalar");
-    if (d == 1 && top_is_object_) return top_value(kind, text);
     if (d == events_depth_) return fail(in_.Tell(), "traceEvents must hold objects");
-    if (in_event_ && d == events_depth_ + 1) return event_value(kind, text);
-    if (in_args_ && d == events_depth_ + 2) return arg_value(kind, text);
     if (dim_ != nullptr && d == events_depth_ + 3) {
       std::int64_t v = 0;
       if (!want_int(kind, text, v, "grid/block")) return false;
@@ -252,36 +301,47 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
       ++dim_index_;
       return true;
     }
-    if (in_device_ && d == devices_depth_ + 1) return device_value(kind, text);
-    if (in_dist_ && d == 2) {
-      if (dist_key_ == "rank" || dist_key_ == "world_size" || dist_key_ == "backend") {
-        builder_.set_info(dist_key_, text);
-      }
+    switch (inside()) {
+      case Obj::kTop:
+        return top_value(kind, text);
+      case Obj::kEvent:
+        return event_value(kind, text);
+      case Obj::kArgs:
+        return arg_value(kind, text);
+      case Obj::kDevice:
+        return device_value(kind, text);
+      case Obj::kDist:
+        if (dist_key_ == "rank" || dist_key_ == "world_size" || dist_key_ == "backend") {
+          builder_.set_info(dist_key_, text);
+        }
+        return true;
+      case Obj::kNone:
+        return true;
     }
     return true;
   }
 
+  // The value handlers take their keys in the enums' order; each returns whether parsing goes on.
   bool top_value(Kind kind, std::string_view text) {
     switch (top_key_) {
+      case TopKey::kTraceEvents:
+        return fail(in_.Tell(), "'traceEvents' must be an array");
       case TopKey::kDisplayTimeUnit:
         if (kind != Kind::kString) return fail(in_.Tell(), "'displayTimeUnit' must be a string");
         builder_.set_info("display_time_unit", text);
-        break;
+        return true;
       case TopKey::kBaseTime: {
         std::int64_t v = 0;
         if (!want_int(kind, text, v, "baseTimeNanoseconds")) return false;
         builder_.set_info("base_time_ns", text);
-        break;
+        return true;
       }
       case TopKey::kSchemaVersion:
         builder_.set_info("kineto_schema_version", text);
-        break;
-      case TopKey::kTraceEvents:
-        return fail(in_.Tell(), "'traceEvents' must be an array");
+        return true;
       default:
-        break;
+        return true;
     }
-    return true;
   }
 
   bool event_value(Kind kind, std::string_view text) {
@@ -308,7 +368,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
           ev_.tid = v;
           ev_.has_tid = true;
         }
-        break;
+        return true;
       }
       case EvKey::kTs:
       case EvKey::kDur:
@@ -318,16 +378,15 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         }
         (ev_key_ == EvKey::kTs ? ev_.ts : ev_.dur).assign(text);
         (ev_key_ == EvKey::kTs ? ev_.has_ts : ev_.has_dur) = true;
-        break;
+        return true;
       case EvKey::kId:
         if (kind == Kind::kNumber && parse_int64(text, ev_.id)) ev_.has_id = true;
-        break;
+        return true;
       case EvKey::kArgs:
         return fail(in_.Tell(), "'args' must be an object");
       default:
-        break;
+        return true;
     }
-    return true;
   }
 
   bool arg_value(Kind kind, std::string_view text) {
@@ -351,27 +410,15 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   }
 
   bool device_value(Kind kind, std::string_view text) {
-    switch (dev_key_) {
-      case DevKey::kName:
-        if (kind != Kind::kString)
-          return fail(in_.Tell(), "deviceProperties.name must be a string");
-        dev_.name.assign(text);
-        return true;
-      case DevKey::kId:
-        return want_int(kind, text, dev_.id, "deviceProperties.id");
-      case DevKey::kSms:
-        return want_int(kind, text, dev_.sm_count, "deviceProperties.numSms");
-      case DevKey::kMem:
-        return want_int(kind, text, dev_.total_memory_bytes, "deviceProperties.totalGlobalMem");
-      case DevKey::kMajor:
-        return want_int(kind, text, dev_.compute_major, "deviceProperties.computeMajor");
-      case DevKey::kMinor:
-        return want_int(kind, text, dev_.compute_minor, "deviceProperties.computeMinor");
-      case DevKey::kClock:
-        return want_int(kind, text, dev_.clock_khz, "deviceProperties.clockRate");
-      default:
-        return true;
+    if (dev_key_ == DevKey::kName) {
+      if (kind != Kind::kString) return fail(in_.Tell(), "deviceProperties.name must be a string");
+      dev_.name.assign(text);
+      return true;
     }
+    if (dev_key_ == DevKey::kNone || dev_key_ == DevKey::kOther) return true;
+    const auto i = static_cast<std::size_t>(dev_key_);
+    const std::string what = "deviceProperties." + std::string(kDevKeys[i]);
+    return want_int(kind, text, dev_.*kDevInts[i], what.c_str());
   }
 
   KinetoEventBuilder& builder_;

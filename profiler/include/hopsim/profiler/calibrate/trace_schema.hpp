@@ -7,6 +7,8 @@ namespace hopsim::profiler::calibrate {
 inline constexpr int kMeasureTraceVersion = 1;
 
 //! DDL executed by hopsim-measure on a fresh file. Times are CUPTI GPU timestamps in ns.
+//! The synthetic test trace (tests/data/traces/measure/synthetic_measure.py) reads this raw
+//! string literal from this file, so that its tables are these: keep it one literal.
 inline constexpr const char* kMeasureTraceSchema = R"sql(
 CREATE TABLE provenance(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE measurements(

@@ -51,6 +51,9 @@ struct GpuActivity {
   Dim3 grid;
   Dim3 block;
   std::int64_t bytes = -1;  //!< memcpy/memset size; -1 = unknown or not applicable
+
+  //! Field by field, names by their text (wherever they point).
+  friend bool operator==(const GpuActivity&, const GpuActivity&) = default;
 };
 
 //! A CUDA runtime or driver API call on a host thread.
