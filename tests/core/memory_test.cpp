@@ -1,10 +1,11 @@
 #include "hopsim/core/workload/memory.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
 
+#include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/error.hpp"
 #include "hopsim/core/workload/parameters.hpp"
-#include "model_presets.hpp"
 
 namespace {
 
@@ -29,21 +30,12 @@ hopsim::Scenario tiny() {
   return s;
 }
 
+// The published DeepSeek-V3 plan as shipped (scenarios/deepseek-v3-h800.yaml, every line citing
+// the report), with schedule `k`: loaded, so the fixture cannot drift from the scenario.
 hopsim::Scenario v3(hopsim::ScheduleKind k) {
-  hopsim::Scenario s;
-  s.model = hopsim::test::deepseek_v3();
-  s.plan.pp = 16;
-  s.plan.dp = 128;
-  s.plan.ep = 64;
-  s.plan.micro_batches = 120;
-  s.plan.seq_len = 4096;
+  hopsim::Scenario s =
+      hopsim::load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");
   s.plan.schedule = k;
-  s.plan.zero_stage = 1;
-  s.plan.gemm_precision = hopsim::Precision::kFp8;
-  s.plan.recompute.rmsnorm = true;
-  s.plan.recompute.mla_up_projection = true;
-  s.plan.optimizer.moments = hopsim::StateDtype::kBf16;        // DeepSeek-V3 report §3.3
-  s.cluster.gpu.hbm_capacity = hopsim::Bytes(84'943'110'144);  // H800 visible, DeepSeek trace
   return s;
 }
 
