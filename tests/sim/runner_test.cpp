@@ -438,6 +438,9 @@ TEST_CASE("runner: interruptions stretch a run's wall clock, not its step", "[si
   CHECK(some.days_per_trillion == Approx(none.days_per_trillion / 0.95));
   CHECK(some.dollars_per_trillion == Approx(none.dollars_per_trillion / 0.95));
   CHECK(some.energy_kwh_per_trillion == Approx(none.energy_kwh_per_trillion / 0.95));
+  // 16 GPUs / 16 GPU-hours = one an hour, each losing the hour: nothing trains.
+  sc.cost.interruptions = Interruptions{16.0, 60.0};
+  CHECK_THROWS_AS(run_scenario(sc), PlanError);
 }
 
 TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)",
