@@ -19,6 +19,12 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root to run slurmctld/slurmd and munged"
+
+# One cluster per machine at a time: the daemons listen on fixed ports and register this host by
+# name, so a second checkout's suite running now (a build tree beside another) would take over
+# the first one's job array. Wait for it instead (the lock goes with this shell).
+exec 9>/tmp/hopsim-slurm-test.lock
+flock 9 || fail "could not lock /tmp/hopsim-slurm-test.lock"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null; then
   command -v apt-get >/dev/null || skip "slurm-wlm/munge missing and no apt-get"
   echo "installing slurm-wlm and munge with apt-get"
