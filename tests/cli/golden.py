@@ -7,6 +7,7 @@ worth reading, that file) with tests/data/golden/cli/<case>.txt. The golden file
 data: scripts/update-golden.sh rewrites them, and a change of prediction shows up as a diff.
 
   golden.py --hopsim BIN --source-dir DIR --case NAME     check one case (what ctest runs)
+  golden.py --hopsim BIN --source-dir DIR                 check every case, in order
   golden.py --hopsim BIN --source-dir DIR --update        rewrite every golden file
   golden.py --list                                        print the case names
 
@@ -201,23 +202,35 @@ def main():
             print("not written, output differs between two runs: " + ", ".join(unstable))
             return 1
         return 0
-    if a.case not in cases:
+    if a.case is not None and a.case not in cases:
         ap.error(f"no case '{a.case}' in {CASES}")
-    got = r.output(a.case, cases[a.case])
-    path = golden_path(r.src, a.case)
+    # One case (as ctest runs them), or every case in order when none is named.
+    names = [a.case] if a.case is not None else list(cases)
+    changed = [name for name in names if not check(r, name, cases[name])]
+    if len(names) > 1:
+        print(f"{len(names) - len(changed)} of {len(names)} cases unchanged" +
+              (": " + ", ".join(changed) + " changed" if changed else ""))
+    if changed:
+        print("\nThe output changed. If the change is intended, run scripts/update-golden.sh and "
+              "review the diff.")
+        return 1
+    return 0
+
+
+def check(r, name, case):
+    """Whether `name` prints its golden file; a unified diff on stdout where it does not."""
+    got = r.output(name, case)
+    path = golden_path(r.src, name)
     if not os.path.exists(path):
         print(f"missing golden file {path}; run scripts/update-golden.sh")
-        return 1
+        return False
     with open(path, encoding="utf-8") as f:
         want = f.read()
     if got == want:
-        return 0
+        return True
     sys.stdout.writelines(difflib.unified_diff(
-        want.splitlines(True), got.splitlines(True), f"golden/{a.case}.txt", "now"))
-    print("\nThe output changed. If the change is intended, run scripts/update-golden.sh and "
-          "review the diff.")
-    return 1
-
+        want.splitlines(True), got.splitlines(True), f"golden/{name}.txt", "now"))
+    return False
 
 if __name__ == "__main__":
     sys.exit(main())
