@@ -61,6 +61,14 @@ std::vector<Variation> variations(const Scenario& s) {
                [](Scenario& x) {
                  x.cluster.node.nic_unidirectional = x.cluster.node.nic_unidirectional * 1.1;
                }});
+  // The loss per job interruption is the least known of the cost inputs (a published bound,
+  // docs/CONFIG.md), so it is moved by a factor of two rather than by 10%.
+  if (const auto& i = s.cost.interruptions; i && i->minutes_lost > 0) {
+    v.push_back({"minutes lost per interruption", fmt("%.3g min", 0.5 * i->minutes_lost),
+                 fmt("%.3g min", 2 * i->minutes_lost),
+                 [](Scenario& x) { x.cost.interruptions->minutes_lost *= 0.5; },
+                 [](Scenario& x) { x.cost.interruptions->minutes_lost *= 2; }});
+  }
   return v;
 }
 

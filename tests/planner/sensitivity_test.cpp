@@ -42,6 +42,29 @@ TEST_CASE("sensitivity: price scales dollars exactly, rows by swing", "[planner]
     CHECK(swing(st.rows[i - 1]) >= swing(st.rows[i]));
 }
 
+TEST_CASE("sensitivity: the loss per interruption moves dollars as the wall clock does",
+          "[planner][report]") {
+  Scenario s = load_scenario_spec(hopsim::test::kSweepDir + "tiny.yaml");
+  const double gpus = s.cluster.num_gpus();
+  // One interruption per 10 hours of the job, losing 30 minutes: 5% of the wall clock. Hand
+  // derivation: dollars go as 1 / (1 - lost share), so halving the loss (2.5%) and doubling it
+  // (10%) scale them by 0.95 / 0.975 and 0.95 / 0.9.
+  s.cost.interruptions = Interruptions{10.0 * gpus, 30.0};
+  const SensitivityStudy st = sensitivity(s);
+  const Sensitivity* lost = nullptr;
+  for (const auto& r : st.rows) {
+    if (r.input == "minutes lost per interruption") lost = &r;
+  }
+  REQUIRE(lost != nullptr);
+  CHECK(lost->low_label == "15 min");
+  CHECK(lost->high_label == "60 min");
+  CHECK(lost->low == Approx(st.base * 0.95 / 0.975));
+  CHECK(lost->high == Approx(st.base * 0.95 / 0.90));
+  // Without interruptions there is nothing to move.
+  s.cost.interruptions.reset();
+  for (const auto& r : sensitivity(s).rows) CHECK(r.input != "minutes lost per interruption");
+}
+
 TEST_CASE("sensitivity: a variation the plan cannot run is left out with its reason",
           "[planner][report]") {
   Scenario s = load_scenario_spec(hopsim::test::kSweepDir + "tiny.yaml");

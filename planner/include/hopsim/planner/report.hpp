@@ -83,7 +83,8 @@ struct ReportOptions {
   //! With one H800 (or H100) scenario, add the same scenario on the other GPU and node.
   bool counterpart = true;
   bool timeline = true;
-  bool sensitivity = true;  //!< the tornado chart (2 x 7 more runs of the first scenario)
+  //! The tornado chart (2 x 7 more runs of the first scenario, 2 x 8 with interruptions).
+  bool sensitivity = true;
   sim::SimMode mode = sim::SimMode::kSymmetry;
   CalibrationRef calibration;  //!< cost parameters for every run of the report
 };
