@@ -336,11 +336,17 @@ void register_whatif(CLI::App& app, Io io) {
            << fmt("%+.1f%%",
                   100.0 * (to_seconds(r0.ra.step_time) / to_seconds(rn.ra.step_time) - 1.0))
            << ").\n";
-    io.out << "  Predicted " << grouped(r0.ra.gpu_hours_per_trillion)
-           << " GPU-hours per trillion tokens vs the 180,000 H800 GPU-hours DeepSeek published "
-              "(DeepSeek-V3 report §1, Table 1): "
-           << fmt("%+.1f%%", 100.0 * (r0.ra.gpu_hours_per_trillion / published - 1.0))
-           << ". Nothing is fitted to that figure; docs/VALIDATION.md lists the inputs.\n";
+    io.out
+        << "  Predicted " << grouped(r0.ra.gpu_hours_per_trillion)
+        << " GPU-hours per trillion tokens"
+        << (base.cost.interruptions
+                ? fmt(" (of wall clock, %.1f%% of which trains; job interruptions lose the rest)",
+                      100.0 * r0.ra.effective_training_time)
+                : std::string())
+        << " vs the 180,000 H800 GPU-hours DeepSeek published "
+           "(DeepSeek-V3 report §1, Table 1): "
+        << fmt("%+.1f%%", 100.0 * (r0.ra.gpu_hours_per_trillion / published - 1.0))
+        << ". Nothing is fitted to that figure; docs/VALIDATION.md lists the inputs.\n";
   });
 }
 
