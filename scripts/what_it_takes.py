@@ -8,14 +8,15 @@ which could be (docs/VALIDATION.md, "What it would take").
   scripts/what_it_takes.py --hopsim build/cli/hopsim [--scenario scenarios/deepseek-v3-h800.yaml]
 
 Each input is varied through what a user could set: a calibration file's time scales, launch
-overhead and HBM interference (docs/CALIBRATION.md), or the scenario's plan.variation
-(docs/CONFIG.md). Bisection on the hopsim CLI's `run --json`; the prediction rises monotonically
-in every input varied here.
+overhead and HBM interference (docs/CALIBRATION.md), or the scenario's plan.variation and
+cost.interruptions (docs/CONFIG.md). Bisection on the hopsim CLI's `run --json`; the prediction
+rises monotonically in every input varied here.
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,8 @@ INPUTS = [
     ("HBM bytes per communicated byte", ("hbm", None), 2.0, 100.0, "{:.2f}"),
     ("kernel-time CV (symmetry mode)", ("variation", "kernel_time_cv"), 0.0, 0.5, "{:.3f}"),
     ("routing CV (symmetry mode)", ("variation", "routing_cv"), 0.0, 0.5, "{:.3f}"),
+    ("minutes lost per job interruption", ("interruptions", "minutes_lost"), None, 1000.0,
+     "{:.1f} min"),
 ]
 
 
@@ -48,7 +51,17 @@ def calibration_yaml(kind, key, value):
 def gpu_hours(args, kind, key, value, workdir):
     scenario = args.scenario
     command = [args.hopsim, "run", "--json"]
-    if kind == "variation":
+    if kind == "interruptions":
+        # The scenario as it is, with cost.interruptions' one key set to `value`.
+        with open(args.scenario, encoding="utf-8") as f:
+            text = f.read()
+        text, n = re.subn(rf"(\n\s+{key}:\s*)[-+0-9.eE]+", rf"\g<1>{value!r}", text, count=1)
+        if n != 1:
+            sys.exit(f"{args.scenario} gives no cost.interruptions.{key}")
+        scenario = os.path.join(workdir, "scenario.yaml")
+        with open(scenario, "w", encoding="utf-8") as f:
+            f.write(text)
+    elif kind == "variation":
         # The scenario as it is, with the variation key set (a later key would be a duplicate:
         # write the plan's variation block only when the file has none).
         with open(args.scenario, encoding="utf-8") as f:
@@ -67,6 +80,13 @@ def gpu_hours(args, kind, key, value, workdir):
     out = subprocess.run(command + [scenario], check=True, capture_output=True, text=True).stdout
     result = json.loads(out)
     return result["cost"]["gpu_hours_per_trillion_tokens"]
+
+
+def scenario_number(path, key):
+    """The number `key:` gives in the scenario file (its first occurrence), or None."""
+    with open(path, encoding="utf-8") as f:
+        m = re.search(rf"\n\s+{key}:\s*([-+0-9.eE]+)", f.read())
+    return float(m.group(1)) if m else None
 
 
 def solve(args, kind, key, low, high, target, workdir):
@@ -99,6 +119,10 @@ def main():
         print(header)
         print("|" + " --- |" * (2 + len(targets)))
         for name, (kind, key), start, high, fmt in INPUTS:
+            if kind == "interruptions":
+                start = scenario_number(args.scenario, key)
+                if start is None:
+                    continue  # the scenario models no interruptions
             cells = []
             for t in targets:
                 v = solve(args, kind, key, start, high, t, workdir) if base < t else start
