@@ -33,6 +33,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
+#include <algorithm>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -96,6 +97,10 @@ constexpr const char* kCustomSource = "typed in hopsim-gui";
 
 bool is_gpu_figure(const std::string& key) {
   return key.rfind("hardware.gpu.", 0) == 0;
+}
+
+bool is_interruption_key(const std::string& key) {
+  return key.rfind("cost.interruptions.", 0) == 0;
 }
 
 // The node profile that goes with a GPU profile (hgx-h800-8gpu for h800-sxm5), if shipped.
@@ -625,9 +630,9 @@ void MainWindow::fill_fields(const std::optional<Scenario>& s) {
   }
   for (const auto& f : fields_) {
     if (s) {
-      if (const auto v = config::scenario_value(*s, f->key())) {
-        f->set_value(QString::fromStdString(*v));
-      }
+      // A setting the scenario leaves out (cost.interruptions is optional) shows empty, not
+      // what the previous scenario had.
+      f->set_value(QString::fromStdString(config::scenario_value(*s, f->key()).value_or("")));
     } else if (const auto v = scalar(f->key())) {
       f->set_value(QString::fromStdString(*v));
     } else if (const auto it = named_gpu.find(f->key()); it != named_gpu.end()) {
@@ -667,8 +672,15 @@ std::vector<ScenarioOverride> MainWindow::overrides() const {
     o.push_back({"hardware.gpu", g});
     if (const std::string n = node_for(g); !n.empty()) o.push_back({"hardware.node", n});
   }
+  // cost.interruptions is one setting of two numbers: an edit of either writes both, so that a
+  // scenario without it gets the pair shown (an empty partner gets the loader's located error).
+  const bool interruptions_edited = std::any_of(fields_.begin(), fields_.end(), [&](const auto& f) {
+    return is_interruption_key(f->key()) && changed(QString::fromStdString(f->key()));
+  });
   for (const auto& f : fields_) {
-    if (!changed(QString::fromStdString(f->key()))) continue;
+    const bool with_partner =
+        interruptions_edited && is_interruption_key(f->key()) && !f->value().isEmpty();
+    if (!changed(QString::fromStdString(f->key())) && !with_partner) continue;
     if (is_gpu_figure(f->key())) {
       // A profile figure keeps {value, source}: the source says where this one came from.
       o.push_back({f->key(),

@@ -73,6 +73,11 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   PlanSearchResult out;
   out.base = base_t.instantiate(ov);
   out.base.name = o.model + " on " + std::to_string(o.gpus) + " x " + out.base.cluster.gpu.name;
+  // Job interruptions depend on the GPU count alone: if they leave no time on this cluster, no
+  // plan can train on it, and saying so beats counting every candidate as broken.
+  if (auto m = interruptions_error(out.base, o.gpus)) {
+    throw PlanError(*m + " (no plan on " + std::to_string(o.gpus) + " GPUs can train)");
+  }
   const long long global = o.global_batch_sequences > 0
                                ? o.global_batch_sequences
                                : static_cast<long long>(base0.plan.dp) * base0.plan.micro_batches *

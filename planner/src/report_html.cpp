@@ -83,13 +83,7 @@ std::string inputs_table(const Report& r) {
   row("PUE", [](const ReportEntry& e) { return fmt("%.2f", e.scenario.cost.pue); });
   row("training tokens",
       [](const ReportEntry& e) { return fmt("%.3g", e.scenario.cost.training_tokens); });
-  row("interruptions", [](const ReportEntry& e) -> std::string {
-    const auto& i = e.scenario.cost.interruptions;
-    if (!i) return "none modelled";
-    return fmt("one per %.6g GPU-hours, ", i->gpu_hours_between) +
-           fmt("%.3g min lost each: ", i->minutes_lost) +
-           fmt("%.2f%% effective training time", 100 * e.result.effective_training_time);
-  });
+  row("interruptions", interruptions_text);
   row("scenario hash", [](const ReportEntry& e) { return e.scenario_hash; });
   row("calibration", [](const ReportEntry& e) { return e.calibration_hash; });
   if (calibrated(r.entries)) {

@@ -113,6 +113,14 @@ std::string sweep_config_label(const StoredResult& r) {
   }
 }
 
+std::string interruptions_text(const ReportEntry& e) {
+  const auto& i = e.scenario.cost.interruptions;
+  if (!i) return "none modelled";
+  return fmt("one per %.6g GPU-hours, ", i->gpu_hours_between) +
+         fmt("%.3g min lost each: ", i->minutes_lost) +
+         fmt("%.2f%% effective training time", 100 * e.result.effective_training_time);
+}
+
 std::string short_reason(const std::string& reason) {
   static const std::regex kPrefix(R"([^ ;]+:[0-9]+:[0-9]+: )");
   return std::regex_replace(reason, kPrefix, "");

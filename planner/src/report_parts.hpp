@@ -38,6 +38,9 @@ struct Metric {
 //! A sweep row's swept settings as "pp=8 schedule=dualpipe" ("(base)" for none).
 [[nodiscard]] std::string sweep_config_label(const StoredResult& r);
 
+//! The entry's job interruptions and the effective training time they give ("none modelled").
+[[nodiscard]] std::string interruptions_text(const ReportEntry& e);
+
 //! A stored reason without the "file:line:col: " prefixes the loader puts on each message.
 [[nodiscard]] std::string short_reason(const std::string& reason);
 

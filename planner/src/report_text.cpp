@@ -67,6 +67,8 @@ std::string render_markdown(const Report& r) {
     for (std::size_t i = 0; i < r.entries.size(); ++i) s += "---|";
     s += "\n| plan | ";
     for (const auto& e : r.entries) s += markdown_escape(plan_label(e.scenario)) + " | ";
+    s += "\n| interruptions | ";
+    for (const auto& e : r.entries) s += markdown_escape(interruptions_text(e)) + " | ";
     s += "\n| scenario hash | ";
     for (const auto& e : r.entries) s += markdown_escape(e.scenario_hash) + " | ";
     s += "\n| calibration | ";

@@ -140,6 +140,7 @@ class GuiTest : public QObject {
   void a_dropped_config_json_becomes_the_model();
   void the_fields_are_the_loaders_declarations();
   void cost_inputs_and_recompute_are_edited_in_place();
+  void interruption_fields_follow_the_document();
   void clicking_a_scatter_point_selects_its_row();
   void pipeline_sends_show_as_arrows();
   void the_trace_and_a_predicted_rank_share_a_time_axis();
@@ -989,6 +990,42 @@ void GuiTest::cost_inputs_and_recompute_are_edited_in_place() {
     }
   }
   QVERIFY(listed);
+}
+
+void GuiTest::interruption_fields_follow_the_document() {
+  TestWindow w;
+  QVERIFY(w.open_scenario("deepseek-v3-h800"));
+  auto* between = qobject_cast<QLineEdit*>(w.field_widget("cost.interruptions.gpu_hours_between"));
+  auto* lost = qobject_cast<QLineEdit*>(w.field_widget("cost.interruptions.minutes_lost"));
+  QVERIFY(between != nullptr && lost != nullptr);
+  QVERIFY(!between->text().isEmpty() && !lost->text().isEmpty());
+
+  // The published plan's loss alone edited: the override carries the pair, so the edit also
+  // works on a document that had none.
+  lost->clear();
+  QTest::keyClicks(lost, "20");
+  int pair = 0;
+  for (const auto& o : w.overrides()) pair += o.key.rfind("cost.interruptions.", 0) == 0 ? 1 : 0;
+  QCOMPARE(pair, 2);
+
+  // A scenario without interruptions shows none, not the previous scenario's pair.
+  QVERIFY(w.open_scenario(kScenario));
+  QVERIFY2(between->text().isEmpty() && lost->text().isEmpty(),
+           qPrintable(between->text() + " / " + lost->text()));
+  QVERIFY(w.overrides().empty());
+  QTRY_VERIFY_WITH_TIMEOUT(
+      w.last() != nullptr && !w.last()->scenario.cost.interruptions && !w.worker().busy(), 20000);
+  QCOMPARE(w.last()->run.result.effective_training_time, 1.0);
+
+  // Typed in: 16 GPUs, one interruption per 1000 GPU-hours, 30 minutes lost each: 16 / 1000
+  // interruptions an hour, each losing half an hour, E = 1 - 0.016 x 0.5 = 0.992 (by hand).
+  QTest::keyClicks(between, "1000");
+  QTest::keyClicks(lost, "30");
+  QTRY_VERIFY_WITH_TIMEOUT(w.last()->scenario.cost.interruptions.has_value() &&
+                               w.last()->scenario.cost.interruptions->minutes_lost == 30.0 &&
+                               !w.worker().busy(),
+                           20000);
+  QVERIFY(std::abs(w.last()->run.result.effective_training_time - 0.992) < 1e-12);
 }
 
 void GuiTest::clicking_a_scatter_point_selects_its_row() {

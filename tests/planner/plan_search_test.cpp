@@ -107,3 +107,36 @@ TEST_CASE("plan search: stopping slow plans early leaves the top list exactly as
     CHECK(quick.top[i].why == all.top[i].why);
   }
 }
+
+TEST_CASE("plan search: interruptions that leave no time on the cluster stop it with their reason",
+          "[planner][plan]") {
+  // One interruption per 32 GPU-hours, an hour lost each: on 16 GPUs one every 2 hours, half
+  // the wall clock trains (by hand); on 32 GPUs one an hour, and nothing does, whatever the plan.
+  hopsim::test::TempDir dir("plan-interruptions");
+  const auto base = dir / "tiny-interrupted.yaml";
+  hopsim::test::write_bytes(base,
+                            hopsim::test::read_text(hopsim::test::kSweepDir + "tiny.yaml") +
+                                "  interruptions: {gpu_hours_between: 32, minutes_lost: 60}\n");
+  PlanSearchOptions o;
+  o.model = "deepseek-v2-lite";
+  o.gpu = "h800-sxm5";
+  o.base = base.string();
+  o.schedules = {"1f1b"};
+  o.comm_sms = {16};
+  o.tp = {1};
+  o.gpus = 16;
+  const PlanSearchResult ok = search_plans(o);
+  REQUIRE_FALSE(ok.top.empty());
+  CHECK(ok.top.front().scenario.cost.interruptions.has_value());
+  o.gpus = 32;
+  try {
+    (void)search_plans(o);
+    FAIL("a search on a cluster with no time to train must throw");
+  } catch (const PlanError& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("tiny-interrupted.yaml") != std::string::npos);
+    CHECK(what.find("cost.interruptions.minutes_lost") != std::string::npos);
+    CHECK(what.find("no time is left to train") != std::string::npos);
+  }
+}

@@ -170,6 +170,12 @@ TEST_CASE("the published comparison: DeepSeek-V3 on H800 only, against its H800 
   const auto j = render_json(r);
   CHECK(j["entries"][0].contains("relative_error"));
   CHECK_FALSE(j["entries"][1].contains("relative_error"));
+  // Both documents name the job interruptions the scenario gives and what they leave: 2048 GPUs
+  // / 45,566 GPU-hours x 16.7 / 60 hours lost = 1.25% of the wall clock (by hand).
+  const std::string said =
+      "one per 45566 GPU-hours, 16.7 min lost each: 98.75% effective training time";
+  CHECK(render_html(r).find(said) != std::string::npos);
+  CHECK(render_markdown(r).find(said) != std::string::npos);
 }
 
 TEST_CASE("a report runs every scenario with the given calibration and names it",

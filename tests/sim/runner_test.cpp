@@ -52,10 +52,14 @@ TEST_CASE("runner: DeepSeek-V3 on 2048 H800 runs and its accounting is consisten
   // 15360 sequences of 4096 tokens per step (DeepSeek-V3 report §4.2, p.22-23).
   CHECK(r.tokens_per_step == Approx(15360.0 * 4096));
   CHECK(r.tokens_per_second_per_gpu == Approx(r.tokens_per_step / to_seconds(r.step_time) / 2048));
-  // GPU-hours per trillion tokens follow from throughput and the share of the wall clock that
-  // trains: 1e12 / (tokens/s/GPU) / 3600 / effective training time.
+  // The share of the wall clock that trains, by hand from the scenario's cost.interruptions:
+  // 2048 GPUs / 45,566 GPU-hours = 0.044946 interruptions an hour, 16.7 / 60 = 0.27833 hours
+  // lost each: 1.2510% lost, E = 0.98749.
+  CHECK(r.effective_training_time == Approx(0.98749).epsilon(1e-5));
+  // GPU-hours per trillion tokens follow from throughput and that share:
+  // 1e12 / (tokens/s/GPU) / 3600 / E.
   CHECK(r.gpu_hours_per_trillion ==
-        Approx(1e12 / r.tokens_per_second_per_gpu / 3600.0 / r.effective_training_time));
+        Approx(1e12 / r.tokens_per_second_per_gpu / 3600.0 / 0.98749).epsilon(1e-5));
   CHECK(r.mfu_bf16 > 0.0);
   CHECK(r.mfu_bf16 < 1.0);
   CHECK(r.bubble_fraction >= 0.0);
@@ -441,6 +445,11 @@ TEST_CASE("runner: interruptions stretch a run's wall clock, not its step", "[si
   // 16 GPUs / 16 GPU-hours = one an hour, each losing the hour: nothing trains.
   sc.cost.interruptions = Interruptions{16.0, 60.0};
   CHECK_THROWS_AS(run_scenario(sc), PlanError);
+  // Stops that lose nothing cost nothing, however often they come (a rate that overflows to
+  // infinity must not turn 0 minutes into NaN).
+  sc.cost.interruptions = Interruptions{1e-310, 0.0};
+  CHECK(effective_training_time(sc.cost, 16) == 1.0);
+  CHECK(run_scenario(sc).gpu_hours_per_trillion == Approx(none.gpu_hours_per_trillion));
 }
 
 TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)",

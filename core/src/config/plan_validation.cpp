@@ -1,6 +1,7 @@
 // Feasibility rules of a parallel plan. All rules are checked and reported together, with
 // their numbers, so one run of `hopsim validate` shows everything that needs changing.
 
+#include <optional>
 #include <sstream>
 
 #include "hopsim/core/config/loader.hpp"
@@ -172,15 +173,19 @@ std::vector<std::string> plan_errors(const Scenario& s) {
   if (p.zero_stage < 0 || p.zero_stage > 3) {
     add("plan.zero_stage", "must be 0, 1, 2 or 3, got " + str(p.zero_stage));
   }
-  if (s.cost.interruptions && effective_training_time(s.cost, world) <= 0.0) {
-    const Interruptions& i = *s.cost.interruptions;
-    std::ostringstream m;
-    m << "at one interruption per " << i.gpu_hours_between << " GPU-hours, " << world
-      << " GPUs stop every " << i.gpu_hours_between / static_cast<double>(world) * 60.0
-      << " minutes and lose " << i.minutes_lost << " each: no time is left to train";
-    add("cost.interruptions.minutes_lost", m.str());
-  }
+  if (auto m = interruptions_error(s, world)) e.push_back(std::move(*m));
   return e;
+}
+
+std::optional<std::string> interruptions_error(const Scenario& s, long long gpus) {
+  if (!s.cost.interruptions || effective_training_time(s.cost, gpus) > 0.0) return std::nullopt;
+  const Interruptions& i = *s.cost.interruptions;
+  std::ostringstream m;
+  m << where(s, "cost.interruptions.minutes_lost") << "at one interruption per "
+    << i.gpu_hours_between << " GPU-hours, " << gpus << " GPUs stop every "
+    << i.gpu_hours_between / static_cast<double>(gpus) * 60.0 << " minutes and lose "
+    << i.minutes_lost << " each: no time is left to train";
+  return m.str();
 }
 
 void validate_plan(const Scenario& s) {

@@ -36,8 +36,10 @@ struct CostInputs {
 //! x (hours lost per interruption). At or below 0 the run never finishes (plan_errors says so).
 [[nodiscard]] inline double effective_training_time(const CostInputs& c, long long gpus) {
   if (!c.interruptions) return 1.0;
-  const double per_hour = static_cast<double>(gpus) / c.interruptions->gpu_hours_between;
-  return 1.0 - per_hour * c.interruptions->minutes_lost / 60.0;
+  // Hours lost first: nothing lost is E = 1 however often the job stops (a rate that overflows
+  // to infinity times zero minutes would be NaN).
+  const double hours_lost = c.interruptions->minutes_lost / 60.0;
+  return 1.0 - static_cast<double>(gpus) * hours_lost / c.interruptions->gpu_hours_between;
 }
 
 struct Scenario {

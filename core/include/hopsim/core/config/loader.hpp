@@ -3,6 +3,7 @@
 //! config.json), scenarios; plan validation. Only this module reads config files.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ namespace hopsim {
 
 //! Every rule the plan breaks, one message each with the numbers (empty when feasible).
 [[nodiscard]] std::vector<std::string> plan_errors(const Scenario& s);
+//! The plan_errors entry for job interruptions that leave no time to train on `gpus` GPUs
+//! (they depend on the GPU count, not the plan: a plan search checks them once).
+[[nodiscard]] std::optional<std::string> interruptions_error(const Scenario& s, long long gpus);
 //! Throws PlanError listing every entry of plan_errors(s), if any.
 void validate_plan(const Scenario& s);
 //! Things that are allowed but unrealistic (e.g. SM splits green contexts cannot make).
