@@ -67,6 +67,8 @@ KeyField::KeyField(std::string dotted, const config::KeySpec& spec, std::functio
     }
     default: {  // numbers (and any other scalar) as text, checked by the loader
       auto* line = new QLineEdit;
+      // Shown only where the scenario leaves an optional setting out (cost.interruptions).
+      line->setPlaceholderText("not set");
       QObject::connect(line, &QLineEdit::textEdited, line, [on_edit] { on_edit(); });
       widget_ = line;
       break;
