@@ -497,3 +497,24 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
   // An edit shows: PP 8 reads back as "8".
   CHECK(config::scenario_value(doc.instantiate({{"plan.pp", "8"}}), "plan.pp") == "8");
 }
+
+TEST_CASE("scenario keys: a problem an override made, where the file has no line, names it",
+          "[config][keys]") {
+  // cost.interruptions is two keys; an override of one on a scenario without the map creates it
+  // half-filled. The file has no line for that map: the message names the override.
+  const ScenarioTemplate doc("deepseek-v2-lite-16gpu");
+  REQUIRE_FALSE(doc.instantiate({}).cost.interruptions.has_value());
+  try {
+    (void)doc.instantiate({{"cost.interruptions.minutes_lost", "10"}});
+    FAIL("half of cost.interruptions must not load");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).starts_with(
+        "override cost.interruptions.minutes_lost=10: cost.interruptions: missing required key "
+        "'cost.interruptions.gpu_hours_between'"));
+  }
+  // Both given, it loads: 1000 GPU-hours between, 30 minutes lost each.
+  const Scenario both = doc.instantiate({{"cost.interruptions.gpu_hours_between", "1000"},
+                                         {"cost.interruptions.minutes_lost", "30"}});
+  REQUIRE(both.cost.interruptions.has_value());
+  CHECK(both.cost.interruptions->minutes_lost == 30.0);
+}

@@ -153,7 +153,22 @@ std::vector<std::pair<std::string, std::string>> ScenarioTemplate::scalars(
 }
 
 Scenario ScenarioTemplate::instantiate(const std::vector<ScenarioOverride>& overrides) const {
-  Scenario s = config::read_scenario(edited(*this, overrides), path_);
+  Scenario s;
+  try {
+    s = config::read_scenario(edited(*this, overrides), path_);
+  } catch (const ConfigError& e) {
+    // A problem the file has no line for (a map an override created, such as
+    // cost.interruptions given one of its two keys) is the override's: name it.
+    if (e.where().line > 0) throw;
+    for (const auto& o : overrides) {
+      const std::string& k = e.where().key_path;
+      if (!k.empty() && (o.key == k || o.key.rfind(k + ".", 0) == 0)) {
+        throw ConfigError(SourceLocation{"override " + o.key + "=" + o.value, 0, 0, k}, e.message(),
+                          e.suggestion());
+      }
+    }
+    throw;
+  }
   // An overridden key has no place in the file (the edited document's marks point nowhere
   // useful): plan errors about it name the override instead of "base.yaml:1:1".
   for (const auto& o : overrides) {
