@@ -3,6 +3,8 @@
 
 #include "hopsim/core/config/overrides.hpp"
 
+#include <algorithm>
+
 #include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
@@ -159,15 +161,13 @@ Scenario ScenarioTemplate::instantiate(const std::vector<ScenarioOverride>& over
   } catch (const ConfigError& e) {
     // A problem the file has no line for (a map an override created, such as
     // cost.interruptions given one of its two keys) is the override's: name it.
-    if (e.where().line > 0) throw;
-    for (const auto& o : overrides) {
-      const std::string& k = e.where().key_path;
-      if (!k.empty() && (o.key == k || o.key.rfind(k + ".", 0) == 0)) {
-        throw ConfigError(SourceLocation{"override " + o.key + "=" + o.value, 0, 0, k}, e.message(),
-                          e.suggestion());
-      }
-    }
-    throw;
+    const std::string& k = e.where().key_path;
+    const auto made = std::find_if(overrides.begin(), overrides.end(), [&](const auto& o) {
+      return o.key == k || o.key.starts_with(k + ".");
+    });
+    if (e.where().line > 0 || k.empty() || made == overrides.end()) throw;
+    throw ConfigError(SourceLocation{"override " + made->key + "=" + made->value, 0, 0, k},
+                      e.message(), e.suggestion());
   }
   // An overridden key has no place in the file (the edited document's marks point nowhere
   // useful): plan errors about it name the override instead of "base.yaml:1:1".

@@ -1084,11 +1084,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   // 1 / (effective training time), the hours lost costing (and drawing power) like the rest.
   const double steps_per_trillion = 1e12 / res.tokens_per_step;
   res.effective_training_time = effective_training_time(sc.cost, world);
-  // run_checked refuses this with the key's location (plan_errors); a direct caller gets it too.
-  if (!(res.effective_training_time > 0.0)) {
-    throw PlanError("cost.interruptions: no time is left to train on " + std::to_string(world) +
-                    " GPUs");
-  }
+  // run_checked refuses this before (plan_errors); a direct caller gets the same located message.
+  if (auto m = interruptions_error(sc, world)) throw PlanError(*m);
   const double wall_s = steps_per_trillion * step_s / res.effective_training_time;
   res.gpu_hours_per_trillion = wall_s * world / 3600.0;
   res.days_per_trillion = wall_s / 86400.0;
