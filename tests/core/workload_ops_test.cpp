@@ -92,6 +92,32 @@ TEST_CASE("DeepSeek-V3 MoE layer FLOPs at T=4096, EP64", "[workload][ops]") {
   CHECK(find(mlp, "experts_down").fwd.value() == 962'072'674'304.0);
 }
 
+TEST_CASE("The ops that follow a rank's routing are the routed experts' and their permute",
+          "[workload][ops]") {
+  // A rank's routed experts work on the token copies it receives (DeepEP dispatch), everything
+  // else on the rank's own tokens: the router, the shared expert, the weighted sum of the
+  // combined outputs. Hand list from the MoE layer's structure (DeepSeek-V3 report §2.1.2).
+  const auto w =
+      hopsim::build_workload(hopsim::test::deepseek_v3(), v3_shape(hopsim::Precision::kFp8));
+  std::vector<std::string> routed;
+  for (const auto& op : w[4].mlp) {
+    if (op.routed) routed.push_back(op.name);
+  }
+  for (const auto& op : w[4].attention) CHECK_FALSE(op.routed);
+  REQUIRE(routed.size() >= 5);
+  CHECK(routed.front() == "experts_permute");
+  for (const std::string& name : routed) {
+    INFO(name);
+    CHECK(name.rfind("experts_", 0) == 0);
+  }
+  for (const char* name :
+       {"experts_gate_up", "experts_swiglu", "experts_swiglu_quant", "experts_down"}) {
+    CHECK(find(w[4].mlp, name).routed);
+  }
+  // A dense layer routes nothing.
+  for (const auto& op : w[1].mlp) CHECK_FALSE(op.routed);
+}
+
 TEST_CASE("MoE communication volumes", "[workload][ops]") {
   const auto w =
       hopsim::build_workload(hopsim::test::deepseek_v3(), v3_shape(hopsim::Precision::kFp8));

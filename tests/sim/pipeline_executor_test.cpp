@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <set>
 
 #include "hopsim/core/error.hpp"
+#include "hopsim/sim/runner/variation.hpp"
 #include "ideal_timing_oracle.hpp"
 
 using namespace hopsim;
@@ -270,11 +272,69 @@ TEST_CASE("executor: no compute lower bound where variation can shorten a sub-op
   o.kernel_time_cv = 0.05;
   CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() == 0);
   o.kernel_time_cv = 0;
+  o.routing_cv = 0.1;
+  CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() == 0);
+  o.routing_cv = 0;
   o.replicas = 2;
   o.replica_compute_scale = {1.0, 0.9};
   CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() == 0);
   o.replica_compute_scale = {1.0, 1.2};
   CHECK(compute_lower_bound(s, unit_program(s.stages), o).value() > 0);
+}
+
+TEST_CASE(
+    "executor: per-rank routing loads stretch the routed experts and the busiest "
+    "receiver sets the payload phase (hand derivation)",
+    "[sim][runner][variation]") {
+  // One stage, one micro-batch, an EP group of three replicas. Forward: the MLP (routed part
+  // R of its D), then the combine payload P, a collective. Backward: one plain compute Bi.
+  // Replica m's experts get L_m = routing_load(...) times the balanced tokens, so by hand
+  //   combine starts at  max_m (D - R + R L_m)    (the rendezvous waits for every member)
+  //   and lasts          P max_m L_m              (its busiest receiver)
+  //   makespan         = that end + Bi.
+  constexpr std::int64_t kD = 10 * kUnit, kR = 6 * kUnit, kP = 4 * kUnit, kBi = 3 * kUnit;
+  SubOp mlp = compute("mlp", 10, kMlp);
+  mlp.routed = Nanoseconds(kR);
+  PipelineProgram p;
+  p.stages.push_back(
+      ChunkProgram{{mlp, comm("combine", 4, kCombine)}, {compute("Bi", 3)}, {}, {}, {}});
+  const auto s = make_schedule(ScheduleKind::k1F1B, {1, 1, 1});
+  ExecutorOptions o;
+  o.replicas = 3;
+  o.collective_group = 3;
+  o.seed = 11;
+  CHECK(execute_pipeline(s, p, o).makespan.value() == kD + kP + kBi);  // variation off
+  o.routing_cv = 0.2;
+  std::int64_t start = 0;
+  double busiest = 0;
+  for (int m = 0; m < 3; ++m) {
+    const double load = routing_load(o.seed, m, 0, 0, 0, 0, 0, o.routing_cv);
+    start = std::max<std::int64_t>(start, kD - kR + std::llround(kR * load));
+    busiest = std::max(busiest, load);
+  }
+  const ExecutionResult r = execute_pipeline(s, p, o);
+  CHECK(r.makespan.value() == start + static_cast<std::int64_t>(std::llround(kP * busiest)) + kBi);
+  CHECK(r.makespan.value() != kD + kP + kBi);  // the seed's draws do move it
+}
+
+TEST_CASE(
+    "variation: routing loads are seeded, independent of kernel-time draws, and the "
+    "same for a micro-batch's forward and backward",
+    "[sim][runner][variation]") {
+  // Mean and spread of 1 + cv z over many keys; the load is a function of its key only.
+  double sum = 0, sq = 0;
+  constexpr int kN = 100000;
+  for (int i = 0; i < kN; ++i) {
+    const double l = routing_load(3, i % 64, i / 64 % 16, 0, i / 1024, 1, 2, 0.1);
+    sum += l;
+    sq += (l - 1.0) * (l - 1.0);
+  }
+  CHECK(sum / kN == Approx(1.0).margin(0.002));
+  CHECK(std::sqrt(sq / kN) == Approx(0.1).epsilon(0.02));
+  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.1) == routing_load(3, 1, 2, 1, 4, 5, 6, 0.1));
+  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.1) != routing_load(3, 1, 2, 1, 5, 5, 6, 0.1));
+  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.0) == 1.0);
+  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.5) >= 0.0);
 }
 
 TEST_CASE("executor: collective groups simulated one at a time give the joint run's results",
@@ -289,6 +349,11 @@ TEST_CASE("executor: collective groups simulated one at a time give the joint ru
     for (auto* v : {&c.forward, &c.backward_input}) {
       for (SubOp& so : *v) {
         if (so.cls == WorkClass::kEpComm) so.traffic = PortTraffic{2e6, 1e6, Nanoseconds(500)};
+      }
+    }
+    for (auto* v : {&c.forward, &c.backward_input, &c.backward_weight}) {
+      for (SubOp& so : *v) {
+        if (so.component == kMlp) so.routed = Nanoseconds(so.duration.value() / 2);
       }
     }
     c.dp_sync = {PortTraffic{5e6, 0, Nanoseconds(0)}};
@@ -307,6 +372,7 @@ TEST_CASE("executor: collective groups simulated one at a time give the joint ru
   o.replicas = 6;
   o.collective_group = 2;
   o.kernel_time_cv = 0.1;
+  o.routing_cv = 0.2;
   o.seed = 7;
   o.replica_compute_scale = {1.0, 1.0, 1.0, 1.0, 1.3, 1.0};  // a straggler in the last group
   std::vector<std::pair<int, int>> progress;
@@ -332,9 +398,11 @@ TEST_CASE("executor: collective groups simulated one at a time give the joint ru
     CHECK(split.ranks[r].pair_times == joint.ranks[r].pair_times);
     CHECK(split.ranks[r].dp_sync_end == joint.ranks[r].dp_sync_end);
   }
-  // The straggler's group sets the makespan: replica 0's group alone ends earlier.
+  // The straggler's group sets the makespan: replica 0's group alone ends earlier (routing
+  // draws off, which would give every group its own busiest rank).
+  o.routing_cv = 0;
   ExecutorOptions first_group = o;
   first_group.replicas = 2;
   first_group.replica_compute_scale = {1.0, 1.0};
-  CHECK(execute_pipeline(s, p, first_group).makespan < split.makespan);
+  CHECK(execute_pipeline(s, p, first_group).makespan < execute_pipeline(s, p, o).makespan);
 }

@@ -391,6 +391,45 @@ TEST_CASE("variation: off, both modes agree; on, stragglers slow both and full m
 }
 
 TEST_CASE(
+    "variation: routing skew slows both modes; symmetry waits for the expected busiest "
+    "rank's routed experts at the next notify",
+    "[sim][runner][variation]") {
+  Scenario sc = small_deepseek(8, 4, 16, 8, 16);
+  RunOptions full;
+  full.mode = SimMode::kFull;
+  const SimResult sym0 = run_scenario(sc);
+  const SimResult full0 = run_scenario(sc, full);
+  sc.plan.variation.routing_cv = 0.1;
+  CHECK(run_scenario(sc).step_time > sym0.step_time);
+  const SimResult all = run_scenario(sc, full);
+  CHECK(all.step_time > full0.step_time);
+  sc.plan.variation.seed = 5;
+  CHECK(run_scenario(sc, full).step_time != all.step_time);
+  // Symmetry mode, by hand: the forward combine's notify waits E[max of EP normals] x cv x the
+  // routed part of the MLP before it (Tippett's order statistic, tested above), on top of the
+  // notify it has without variation.
+  const CostModel cm(sc.cluster.gpu, default_cost_parameters(sc.cluster.gpu));
+  const CommTimes comm = communication_times(sc, cm);
+  const int stages = pipeline_stages(sc.plan);
+  const PipelineProgram on = build_pipeline_program(sc, cm, comm, stages, nullptr);
+  sc.plan.variation.routing_cv = 0;
+  const PipelineProgram off = build_pipeline_program(sc, cm, comm, stages, nullptr);
+  int checked = 0;
+  for (std::size_t st = 0; st < on.stages.size(); ++st) {
+    const auto& f = on.stages[st].forward;
+    for (std::size_t i = 1; i < f.size(); ++i) {
+      if (f[i].component != Component::kNotifyCombine || f[i - 1].routed.value() == 0) continue;
+      const double wait =
+          expected_max_normal(sc.plan.ep) * (0.1 * static_cast<double>(f[i - 1].routed.value()));
+      CHECK(f[i].duration.value() ==
+            off.stages[st].forward[i].duration.value() + std::llround(wait));
+      ++checked;
+    }
+  }
+  CHECK(checked > 0);
+}
+
+TEST_CASE(
     "runner: the shared step network agrees with stand-alone transfers where no port is "
     "shared, and costs time where PP sends meet the all-to-all",
     "[sim][runner][network]") {

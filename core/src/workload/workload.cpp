@@ -335,8 +335,10 @@ struct Builder {
     permute.bytes_fwd = {B(rows * row_bytes), B(rows * row_bytes)};
     permute.bytes_bwd_input = {B(rows * h * kBf16), B(rows * h * kBf16)};
     permute.launches_bwd_weight = 0;
+    const std::size_t first_routed = ops.size();
     ops.push_back(permute);
     swiglu_ffn(ops, "experts", rows, e.moe_inter_dim, per_rank);
+    for (std::size_t i = first_routed; i < ops.size(); ++i) ops[i].routed = true;
     // Weighted sum of the top-k combined expert outputs: one multiply-add per element.
     ops.push_back(pointwise("combine_weighted_sum", OpKind::kElementwise,
                             T * e.n_activated_experts * h, 2.0, kBf16,

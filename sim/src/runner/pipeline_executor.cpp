@@ -297,8 +297,24 @@ class Executor {
                         [this, rep, r, l] { finish(rep, r, l); });
   }
 
+  // The routing load of replica `rep`'s rank `r` for the micro-batch and layer of `so`, a sub-op
+  // of the rank's current op.
+  [[nodiscard]] double load(int rep, int r, PartKind part, const SubOp& so) const {
+    const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
+    const ScheduleOp& op = s_.ops[static_cast<std::size_t>(r)][st.cursor];
+    const OpPart& p = part == PartKind::kForward ? forward_part(op) : backward_part(op);
+    return routing_load(o_.seed, first_ + rep, r, p.direction, p.micro_batch, p.stage, so.slot,
+                        o_.routing_cv);
+  }
+
   Nanoseconds scaled(int rep, int r, int task, const SubOp& so) const {
     if (so.cls != WorkClass::kCompute) return so.duration;
+    Nanoseconds d = so.duration;
+    if (o_.routing_cv > 0 && so.routed.value() > 0) {
+      const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
+      const PartKind part = st.tmpl->tasks[static_cast<std::size_t>(task)].part;
+      d = d - so.routed + hopsim::scaled(so.routed, load(rep, r, part, so));
+    }
     double k = 1.0;
     if (!o_.replica_compute_scale.empty())
       k = o_.replica_compute_scale[static_cast<std::size_t>(first_ + rep)];
@@ -309,8 +325,8 @@ class Executor {
                        static_cast<std::uint64_t>(r), st.cursor, static_cast<std::uint64_t>(task));
       k *= std::max(0.05, 1.0 + o_.kernel_time_cv * z);
     }
-    if (k == 1.0) return so.duration;
-    return hopsim::scaled(so.duration, k);
+    if (k == 1.0) return d;
+    return hopsim::scaled(d, k);
   }
 
   // Full mode: a collective sub-op starts when every replica of its group has reached it.
@@ -327,18 +343,31 @@ class Executor {
     auto& count = rendezvous_[key];
     if (++count < o_.collective_group) return;
     rendezvous_.erase(key);
-    const SubOp& so = *st.tmpl->tasks[static_cast<std::size_t>(task)].op;
+    const Task& tk = st.tmpl->tasks[static_cast<std::size_t>(task)];
+    const SubOp& so = *tk.op;
     const int first = group * o_.collective_group;
+    // A payload phase ends when its busiest receiver has its tokens: the group's largest load.
+    double busiest = 1.0;
+    if (o_.routing_cv > 0 &&
+        (so.component == Component::kDispatch || so.component == Component::kCombine)) {
+      busiest = 0.0;
+      for (int m = first; m < first + o_.collective_group; ++m) {
+        busiest = std::max(busiest, load(m, r, tk.part, so));
+      }
+    }
     for (int m = first; m < first + o_.collective_group; ++m) {
       state_[static_cast<std::size_t>(m)][static_cast<std::size_t>(r)]
           .lanes[static_cast<int>(l)]
           .began = engine_.now();
     }
     if (uses_flows(so)) {
-      start_flows(first, o_.collective_group, r, l, so.traffic);
+      PortTraffic t = so.traffic;
+      t.nic_bytes *= busiest;
+      t.nvlink_bytes *= busiest;
+      start_flows(first, o_.collective_group, r, l, t);
       return;
     }
-    const Nanoseconds end = engine_.now() + so.duration;
+    const Nanoseconds end = engine_.now() + hopsim::scaled(so.duration, busiest);
     for (int m = first; m < first + o_.collective_group; ++m) {
       engine_.schedule_at(end, [this, m, r, l] { finish(m, r, l); });
     }
@@ -546,7 +575,7 @@ class Executor {
 
 Nanoseconds compute_lower_bound(const Schedule& schedule, const PipelineProgram& program,
                                 const ExecutorOptions& options) {
-  if (options.kernel_time_cv > 0) return Nanoseconds(0);
+  if (options.kernel_time_cv > 0 || options.routing_cv > 0) return Nanoseconds(0);
   for (double k : options.replica_compute_scale) {
     if (k < 1.0) return Nanoseconds(0);
   }

@@ -119,6 +119,7 @@ struct PartCost {
   Flops flops{};
   Nanoseconds non_gemm{};  //!< of `time`: kernels other than GEMMs and attention cores
   Nanoseconds launch{};    //!< of `time`: the launch gaps
+  Nanoseconds routed{};    //!< of `time`: ops on the token copies the rank's experts received
   int kernels = 0;
   std::vector<SubOpKernels> parts;  //!< per op, in launch order
 };
@@ -139,6 +140,7 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
     c.time += kc.time;
     c.launch += kc.launch;
     if (!gemm_like(op)) c.non_gemm += kc.time;
+    if (op.routed) c.routed += kc.time;
     const int kernels = std::max(1, k.kernels);
     c.kernels += kernels;
     if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
@@ -485,13 +487,19 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   const RecomputeConfig& rc = plan.recompute;
 
   // Variation (docs/COST_MODEL.md "Variation"). A DeepEP notify ends when the slowest peer of
-  // the EP group arrives: in symmetry mode each notify waits the expected slowest of EP draws
-  // of the compute that preceded it; full mode draws per rank instead (ExecutorOptions). The
-  // busiest receiver sets the end of each payload phase, in both modes.
+  // the EP group arrives, and the busiest receiver sets the end of each payload phase. In
+  // symmetry mode each notify waits the expected slowest of EP draws of the compute before it
+  // (kernel-time variation over all of it, routing over its routed-expert part, independent),
+  // and each payload lasts as long as the expected busiest receiver's; full mode draws both per
+  // rank instead (ExecutorOptions).
   const VariationConfig& var = plan.variation;
-  const double slowest = expected_max_normal(std::max(1, plan.ep));
-  const double sync_wait = expected_stragglers ? var.kernel_time_cv * slowest : 0.0;
+  const double slowest = expected_stragglers ? expected_max_normal(std::max(1, plan.ep)) : 0.0;
   const double busiest = 1.0 + var.routing_cv * slowest;
+  auto straggler_wait = [&](Nanoseconds compute, Nanoseconds routed) {
+    const double k = var.kernel_time_cv * static_cast<double>(compute.value());
+    const double r = var.routing_cv * static_cast<double>(routed.value());
+    return Nanoseconds(static_cast<std::int64_t>(std::llround(slowest * std::hypot(k, r))));
+  };
 
   PipelineProgram prog;
   prog.pp_forward_transfer = comm.pp_forward;
@@ -542,7 +550,9 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
     ChunkProgram chunk;
     for (const LayerWorkload* u : mine) dp_bucket(*u, chunk);
     int slot = 0;
-    Nanoseconds last_compute{0};  // of the chain being built: what the next notify waits on
+    // Of the chain being built: the compute the next notify waits on, and its routed part.
+    Nanoseconds last_compute{0};
+    Nanoseconds last_routed{0};
     auto comp = [&](std::vector<SubOp>& out, std::string name, const PartCost& c, Component part) {
       if (c.time.value() == 0) return;
       SubOp so;
@@ -553,10 +563,14 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       so.slot = slot;
       so.memory_bound = c.non_gemm;
       so.launch = c.launch;
+      so.routed = c.routed;
       so.kernels = c.kernels;
       so.parts = c.parts;
       out.push_back(std::move(so));
-      if (&out != &chunk.backward_weight) last_compute = c.time;
+      if (&out != &chunk.backward_weight) {
+        last_compute = c.time;
+        last_routed = c.routed;
+      }
     };
     // A DeepEP call: its notify phase, then its payload; both synchronise the EP group.
     // `with_layout`: the forward dispatch, whose notify starts with DeepEP's layout kernel.
@@ -566,11 +580,11 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       const Nanoseconds notify_launch = with_layout ? comm.notify_layout_launch : Nanoseconds(0);
       const Component n =
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
-      notify += scaled(last_compute, sync_wait);
+      notify += straggler_wait(last_compute, last_routed);
       payload = scaled(payload, busiest);
       traffic.nic_bytes *= busiest;
       traffic.nvlink_bytes *= busiest;
-      last_compute = Nanoseconds(0);
+      last_compute = last_routed = Nanoseconds(0);
       SubOp call;  // what the notify and the payload sub-ops share
       call.lane = comm_lane;
       call.cls = WorkClass::kEpComm;
@@ -636,7 +650,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       }
       ++slot;
     }
-    last_compute = Nanoseconds(0);
+    last_compute = last_routed = Nanoseconds(0);
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
       --slot;
       const LayerWorkload* u = *it;
@@ -979,6 +993,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
     eo.collective_group = group;
     eo.replica_compute_scale = options.replica_compute_scale;
     eo.kernel_time_cv = plan.variation.kernel_time_cv;
+    eo.routing_cv = plan.variation.routing_cv;
     eo.seed = plan.variation.seed;
     eo.on_group_done = options.progress;
   }

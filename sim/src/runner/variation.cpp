@@ -1,5 +1,6 @@
 #include "hopsim/sim/runner/variation.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace hopsim::sim {
@@ -46,6 +47,17 @@ double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::u
   const double u1 = unit(x);
   const double u2 = unit(splitmix64(x));
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+double routing_load(std::uint64_t seed, int replica, int rank, int direction, int micro_batch,
+                    int stage, int slot, double cv) {
+  if (cv <= 0) return 1.0;
+  // Salted so that routing draws are independent of the kernel-time draws of the same seed.
+  constexpr std::uint64_t kRoutingSalt = 0x726F7574696E6721ULL;  // "routing!"
+  const auto u = [](int v) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(v)); };
+  const double z = keyed_normal(seed ^ kRoutingSalt, u(replica), u(rank),
+                                u(direction) << 32 | u(micro_batch), u(stage) << 32 | u(slot));
+  return std::max(0.0, 1.0 + cv * z);
 }
 
 }  // namespace hopsim::sim

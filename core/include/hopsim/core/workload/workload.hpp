@@ -54,6 +54,9 @@ struct Op {
   int launches_fwd = 1;
   int launches_bwd_input = 1;
   int launches_bwd_weight = 1;
+  //! Works on the token copies this rank's experts received (the routed experts and their
+  //! permute): its time follows the rank's share of the routing (plan.variation.routing_cv).
+  bool routed = false;
 };
 
 enum class LayerKind { kEmbedding, kDense, kMoe, kMtp, kHead };

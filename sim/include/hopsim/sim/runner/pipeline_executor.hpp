@@ -48,6 +48,10 @@ struct ExecutorOptions {
   //! Per-kernel variation: each compute sub-op of each replica and rank takes (1 + cv z) times
   //! its duration, z a standard normal keyed by (seed, replica, rank, op, sub-op); 0 = none.
   double kernel_time_cv = 0;
+  //! Routing variation: the routed-expert part of each compute sub-op (SubOp::routed) takes
+  //! routing_load(...) times its duration on each replica and rank, and an EP payload phase
+  //! lasts as long as its group's busiest receiver needs (its largest load); 0 = none.
+  double routing_cv = 0;
   std::uint64_t seed = 1;
   //! Called for every completed sub-op in completion order (deterministic). May be empty.
   std::function<void(const SubOpEvent&)> on_sub_op;
@@ -94,8 +98,8 @@ struct ExecutionResult {
 //! its compute-class sub-ops and transfers free, under the executor's rules (a rank's ops one
 //! after another, successors released when an op is done). A rank's compute lane runs one sub-op
 //! at a time and, without variation, no sub-op runs faster than programmed (interference and
-//! sharing only add). 0 where `options` could make a sub-op shorter (kernel-time variation, a
-//! replica scale below 1).
+//! sharing only add). 0 where `options` could make a sub-op shorter (kernel-time or routing
+//! variation, a replica scale below 1).
 [[nodiscard]] Nanoseconds compute_lower_bound(const Schedule& schedule,
                                               const PipelineProgram& program,
                                               const ExecutorOptions& options = {});

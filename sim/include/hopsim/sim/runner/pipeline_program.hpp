@@ -70,7 +70,10 @@ struct SubOp {
   //! while a communication kernel takes its share of HBM bandwidth (StepNetwork).
   Nanoseconds memory_bound{};
   Nanoseconds launch{};  //!< of `duration`: the launch gaps before its `kernels` kernels
-  int kernels = 0;       //!< kernels a compute sub-op launches (0 for communication)
+  //! Of `duration`: the kernels on the token copies this rank's experts received, which follow
+  //! the rank's share of the routing (full mode draws it per rank, ExecutorOptions::routing_cv).
+  Nanoseconds routed{};
+  int kernels = 0;  //!< kernels a compute sub-op launches (0 for communication)
   //! The kernels a trace shows of it, by op, in launch order: a compute sub-op's ops, and the
   //! forward dispatch notify's layout and count-exchange kernels; empty for the other sub-ops.
   std::vector<SubOpKernels> parts;

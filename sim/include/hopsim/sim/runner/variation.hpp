@@ -1,6 +1,6 @@
 #pragma once
 //! Seeded variation for the runner: the expected slowest of N normal draws (symmetry mode) and
-//! reproducible per-kernel normal draws keyed by where they happen (full mode).
+//! reproducible per-kernel and per-rank routing draws keyed by where they happen (full mode).
 
 #include <cstdint>
 
@@ -14,5 +14,12 @@ namespace hopsim::sim {
 //! Box-Muller. The same key gives the same draw on every machine and in every order.
 [[nodiscard]] double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
                                   std::uint64_t c, std::uint64_t d);
+
+//! The token copies one EP rank's experts receive for one micro-batch in one layer, as a
+//! multiple of the balanced share: max(0, 1 + cv z), z keyed by (seed, replica, rank,
+//! micro-batch, layer) and independent of the kernel-time draws. The forward and backward
+//! passes of a micro-batch see the same routing, so they draw the same load.
+[[nodiscard]] double routing_load(std::uint64_t seed, int replica, int rank, int direction,
+                                  int micro_batch, int stage, int slot, double cv);
 
 }  // namespace hopsim::sim
