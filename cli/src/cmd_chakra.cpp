@@ -67,8 +67,9 @@ void register_chakra(CLI::App& app, Io io) {
           if (bar) line(static_cast<std::size_t>(gpu) + 1, total);
         });
     const auto written = writer.finish(groups);
-    // The replicas are identical (no variation in an export), so one replica's replay times
-    // them all: every member reaches each collective when the others do.
+    // The replicas are identical (an export draws no per-rank variation; a scenario's
+    // variation is in every replica as symmetry mode's expectations), so one replica's replay
+    // times them all: every member reaches each collective when the others do.
     const sim::GraphReplay replay = sim::replay_graph(sim::scenario_execution_graph(sc, 1));
     Nanoseconds pipeline{0};
     for (Nanoseconds f : replay.finish) pipeline = std::max(pipeline, f);

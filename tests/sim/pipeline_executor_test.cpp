@@ -286,55 +286,110 @@ TEST_CASE(
     "executor: per-rank routing loads stretch the routed experts and the busiest "
     "receiver sets the payload phase (hand derivation)",
     "[sim][runner][variation]") {
-  // One stage, one micro-batch, an EP group of three replicas. Forward: the MLP (routed part
-  // R of its D), then the combine payload P, a collective. Backward: one plain compute Bi.
-  // Replica m's experts get L_m = routing_load(...) times the balanced tokens, so by hand
-  //   combine starts at  max_m (D - R + R L_m)    (the rendezvous waits for every member)
-  //   and lasts          P max_m L_m              (its busiest receiver)
-  //   makespan         = that end + Bi.
-  constexpr std::int64_t kD = 10 * kUnit, kR = 6 * kUnit, kP = 4 * kUnit, kBi = 3 * kUnit;
+  // One stage, one micro-batch, an EP group of three replicas. Forward: the MLP (routed part R
+  // of its D), then the combine payload P, a collective. Backward: the combine's backward
+  // payload P2, then the MLP's backward (routed part R2 of its D2). Replica m draws
+  // x_m = routing_load(seed, m, rank 0, direction 0, micro-batch 0, stage 0, slot 0) for both
+  // passes (one routing per micro-batch) and gets L_m = x_m / mean(x) of the group's token
+  // copies, so by hand
+  //   forward combine starts at   max_m (D - R + R L_m)     (the rendezvous waits for all)
+  //   and lasts                   P max_m L_m               (its busiest receiver)
+  //   backward combine lasts      P2 max_m L_m
+  //   the MLP backward ends at    + max_m (D2 - R2 + R2 L_m)
+  constexpr std::int64_t kD = 10 * kUnit, kR = 6 * kUnit, kP = 4 * kUnit;
+  constexpr std::int64_t kP2 = 2 * kUnit, kD2 = 8 * kUnit, kR2 = 5 * kUnit;
   SubOp mlp = compute("mlp", 10, kMlp);
   mlp.routed = Nanoseconds(kR);
+  SubOp mlp_b = compute("mlp.b", 8, kMlp);
+  mlp_b.routed = Nanoseconds(kR2);
   PipelineProgram p;
-  p.stages.push_back(
-      ChunkProgram{{mlp, comm("combine", 4, kCombine)}, {compute("Bi", 3)}, {}, {}, {}});
+  p.stages.push_back(ChunkProgram{
+      {mlp, comm("combine", 4, kCombine)}, {comm("combine.b", 2, kCombine), mlp_b}, {}, {}, {}});
   const auto s = make_schedule(ScheduleKind::k1F1B, {1, 1, 1});
   ExecutorOptions o;
   o.replicas = 3;
   o.collective_group = 3;
   o.seed = 11;
-  CHECK(execute_pipeline(s, p, o).makespan.value() == kD + kP + kBi);  // variation off
+  const std::int64_t balanced = kD + kP + kP2 + kD2;
+  CHECK(execute_pipeline(s, p, o).makespan.value() == balanced);  // variation off
   o.routing_cv = 0.2;
-  std::int64_t start = 0;
-  double busiest = 0;
+  double x[3], mean = 0;
   for (int m = 0; m < 3; ++m) {
-    const double load = routing_load(o.seed, m, 0, 0, 0, 0, 0, o.routing_cv);
-    start = std::max<std::int64_t>(start, kD - kR + std::llround(kR * load));
-    busiest = std::max(busiest, load);
+    x[m] = routing_load(o.seed, m, 0, 0, 0, 0, 0, o.routing_cv);
+    mean += x[m] / 3;
   }
+  std::int64_t forward = 0, backward = 0;
+  double busiest = 0;
+  for (double xm : x) {
+    const double l = xm / mean;
+    forward = std::max<std::int64_t>(forward, kD - kR + std::llround(kR * l));
+    backward = std::max<std::int64_t>(backward, kD2 - kR2 + std::llround(kR2 * l));
+    busiest = std::max(busiest, l);
+  }
+  const auto payload = [busiest](std::int64_t t) {
+    return static_cast<std::int64_t>(std::llround(static_cast<double>(t) * busiest));
+  };
   const ExecutionResult r = execute_pipeline(s, p, o);
-  CHECK(r.makespan.value() == start + static_cast<std::int64_t>(std::llround(kP * busiest)) + kBi);
-  CHECK(r.makespan.value() != kD + kP + kBi);  // the seed's draws do move it
+  CHECK(r.makespan.value() == forward + payload(kP) + payload(kP2) + backward);
+  CHECK(r.makespan.value() != balanced);  // the seed's draws do move it
+
+  // Without EP (a group of one) a rank receives its own tokens only: load 1, no change.
+  o.replicas = 1;
+  o.collective_group = 1;
+  CHECK(execute_pipeline(s, p, o).makespan.value() == balanced);
+}
+
+TEST_CASE("executor: an EP group whose every routing draw is 0 still ends its payload phase",
+          "[sim][runner][variation]") {
+  // Draws are clamped at 0; a group in which all are 0 has no load to compare with, so every
+  // member keeps the balanced share. With flows on the step network a zero-byte payload would
+  // never complete: the run must still end, with the balanced timing.
+  std::uint64_t seed = 1;
+  while (routing_load(seed, 0, 0, 0, 0, 0, 0, 0.5) > 0 ||
+         routing_load(seed, 1, 0, 0, 0, 0, 0, 0.5) > 0) {
+    ++seed;
+  }
+  SubOp combine = comm("combine", 4, kCombine);
+  combine.traffic = PortTraffic{4e6, 0, Nanoseconds(0)};
+  SubOp mlp = compute("mlp", 10, kMlp);
+  mlp.routed = Nanoseconds(6 * kUnit);
+  PipelineProgram p;
+  p.stages.push_back(ChunkProgram{{mlp, combine}, {compute("Bi", 3)}, {}, {}, {}});
+  p.network.shared = true;
+  p.network.nic_capacity = 1e9;
+  p.network.nvlink_capacity = 1e9;
+  const auto s = make_schedule(ScheduleKind::k1F1B, {1, 1, 1});
+  ExecutorOptions o;
+  o.replicas = 2;
+  o.collective_group = 2;
+  o.seed = seed;
+  const Nanoseconds balanced = execute_pipeline(s, p, o).makespan;
+  o.routing_cv = 0.5;
+  CHECK(execute_pipeline(s, p, o).makespan == balanced);
 }
 
 TEST_CASE(
-    "variation: routing loads are seeded, independent of kernel-time draws, and the "
-    "same for a micro-batch's forward and backward",
+    "variation: routing draws have mean 1 and spread cv, are keyed, and are uncorrelated "
+    "with the kernel-time draws of the same seed",
     "[sim][runner][variation]") {
-  // Mean and spread of 1 + cv z over many keys; the load is a function of its key only.
-  double sum = 0, sq = 0;
+  double sum = 0, sq = 0, cross = 0;
   constexpr int kN = 100000;
   for (int i = 0; i < kN; ++i) {
-    const double l = routing_load(3, i % 64, i / 64 % 16, 0, i / 1024, 1, 2, 0.1);
+    const int replica = i % 64, rank = i / 64 % 16, mb = i / 1024;
+    const double l = routing_load(3, replica, rank, 0, mb, 0, 0, 0.1);
     sum += l;
     sq += (l - 1.0) * (l - 1.0);
+    // The kernel-time draw keyed by the same numbers (ExecutorOptions::kernel_time_cv).
+    cross += (l - 1.0) / 0.1 *
+             keyed_normal(3, static_cast<std::uint64_t>(replica), static_cast<std::uint64_t>(rank),
+                          static_cast<std::uint64_t>(mb), 0);
   }
   CHECK(sum / kN == Approx(1.0).margin(0.002));
   CHECK(std::sqrt(sq / kN) == Approx(0.1).epsilon(0.02));
-  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.1) == routing_load(3, 1, 2, 1, 4, 5, 6, 0.1));
+  CHECK(cross / kN == Approx(0.0).margin(0.015));  // 4.7 standard errors of a zero correlation
   CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.1) != routing_load(3, 1, 2, 1, 5, 5, 6, 0.1));
+  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.1) != routing_load(3, 1, 2, 0, 4, 5, 6, 0.1));
   CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.0) == 1.0);
-  CHECK(routing_load(3, 1, 2, 1, 4, 5, 6, 0.5) >= 0.0);
 }
 
 TEST_CASE("executor: collective groups simulated one at a time give the joint run's results",

@@ -405,28 +405,58 @@ TEST_CASE(
   CHECK(all.step_time > full0.step_time);
   sc.plan.variation.seed = 5;
   CHECK(run_scenario(sc, full).step_time != all.step_time);
-  // Symmetry mode, by hand: the forward combine's notify waits E[max of EP normals] x cv x the
-  // routed part of the MLP before it (Tippett's order statistic, tested above), on top of the
-  // notify it has without variation.
+  // Symmetry mode, by hand (docs/COST_MODEL.md "Variation"): with kernel-time CV k and routing
+  // CV r, a notify that follows compute C with routed part R waits E[max of EP normals] x
+  // sqrt((k C)^2 + (r R)^2) more than without variation (the two spreads independent; E[max]
+  // is Tippett's order statistic, tested above), and every payload lasts 1 + r E[max] times
+  // its balanced time. Checked for every notify and payload of the forward chains and of the
+  // backward (input-gradient) chains.
   const CostModel cm(sc.cluster.gpu, default_cost_parameters(sc.cluster.gpu));
   const CommTimes comm = communication_times(sc, cm);
   const int stages = pipeline_stages(sc.plan);
+  sc.plan.variation.kernel_time_cv = 0.03;
   const PipelineProgram on = build_pipeline_program(sc, cm, comm, stages, nullptr);
   sc.plan.variation.routing_cv = 0;
+  sc.plan.variation.kernel_time_cv = 0;
   const PipelineProgram off = build_pipeline_program(sc, cm, comm, stages, nullptr);
-  int checked = 0;
+  const double e_max = expected_max_normal(sc.plan.ep);
+  int notifies = 0, routed_notifies = 0, payloads = 0;
   for (std::size_t st = 0; st < on.stages.size(); ++st) {
-    const auto& f = on.stages[st].forward;
-    for (std::size_t i = 1; i < f.size(); ++i) {
-      if (f[i].component != Component::kNotifyCombine || f[i - 1].routed.value() == 0) continue;
-      const double wait =
-          expected_max_normal(sc.plan.ep) * (0.1 * static_cast<double>(f[i - 1].routed.value()));
-      CHECK(f[i].duration.value() ==
-            off.stages[st].forward[i].duration.value() + std::llround(wait));
-      ++checked;
+    for (auto chain : {&ChunkProgram::forward, &ChunkProgram::backward_input}) {
+      const auto& a = on.stages[st].*chain;
+      const auto& b = off.stages[st].*chain;
+      REQUIRE(a.size() == b.size());
+      for (std::size_t i = 1; i < a.size(); ++i) {
+        const bool notify = a[i].component == Component::kNotifyDispatch ||
+                            a[i].component == Component::kNotifyCombine;
+        const bool payload =
+            a[i].component == Component::kDispatch || a[i].component == Component::kCombine;
+        if (notify) {
+          // The compute just before it in the chain (notifies follow a compute sub-op here:
+          // TP is 1, so no all-reduce sits between).
+          const SubOp& c = a[i - 1];
+          const double k =
+              c.cls == WorkClass::kCompute ? 0.03 * static_cast<double>(c.duration.value()) : 0.0;
+          const double r =
+              c.cls == WorkClass::kCompute ? 0.1 * static_cast<double>(c.routed.value()) : 0.0;
+          INFO(a[i].name);
+          CHECK(static_cast<double>(a[i].duration.value() - b[i].duration.value()) ==
+                Approx(e_max * std::sqrt(k * k + r * r)).margin(1.0));
+          ++notifies;
+          if (r > 0) ++routed_notifies;
+        } else if (payload) {
+          INFO(a[i].name);
+          CHECK(
+              static_cast<double>(a[i].duration.value()) ==
+              Approx((1.0 + 0.1 * e_max) * static_cast<double>(b[i].duration.value())).margin(1.0));
+          ++payloads;
+        }
+      }
     }
   }
-  CHECK(checked > 0);
+  CHECK(notifies > 0);
+  CHECK(routed_notifies > 0);
+  CHECK(payloads > 0);
 }
 
 TEST_CASE(

@@ -48,7 +48,8 @@ struct LaneState {
   bool busy = false;
   std::size_t head = 0;  // next task of the template's order to start
   int running = -1;
-  Nanoseconds began{};  // the sub-op's work began
+  Nanoseconds began{};         // the sub-op's work began
+  double traffic_scale = 1.0;  // the running payload's bytes over its programmed traffic
 };
 
 struct RankState {
@@ -283,6 +284,7 @@ class Executor {
     account(st);
     lane.busy = true;
     lane.running = t;
+    lane.traffic_scale = 1.0;
     if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
     if (task.op->collective && o_.collective_group > 1) {
       arrive(rep, r, l, t);
@@ -297,17 +299,71 @@ class Executor {
                         [this, rep, r, l] { finish(rep, r, l); });
   }
 
-  // The routing load of replica `rep`'s rank `r` for the micro-batch and layer of `so`, a sub-op
-  // of the rank's current op.
-  [[nodiscard]] double load(int rep, int r, PartKind part, const SubOp& so) const {
+  // Routing loads of one EP group for one micro-batch and layer. The group's token copies are
+  // conserved, so each member's draw is taken relative to the group's mean draw: loads average
+  // 1, and with one member (no EP) the load is exactly 1.
+  struct GroupLoads {
+    double mean = 1.0;  // of the members' draws; 0 when every draw was 0 (then all loads are 1)
+    double max = 1.0;
+  };
+  struct LoadKey {
+    int group, rank, direction, micro_batch, stage, slot;
+    friend bool operator==(const LoadKey&, const LoadKey&) = default;
+  };
+  struct LoadKeyHash {
+    std::size_t operator()(const LoadKey& k) const {
+      std::uint64_t h = 0;
+      for (int v : {k.group, k.rank, k.direction, k.micro_batch, k.stage, k.slot}) {
+        h = (h ^ static_cast<std::uint32_t>(v)) * 0x100000001B3ULL;  // FNV-1a over the fields
+      }
+      return static_cast<std::size_t>(h);
+    }
+  };
+
+  // The part (micro-batch, direction, stage) of replica `rep`'s rank `r` that task part `part`
+  // of its current op works on.
+  [[nodiscard]] const OpPart& current_part(int rep, int r, PartKind part) const {
     const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
     const ScheduleOp& op = s_.ops[static_cast<std::size_t>(r)][st.cursor];
-    const OpPart& p = part == PartKind::kForward ? forward_part(op) : backward_part(op);
-    return routing_load(o_.seed, first_ + rep, r, p.direction, p.micro_batch, p.stage, so.slot,
+    return part == PartKind::kForward ? forward_part(op) : backward_part(op);
+  }
+
+  [[nodiscard]] double draw(int rep, int r, const OpPart& p, int slot) const {
+    return routing_load(o_.seed, first_ + rep, r, p.direction, p.micro_batch, p.stage, slot,
                         o_.routing_cv);
   }
 
-  Nanoseconds scaled(int rep, int r, int task, const SubOp& so) const {
+  const GroupLoads& group_loads(int rep, int r, const OpPart& p, int slot) {
+    const int g = rep / o_.collective_group;
+    const auto [it, fresh] = group_loads_.try_emplace(
+        LoadKey{g, r, p.direction, p.micro_batch, p.stage, slot}, GroupLoads{});
+    if (fresh) {
+      double sum = 0, max = 0;
+      for (int m = g * o_.collective_group; m < (g + 1) * o_.collective_group; ++m) {
+        const double x = draw(m, r, p, slot);
+        sum += x;
+        max = std::max(max, x);
+      }
+      it->second.mean = sum / o_.collective_group;
+      it->second.max = max;
+    }
+    return it->second;
+  }
+
+  // Replica `rep`'s rank `r`'s routing load for the micro-batch and layer of `so`.
+  [[nodiscard]] double load(int rep, int r, PartKind part, const SubOp& so) {
+    const OpPart& p = current_part(rep, r, part);
+    const GroupLoads& g = group_loads(rep, r, p, so.slot);
+    return g.mean > 0 ? draw(rep, r, p, so.slot) / g.mean : 1.0;
+  }
+
+  // The group's busiest receiver's load: how much longer than balanced a payload phase lasts.
+  [[nodiscard]] double busiest_load(int rep, int r, PartKind part, const SubOp& so) {
+    const GroupLoads& g = group_loads(rep, r, current_part(rep, r, part), so.slot);
+    return g.mean > 0 ? g.max / g.mean : 1.0;
+  }
+
+  Nanoseconds scaled(int rep, int r, int task, const SubOp& so) {
     if (so.cls != WorkClass::kCompute) return so.duration;
     Nanoseconds d = so.duration;
     if (o_.routing_cv > 0 && so.routed.value() > 0) {
@@ -346,19 +402,18 @@ class Executor {
     const Task& tk = st.tmpl->tasks[static_cast<std::size_t>(task)];
     const SubOp& so = *tk.op;
     const int first = group * o_.collective_group;
-    // A payload phase ends when its busiest receiver has its tokens: the group's largest load.
+    // A payload phase ends when its busiest receiver has its tokens: the group's largest load
+    // (at least 1: loads average 1).
     double busiest = 1.0;
     if (o_.routing_cv > 0 &&
         (so.component == Component::kDispatch || so.component == Component::kCombine)) {
-      busiest = 0.0;
-      for (int m = first; m < first + o_.collective_group; ++m) {
-        busiest = std::max(busiest, load(m, r, tk.part, so));
-      }
+      busiest = busiest_load(rep, r, tk.part, so);
     }
     for (int m = first; m < first + o_.collective_group; ++m) {
-      state_[static_cast<std::size_t>(m)][static_cast<std::size_t>(r)]
-          .lanes[static_cast<int>(l)]
-          .began = engine_.now();
+      LaneState& lane = state_[static_cast<std::size_t>(m)][static_cast<std::size_t>(r)]
+                            .lanes[static_cast<int>(l)];
+      lane.began = engine_.now();
+      lane.traffic_scale = busiest;
     }
     if (uses_flows(so)) {
       PortTraffic t = so.traffic;
@@ -463,7 +518,7 @@ class Executor {
       const ScheduleOp& op = s_.ops[r][st.cursor];
       const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
       o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
-                              task.part == PartKind::kBackward});
+                              task.part == PartKind::kBackward, lane.traffic_scale});
     }
     maybe_start_dp(rep, r, task);
     for (int s : task.succ) {
@@ -546,6 +601,7 @@ class Executor {
   std::vector<std::vector<int>> deps_init_;
   std::vector<std::vector<RankState>> state_;
   std::unordered_map<std::uint64_t, int> rendezvous_;
+  std::unordered_map<LoadKey, GroupLoads, LoadKeyHash> group_loads_;
   std::unordered_map<std::uint64_t, TaskTemplate> templates_;      // node-based: stable addresses
   std::vector<std::unordered_map<int, int>> last_wgrad_op_;        // per rank: stage -> op index
   std::unordered_map<const SubOp*, std::vector<int>> dp_trigger_;  // W sub-op -> slots made final

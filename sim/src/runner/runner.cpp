@@ -140,7 +140,7 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
     c.time += kc.time;
     c.launch += kc.launch;
     if (!gemm_like(op)) c.non_gemm += kc.time;
-    if (op.routed) c.routed += kc.time;
+    if (op.routed) c.routed += kc.run();  // launch gaps do not grow with the tokens
     const int kernels = std::max(1, k.kernels);
     c.kernels += kernels;
     if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
@@ -800,7 +800,7 @@ class TimelineSink {
       args << ",\"flops\":" << fmt("%.6g", flops);
       if (seconds > 0) args << ",\"tflops\":" << fmt("%.1f", flops / seconds / 1e12);
     }
-    const double bytes = e.op->traffic.nic_bytes + e.op->traffic.nvlink_bytes;
+    const double bytes = (e.op->traffic.nic_bytes + e.op->traffic.nvlink_bytes) * e.traffic_scale;
     if (bytes > 0) {
       args << ",\"bytes\":" << fmt("%.0f", bytes);
       if (seconds > 0) args << ",\"gb_per_s\":" << fmt("%.1f", bytes / seconds / 1e9);
@@ -811,7 +811,8 @@ class TimelineSink {
     w_.complete(proc, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
                 e.end - e.start, args.str());
     if (e.cls == WorkClass::kEpComm && seconds > 0) {
-      load(proc, e.start, e.end, e.op->traffic.nic_bytes, e.op->traffic.nvlink_bytes);
+      load(proc, e.start, e.end, e.op->traffic.nic_bytes * e.traffic_scale,
+           e.op->traffic.nvlink_bytes * e.traffic_scale);
     }
     // An arrow from each payload that brings tokens (forward dispatch) or their gradients
     // (backward of combine) to the experts, to the expert computation that waits for it.

@@ -34,8 +34,9 @@ struct VariationConfig {
   //! Coefficient of variation of each rank's compute time between two EP synchronisations
   //! (per-rank clocks, thermals, noise): normal, mean 1.
   double kernel_time_cv = 0.0;
-  //! Coefficient of variation of the tokens each EP rank receives (routing imbalance): the
-  //! busiest receiver sets the end of a dispatch/combine phase.
+  //! Coefficient of variation of the token copies each EP rank's experts receive per
+  //! micro-batch and layer (routing imbalance): the busiest rank's routed experts take longer
+  //! and the busiest receiver sets the end of a dispatch/combine phase.
   double routing_cv = 0.0;
   unsigned long long seed = 1;  //!< full mode draws per rank and per kernel from this seed
   [[nodiscard]] bool enabled() const { return kernel_time_cv > 0 || routing_cv > 0; }

@@ -25,6 +25,9 @@ struct SubOpEvent {
   Nanoseconds start{};
   Nanoseconds end{};
   bool backward = false;  //!< belongs to the backward chunk (input or weight gradient)
+  //! A payload's bytes over its programmed traffic: its group's busiest receiver's load in full
+  //! mode with routing variation, else 1.
+  double traffic_scale = 1.0;
 };
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).
@@ -48,9 +51,10 @@ struct ExecutorOptions {
   //! Per-kernel variation: each compute sub-op of each replica and rank takes (1 + cv z) times
   //! its duration, z a standard normal keyed by (seed, replica, rank, op, sub-op); 0 = none.
   double kernel_time_cv = 0;
-  //! Routing variation: the routed-expert part of each compute sub-op (SubOp::routed) takes
-  //! routing_load(...) times its duration on each replica and rank, and an EP payload phase
-  //! lasts as long as its group's busiest receiver needs (its largest load); 0 = none.
+  //! Routing variation: the routed-expert part of each compute sub-op (SubOp::routed) takes its
+  //! rank's load times its duration, the load being the rank's routing_load(...) draw over the
+  //! mean draw of its EP group (token copies are conserved: loads average 1), and an EP payload
+  //! phase lasts as long as its group's busiest receiver needs (its largest load); 0 = none.
   double routing_cv = 0;
   std::uint64_t seed = 1;
   //! Called for every completed sub-op in completion order (deterministic). May be empty.

@@ -186,8 +186,9 @@ struct SimResult {
 [[nodiscard]] SimResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
 //! The per-stage chunk programs of a scenario (exposed for tests and the GUI).
-//! `expected_stragglers`: fold the expected slowest EP peer into each notify (symmetry mode);
-//! false when the executor draws per-rank variation itself (full mode). `shared_network`: EP
+//! `expected_stragglers`: fold the expected slowest EP peer into each notify and the expected
+//! busiest receiver into each payload (symmetry mode); false when the executor draws per-rank
+//! variation itself (full mode). `shared_network`: EP
 //! payloads and PP sends share each GPU's ports as flows on the step's engine; false replays
 //! each at its stand-alone duration (the analytical fast path).
 [[nodiscard]] PipelineProgram build_pipeline_program(const Scenario& scenario,
@@ -198,7 +199,8 @@ struct SimResult {
 
 //! The scenario's step as an execution graph (build_execution_graph) of `replicas` pipeline
 //! replicas: 1, or a multiple of EP up to DP*TP (whole EP groups). Each sub-op keeps its
-//! stand-alone duration (the analytical fast path, no HBM interference, no variation): what
+//! stand-alone duration (the analytical fast path, no HBM interference, no per-rank draws; a
+//! scenario's variation enters as symmetry mode's expected waits and busiest payloads): what
 //! another simulator should add is its own network. Throws PlanError for other replica counts.
 [[nodiscard]] ExecutionGraph scenario_execution_graph(const Scenario& scenario, int replicas,
                                                       const RunOptions& options = {});

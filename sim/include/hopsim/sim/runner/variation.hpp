@@ -15,10 +15,11 @@ namespace hopsim::sim {
 [[nodiscard]] double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
                                   std::uint64_t c, std::uint64_t d);
 
-//! The token copies one EP rank's experts receive for one micro-batch in one layer, as a
-//! multiple of the balanced share: max(0, 1 + cv z), z keyed by (seed, replica, rank,
-//! micro-batch, layer) and independent of the kernel-time draws. The forward and backward
-//! passes of a micro-batch see the same routing, so they draw the same load.
+//! One EP rank's draw of the token copies its experts receive for one micro-batch in one layer:
+//! max(0, 1 + cv z), z keyed by (seed, replica, rank, direction, micro-batch, stage, slot) and
+//! independent of the kernel-time draws. The forward and backward passes of a micro-batch see
+//! the same routing, so they draw the same. The executor takes each draw relative to its EP
+//! group's mean draw (the group's token copies are conserved).
 [[nodiscard]] double routing_load(std::uint64_t seed, int replica, int rank, int direction,
                                   int micro_batch, int stage, int slot, double cv);
 
