@@ -405,10 +405,7 @@ class Executor {
     // A payload phase ends when its busiest receiver has its tokens: the group's largest load
     // (at least 1: loads average 1).
     double busiest = 1.0;
-    if (o_.routing_cv > 0 &&
-        (so.component == Component::kDispatch || so.component == Component::kCombine)) {
-      busiest = busiest_load(rep, r, tk.part, so);
-    }
+    if (o_.routing_cv > 0 && is_ep_payload(so)) busiest = busiest_load(rep, r, tk.part, so);
     for (int m = first; m < first + o_.collective_group; ++m) {
       LaneState& lane = state_[static_cast<std::size_t>(m)][static_cast<std::size_t>(r)]
                             .lanes[static_cast<int>(l)];
@@ -416,10 +413,7 @@ class Executor {
       lane.traffic_scale = busiest;
     }
     if (uses_flows(so)) {
-      PortTraffic t = so.traffic;
-      t.nic_bytes *= busiest;
-      t.nvlink_bytes *= busiest;
-      start_flows(first, o_.collective_group, r, l, t);
+      start_flows(first, o_.collective_group, r, l, so.traffic.with_bytes_scaled(busiest));
       return;
     }
     const Nanoseconds end = engine_.now() + hopsim::scaled(so.duration, busiest);
@@ -515,9 +509,8 @@ class Executor {
       st.stats.flops += so.flops;
     }
     if (o_.on_sub_op) {
-      const ScheduleOp& op = s_.ops[r][st.cursor];
-      const OpPart& part = task.part == PartKind::kForward ? forward_part(op) : backward_part(op);
-      o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, part, op.type, start, engine_.now(),
+      o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, current_part(rep, r, task.part),
+                              s_.ops[r][st.cursor].type, start, engine_.now(),
                               task.part == PartKind::kBackward, lane.traffic_scale});
     }
     maybe_start_dp(rep, r, task);

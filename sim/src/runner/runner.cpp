@@ -582,8 +582,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
           part == Component::kDispatch ? Component::kNotifyDispatch : Component::kNotifyCombine;
       notify += straggler_wait(last_compute, last_routed);
       payload = scaled(payload, busiest);
-      traffic.nic_bytes *= busiest;
-      traffic.nvlink_bytes *= busiest;
+      traffic = traffic.with_bytes_scaled(busiest);
       last_compute = last_routed = Nanoseconds(0);
       SubOp call;  // what the notify and the payload sub-ops share
       call.lane = comm_lane;
@@ -800,7 +799,8 @@ class TimelineSink {
       args << ",\"flops\":" << fmt("%.6g", flops);
       if (seconds > 0) args << ",\"tflops\":" << fmt("%.1f", flops / seconds / 1e12);
     }
-    const double bytes = (e.op->traffic.nic_bytes + e.op->traffic.nvlink_bytes) * e.traffic_scale;
+    const PortTraffic moved = e.op->traffic.with_bytes_scaled(e.traffic_scale);
+    const double bytes = moved.nic_bytes + moved.nvlink_bytes;
     if (bytes > 0) {
       args << ",\"bytes\":" << fmt("%.0f", bytes);
       if (seconds > 0) args << ",\"gb_per_s\":" << fmt("%.1f", bytes / seconds / 1e9);
@@ -811,8 +811,7 @@ class TimelineSink {
     w_.complete(proc, static_cast<int>(e.lane), name, kCls[static_cast<int>(e.cls)], e.start,
                 e.end - e.start, args.str());
     if (e.cls == WorkClass::kEpComm && seconds > 0) {
-      load(proc, e.start, e.end, e.op->traffic.nic_bytes * e.traffic_scale,
-           e.op->traffic.nvlink_bytes * e.traffic_scale);
+      load(proc, e.start, e.end, moved.nic_bytes, moved.nvlink_bytes);
     }
     // An arrow from each payload that brings tokens (forward dispatch) or their gradients
     // (backward of combine) to the experts, to the expert computation that waits for it.

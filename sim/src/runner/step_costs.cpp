@@ -136,8 +136,7 @@ CommTimes communication_times(const Scenario& sc, const CostModel& cm) {
     // On the step engine a payload runs as flows over the ports (its bytes at the port rates,
     // then its latency): the same multiplier applies there as bytes and latency.
     for (PortTraffic* p : {&t.dispatch_traffic, &t.combine_traffic}) {
-      p->nic_bytes *= ts.deepep_payload;
-      p->nvlink_bytes *= ts.deepep_payload;
+      *p = p->with_bytes_scaled(ts.deepep_payload);
       p->latency = scaled(p->latency, ts.deepep_payload);
     }
   }

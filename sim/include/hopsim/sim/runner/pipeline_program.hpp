@@ -45,6 +45,10 @@ struct PortTraffic {
   double nvlink_bytes = 0;
   Nanoseconds latency{};
   [[nodiscard]] bool empty() const { return nic_bytes <= 0 && nvlink_bytes <= 0; }
+  //! The same transfer with k times the bytes through each port (latency unchanged).
+  [[nodiscard]] PortTraffic with_bytes_scaled(double k) const {
+    return {nic_bytes * k, nvlink_bytes * k, latency};
+  }
 };
 
 //! One op's kernels inside a compute sub-op: what a trace shows of it. An exported trace names
@@ -78,6 +82,11 @@ struct SubOp {
   //! forward dispatch notify's layout and count-exchange kernels; empty for the other sub-ops.
   std::vector<SubOpKernels> parts;
 };
+
+//! A DeepEP payload phase (dispatch or combine, either pass), as opposed to its notify.
+[[nodiscard]] inline bool is_ep_payload(const SubOp& so) {
+  return so.component == Component::kDispatch || so.component == Component::kCombine;
+}
 
 //! The pass a sub-op belongs to, as its name says: 'W' ("L3.attn.W"), 'B' ("L3.mlp.B",
 //! "L3.dispatch.bwd"), else 'F' ("L3.attn", "L3.combine").
