@@ -73,6 +73,19 @@ std::string pct(double v) {
   return fmt("%.1f%%", 100.0 * v);
 }
 
+// The run-to-run variation the step was simulated with (plan.variation), and how the mode
+// applied it: a reader comparing two runs must see whether stragglers were in them.
+std::string variation_line(const SimResult& r) {
+  const VariationConfig& v = r.variation;
+  if (!v.enabled()) return "off (plan.variation: kernel_time_cv and routing_cv are 0)";
+  const std::string s =
+      fmt("kernel-time CV %.3g", v.kernel_time_cv) + fmt(", routing CV %.3g", v.routing_cv);
+  if (r.mode == sim::SimMode::kFull) {
+    return s + ", seed " + std::to_string(v.seed) + ": drawn per rank and micro-batch";
+  }
+  return s + ": expected slowest EP rank at each synchronisation";
+}
+
 void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
   const ParallelPlan& p = sc.plan;
   out << "scenario   " << printable(sc.name) << "  (" << printable(sc.source_path) << ")\n";
@@ -91,7 +104,8 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
               : "symmetry mode: one data-parallel replica, its peers assumed identical")
       << " (" << r.execution.ranks.size()
       << (r.mode == sim::SimMode::kFull ? " pipeline ranks each, " : " pipeline ranks, ")
-      << grouped(static_cast<double>(r.execution.engine_events)) << " events)\n\n";
+      << grouped(static_cast<double>(r.execution.engine_events)) << " events)\n";
+  out << "variation  " << variation_line(r) << "\n\n";
   Table t({"prediction", "value"});
   t.add({"step time", ms_str(r.step_time)});
   t.add({"  pipeline (schedule makespan)", ms_str(r.pipeline_time)});

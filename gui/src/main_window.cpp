@@ -80,7 +80,9 @@ constexpr const char* kPlanKeys[] = {"plan.pp",
                                      "plan.node_limit",
                                      "plan.zero_stage",
                                      "plan.recompute",
-                                     "plan.precision"};
+                                     "plan.precision",
+                                     "plan.variation.kernel_time_cv",
+                                     "plan.variation.routing_cv"};
 constexpr const char* kCostKeys[] = {"cost.price_per_gpu_hour", "cost.pue", "cost.training_tokens",
                                      "cost.interruptions.gpu_hours_between",
                                      "cost.interruptions.minutes_lost"};

@@ -141,6 +141,7 @@ class GuiTest : public QObject {
   void the_fields_are_the_loaders_declarations();
   void cost_inputs_and_recompute_are_edited_in_place();
   void interruption_fields_follow_the_document();
+  void variation_typed_in_reaches_the_prediction();
   void clicking_a_scatter_point_selects_its_row();
   void pipeline_sends_show_as_arrows();
   void the_trace_and_a_predicted_rank_share_a_time_axis();
@@ -1026,6 +1027,35 @@ void GuiTest::interruption_fields_follow_the_document() {
                                !w.worker().busy(),
                            20000);
   QVERIFY(std::abs(w.last()->run.result.effective_training_time - 0.992) < 1e-12);
+}
+
+// Variation is edited like any plan key: a scenario without a `variation` block shows 0, a
+// routing CV typed in is the scenario's, and the step grows (symmetry mode stretches every EP
+// payload by 1 + CV x E[slowest of EP], above 1 by construction); a CV outside [0, 0.5] is the
+// loader's located error, and the last good prediction stays.
+void GuiTest::variation_typed_in_reaches_the_prediction() {
+  TestWindow w;
+  open_predicted(w);
+  const std::uint64_t first = w.last()->request;
+  const hopsim::Nanoseconds balanced = w.last()->run.result.step_time;
+  auto* routing = qobject_cast<QLineEdit*>(w.field_widget("plan.variation.routing_cv"));
+  QVERIFY(routing != nullptr);
+  QCOMPARE(routing->text(), QString("0"));
+  routing->clear();
+  QTest::keyClicks(routing, "0.1");
+  wait_for_prediction(w, first);
+  QTRY_VERIFY_WITH_TIMEOUT(
+      w.last()->scenario.plan.variation.routing_cv == 0.1 && !w.worker().busy(), 20000);
+  QVERIFY2(w.error_text().isEmpty(), qPrintable(w.error_text()));
+  QVERIFY(w.last()->run.result.step_time > balanced);
+  QCOMPARE(w.last()->run.result.variation.routing_cv, 0.1);
+
+  const QString step = w.metrics()->item(0, 0)->text();
+  routing->clear();
+  QTest::keyClicks(routing, "0.9");
+  QTRY_VERIFY_WITH_TIMEOUT(!w.error_text().isEmpty(), 20000);
+  QVERIFY2(w.error_text().contains("plan.variation.routing_cv"), qPrintable(w.error_text()));
+  QCOMPARE(w.metrics()->item(0, 0)->text(), step);
 }
 
 void GuiTest::clicking_a_scatter_point_selects_its_row() {

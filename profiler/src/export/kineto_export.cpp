@@ -96,8 +96,10 @@ std::string comm_kernel_name(const sim::SubOp& op) {
 
 // The kernels of one slice of the timeline: name, op and run time each. A compute sub-op's run
 // time (the slice less its launch gaps; the engine may have stretched it) is shared over its ops
-// in proportion to their modelled run time, each op's over its kernels; integer remainders go
-// to the last kernel so the runs add up to `run` exactly.
+// in proportion to their run time in this slice: the modelled one, its routed ops' at the
+// slice's routing load (TimelineSlice::routed_load), so a busy rank's experts take the extra
+// time and its shared expert does not. Each op's share is spread over its kernels; integer
+// remainders go to the last kernel so the runs add up to `run` exactly.
 struct ExportedKernel {
   std::string name;
   std::string op;
@@ -111,7 +113,8 @@ std::int64_t kernel_count(const sim::SubOp& op) {
   return n;
 }
 
-std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run) {
+std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run,
+                                          double routed_load) {
   const std::int64_t n = kernel_count(op);
   std::vector<ExportedKernel> out;
   out.reserve(static_cast<std::size_t>(n));
@@ -122,12 +125,15 @@ std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run
     }
     return out;
   }
+  const auto weight = [routed_load](const sim::SubOpKernels& p) {
+    return static_cast<double>(p.run.value()) * (p.routed ? routed_load : 1.0);
+  };
   double total = 0;
-  for (const auto& p : op.parts) total += static_cast<double>(p.run.value());
+  for (const auto& p : op.parts) total += weight(p);
   double before = 0;
   std::int64_t given = 0;
   for (const auto& p : op.parts) {
-    before += static_cast<double>(p.run.value());
+    before += weight(p);
     const auto upto =
         total > 0 ? static_cast<std::int64_t>(static_cast<double>(run) * before / total) : run;
     const std::int64_t mine = upto - given;
@@ -194,7 +200,8 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     const std::int64_t gaps = std::min(sl.op->launch.value(), end - start - n);
     const std::int64_t first_launch = start - 100 * n - 100;
     x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});
-    const std::vector<ExportedKernel> kernels = slice_kernels(*sl.op, end - start - gaps);
+    const std::vector<ExportedKernel> kernels =
+        slice_kernels(*sl.op, end - start - gaps, sl.routed_load);
     std::int64_t at = start;
     for (std::int64_t i = 0; i < n; ++i) {
       ++corr;

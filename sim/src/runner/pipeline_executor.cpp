@@ -50,6 +50,7 @@ struct LaneState {
   int running = -1;
   Nanoseconds began{};         // the sub-op's work began
   double traffic_scale = 1.0;  // the running payload's bytes over its programmed traffic
+  double routed_load = 1.0;    // the running compute sub-op's routed kernels' load
 };
 
 struct RankState {
@@ -285,6 +286,7 @@ class Executor {
     lane.busy = true;
     lane.running = t;
     lane.traffic_scale = 1.0;
+    lane.routed_load = routed_load(rep, r, t, *task.op);
     if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
     if (task.op->collective && o_.collective_group > 1) {
       arrive(rep, r, l, t);
@@ -295,8 +297,9 @@ class Executor {
       start_flows(rep, 1, r, l, task.op->traffic);
       return;
     }
-    engine_.schedule_at(engine_.now() + scaled(rep, r, t, *task.op) + interference(st, *task.op),
-                        [this, rep, r, l] { finish(rep, r, l); });
+    engine_.schedule_at(
+        engine_.now() + scaled(rep, r, t, *task.op, lane.routed_load) + interference(st, *task.op),
+        [this, rep, r, l] { finish(rep, r, l); });
   }
 
   // Routing loads of one EP group for one micro-batch and layer. The group's token copies are
@@ -363,14 +366,20 @@ class Executor {
     return g.mean > 0 ? g.max / g.mean : 1.0;
   }
 
-  Nanoseconds scaled(int rep, int r, int task, const SubOp& so) {
+  // The load task `task` (sub-op `so`) of replica `rep`'s rank `r` runs its routed kernels at:
+  // 1 without routing variation or routed kernels.
+  double routed_load(int rep, int r, int task, const SubOp& so) {
+    if (so.cls != WorkClass::kCompute || o_.routing_cv <= 0 || so.routed.value() <= 0) return 1.0;
+    const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
+    return load(rep, r, st.tmpl->tasks[static_cast<std::size_t>(task)].part, so);
+  }
+
+  // How long task `task` (sub-op `so`) runs on replica `rep`'s rank `r`: its routed kernels at
+  // `routed_load`, the whole at the rank's kernel-time draw.
+  Nanoseconds scaled(int rep, int r, int task, const SubOp& so, double routed_load) {
     if (so.cls != WorkClass::kCompute) return so.duration;
     Nanoseconds d = so.duration;
-    if (o_.routing_cv > 0 && so.routed.value() > 0) {
-      const RankState& st = state_[static_cast<std::size_t>(rep)][static_cast<std::size_t>(r)];
-      const PartKind part = st.tmpl->tasks[static_cast<std::size_t>(task)].part;
-      d = d - so.routed + hopsim::scaled(so.routed, load(rep, r, part, so));
-    }
+    if (routed_load != 1.0) d = d - so.routed + hopsim::scaled(so.routed, routed_load);
     double k = 1.0;
     if (!o_.replica_compute_scale.empty())
       k = o_.replica_compute_scale[static_cast<std::size_t>(first_ + rep)];
@@ -511,7 +520,8 @@ class Executor {
     if (o_.on_sub_op) {
       o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, current_part(rep, r, task.part),
                               s_.ops[r][st.cursor].type, start, engine_.now(),
-                              task.part == PartKind::kBackward, lane.traffic_scale});
+                              task.part == PartKind::kBackward, lane.traffic_scale,
+                              lane.routed_load});
     }
     maybe_start_dp(rep, r, task);
     for (int s : task.succ) {

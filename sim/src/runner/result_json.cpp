@@ -64,7 +64,11 @@ nlohmann::ordered_json to_json(const SimResult& r) {
   j["engine"] = {{"mode", r.mode == SimMode::kFull ? "full" : "symmetry"},
                  {"pipeline_ranks", r.execution.ranks.size()},
                  {"events", r.execution.engine_events},
-                 {"sub_ops", r.execution.sub_ops_executed}};
+                 {"sub_ops", r.execution.sub_ops_executed},
+                 {"variation",
+                  {{"kernel_time_cv", r.variation.kernel_time_cv},
+                   {"routing_cv", r.variation.routing_cv},
+                   {"seed", r.variation.seed}}}};
   j["cost_model"] = r.cost_source;
   j["warnings"] = r.warnings;
   return j;

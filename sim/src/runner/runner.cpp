@@ -143,7 +143,7 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
     if (op.routed) c.routed += kc.run();  // launch gaps do not grow with the tokens
     const int kernels = std::max(1, k.kernels);
     c.kernels += kernels;
-    if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels});
+    if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels, op.routed});
   };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
@@ -597,12 +597,11 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
         so.launch = notify_launch;
         so.kernels = notify_launch.value() > 0 ? 1 : 0;
         if (with_layout && comm.notify_layout.value() > 0) {
-          // The forward dispatch's notify starts with DeepEP's layout kernel (CommTimes): a
-          // trace shows the two as get_dispatch_layout and notify_dispatch.
-          // notify_dispatch holds the layout kernel with its launch (CommTimes).
+          // The forward dispatch's notify starts with DeepEP's layout kernel, launch included
+          // (CommTimes): a trace shows the two as get_dispatch_layout and notify_dispatch.
           const Nanoseconds layout = comm.notify_layout_run();
-          so.parts = {{"get_dispatch_layout", "deepep_layout", layout, 1},
-                      {"notify_dispatch", "deepep_notify", notify - comm.notify_layout, 1}};
+          so.parts = {{"get_dispatch_layout", "deepep_layout", layout, 1, false},
+                      {"notify_dispatch", "deepep_notify", notify - comm.notify_layout, 1, false}};
         }
         out.push_back(std::move(so));
       }
@@ -799,6 +798,7 @@ class TimelineSink {
       args << ",\"flops\":" << fmt("%.6g", flops);
       if (seconds > 0) args << ",\"tflops\":" << fmt("%.1f", flops / seconds / 1e12);
     }
+    if (e.routed_load != 1.0) args << ",\"routed_load\":" << fmt("%.4f", e.routed_load);
     const PortTraffic moved = e.op->traffic.with_bytes_scaled(e.traffic_scale);
     const double bytes = moved.nic_bytes + moved.nvlink_bytes;
     if (bytes > 0) {
@@ -956,6 +956,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   SimResult res;
   res.scenario = sc.name;
   res.mode = options.mode;
+  res.variation = plan.variation;
   res.comm_sms = plan.comm_sms;
   res.compute_sms = gpu.sms - plan.comm_sms;
   const CostModel cm(gpu, options.cost ? *options.cost : default_cost_parameters(gpu));
@@ -1016,7 +1017,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
       if (collect && e.replica == 0) {
         res.timeline.push_back(TimelineSlice{e.rank, e.lane, e.op->cls, e.type, e.backward,
                                              e.part.micro_batch, e.part.direction, e.part.stage,
-                                             e.start, e.end, e.op});
+                                             e.start, e.end, e.op, e.routed_load});
       }
     };
   }

@@ -28,6 +28,9 @@ struct SubOpEvent {
   //! A payload's bytes over its programmed traffic: its group's busiest receiver's load in full
   //! mode with routing variation, else 1.
   double traffic_scale = 1.0;
+  //! The load its routed kernels ran at (SubOp::routed): the rank's routing load in full mode
+  //! with routing variation, else 1.
+  double routed_load = 1.0;
 };
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).

@@ -58,6 +58,7 @@ struct SubOpKernels {
   const char* trace_class = "";  //!< "fp8_gemm", "attention_bwd", "norm", ...
   Nanoseconds run{};             //!< its kernels' run time, without their launch gaps
   int kernels = 0;               //!< kernels it launches
+  bool routed = false;           //!< works on the token copies the rank's experts received
 };
 
 struct SubOp {

@@ -40,6 +40,7 @@ struct TimelineSlice {
   Nanoseconds start{};
   Nanoseconds end{};
   const SubOp* op = nullptr;  //!< name, FLOPs, traffic; valid while the SimResult lives
+  double routed_load = 1.0;   //!< the load its routed kernels ran at (SubOpEvent::routed_load)
 };
 
 struct RunOptions {
@@ -136,6 +137,7 @@ struct LayerComponents {
 struct SimResult {
   std::string scenario;
   SimMode mode = SimMode::kSymmetry;  //!< how the step was simulated (RunOptions::mode)
+  VariationConfig variation;          //!< the plan's variation the step was simulated with
   //! Stopped at RunOptions::stop_after: step_time and pipeline_time are that bound, the rest
   //! is unset.
   bool stopped = false;
