@@ -22,7 +22,7 @@
 namespace hopsim::planner {
 
 namespace {
-// Plans closer than this in step time are flagged: the uncalibrated model is 17.5% off the
+// Plans closer than this in step time are flagged: the uncalibrated model is about 15% off the
 // published DeepSeek-V3 figure (docs/VALIDATION.md), so a 1% ranking is not a finding.
 constexpr double kNearTie = 0.01;
 }  // namespace
