@@ -130,6 +130,29 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
                Catch::Contains("launch_overhead_ns") && Catch::Contains("integer"));
     CHECK_THAT(message_of(s + "launch_overhead_ns: .nan\n"), Catch::Contains("launch_overhead_ns"));
   }
+  SECTION("a rate above the nominal peak, an efficiency that is not a fraction or disagrees") {
+    // 1.0e15 over a 989.4e12 peak would be 101% of it: no kernel beats its datasheet.
+    const std::string peak = "    nominal_peak: 989.4e12\n";
+    std::string over = s;
+    over.insert(over.find("    fit:"), peak);
+    CHECK_THAT(message_of(over), Catch::Contains("bad.yaml:7") &&
+                                     Catch::Contains("classes[0].rate_max") &&
+                                     Catch::Contains("at most nominal_peak"));
+    std::string derived = s;
+    derived.insert(derived.find("    fit:"), "    nominal_peak: 2.0e15\n    efficiency_max: 0.5\n");
+    CHECK(message_of(derived) == "no error");  // 1.0e15 / 2.0e15, as written on save
+    std::string edited = derived;
+    edited.replace(edited.find("efficiency_max: 0.5"), 19, "efficiency_max: 0.7");
+    CHECK_THAT(message_of(edited), Catch::Contains("classes[0].efficiency_max") &&
+                                       Catch::Contains("derived") && Catch::Contains("0.5"));
+    std::string fraction = derived;
+    fraction.replace(fraction.find("efficiency_max: 0.5"), 19, "efficiency_max: 1.5");
+    CHECK_THAT(message_of(fraction),
+               Catch::Contains("classes[0].efficiency_max") && Catch::Contains("1.5"));
+    std::string nan = derived;
+    nan.replace(nan.find("efficiency_max: 0.5"), 19, "efficiency_max: .nan");
+    CHECK_THAT(message_of(nan), Catch::Contains("classes[0].efficiency_max"));
+  }
   SECTION("not YAML") {
     CHECK_THAT(message_of("a: [1, 2"), Catch::Contains("YAML syntax error"));
   }

@@ -10,6 +10,7 @@
 #include "hopsim/core/config/config_file.hpp"
 #include "hopsim/core/config/yaml_reader.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/format.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/sim/cost/cost_model.hpp"
 
@@ -80,7 +81,7 @@ ClassCurve read_class(const YAML::Node& node, const std::string& file, const std
                          key("sm_exponent", ValueKind::kPositiveNumber, true),
                          key("work0", ValueKind::kPositiveNumber, true),
                          key("nominal_peak", ValueKind::kNonNegativeNumber, false),
-                         key("efficiency_max", ValueKind::kNonNegativeNumber, false),
+                         at_most(key("efficiency_max", ValueKind::kNonNegativeNumber, false), 1),
                          key("fit", ValueKind::kMapping, true)});
   ClassCurve cc;
   cc.kernel_class = r.get_string("class");
@@ -89,6 +90,22 @@ ClassCurve read_class(const YAML::Node& node, const std::string& file, const std
   cc.sm_exponent = r.get_number("sm_exponent");
   cc.work0 = r.get_number("work0");
   cc.nominal_peak = r.get_number("nominal_peak", cc.nominal_peak);
+  // A measured rate cannot beat the datasheet peak it is compared with.
+  if (cc.nominal_peak > 0 && cc.rate_max > cc.nominal_peak) {
+    r.fail("rate_max", "a measured rate at most nominal_peak (" + fmt("%.6g", cc.nominal_peak) +
+                           ") expected, got " + fmt("%.6g", cc.rate_max));
+  }
+  // efficiency_max is written for the reader (rate_max / nominal_peak) and not read back: an
+  // edited one would change nothing, so it must agree with the curve it describes.
+  if (r.has("efficiency_max")) {
+    const double e = r.get_number("efficiency_max");
+    if (cc.nominal_peak <= 0 || std::abs(e - cc.efficiency_max()) > 1e-6 * cc.efficiency_max()) {
+      r.fail("efficiency_max",
+             "efficiency_max is derived, rate_max / nominal_peak = " +
+                 (cc.nominal_peak > 0 ? fmt("%.6g", cc.efficiency_max()) : std::string("none")) +
+                 ", got " + fmt("%.6g", e) + "; edit rate_max to change the curve");
+    }
+  }
   cc.fit = read_fit(r);
   return cc;
 }
