@@ -86,6 +86,39 @@ std::string variation_line(const SimResult& r) {
   return s + ": expected slowest EP rank at each synchronisation";
 }
 
+// Where the bubble comes from: how unevenly the pipeline ranks are loaded. The busiest and the
+// least busy rank by compute time over the pipeline, and for DualPipe the longest and shortest
+// F&B pair: a rank that holds heavier stages (embedding, head, MTP) sets the pace.
+void add_rank_spread(Table& t, const SimResult& r) {
+  const auto& ranks = r.execution.ranks;
+  if (ranks.size() < 2 || r.pipeline_time.value() <= 0) return;
+  // "a (rank i) / b (rank j)", or "a on every rank" when the texts agree. The first rank of a
+  // tie is named (DualPipe's ranks r and PP-1-r mirror each other).
+  const auto spread = [](const std::string& high, std::ptrdiff_t hi, const std::string& low,
+                         std::ptrdiff_t lo) {
+    if (high == low) return high + " on every rank";
+    return high + " (rank " + std::to_string(hi) + ") / " + low + " (rank " + std::to_string(lo) +
+           ")";
+  };
+  const auto by_busy = [](const sim::RankStats& a, const sim::RankStats& b) {
+    return a.compute_busy < b.compute_busy;
+  };
+  const auto most = std::max_element(ranks.begin(), ranks.end(), by_busy);
+  const auto least = std::min_element(ranks.begin(), ranks.end(), by_busy);
+  const auto busy = [&](const sim::RankStats& s) {
+    return pct(to_seconds(s.compute_busy) / to_seconds(r.pipeline_time));
+  };
+  t.add({"  compute busy of pipeline, busiest / least rank",
+         spread(busy(*most), most - ranks.begin(), busy(*least), least - ranks.begin())});
+  const auto& pairs = r.pair_time_per_rank;
+  if (pairs.size() != ranks.size() || pairs.front().value() <= 0) return;
+  const auto longest = std::max_element(pairs.begin(), pairs.end());
+  const auto shortest = std::min_element(pairs.begin(), pairs.end());
+  t.add(
+      {"  F&B pair, longest / shortest rank", spread(ms_str(*longest), longest - pairs.begin(),
+                                                     ms_str(*shortest), shortest - pairs.begin())});
+}
+
 void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
   const ParallelPlan& p = sc.plan;
   out << "scenario   " << printable(sc.name) << "  (" << printable(sc.source_path) << ")\n";
@@ -116,6 +149,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
   t.add({"model TFLOPS per GPU", fmt("%.0f", r.tflops_per_gpu)});
   t.add({"MFU vs nominal BF16 / FP8 peak", pct(r.mfu_bf16) + " / " + pct(r.mfu_fp8)});
   t.add({"pipeline bubble (of step)", pct(r.bubble_fraction)});
+  add_rank_spread(t, r);
   t.add({"exposed communication (of step)", pct(r.exposed_comm_fraction)});
   t.add({"compute / comm partition busy",
          pct(r.compute_utilisation) + " / " + pct(r.comm_utilisation)});
