@@ -249,6 +249,7 @@ void register_calibrate(CLI::App& app, Io io) {
              << ": compute-bound x clock ratio " << fmt("%.4g", f.clock)
              << ", memory-bound x HBM ratio " << fmt("%.4g", f.hbm) << "\n";
     }
+    for (const auto& w : cal::drop_exceeded_peaks(c)) io.out << "warning: " << w << "\n";
     cal::save_calibration(c, *out);
 
     io.out << "device: " << c.device << " (" << c.sm_count << " SMs)\n";

@@ -88,7 +88,8 @@ std::string variation_line(const SimResult& r) {
 
 // Where the bubble comes from: how unevenly the pipeline ranks are loaded. The busiest and the
 // least busy rank by compute time over the pipeline, and for DualPipe the longest and shortest
-// F&B pair: a rank that holds heavier stages (embedding, head, MTP) sets the pace.
+// F&B pair: a rank that holds heavier stages (embedding, head, MTP) sets the pace. In full mode
+// these are the ranks of replica 0, as every per-rank figure of SimResult.
 void add_rank_spread(Table& t, const SimResult& r) {
   const auto& ranks = r.execution.ranks;
   if (ranks.size() < 2 || r.pipeline_time.value() <= 0) return;
@@ -185,6 +186,14 @@ void print_side_by_side(std::ostream& out, const std::vector<Scenario>& scs,
     t.add(r);
   };
   row("step time", [](const SimResult& r) { return ms_str(r.step_time); });
+  // Whether stragglers were in each run, where any was: columns are compared like for like.
+  if (std::any_of(rs.begin(), rs.end(), [](const SimResult& r) { return r.variation.enabled(); })) {
+    row("variation (kernel-time / routing CV)", [](const SimResult& r) {
+      return r.variation.enabled()
+                 ? fmt("%.3g", r.variation.kernel_time_cv) + fmt(" / %.3g", r.variation.routing_cv)
+                 : std::string("off");
+    });
+  }
   row("tokens/s per GPU",
       [](const SimResult& r) { return fmt("%.0f", r.tokens_per_second_per_gpu); });
   row("MFU (nominal BF16)", [](const SimResult& r) { return pct(r.mfu_bf16); });

@@ -74,6 +74,30 @@ TEST_CASE("calibration save/load round trip is exact", "[profiler][calibrate]") 
   CHECK(back.classes[0].efficiency_max() == Approx(1.234567890123e15 / 1978.9e12));
 }
 
+TEST_CASE("a fit above its datasheet peak is written without the peak, never as a bad file",
+          "[profiler][calibrate]") {
+  // A latency-bound class's fitted asymptote, or a default peak of another GPU, can put
+  // rate_max above nominal_peak: the loader refuses that, so the writer must not produce it.
+  auto c = sample_calibration();
+  c.classes[0].rate_max = 2.1e15;  // above the 1978.9e12 FP8 peak given to the class
+  const auto path = hopsim::test::unique_temp_path("calibrate_over_peak.yaml");
+  CHECK_THROWS_WITH(cal::save_calibration(c, path),
+                    Catch::Contains("would not load back") && Catch::Contains("classes[0]."));
+  CHECK_FALSE(std::filesystem::exists(path));  // nothing written
+
+  const auto warnings = cal::drop_exceeded_peaks(c);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("gemm_fp8") && Catch::Contains("2.1e+15") &&
+                              Catch::Contains("1.979e+15"));
+  CHECK(c.classes[0].nominal_peak == 0);
+  CHECK(cal::drop_exceeded_peaks(c).empty());  // nothing left to drop
+  cal::save_calibration(c, path);
+  const auto back = cal::load_calibration(path);
+  std::filesystem::remove(path);
+  CHECK(back.classes[0].rate_max == 2.1e15);
+  CHECK(back.classes[0].nominal_peak == 0);
+}
+
 TEST_CASE("a valid minimal calibration parses", "[profiler][calibrate]") {
   const auto c = cal::parse_calibration(kValid, "ok.yaml");
   CHECK(c.classes.size() == 1);
@@ -141,6 +165,10 @@ TEST_CASE("bad calibration files are rejected with file, position and key",
     std::string derived = s;
     derived.insert(derived.find("    fit:"), "    nominal_peak: 2.0e15\n    efficiency_max: 0.5\n");
     CHECK(message_of(derived) == "no error");  // 1.0e15 / 2.0e15, as written on save
+    std::string rounded = derived;  // three significant digits of 1.0e15 / 1.9789e15 = 0.50533
+    rounded.replace(rounded.find("nominal_peak: 2.0e15"), 20, "nominal_peak: 1.9789e15");
+    rounded.replace(rounded.find("efficiency_max: 0.5"), 19, "efficiency_max: 0.505");
+    CHECK(message_of(rounded) == "no error");
     std::string edited = derived;
     edited.replace(edited.find("efficiency_max: 0.5"), 19, "efficiency_max: 0.7");
     CHECK_THAT(message_of(edited), Catch::Contains("classes[0].efficiency_max") &&

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 #include <vector>
 
 #include "hopsim/core/config/config_file.hpp"
@@ -99,7 +100,8 @@ ClassCurve read_class(const YAML::Node& node, const std::string& file, const std
   // edited one would change nothing, so it must agree with the curve it describes.
   if (r.has("efficiency_max")) {
     const double e = r.get_number("efficiency_max");
-    if (cc.nominal_peak <= 0 || std::abs(e - cc.efficiency_max()) > 1e-6 * cc.efficiency_max()) {
+    // Three significant digits: a hand-written file may round it.
+    if (cc.nominal_peak <= 0 || std::abs(e - cc.efficiency_max()) > 1e-3 * cc.efficiency_max()) {
       r.fail("efficiency_max",
              "efficiency_max is derived, rate_max / nominal_peak = " +
                  (cc.nominal_peak > 0 ? fmt("%.6g", cc.efficiency_max()) : std::string("none")) +
@@ -263,6 +265,20 @@ void emit_bandwidth(YAML::Emitter& e, const char* key, const BandwidthCurve& b) 
 }
 }  // namespace
 
+std::vector<std::string> drop_exceeded_peaks(Calibration& c) {
+  std::vector<std::string> out;
+  for (ClassCurve& cc : c.classes) {
+    if (cc.nominal_peak <= 0 || cc.rate_max <= cc.nominal_peak) continue;
+    out.push_back("class '" + cc.kernel_class + "': the fitted rate_max " +
+                  fmt("%.4g", cc.rate_max) + " exceeds the datasheet peak " +
+                  fmt("%.4g", cc.nominal_peak) +
+                  " given for it; nominal_peak and efficiency_max are left out (check the "
+                  "peaks, --measured-on, or the class's fit)");
+    cc.nominal_peak = 0;
+  }
+  return out;
+}
+
 std::string calibration_to_yaml(const Calibration& c) {
   YAML::Emitter e;
   e.SetDoublePrecision(17);  // round-trips every double exactly
@@ -283,7 +299,7 @@ std::string calibration_to_yaml(const Calibration& c) {
     e << YAML::Key << "work0" << YAML::Value << cc.work0;
     if (cc.nominal_peak > 0) {
       e << YAML::Key << "nominal_peak" << YAML::Value << cc.nominal_peak;
-      // Informational only (derived); the loader accepts and ignores it.
+      // Derived, for the reader; the loader checks it against rate_max / nominal_peak.
       e << YAML::Key << "efficiency_max" << YAML::Value << cc.efficiency_max();
     }
     emit_fit(e, cc.fit);
@@ -316,7 +332,14 @@ std::string calibration_to_yaml(const Calibration& c) {
 }
 
 void save_calibration(const Calibration& c, const std::filesystem::path& path) {
-  io::write_file_atomically(path, calibration_to_yaml(c));
+  const std::string text = calibration_to_yaml(c);
+  try {
+    (void)parse_calibration(text, path.string());
+  } catch (const ConfigError& e) {
+    throw std::logic_error("calibration for " + path.string() +
+                           " would not load back, not written: " + e.what());
+  }
+  io::write_file_atomically(path, text);
 }
 
 ResidualBand residual_band(const Calibration& c) {

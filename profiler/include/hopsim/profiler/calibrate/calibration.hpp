@@ -103,8 +103,13 @@ struct ResidualBand {
 //! Parses from text; `name` is used in error messages in place of a file name.
 [[nodiscard]] Calibration parse_calibration(const std::string& yaml_text, const std::string& name);
 //! Writes the YAML atomically (io::AtomicFile): the file appears whole or not at all; throws
-//! io::IoError on failure.
+//! io::IoError on failure, and std::logic_error (writing nothing) for a calibration the loader
+//! would refuse, so no file hopsim writes fails to load back.
 void save_calibration(const Calibration& c, const std::filesystem::path& path);
+//! Classes whose fitted rate_max exceeds the datasheet peak they were given: the fit's
+//! asymptote or the peak (a default for another GPU) is wrong, so the peak, and with it
+//! efficiency_max, is left out of the class. One warning per class dropped, naming both.
+[[nodiscard]] std::vector<std::string> drop_exceeded_peaks(Calibration& c);
 [[nodiscard]] std::string calibration_to_yaml(const Calibration& c);
 
 }  // namespace hopsim::profiler::calibrate
