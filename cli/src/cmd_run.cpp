@@ -19,6 +19,7 @@
 #include "hopsim/planner/whatif.hpp"
 #include "hopsim/profiler/calibrate/cost_parameters.hpp"
 #include "hopsim/profiler/export/kineto_export.hpp"
+#include "hopsim/sim/runner/rank_spread.hpp"
 #include "hopsim/sim/runner/result_json.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 #include "progress.hpp"
@@ -86,38 +87,22 @@ std::string variation_line(const SimResult& r) {
   return s + ": expected slowest EP rank at each synchronisation";
 }
 
-// Where the bubble comes from: how unevenly the pipeline ranks are loaded. The busiest and the
-// least busy rank by compute time over the pipeline, and for DualPipe the longest and shortest
-// F&B pair: a rank that holds heavier stages (embedding, head, MTP) sets the pace. In full mode
-// these are the ranks of replica 0, as every per-rank figure of SimResult.
+// Where the bubble comes from (sim::rank_spread): "a (rank i) / b (rank j)", or "a on every
+// rank" when the two read the same.
 void add_rank_spread(Table& t, const SimResult& r) {
-  const auto& ranks = r.execution.ranks;
-  if (ranks.size() < 2 || r.pipeline_time.value() <= 0) return;
-  // "a (rank i) / b (rank j)", or "a on every rank" when the texts agree. The first rank of a
-  // tie is named (DualPipe's ranks r and PP-1-r mirror each other).
-  const auto spread = [](const std::string& high, std::ptrdiff_t hi, const std::string& low,
-                         std::ptrdiff_t lo) {
+  const sim::RankSpread s = sim::rank_spread(r);
+  if (!s.has_ranks()) return;
+  const auto spread = [](const std::string& high, int hi, const std::string& low, int lo) {
     if (high == low) return high + " on every rank";
     return high + " (rank " + std::to_string(hi) + ") / " + low + " (rank " + std::to_string(lo) +
            ")";
   };
-  const auto by_busy = [](const sim::RankStats& a, const sim::RankStats& b) {
-    return a.compute_busy < b.compute_busy;
-  };
-  const auto most = std::max_element(ranks.begin(), ranks.end(), by_busy);
-  const auto least = std::min_element(ranks.begin(), ranks.end(), by_busy);
-  const auto busy = [&](const sim::RankStats& s) {
-    return pct(to_seconds(s.compute_busy) / to_seconds(r.pipeline_time));
-  };
   t.add({"  compute busy of pipeline, busiest / least rank",
-         spread(busy(*most), most - ranks.begin(), busy(*least), least - ranks.begin())});
-  const auto& pairs = r.pair_time_per_rank;
-  if (pairs.size() != ranks.size() || pairs.front().value() <= 0) return;
-  const auto longest = std::max_element(pairs.begin(), pairs.end());
-  const auto shortest = std::min_element(pairs.begin(), pairs.end());
-  t.add(
-      {"  F&B pair, longest / shortest rank", spread(ms_str(*longest), longest - pairs.begin(),
-                                                     ms_str(*shortest), shortest - pairs.begin())});
+         spread(pct(s.busiest_fraction), s.busiest, pct(s.least_fraction), s.least)});
+  if (!s.has_pairs()) return;
+  t.add({"  F&B pair, longest / shortest rank",
+         spread(ms_str(s.longest_pair_time), s.longest_pair, ms_str(s.shortest_pair_time),
+                s.shortest_pair)});
 }
 
 void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {

@@ -46,6 +46,7 @@
 #include "hopsim/frontend/calibration_ref.hpp"
 #include "hopsim/planner/report.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "hopsim/sim/runner/rank_spread.hpp"
 #include "key_field.hpp"
 #include "measured_view.hpp"
 #include "sweep_view.hpp"
@@ -144,6 +145,13 @@ const Metric kMetrics[] = {
      0},
     {"MFU, nominal BF16 (%)", [](const Prediction& p) { return 100 * p.run.result.mfu_bf16; }, 1},
     {"bubble (% of step)", [](const Prediction& p) { return 100 * p.run.result.bubble_fraction; },
+     1},
+    // Where the bubble comes from: the busiest pipeline rank's compute and, for DualPipe, its
+    // longest F&B pair (sim::rank_spread, as `hopsim run` prints them).
+    {"  busiest rank compute (% of pipeline)",
+     [](const Prediction& p) { return 100 * sim::rank_spread(p.run.result).busiest_fraction; }, 1},
+    {"  longest F&B pair (ms)",
+     [](const Prediction& p) { return to_ms(sim::rank_spread(p.run.result).longest_pair_time); },
      1},
     {"exposed comm (% of step)",
      [](const Prediction& p) { return 100 * p.run.result.exposed_comm_fraction; }, 1},
