@@ -139,3 +139,117 @@ TEST_CASE("an exported step gives routing variation's extra time to the routed k
   CHECK(routed_ops >= 4);  // permute, gate/up, SwiGLU, down (and casts) in F, B, W
   CHECK(other_ops >= 4);   // router, top-k, shared expert, combine sum, residual
 }
+
+namespace {
+
+// The compute stream's kernels of an exported rank 0, in time order: op ("L1.mlp/router"),
+// kernel name, start and duration in ns.
+struct Kernel {
+  std::string op, name;
+  double start = 0, dur = 0;
+};
+std::vector<Kernel> exported_compute_kernels(const Scenario& sc, const sim::RunOptions& o) {
+  const sim::SimResult run = sim::run_scenario(sc, o);
+  std::ostringstream text;
+  p::exporter::write_kineto(text, sc, run, 0);
+  const nlohmann::json doc = nlohmann::json::parse(text.str());
+  std::vector<Kernel> out;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["cat"] != "kernel" || !e["args"].contains("hopsim_op") || e["args"]["stream"] != 7)
+      continue;
+    out.push_back({e["args"]["hopsim_op"], e["name"], std::round(e["ts"].get<double>() * 1000.0),
+                   std::round(e["dur"].get<double>() * 1000.0)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Kernel& a, const Kernel& b) { return a.start < b.start; });
+  return out;
+}
+
+// GEMMs and attention are compute-bound in the model; the rest (norms, casts, permutes,
+// elementwise, routing) is what HBM interference slows.
+bool compute_bound(const Kernel& k) {
+  return k.name.find("gemm") != std::string::npos || k.name.find("flash") != std::string::npos;
+}
+
+}  // namespace
+
+// HBM interference (a payload running beside a compute sub-op) slows the memory-bound kernels in
+// the model, so the export must give them the extra time. Oracle: the same step without
+// interference, where every GEMM and attention kernel already ran its modelled time.
+TEST_CASE("an exported step gives HBM interference to the memory-bound kernels only",
+          "[profiler][export]") {
+  Scenario sc = t::small_v2_lite_scenario();
+  sc.plan.schedule = ScheduleKind::kDualPipe;  // compute beside payloads (1F1B waits for them)
+  sim::RunOptions o;
+  o.collect_timeline = true;
+  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
+  REQUIRE(o.cost->comm_hbm_bytes_per_wire_byte > 0);
+  const auto with = exported_compute_kernels(sc, o);
+  o.cost->comm_hbm_bytes_per_wire_byte = 0;
+  const auto without = exported_compute_kernels(sc, o);
+  std::map<std::string, std::pair<double, double>> alone;  // op: shortest, longest
+  for (const auto& k : without) {
+    auto [it, fresh] = alone.try_emplace(k.op, k.dur, k.dur);
+    it->second = {std::min(it->second.first, k.dur), std::max(it->second.second, k.dur)};
+  }
+  int gemms = 0, slowed = 0;
+  for (const auto& k : with) {
+    INFO(k.op << " " << k.name << " " << k.dur << " ns");
+    REQUIRE(alone.count(k.op) == 1);
+    const auto [lo, hi] = alone.at(k.op);
+    if (compute_bound(k)) {
+      ++gemms;
+      CHECK(k.dur >= lo - 2);
+      CHECK(k.dur <= hi + 2);
+    } else {
+      CHECK(k.dur >= lo - 2);
+      slowed += k.dur > hi + 2 ? 1 : 0;
+    }
+  }
+  CHECK(gemms > 100);
+  CHECK(slowed > 0);  // some memory-bound kernels ran beside a payload
+}
+
+// Kernel-time variation stretches a sub-op's launch gaps with its kernels (the engine scales the
+// whole sub-op): between two kernels of one sub-op the export must leave the launch overhead
+// times the sub-op's factor, estimated here from its kernels against the same step without
+// variation.
+TEST_CASE("an exported step scales the launch gaps with kernel-time variation",
+          "[profiler][export]") {
+  Scenario sc = t::small_v2_lite_scenario();
+  sim::RunOptions o;
+  o.mode = sim::SimMode::kFull;
+  o.collect_timeline = true;
+  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
+  o.cost->comm_hbm_bytes_per_wire_byte = 0;
+  constexpr double kLaunch = 20'000;  // large, so a gap left unscaled shows
+  o.cost->launch_overhead = Nanoseconds(static_cast<std::int64_t>(kLaunch));
+  std::map<std::string, double> base;  // op: kernel duration without variation
+  for (const auto& k : exported_compute_kernels(sc, o)) base[k.op] = k.dur;
+  sc.plan.variation.kernel_time_cv = 0.2;
+  const auto varied = exported_compute_kernels(sc, o);
+  // Slices: runs of kernels of one sub-op ("L1.mlp" of "L1.mlp/router").
+  const auto sub_op = [](const Kernel& k) { return k.op.substr(0, k.op.find('/')); };
+  int checked = 0, stretched = 0;
+  for (std::size_t a = 0; a < varied.size();) {
+    std::size_t b = a + 1;
+    while (b < varied.size() && sub_op(varied[b]) == sub_op(varied[a])) ++b;
+    double ran = 0, modelled = 0;
+    for (std::size_t i = a; i < b; ++i) {
+      REQUIRE(base.count(varied[i].op) == 1);
+      ran += varied[i].dur;
+      modelled += base.at(varied[i].op);
+    }
+    const double k = ran / modelled;
+    stretched += std::abs(k - 1.0) > 0.05 ? 1 : 0;
+    for (std::size_t i = a + 1; i < b; ++i) {
+      const double gap = varied[i].start - (varied[i - 1].start + varied[i - 1].dur);
+      INFO(varied[i].op << ": gap " << gap << " ns, factor " << k);
+      CHECK(std::abs(gap - kLaunch * k) <= 0.002 * kLaunch);
+      ++checked;
+    }
+    a = b;
+  }
+  CHECK(checked > 100);
+  CHECK(stretched > 10);
+}

@@ -95,11 +95,13 @@ std::string comm_kernel_name(const sim::SubOp& op) {
 }
 
 // The kernels of one slice of the timeline: name, op and run time each. A compute sub-op's run
-// time (the slice less its launch gaps; the engine may have stretched it) is shared over its ops
-// in proportion to their run time in this slice: the modelled one, its routed ops' at the
-// slice's routing load (TimelineSlice::routed_load), so a busy rank's experts take the extra
-// time and its shared expert does not. Each op's share is spread over its kernels; integer
-// remainders go to the last kernel so the runs add up to `run` exactly.
+// time (the slice less its launch gaps; the engine may have stretched it) goes to its ops as the
+// engine stretched them: the run less the HBM interference is shared in proportion to the ops'
+// run times in this slice (the modelled ones, routed ops' at the slice's routing load,
+// TimelineSlice::routed_load, so a busy rank's experts take the extra time and its shared
+// expert does not; kernel-time variation scales every op alike), and the interference goes to
+// the memory-bound ops, which it slowed, in proportion to theirs. Each op's share is spread over
+// its kernels; integer remainders go to the last kernel so the runs add up to `run` exactly.
 struct ExportedKernel {
   std::string name;
   std::string op;
@@ -113,8 +115,34 @@ std::int64_t kernel_count(const sim::SubOp& op) {
   return n;
 }
 
+// `total` ns over the parts in proportion to `weight` (parts of weight 0 get none), as integers
+// that add up to `total`: the remainder goes to the last part of positive weight.
+template <class Weight>
+std::vector<std::int64_t> shares(const std::vector<sim::SubOpKernels>& parts, std::int64_t total,
+                                 Weight weight) {
+  std::vector<std::int64_t> out(parts.size(), 0);
+  double sum = 0;
+  for (const auto& p : parts) sum += weight(p);
+  if (total == 0) return out;
+  double before = 0;
+  std::int64_t given = 0;
+  std::size_t last = parts.size() - 1;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const double w = weight(parts[i]);
+    if (sum > 0 && w <= 0) continue;
+    before += w;
+    const auto upto =
+        sum > 0 ? static_cast<std::int64_t>(static_cast<double>(total) * before / sum) : total;
+    out[i] = upto - given;
+    given = upto;
+    last = i;
+  }
+  out[last] += total - given;
+  return out;
+}
+
 std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run,
-                                          double routed_load) {
+                                          const sim::TimelineSlice& sl) {
   const std::int64_t n = kernel_count(op);
   std::vector<ExportedKernel> out;
   out.reserve(static_cast<std::size_t>(n));
@@ -125,25 +153,25 @@ std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run
     }
     return out;
   }
-  const auto weight = [routed_load](const sim::SubOpKernels& p) {
-    return static_cast<double>(p.run.value()) * (p.routed ? routed_load : 1.0);
+  const auto stretched = [&sl](const sim::SubOpKernels& p) {
+    return static_cast<double>(p.run.value()) * (p.routed ? sl.routed_load : 1.0);
   };
-  double total = 0;
-  for (const auto& p : op.parts) total += weight(p);
-  double before = 0;
-  std::int64_t given = 0;
-  for (const auto& p : op.parts) {
-    before += weight(p);
-    const auto upto =
-        total > 0 ? static_cast<std::int64_t>(static_cast<double>(run) * before / total) : run;
-    const std::int64_t mine = upto - given;
-    given = upto;
+  const bool slowed = std::any_of(op.parts.begin(), op.parts.end(),
+                                  [](const sim::SubOpKernels& p) { return p.memory_bound; });
+  const std::int64_t interference =
+      slowed ? std::clamp<std::int64_t>(sl.interference.value(), 0, run) : 0;
+  const auto own = shares(op.parts, run - interference, stretched);
+  const auto extra = shares(op.parts, interference, [&](const sim::SubOpKernels& p) {
+    return p.memory_bound ? stretched(p) : 0.0;
+  });
+  for (std::size_t i = 0; i < op.parts.size(); ++i) {
+    const auto& p = op.parts[i];
+    const std::int64_t mine = own[i] + extra[i];
     const std::int64_t k = std::max(1, p.kernels);
-    for (std::int64_t i = 0; i < k; ++i) {
-      out.push_back({kernel_name(p.trace_class), p.op, mine / k + (i == k - 1 ? mine % k : 0)});
+    for (std::int64_t j = 0; j < k; ++j) {
+      out.push_back({kernel_name(p.trace_class), p.op, mine / k + (j == k - 1 ? mine % k : 0)});
     }
   }
-  out.back().run += run - given;
   return out;
 }
 
@@ -197,11 +225,12 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     // its gap is the model's launch overhead (what `calibrate --from-trace` measures).
     // Communication sub-ops are one kernel each and carry no launch gap in the model.
     const std::int64_t n = kernel_count(*sl.op);
-    const std::int64_t gaps = std::min(sl.op->launch.value(), end - start - n);
+    // The launch gaps ran at the slice's kernel-time factor too (TimelineSlice::time_scale).
+    const std::int64_t gaps = std::min<std::int64_t>(
+        std::llround(static_cast<double>(sl.op->launch.value()) * sl.time_scale), end - start - n);
     const std::int64_t first_launch = start - 100 * n - 100;
     x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});
-    const std::vector<ExportedKernel> kernels =
-        slice_kernels(*sl.op, end - start - gaps, sl.routed_load);
+    const std::vector<ExportedKernel> kernels = slice_kernels(*sl.op, end - start - gaps, sl);
     std::int64_t at = start;
     for (std::int64_t i = 0; i < n; ++i) {
       ++corr;

@@ -51,6 +51,8 @@ struct LaneState {
   Nanoseconds began{};         // the sub-op's work began
   double traffic_scale = 1.0;  // the running payload's bytes over its programmed traffic
   double routed_load = 1.0;    // the running compute sub-op's routed kernels' load
+  double time_scale = 1.0;     // its kernel-time factor (launch gaps included)
+  Nanoseconds interference{};  // the time HBM interference added to its memory-bound kernels
 };
 
 struct RankState {
@@ -287,6 +289,8 @@ class Executor {
     lane.running = t;
     lane.traffic_scale = 1.0;
     lane.routed_load = routed_load(rep, r, t, *task.op);
+    lane.time_scale = time_scale(rep, r, t, *task.op);
+    lane.interference = Nanoseconds(0);
     if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
     if (task.op->collective && o_.collective_group > 1) {
       arrive(rep, r, l, t);
@@ -297,8 +301,9 @@ class Executor {
       start_flows(rep, 1, r, l, task.op->traffic);
       return;
     }
+    lane.interference = interference(st, *task.op);
     engine_.schedule_at(
-        engine_.now() + scaled(rep, r, t, *task.op, lane.routed_load) + interference(st, *task.op),
+        engine_.now() + scaled(*task.op, lane.routed_load, lane.time_scale) + lane.interference,
         [this, rep, r, l] { finish(rep, r, l); });
   }
 
@@ -374,12 +379,11 @@ class Executor {
     return load(rep, r, st.tmpl->tasks[static_cast<std::size_t>(task)].part, so);
   }
 
-  // How long task `task` (sub-op `so`) runs on replica `rep`'s rank `r`: its routed kernels at
-  // `routed_load`, the whole at the rank's kernel-time draw.
-  Nanoseconds scaled(int rep, int r, int task, const SubOp& so, double routed_load) {
-    if (so.cls != WorkClass::kCompute) return so.duration;
-    Nanoseconds d = so.duration;
-    if (routed_load != 1.0) d = d - so.routed + hopsim::scaled(so.routed, routed_load);
+  // The factor task `task` (sub-op `so`) of replica `rep`'s rank `r` runs at, launch gaps
+  // included: the replica's straggler scale times the rank's kernel-time draw; 1 for
+  // communication.
+  double time_scale(int rep, int r, int task, const SubOp& so) const {
+    if (so.cls != WorkClass::kCompute) return 1.0;
     double k = 1.0;
     if (!o_.replica_compute_scale.empty())
       k = o_.replica_compute_scale[static_cast<std::size_t>(first_ + rep)];
@@ -390,6 +394,14 @@ class Executor {
                        static_cast<std::uint64_t>(r), st.cursor, static_cast<std::uint64_t>(task));
       k *= std::max(0.05, 1.0 + o_.kernel_time_cv * z);
     }
+    return k;
+  }
+
+  // How long sub-op `so` runs: its routed kernels at `routed_load`, the whole at `k`.
+  static Nanoseconds scaled(const SubOp& so, double routed_load, double k) {
+    if (so.cls != WorkClass::kCompute) return so.duration;
+    Nanoseconds d = so.duration;
+    if (routed_load != 1.0) d = d - so.routed + hopsim::scaled(so.routed, routed_load);
     if (k == 1.0) return d;
     return hopsim::scaled(d, k);
   }
@@ -521,7 +533,7 @@ class Executor {
       o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, current_part(rep, r, task.part),
                               s_.ops[r][st.cursor].type, start, engine_.now(),
                               task.part == PartKind::kBackward, lane.traffic_scale,
-                              lane.routed_load});
+                              lane.routed_load, lane.time_scale, lane.interference});
     }
     maybe_start_dp(rep, r, task);
     for (int s : task.succ) {

@@ -143,7 +143,9 @@ PartCost part_cost(const std::vector<Op>& ops, Pass pass, const CostModel& cm, i
     if (op.routed) c.routed += kc.run();  // launch gaps do not grow with the tokens
     const int kernels = std::max(1, k.kernels);
     c.kernels += kernels;
-    if (with_parts) c.parts.push_back({op.name, trace_class(op, as), kc.run(), kernels, op.routed});
+    if (with_parts)
+      c.parts.push_back(
+          {op.name, trace_class(op, as), kc.run(), kernels, op.routed, !gemm_like(op)});
   };
   for (const Op& op : ops) {
     const KernelShape k = kernel_shape(op, pass);
@@ -600,8 +602,9 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
           // The forward dispatch's notify starts with DeepEP's layout kernel, launch included
           // (CommTimes): a trace shows the two as get_dispatch_layout and notify_dispatch.
           const Nanoseconds layout = comm.notify_layout_run();
-          so.parts = {{"get_dispatch_layout", "deepep_layout", layout, 1, false},
-                      {"notify_dispatch", "deepep_notify", notify - comm.notify_layout, 1, false}};
+          so.parts = {
+              {"get_dispatch_layout", "deepep_layout", layout, 1, false, false},
+              {"notify_dispatch", "deepep_notify", notify - comm.notify_layout, 1, false, false}};
         }
         out.push_back(std::move(so));
       }
@@ -1015,9 +1018,9 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
     eo.on_sub_op = [&sink, &res, collect](const SubOpEvent& e) {
       if (sink) (*sink)(e);
       if (collect && e.replica == 0) {
-        res.timeline.push_back(TimelineSlice{e.rank, e.lane, e.op->cls, e.type, e.backward,
-                                             e.part.micro_batch, e.part.direction, e.part.stage,
-                                             e.start, e.end, e.op, e.routed_load});
+        res.timeline.push_back(TimelineSlice{
+            e.rank, e.lane, e.op->cls, e.type, e.backward, e.part.micro_batch, e.part.direction,
+            e.part.stage, e.start, e.end, e.op, e.routed_load, e.time_scale, e.interference});
       }
     };
   }

@@ -31,6 +31,10 @@ struct SubOpEvent {
   //! The load its routed kernels ran at (SubOp::routed): the rank's routing load in full mode
   //! with routing variation, else 1.
   double routed_load = 1.0;
+  //! The factor its compute ran at (kernel-time variation, stragglers), launch gaps included.
+  double time_scale = 1.0;
+  //! The time HBM interference added to its memory-bound kernels (a payload ran meanwhile).
+  Nanoseconds interference{};
 };
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).

@@ -59,6 +59,7 @@ struct SubOpKernels {
   Nanoseconds run{};             //!< its kernels' run time, without their launch gaps
   int kernels = 0;               //!< kernels it launches
   bool routed = false;           //!< works on the token copies the rank's experts received
+  bool memory_bound = false;     //!< HBM-bound (SubOp::memory_bound): slowed by interference
 };
 
 struct SubOp {
