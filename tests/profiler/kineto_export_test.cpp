@@ -85,61 +85,6 @@ TEST_CASE("an exported step is classified class by class as the model predicts i
   }
 }
 
-// Full mode with routing variation stretches a busy rank's routed experts, and only those: the
-// export must give the extra time to the routed kernels, not spread it over the shared expert
-// and the router that run in the same slice. Oracle: the same step without variation, where
-// every kernel runs its modelled time; a non-routed kernel must keep that time exactly (up to
-// integer rounding), a routed one must follow the rank's load.
-TEST_CASE("an exported step gives routing variation's extra time to the routed kernels only",
-          "[profiler][export]") {
-  Scenario sc = t::small_v2_lite_scenario();
-  sim::RunOptions o;
-  o.mode = sim::SimMode::kFull;
-  o.collect_timeline = true;
-  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
-  o.cost->comm_hbm_bytes_per_wire_byte = 0;  // no HBM interference: slices run their own time
-  // Kernel runs by exported op ("L1.mlp/shared_gate_up"), for the MLP slices of rank 0.
-  const auto runs = [&](double routing_cv) {
-    sc.plan.variation.routing_cv = routing_cv;
-    const sim::SimResult run = sim::run_scenario(sc, o);
-    std::ostringstream text;
-    p::exporter::write_kineto(text, sc, run, 0);
-    std::map<std::string, std::vector<double>> out;  // ns
-    const nlohmann::json doc = nlohmann::json::parse(text.str());
-    for (const auto& e : doc["traceEvents"]) {
-      if (e["cat"] != "kernel" || !e.contains("args") || !e["args"].contains("hopsim_op")) continue;
-      const std::string op = e["args"]["hopsim_op"];
-      if (op.find(".mlp") == std::string::npos) continue;
-      out[op].push_back(std::round(e["dur"].get<double>() * 1000.0));
-    }
-    return out;
-  };
-  const auto balanced = runs(0.0);
-  const auto varied = runs(0.2);
-  REQUIRE(balanced.size() == varied.size());
-  int routed_ops = 0, other_ops = 0;
-  for (const auto& [op, durations] : varied) {
-    INFO(op);
-    REQUIRE(balanced.count(op) == 1);
-    const auto& base = balanced.at(op);
-    const auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
-    const auto [blo, bhi] = std::minmax_element(base.begin(), base.end());
-    CHECK(*bhi - *blo <= 2);  // without variation every micro-batch runs the same kernels
-    if (op.find("/experts_") != std::string::npos) {
-      ++routed_ops;
-      // Loads of CV 0.2 over 8 ranks and 8 micro-batches: some well above, some well below 1.
-      CHECK(*hi > *bhi * 1.1);
-      CHECK(*lo < *blo * 0.9);
-    } else {
-      ++other_ops;
-      CHECK(*lo >= *blo - 2);
-      CHECK(*hi <= *bhi + 2);
-    }
-  }
-  CHECK(routed_ops >= 4);  // permute, gate/up, SwiGLU, down (and casts) in F, B, W
-  CHECK(other_ops >= 4);   // router, top-k, shared expert, combine sum, residual
-}
-
 namespace {
 
 // The compute stream's kernels of an exported rank 0, in time order: op ("L1.mlp/router"),
@@ -171,7 +116,62 @@ bool compute_bound(const Kernel& k) {
   return k.name.find("gemm") != std::string::npos || k.name.find("flash") != std::string::npos;
 }
 
+// Full mode without HBM interference: each slice runs its own kernels' time, stretched only by
+// the variation a test turns on.
+sim::RunOptions full_mode_alone(const Scenario& sc) {
+  sim::RunOptions o;
+  o.mode = sim::SimMode::kFull;
+  o.collect_timeline = true;
+  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
+  o.cost->comm_hbm_bytes_per_wire_byte = 0;
+  return o;
+}
+
 }  // namespace
+
+// Full mode with routing variation stretches a busy rank's routed experts, and only those: the
+// export must give the extra time to the routed kernels, not spread it over the shared expert
+// and the router that run in the same slice. Oracle: the same step without variation, where
+// every kernel runs its modelled time; a non-routed kernel must keep that time exactly (up to
+// integer rounding), a routed one must follow the rank's load.
+TEST_CASE("an exported step gives routing variation's extra time to the routed kernels only",
+          "[profiler][export]") {
+  Scenario sc = t::small_v2_lite_scenario();
+  const sim::RunOptions o = full_mode_alone(sc);
+  // Kernel runs by exported op ("L1.mlp/shared_gate_up"), for the MLP slices of rank 0.
+  const auto runs = [&](double routing_cv) {
+    sc.plan.variation.routing_cv = routing_cv;
+    std::map<std::string, std::vector<double>> out;  // ns
+    for (const auto& k : exported_compute_kernels(sc, o)) {
+      if (k.op.find(".mlp") != std::string::npos) out[k.op].push_back(k.dur);
+    }
+    return out;
+  };
+  const auto balanced = runs(0.0);
+  const auto varied = runs(0.2);
+  REQUIRE(balanced.size() == varied.size());
+  int routed_ops = 0, other_ops = 0;
+  for (const auto& [op, durations] : varied) {
+    INFO(op);
+    REQUIRE(balanced.count(op) == 1);
+    const auto& base = balanced.at(op);
+    const auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
+    const auto [blo, bhi] = std::minmax_element(base.begin(), base.end());
+    CHECK(*bhi - *blo <= 2);  // without variation every micro-batch runs the same kernels
+    if (op.find("/experts_") != std::string::npos) {
+      ++routed_ops;
+      // Loads of CV 0.2 over 8 ranks and 8 micro-batches: some well above, some well below 1.
+      CHECK(*hi > *bhi * 1.1);
+      CHECK(*lo < *blo * 0.9);
+    } else {
+      ++other_ops;
+      CHECK(*lo >= *blo - 2);
+      CHECK(*hi <= *bhi + 2);
+    }
+  }
+  CHECK(routed_ops >= 4);  // permute, gate/up, SwiGLU, down (and casts) in F, B, W
+  CHECK(other_ops >= 4);   // router, top-k, shared expert, combine sum, residual
+}
 
 // HBM interference (a payload running beside a compute sub-op) slows the memory-bound kernels in
 // the model, so the export must give them the extra time. Oracle: the same step without
@@ -217,11 +217,7 @@ TEST_CASE("an exported step gives HBM interference to the memory-bound kernels o
 TEST_CASE("an exported step scales the launch gaps with kernel-time variation",
           "[profiler][export]") {
   Scenario sc = t::small_v2_lite_scenario();
-  sim::RunOptions o;
-  o.mode = sim::SimMode::kFull;
-  o.collect_timeline = true;
-  o.cost = sim::default_cost_parameters(sc.cluster.gpu);
-  o.cost->comm_hbm_bytes_per_wire_byte = 0;
+  sim::RunOptions o = full_mode_alone(sc);
   constexpr double kLaunch = 20'000;  // large, so a gap left unscaled shows
   o.cost->launch_overhead = Nanoseconds(static_cast<std::int64_t>(kLaunch));
   std::map<std::string, double> base;  // op: kernel duration without variation
