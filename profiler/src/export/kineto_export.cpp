@@ -98,7 +98,7 @@ std::string comm_kernel_name(const sim::SubOp& op) {
 // time (the slice less its launch gaps; the engine may have stretched it) goes to its ops as the
 // engine stretched them: the run less the HBM interference is shared in proportion to the ops'
 // run times in this slice (the modelled ones, routed ops' at the slice's routing load,
-// TimelineSlice::routed_load, so a busy rank's experts take the extra time and its shared
+// Stretch::routed_load, so a busy rank's experts take the extra time and its shared
 // expert does not; kernel-time variation scales every op alike), and the interference goes to
 // the memory-bound ops, which it slowed, in proportion to theirs. Each op's share is spread over
 // its kernels; integer remainders go to the last kernel so the runs add up to `run` exactly.
@@ -154,12 +154,12 @@ std::vector<ExportedKernel> slice_kernels(const sim::SubOp& op, std::int64_t run
     return out;
   }
   const auto stretched = [&sl](const sim::SubOpKernels& p) {
-    return static_cast<double>(p.run.value()) * (p.routed ? sl.routed_load : 1.0);
+    return static_cast<double>(p.run.value()) * (p.routed ? sl.stretch.routed_load : 1.0);
   };
   const bool slowed = std::any_of(op.parts.begin(), op.parts.end(),
                                   [](const sim::SubOpKernels& p) { return p.memory_bound; });
   const std::int64_t interference =
-      slowed ? std::clamp<std::int64_t>(sl.interference.value(), 0, run) : 0;
+      slowed ? std::clamp<std::int64_t>(sl.stretch.interference.value(), 0, run) : 0;
   const auto own = shares(op.parts, run - interference, stretched);
   const auto extra = shares(op.parts, interference, [&](const sim::SubOpKernels& p) {
     return p.memory_bound ? stretched(p) : 0.0;
@@ -225,9 +225,10 @@ void write_kineto(std::ostream& out, const Scenario& sc, const sim::SimResult& r
     // its gap is the model's launch overhead (what `calibrate --from-trace` measures).
     // Communication sub-ops are one kernel each and carry no launch gap in the model.
     const std::int64_t n = kernel_count(*sl.op);
-    // The launch gaps ran at the slice's kernel-time factor too (TimelineSlice::time_scale).
+    // The launch gaps ran at the slice's kernel-time factor too (Stretch::time_scale).
     const std::int64_t gaps = std::min<std::int64_t>(
-        std::llround(static_cast<double>(sl.op->launch.value()) * sl.time_scale), end - start - n);
+        std::llround(static_cast<double>(sl.op->launch.value()) * sl.stretch.time_scale),
+        end - start - n);
     const std::int64_t first_launch = start - 100 * n - 100;
     x("user_annotation", phase_name(*sl.op), thread, first_launch - 100, 100 * n + 150, {});
     const std::vector<ExportedKernel> kernels = slice_kernels(*sl.op, end - start - gaps, sl);

@@ -50,9 +50,7 @@ struct LaneState {
   int running = -1;
   Nanoseconds began{};         // the sub-op's work began
   double traffic_scale = 1.0;  // the running payload's bytes over its programmed traffic
-  double routed_load = 1.0;    // the running compute sub-op's routed kernels' load
-  double time_scale = 1.0;     // its kernel-time factor (launch gaps included)
-  Nanoseconds interference{};  // the time HBM interference added to its memory-bound kernels
+  Stretch stretch;             // how the running compute sub-op is stretched
 };
 
 struct RankState {
@@ -288,9 +286,7 @@ class Executor {
     lane.busy = true;
     lane.running = t;
     lane.traffic_scale = 1.0;
-    lane.routed_load = routed_load(rep, r, t, *task.op);
-    lane.time_scale = time_scale(rep, r, t, *task.op);
-    lane.interference = Nanoseconds(0);
+    lane.stretch = {routed_load(rep, r, t, *task.op), time_scale(rep, r, t, *task.op), {}};
     if (l == Lane::kCompute) st.comm_blocking = task.op->cls != WorkClass::kCompute;
     if (task.op->collective && o_.collective_group > 1) {
       arrive(rep, r, l, t);
@@ -301,10 +297,9 @@ class Executor {
       start_flows(rep, 1, r, l, task.op->traffic);
       return;
     }
-    lane.interference = interference(st, *task.op);
-    engine_.schedule_at(
-        engine_.now() + scaled(*task.op, lane.routed_load, lane.time_scale) + lane.interference,
-        [this, rep, r, l] { finish(rep, r, l); });
+    lane.stretch.interference = interference(st, *task.op);
+    engine_.schedule_at(engine_.now() + stretched(*task.op, lane.stretch),
+                        [this, rep, r, l] { finish(rep, r, l); });
   }
 
   // Routing loads of one EP group for one micro-batch and layer. The group's token copies are
@@ -397,13 +392,14 @@ class Executor {
     return k;
   }
 
-  // How long sub-op `so` runs: its routed kernels at `routed_load`, the whole at `k`.
-  static Nanoseconds scaled(const SubOp& so, double routed_load, double k) {
+  // How long sub-op `so` runs stretched by `s`: its routed kernels at the routing load, the
+  // whole at the time scale, plus the interference.
+  static Nanoseconds stretched(const SubOp& so, const Stretch& s) {
     if (so.cls != WorkClass::kCompute) return so.duration;
     Nanoseconds d = so.duration;
-    if (routed_load != 1.0) d = d - so.routed + hopsim::scaled(so.routed, routed_load);
-    if (k == 1.0) return d;
-    return hopsim::scaled(d, k);
+    if (s.routed_load != 1.0) d = d - so.routed + hopsim::scaled(so.routed, s.routed_load);
+    if (s.time_scale != 1.0) d = hopsim::scaled(d, s.time_scale);
+    return d + s.interference;
   }
 
   // Full mode: a collective sub-op starts when every replica of its group has reached it.
@@ -532,8 +528,7 @@ class Executor {
     if (o_.on_sub_op) {
       o_.on_sub_op(SubOpEvent{first_ + rep, r, l, so.cls, &so, current_part(rep, r, task.part),
                               s_.ops[r][st.cursor].type, start, engine_.now(),
-                              task.part == PartKind::kBackward, lane.traffic_scale,
-                              lane.routed_load, lane.time_scale, lane.interference});
+                              task.part == PartKind::kBackward, lane.traffic_scale, lane.stretch});
     }
     maybe_start_dp(rep, r, task);
     for (int s : task.succ) {

@@ -801,7 +801,9 @@ class TimelineSink {
       args << ",\"flops\":" << fmt("%.6g", flops);
       if (seconds > 0) args << ",\"tflops\":" << fmt("%.1f", flops / seconds / 1e12);
     }
-    if (e.routed_load != 1.0) args << ",\"routed_load\":" << fmt("%.4f", e.routed_load);
+    if (e.stretch.routed_load != 1.0) {
+      args << ",\"routed_load\":" << fmt("%.4f", e.stretch.routed_load);
+    }
     const PortTraffic moved = e.op->traffic.with_bytes_scaled(e.traffic_scale);
     const double bytes = moved.nic_bytes + moved.nvlink_bytes;
     if (bytes > 0) {
@@ -1018,9 +1020,9 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
     eo.on_sub_op = [&sink, &res, collect](const SubOpEvent& e) {
       if (sink) (*sink)(e);
       if (collect && e.replica == 0) {
-        res.timeline.push_back(TimelineSlice{
-            e.rank, e.lane, e.op->cls, e.type, e.backward, e.part.micro_batch, e.part.direction,
-            e.part.stage, e.start, e.end, e.op, e.routed_load, e.time_scale, e.interference});
+        res.timeline.push_back(TimelineSlice{e.rank, e.lane, e.op->cls, e.type, e.backward,
+                                             e.part.micro_batch, e.part.direction, e.part.stage,
+                                             e.start, e.end, e.op, e.stretch});
       }
     };
   }

@@ -13,6 +13,19 @@
 
 namespace hopsim::sim {
 
+//! How the engine stretched one compute sub-op beyond its programmed duration: what an exported
+//! trace needs to give each of its kernels the time the engine gave it. All 1 / 0 by default.
+struct Stretch {
+  //! The load its routed kernels (SubOp::routed) ran at: the rank's routing load in full mode
+  //! with routing variation, else 1.
+  double routed_load = 1.0;
+  //! The factor the whole sub-op ran at, launch gaps included (kernel-time variation,
+  //! stragglers).
+  double time_scale = 1.0;
+  //! Added to its memory-bound kernels by HBM interference (a payload ran meanwhile).
+  Nanoseconds interference{};
+};
+
 //! One executed sub-op, reported to the timeline observer as it completes.
 struct SubOpEvent {
   int replica = 0;
@@ -28,13 +41,7 @@ struct SubOpEvent {
   //! A payload's bytes over its programmed traffic: its group's busiest receiver's load in full
   //! mode with routing variation, else 1.
   double traffic_scale = 1.0;
-  //! The load its routed kernels ran at (SubOp::routed): the rank's routing load in full mode
-  //! with routing variation, else 1.
-  double routed_load = 1.0;
-  //! The factor its compute ran at (kernel-time variation, stragglers), launch gaps included.
-  double time_scale = 1.0;
-  //! The time HBM interference added to its memory-bound kernels (a payload ran meanwhile).
-  Nanoseconds interference{};
+  Stretch stretch;  //!< how a compute sub-op was stretched (default for communication)
 };
 
 //! A pipeline-parallel send between ranks (activations forward, gradients backward).

@@ -39,10 +39,8 @@ struct TimelineSlice {
   int stage = 0;
   Nanoseconds start{};
   Nanoseconds end{};
-  const SubOp* op = nullptr;   //!< name, FLOPs, traffic; valid while the SimResult lives
-  double routed_load = 1.0;    //!< the load its routed kernels ran at (SubOpEvent::routed_load)
-  double time_scale = 1.0;     //!< the factor its compute ran at (SubOpEvent::time_scale)
-  Nanoseconds interference{};  //!< added to its memory-bound kernels (SubOpEvent::interference)
+  const SubOp* op = nullptr;  //!< name, FLOPs, traffic; valid while the SimResult lives
+  Stretch stretch;            //!< how the engine stretched it (SubOpEvent::stretch)
 };
 
 struct RunOptions {
