@@ -250,7 +250,7 @@ TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibra
   // 2048 H800 lies within the band of DeepSeek's published 180K H800 GPU-hours per 10^12 tokens
   // (DeepSeek-V3 report, arXiv 2412.19437, §1), which the band's source sentence claims.
   CHECK(std::abs(pred / 180000.0 - 1.0) <= plain.entries[0].uncertainty.relative);
-  // The sentence quotes that error as it is now ("14.9% below"): recomputed here from the run,
+  // The sentence quotes that error as it is now ("16.7% below"): recomputed here from the run,
   // so a model change that moves it cannot leave a stale figure in every report.
   const std::string& source = plain.entries[0].uncertainty.source;
   std::smatch quoted;

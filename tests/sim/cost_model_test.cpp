@@ -1,6 +1,7 @@
 #include "hopsim/sim/cost/cost_model.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <string>
 
 #include "hopsim/sim/cost/gemm_table.hpp"
@@ -106,9 +107,9 @@ TEST_CASE("cost model: rejects impossible partitions", "[sim][cost]") {
 TEST_CASE("cost model: DeepGEMM's published H800 rows at 132 SMs", "[sim][cost]") {
   // deepseek-ai/DeepGEMM README tables at a9967bc (normal, grouped contiguous, grouped masked
   // layouts; tests/data/published/deepgemm_h800_fp8.csv). Consistency, not prediction: the GEMM
-  // defaults were fitted to these 28 rows (bench/fit_gemm_model). Normal and contiguous rows,
-  // the layouts training uses, must each be within 15%. The masked layout (inference decoding
-  // with per-group masks) is fitted worst, up to +21%: the model has no per-group cost for it.
+  // defaults were fitted to these 28 rows (bench/fit_gemm_model), so each must be within 15%.
+  // The masked rows only came within 15% once compute and HBM streaming overlap imperfectly
+  // (the overlap exponent): with max(compute, streaming) they were +16% to +21%.
   const auto rows =
       read_gemm_table(std::string(HOPSIM_TEST_DATA_DIR) + "/published/deepgemm_h800_fp8.csv");
   REQUIRE(rows.size() == 28);
@@ -117,8 +118,37 @@ TEST_CASE("cost model: DeepGEMM's published H800 rows at 132 SMs", "[sim][cost]"
     const double t = predicted_tflops(m, r, 132);
     INFO(r.layout << " " << r.groups << "x" << r.m << " n=" << r.n << " k=" << r.k << ": " << t
                   << " vs " << r.tflops << " TFLOPS");
-    CHECK(t == Approx(r.tflops).epsilon(r.layout == "masked" ? 0.25 : 0.15));
+    CHECK(t == Approx(r.tflops).epsilon(0.15));
   }
+}
+
+TEST_CASE("cost model: GEMM compute and HBM streaming overlap by the exponent", "[sim][cost]") {
+  // Hand derivation: one wave of 128 x 128 tiles, K = 1024, on 132 SMs runs 2239 ns of main loop
+  // (the wave-quantisation case above); streaming its operands (128 x 1024 + 16,896 x 1024 FP8)
+  // and BF16 output (2 x 128 x 16,896) at 3.35 TB/s x 0.5 takes 21,757,952 / 1.675e12 s =
+  // 12,989.8 ns -> 12,990 ns.
+  // Exponent 1 is no overlap (the sum), infinity full overlap (the larger), 2 the hypotenuse.
+  CostParameters p;
+  p.compute_efficiency[KernelClass::kGemmFp8] = 1.0;
+  p.launch_overhead = Nanoseconds(0);
+  p.gemm.block_m = {128};
+  p.gemm.block_n_min = p.gemm.block_n_max = 128;
+  p.gemm.hbm_fraction = 0.5;
+  const KernelShape g{KernelClass::kGemmFp8,
+                      Flops(2.0 * 128 * (128 * 132) * 1024),
+                      Bytes(128 * 1024 + 128 * 132 * 1024 + 2 * 128 * 128 * 132),
+                      128,
+                      128 * 132,
+                      1024,
+                      1};
+  const auto time_at = [&](double exponent) {
+    p.gemm.overlap_exponent = exponent;
+    return CostModel(h800(), p).cost(g, 132).time.value();
+  };
+  CHECK(time_at(std::numeric_limits<double>::infinity()) == 12'990);
+  CHECK(time_at(1.0) == 2239 + 12'990);
+  CHECK(time_at(2.0) == 13'182);  // ceil(hypot(2239, 12990)) = ceil(13181.5)
+  CHECK(time_at(1.67) > time_at(2.0));
 }
 
 TEST_CASE("cost model: GEMM time falls with SMs and wgrad accumulation costs extra",
@@ -133,7 +163,7 @@ TEST_CASE("cost model: GEMM time falls with SMs and wgrad accumulation costs ext
   CHECK(m.cost(g, 112).time > m.cost(g, 132).time);
   CHECK(m.cost(acc, 132).time > m.cost(g, 132).time);
   // Never faster than the main loop at the tensor-core rate on every SM.
-  const double floor_s = g.flops.value() / (1978.9e12 * 1600 / 1830 * 0.8034);
+  const double floor_s = g.flops.value() / (1978.9e12 * 1600 / 1830 * 0.8335);
   CHECK(to_seconds(m.cost(g, 132).compute_time) >= floor_s);
 }
 

@@ -522,7 +522,7 @@ TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)
   // Table 1: 180K H800 GPU-hours per trillion tokens on the published plan, the pre-training's
   // wall-clock GPU-hours (2,664K) over its 14.8T tokens; the scenario's interruptions come from
   // Llama 3's published count (arXiv 2407.21783 §3.3.4), not from this figure. hopsim is known to
-  // be optimistic (docs/VALIDATION.md: -14.9% on 2026-12-01); the band fails a model that drifts
+  // be optimistic (docs/VALIDATION.md: -16.7% on 2026-12-02); the band fails a model that drifts
   // further from the figure in either direction, and must narrow as the model improves.
   const Scenario sc =
       load_scenario(std::string(HOPSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-h800.yaml");

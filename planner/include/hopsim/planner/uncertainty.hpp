@@ -13,7 +13,7 @@ struct Uncertainty {
 };
 
 //! The band of the uncalibrated cost model: 20%. The defaults predict DeepSeek-V3 on 2048 H800
-//! 14.9% below the published 180K GPU-hours per 10^12 tokens (DeepSeek-V3 report §1;
+//! 16.7% below the published 180K GPU-hours per 10^12 tokens (DeepSeek-V3 report §1;
 //! docs/VALIDATION.md), the only end-to-end measurement they are held against, and 20% covers
 //! that error; the sentence quotes the current error (a report test recomputes it). Not
 //! fitted to anything: a stated default, to be replaced by a calibration.

@@ -2,6 +2,7 @@
 //! Kernel cost model: roofline per op with efficiency factors, GEMM wave quantisation, and HBM
 //! bandwidth that grows with the SMs a kernel holds. Uncalibrated defaults: docs/COST_MODEL.md.
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,10 @@ struct GemmTileModel {
   Nanoseconds kernel_overhead{};  //!< per GEMM kernel, inside the kernel (setup, tail)
   //! Streaming floor: operands and output at this fraction of nominal HBM bandwidth; 0 = none.
   double hbm_fraction = 0;
+  //! How the tile waves and the HBM streaming overlap: the kernel runs (c^p + m^p)^(1/p) for
+  //! compute time c and streaming time m. Infinity is perfect overlap, max(c, m); a finite p
+  //! makes a GEMM near its ridge point slower than either alone, as neither unit is saturated.
+  double overlap_exponent = std::numeric_limits<double>::infinity();
 };
 
 //! A saturating curve y(s) = y_max * min(1, s / s_sat): the fraction of peak a kernel achieves
