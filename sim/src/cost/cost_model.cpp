@@ -13,7 +13,8 @@ namespace hopsim::sim {
 namespace {
 
 // `build/bench/fit_gemm_model tests/data/published/deepgemm_h800_fp8.csv` prints these: fitted
-// to DeepGEMM's H800 table (see default_cost_parameters).
+// to DeepGEMM's H800 table (see default_cost_parameters; sim::fit_gemm_model, and
+// tests/sim/gemm_fit_test.cpp fails when they differ from its fit at the printed digits).
 constexpr double kGemmMainLoopEfficiency = 0.8335;  // of the sustained-clock tensor peak
 constexpr double kGemmOperandFeedPerSm = 136.4e9;   // bytes/s per SM, L2 -> shared memory
 constexpr Nanoseconds kGemmTileOverhead{1'290};     // pipeline fill + epilogue per tile

@@ -1,0 +1,42 @@
+#pragma once
+//! Fitting the GEMM tile model's constants to a published per-shape table: the one home of the
+//! fit that bench/fit_gemm_model prints and that the shipped defaults must equal (a test).
+
+#include <limits>
+#include <vector>
+
+#include "hopsim/core/hardware.hpp"
+#include "hopsim/sim/cost/cost_model.hpp"
+#include "hopsim/sim/cost/gemm_table.hpp"
+
+namespace hopsim::sim {
+
+//! The six constants of the tile model (docs/COST_MODEL.md "GEMM per shape").
+struct GemmFit {
+  double efficiency = 0;            //!< main-loop fraction of the FP8 peak at the sustained clock
+  double feed_gb_per_s_per_sm = 0;  //!< operand feed, L2 -> shared memory
+  double tile_overhead_ns = 0;      //!< pipeline fill and epilogue per output tile
+  double hbm_tb_per_s = 0;          //!< operand and output streaming
+  double kernel_overhead_ns = 0;    //!< setup and tail per kernel
+  //! Overlap of compute and streaming; infinity = max(compute, streaming).
+  double overlap_exponent = std::numeric_limits<double>::infinity();
+};
+
+//! The GPU's default cost parameters with the fit's GEMM constants in place (FP8 and BF16 GEMMs
+//! get the same main-loop efficiency, as in default_cost_parameters).
+[[nodiscard]] CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit);
+
+//! The GEMM constants `params` hold, read back as a fit (the inverse of with_gemm_fit).
+[[nodiscard]] GemmFit gemm_fit_of(const GpuProfile& gpu, const CostParameters& params);
+
+//! Root-mean-square log error of predicted against published TFLOPS over `rows`.
+[[nodiscard]] double rms_log_error(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
+                                   const GemmFit& fit);
+
+//! Log least squares over `rows` on the GPU's full SM count: a seeded random search from a fixed
+//! start, coarse then fine, so the result is deterministic. With `full_overlap` the exponent
+//! stays at infinity (the model before it was a parameter) and five constants are fitted.
+[[nodiscard]] GemmFit fit_gemm_model(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
+                                     bool full_overlap = false);
+
+}  // namespace hopsim::sim

@@ -1,0 +1,96 @@
+#include "hopsim/sim/cost/gemm_fit.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <random>
+
+namespace hopsim::sim {
+namespace {
+
+using Vector = std::array<double, 6>;
+// Search bounds, in the order of GemmFit's fields.
+constexpr Vector kLo{0.5, 10, 0, 1.5, 0, 1};
+constexpr Vector kHi{1.0, 200, 5000, 3.35, 20000, 12};
+constexpr Vector kStart{0.87, 60, 1000, 3.0, 5000, 4};
+
+GemmFit as_fit(const Vector& v) {
+  return {v[0], v[1], v[2], v[3], v[4], v[5]};
+}
+
+double clock_ratio(const GpuProfile& gpu) {
+  return gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
+             ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
+             : 1.0;
+}
+
+Nanoseconds whole_ns(double ns) {
+  return Nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
+}
+
+double sum_sq_log_error(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
+                        const GemmFit& fit) {
+  const CostModel m(gpu, with_gemm_fit(gpu, fit));
+  double s = 0;
+  for (const auto& r : rows) {
+    const double e = std::log(predicted_tflops(m, r, gpu.sms) / r.tflops);
+    s += e * e;
+  }
+  return s;
+}
+
+}  // namespace
+
+CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit) {
+  CostParameters c = default_cost_parameters(gpu);
+  const double eff = clock_ratio(gpu) * fit.efficiency;
+  c.compute_efficiency[KernelClass::kGemmFp8] = eff;
+  c.compute_efficiency[KernelClass::kGemmBf16] = eff;
+  c.gemm.operand_feed_bytes_per_s_per_sm = fit.feed_gb_per_s_per_sm * 1e9;
+  c.gemm.tile_overhead = whole_ns(fit.tile_overhead_ns);
+  c.gemm.hbm_fraction = fit.hbm_tb_per_s * 1e12 / gpu.hbm_bandwidth.value();
+  c.gemm.kernel_overhead = whole_ns(fit.kernel_overhead_ns);
+  c.gemm.overlap_exponent = fit.overlap_exponent;
+  return c;
+}
+
+GemmFit gemm_fit_of(const GpuProfile& gpu, const CostParameters& params) {
+  GemmFit f;
+  const auto eff = params.compute_efficiency.find(KernelClass::kGemmFp8);
+  f.efficiency = (eff == params.compute_efficiency.end() ? 1.0 : eff->second) / clock_ratio(gpu);
+  f.feed_gb_per_s_per_sm = params.gemm.operand_feed_bytes_per_s_per_sm / 1e9;
+  f.tile_overhead_ns = static_cast<double>(params.gemm.tile_overhead.value());
+  f.hbm_tb_per_s = params.gemm.hbm_fraction * gpu.hbm_bandwidth.value() / 1e12;
+  f.kernel_overhead_ns = static_cast<double>(params.gemm.kernel_overhead.value());
+  f.overlap_exponent = params.gemm.overlap_exponent;
+  return f;
+}
+
+double rms_log_error(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
+                     const GemmFit& fit) {
+  if (rows.empty()) return 0;
+  return std::sqrt(sum_sq_log_error(gpu, rows, fit) / static_cast<double>(rows.size()));
+}
+
+GemmFit fit_gemm_model(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
+                       bool full_overlap) {
+  Vector p = kStart;
+  if (full_overlap) p[5] = std::numeric_limits<double>::infinity();
+  const std::size_t fitted = full_overlap ? 5 : 6;
+  double best = sum_sq_log_error(gpu, rows, as_fit(p));
+  std::mt19937 rng(1);
+  for (int it = 0; it < 40000; ++it) {
+    const double scale = it < 20000 ? 0.2 : 0.03;
+    Vector q = p;
+    for (std::size_t j = 0; j < fitted; ++j) {
+      if (rng() % 5 != 0) continue;
+      std::normal_distribution<double> step(0.0, scale * (kHi[j] - kLo[j]));
+      q[j] = std::clamp(p[j] + step(rng), kLo[j], kHi[j]);
+    }
+    const double l = sum_sq_log_error(gpu, rows, as_fit(q));
+    if (l < best) best = l, p = q;
+  }
+  return as_fit(p);
+}
+
+}  // namespace hopsim::sim
