@@ -76,7 +76,7 @@ std::string pct(double v) {
 
 // The run-to-run variation the step was simulated with (plan.variation), and how the mode
 // applied it: a reader comparing two runs must see whether stragglers were in them.
-std::string variation_line(const SimResult& r) {
+std::string variation_line(const SimResult& r, int ep) {
   const VariationConfig& v = r.variation;
   if (!v.enabled()) return "off (plan.variation: kernel_time_cv and routing_cv are 0)";
   const std::string s =
@@ -84,6 +84,8 @@ std::string variation_line(const SimResult& r) {
   if (r.mode == sim::SimMode::kFull) {
     return s + ", seed " + std::to_string(v.seed) + ": drawn per rank and micro-batch";
   }
+  // Symmetry mode applies variation only where an EP group waits for its slowest peer.
+  if (ep <= 1) return s + ": no effect in symmetry mode without EP peers (--mode full draws it)";
   return s + ": expected slowest EP rank at each synchronisation";
 }
 
@@ -124,7 +126,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const SimResult& r) {
       << " (" << r.execution.ranks.size()
       << (r.mode == sim::SimMode::kFull ? " pipeline ranks each, " : " pipeline ranks, ")
       << grouped(static_cast<double>(r.execution.engine_events)) << " events)\n";
-  out << "variation  " << variation_line(r) << "\n\n";
+  out << "variation  " << variation_line(r, p.ep) << "\n\n";
   Table t({"prediction", "value"});
   t.add({"step time", ms_str(r.step_time)});
   t.add({"  pipeline (schedule makespan)", ms_str(r.pipeline_time)});

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -69,6 +70,36 @@ TEST_CASE("cli: whatif answers the H800 vs H100 question with every ablation", "
   }
   REQUIRE(pinned > 0);
   CHECK(j.at("gpu_hours_relative_error").get<double>() == Approx(pinned / 180e3 - 1).margin(1e-3));
+}
+
+TEST_CASE("cli: run says when symmetry mode cannot apply variation", "[cli]") {
+  // Symmetry mode applies run-to-run variation only as the expected slowest of an EP group's
+  // peers; with EP 1 there are none, so the step must equal the step without variation and the
+  // variation line must say so rather than claim stragglers were simulated.
+  const auto read = [](const std::string& path) {
+    std::ifstream f(path);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const auto ep1 = [](std::string yaml) {
+    const auto at = yaml.find("  ep: 8");
+    REQUIRE(at != std::string::npos);
+    return yaml.replace(at, 7, "  ep: 1");
+  };
+  const Run with = invoke({"run", "-"}, ep1(read(kData + "/tests/data/sweep/tiny-variation.yaml")));
+  const Run without = invoke({"run", "-"}, ep1(read(kData + "/tests/data/sweep/tiny.yaml")));
+  REQUIRE(with.rc == 0);
+  REQUIRE(without.rc == 0);
+  CHECK_THAT(with.out, Catch::Contains("no effect in symmetry mode without EP peers"));
+  const auto step = [](const std::string& out) {
+    const auto at = out.find("step time");
+    REQUIRE(at != std::string::npos);
+    return out.substr(at, out.find('\n', at) - at);
+  };
+  CHECK(step(with.out) == step(without.out));
+  // With EP peers the line names the order statistic instead.
+  const Run ep8 = invoke({"run", kData + "/tests/data/sweep/tiny-variation.yaml"});
+  REQUIRE(ep8.rc == 0);
+  CHECK_THAT(ep8.out, Catch::Contains("expected slowest EP rank"));
 }
 
 TEST_CASE("cli: model and collective", "[cli]") {
