@@ -20,9 +20,8 @@ using namespace hopsim::sim;
 
 namespace {
 
-double error_of(const GpuProfile& gpu, const GemmFit& fit, const PublishedGemm& r) {
-  const CostModel m(gpu, with_gemm_fit(gpu, fit));
-  return predicted_tflops(m, r, gpu.sms) / r.tflops - 1;
+double error_of(const CostModel& m, const PublishedGemm& r, int sms) {
+  return predicted_tflops(m, r, sms) / r.tflops - 1;
 }
 
 }  // namespace
@@ -67,14 +66,16 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto& r = rows[i];
       const KernelCost c = m.cost(gemm_shape(r), gpu.sms);
+      const double t = predicted_tflops(m, r, gpu.sms);
       std::printf("%-10s %3d x %-6lld %6lld %6lld %9.0f %9.0f %+6.1f%% %3dx%-4d", r.layout.c_str(),
-                  r.groups, r.m, r.n, r.k, r.tflops, predicted_tflops(m, r, gpu.sms),
-                  100 * error_of(gpu, f, r), c.block_m, c.block_n);
+                  r.groups, r.m, r.n, r.k, r.tflops, t, 100 * (t / r.tflops - 1), c.block_m,
+                  c.block_n);
       if (held_out) {
         // The row's error when the constants are fitted to the other rows only.
         auto others = rows;
         others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
-        const double e = error_of(gpu, fit_gemm_model(gpu, others, full_overlap), r);
+        const CostModel without(gpu, with_gemm_fit(gpu, fit_gemm_model(gpu, others, full_overlap)));
+        const double e = error_of(without, r, gpu.sms);
         held_out_sq += std::log1p(e) * std::log1p(e);
         std::printf(" %+6.1f%%", 100 * e);
       }

@@ -147,8 +147,33 @@ TEST_CASE("cost model: GEMM compute and HBM streaming overlap by the exponent", 
   };
   CHECK(time_at(std::numeric_limits<double>::infinity()) == 12'990);
   CHECK(time_at(1.0) == 2239 + 12'990);
-  CHECK(time_at(2.0) == 13'182);  // ceil(hypot(2239, 12990)) = ceil(13181.5)
-  CHECK(time_at(1.67) > time_at(2.0));
+  CHECK(time_at(2.0) == 13'182);   // ceil(hypot(2239, 12990)) = ceil(13181.5)
+  CHECK(time_at(1.67) == 13'399);  // 12990 (1 + (2239/12990)^1.67)^(1/1.67) = 13398.5
+
+  // Compute-bound, and the per-kernel overhead added after the overlap: M = N = 16,896 (132 x 132
+  // tiles, 132 waves of 2238.09 ns = 295,428.2 -> 295,429 ns) against 2 x 16,896 x 1024 operand
+  // and 2 x 16,896^2 output bytes at the full 3.35 TB/s = 180,761.98 -> 180,762 ns.
+  p.gemm.hbm_fraction = 1.0;
+  p.gemm.kernel_overhead = Nanoseconds(1000);
+  const KernelShape square{KernelClass::kGemmFp8,
+                           Flops(2.0 * 16896 * 16896 * 1024),
+                           Bytes(2 * 16896 * 1024 + 2 * 16896 * 16896),
+                           16896,
+                           16896,
+                           1024,
+                           1};
+  const auto square_at = [&](double exponent) {
+    p.gemm.overlap_exponent = exponent;
+    return CostModel(h800(), p).cost(square, 132).time.value();
+  };
+  CHECK(square_at(std::numeric_limits<double>::infinity()) == 295'429 + 1000);
+  CHECK(square_at(2.0) == 346'343 + 1000);  // ceil(hypot(295429, 180762)) = ceil(346342.6)
+
+  // Below 1, overlapping would be slower than running one after the other: refused.
+  p.gemm.overlap_exponent = 0.5;
+  CHECK_THROWS_WITH(CostModel(h800(), p), Catch::Contains("overlap exponent"));
+  p.gemm.overlap_exponent = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(CostModel(h800(), p), Catch::Contains("overlap exponent"));
 }
 
 TEST_CASE("cost model: GEMM time falls with SMs and wgrad accumulation costs extra",

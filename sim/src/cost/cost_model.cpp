@@ -25,7 +25,9 @@ constexpr double kGemmOverlapExponent = 1.67;  // compute and streaming overlap
 
 // (c^p + m^p)^(1/p), rounded up to whole ns; p = infinity is max(c, m).
 Nanoseconds overlapped(Nanoseconds compute, Nanoseconds memory, double p) {
-  if (std::isinf(p)) return std::max(compute, memory);
+  if (std::isinf(p) || compute.value() <= 0 || memory.value() <= 0) {
+    return std::max(compute, memory);
+  }
   const double c = static_cast<double>(compute.value());
   const double m = static_cast<double>(memory.value());
   const double hi = std::max(c, m);
@@ -61,14 +63,18 @@ std::optional<KernelClass> kernel_class_from_name(std::string_view name) {
   return kKernelClassNames.value(name);
 }
 
+double sustained_clock_ratio(const GpuProfile& gpu) {
+  return gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
+             ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
+             : 1.0;
+}
+
 CostParameters default_cost_parameters(const GpuProfile& gpu) {
   CostParameters p;
   // Under sustained tensor-core load Hopper throttles from the boost clock (FlashMLA saw ~1600 of
   // 1830 MHz, deepseek-ai/FlashMLA docs/20250422-new-kernel-deep-dive.md); the clock ratio is the
   // first factor of every compute efficiency.
-  const double clock = gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
-                           ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
-                           : 1.0;
+  const double clock = sustained_clock_ratio(gpu);
   // GEMMs: the tile model (GemmTileModel) with constants fitted by `bench/fit_gemm_model` (log
   // least squares) to the 28 rows of DeepGEMM's H800 FP8 table (deepseek-ai/DeepGEMM README at
   // a9967bc, normal and grouped GEMMs); residuals per row in docs/COST_MODEL.md. The main loop
@@ -129,6 +135,10 @@ struct CostModel::GemmMemo {
 CostModel::CostModel(GpuProfile gpu, CostParameters params)
     : gpu_(std::move(gpu)), params_(std::move(params)), gemm_memo_(std::make_shared<GemmMemo>()) {
   if (gpu_.sms <= 0) throw std::invalid_argument("cost model: GPU profile has no SMs");
+  // p < 1 would make overlapping kernels slower than running them one after the other.
+  if (!(params_.gemm.overlap_exponent >= 1.0)) {
+    throw std::invalid_argument("cost model: GEMM overlap exponent must be at least 1");
+  }
 }
 
 FlopsPerSecond CostModel::peak(KernelClass cls) const {
@@ -165,8 +175,8 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
       c.compute_time = from_seconds_ceil(k.flops.value() / (per_sm_rate * sms));
     }
   }
+  const bool streamed_gemm = c.waves > 0 && params_.gemm.hbm_fraction > 0;
   if (k.bytes.value() > 0) {
-    const bool streamed_gemm = c.waves > 0 && params_.gemm.hbm_fraction > 0;
     double bw = gpu_.hbm_bandwidth.value() * params_.hbm.at(sms);
     if (streamed_gemm) {
       bw = gpu_.hbm_bandwidth.value() * params_.gemm.hbm_fraction;
@@ -180,11 +190,10 @@ KernelCost CostModel::cost(const KernelShape& k, int sms) const {
     c.memory_time = from_seconds_ceil(static_cast<double>(k.bytes.value()) / bw);
   }
   c.memory_bound = c.memory_time > c.compute_time;
-  c.time = std::max(c.compute_time, c.memory_time);
-  if (c.waves > 0 && c.memory_time > Nanoseconds(0)) {
-    c.time =
-        std::max(c.time, overlapped(c.compute_time, c.memory_time, params_.gemm.overlap_exponent));
-  }
+  // The tile model's waves overlap its own streaming floor by the fitted exponent; every other
+  // kernel (and a GEMM without the floor) runs at the slower of compute and HBM.
+  c.time = streamed_gemm ? overlapped(c.compute_time, c.memory_time, params_.gemm.overlap_exponent)
+                         : std::max(c.compute_time, c.memory_time);
   if (c.waves > 0) c.time += params_.gemm.kernel_overhead;
   // A time scale fitted to a trace multiplies what the kernels run, measured as their durations;
   // the launch gap between kernels is measured apart (queued gaps) and fitted on its own.

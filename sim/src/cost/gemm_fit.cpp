@@ -18,12 +18,6 @@ GemmFit as_fit(const Vector& v) {
   return {v[0], v[1], v[2], v[3], v[4], v[5]};
 }
 
-double clock_ratio(const GpuProfile& gpu) {
-  return gpu.boost_clock_mhz > 0 && gpu.sustained_clock_mhz > 0
-             ? gpu.sustained_clock_mhz / gpu.boost_clock_mhz
-             : 1.0;
-}
-
 Nanoseconds whole_ns(double ns) {
   return Nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
 }
@@ -43,7 +37,7 @@ double sum_sq_log_error(const GpuProfile& gpu, const std::vector<PublishedGemm>&
 
 CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit) {
   CostParameters c = default_cost_parameters(gpu);
-  const double eff = clock_ratio(gpu) * fit.efficiency;
+  const double eff = sustained_clock_ratio(gpu) * fit.efficiency;
   c.compute_efficiency[KernelClass::kGemmFp8] = eff;
   c.compute_efficiency[KernelClass::kGemmBf16] = eff;
   c.gemm.operand_feed_bytes_per_s_per_sm = fit.feed_gb_per_s_per_sm * 1e9;
@@ -57,7 +51,8 @@ CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit) {
 GemmFit gemm_fit_of(const GpuProfile& gpu, const CostParameters& params) {
   GemmFit f;
   const auto eff = params.compute_efficiency.find(KernelClass::kGemmFp8);
-  f.efficiency = (eff == params.compute_efficiency.end() ? 1.0 : eff->second) / clock_ratio(gpu);
+  f.efficiency =
+      (eff == params.compute_efficiency.end() ? 1.0 : eff->second) / sustained_clock_ratio(gpu);
   f.feed_gb_per_s_per_sm = params.gemm.operand_feed_bytes_per_s_per_sm / 1e9;
   f.tile_overhead_ns = static_cast<double>(params.gemm.tile_overhead.value());
   f.hbm_tb_per_s = params.gemm.hbm_fraction * gpu.hbm_bandwidth.value() / 1e12;

@@ -17,8 +17,8 @@ struct Uncertainty {
 //! docs/VALIDATION.md), the only end-to-end measurement they are held against: the published
 //! figure is 20.1% above the prediction, so a band of the prediction +/- 25% holds it (20% did
 //! not once the prediction fell below 150,000); the sentence quotes the current error (a report
-//! test recomputes it). Not fitted to anything: a stated default, to be replaced by a
-//! calibration.
+//! test recomputes it). Chosen to hold that one published figure, not fitted to any
+//! measurement of the user's cluster: a stated default, to be replaced by a calibration.
 [[nodiscard]] Uncertainty uncalibrated_uncertainty();
 
 }  // namespace hopsim::planner

@@ -45,9 +45,9 @@ struct KernelShape {
 
 //! DeepGEMM-style tile model of a GEMM (docs/COST_MODEL.md "GEMM per shape"). Output tiles of
 //! BM x BN go to the SMs in waves; a tile's main loop runs at the slower of the tensor cores and
-//! the operand feed, then pays a fixed prologue/epilogue; the kernel cannot beat streaming its
-//! operands from HBM. The block size is the one that minimises the time, as DeepGEMM's
-//! heuristic does. Defaults were fitted to DeepGEMM's published H800 table (bench/fit_gemm_model).
+//! the operand feed, then pays a fixed prologue/epilogue; the waves overlap the streaming of
+//! operands and output from HBM by `overlap_exponent`. The block size is the one that minimises
+//! the time, as DeepGEMM's heuristic does. Defaults: sim::fit_gemm_model on DeepGEMM's H800 table.
 struct GemmTileModel {
   std::vector<int> block_m{64, 128};
   int block_n_min = 16;  //!< block N candidates: block_n_min, +block_n_step, ..., block_n_max
@@ -57,7 +57,8 @@ struct GemmTileModel {
   double operand_feed_bytes_per_s_per_sm = 0;
   Nanoseconds tile_overhead{};    //!< per output tile: pipeline fill and epilogue
   Nanoseconds kernel_overhead{};  //!< per GEMM kernel, inside the kernel (setup, tail)
-  //! Streaming floor: operands and output at this fraction of nominal HBM bandwidth; 0 = none.
+  //! Streaming of operands and output at this fraction of nominal HBM bandwidth; 0 = none of
+  //! its own (the GPU's memory-bound HBM curve is then a floor, without the overlap).
   double hbm_fraction = 0;
   //! How the tile waves and the HBM streaming overlap: the kernel runs (c^p + m^p)^(1/p) for
   //! compute time c and streaming time m. Infinity is perfect overlap, max(c, m); a finite p
@@ -124,6 +125,10 @@ struct CostParameters {
 
 //! Defaults derived from published figures (cited in docs/COST_MODEL.md), not fitted to results.
 [[nodiscard]] CostParameters default_cost_parameters(const GpuProfile& gpu);
+
+//! Sustained over boost clock (1 where the profile lacks either): the first factor of every
+//! default compute efficiency, as Hopper throttles under sustained tensor-core load.
+[[nodiscard]] double sustained_clock_ratio(const GpuProfile& gpu);
 
 //! Time of one kernel. Components are kept so a timeline can say why.
 struct KernelCost {
