@@ -2,15 +2,18 @@
 // published per-shape table, minimising the squared log error of predicted TFLOPS, and prints
 // the constants and each row's residual (docs/COST_MODEL.md "GEMM per shape"). The fit itself is
 // sim::fit_gemm_model; a test holds the shipped defaults to what it prints.
-// Usage: fit_gemm_model TABLE.csv [--full-overlap] [--held-out]   (e.g.
+// Usage: fit_gemm_model TABLE.csv [--full-overlap] [--held-out] [--held-out-layout]   (e.g.
 // tests/data/published/deepgemm_h800_fp8.csv), run from the source tree or with HOPSIM_DATA_DIR
 // set (it loads hwprofiles/gpus/h800-sxm5.yaml). --full-overlap fixes the overlap exponent at
 // infinity (compute and streaming fully overlapped); --held-out adds each row's error when the
-// constants are fitted without it. Deterministic: seeded random searches.
+// constants are fitted without it, --held-out-layout each layout's rows when the constants are
+// fitted to the other layouts. Deterministic: seeded random searches.
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/sim/cost/gemm_fit.hpp"
@@ -29,6 +32,7 @@ double error_of(const CostModel& m, const PublishedGemm& r, int sms) {
 int main(int argc, char** argv) {
   bool full_overlap = false;
   bool held_out = false;
+  bool held_out_layout = false;
   const char* table = nullptr;
   bool usage = false;
   for (int i = 1; i < argc; ++i) {
@@ -37,6 +41,8 @@ int main(int argc, char** argv) {
       full_overlap = true;
     } else if (a == "--held-out") {
       held_out = true;
+    } else if (a == "--held-out-layout") {
+      held_out_layout = true;
     } else if (table == nullptr && !a.starts_with("--")) {
       table = argv[i];
     } else {
@@ -44,7 +50,9 @@ int main(int argc, char** argv) {
     }
   }
   if (usage || table == nullptr) {
-    std::fprintf(stderr, "usage: fit_gemm_model TABLE.csv [--full-overlap] [--held-out]\n");
+    std::fprintf(stderr,
+                 "usage: fit_gemm_model TABLE.csv [--full-overlap] [--held-out] "
+                 "[--held-out-layout]\n");
     return 2;
   }
   try {
@@ -84,6 +92,25 @@ int main(int argc, char** argv) {
     if (held_out) {
       std::printf("\nrms log error held out %.4f\n",
                   std::sqrt(held_out_sq / static_cast<double>(rows.size())));
+    }
+    if (held_out_layout) {
+      // A harder check than one row at a time: each layout's rows predicted by the constants
+      // fitted to the other layouts only (can the model say anything about a layout unseen?).
+      std::printf("\nheld out by layout (fitted to the other layouts):\n");
+      for (const std::string layout : {"normal", "contiguous", "masked"}) {
+        std::vector<PublishedGemm> others;
+        for (const auto& r : rows) {
+          if (r.layout != layout) others.push_back(r);
+        }
+        if (others.size() == rows.size() || others.empty()) continue;
+        const GemmFit g = fit_gemm_model(gpu, others, full_overlap);
+        const CostModel without(gpu, with_gemm_fit(gpu, g));
+        std::printf("%-10s (overlap exponent %.2f):", layout.c_str(), g.overlap_exponent);
+        for (const auto& r : rows) {
+          if (r.layout == layout) std::printf(" %+.1f%%", 100 * error_of(without, r, gpu.sms));
+        }
+        std::printf("\n");
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fit_gemm_model: %s\n", e.what());
