@@ -26,7 +26,8 @@ struct GemmFit {
 //! get the same main-loop efficiency, as in default_cost_parameters).
 [[nodiscard]] CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit);
 
-//! The GEMM constants `params` hold, read back as a fit (the inverse of with_gemm_fit).
+//! The GEMM constants `params` hold, read back as a fit (the inverse of with_gemm_fit). The
+//! streaming rate is `gpu`'s: the defaults keep it as a fraction of the datasheet bandwidth.
 [[nodiscard]] GemmFit gemm_fit_of(const GpuProfile& gpu, const CostParameters& params);
 
 //! Root-mean-square log error of predicted against published TFLOPS over `rows`.
