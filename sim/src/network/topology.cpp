@@ -10,20 +10,13 @@
 
 #include "hopsim/core/enum_names.hpp"
 #include "hopsim/core/error.hpp"
+#include "hopsim/core/random.hpp"
 
 namespace hopsim::sim {
 namespace {
 
 [[noreturn]] void config_error(const char* key, const std::string& message) {
   throw ConfigError(SourceLocation{"", 0, 0, key}, message);
-}
-
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64 finaliser: cheap, well-distributed, and the same on every platform.
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 // Edges into a GPU other than the destination are hidden, so GPUs are never transit vertices.
@@ -316,7 +309,8 @@ Route Router::route(int src, int dst, std::uint64_t flow_id) {
   Vertex v = sv;
   std::uint64_t hop = 0;
   const std::uint64_t key =
-      mix(mix(static_cast<std::uint64_t>(src)) ^ static_cast<std::uint64_t>(dst)) ^ mix(flow_id);
+      splitmix64(splitmix64(static_cast<std::uint64_t>(src)) ^ static_cast<std::uint64_t>(dst)) ^
+      splitmix64(flow_id);
   while (v != dv) {
     const int want = d[v] - 1;
     LinkId choices[64];
@@ -333,7 +327,7 @@ Route Router::route(int src, int dst, std::uint64_t flow_id) {
         ++n;
       }
     }
-    const std::uint64_t pick = mix(key + hop) % static_cast<std::uint64_t>(n);
+    const std::uint64_t pick = splitmix64(key + hop) % static_cast<std::uint64_t>(n);
     const LinkId id = many.empty() ? choices[pick] : many[pick];
     r.links.push_back(id);
     r.latency += topo_->link(id).latency;

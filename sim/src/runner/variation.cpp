@@ -4,21 +4,6 @@
 #include <cmath>
 
 namespace hopsim::sim {
-namespace {
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-// (0, 1], 53 random bits.
-double unit(std::uint64_t x) {
-  return (static_cast<double>(x >> 11) + 1.0) * 0x1.0p-53;
-}
-
-}  // namespace
 
 double expected_max_normal(int n) {
   if (n <= 1) return 0.0;
@@ -35,18 +20,6 @@ double expected_max_normal(int n) {
   double s = f(kLo) + f(kHi);
   for (int i = 1; i < kSteps; ++i) s += (i % 2 == 1 ? 4.0 : 2.0) * f(kLo + i * h);
   return s * h / 3.0;
-}
-
-double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                    std::uint64_t d) {
-  std::uint64_t x = splitmix64(seed);
-  x = splitmix64(x ^ a);
-  x = splitmix64(x ^ b);
-  x = splitmix64(x ^ c);
-  x = splitmix64(x ^ d);
-  const double u1 = unit(x);
-  const double u2 = unit(splitmix64(x));
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
 double routing_load(std::uint64_t seed, int replica, int rank, int direction, int micro_batch,

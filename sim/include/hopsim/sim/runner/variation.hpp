@@ -4,16 +4,13 @@
 
 #include <cstdint>
 
+#include "hopsim/core/random.hpp"  // keyed_normal
+
 namespace hopsim::sim {
 
 //! E[max of n independent standard normals]: 0 for n = 1, 1/sqrt(pi) for n = 2, ~2.41 for 64.
 //! Numerical integration of n x phi(x) Phi(x)^(n-1); deterministic.
 [[nodiscard]] double expected_max_normal(int n);
-
-//! A standard normal draw that depends only on (seed, a, b, c, d): SplitMix64 of the key, then
-//! Box-Muller. The same key gives the same draw on every machine and in every order.
-[[nodiscard]] double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
-                                  std::uint64_t c, std::uint64_t d);
 
 //! One EP rank's draw of the token copies its experts receive for one micro-batch in one layer:
 //! max(0, 1 + cv z), z keyed by (seed, replica, rank, direction, micro-batch, stage, slot) and
