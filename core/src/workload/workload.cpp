@@ -126,8 +126,10 @@ Op swiglu(std::string name, double rows, double inter) {
                         kBf16);
 }
 
-//! Causal attention core, FlashAttention-style: forward QK^T and PV over half the keys on
-//! average; backward recomputes P and computes dV, dP, dQ, dK: 2.5x forward, all input gradient.
+//! Causal attention core, FlashAttention-style: forward QK^T (d_qk) and PV (d_v) over half the keys
+//! on average; backward recomputes S = QK^T and computes dV = P^T dO, dP = dO V^T, dQ = dS K and
+//! dK = dS^T Q: three products over d_qk and two over d_v (FlashAttention-2, arXiv 2307.08691,
+//! Algorithm 2), so 2.5x forward only when d_qk = d_v (MLA's 192/128: 2.6x). All input gradient.
 Op attention_core(double tokens, double seq, double q_heads, double kv_heads, double dqk,
                   double dv) {
   Op op = make_op("attention_core", OpKind::kAttention, "bf16");
@@ -135,9 +137,9 @@ Op attention_core(double tokens, double seq, double q_heads, double kv_heads, do
   op.n = static_cast<I>(seq);
   op.k = static_cast<I>(dqk);
   op.groups = static_cast<int>(q_heads);
-  const double f = 2.0 * tokens * q_heads * (dqk + dv) * (seq / 2.0);
-  op.fwd = F(f);
-  op.bwd_input = F(2.5 * f);
+  const double pairs = tokens * q_heads * (seq / 2.0);  // (query, key) products per head
+  op.fwd = F(2.0 * pairs * (dqk + dv));
+  op.bwd_input = F(2.0 * pairs * (3.0 * dqk + 2.0 * dv));
   const double q = tokens * q_heads * dqk * kBf16;
   const double kv = tokens * kv_heads * (dqk + dv) * kBf16;
   const double o = tokens * q_heads * dv * kBf16;

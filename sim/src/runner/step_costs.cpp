@@ -1,6 +1,7 @@
 #include "step_costs.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -194,17 +195,24 @@ Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
   const auto& opt = plan.optimizer;
   const int dp = std::max(1, plan.dp);
   const int expert_dp = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
-  const int weight_bytes = plan.gemm_precision == Precision::kFp8 ? 1 : 2;
   // AdamW per parameter: read gradient, read+write master weight and both moments, write the
-  // working-precision weight.
-  const std::int64_t per_param = bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) +
-                                 4 * bytes_of(opt.moments) + weight_bytes;
+  // BF16 working copy (the one core/memory counts and the ZeRO all-gather moves).
+  const double per_param = static_cast<double>(
+      bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) + 4 * bytes_of(opt.moments) + 2);
   const bool sharded = plan.zero_stage >= 1;
   const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
                                      : mb.dense_parameters + mb.expert_parameters;
+  double bytes = static_cast<double>(local) * per_param;
+  // FP8 GEMMs read their weights in FP8 with one FP32 scale per 128x128 block (DeepSeek-V3 report
+  // §3.3.2): once the working copy is whole again, every weight this rank holds is re-quantised
+  // (read BF16, write FP8 and the scales).
+  if (plan.gemm_precision == Precision::kFp8) {
+    bytes += static_cast<double>(mb.dense_parameters + mb.expert_parameters) *
+             (2.0 + 1.0 + 4.0 / (128.0 * 128.0));
+  }
   KernelShape k;
   k.cls = KernelClass::kMemoryBound;
-  k.bytes = Bytes(local * per_param);
+  k.bytes = Bytes(static_cast<std::int64_t>(std::llround(bytes)));
   return cm.cost(k, sc.cluster.gpu.sms).time;
 }
 
