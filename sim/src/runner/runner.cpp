@@ -278,10 +278,13 @@ std::map<std::string, Nanoseconds> predicted_class_times(const Scenario& sc,
       out["deepep_notify"] += (c.notify_dispatch - c.notify_layout + c.notify_combine * 3) * passes;
     }
   });
-  // The optimizer's update kernels (a trace's multi_tensor_apply / fused Adam): once per step.
+  // The optimizer step's kernels, once per step: the update (a trace's multi_tensor_apply / fused
+  // Adam) and, with FP8 GEMMs, the weights' re-quantisation after it. One row, as the timeline
+  // (`--trace`) and its export show the step's optimizer phase as one span.
   const std::vector<MemoryBreakdown> held = memory_per_rank(sc, stage_placement(sc, w.cm));
   for (int r : w.ranks) {
-    out["optimizer"] += optimizer_update_time(sc, w.cm, held[static_cast<std::size_t>(r)]);
+    const MemoryBreakdown& mb = held[static_cast<std::size_t>(r)];
+    out["optimizer"] += optimizer_update_time(sc, w.cm, mb) + weight_requant_time(sc, w.cm, mb);
   }
   w.average(out);
   return out;

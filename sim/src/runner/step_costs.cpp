@@ -202,17 +202,24 @@ Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
   const bool sharded = plan.zero_stage >= 1;
   const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
                                      : mb.dense_parameters + mb.expert_parameters;
-  double bytes = static_cast<double>(local) * per_param;
+  KernelShape k;
+  k.cls = KernelClass::kMemoryBound;
+  k.bytes = Bytes(static_cast<std::int64_t>(std::llround(static_cast<double>(local) * per_param)));
+  return cm.cost(k, sc.cluster.gpu.sms).time;
+}
+
+Nanoseconds weight_requant_time(const Scenario& sc, const CostModel& cm,
+                                const MemoryBreakdown& mb) {
+  if (sc.plan.gemm_precision != Precision::kFp8) return Nanoseconds(0);
   // FP8 GEMMs read their weights in FP8 with one FP32 scale per 128x128 block (DeepSeek-V3 report
   // §3.3.2): once the working copy is whole again, every weight this rank holds is re-quantised
   // (read BF16, write FP8 and the scales).
-  if (plan.gemm_precision == Precision::kFp8) {
-    bytes += static_cast<double>(mb.dense_parameters + mb.expert_parameters) *
-             (2.0 + 1.0 + 4.0 / (128.0 * 128.0));
-  }
+  const double weights = static_cast<double>(mb.dense_parameters + mb.expert_parameters);
   KernelShape k;
   k.cls = KernelClass::kMemoryBound;
-  k.bytes = Bytes(static_cast<std::int64_t>(std::llround(bytes)));
+  k.memory = MemoryKind::kCast;
+  k.bytes =
+      Bytes(static_cast<std::int64_t>(std::llround(weights * (2.0 + 1.0 + 4.0 / (128 * 128)))));
   return cm.cost(k, sc.cluster.gpu.sms).time;
 }
 
@@ -234,6 +241,7 @@ Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
     Nanoseconds t = optimizer_update_time(sc, cm, mb);
     if (sharded && dp > 1) t += ag_time(dp, mb.dense_parameters * 2);
     if (sharded && expert_dp > 1) t += ag_time(expert_dp, mb.expert_parameters * 2);
+    t += weight_requant_time(sc, cm, mb);
     worst = std::max(worst, t);
   }
   return worst;

@@ -20,6 +20,10 @@ namespace hopsim::sim {
 //! an HBM-bound pass over the gradients, master weights and moments, no communication.
 [[nodiscard]] Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
                                                 const MemoryBreakdown& mb);
+//! With FP8 GEMMs, the re-quantisation of every weight the rank holds once the ZeRO all-gather
+//! has made the BF16 working copy whole (an FP8 cast kernel); zero otherwise.
+[[nodiscard]] Nanoseconds weight_requant_time(const Scenario& sc, const CostModel& cm,
+                                              const MemoryBreakdown& mb);
 [[nodiscard]] Nanoseconds optimizer_time(const Scenario& sc, const CostModel& cm,
                                          const std::vector<MemoryBreakdown>& ranks);
 
