@@ -51,7 +51,11 @@ int main(int argc, char** argv) {
     } else if (a == "--seed" && i + 1 < argc) {
       const std::string_view v = argv[++i];
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
-      usage = ec != std::errc() || end != v.data() + v.size();
+      if (ec != std::errc() || end != v.data() + v.size()) {
+        std::fprintf(stderr, "fit_gemm_model: --seed takes a non-negative integer, got '%s'\n",
+                     argv[i]);
+        return 2;
+      }
     } else if (table == nullptr && !a.starts_with("--")) {
       table = argv[i];
     } else {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${HOPSIM_FUZZ_SECONDS:-30}}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${HOPSIM_JOBS:-$(nproc)}
-targets=(kineto_fuzz nsys_fuzz config_fuzz sweep_fuzz results_fuzz chakra_fuzz)
+targets=(kineto_fuzz nsys_fuzz config_fuzz sweep_fuzz results_fuzz chakra_fuzz calibration_fuzz)
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DHOPSIM_FUZZ=ON -DHOPSIM_BUILD_TESTS=OFF -DHOPSIM_WITH_GUI=OFF -DHOPSIM_WITH_CUDA=OFF \

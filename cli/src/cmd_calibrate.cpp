@@ -1,5 +1,7 @@
 // `hopsim calibrate trace.sqlite -o calibration.yaml`: fits efficiency curves per kernel class
-// and bandwidth-vs-SMs curves from a hopsim-measure trace (docs/CALIBRATION.md).
+// and bandwidth-vs-SMs curves from a hopsim-measure trace; with --from-trace, time scales from a
+// real run's trace; with --gemm-table, the GEMM tile model from a per-shape table
+// (docs/CALIBRATION.md).
 
 #include <cmath>
 #include <cstdio>
@@ -22,6 +24,8 @@
 #include "hopsim/profiler/calibrate/transfer.hpp"
 #include "hopsim/profiler/import/import.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
+#include "hopsim/sim/cost/gemm_fit.hpp"
+#include "table.hpp"
 
 namespace hopsim::cli {
 namespace {
@@ -174,6 +178,53 @@ void register_calibrate(CLI::App& app, Io io) {
     cal::save_calibration(c, *out);
     if (!*json) io.out << "calibration written to " << *out << " (use with --calibration)\n";
   };
+  // --gemm-table: the GEMM tile model refitted to a per-shape table (docs/CALIBRATION.md).
+  auto gemm_table = std::make_shared<std::string>();
+  auto table_gpu = std::make_shared<std::string>();
+  cmd->add_option("--gemm-table", *gemm_table,
+                  "Per-shape GEMM throughput table (CSV layout,groups,m,n,k,tflops, e.g. your "
+                  "GEMM library's benchmark): fit the GEMM tile model's constants to it");
+  cmd->add_option("--gpu", *table_gpu, "With --gemm-table: the GPU profile it was measured on");
+  auto fit_from_table = [io, out, gemm_table, table_gpu, trace] {
+    if (table_gpu->empty()) throw CLI::ValidationError("--gemm-table", "needs --gpu");
+    if (!trace->empty()) {
+      throw CLI::ValidationError("--gemm-table", "takes no hopsim-measure trace as well");
+    }
+    const GpuProfile gpu = load_gpu_profile(*table_gpu);
+    const auto rows = sim::read_gemm_table(*gemm_table);
+    const sim::GemmFit f = sim::fit_gemm_model(gpu, rows);
+    const sim::CostModel model(gpu, sim::with_gemm_fit(gpu, f));
+    io.out << "GEMM tile model fitted to " << rows.size() << " rows of " << printable(*gemm_table)
+           << " on " << gpu.name << " (" << gpu.sms << " SMs)\n";
+    Table t({"layout", "groups x m", "n", "k", "table TFLOPS", "model", "error"});
+    for (const auto& r : rows) {
+      const double p = sim::predicted_tflops(model, r, gpu.sms);
+      t.add({r.layout, std::to_string(r.groups) + " x " + std::to_string(r.m), std::to_string(r.n),
+             std::to_string(r.k), fmt("%.0f", r.tflops), fmt("%.0f", p),
+             fmt("%+.1f%%", 100 * (p / r.tflops - 1))});
+    }
+    t.print(io.out);
+    io.out << "main-loop efficiency " << fmt("%.4f", f.efficiency)
+           << " of the sustained-clock peak, operand feed " << fmt("%.1f", f.feed_gb_per_s_per_sm)
+           << " GB/s per SM, tile overhead " << fmt("%.0f", f.tile_overhead_ns)
+           << " ns, HBM streaming " << fmt("%.3f", f.hbm_tb_per_s) << " TB/s, kernel overhead "
+           << fmt("%.0f", f.kernel_overhead_ns) << " ns, overlap exponent "
+           << fmt("%.2f", f.overlap_exponent) << "; rms log error "
+           << fmt("%.4f", sim::rms_log_error(gpu, rows, f)) << "\n";
+    cal::Calibration c;
+    c.device = gpu.name;
+    c.sm_count = gpu.sms;
+    c.gemm_tile = f;
+    c.provenance = {
+        {"calibrated_from_gemm_table", *gemm_table},
+        {"gemm_table_sha256", planner::file_sha256_hex(*gemm_table)},
+        {"gpu_profile", *table_gpu},
+        {"fit_rms_log_error", fmt("%.4f", sim::rms_log_error(gpu, rows, f))},
+        {"calibrated_at_utc", now_utc()},
+        {"calibrated_by", std::string("hopsim calibrate --gemm-table ") + HOPSIM_CLI_VERSION}};
+    cal::save_calibration(c, *out);
+    io.out << "calibration written to " << *out << " (use with --calibration)\n";
+  };
   auto* bf16_opt = cmd->add_option("--peak-bf16-tflops", *bf16,
                                    "Nominal dense BF16 peak (default H100 SXM 989.4)");
   auto* fp8_opt = cmd->add_option("--peak-fp8-tflops", *fp8,
@@ -197,15 +248,23 @@ void register_calibrate(CLI::App& app, Io io) {
                   "with its attention) or cublas (cuBLASLt FP8 and cuBLAS BF16, what PyTorch "
                   "runs; attention keeps its defaults)")
       ->check(CLI::IsMember({"hopsim", "cublas"}));
-  cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace, measured_on, target,
-                 bf16_opt, fp8_opt, hbm_opt, gemm_kernels] {
+  cmd->callback([io, trace, out, bf16, fp8, hbm, from_trace, fit_from_trace, gemm_table,
+                 fit_from_table, measured_on, target, bf16_opt, fp8_opt, hbm_opt, gemm_kernels] {
+    if (!from_trace->empty() && !gemm_table->empty()) {
+      throw CLI::ValidationError("--gemm-table", "give --from-trace or --gemm-table, not both");
+    }
     if (!from_trace->empty()) {
       fit_from_trace();
       return;
     }
+    if (!gemm_table->empty()) {
+      fit_from_table();
+      return;
+    }
     if (trace->empty()) {
       throw CLI::ValidationError("trace",
-                                 "a hopsim-measure trace, or --from-trace with --scenario");
+                                 "a hopsim-measure trace, --from-trace with --scenario, or "
+                                 "--gemm-table with --gpu");
     }
     std::optional<GpuProfile> source;
     if (!measured_on->empty()) {

@@ -279,3 +279,43 @@ TEST_CASE("cli: - reads a scenario from standard input and writes a trace to sta
   CHECK(report.rc == 0);
   CHECK(report.out == invoke({"report", kTiny, "--no-counterpart"}).out);
 }
+
+TEST_CASE("cli: calibrate --gemm-table refits the GEMM tile model for run", "[cli]") {
+  // Consistency: the shipped GEMM constants are the fit to DeepGEMM's H800 rows (deepseek-ai/
+  // DeepGEMM README at a9967bc), so a calibration fitted to that table predicts DeepSeek-V3 as
+  // the uncalibrated defaults do, to the rounding of their printed digits; one fitted to the
+  // README's February (v1) rates, slower on the training shapes, predicts a longer step. A
+  // calibration that left a constant out would miss the first check.
+  const hopsim::test::TempDir dir("gemm-table");
+  const std::string published = kData + "/tests/data/published/";
+  const std::string april = (dir / "april.yaml").string(), feb = (dir / "feb.yaml").string();
+  REQUIRE(invoke({"calibrate", "--gemm-table", published + "deepgemm_h800_fp8.csv", "--gpu",
+                  "h800-sxm5", "-o", april})
+              .rc == 0);
+  const Run v1 = invoke({"calibrate", "--gemm-table", published + "deepgemm_h800_fp8_v1.csv",
+                         "--gpu", "h800-sxm5", "-o", feb});
+  REQUIRE(v1.rc == 0);
+  CHECK_THAT(v1.out, Catch::Contains("rms log error"));
+  const auto gpu_hours = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"run", kData + "/scenarios/deepseek-v3-h800.yaml", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Run r = invoke(args);
+    REQUIRE(r.rc == 0);
+    return nlohmann::json::parse(r.out)["cost"]["gpu_hours_per_trillion_tokens"].get<double>();
+  };
+  const double uncalibrated = gpu_hours({});
+  CHECK(gpu_hours({"--calibration", april}) == Approx(uncalibrated).epsilon(0.001));
+  CHECK(gpu_hours({"--calibration", feb}) > 1.02 * uncalibrated);
+
+  // Bad input: a located error, nothing written.
+  const std::string bad = (dir / "bad.csv").string();
+  std::ofstream(bad) << "layout,groups,m,n,k,tflops\nnormal,1,64,2112,0,206\n";
+  const std::string never = (dir / "never.yaml").string();
+  const Run e = invoke({"calibrate", "--gemm-table", bad, "--gpu", "h800-sxm5", "-o", never});
+  CHECK(e.rc != 0);
+  CHECK_THAT(e.err, Catch::Contains("bad.csv:2:18: k:"));
+  CHECK_FALSE(std::filesystem::exists(never));
+  const Run no_gpu = invoke({"calibrate", "--gemm-table", bad, "-o", never});
+  CHECK(no_gpu.rc != 0);
+  CHECK_THAT(no_gpu.err, Catch::Contains("needs --gpu"));
+}

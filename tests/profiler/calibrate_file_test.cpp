@@ -1,6 +1,7 @@
 // Calibration YAML: save/load round trip and rejection of bad files with clear errors.
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -262,4 +263,44 @@ TEST_CASE("cost_model_classes: a mapping to measured FLOP classes, checked and r
     CHECK_THAT(message_of(s + "cost_model_classes: {gemm_fp9: cublaslt_gemm_fp8}\n"),
                Catch::Contains("unknown key") && Catch::Contains("did you mean 'gemm_fp8'"));
   }
+}
+
+TEST_CASE("gemm_tile: a GEMM tile fit, round-tripped, checked and applied",
+          "[profiler][calibrate]") {
+  const std::string tile = R"(gemm_tile:
+  main_loop_efficiency: 0.8
+  operand_feed_gb_per_s_per_sm: 130.5
+  tile_overhead_ns: 3314
+  hbm_tb_per_s: 2.78
+  kernel_overhead_ns: 0
+  overlap_exponent: 2.25
+)";
+  const auto c = cal::parse_calibration(std::string(kValid) + tile, "ok.yaml");
+  REQUIRE(c.gemm_tile.has_value());
+  CHECK(c.gemm_tile->tile_overhead_ns == 3314);
+  const auto back = cal::parse_calibration(cal::calibration_to_yaml(c), "back.yaml");
+  REQUIRE(back.gemm_tile.has_value());
+  CHECK(back.gemm_tile->overlap_exponent == 2.25);
+  CHECK(back.gemm_tile->feed_gb_per_s_per_sm == 130.5);
+  // Without an exponent the tile model takes the max of compute and streaming (full overlap),
+  // and writes no exponent back.
+  std::string max_form = tile;
+  max_form.erase(max_form.find("  overlap_exponent"));
+  const auto m = cal::parse_calibration(std::string(kValid) + max_form, "max.yaml");
+  CHECK(std::isinf(m.gemm_tile->overlap_exponent));
+  CHECK(cal::calibration_to_yaml(m).find("overlap_exponent") == std::string::npos);
+  // Out of its domain: located, with the key path.
+  const auto bad = [&](const std::string& from, const std::string& to) {
+    std::string s = std::string(kValid) + tile;
+    s.replace(s.find(from), from.size(), to);
+    return message_of(s);
+  };
+  CHECK_THAT(bad("main_loop_efficiency: 0.8", "main_loop_efficiency: 1.5"),
+             Catch::Contains("gemm_tile.main_loop_efficiency") && Catch::Contains("bad.yaml:"));
+  CHECK_THAT(bad("overlap_exponent: 2.25", "overlap_exponent: 0.5"),
+             Catch::Contains("gemm_tile.overlap_exponent") && Catch::Contains("below 1"));
+  CHECK_THAT(bad("hbm_tb_per_s: 2.78", "hbm_tb_per_s: .nan"),
+             Catch::Contains("gemm_tile.hbm_tb_per_s"));
+  CHECK_THAT(bad("tile_overhead_ns: 3314", "tile_ovrhead_ns: 3314"),
+             Catch::Contains("did you mean 'tile_overhead_ns'"));
 }

@@ -21,8 +21,8 @@ TEST_CASE("GEMM fit: the shipped defaults are the fit to DeepGEMM's H800 table",
   // Consistency: default_cost_parameters must hold what the fit to DeepGEMM's 28 published rows
   // (deepseek-ai/DeepGEMM README at a9967bc) gives, at the digits bench/fit_gemm_model prints,
   // so a constant edited by hand, or a model change without a refit, fails here. The search
-  // draws by key (hopsim/core/random.hpp), not with a standard-library distribution, so these
-  // digits hold with any standard library.
+  // draws by key (hopsim/core/random.hpp), not with a standard-library distribution whose
+  // algorithm each library chooses.
   const GpuProfile gpu = load_gpu_profile("h800-sxm5");
   const GemmFit fit = fit_gemm_model(gpu, deepgemm_rows());
   const GemmFit shipped = gemm_fit_of(gpu, default_cost_parameters(gpu));
@@ -37,9 +37,10 @@ TEST_CASE("GEMM fit: the shipped defaults are the fit to DeepGEMM's H800 table",
 TEST_CASE("GEMM fit: another seed predicts every published row the same", "[sim][cost]") {
   // The loss is flat where the constants trade against each other (a higher streaming rate
   // against a longer tile overhead), so the seed moves the constants in their third digit. What
-  // the fit is for, the prediction of each shape, must not move: seeds 1 and 2 (tile overhead
-  // 1,228 and 1,268 ns) agree on every row within 1%, and both keep every row within 15% of the
-  // published figure. A search that stopped short of the minimum fails the first check.
+  // the fit is for, the prediction of each shape, must not move: seeds 1 and 2, whose draws are
+  // independent, agree on every row within 1%, and both keep every row within 15% of the
+  // published figure. A search too short to reach the valley (e.g. 400 trials instead of 40,000)
+  // fails the first check.
   const GpuProfile gpu = load_gpu_profile("h800-sxm5");
   const auto rows = deepgemm_rows();
   const CostModel one(gpu, with_gemm_fit(gpu, fit_gemm_model(gpu, rows, false, 1)));

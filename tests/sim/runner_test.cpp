@@ -269,7 +269,10 @@ TEST_CASE("runner: the optimizer row is AdamW on the ZeRO shard, then FP8 weight
   // BF16 moments; FP8 weights with one FP32 scale per 128x128 block): the rank's ZeRO-1 shard
   // (dense parameters over DP 128, experts over DP 2) reads its gradient (4 B), reads and writes
   // the master weight (8 B) and both moments (8 B) and writes the BF16 working copy (2 B); then
-  // every weight the rank holds is read in BF16 and written in FP8 with its scale. Two
+  // the weights of its FP8 GEMMs are read in BF16 and written in FP8 with their scales. Not
+  // re-quantised (§3.3, DeepSeek-V3 config_671B.json): the norms, 2 x 7168 + 1536 + 512 = 16,384
+  // a layer; on the rank with the ends, the embedding and the output head (129,280 x 7168 each),
+  // the final norm (7168) and MTP's norms and projection (3 x 7168 + 2 x 7168^2). Two
   // memory-bound kernels at 3,000 of the H800's 3,350 GB/s on all 132 SMs (FlashMLA README at
   // 414a2f3), each with a 2 us launch.
   const Scenario sc = breakdown_scenario();
@@ -278,13 +281,27 @@ TEST_CASE("runner: the optimizer row is AdamW on the ZeRO shard, then FP8 weight
   for (int rank : {0, 5}) {
     const MemoryBreakdown& mb = held[static_cast<std::size_t>(rank)];
     const double shard = static_cast<double>(mb.dense_parameters / 128 + mb.expert_parameters / 2);
-    const double all = static_cast<double>(mb.dense_parameters + mb.expert_parameters);
+    double fp8 =
+        static_cast<double>(mb.dense_parameters + mb.expert_parameters) - 16'384.0 * mb.layers;
+    if (rank == 0) fp8 -= 2 * 129'280.0 * 7168 + 7168 + 3 * 7168 + 2 * 7168.0 * 7168;
     const double update = shard * (4 + 8 + 8 + 2) / 3000e9 + 2e-6;
-    const double requant = all * (2 + 1 + 4.0 / (128 * 128)) / 3000e9 + 2e-6;
+    const double requant = fp8 * (2 + 1 + 4.0 / (128 * 128)) / 3000e9 + 2e-6;
     INFO("rank " << rank);
     CHECK(to_seconds(predicted_class_times(sc, {}, rank).at("optimizer")) ==
           Approx(update + requant).epsilon(1e-6));
   }
+  // With BF16 GEMMs nothing is re-quantised, and a BF16 master is the working copy itself: the
+  // update reads the gradient and the master (2 B each here), writes the master and moves both
+  // moments (8 B).
+  Scenario bf16 = sc;
+  bf16.plan.gemm_precision = Precision::kBf16;
+  bf16.plan.optimizer.master_weights = StateDtype::kBf16;
+  bf16.plan.optimizer.gradients = StateDtype::kBf16;
+  const auto held16 = memory_per_rank(bf16, stage_placement(bf16, cm));
+  const MemoryBreakdown& mb = held16[5];
+  const double shard = static_cast<double>(mb.dense_parameters / 128 + mb.expert_parameters / 2);
+  CHECK(to_seconds(predicted_class_times(bf16, {}, 5).at("optimizer")) ==
+        Approx(shard * (2 + 4 + 8) / 3000e9 + 2e-6).epsilon(1e-6));
 }
 
 TEST_CASE("runner: class breakdown adds up to what the engine executed", "[sim][runner]") {

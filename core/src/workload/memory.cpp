@@ -161,12 +161,18 @@ BlockParameters block_parameters(const ModelConfig& m, const ParallelPlan& p, in
   BlockParameters b;
   if (layer == kEmbeddingBlock) {
     b.dense = emb;
+    b.high_precision = b.dense;
   } else if (layer == kHeadBlock) {
     b.dense = (m.tie_embeddings ? 0 : emb) + m.hidden;  // head + final norm
+    b.high_precision = b.dense;
   } else {
     const LayerParameters lp = layer_parameters(m, layer);
     b.dense = (lp.attention + lp.ffn_dense) / p.tp + lp.norms;
-    if (layer >= m.n_layers) b.dense += mtp_extra_parameters(m);
+    b.high_precision = lp.norms + attention_norm_parameters(m);
+    if (layer >= m.n_layers) {
+      b.dense += mtp_extra_parameters(m);
+      b.high_precision += mtp_extra_parameters(m);
+    }
     b.expert = lp.routed / p.ep;
   }
   return b;
@@ -206,6 +212,7 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
         const BlockParameters bp = block_parameters(m, p, l);
         mb.dense_parameters += bp.dense;
         mb.expert_parameters += bp.expert;
+        mb.high_precision_parameters += bp.high_precision;
         act += static_cast<double>(activation_bytes_per_layer(m, p, l).value());
         ++mb.layers;
         if (l >= m.n_layers) {
@@ -215,11 +222,15 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
       }
       if (st == 0) {
         mb.has_embedding = true;
-        mb.dense_parameters += block_parameters(m, p, kEmbeddingBlock).dense;
+        const BlockParameters bp = block_parameters(m, p, kEmbeddingBlock);
+        mb.dense_parameters += bp.dense;
+        mb.high_precision_parameters += bp.high_precision;
       }
       if (st == n_stages - 1) {
         mb.has_head = true;
-        mb.dense_parameters += block_parameters(m, p, kHeadBlock).dense;
+        const BlockParameters bp = block_parameters(m, p, kHeadBlock);
+        mb.dense_parameters += bp.dense;
+        mb.high_precision_parameters += bp.high_precision;
         // Final-norm input and BF16 logits for the cross-entropy backward.
         mb.loss_activations += round_bytes(tokens * (m.hidden * 2.0 + m.vocab / p.tp * 2.0));
       }

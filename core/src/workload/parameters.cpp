@@ -42,6 +42,11 @@ I attention_parameters(const ModelConfig& m) {
   return h * nh * hd + 2 * h * kvh * hd + nh * hd * h;
 }
 
+I attention_norm_parameters(const ModelConfig& m) {
+  if (m.attention != AttentionKind::kMla || !m.mla) return 0;
+  return I{m.mla->q_lora_rank} + m.mla->kv_lora_rank;  // q_norm (0 without q_lora), kv_norm
+}
+
 I expert_parameters(const ModelConfig& m) {
   if (!m.moe) return 0;
   return I{3} * m.hidden * m.moe->moe_inter_dim;

@@ -112,6 +112,35 @@ ClassCurve read_class(const YAML::Node& node, const std::string& file, const std
   return cc;
 }
 
+// The bounds are the physical ones, wider than the fit's search box: a main-loop fraction of the
+// tensor peak in (0, 1], rates that are positive, overheads of at most a millisecond, and an
+// overlap exponent of at least 1 (1: no overlap; absent: the max form, full overlap).
+sim::GemmFit read_gemm_tile(const YAML::Node& node, const std::string& name) {
+  const MappingReader t(
+      node, name, "gemm_tile",
+      {at_most(key("main_loop_efficiency", ValueKind::kPositiveNumber, true), 1.0),
+       at_most(key("operand_feed_gb_per_s_per_sm", ValueKind::kPositiveNumber, true), 10'000),
+       at_most(key("tile_overhead_ns", ValueKind::kNonNegativeNumber, true), 1'000'000),
+       at_most(key("hbm_tb_per_s", ValueKind::kPositiveNumber, true), 1'000),
+       at_most(key("kernel_overhead_ns", ValueKind::kNonNegativeNumber, true), 1'000'000),
+       at_most(key("overlap_exponent", ValueKind::kPositiveNumber, false), 1'000)});
+  sim::GemmFit f;
+  f.efficiency = t.get_number("main_loop_efficiency");
+  f.feed_gb_per_s_per_sm = t.get_number("operand_feed_gb_per_s_per_sm");
+  f.tile_overhead_ns = t.get_number("tile_overhead_ns");
+  f.hbm_tb_per_s = t.get_number("hbm_tb_per_s");
+  f.kernel_overhead_ns = t.get_number("kernel_overhead_ns");
+  if (t.has("overlap_exponent")) {
+    f.overlap_exponent = t.get_number("overlap_exponent");
+    if (f.overlap_exponent < 1.0) {
+      t.fail("overlap_exponent",
+             "an overlap exponent below 1 would make overlapping slower than running one after "
+             "the other; leave it out for full overlap (the max form)");
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 Calibration parse_calibration(const std::string& yaml_text, const std::string& name) {
@@ -129,7 +158,8 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
        key("time_scales", ValueKind::kMapping, false),
        at_most(key("launch_overhead_ns", ValueKind::kNonNegativeInt, false), 1'000'000),
        at_most(key("comm_hbm_bytes_per_wire_byte", ValueKind::kNonNegativeNumber, false), 100),
-       key("cost_model_classes", ValueKind::kMapping, false)});
+       key("cost_model_classes", ValueKind::kMapping, false),
+       key("gemm_tile", ValueKind::kMapping, false)});
   if (r.get_int("hopsim_calibration") != Calibration::kFormatVersion) {
     r.fail("hopsim_calibration",
            "unsupported calibration format version (this hopsim reads version " +
@@ -175,6 +205,7 @@ Calibration parse_calibration(const std::string& yaml_text, const std::string& n
   if (r.has("comm_hbm_bytes_per_wire_byte")) {
     c.comm_hbm_bytes_per_wire_byte = r.get_number("comm_hbm_bytes_per_wire_byte");
   }
+  if (r.has("gemm_tile")) c.gemm_tile = read_gemm_tile(r.node("gemm_tile"), name);
   if (r.has("cost_model_classes")) {
     std::vector<config::KeySpec> keys;
     for (const std::string& k : cost_model_class_names())
@@ -323,6 +354,19 @@ std::string calibration_to_yaml(const Calibration& c) {
   if (!c.cost_model_classes.empty()) {
     e << YAML::Key << "cost_model_classes" << YAML::Value << YAML::BeginMap;
     for (const auto& [k, v] : c.cost_model_classes) e << YAML::Key << k << YAML::Value << v;
+    e << YAML::EndMap;
+  }
+  if (c.gemm_tile) {
+    const sim::GemmFit& f = *c.gemm_tile;
+    e << YAML::Key << "gemm_tile" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "main_loop_efficiency" << YAML::Value << f.efficiency;
+    e << YAML::Key << "operand_feed_gb_per_s_per_sm" << YAML::Value << f.feed_gb_per_s_per_sm;
+    e << YAML::Key << "tile_overhead_ns" << YAML::Value << f.tile_overhead_ns;
+    e << YAML::Key << "hbm_tb_per_s" << YAML::Value << f.hbm_tb_per_s;
+    e << YAML::Key << "kernel_overhead_ns" << YAML::Value << f.kernel_overhead_ns;
+    if (std::isfinite(f.overlap_exponent)) {
+      e << YAML::Key << "overlap_exponent" << YAML::Value << f.overlap_exponent;
+    }
     e << YAML::EndMap;
   }
   e << YAML::EndMap;

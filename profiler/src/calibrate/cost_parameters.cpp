@@ -45,6 +45,7 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
     covered += (covered.empty() ? "" : ", ") + name + (measured == name ? "" : " <- " + measured);
   }
   if (c.hbm) p.measured_hbm = sim::MeasuredBandwidth{c.hbm->bandwidth_max, c.hbm->sms0};
+  if (c.gemm_tile) sim::apply_gemm_fit(p, gpu, *c.gemm_tile);
   std::string scaled;
   for (const auto& [g, v] : c.time_scales) {
     (void)sim::set_time_scale(p.time_scale, g, v);  // the reader admits only these groups
@@ -57,6 +58,7 @@ sim::CostParameters cost_parameters_from(const Calibration& c, const GpuProfile&
   p.source =
       "calibrated: " + source + " (" + c.device +
       "; classes: " + (covered.empty() ? "none" : covered) + (c.hbm ? "; HBM" : "") +
+      (c.gemm_tile ? "; GEMM tile model fitted to a per-shape table" : "") +
       (scaled.empty() ? "" : "; time scales from a trace: " + scaled) +
       (c.comm_hbm_bytes_per_wire_byte
            ? fmt("; HBM interference %.3f bytes per wire byte", *c.comm_hbm_bytes_per_wire_byte)

@@ -1,5 +1,6 @@
 #include "hopsim/sim/cost/gemm_table.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "hopsim/core/config/config_file.hpp"
@@ -8,7 +9,9 @@
 namespace hopsim::sim {
 namespace {
 
-long long parse_int(const std::string& text, const SourceLocation& at) {
+// A positive integer of at most `max`: GEMM dimensions far beyond any GPU's memory are refused
+// rather than left to overflow the byte counts.
+long long parse_int(const std::string& text, long long max, const SourceLocation& at) {
   std::size_t used = 0;
   long long v = 0;
   try {
@@ -16,8 +19,27 @@ long long parse_int(const std::string& text, const SourceLocation& at) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || v <= 0)
+  if (used != text.size() || text.empty() || v <= 0) {
     throw ConfigError(at, "expected a positive integer, got '" + text + "'");
+  }
+  if (v > max) {
+    throw ConfigError(at, "expected at most " + std::to_string(max) + ", got '" + text + "'");
+  }
+  return v;
+}
+
+// A published throughput: positive, finite, decimals allowed, at most 100,000 TFLOPS.
+double parse_tflops(const std::string& text, const SourceLocation& at) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || !std::isfinite(v) || v <= 0 || v > 1e5) {
+    throw ConfigError(at, "expected TFLOPS, a number in (0, 100000], got '" + text + "'");
+  }
   return v;
 }
 
@@ -49,11 +71,18 @@ std::vector<PublishedGemm> read_gemm_table(const std::string& path) {
     if (r.layout != "normal" && r.layout != "contiguous" && r.layout != "masked") {
       throw ConfigError(at, "layout must be normal, contiguous or masked, got '" + r.layout + "'");
     }
-    r.groups = static_cast<int>(parse_int(f[1], at));
-    r.m = parse_int(f[2], at);
-    r.n = parse_int(f[3], at);
-    r.k = parse_int(f[4], at);
-    r.tflops = static_cast<double>(parse_int(f[5], at));
+    // Each field located by its column (1-based) and named by its header.
+    const auto field = [&](std::size_t i, const char* name) {
+      int col = 1;
+      for (std::size_t j = 0; j < i; ++j) col += static_cast<int>(f[j].size()) + 1;
+      return SourceLocation{path, line_no, col, name};
+    };
+    constexpr long long kMaxDim = 1LL << 24;  // 16M rows or columns per group
+    r.groups = static_cast<int>(parse_int(f[1], 4096, field(1, "groups")));
+    r.m = parse_int(f[2], kMaxDim, field(2, "m"));
+    r.n = parse_int(f[3], kMaxDim, field(3, "n"));
+    r.k = parse_int(f[4], kMaxDim, field(4, "k"));
+    r.tflops = parse_tflops(f[5], field(5, "tflops"));
     rows.push_back(r);
   }
   if (rows.empty()) throw ConfigError(SourceLocation{path, line_no, 0, {}}, "no rows");

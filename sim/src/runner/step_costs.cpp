@@ -195,16 +195,18 @@ Nanoseconds optimizer_update_time(const Scenario& sc, const CostModel& cm,
   const auto& opt = plan.optimizer;
   const int dp = std::max(1, plan.dp);
   const int expert_dp = std::max(1, plan.dp * plan.tp / std::max(1, plan.ep));
-  // AdamW per parameter: read gradient, read+write master weight and both moments, write the
-  // BF16 working copy (the one core/memory counts and the ZeRO all-gather moves).
-  const double per_param = static_cast<double>(
-      bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) + 4 * bytes_of(opt.moments) + 2);
+  // AdamW per parameter: read gradient, read+write master weight and both moments, and, where the
+  // master is wider, write the BF16 working copy (the one core/memory counts and the ZeRO
+  // all-gather moves); a BF16 master is the working copy.
+  const std::int64_t working_copy = bytes_of(opt.master_weights) > 2 ? 2 : 0;
+  const std::int64_t per_param = bytes_of(opt.gradients) + 2 * bytes_of(opt.master_weights) +
+                                 4 * bytes_of(opt.moments) + working_copy;
   const bool sharded = plan.zero_stage >= 1;
   const std::int64_t local = sharded ? mb.dense_parameters / dp + mb.expert_parameters / expert_dp
                                      : mb.dense_parameters + mb.expert_parameters;
   KernelShape k;
   k.cls = KernelClass::kMemoryBound;
-  k.bytes = Bytes(static_cast<std::int64_t>(std::llround(static_cast<double>(local) * per_param)));
+  k.bytes = Bytes(local * per_param);
   return cm.cost(k, sc.cluster.gpu.sms).time;
 }
 
@@ -212,9 +214,12 @@ Nanoseconds weight_requant_time(const Scenario& sc, const CostModel& cm,
                                 const MemoryBreakdown& mb) {
   if (sc.plan.gemm_precision != Precision::kFp8) return Nanoseconds(0);
   // FP8 GEMMs read their weights in FP8 with one FP32 scale per 128x128 block (DeepSeek-V3 report
-  // §3.3.2): once the working copy is whole again, every weight this rank holds is re-quantised
-  // (read BF16, write FP8 and the scales).
-  const double weights = static_cast<double>(mb.dense_parameters + mb.expert_parameters);
+  // §3.3.2): once the working copy is whole again, every weight of this rank's FP8 GEMMs is
+  // re-quantised (read BF16, write FP8 and the scales); the embedding, the output head, the norms
+  // and MTP's projection stay in higher precision (§3.3). The routers' BF16 gate weights (256 x
+  // 7168 a layer on DeepSeek-V3, 0.5% of a layer) are counted with the FP8 ones.
+  const double weights = static_cast<double>(mb.dense_parameters + mb.expert_parameters -
+                                             mb.high_precision_parameters);
   KernelShape k;
   k.cls = KernelClass::kMemoryBound;
   k.memory = MemoryKind::kCast;

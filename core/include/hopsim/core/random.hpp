@@ -1,6 +1,6 @@
 #pragma once
-//! Seeded, stateless random draws that are the same on every platform and in every call order:
-//! the one home of hopsim's randomness (variation draws, ECMP hashing, the GEMM fit's search).
+//! Seeded, stateless random draws keyed by where they are used, so the same in every call order
+//! and, for the integer hashes, on every platform: the one home of hopsim's randomness.
 
 #include <cmath>
 #include <cstdint>
@@ -23,7 +23,8 @@ namespace hopsim {
 
 //! A standard normal draw that depends only on (seed, a, b, c, d): SplitMix64 of the key, then
 //! Box-Muller. Unlike std::normal_distribution, whose algorithm each standard library chooses,
-//! the same key gives the same draw on every machine.
+//! the key fixes the draw: the uniforms are bit-exact everywhere, the transform as exact as the
+//! platform's std::log and std::cos (correctly rounded in glibc's common cases).
 [[nodiscard]] inline double keyed_normal(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
                                          std::uint64_t c, std::uint64_t d) {
   std::uint64_t x = splitmix64(seed);

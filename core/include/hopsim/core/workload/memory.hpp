@@ -24,6 +24,9 @@ struct MemoryBreakdown {
   bool has_head = false;
   std::int64_t dense_parameters = 0;   //!< replicated over DP (split over TP)
   std::int64_t expert_parameters = 0;  //!< routed experts held by this GPU
+  //! Of dense_parameters, the weights no FP8 GEMM reads: embedding, output head, norms, MTP's
+  //! projection (BF16 GEMMs and lookups, DeepSeek-V3 report §3.3).
+  std::int64_t high_precision_parameters = 0;
   Bytes weights{};
   Bytes gradients{};
   Bytes master_weights{};
@@ -43,6 +46,7 @@ struct MemoryBreakdown {
 struct BlockParameters {
   std::int64_t dense = 0;
   std::int64_t expert = 0;
+  std::int64_t high_precision = 0;  //!< of dense: not read by an FP8 GEMM (MemoryBreakdown)
 };
 inline constexpr int kEmbeddingBlock = -1;  //!< block_parameters: the input embedding
 inline constexpr int kHeadBlock = -2;       //!< block_parameters: the output head + final norm

@@ -41,6 +41,9 @@ struct LayerParameters {
 
 //! Attention parameters of one layer (MLA, MHA or GQA).
 [[nodiscard]] std::int64_t attention_parameters(const ModelConfig& m);
+//! The norm weights inside attention_parameters: MLA's q_norm and kv_norm on its latents (0 for
+//! MHA and GQA).
+[[nodiscard]] std::int64_t attention_norm_parameters(const ModelConfig& m);
 //! Parameters of one SwiGLU expert (gate, up, down) of the MoE.
 [[nodiscard]] std::int64_t expert_parameters(const ModelConfig& m);
 //! Parameters of transformer layer `layer`; layers >= n_layers are MTP blocks (MoE if the model

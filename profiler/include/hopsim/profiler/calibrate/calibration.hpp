@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hopsim/sim/cost/gemm_fit.hpp"
+
 namespace hopsim::profiler::calibrate {
 
 //! What a kernel class's "work" counts: FLOPs (compute-bound) or bytes moved (memory-bound).
@@ -72,6 +74,10 @@ struct Calibration {
   //! classes named are calibrated, e.g. gemm_fp8 -> cublaslt_gemm_fp8 to predict a run whose
   //! GEMMs are cuBLASLt's (PyTorch), norm -> rmsnorm for hopsim's RMSNorm kernel's rate.
   std::map<std::string, std::string> cost_model_classes;
+  //! The GEMM tile model's constants fitted to a per-shape table (`hopsim calibrate
+  //! --gemm-table`), in place of the defaults fitted to DeepGEMM's H800 rows; measured GEMM
+  //! curves (`classes`), where a file has both, still take precedence.
+  std::optional<sim::GemmFit> gemm_tile;
   [[nodiscard]] const ClassCurve* find(std::string_view kernel_class) const;
 };
 

@@ -23,6 +23,9 @@ struct GemmFit {
   double overlap_exponent = std::numeric_limits<double>::infinity();
 };
 
+//! Puts the fit's GEMM constants into `params` (a calibration's tile fit), leaving the rest.
+void apply_gemm_fit(CostParameters& params, const GpuProfile& gpu, const GemmFit& fit);
+
 //! The GPU's default cost parameters with the fit's GEMM constants in place (FP8 and BF16 GEMMs
 //! get the same main-loop efficiency, as in default_cost_parameters).
 [[nodiscard]] CostParameters with_gemm_fit(const GpuProfile& gpu, const GemmFit& fit);
@@ -36,9 +39,10 @@ struct GemmFit {
                                    const GemmFit& fit);
 
 //! Log least squares over `rows` on the GPU's full SM count: a seeded random search from a fixed
-//! start, then a compass search to the nearest minimum; deterministic on every platform. The loss
-//! is flat where the constants trade against each other, so another seed gives other constants
-//! (tile overhead 1,228-1,300 ns over seeds 1-4) but the same predictions within 1% (a test).
+//! start, then a compass search along each constant; deterministic, and its integer draws the
+//! same on every platform (the Box-Muller step goes through std::log and std::cos, whose last
+//! bit a libm may round differently). The loss is flat where the constants trade against each
+//! other, so another seed gives other constants but the same predictions within 1% (a test).
 //! With `full_overlap` the exponent stays at infinity and five constants are fitted.
 [[nodiscard]] GemmFit fit_gemm_model(const GpuProfile& gpu, const std::vector<PublishedGemm>& rows,
                                      bool full_overlap = false, std::uint64_t seed = 1);
