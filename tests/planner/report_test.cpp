@@ -251,7 +251,7 @@ TEST_CASE("cost figures carry a band: the calibration's, or the stated uncalibra
   // report prints them around the uncalibrated prediction, which the band's sentence claims.
   CHECK(f.at("gpu_hours_per_trillion_low#0") <= 180000.0);
   CHECK(f.at("gpu_hours_per_trillion_high#0") >= 180000.0);
-  // The sentence quotes that error as it is now ("16.7% below"): recomputed here from the run,
+  // The sentence quotes that error as it is now ("16.3% below"): recomputed here from the run,
   // so a model change that moves it cannot leave a stale figure in every report.
   const std::string& source = plain.entries[0].uncertainty.source;
   std::smatch quoted;

@@ -16,7 +16,7 @@ struct FlopsPerToken {
   Flops matmul_bwd_input{};
   Flops matmul_bwd_weight{};
   Flops attention_fwd{};
-  Flops attention_bwd_input{};  //!< 2.5x forward (FlashAttention-style recompute of P)
+  Flops attention_bwd_input{};  //!< 2.6x forward for MLA's 192/128 head dims (recomputed QK^T)
   Flops other_fwd{};            //!< norms, RoPE, SwiGLU, quantisation, softmax of the loss
   Flops other_bwd{};
   [[nodiscard]] Flops matmul() const { return matmul_fwd + matmul_bwd_input + matmul_bwd_weight; }
