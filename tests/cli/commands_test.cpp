@@ -306,6 +306,17 @@ TEST_CASE("cli: calibrate --gemm-table refits the GEMM tile model for run", "[cl
   const double uncalibrated = gpu_hours({});
   CHECK(gpu_hours({"--calibration", april}) == Approx(uncalibrated).epsilon(0.001));
   CHECK(gpu_hours({"--calibration", feb}) > 1.02 * uncalibrated);
+  // A report says what the calibration was fitted to, and keeps the uncalibrated band, saying
+  // why: a GEMM table has no residual of a whole step.
+  const Run rep = invoke({"report", kData + "/scenarios/deepseek-v3-h800.yaml", "--calibration",
+                          feb, "--json", "--no-timeline"});
+  REQUIRE(rep.rc == 0);
+  const auto entry = nlohmann::json::parse(rep.out)["entries"][0];
+  CHECK_THAT(entry["calibration_fitted_to"].get<std::string>(),
+             Catch::StartsWith("GEMM table ") && Catch::Contains("deepgemm_h800_fp8_v1.csv"));
+  CHECK(entry["uncertainty"]["relative"] == 0.25);
+  CHECK_THAT(entry["uncertainty"]["source"].get<std::string>(),
+             Catch::Contains("records no residual of a whole step"));
 
   // Bad input: a located error, nothing written.
   const std::string bad = (dir / "bad.csv").string();
