@@ -144,7 +144,7 @@ struct SimResult {
   Nanoseconds step_time{};
   Nanoseconds pipeline_time{};   //!< schedule makespan
   Nanoseconds dp_exposed{};      //!< DP gradient sync not hidden behind backward
-  Nanoseconds optimizer_time{};  //!< optimizer step + ZeRO parameter all-gather
+  Nanoseconds optimizer_time{};  //!< optimizer step + ZeRO all-gather + FP8 re-quantisation
   double tokens_per_step = 0;
   double tokens_per_second = 0;
   double tokens_per_second_per_gpu = 0;
