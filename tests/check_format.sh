@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null; then
   echo "SKIP: clang-format is not installed"
   exit 0
 fi
-mapfile -t files < <(find core sim profiler planner frontend cli gui kernels bench tests \
+mapfile -t files < <(find core sim profiler planner frontend cli gui kernels bench fuzz tests \
   \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' \) -type f | sort)
 # One clang-format run over every file: its messages name each file and line.
 if ! out=$(clang-format --dry-run --Werror "${files[@]}" 2>&1); then
