@@ -194,6 +194,7 @@ void register_calibrate(CLI::App& app, Io io) {
     const auto rows = sim::read_gemm_table(*gemm_table);
     const sim::GemmFit f = sim::fit_gemm_model(gpu, rows);
     const sim::CostModel model(gpu, sim::with_gemm_fit(gpu, f));
+    const std::string rms = fmt("%.4f", sim::rms_log_error(gpu, rows, f));
     io.out << "GEMM tile model fitted to " << rows.size() << " rows of " << printable(*gemm_table)
            << " on " << gpu.name << " (" << gpu.sms << " SMs)\n";
     Table t({"layout", "groups x m", "n", "k", "table TFLOPS", "model", "error"});
@@ -209,8 +210,7 @@ void register_calibrate(CLI::App& app, Io io) {
            << " GB/s per SM, tile overhead " << fmt("%.0f", f.tile_overhead_ns)
            << " ns, HBM streaming " << fmt("%.3f", f.hbm_tb_per_s) << " TB/s, kernel overhead "
            << fmt("%.0f", f.kernel_overhead_ns) << " ns, overlap exponent "
-           << fmt("%.2f", f.overlap_exponent) << "; rms log error "
-           << fmt("%.4f", sim::rms_log_error(gpu, rows, f)) << "\n";
+           << fmt("%.2f", f.overlap_exponent) << "; rms log error " << rms << "\n";
     cal::Calibration c;
     c.device = gpu.name;
     c.sm_count = gpu.sms;
@@ -219,7 +219,7 @@ void register_calibrate(CLI::App& app, Io io) {
         {"calibrated_from_gemm_table", *gemm_table},
         {"gemm_table_sha256", planner::file_sha256_hex(*gemm_table)},
         {"gpu_profile", *table_gpu},
-        {"fit_rms_log_error", fmt("%.4f", sim::rms_log_error(gpu, rows, f))},
+        {"fit_rms_log_error", rms},
         {"calibrated_at_utc", now_utc()},
         {"calibrated_by", std::string("hopsim calibrate --gemm-table ") + HOPSIM_CLI_VERSION}};
     cal::save_calibration(c, *out);

@@ -205,14 +205,17 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
     std::sort(mb.stages.begin(), mb.stages.end());
     mb.stages.erase(std::unique(mb.stages.begin(), mb.stages.end()), mb.stages.end());
     double act = 0;
+    const auto hold = [&](int block) {
+      const BlockParameters bp = block_parameters(m, p, block);
+      mb.dense_parameters += bp.dense;
+      mb.expert_parameters += bp.expert;
+      mb.high_precision_parameters += bp.high_precision;
+    };
     for (int st : mb.stages) {
       const int lo = placement.first[static_cast<std::size_t>(st)];
       const int hi = lo + placement.count[static_cast<std::size_t>(st)];
       for (int l = lo; l < hi; ++l) {
-        const BlockParameters bp = block_parameters(m, p, l);
-        mb.dense_parameters += bp.dense;
-        mb.expert_parameters += bp.expert;
-        mb.high_precision_parameters += bp.high_precision;
+        hold(l);
         act += static_cast<double>(activation_bytes_per_layer(m, p, l).value());
         ++mb.layers;
         if (l >= m.n_layers) {
@@ -222,15 +225,11 @@ std::vector<MemoryBreakdown> memory_per_rank(const Scenario& s, const StagePlace
       }
       if (st == 0) {
         mb.has_embedding = true;
-        const BlockParameters bp = block_parameters(m, p, kEmbeddingBlock);
-        mb.dense_parameters += bp.dense;
-        mb.high_precision_parameters += bp.high_precision;
+        hold(kEmbeddingBlock);
       }
       if (st == n_stages - 1) {
         mb.has_head = true;
-        const BlockParameters bp = block_parameters(m, p, kHeadBlock);
-        mb.dense_parameters += bp.dense;
-        mb.high_precision_parameters += bp.high_precision;
+        hold(kHeadBlock);
         // Final-norm input and BF16 logits for the cross-entropy backward.
         mb.loss_activations += round_bytes(tokens * (m.hidden * 2.0 + m.vocab / p.tp * 2.0));
       }

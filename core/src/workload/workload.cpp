@@ -46,12 +46,12 @@ Op gemm(std::string name, double m, double n, double k, bool fp8, int groups = 1
   const double f = 2.0 * m * n * k * g;
   op.fwd = op.bwd_input = op.bwd_weight = F(f);
   const double a = fp8 ? 1.0 : kBf16;
-  const double act_scales = fp8 ? kScaleBytes / kTile : 0.0;          // per activation element
-  const double w_scales = fp8 ? kScaleBytes / (kTile * kTile) : 0.0;  // per weight element
+  const double act_scales = fp8 ? kScaleBytes / kTile : 0.0;  // per activation element
+  const double wb = fp8 ? kFp8WeightBytes : kBf16;            // per weight element
   const double x = g * m * k, w = g * k * n, y = g * m * n;
-  op.bytes_fwd = {B(x * (a + act_scales) + w * (a + w_scales)), B(y * kBf16)};
+  op.bytes_fwd = {B(x * (a + act_scales) + w * wb), B(y * kBf16)};
   // B: dX = dY W^T (dY quantised like X in FP8 mode). W: dW = X^T dY, accumulated in FP32.
-  op.bytes_bwd_input = {B(y * (a + act_scales) + w * (a + w_scales)), B(x * kBf16)};
+  op.bytes_bwd_input = {B(y * (a + act_scales) + w * wb), B(x * kBf16)};
   op.bytes_bwd_weight = {B(x * (a + act_scales) + y * (a + act_scales)), B(w * kFp32)};
   return op;
 }

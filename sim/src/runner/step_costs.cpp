@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/core/workload/workload.hpp"
 #include "hopsim/sim/collective/collective.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
@@ -223,8 +224,7 @@ Nanoseconds weight_requant_time(const Scenario& sc, const CostModel& cm,
   KernelShape k;
   k.cls = KernelClass::kMemoryBound;
   k.memory = MemoryKind::kCast;
-  k.bytes =
-      Bytes(static_cast<std::int64_t>(std::llround(weights * (2.0 + 1.0 + 4.0 / (128 * 128)))));
+  k.bytes = Bytes(static_cast<std::int64_t>(std::llround(weights * (2.0 + kFp8WeightBytes))));
   return cm.cost(k, sc.cluster.gpu.sms).time;
 }
 

@@ -25,6 +25,10 @@ enum class OpKind {
 
 [[nodiscard]] const char* to_string(OpKind k);
 
+//! An FP8 weight element as a GEMM reads it: one byte and its share of the FP32 scale of its
+//! 128x128 block (DeepSeek-V3 report §3.3.2).
+inline constexpr double kFp8WeightBytes = 1.0 + 4.0 / (128.0 * 128.0);
+
 //! HBM traffic of one pass of an op (compulsory traffic: each operand read once, written once).
 struct OpBytes {
   Bytes read{};
