@@ -45,6 +45,12 @@ KeyField::KeyField(std::string dotted, const config::KeySpec& spec, std::functio
       widget_ = spin;
       break;
     }
+    case ValueKind::kBool: {
+      auto* box = new QCheckBox;
+      QObject::connect(box, &QCheckBox::toggled, box, [on_edit] { on_edit(); });
+      widget_ = box;
+      break;
+    }
     case ValueKind::kEnum: {
       auto* box = new QComboBox;
       for (const auto& c : spec.choices) box->addItem(QString::fromStdString(c));
@@ -82,6 +88,7 @@ QString KeyField::value() const {
   if (auto* spin = qobject_cast<QSpinBox*>(widget_)) return QString::number(spin->value());
   if (auto* box = qobject_cast<QComboBox*>(widget_)) return box->currentText();
   if (auto* line = qobject_cast<QLineEdit*>(widget_)) return line->text().trimmed();
+  if (auto* tick = qobject_cast<QCheckBox*>(widget_)) return tick->isChecked() ? "true" : "false";
   QStringList on;
   for (auto* check : widget_->findChildren<QCheckBox*>(Qt::FindDirectChildrenOnly)) {
     if (check->isChecked()) on << check->text();
@@ -98,6 +105,8 @@ void KeyField::set_value(const QString& yaml) {
     if (const int i = box->findText(yaml.trimmed()); i >= 0) box->setCurrentIndex(i);
   } else if (auto* line = qobject_cast<QLineEdit*>(widget_)) {
     line->setText(yaml.trimmed());
+  } else if (auto* tick = qobject_cast<QCheckBox*>(widget_)) {
+    tick->setChecked(yaml.trimmed() == "true");
   } else {
     const QStringList on = list_items(yaml);
     for (auto* check : widget_->findChildren<QCheckBox*>(Qt::FindDirectChildrenOnly)) {

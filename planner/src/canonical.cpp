@@ -90,6 +90,8 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
        {to_string(p.optimizer.master_weights), to_string(p.optimizer.gradients),
         to_string(p.optimizer.moments)}},
       {"node_limit", p.node_limit}};
+  // Written only when on, so every scenario without it keeps its hash.
+  if (p.fb_overlap) j["plan"]["fb_overlap"] = true;
   // Variation changes full-mode predictions, so it is part of the configuration. Written only
   // when enabled (the seed does nothing otherwise), so every scenario without it keeps its hash.
   if (p.variation.enabled()) {

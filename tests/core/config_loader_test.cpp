@@ -410,6 +410,50 @@ TEST_CASE("schedule rules", "[config][plan]") {
   CHECK(plan_errors(s).size() == 1);
 }
 
+TEST_CASE(
+    "fb_overlap: read from the file, only with interleaved-1f1b; Megatron's name points to it",
+    "[config][plan]") {
+  std::ostringstream file;
+  file << std::ifstream(fs::path(HOPSIM_SOURCE_DIR) / "scenarios" / "deepseek-v2-lite-16gpu.yaml")
+              .rdbuf();
+  const std::string base = file.str();
+  const auto with = [&](const std::string& name, const std::string& plan_lines) {
+    std::string text = base;
+    const auto at = text.find("plan:\n");
+    REQUIRE(at != std::string::npos);
+    text.insert(at + 6, plan_lines);
+    const fs::path p = hopsim::test::unique_temp_path(name);
+    std::ofstream(p) << text;
+    return p.string();
+  };
+  Scenario s = load_scenario(with("a.yaml", "  fb_overlap: true\n"));
+  CHECK(s.plan.fb_overlap);
+  // With 1F1B it is refused, naming the key's line and what to do.
+  const auto errors = plan_errors(s);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Matchers::Contains("a.yaml:12:15: plan.fb_overlap") &&
+                            Catch::Matchers::Contains("interleaved-1f1b"));
+  s.plan.schedule = ScheduleKind::kInterleaved1F1B;
+  s.plan.virtual_stages = 2;
+  CHECK(plan_errors(s).empty());
+  s.plan.schedule = ScheduleKind::kDualPipe;
+  s.plan.virtual_stages = 1;
+  CHECK_THAT(plan_errors(s).at(0), Catch::Matchers::Contains("always overlaps its pairs"));
+  // Megatron-Core's name for it is not a key, but the error points to this one.
+  CHECK_THROWS_WITH(load_scenario(with("b.yaml", "  overlap_moe_expert_parallel_comm: true\n")),
+                    Catch::Matchers::Contains("b.yaml:12:3") &&
+                        Catch::Matchers::Contains("did you mean 'fb_overlap'"));
+  CHECK_FALSE(load_scenario_spec("deepseek-v2-lite-16gpu").plan.fb_overlap);  // off by default
+  // Not a boolean: a located error naming the key.
+  try {
+    (void)load_scenario(with("c.yaml", "  fb_overlap: sometimes\n"));
+    FAIL("accepted fb_overlap: sometimes");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("c.yaml:") &&
+                             Catch::Matchers::Contains("plan.fb_overlap"));
+  }
+}
+
 TEST_CASE("plan warnings: SM splits green contexts cannot make", "[config][plan]") {
   Scenario s = load_scenario_spec("deepseek-v3-h800");
   s.plan.comm_sms = 21;  // 111 + 21: neither side a multiple of 8
@@ -491,7 +535,7 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
       CHECK(config::scenario_value(again, dotted) == v);
     }
   }
-  CHECK(settings == 26);  // 14 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
+  CHECK(settings == 27);  // 15 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
   CHECK(config::find_scenario_key("plan.pipeline_parallel") == nullptr);  // aliases are not keys
   CHECK(config::find_scenario_key("nosuch.pp") == nullptr);
   // An edit shows: PP 8 reads back as "8".

@@ -126,6 +126,25 @@ TEST_CASE("DualPipe holds 2x parameters and PP+1 activations vs 1F1B", "[memory]
   CHECK_FALSE(one[0].has_head);
 }
 
+TEST_CASE("interleaved 1F1B: warm-up micro-batches in flight, one more with F&B pairs",
+          "[memory]") {
+  // Megatron-LM's warm-up on rank r is 2(PP-r-1) + (v-1)PP virtual micro-batches, plus the one in
+  // progress; overlap_moe_expert_parallel_comm schedules one more warm-up forward
+  // (NVIDIA/Megatron-LM megatron/core/pipeline_parallel/schedules.py, get_pp_rank_microbatches).
+  // By hand for PP 16, v 2, 120 micro-batches: rank 0 2*15 + 16 + 1 = 47, rank 15 0 + 16 + 1 = 17.
+  hopsim::Scenario s = v3(hopsim::ScheduleKind::kInterleaved1F1B);
+  s.plan.virtual_stages = 2;
+  s.plan.micro_batches = 128;
+  const auto plain = hopsim::memory_per_rank(s);
+  CHECK(plain[0].in_flight == 47.0);
+  CHECK(plain[15].in_flight == 17.0);
+  s.plan.fb_overlap = true;
+  const auto pairs = hopsim::memory_per_rank(s);
+  CHECK(pairs[0].in_flight == 48.0);
+  CHECK(pairs[15].in_flight == 18.0);
+  CHECK(pairs[0].activations.value() > plain[0].activations.value());
+}
+
 TEST_CASE("DualPipeV: half-size stages, 1x parameters, 2PP+1 half units", "[memory]") {
   auto s = v3(hopsim::ScheduleKind::kDualPipeV);
   s.plan.pp = 8;  // 8 ranks, 16 stages of 4 layers

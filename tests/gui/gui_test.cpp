@@ -140,6 +140,7 @@ class GuiTest : public QObject {
   void a_dropped_config_json_becomes_the_model();
   void the_fields_are_the_loaders_declarations();
   void cost_inputs_and_recompute_are_edited_in_place();
+  void a_boolean_setting_is_a_checkbox();
   void interruption_fields_follow_the_document();
   void variation_typed_in_reaches_the_prediction();
   void clicking_a_scatter_point_selects_its_row();
@@ -991,6 +992,33 @@ void GuiTest::cost_inputs_and_recompute_are_edited_in_place() {
     }
   }
   QVERIFY(listed);
+}
+
+void GuiTest::a_boolean_setting_is_a_checkbox() {
+  TestWindow w;
+  open_predicted(w);
+  auto* overlap = qobject_cast<QCheckBox*>(w.field_widget("plan.fb_overlap"));
+  QVERIFY(overlap != nullptr);
+  QVERIFY(!overlap->isChecked());  // the scenario leaves it out
+  const QString step = w.metrics()->item(0, 0)->text();
+  // Pairs belong to the interleaved schedule, not this 1F1B plan: the plan check refuses the
+  // setting, in place.
+  overlap->setChecked(true);
+  QTRY_VERIFY_WITH_TIMEOUT(!w.error_text().isEmpty(), 20000);
+  QVERIFY2(w.error_text().contains("plan.fb_overlap") &&
+               w.error_text().contains("use schedule: interleaved-1f1b"),
+           qPrintable(w.error_text()));
+  QCOMPARE(w.metrics()->item(0, 0)->text(), step);  // the last good prediction stays
+  bool written = false;
+  for (const auto& o : w.overrides())
+    written = written || (o.key == "plan.fb_overlap" && o.value == "true");
+  QVERIFY(written);
+  // Unticked, the plan is the published one again.
+  const std::uint64_t before = w.last()->request;
+  overlap->setChecked(false);
+  wait_for_prediction(w, before);
+  QVERIFY(w.error_text().isEmpty());
+  QVERIFY(!w.last()->scenario.plan.fb_overlap);
 }
 
 void GuiTest::interruption_fields_follow_the_document() {

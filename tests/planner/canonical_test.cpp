@@ -186,6 +186,7 @@ TEST_CASE("canonical form: every input that changes a prediction changes the has
       {"  comm_sms: 16", "  comm_sms: 24"},
       {"  zero_stage: 1", "  zero_stage: 2"},
       {"  precision: bf16", "  precision: fp8"},
+      {"  precision: bf16", "  precision: bf16\n  fb_overlap: true"},
       {"  precision: bf16", "  precision: bf16\n  variation:\n    kernel_time_cv: 0.1"},
       {"  precision: bf16", "  precision: bf16\n  variation:\n    routing_cv: 0.1"},
       {"  precision: bf16",

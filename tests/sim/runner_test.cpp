@@ -574,6 +574,33 @@ TEST_CASE("runner: DeepSeek-V3 GPU-hours against the published 180K (validation)
   CHECK(error < 0.10);
 }
 
+TEST_CASE(
+    "runner: DeepSeek-V3 on 1024 H100 with Megatron-Core against NVIDIA's measured run "
+    "(validation)",
+    "[sim][runner][validation]") {
+  // Validation, not consistency: no constant was set from this figure, and hopsim's defaults
+  // were fixed before it was looked at. NVIDIA measured 1297 tokens/s per GPU (338 model
+  // TFLOP/s with per-tensor FP8; 330 with DeepSeek's blockwise FP8, which hopsim models: 1266
+  // tokens/s by proportion) for DeepSeek-V3 on 1024 H100 (NVIDIA-NeMo/Megatron-Bridge
+  // docs/performance-summary-archive.md @0a25f911, 25.09 NeMo Container, DGX-H100 table,
+  // "DeepSeekV3 (dropless)"); the scenario is that row's plan and recipe. The band is the issue's
+  // 10%; on 2026-12-02 hopsim predicted 1260 (-2.9%).
+  const Scenario sc = load_scenario(std::string(HOPSIM_SOURCE_DIR) +
+                                    "/scenarios/validation/deepseek-v3-h100-megatron.yaml");
+  REQUIRE(sc.plan.fb_overlap);
+  const SimResult r = run_scenario(sc);
+  const double error = r.tokens_per_second_per_gpu / 1297.0 - 1.0;
+  INFO("tokens/s per GPU " << r.tokens_per_second_per_gpu << " (" << 100 * error << "%)");
+  CHECK(std::abs(error) < 0.10);
+  // The recipe overlaps a forward and a backward micro-batch; without that the all-to-all is
+  // exposed and the step longer.
+  Scenario apart = sc;
+  apart.plan.fb_overlap = false;
+  const SimResult a = run_scenario(apart);
+  CHECK(a.exposed_comm_fraction > r.exposed_comm_fraction);
+  CHECK(a.step_time > r.step_time);
+}
+
 TEST_CASE("runner: memory and the runner place the same layers on every pipeline rank",
           "[sim][runner]") {
   // One placement (core place_stages costed by sim::stage_placement): the layers the memory

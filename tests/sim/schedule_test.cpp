@@ -190,6 +190,8 @@ TEST_CASE("every kind is structurally valid over a range of pp and micro-batches
       for (int m : {pp, 2 * pp, 5 * pp}) {
         INFO("interleaved pp=" << pp << " v=" << v << " m=" << m);
         check_structure(make_schedule(ScheduleKind::kInterleaved1F1B, {pp, m, v}));
+        INFO("with F&B pairs");
+        check_structure(make_schedule(ScheduleKind::kInterleaved1F1B, {pp, m, v, true}));
       }
     }
     for (int m : {2 * pp, 2 * pp + 1, 2 * pp + 2, 3 * pp, 5 * pp + 3}) {
@@ -203,6 +205,31 @@ TEST_CASE("every kind is structurally valid over a range of pp and micro-batches
         check_structure(make_schedule(ScheduleKind::kDualPipe, {pp, m, 1}));
       }
     }
+  }
+}
+
+TEST_CASE("interleaved 1F1B with F&B pairs equals a hand-derived test vector", "[schedule]") {
+  // Derived by hand from Megatron-Core's rules, not from hopsim's code (NVIDIA/Megatron-LM
+  // megatron/core/pipeline_parallel/schedules.py, get_pp_rank_microbatches and
+  // forward_backward_pipelining_with_interleaving): PP 2, 2 chunks, 4 micro-batches, so 8
+  // virtual micro-batches. Virtual micro-batch k is micro-batch (k/4)*2 + k%2; forwards run chunk
+  // (k/2)%2, backwards chunk 1 - (k/2)%2. Warm-up 2(PP-r-1) + (v-1)PP forwards plus the one
+  // overlap_moe_expert_parallel_comm adds (5 on rank 0, 3 on rank 1); steady step i pairs
+  // forward warm-up + i with backward i; the rest are lone backwards. Notation Fc.m / Bc.m.
+  const Schedule s = make_schedule(ScheduleKind::kInterleaved1F1B, {2, 4, 2, true});
+  check_ranks_match(
+      s, {"F0.0 F0.1 F1.0 F1.1 F0.2 F0.3&B1.0 F1.2&B1.1 F1.3&B0.0 B0.1 B1.2 B1.3 B0.2 B0.3",
+          "F0.0 F0.1 F1.0 F1.1&B1.0 F0.2&B1.1 F0.3&B0.0 F1.2&B0.1 F1.3&B1.2 B1.3 B0.2 B0.3"});
+  // Without pairs the same op order, one forward fewer in the warm-up, F and B apart.
+  const Schedule plain = make_schedule(ScheduleKind::kInterleaved1F1B, {2, 4, 2});
+  check_ranks_match(
+      plain, {"F0.0 F0.1 F1.0 F1.1 F0.2 B1.0 F0.3 B1.1 F1.2 B0.0 F1.3 B0.1 B1.2 B1.3 B0.2 B0.3",
+              "F0.0 F0.1 F1.0 B1.0 F1.1 B1.1 F0.2 B0.0 F0.3 B0.1 F1.2 B1.2 F1.3 B1.3 B0.2 B0.3"});
+  // Other schedules have no such option: DualPipe pairs always, 1F1B never.
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kZbH1, ScheduleKind::kDualPipe,
+                    ScheduleKind::kDualPipeV}) {
+    CHECK_THROWS_WITH(make_schedule(kind, {4, 16, 1, true}),
+                      Catch::Matchers::Contains("fb_overlap only with interleaved-1f1b"));
   }
 }
 

@@ -134,6 +134,18 @@ std::vector<std::string> plan_errors(const Scenario& s) {
       }
       break;
   }
+  if (p.fb_overlap && p.schedule != ScheduleKind::kInterleaved1F1B) {
+    // Megatron-Core overlaps pairs only in its interleaved schedule when PP > 1; DualPipe and
+    // DualPipeV always run their steady state as pairs.
+    add("plan.fb_overlap",
+        std::string(
+            "fb_overlap pairs the steady-state forwards and backwards of "
+            "interleaved-1f1b (Megatron-Core's overlap_moe_expert_parallel_comm), not of ") +
+            to_string(p.schedule) +
+            (p.schedule == ScheduleKind::kDualPipe || p.schedule == ScheduleKind::kDualPipeV
+                 ? ", which always overlaps its pairs; remove fb_overlap"
+                 : "; use schedule: interleaved-1f1b or remove fb_overlap"));
+  }
   if (p.schedule != ScheduleKind::kInterleaved1F1B && p.virtual_stages != 1) {
     add("plan.virtual_stages", "virtual_stages = " + str(p.virtual_stages) +
                                    " is only meaningful with interleaved-1f1b; use 1");

@@ -111,6 +111,9 @@ std::vector<KeySpec> plan() {
                         {"virtual_pipeline_model_parallel_size", "vpp", "chunks_per_rank"}),
                     1024),
             "virtual stages per rank"),
+      about(key("fb_overlap", ValueKind::kBool, false,
+                {"overlap_moe_expert_parallel_comm", "ep_overlap", "batch_overlap"}),
+            "overlap forward and backward pairs"),
       about(at_most(key("comm_sms", ValueKind::kNonNegativeInt, false,
                         {"num_sms", "communication_sms"}),
                     100000),
@@ -257,6 +260,7 @@ std::optional<std::string> scenario_value(const Scenario& s, std::string_view k)
   if (k == "plan.seq_len") return i(p.seq_len);
   if (k == "plan.schedule") return std::string(to_string(p.schedule));
   if (k == "plan.virtual_stages") return i(p.virtual_stages);
+  if (k == "plan.fb_overlap") return std::string(p.fb_overlap ? "true" : "false");
   if (k == "plan.comm_sms") return i(p.comm_sms);
   if (k == "plan.zero_stage") return i(p.zero_stage);
   if (k == "plan.recompute") {

@@ -74,9 +74,12 @@ double in_flight_micro_batches(const ParallelPlan& plan, int rank) {
       // Rank r warms up with PP-r forwards before its first backward (ZB-H1 keeps 1F1B's peak).
       return std::min(pp - rank, mb);
     case ScheduleKind::kInterleaved1F1B: {
-      // Megatron-LM warm-up: 2(PP-r-1) + (v-1)PP chunks, plus the one in progress.
+      // Megatron-LM warm-up: 2(PP-r-1) + (v-1)PP chunks, plus the one in progress; with
+      // forward/backward pairs one more warm-up forward (NVIDIA/Megatron-LM
+      // megatron/core/pipeline_parallel/schedules.py, get_pp_rank_microbatches).
       const double v = std::max(1, plan.virtual_stages);
-      return std::min(2.0 * (pp - rank - 1) + (v - 1.0) * pp + 1.0, mb * v);
+      const double extra = plan.fb_overlap ? 1.0 : 0.0;
+      return std::min(2.0 * (pp - rank - 1) + (v - 1.0) * pp + 1.0 + extra, mb * v);
     }
     case ScheduleKind::kDualPipe:
       // DeepSeek-V3 report Table 2: PP+1 stage activations; num_chunks counts both directions.

@@ -940,7 +940,8 @@ std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& sc, int
       build_pipeline_program(sc, cm, comm, pipeline_stages(plan), nullptr, true, false);
   program.network.comm_hbm_bytes_per_wire_byte = 0;
   const Schedule schedule = make_schedule(
-      plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+      plan.schedule,
+      ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages, plan.fb_overlap});
   return build_execution_graph(schedule, program, replicas, replicas == 1 ? 1 : ep, on_gpu);
 }
 
@@ -972,7 +973,8 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
 
   const int stages = pipeline_stages(plan);
   const Schedule schedule = make_schedule(
-      plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages});
+      plan.schedule,
+      ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages, plan.fb_overlap});
   // A search that already knows better plans: if this plan's compute alone passes its bound,
   // stop before the network is modelled (the collectives cost more than the compute bound).
   if (options.stop_after.value() > 0 && options.mode == SimMode::kSymmetry) {

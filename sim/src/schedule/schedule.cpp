@@ -86,7 +86,12 @@ std::vector<ScheduleOp> one_f_one_b_rank(int pp, int m, int r, bool split_backwa
 
 // Megatron-LM's interleaved 1F1B (forward_backward_pipelining_with_interleaving): forward k runs
 // chunk (k/pp)%v of micro-batch (k/(pp*v))*pp + k%pp; backwards walk the chunks in reverse.
-std::vector<ScheduleOp> interleaved_rank(int pp, int m, int v, int r) {
+// With `pairs` (overlap_moe_expert_parallel_comm) the warm-up has one more forward, "to ensure
+// the forward and backward computations are independent in all 1f1b steps", and steady step i
+// runs forward warmup + i and backward i as one F&B pair; the cool-down's backwards run alone
+// (NVIDIA/Megatron-LM megatron/core/pipeline_parallel/schedules.py: get_pp_rank_microbatches,
+// forward_backward_pipelining_with_interleaving).
+std::vector<ScheduleOp> interleaved_rank(int pp, int m, int v, int r, bool pairs) {
   const int total = m * v;
   const int group = pp * v;
   auto mb_of = [&](int k) { return (k / group) * pp + k % pp; };
@@ -98,11 +103,16 @@ std::vector<ScheduleOp> interleaved_rank(int pp, int m, int v, int r) {
     const int c = v - 1 - (k / pp) % v;
     return single(OpType::kB, mb_of(k), 0, c, c * pp + r);
   };
-  const int warmup = (m == pp) ? total : std::min((pp - r - 1) * 2 + (v - 1) * pp, total);
+  const int extra = pairs ? 1 : 0;
+  const int warmup = (m == pp) ? total : std::min((pp - r - 1) * 2 + (v - 1) * pp + extra, total);
   std::vector<ScheduleOp> ops;
   ops.reserve(static_cast<std::size_t>(2 * total));
   for (int k = 0; k < warmup; ++k) ops.push_back(fwd(k));
   for (int i = 0; i < total - warmup; ++i) {
+    if (pairs) {
+      ops.push_back(ScheduleOp{OpType::kFB, fwd(warmup + i).part, bwd(i).part});
+      continue;
+    }
     ops.push_back(fwd(warmup + i));
     ops.push_back(bwd(i));
   }
@@ -202,6 +212,9 @@ std::vector<ScheduleOp> dual_rank(const DualRank& d) {
 
 Schedule make_schedule(ScheduleKind kind, const ScheduleOptions& opts) {
   validate(kind, opts);
+  if (opts.fb_overlap && kind != ScheduleKind::kInterleaved1F1B) {
+    reject(kind, "fb_overlap only with interleaved-1f1b", opts);
+  }
   const int pp = opts.pp;
   const int m = opts.micro_batches;
   Schedule s;
@@ -222,7 +235,8 @@ Schedule make_schedule(ScheduleKind kind, const ScheduleOptions& opts) {
     case ScheduleKind::kInterleaved1F1B:
       s.stages = pp * opts.virtual_stages;
       for (int r = 0; r < pp; ++r) {
-        s.ops[static_cast<std::size_t>(r)] = interleaved_rank(pp, m, opts.virtual_stages, r);
+        s.ops[static_cast<std::size_t>(r)] =
+            interleaved_rank(pp, m, opts.virtual_stages, r, opts.fb_overlap);
       }
       break;
     case ScheduleKind::kDualPipe:

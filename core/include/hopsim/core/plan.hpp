@@ -52,8 +52,12 @@ struct ParallelPlan {
   int seq_len = 4096;
   ScheduleKind schedule = ScheduleKind::k1F1B;
   int virtual_stages = 1;  //!< interleaved 1F1B chunks per rank
-  int comm_sms = 0;        //!< SMs reserved for communication kernels
-  int zero_stage = 0;      //!< 0..3
+  //! Interleaved 1F1B: each steady-state forward runs as one overlapped pair with its backward,
+  //! one's compute hiding the other's EP all-to-all (Megatron-Core's
+  //! overlap_moe_expert_parallel_comm, with one more warm-up forward).
+  bool fb_overlap = false;
+  int comm_sms = 0;    //!< SMs reserved for communication kernels
+  int zero_stage = 0;  //!< 0..3
   RecomputeConfig recompute;
   Precision gemm_precision = Precision::kBf16;
   OptimizerStateConfig optimizer;

@@ -11,7 +11,8 @@
 namespace hopsim::sim {
 
 //! F: forward. B: full backward. Bi: backward for the input only (its weight gradient is deferred).
-//! W: a deferred weight gradient. FB: an overlapped forward/backward pair (DualPipe).
+//! W: a deferred weight gradient. FB: an overlapped forward/backward pair (DualPipe, and
+//! interleaved 1F1B with fb_overlap).
 enum class OpType : std::uint8_t { kF, kB, kBi, kW, kFB };
 
 //! One chunk of work on one micro-batch at one pipeline stage.
@@ -44,6 +45,9 @@ struct ScheduleOptions {
   //! DualPipe's num_chunks; DualPipeV: all micro-batches (each goes through both halves of the V).
   int micro_batches = 1;
   int virtual_stages = 1;  //!< interleaved 1F1B: model chunks per rank
+  //! Interleaved 1F1B: one more warm-up forward, then each steady-state forward and backward as
+  //! one F&B pair (Megatron-Core's overlap_moe_expert_parallel_comm).
+  bool fb_overlap = false;
 };
 
 //! The op order of every rank. Pure data: no timing, no dependencies stored (see dependencies()).
