@@ -375,8 +375,13 @@ void register_whatif(CLI::App& app, Io io) {
     t.print(io.out);
     io.out << "\nAnswer\n";
     for (const auto& line : w.reasons) io.out << "  " << line << "\n";
-    io.out << "  DualPipe and SM partitioning cut the step from " << ms_str(rn.ra.step_time)
-           << " to " << ms_str(r0.ra.step_time) << " on the " << base.cluster.gpu.name << " ("
+    // The mitigations of the plan as given, against 1F1B with no communication SMs.
+    const std::string schedule = base.plan.schedule == ScheduleKind::kDualPipe ? "DualPipe"
+                                 : base.plan.fb_overlap ? "Interleaved 1F1B with F&B pairs"
+                                                        : to_string(base.plan.schedule);
+    io.out << "  " << schedule << " and SM partitioning cut the step from "
+           << ms_str(rn.ra.step_time) << " to " << ms_str(r0.ra.step_time) << " on the "
+           << base.cluster.gpu.name << " ("
            << fmt("%+.1f%%",
                   100.0 * (to_seconds(r0.ra.step_time) / to_seconds(rn.ra.step_time) - 1.0))
            << ").\n";

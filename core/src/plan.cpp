@@ -12,6 +12,21 @@ constexpr EnumNames<StateDtype::kFp8> kDtypeNames{{"fp32", "bf16", "fp8"}};
 
 }  // namespace
 
+void use_schedule(ParallelPlan& p, ScheduleKind k) {
+  const auto stages = [](const ParallelPlan& q) {
+    return q.schedule == ScheduleKind::kDualPipeV         ? 2 * q.pp
+           : q.schedule == ScheduleKind::kInterleaved1F1B ? q.pp * q.virtual_stages
+                                                          : q.pp;
+  };
+  const int before = stages(p);
+  p.schedule = k;
+  if (k != ScheduleKind::kInterleaved1F1B) {
+    p.virtual_stages = 1;
+    p.fb_overlap = false;
+  }
+  if (stages(p) != before) p.layers_per_stage.clear();
+}
+
 const char* to_string(ScheduleKind k) {
   return kScheduleNames.name(k, "?");
 }

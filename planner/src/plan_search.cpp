@@ -112,8 +112,8 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
             s.plan.tp = tp;
             s.plan.dp = dp;
             s.plan.ep = ep;
-            s.plan.schedule = *kind;
-            s.plan.virtual_stages = 1;
+            use_schedule(s.plan, *kind);
+            s.plan.layers_per_stage.clear();  // laid out for the base plan's stages
             s.plan.comm_sms = sms;
             s.plan.micro_batches = static_cast<int>(global / (static_cast<long long>(dp) * mbs));
             if (!plan_errors(s).empty()) {

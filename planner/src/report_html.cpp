@@ -251,7 +251,8 @@ std::string render_html(const Report& r, std::string_view user_css) {
            " ms of the same step</h2>\n";
       s += "<p class=\"note\">The middle of the step, where every rank is in its steady state: "
            "each compute slice is labelled with its micro-batch (where the label fits), so a "
-           "DualPipe F&amp;B pair shows as one micro-batch's forward beside another's backward "
+           "F&amp;B pair (DualPipe's, or interleaved 1F1B's with fb_overlap) shows as one "
+           "micro-batch's forward beside another's backward "
            "and weight gradient, with the EP all-to-all on the communication partition under "
            "them.</p>\n<div class=\"scroll\">" +
            r.timeline_zoom_svg + "</div>\n";

@@ -34,7 +34,7 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
   for (auto [k, name] :
        {std::pair{ScheduleKind::k1F1B, "1F1B"}, std::pair{ScheduleKind::kZbH1, "ZB-H1"},
         std::pair{ScheduleKind::kDualPipe, "DualPipe"}}) {
-    vary("schedule", name, [k = k](Scenario& s) { s.plan.schedule = k; });
+    vary("schedule", name, [k = k](Scenario& s) { use_schedule(s.plan, k); });
   }
   for (int sms : {0, 10, 20, 32}) {
     vary("comm SMs", std::to_string(sms) + " of " + std::to_string(base.cluster.gpu.sms),
@@ -68,10 +68,15 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
       w.nvlink_bound.push_back(w.rows.size() - 1);
     }
   }
-  vary("no mitigation", "1F1B, 0 comm SMs", [](Scenario& s) {
-    s.plan.schedule = ScheduleKind::k1F1B;
-    s.plan.comm_sms = 0;
-  });
+  // Without it the reasons would read another row's gap as the unmitigated one.
+  if (!vary("no mitigation", "1F1B, 0 comm SMs", [](Scenario& s) {
+        use_schedule(s.plan, ScheduleKind::k1F1B);
+        s.plan.comm_sms = 0;
+      })) {
+    throw PlanError(
+        "what-if: the plan without DualPipe and SM partitioning (1F1B, 0 comm SMs) "
+        "does not run, so the mitigations cannot be weighed");
+  }
   w.unmitigated = w.rows.size() - 1;
 
   // Reasons, from the results.

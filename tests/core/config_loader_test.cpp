@@ -410,9 +410,8 @@ TEST_CASE("schedule rules", "[config][plan]") {
   CHECK(plan_errors(s).size() == 1);
 }
 
-TEST_CASE(
-    "fb_overlap: read from the file, only with interleaved-1f1b; Megatron's name points to it",
-    "[config][plan]") {
+TEST_CASE("fb_overlap and layers_per_stage: read from the file, checked with located errors",
+          "[config][plan]") {
   std::ostringstream file;
   file << std::ifstream(fs::path(HOPSIM_SOURCE_DIR) / "scenarios" / "deepseek-v2-lite-16gpu.yaml")
               .rdbuf();
@@ -436,6 +435,15 @@ TEST_CASE(
   s.plan.schedule = ScheduleKind::kInterleaved1F1B;
   s.plan.virtual_stages = 2;
   CHECK(plan_errors(s).empty());
+  // As Megatron-Core asserts: pairs need expert parallelism and no full recompute.
+  s.plan.ep = 1;
+  s.plan.recompute.full = true;
+  const auto two = plan_errors(s);
+  REQUIRE(two.size() == 2);
+  CHECK_THAT(two[0], Catch::Matchers::Contains("needs ep >= 2"));
+  CHECK_THAT(two[1], Catch::Matchers::Contains("drop full from plan.recompute"));
+  s.plan.ep = load_scenario_spec("deepseek-v2-lite-16gpu").plan.ep;
+  s.plan.recompute.full = false;
   s.plan.schedule = ScheduleKind::kDualPipe;
   s.plan.virtual_stages = 1;
   CHECK_THAT(plan_errors(s).at(0), Catch::Matchers::Contains("always overlaps its pairs"));
@@ -444,6 +452,19 @@ TEST_CASE(
                     Catch::Matchers::Contains("b.yaml:12:3") &&
                         Catch::Matchers::Contains("did you mean 'fb_overlap'"));
   CHECK_FALSE(load_scenario_spec("deepseek-v2-lite-16gpu").plan.fb_overlap);  // off by default
+  // An explicit layout: 27 layers of DeepSeek-V2-Lite on its 2 stages, then the rules.
+  Scenario laid = load_scenario(with("d.yaml", "  layers_per_stage: [12, 15]\n"));
+  CHECK(laid.plan.layers_per_stage == std::vector<int>{12, 15});
+  CHECK(config::scenario_value(laid, "plan.layers_per_stage") == "[12, 15]");
+  CHECK(plan_errors(laid).empty());
+  laid = load_scenario(with("e.yaml", "  layers_per_stage: [12, 14]\n"));
+  REQUIRE(plan_errors(laid).size() == 1);
+  CHECK_THAT(plan_errors(laid)[0],
+             Catch::Matchers::Contains("e.yaml:12:21: plan.layers_per_stage") &&
+                 Catch::Matchers::Contains("adds up to 26 layers"));
+  CHECK_THROWS_WITH(load_scenario(with("f.yaml", "  layers_per_stage: [12, fifteen]\n")),
+                    Catch::Matchers::Contains("f.yaml:12:26: plan.layers_per_stage[1]") &&
+                        Catch::Matchers::Contains("expected an integer from 0"));
   // Not a boolean: a located error naming the key.
   try {
     (void)load_scenario(with("c.yaml", "  fb_overlap: sometimes\n"));
@@ -535,7 +556,7 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
       CHECK(config::scenario_value(again, dotted) == v);
     }
   }
-  CHECK(settings == 27);  // 15 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
+  CHECK(settings == 28);  // 16 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
   CHECK(config::find_scenario_key("plan.pipeline_parallel") == nullptr);  // aliases are not keys
   CHECK(config::find_scenario_key("nosuch.pp") == nullptr);
   // An edit shows: PP 8 reads back as "8".

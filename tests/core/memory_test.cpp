@@ -131,7 +131,7 @@ TEST_CASE("interleaved 1F1B: warm-up micro-batches in flight, one more with F&B 
   // Megatron-LM's warm-up on rank r is 2(PP-r-1) + (v-1)PP virtual micro-batches, plus the one in
   // progress; overlap_moe_expert_parallel_comm schedules one more warm-up forward
   // (NVIDIA/Megatron-LM megatron/core/pipeline_parallel/schedules.py, get_pp_rank_microbatches).
-  // By hand for PP 16, v 2, 120 micro-batches: rank 0 2*15 + 16 + 1 = 47, rank 15 0 + 16 + 1 = 17.
+  // By hand for PP 16, v 2, 128 micro-batches: rank 0 2*15 + 16 + 1 = 47, rank 15 0 + 16 + 1 = 17.
   hopsim::Scenario s = v3(hopsim::ScheduleKind::kInterleaved1F1B);
   s.plan.virtual_stages = 2;
   s.plan.micro_batches = 128;

@@ -99,3 +99,42 @@ TEST_CASE("placement: more stages than blocks is a plan error", "[core][placemen
   m.n_layers = 3;
   CHECK_THROWS_AS(place_stages(m, plan_for(4), 4, training_flops), PlanError);
 }
+
+TEST_CASE("placement: an explicit layout is taken as given, and checked", "[core][placement]") {
+  // Megatron-Core's "Et|(tt|)*30mL" for DeepSeek-V3 on 32 stages (NVIDIA-NeMo/Megatron-Bridge
+  // scripts/performance/configs/deepseek/deepseek_llm_pretrain.py @01328424): 1 layer with the
+  // embedding, 30 stages of 2, MTP and the head alone. Blocks by hand: stage s >= 1 starts at
+  // layer 2s - 1; the last holds block 61, the MTP module.
+  const ModelConfig m = test::deepseek_v3();
+  ParallelPlan plan = plan_for(8);
+  plan.layers_per_stage.assign(32, 2);
+  plan.layers_per_stage.front() = 1;
+  plan.layers_per_stage.back() = 0;
+  const StagePlacement p = place_stages(m, plan, 32, training_flops);
+  REQUIRE(p.stages() == 32);
+  CHECK(p.first[0] == 0);
+  CHECK(p.count[0] == 1);
+  for (int s = 1; s < 31; ++s) {
+    CHECK(p.first[s] == 2 * s - 1);
+    CHECK(p.count[s] == 2);
+  }
+  CHECK(p.first[31] == 61);
+  CHECK(p.count[31] == 1);
+  CHECK(layout_problem(m, plan.layers_per_stage, 32).empty());
+  // Broken layouts say what is wrong, and placing one is a plan error.
+  CHECK_THAT(layout_problem(m, plan.layers_per_stage, 16),
+             Catch::Matchers::Contains("lists 32 stages but the plan has 16"));
+  plan.layers_per_stage[5] = 0;
+  CHECK_THAT(layout_problem(m, plan.layers_per_stage, 32),
+             Catch::Matchers::Contains("layers_per_stage[5] = 0: every stage needs a layer"));
+  CHECK_THROWS_AS(place_stages(m, plan, 32, training_flops), PlanError);
+  plan.layers_per_stage[5] = 3;
+  CHECK_THAT(layout_problem(m, plan.layers_per_stage, 32),
+             Catch::Matchers::Contains("adds up to 62 layers but the model 'DeepSeek-V3' has 61"));
+  // Without MTP the last stage needs a layer too.
+  ModelConfig no_mtp = m;
+  no_mtp.mtp_depth = 0;
+  plan.layers_per_stage[5] = 2;
+  CHECK_THAT(layout_problem(no_mtp, plan.layers_per_stage, 32),
+             Catch::Matchers::Contains("only a last stage holding MTP modules may have none"));
+}

@@ -332,3 +332,30 @@ TEST_CASE("schedule: the stages each rank runs are the stages core places on it"
     }
   }
 }
+
+TEST_CASE("schedule: core's activations in flight are the interleaved schedule's peak",
+          "[sim][schedule]") {
+  // Core's memory model counts each rank's micro-batches in flight by formula; the schedule's
+  // op lists count them by walking (peak_activations). With and without F&B pairs, with one
+  // micro-batch group (all forwards first without pairs) and more.
+  for (int pp : {2, 4, 8}) {
+    for (int v : {2, 3}) {
+      for (int m : {pp, 2 * pp, 5 * pp}) {
+        for (bool pairs : {false, true}) {
+          hopsim::ParallelPlan plan;
+          plan.pp = pp;
+          plan.schedule = ScheduleKind::kInterleaved1F1B;
+          plan.virtual_stages = v;
+          plan.micro_batches = m;
+          plan.fb_overlap = pairs;
+          const std::vector<int> peak =
+              peak_activations(make_schedule(plan.schedule, {pp, m, v, pairs}));
+          for (int r = 0; r < pp; ++r) {
+            INFO("pp " << pp << " v " << v << " m " << m << " pairs " << pairs << " rank " << r);
+            CHECK(hopsim::in_flight_micro_batches(plan, r) == peak[static_cast<std::size_t>(r)]);
+          }
+        }
+      }
+    }
+  }
+}

@@ -6,6 +6,7 @@
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/workload/memory.hpp"
+#include "hopsim/core/workload/placement.hpp"
 
 namespace hopsim {
 namespace {
@@ -146,6 +147,22 @@ std::vector<std::string> plan_errors(const Scenario& s) {
                  ? ", which always overlaps its pairs; remove fb_overlap"
                  : "; use schedule: interleaved-1f1b or remove fb_overlap"));
   }
+  if (p.fb_overlap && p.schedule == ScheduleKind::kInterleaved1F1B) {
+    // Megatron-Core refuses the overlap without expert parallelism or with full recompute
+    // (NVIDIA/Megatron-LM megatron/core/transformer/transformer_config.py): the pairs hide the
+    // EP all-to-all, and a recomputed layer cannot be split into its parts.
+    if (p.ep < 2) {
+      add("plan.fb_overlap",
+          "fb_overlap hides the EP all-to-all of MoE layers: it needs ep >= 2, "
+          "got ep = " +
+              str(p.ep));
+    }
+    if (p.recompute.full) {
+      add("plan.fb_overlap",
+          "fb_overlap cannot split a fully recomputed layer into its parts: "
+          "drop full from plan.recompute or remove fb_overlap");
+    }
+  }
   if (p.schedule != ScheduleKind::kInterleaved1F1B && p.virtual_stages != 1) {
     add("plan.virtual_stages", "virtual_stages = " + str(p.virtual_stages) +
                                    " is only meaningful with interleaved-1f1b; use 1");
@@ -158,6 +175,13 @@ std::vector<std::string> plan_errors(const Scenario& s) {
     add("plan.pp", str(pipeline_stages(p)) + " pipeline stages exceed the model's " + str(layers) +
                        " layers (n_layers " + str(s.model.n_layers) + " + mtp_depth " +
                        str(s.model.mtp_depth) + ")");
+  }
+
+  if (!p.layers_per_stage.empty()) {
+    if (const std::string why = layout_problem(s.model, p.layers_per_stage, pipeline_stages(p));
+        !why.empty()) {
+      add("plan.layers_per_stage", why);
+    }
   }
 
   if (p.comm_sms < 0 || p.comm_sms >= s.cluster.gpu.sms) {

@@ -114,6 +114,9 @@ std::vector<KeySpec> plan() {
       about(key("fb_overlap", ValueKind::kBool, false,
                 {"overlap_moe_expert_parallel_comm", "ep_overlap", "batch_overlap"}),
             "overlap forward and backward pairs"),
+      about(key("layers_per_stage", ValueKind::kSequence, false,
+                {"pipeline_model_parallel_layout", "layout", "stage_layers"}),
+            "layers per pipeline stage (empty: by cost)"),
       about(at_most(key("comm_sms", ValueKind::kNonNegativeInt, false,
                         {"num_sms", "communication_sms"}),
                     100000),
@@ -261,6 +264,11 @@ std::optional<std::string> scenario_value(const Scenario& s, std::string_view k)
   if (k == "plan.schedule") return std::string(to_string(p.schedule));
   if (k == "plan.virtual_stages") return i(p.virtual_stages);
   if (k == "plan.fb_overlap") return std::string(p.fb_overlap ? "true" : "false");
+  if (k == "plan.layers_per_stage") {
+    std::string out;
+    for (int c : p.layers_per_stage) out += (out.empty() ? "" : ", ") + std::to_string(c);
+    return "[" + out + "]";
+  }
   if (k == "plan.comm_sms") return i(p.comm_sms);
   if (k == "plan.zero_stage") return i(p.zero_stage);
   if (k == "plan.recompute") {

@@ -60,8 +60,8 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
   const MappingReader r(node, file, "plan", scenario_keys("plan"));
   remember(s, r,
            {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
-            "virtual_stages", "fb_overlap", "comm_sms", "zero_stage", "recompute", "precision",
-            "optimizer", "node_limit", "variation"});
+            "virtual_stages", "fb_overlap", "layers_per_stage", "comm_sms", "zero_stage",
+            "recompute", "precision", "optimizer", "node_limit", "variation"});
   ParallelPlan p;
   p.pp = r.get_int32("pp");
   p.dp = r.get_int32("dp");
@@ -73,6 +73,7 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
   p.schedule = r.has("schedule") ? schedule_of(r.get_string("schedule")) : d.schedule;
   p.virtual_stages = r.get_int32("virtual_stages", d.virtual_stages);
   p.fb_overlap = r.get_bool("fb_overlap", d.fb_overlap);
+  p.layers_per_stage = r.get_int_list("layers_per_stage", 0, 1000000);
   p.comm_sms = r.get_int32("comm_sms", d.comm_sms);
   p.zero_stage = r.get_int32("zero_stage", d.zero_stage);
   if (p.zero_stage > 3)

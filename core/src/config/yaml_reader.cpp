@@ -460,6 +460,24 @@ std::vector<std::string> MappingReader::get_enum_list(const std::string& key) co
   return out;
 }
 
+std::vector<int> MappingReader::get_int_list(const std::string& key, int min, int max) const {
+  (void)spec(key);
+  std::vector<int> out;
+  const auto* e = find(key);
+  if (e == nullptr) return out;
+  for (std::size_t i = 0; i < e->value.size(); ++i) {
+    const YAML::Node item = e->value[i];
+    const auto v = item.IsScalar() ? parse_int(item.Scalar()) : std::nullopt;
+    if (!v || *v < min || *v > max) {
+      throw ConfigError(location_of(item, file_, path(key) + "[" + std::to_string(i) + "]"),
+                        "expected an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max) + ", got " + describe_got(item));
+    }
+    out.push_back(static_cast<int>(*v));
+  }
+  return out;
+}
+
 YAML::Node MappingReader::node(const std::string& key) const {
   const auto* e = find(key);
   return e != nullptr ? e->value : YAML::Node(YAML::NodeType::Undefined);

@@ -77,7 +77,9 @@ double in_flight_micro_batches(const ParallelPlan& plan, int rank) {
       // Megatron-LM warm-up: 2(PP-r-1) + (v-1)PP chunks, plus the one in progress; with
       // forward/backward pairs one more warm-up forward (NVIDIA/Megatron-LM
       // megatron/core/pipeline_parallel/schedules.py, get_pp_rank_microbatches).
+      // With micro_batches == PP and no pairs every forward runs first (sim/schedule).
       const double v = std::max(1, plan.virtual_stages);
+      if (mb == pp && !plan.fb_overlap) return mb * v;
       const double extra = plan.fb_overlap ? 1.0 : 0.0;
       return std::min(2.0 * (pp - rank - 1) + (v - 1.0) * pp + 1.0 + extra, mb * v);
     }

@@ -36,12 +36,49 @@ StagePlacement place_stages(const Scenario& sc, int stages) {
   return place_stages(sc.model, sc.plan, stages, roofline, sc.cluster.node.gpus_per_node);
 }
 
+std::string layout_problem(const ModelConfig& m, const std::vector<int>& layers_per_stage,
+                           int stages) {
+  const auto n = static_cast<int>(layers_per_stage.size());
+  if (n != stages) {
+    return "layers_per_stage lists " + std::to_string(n) + " stages but the plan has " +
+           std::to_string(stages);
+  }
+  long long sum = 0;
+  for (int s = 0; s < n; ++s) {
+    const int c = layers_per_stage[static_cast<std::size_t>(s)];
+    const bool may_be_empty = s == n - 1 && m.mtp_depth > 0;
+    if (c < (may_be_empty ? 0 : 1)) {
+      return "layers_per_stage[" + std::to_string(s) + "] = " + std::to_string(c) +
+             ": every stage needs a layer" +
+             (may_be_empty ? "" : " (only a last stage holding MTP modules may have none)");
+    }
+    sum += c;
+  }
+  if (sum != m.n_layers) {
+    return "layers_per_stage adds up to " + std::to_string(sum) + " layers but the model '" +
+           m.name + "' has " + std::to_string(m.n_layers) + " (MTP modules are not counted)";
+  }
+  return {};
+}
+
 StagePlacement place_stages(const ModelConfig& m, const ParallelPlan& plan, int stages,
                             const std::function<double(const LayerWorkload&)>& unit_cost,
                             int gpus_per_node) {
   const int layers = m.n_layers;
   const int mtp = m.mtp_depth;
   if (stages < 1) throw PlanError("pipeline: at least one stage expected");
+  if (!plan.layers_per_stage.empty()) {
+    if (const std::string why = layout_problem(m, plan.layers_per_stage, stages); !why.empty()) {
+      throw PlanError("pipeline: " + why);
+    }
+    StagePlacement p;
+    for (int c : plan.layers_per_stage) {
+      p.first.push_back(p.first.empty() ? 0 : p.first.back() + p.count.back());
+      p.count.push_back(c);
+    }
+    p.count.back() += mtp;  // MTP blocks follow the last main layer
+    return p;
+  }
   if (stages > layers + (mtp > 0 ? 1 : 0)) {
     throw PlanError("pipeline has " + std::to_string(stages) + " stages but the model only " +
                     std::to_string(layers + mtp) +

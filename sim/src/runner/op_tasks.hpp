@@ -98,7 +98,8 @@ struct TaskTemplate {
 // forward chunk's layers with the backward chunk's in the order DeepSeek published for DualPipe
 // (DeepSeek-V3 §3.2.1 Figure 4; deepseek-ai/profile-data): combine(B), attn(F), mlp(B),
 // dispatch(F), dispatch(B), mlp(W), mlp(F), attn(B), attn(W), combine(F), so that the weight
-// gradients run beside dispatch(B) and combine(F).
+// gradients run beside dispatch(B) and combine(F). Megatron-Core's pairs run the same per-stream
+// order (NVIDIA/Megatron-LM megatron/core/models/common/model_chunk_schedule_plan.py).
 class TaskBuilder {
  public:
   explicit TaskBuilder(std::vector<Task>& out) : out_(out) { out_.clear(); }
@@ -107,16 +108,27 @@ class TaskBuilder {
     for (const SubOp& so : ops) prev_ = add(so, part, prev_);
   }
 
+  // Only transformer layers and MTP modules pair, forward layer i with the backward chunk's i-th
+  // (its last layer first), as Megatron-Core's TransformerModelChunkSchedulePlan.run does: the
+  // embedding's forward and the output head's backward run alone first, the layers one chunk has
+  // more than the other alone after the pairs (backward first), then the head's forward and the
+  // embedding's backward.
   void pair(const ChunkProgram& f, const ChunkProgram& b) {
-    const auto fs = by_slot(f.forward);
-    const auto bs = by_slot(b.backward_input);
+    const Split fs = split(by_slot(f.forward), f, false);
+    const Split bs = split(by_slot(b.backward_input), b, true);
     const auto ws = by_slot(b.backward_weight);
-    const std::size_t pairs = std::min(fs.size(), bs.size());
     int prev_f = -1, prev_b = -1;
-    // Tasks of each B slot's MLP / attention input gradient, for their W dependencies.
+    auto alone = [&](const std::vector<Slot>& slots, PartKind part, int& prev) {
+      for (const Slot& sl : slots) {
+        for (const SubOp* so : sl.ops) prev = add(*so, part, prev);
+      }
+    };
+    alone(fs.before, PartKind::kForward, prev_f);
+    alone(bs.before, PartKind::kBackward, prev_b);
+    const std::size_t pairs = std::min(fs.layers.size(), bs.layers.size());
     for (std::size_t i = 0; i < pairs; ++i) {
-      const Slot& F = fs[i];
-      const Slot& B = bs[i];
+      const Slot& F = fs.layers[i];
+      const Slot& B = bs.layers[i];
       const Slot* W = find_slot(ws, B.slot);
       int b_mlp = -1, b_attn = -1;
       auto fwd = [&](std::initializer_list<Component> cs) {
@@ -141,13 +153,13 @@ class TaskBuilder {
       wgt(Component::kAttention, b_attn);
       fwd({Component::kNotifyCombine, Component::kCombine});
     }
-    // Unpaired layers (stages of different depth) run as chains after the pairs.
-    for (std::size_t i = pairs; i < fs.size(); ++i) {
-      for (const SubOp* so : fs[i].ops) prev_f = add(*so, PartKind::kForward, prev_f);
-    }
-    for (std::size_t i = pairs; i < bs.size(); ++i) {
-      for (const SubOp* so : bs[i].ops) prev_b = add(*so, PartKind::kBackward, prev_b);
-    }
+    // Unpaired layers (chunks of different depth) run as chains after the pairs.
+    alone({bs.layers.begin() + static_cast<std::ptrdiff_t>(pairs), bs.layers.end()},
+          PartKind::kBackward, prev_b);
+    alone({fs.layers.begin() + static_cast<std::ptrdiff_t>(pairs), fs.layers.end()},
+          PartKind::kForward, prev_f);
+    alone(fs.after, PartKind::kForward, prev_f);
+    alone(bs.after, PartKind::kBackward, prev_b);
     // Weight gradients of unpaired layers, and any sub-op the pairing did not place, in order.
     for (const SubOp& so : b.backward_weight) {
       if (!placed(&so)) prev_b = add(so, PartKind::kBackward, prev_b);
@@ -155,6 +167,29 @@ class TaskBuilder {
   }
 
  private:
+  struct Slot;
+  // A chunk's slots in execution order, split around its layers: for a forward the embedding
+  // before them and the head after; for a backward (slots in reverse) the head before and the
+  // embedding after.
+  struct Split {
+    std::vector<Slot> before, layers, after;
+  };
+  static Split split(const std::vector<Slot>& slots, const ChunkProgram& c, bool backward) {
+    Split out;
+    for (const Slot& sl : slots) {
+      const bool low = sl.slot < c.layer_slots_begin;
+      const bool high = sl.slot >= c.layer_slots_end;
+      if (!low && !high) {
+        out.layers.push_back(sl);
+      } else if (low != backward) {
+        out.before.push_back(sl);
+      } else {
+        out.after.push_back(sl);
+      }
+    }
+    return out;
+  }
+
   struct Slot {
     int slot = 0;
     std::vector<const SubOp*> ops;

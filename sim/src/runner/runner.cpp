@@ -654,6 +654,11 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
       }
       ++slot;
     }
+    chunk.layer_slots_end = slot;
+    for (const LayerWorkload* u : mine) {
+      if (u->kind == LayerKind::kEmbedding) ++chunk.layer_slots_begin;
+      if (u->kind == LayerKind::kHead) --chunk.layer_slots_end;
+    }
     last_compute = last_routed = Nanoseconds(0);
     for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
       --slot;

@@ -104,7 +104,10 @@ std::vector<ScheduleOp> interleaved_rank(int pp, int m, int v, int r, bool pairs
     return single(OpType::kB, mb_of(k), 0, c, c * pp + r);
   };
   const int extra = pairs ? 1 : 0;
-  const int warmup = (m == pp) ? total : std::min((pp - r - 1) * 2 + (v - 1) * pp + extra, total);
+  // One micro-batch group per chunk runs all forwards first (Megatron-LM's schedule before the
+  // pairs); the schedule with pairs has no such case.
+  const int warmup =
+      (m == pp && !pairs) ? total : std::min((pp - r - 1) * 2 + (v - 1) * pp + extra, total);
   std::vector<ScheduleOp> ops;
   ops.reserve(static_cast<std::size_t>(2 * total));
   for (int k = 0; k < warmup; ++k) ops.push_back(fwd(k));

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hopsim {
 
@@ -56,6 +57,10 @@ struct ParallelPlan {
   //! one's compute hiding the other's EP all-to-all (Megatron-Core's
   //! overlap_moe_expert_parallel_comm, with one more warm-up forward).
   bool fb_overlap = false;
+  //! Main transformer layers on each pipeline stage, in stage order (Megatron-Core's
+  //! pipeline_model_parallel_layout); empty: balanced by cost. The embedding is on the first
+  //! stage, the MTP modules and the output head on the last.
+  std::vector<int> layers_per_stage;
   int comm_sms = 0;    //!< SMs reserved for communication kernels
   int zero_stage = 0;  //!< 0..3
   RecomputeConfig recompute;
@@ -69,6 +74,11 @@ struct ParallelPlan {
     return static_cast<long long>(dp) * micro_batches * micro_batch_size * seq_len;
   }
 };
+
+//! `p` with schedule `k`, and what only the old schedule meant reset: virtual stages and F&B
+//! pairs (interleaved 1F1B's), and an explicit layout whose stage count no longer fits. What
+//! what-ifs and plan search use to try another schedule.
+void use_schedule(ParallelPlan& p, ScheduleKind k);
 
 [[nodiscard]] const char* to_string(ScheduleKind k);
 [[nodiscard]] const char* to_string(Precision p);

@@ -100,6 +100,9 @@ class MappingReader {
   [[nodiscard]] std::string get_string(const std::string& key, const std::string& fallback) const;
   //! Items of a kSequenceOfEnum key (empty when absent).
   [[nodiscard]] std::vector<std::string> get_enum_list(const std::string& key) const;
+  //! Items of a kSequence key as integers in [min, max] (empty when absent); any other item is a
+  //! ConfigError at that item, its path indexed ("plan.layers_per_stage[3]").
+  [[nodiscard]] std::vector<int> get_int_list(const std::string& key, int min, int max) const;
   //! The raw node of a key (after unwrapping `{value, source}`); undefined node when absent.
   [[nodiscard]] YAML::Node node(const std::string& key) const;
   //! `{value, source}` keys: the source text ("" for unsourced or absent keys).

@@ -3,6 +3,7 @@
 //! transfers) on a GPU's two lanes: the compute SM partition and the communication SM partition.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -111,6 +112,11 @@ struct ChunkProgram {
   //! starts when the rank's last weight gradient of the block is done.
   std::vector<PortTraffic> dp_sync;
   std::vector<Nanoseconds> dp_sync_time;
+  //! Slots [layer_slots_begin, layer_slots_end) are transformer layers and MTP modules, which an
+  //! F&B pair overlaps; the embedding before them and the output head after them run alone.
+  //! By default every slot is a layer.
+  int layer_slots_begin = 0;
+  int layer_slots_end = std::numeric_limits<int>::max();
 };
 
 //! The ports every GPU of the step shares between its transfers: EP payloads and PP sends that
