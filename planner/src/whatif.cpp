@@ -74,7 +74,7 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
         s.plan.comm_sms = 0;
       })) {
     throw PlanError(
-        "what-if: the plan without DualPipe and SM partitioning (1F1B, 0 comm SMs) "
+        "what-if: the plan without its schedule's overlap and SM partitioning (1F1B, 0 comm SMs) "
         "does not run, so the mitigations cannot be weighed");
   }
   w.unmitigated = w.rows.size() - 1;
@@ -84,8 +84,8 @@ WhatIfStudy run_whatif(const Scenario& base, const Scenario& other,
   const WhatIfRow& rn = w.rows[w.unmitigated];
   const std::string ga = r0.a.cluster.gpu.name, gb = r0.b.cluster.gpu.name;
   w.reasons.push_back("The " + ga + "'s NVLink costs " + fmt("%.1f%%", 100 * r0.gap()) +
-                      " step time against the " + gb + " on the plan as given; without DualPipe " +
-                      "and SM partitioning (1F1B, 0 comm SMs) it costs " +
+                      " step time against the " + gb + " on the plan as given; without its " +
+                      "schedule's overlap and SM partitioning (1F1B, 0 comm SMs) it costs " +
                       fmt("%.1f%%", 100 * rn.gap()) + ".");
   w.reasons.push_back("On the plan as given the all-to-all is bound by " +
                       r0.ra.comm.ep_bottleneck + " at " +

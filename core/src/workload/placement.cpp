@@ -40,8 +40,10 @@ std::string layout_problem(const ModelConfig& m, const std::vector<int>& layers_
                            int stages) {
   const auto n = static_cast<int>(layers_per_stage.size());
   if (n != stages) {
-    return "layers_per_stage lists " + std::to_string(n) + " stages but the plan has " +
-           std::to_string(stages);
+    return "layers_per_stage lists " + std::to_string(n) + " stage" + (n == 1 ? "" : "s") +
+           " but the plan has " + std::to_string(stages) +
+           " (PP, times virtual_stages for interleaved-1f1b, times 2 for dualpipev): give one "
+           "count per stage, or leave layers_per_stage out (or []) to balance by cost";
   }
   long long sum = 0;
   for (int s = 0; s < n; ++s) {

@@ -164,6 +164,13 @@ class TaskBuilder {
     for (const SubOp& so : b.backward_weight) {
       if (!placed(&so)) prev_b = add(so, PartKind::kBackward, prev_b);
     }
+    // Every sub-op of both chunks exactly once: a component the pairing does not pick would
+    // otherwise vanish from the step.
+    const std::size_t all = f.forward.size() + b.backward_input.size() + b.backward_weight.size();
+    if (out_.size() != all) {
+      throw PlanError("pipeline executor: an F&B pair placed " + std::to_string(out_.size()) +
+                      " of its " + std::to_string(all) + " sub-ops");
+    }
   }
 
  private:
