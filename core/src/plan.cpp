@@ -1,5 +1,7 @@
 #include "hopsim/core/plan.hpp"
 
+#include <algorithm>
+
 #include "hopsim/core/enum_names.hpp"
 
 namespace hopsim {
@@ -12,19 +14,25 @@ constexpr EnumNames<StateDtype::kFp8> kDtypeNames{{"fp32", "bf16", "fp8"}};
 
 }  // namespace
 
+int pipeline_stages(const ParallelPlan& plan) {
+  switch (plan.schedule) {
+    case ScheduleKind::kDualPipeV:
+      return 2 * plan.pp;
+    case ScheduleKind::kInterleaved1F1B:
+      return plan.pp * std::max(1, plan.virtual_stages);
+    default:
+      return plan.pp;
+  }
+}
+
 void use_schedule(ParallelPlan& p, ScheduleKind k) {
-  const auto stages = [](const ParallelPlan& q) {
-    return q.schedule == ScheduleKind::kDualPipeV         ? 2 * q.pp
-           : q.schedule == ScheduleKind::kInterleaved1F1B ? q.pp * q.virtual_stages
-                                                          : q.pp;
-  };
-  const int before = stages(p);
+  const int before = pipeline_stages(p);
   p.schedule = k;
   if (k != ScheduleKind::kInterleaved1F1B) {
     p.virtual_stages = 1;
     p.fb_overlap = false;
   }
-  if (stages(p) != before) p.layers_per_stage.clear();
+  if (pipeline_stages(p) != before) p.layers_per_stage.clear();
 }
 
 const char* to_string(ScheduleKind k) {

@@ -146,15 +146,13 @@ std::vector<std::string> plan_errors(const Scenario& s) {
             (p.schedule == ScheduleKind::kDualPipe || p.schedule == ScheduleKind::kDualPipeV
                  ? ", which always overlaps its pairs; remove fb_overlap"
                  : "; use schedule: interleaved-1f1b or remove fb_overlap"));
-  }
-  if (p.fb_overlap && p.schedule == ScheduleKind::kInterleaved1F1B) {
+  } else if (p.fb_overlap) {
     // Megatron-Core refuses the overlap without expert parallelism or with full recompute
     // (NVIDIA/Megatron-LM megatron/core/transformer/transformer_config.py): the pairs hide the
     // EP all-to-all, and a recomputed layer cannot be split into its parts.
     if (p.ep < 2) {
       add("plan.fb_overlap",
-          "fb_overlap hides the EP all-to-all of MoE layers: it needs ep >= 2, "
-          "got ep = " +
+          "fb_overlap hides the EP all-to-all of MoE layers: it needs ep >= 2, got ep = " +
               str(p.ep));
     }
     if (p.recompute.full) {

@@ -35,17 +35,6 @@ void check_plan(const ParallelPlan& p) {
 
 }  // namespace
 
-int pipeline_stages(const ParallelPlan& plan) {
-  switch (plan.schedule) {
-    case ScheduleKind::kDualPipeV:
-      return 2 * plan.pp;
-    case ScheduleKind::kInterleaved1F1B:
-      return plan.pp * std::max(1, plan.virtual_stages);
-    default:
-      return plan.pp;
-  }
-}
-
 std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank) {
   const int pp = plan.pp;
   switch (plan.schedule) {

@@ -925,6 +925,12 @@ std::vector<int> traced_replicas(const ParallelPlan& plan, const RunOptions& opt
   return shown;
 }
 
+// The plan's pipeline schedule: what the simulated step and the exported graph both run.
+Schedule schedule_of(const ParallelPlan& plan) {
+  return make_schedule(plan.schedule, ScheduleOptions{plan.pp, plan.micro_batches,
+                                                      plan.virtual_stages, plan.fb_overlap});
+}
+
 }  // namespace
 
 std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& sc, int replicas,
@@ -944,9 +950,7 @@ std::map<int, std::vector<int>> scenario_execution_graph(const Scenario& sc, int
   PipelineProgram program =
       build_pipeline_program(sc, cm, comm, pipeline_stages(plan), nullptr, true, false);
   program.network.comm_hbm_bytes_per_wire_byte = 0;
-  const Schedule schedule = make_schedule(
-      plan.schedule,
-      ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages, plan.fb_overlap});
+  const Schedule schedule = schedule_of(plan);
   return build_execution_graph(schedule, program, replicas, replicas == 1 ? 1 : ep, on_gpu);
 }
 
@@ -977,9 +981,7 @@ SimResult run_scenario(const Scenario& sc, const RunOptions& options) {
   res.cost_source = cm.parameters().source;
 
   const int stages = pipeline_stages(plan);
-  const Schedule schedule = make_schedule(
-      plan.schedule,
-      ScheduleOptions{plan.pp, plan.micro_batches, plan.virtual_stages, plan.fb_overlap});
+  const Schedule schedule = schedule_of(plan);
   // A search that already knows better plans: if this plan's compute alone passes its bound,
   // stop before the network is modelled (the collectives cost more than the compute bound).
   if (options.stop_after.value() > 0 && options.mode == SimMode::kSymmetry) {

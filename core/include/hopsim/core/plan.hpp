@@ -75,6 +75,9 @@ struct ParallelPlan {
   }
 };
 
+//! Pipeline stages of the whole model under `plan` (DualPipeV: 2*pp; interleaved: pp*v).
+[[nodiscard]] int pipeline_stages(const ParallelPlan& plan);
+
 //! `p` with schedule `k`, and what only the old schedule meant reset: virtual stages and F&B
 //! pairs (interleaved 1F1B's), and an explicit layout whose stage count no longer fits. What
 //! what-ifs and plan search use to try another schedule.

@@ -54,8 +54,6 @@ inline constexpr int kHeadBlock = -2;       //!< block_parameters: the output he
 [[nodiscard]] BlockParameters block_parameters(const ModelConfig& m, const ParallelPlan& p,
                                                int layer);
 
-//! Pipeline stages of the whole model under `plan` (DualPipeV: 2*pp; interleaved: pp*v).
-[[nodiscard]] int pipeline_stages(const ParallelPlan& plan);
 //! Stages held by pipeline rank `rank`.
 [[nodiscard]] std::vector<int> stages_of_rank(const ParallelPlan& plan, int rank);
 //! Activation bytes one layer stores for backward for one micro-batch (what RecomputeConfig and
