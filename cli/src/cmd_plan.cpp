@@ -14,8 +14,9 @@ namespace hopsim::cli {
 void register_plan(CLI::App& app, Io io) {
   auto* cmd = app.add_subcommand(
       "plan",
-      "Search PP/DP/EP/TP, schedule, communication SMs and micro-batches for a model on a "
-      "cluster; print the best plans and why they win");
+      "Search PP/DP/EP/TP, schedule (virtual stages and F&B pairs for interleaved-1f1b), "
+      "communication SMs and micro-batches for a model on a cluster; print the best plans and "
+      "why they win");
   struct Opts {
     planner::PlanSearchOptions s;
     double budget = 0;
@@ -41,6 +42,10 @@ void register_plan(CLI::App& app, Io io) {
   cmd->add_option("--schedules", o->s.schedules, "Schedules to try")->capture_default_str();
   cmd->add_option("--comm-sms", o->s.comm_sms, "Communication SM counts to try")
       ->capture_default_str();
+  cmd->add_option("--virtual-stages", o->s.virtual_stages,
+                  "Chunks per rank to try with interleaved-1f1b (each with and without F&B pairs)")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1024));
   cmd->add_option("-j,--jobs", o->s.jobs, "Plans simulated in parallel")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "Print the search and the best plans as JSON");
@@ -77,6 +82,8 @@ void register_plan(CLI::App& app, Io io) {
                                  {"ep", p.ep},
                                  {"tp", p.tp},
                                  {"schedule", std::string(to_string(p.schedule))},
+                                 {"virtual_stages", p.virtual_stages},
+                                 {"fb_overlap", p.fb_overlap},
                                  {"comm_sms", p.comm_sms},
                                  {"micro_batches", p.micro_batches},
                                  {"micro_batch_size", p.micro_batch_size}};

@@ -44,6 +44,7 @@
 #include "hopsim/core/config/scenario_keys.hpp"
 #include "hopsim/core/io/atomic_file.hpp"
 #include "hopsim/frontend/calibration_ref.hpp"
+#include "hopsim/planner/published.hpp"
 #include "hopsim/planner/report.hpp"
 #include "hopsim/profiler/trace/trace_db.hpp"
 #include "hopsim/sim/runner/rank_spread.hpp"
@@ -437,6 +438,11 @@ void MainWindow::build_views() {
   headline_ = new QLabel;
   headline_->setStyleSheet("font-size: 15px; font-weight: 600;");
   layout->addWidget(headline_);
+  published_ = new QLabel;
+  published_->setObjectName("published");
+  published_->setWordWrap(true);
+  published_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(published_);
   tabs_ = new QTabWidget;
   layout->addWidget(tabs_, 1);
   // What a view has to say goes to the status bar.
@@ -731,6 +737,10 @@ void MainWindow::edited() {
   worker_->request(base_, overrides(), calibration_.cost_for);
 }
 
+QString MainWindow::published_text() const {
+  return published_->text();
+}
+
 QString MainWindow::error_text() const {
   return error_->text();
 }
@@ -767,6 +777,10 @@ void MainWindow::show_prediction(const std::shared_ptr<const Prediction>& p) {
                          .arg(p->run.memory.fits ? "fits in memory" : "does NOT fit in memory"));
   // Which cost model made it: the default one, or the calibration opened (its file and hash).
   headline_->setToolTip(QString("cost model: %1").arg(QString::fromStdString(r.cost_source)));
+  // Only the plan a published figure measured is held to it; an edit makes it a what-if.
+  const std::string said = planner::published_sentence(p->scenario, r);
+  published_->setText(said.empty() ? QString() : "Published: " + QString::fromStdString(said));
+  published_->setVisible(!said.empty());
   for (int i = 0; i < metrics_->rowCount(); ++i) {
     const Metric& m = kMetrics[i];
     const double v = m.value(*p);

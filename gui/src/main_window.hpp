@@ -93,6 +93,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] PredictionWorker& worker() { return *worker_; }
   [[nodiscard]] const Prediction* last() const { return last_.get(); }
   [[nodiscard]] QString error_text() const;
+  //! The line under the headline: the published figure the plan is held to, or why none ("").
+  [[nodiscard]] QString published_text() const;
   //! The editor of a scenario key ("plan.schedule"), or nullptr; field() when it is a spin box.
   [[nodiscard]] QWidget* field_widget(const QString& key) const;
   [[nodiscard]] QSpinBox* field(const QString& key) const;
@@ -162,6 +164,7 @@ class MainWindow : public QMainWindow {
   std::vector<std::unique_ptr<KeyField>> fields_;  //!< the settings, from their declarations
   QLabel* error_ = nullptr;
   QLabel* headline_ = nullptr;
+  QLabel* published_ = nullptr;  //!< the published figure this plan is held to, or why none
   QTabWidget* tabs_ = nullptr;
   QTableWidget* metrics_ = nullptr;
   QChartView* step_chart_ = nullptr;

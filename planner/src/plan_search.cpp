@@ -48,8 +48,12 @@ std::string pct(double v) {
 
 std::string plan_label(const Scenario& s) {
   const ParallelPlan& p = s.plan;
+  const std::string chunks =
+      p.schedule == ScheduleKind::kInterleaved1F1B
+          ? " v" + std::to_string(p.virtual_stages) + (p.fb_overlap ? " F&B" : "")
+          : "";
   return "PP" + std::to_string(p.pp) + " DP" + std::to_string(p.dp) + " EP" + std::to_string(p.ep) +
-         " TP" + std::to_string(p.tp) + " " + to_string(p.schedule) + " " +
+         " TP" + std::to_string(p.tp) + " " + to_string(p.schedule) + chunks + " " +
          std::to_string(p.comm_sms) + " SMs " + std::to_string(p.micro_batches) + "x" +
          std::to_string(p.micro_batch_size) + " mb";
 }
@@ -95,39 +99,57 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
         if (!out.base.model.moe && ep > 1) continue;
         for (const auto& sched : o.schedules) {
           const auto kind = schedule_from_name(sched);
-          // Interleaved 1F1B needs a virtual-stage count, which the search does not enumerate.
-          if (!kind || *kind == ScheduleKind::kInterleaved1F1B) {
-            throw ConfigError(
-                SourceLocation{"", 0, 0, "--schedules"},
-                "unknown schedule '" + sched + "' (1f1b, zb-h1, dualpipe, dualpipev)");
+          if (!kind) {
+            throw ConfigError(SourceLocation{"", 0, 0, "--schedules"},
+                              "unknown schedule '" + sched +
+                                  "' (1f1b, interleaved-1f1b, zb-h1, dualpipe, dualpipev)");
           }
-          for (int sms : o.comm_sms) {
-            ++out.enumerated;
-            if (global % (static_cast<long long>(dp) * mbs) != 0) {
-              ++out.pruned["global batch not divisible by DP x micro-batch size"];
-              continue;
+          // Interleaved 1F1B: each virtual-stage count, with and without F&B pairs where the
+          // plan allows them (Megatron-Core asserts EP >= 2); other schedules: one variant.
+          struct Chunking {
+            int virtual_stages;
+            bool fb_overlap;
+          };
+          std::vector<Chunking> chunkings;
+          if (*kind == ScheduleKind::kInterleaved1F1B) {
+            for (int v : o.virtual_stages) {
+              chunkings.push_back({v, false});
+              if (ep >= 2) chunkings.push_back({v, true});
             }
-            Scenario s = out.base;
-            s.plan.pp = pp;
-            s.plan.tp = tp;
-            s.plan.dp = dp;
-            s.plan.ep = ep;
-            use_schedule(s.plan, *kind);
-            s.plan.layers_per_stage.clear();  // laid out for the base plan's stages
-            s.plan.comm_sms = sms;
-            s.plan.micro_batches = static_cast<int>(global / (static_cast<long long>(dp) * mbs));
-            if (!plan_errors(s).empty()) {
-              ++out.pruned["plan rules (divisibility, schedule, sizes)"];
-              continue;
+          } else {
+            chunkings.push_back({1, false});
+          }
+          for (const Chunking& c : chunkings) {
+            for (int sms : o.comm_sms) {
+              ++out.enumerated;
+              if (global % (static_cast<long long>(dp) * mbs) != 0) {
+                ++out.pruned["global batch not divisible by DP x micro-batch size"];
+                continue;
+              }
+              Scenario s = out.base;
+              s.plan.pp = pp;
+              s.plan.tp = tp;
+              s.plan.dp = dp;
+              s.plan.ep = ep;
+              use_schedule(s.plan, *kind);
+              s.plan.virtual_stages = c.virtual_stages;
+              s.plan.fb_overlap = c.fb_overlap;
+              s.plan.layers_per_stage.clear();  // laid out for the base plan's stages
+              s.plan.comm_sms = sms;
+              s.plan.micro_batches = static_cast<int>(global / (static_cast<long long>(dp) * mbs));
+              if (!plan_errors(s).empty()) {
+                ++out.pruned["plan rules (divisibility, schedule, sizes)"];
+                continue;
+              }
+              const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
+              if (!mem.fits ||
+                  static_cast<double>(mem.total.value()) >
+                      o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {
+                ++out.pruned["memory"];
+                continue;
+              }
+              feasible.push_back(std::move(s));
             }
-            const MemoryBreakdown mem = worst_rank(sim::rank_memory(s));
-            if (!mem.fits ||
-                static_cast<double>(mem.total.value()) >
-                    o.max_memory_fraction * static_cast<double>(mem.capacity.value())) {
-              ++out.pruned["memory"];
-              continue;
-            }
-            feasible.push_back(std::move(s));
           }
         }
       }
@@ -145,12 +167,16 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   auto distance = [&](const ParallelPlan& p) {
     auto octaves = [](int a, int b) { return std::abs(std::log2(static_cast<double>(a) / b)); };
     return octaves(p.pp, p0.pp) + octaves(p.tp, p0.tp) + octaves(p.ep, std::max(1, p0.ep)) +
-           (p.schedule == p0.schedule ? 0.0 : 1.0) + (p.comm_sms == p0.comm_sms ? 0.0 : 0.5);
+           (p.schedule == p0.schedule ? 0.0 : 1.0) + (p.comm_sms == p0.comm_sms ? 0.0 : 0.5) +
+           (p.virtual_stages == p0.virtual_stages ? 0.0 : 0.5) +
+           (p.fb_overlap == p0.fb_overlap ? 0.0 : 0.5);
   };
+  // Interleaving divides 1F1B's bubble by the virtual stages (Narayanan et al., SC'21 §2.2).
   auto bubble_rank = [](ScheduleKind k) {
     return k == ScheduleKind::kDualPipe || k == ScheduleKind::kDualPipeV ? 0
            : k == ScheduleKind::kZbH1                                    ? 1
-                                                                         : 2;
+           : k == ScheduleKind::kInterleaved1F1B                         ? 2
+                                                                         : 3;
   };
   std::vector<std::size_t> run_order(feasible.size());
   for (std::size_t i = 0; i < run_order.size(); ++i) run_order[i] = i;

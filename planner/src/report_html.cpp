@@ -147,36 +147,45 @@ std::string render_html(const Report& r, std::string_view user_css) {
     }
 
     std::vector<Bar> bars;
-    const ReportEntry* h800 = nullptr;
     for (const auto& e : r.entries) {
       std::string note;
-      if (comparable_to_published(e)) {
-        note = fmt("(%+.1f%% vs published)",
-                   100 * published_relative_error(e.result.gpu_hours_per_trillion));
-        if (h800 == nullptr) h800 = &e;
+      if (const PublishedRun* p = published_run(e)) {
+        note = fmt(p->metric == PublishedMetric::kGpuHoursPerTrillion
+                       ? "(%+.1f%% vs published)"
+                       : "(%+.1f%% vs published tokens/s)",
+                   100 * relative_error(*p, e.result));
       }
       bars.push_back({e.label, e.result.gpu_hours_per_trillion, note});
     }
+    const ReportEntry* compared = published_entry(r.entries);
+    const PublishedRun* run = compared != nullptr ? published_run(*compared) : nullptr;
+    const bool line = run != nullptr && run->metric == PublishedMetric::kGpuHoursPerTrillion;
     s += "<h2>GPU-hours per trillion tokens</h2>\n" +
-         svg_bar_chart(bars, "GPU-hours per trillion tokens",
-                       h800 != nullptr ? planner::kPublishedH800GpuHoursPerTrillion : 0,
-                       "published H800: 180,000");
-    if (h800 != nullptr) {
-      const double pred = h800->result.gpu_hours_per_trillion;
-      const double err = published_relative_error(pred);
-      s += "<h2>Published comparison</h2>\n<table id=\"published\"><thead><tr><th>figure</th>"
-           "<th>H800 GPU-hours per 1T tokens</th></tr></thead><tbody>\n";
-      s += "<tr><td>predicted (" + html_escape(h800->label) + ")</td>" +
-           td_num("predicted_gpu_hours_per_trillion", -1, pred, grouped(pred)) + "</tr>\n";
-      s +=
-          "<tr><td>published (DeepSeek-V3 report §1, Table 1, p.5)</td>" +
-          td_num("published_gpu_hours_per_trillion", -1, planner::kPublishedH800GpuHoursPerTrillion,
-                 grouped(planner::kPublishedH800GpuHoursPerTrillion)) +
-          "</tr>\n";
+         svg_bar_chart(bars, "GPU-hours per trillion tokens", line ? run->value : 0,
+                       line ? "published: " + grouped(run->value) : std::string());
+    if (run != nullptr) {
+      const std::string key = metric_key(run->metric);
+      const double pred = predicted_value(*run, compared->result);
+      const double err = relative_error(*run, compared->result);
+      s += "<h2>Published comparison</h2>\n<p>" + html_escape(std::string(run->label)) + ", as " +
+           html_escape(std::string(run->who)) +
+           " measured it.</p>\n<table id=\"published\"><thead><tr><th>figure</th><th>" +
+           html_escape(metric_name(run->metric)) + "</th></tr></thead><tbody>\n";
+      s += "<tr><td>predicted (" + html_escape(compared->label) + ")</td>" +
+           td_num("predicted_" + key, -1, pred, grouped(pred)) + "</tr>\n";
+      s += "<tr><td>published (" + html_escape(std::string(run->source)) + ")</td>" +
+           td_num("published_" + key, -1, run->value, grouped(run->value)) + "</tr>\n";
       s += "<tr><td>relative error</td>" +
            td_num("relative_error", -1, err, fmt("%+.1f%%", 100 * err)) + "</tr>\n";
       s += "</tbody></table>\n<p class=\"note\">Nothing in the simulator is fitted to the "
            "published figure; it is a validation target.</p>\n";
+    } else if (compared != nullptr) {
+      // A plan of a model with a published run, but not that run: say why there is no error to
+      // show, rather than calling a what-if's difference one.
+      s += "<h2>Published comparison</h2>\n<p class=\"note\" id=\"not-published\">" +
+           html_escape(compared->label + ": " +
+                       published_sentence(compared->scenario, compared->result)) +
+           "</p>\n";
     }
     {
       std::vector<StackedBar> stacks;

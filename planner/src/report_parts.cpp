@@ -11,6 +11,16 @@ bool contains(const std::string& s, const std::string& what) {
   return s.find(what) != std::string::npos;
 }
 
+const ReportEntry* published_entry(const std::vector<ReportEntry>& entries) {
+  for (const auto& e : entries) {
+    if (published_run(e) != nullptr) return &e;
+  }
+  for (const auto& e : entries) {
+    if (nearest_published_run(e.scenario) != nullptr) return &e;
+  }
+  return nullptr;
+}
+
 //! The same scenario on the other Hopper part, when both profiles ship.
 
 std::pair<double, double> gpu_hours_band(const ReportEntry& e) {

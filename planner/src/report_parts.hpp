@@ -23,6 +23,11 @@ inline constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 //! a calibration, so the first entry's band stands for all).
 [[nodiscard]] std::string band_sentence(const std::vector<ReportEntry>& entries);
 
+//! The entry the report sets against a published figure: the first that is a published run, or
+//! else the first of a model with one (whose section then says why there is no comparison);
+//! nullptr when neither.
+[[nodiscard]] const ReportEntry* published_entry(const std::vector<ReportEntry>& entries);
+
 //! A row of the cost summary: its JSON key, label, value and how it is shown.
 struct Metric {
   const char* key;

@@ -31,14 +31,9 @@ std::string render_markdown(const Report& r) {
       s += "\n";
     }
     s += "\n" + markdown_escape(band_sentence(r.entries)) + "\n";
-    for (const auto& e : r.entries) {
-      if (!comparable_to_published(e)) continue;
-      const double pred = e.result.gpu_hours_per_trillion;
-      s += "\n## Published comparison\n\nPredicted " + grouped(pred) +
-           " H800 GPU-hours per trillion tokens (" + markdown_escape(e.label) +
-           ") vs the published 180,000 (DeepSeek-V3 report §1, p.5): " +
-           fmt("%+.1f%%", 100 * published_relative_error(pred)) + ".\n";
-      break;
+    if (const ReportEntry* e = published_entry(r.entries)) {
+      s += "\n## Published comparison\n\n" +
+           markdown_escape(e->label + ": " + published_sentence(e->scenario, e->result)) + "\n";
     }
     s += "\n## Where the step goes (ms)\n\n| | compute | pipeline bubble | exposed communication | "
          "DP sync (exposed) | optimizer + ZeRO AG |\n|---|---:|---:|---:|---:|---:|\n";
@@ -137,10 +132,7 @@ nlohmann::ordered_json render_json(const Report& r) {
                         {"source", e.uncertainty.source},
                         {"gpu_hours_per_trillion_low", low},
                         {"gpu_hours_per_trillion_high", high}};
-    if (comparable_to_published(e)) {
-      x["published_gpu_hours_per_trillion"] = planner::kPublishedH800GpuHoursPerTrillion;
-      x["relative_error"] = published_relative_error(e.result.gpu_hours_per_trillion);
-    }
+    if (published_run(e) != nullptr) x["published"] = published_json(e.scenario, e.result);
     j["entries"].push_back(x);
   }
   if (!r.sensitivity.rows.empty()) {

@@ -148,6 +148,7 @@ class GuiTest : public QObject {
   void the_trace_and_a_predicted_rank_share_a_time_axis();
   void a_broken_file_is_fixed_in_the_yaml_view();
   void a_gpu_figure_typed_in_makes_a_custom_gpu();
+  void only_the_published_plan_is_held_to_its_figure();
 };
 
 void GuiTest::an_edit_reruns_and_updates_the_metrics() {
@@ -905,9 +906,6 @@ void GuiTest::a_dropped_config_json_becomes_the_model() {
   QCOMPARE(w.model_spec(), QString("deepseek-v3"));
 }
 
-QTEST_MAIN(GuiTest)
-#include "gui_test.moc"
-
 void GuiTest::the_fields_are_the_loaders_declarations() {
   TestWindow w;
   open_predicted(w);
@@ -1317,3 +1315,25 @@ void GuiTest::a_gpu_figure_typed_in_makes_a_custom_gpu() {
     QVERIFY2(o.key.rfind("hardware.gpu.", 0) != 0, o.key.c_str());
   }
 }
+
+void GuiTest::only_the_published_plan_is_held_to_its_figure() {
+  TestWindow w;
+  QVERIFY(w.open_scenario("deepseek-v3-h800"));
+  wait_for_prediction(w, 0);
+  // DeepSeek-V3 report §1 and Table 1: 180K H800 GPU-hours per 10^12 tokens, for this plan.
+  QVERIFY2(w.published_text().contains("DeepSeek measured 180,000 GPU-hours per 10^12 tokens"),
+           qPrintable(w.published_text()));
+  // One setting changed makes a what-if: no error is shown, the difference is named.
+  const std::uint64_t before = w.last()->request;
+  w.field("plan.comm_sms")->setValue(0);
+  wait_for_prediction(w, before);
+  QVERIFY2(w.published_text().contains("none for this plan") &&
+               w.published_text().contains("plan.comm_sms 0 (published 20)"),
+           qPrintable(w.published_text()));
+  // A model no one published a run of: nothing to say.
+  QVERIFY(w.open_scenario(kScenario));
+  QTRY_VERIFY_WITH_TIMEOUT(w.published_text().isEmpty(), 20000);
+}
+
+QTEST_MAIN(GuiTest)
+#include "gui_test.moc"

@@ -51,6 +51,48 @@ TEST_CASE("plan search keeps the global batch, prunes before simulating and rank
   CHECK(none.over_budget == none.simulated - none.failed);
 }
 
+TEST_CASE(
+    "plan search: interleaved 1F1B is tried with each virtual-stage count, pairs where EP >= 2",
+    "[planner][plan]") {
+  PlanSearchOptions o;
+  o.model = "deepseek-v2-lite";
+  o.gpus = 16;
+  o.gpu = "h800-sxm5";
+  o.base = hopsim::test::kSweepDir + "tiny.yaml";
+  o.schedules = {"interleaved-1f1b"};
+  o.virtual_stages = {2};
+  o.comm_sms = {16};
+  o.tp = {1, 2};
+  o.top = 100;
+  o.stop_early = false;
+  const PlanSearchResult r = search_plans(o);
+  // The 29 (pp, tp, ep) of the test above (by hand), each once without pairs and once with them
+  // where EP >= 2: every (pp, tp) has exactly one EP of 1, so 9 of the 29 have no pair variant.
+  CHECK(r.enumerated == 29 + (29 - 9));
+  REQUIRE_FALSE(r.top.empty());
+  bool paired = false, unpaired = false;
+  for (const auto& c : r.top) {
+    const ParallelPlan& p = c.scenario.plan;
+    CHECK(p.schedule == ScheduleKind::kInterleaved1F1B);
+    CHECK(p.virtual_stages == 2);
+    if (p.fb_overlap) CHECK(p.ep >= 2);
+    paired = paired || p.fb_overlap;
+    unpaired = unpaired || !p.fb_overlap;
+    CHECK_THAT(plan_label(c.scenario), Catch::Contains(p.fb_overlap ? " v2 F&B " : " v2 16 SMs"));
+  }
+  CHECK(paired);
+  CHECK(unpaired);
+  // The pairs reach the simulator: the same plan without them is another step.
+  for (const auto& c : r.top) {
+    if (!c.scenario.plan.fb_overlap) continue;
+    Scenario without = c.scenario;
+    without.plan.fb_overlap = false;
+    CHECK(evaluate_scenario(c.scenario, EvaluateOptions{}).step_time_ms == c.result.step_time_ms);
+    CHECK(evaluate_scenario(without, EvaluateOptions{}).step_time_ms != c.result.step_time_ms);
+    break;
+  }
+}
+
 namespace {
 // DeepSeek-V2-Lite on 16 H800 from its shipped scenario: a few hundred plans, quick on 2 jobs.
 PlanSearchOptions v2_lite_search(int top) {

@@ -1,6 +1,7 @@
 #pragma once
-//! Plan search: enumerate PP/TP/DP/EP, schedule, communication SMs and micro-batches for a model
-//! on a cluster at a fixed global batch, prune what breaks plan rules or memory before
+//! Plan search: enumerate PP/TP/DP/EP, schedule (with virtual stages and F&B pairs for
+//! interleaved 1F1B), communication SMs and micro-batches for a model on a cluster at a fixed
+//! global batch, prune what breaks plan rules or memory before
 //! simulating, simulate the rest in parallel and rank by GPU-hours per trillion tokens.
 
 #include <cstddef>
@@ -26,7 +27,10 @@ struct PlanSearchOptions {
   long long global_batch_sequences = 0;  //!< 0 = the base scenario's dp * micro_batches * mbs
   double max_memory_fraction = 1.0;
   std::optional<double> budget_usd;  //!< whole training run (cost.training_tokens)
-  std::vector<std::string> schedules = {"1f1b", "zb-h1", "dualpipe"};
+  std::vector<std::string> schedules = {"1f1b", "interleaved-1f1b", "zb-h1", "dualpipe"};
+  //! Chunks per rank tried for "interleaved-1f1b", each with and without Megatron-Core's F&B pairs
+  //! (plan.fb_overlap) where the plan allows them (EP >= 2, no full recompute).
+  std::vector<int> virtual_stages = {2, 4};
   std::vector<int> comm_sms = {10, 20, 32};
   std::vector<int> tp = {1, 2, 4, 8};
   int top = 10;
@@ -61,7 +65,8 @@ struct PlanSearchResult {
 //! Throws ConfigError for unknown model/GPU names or a GPU count the nodes cannot make.
 [[nodiscard]] PlanSearchResult search_plans(const PlanSearchOptions& options);
 
-//! "PP16 DP128 EP64 TP1 dualpipe 20 SMs 120x1 mb".
+//! "PP16 DP128 EP64 TP1 dualpipe 20 SMs 120x1 mb"; interleaved plans add their virtual stages
+//! and pairs: "PP8 DP64 EP64 TP2 interleaved-1f1b v4 F&B 20 SMs 128x1 mb".
 [[nodiscard]] std::string plan_label(const Scenario& s);
 
 }  // namespace hopsim::planner

@@ -11,6 +11,7 @@
 
 #include "hopsim/core/config/overrides.hpp"
 #include "hopsim/core/scenario.hpp"
+#include "hopsim/planner/published.hpp"
 #include "hopsim/planner/results_store.hpp"
 #include "hopsim/planner/sensitivity.hpp"
 #include "hopsim/planner/sweep.hpp"
@@ -98,13 +99,12 @@ struct ReportOptions {
 //! Reads a sweep database.
 [[nodiscard]] Report sweep_report(const ResultsStore& store);
 
-//! Predicted / published - 1 for the DeepSeek-V3 H800 figure (kPublishedH800GpuHoursPerTrillion).
-[[nodiscard]] double published_relative_error(double predicted_gpu_hours_per_trillion);
-//! Whether an entry runs on an H800 cluster (listed first).
+//! Whether an entry runs on an H800 cluster (listed after the published runs, before the rest).
 [[nodiscard]] bool is_h800(const ReportEntry& e);
-//! Whether an entry is comparable to the published figure: DeepSeek-V3 on H800 (a smaller model
-//! or another GPU says nothing about it).
-[[nodiscard]] bool comparable_to_published(const ReportEntry& e);
+//! The published run an entry's scenario reproduces (published.hpp), or nullptr: only then is the
+//! difference from a published figure an error of the model (another plan, model or GPU is a
+//! what-if and says nothing about it).
+[[nodiscard]] const PublishedRun* published_run(const ReportEntry& e);
 
 //! One HTML file: inline CSS, SVG and a few lines of JS for sorting; nothing fetched.
 //! Every figure sits in an element with data-metric and data-value attributes (exact values).
