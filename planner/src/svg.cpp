@@ -63,6 +63,15 @@ double text_width(const std::string& s, double font_size) {
   return 0.6 * font_size * static_cast<double>(s.size());
 }
 
+// The width of a chart's label column: `at_least`, or wider when a label needs it (its estimated
+// width and a margin), so that no label anchored at the column's end runs off the left edge.
+template <typename Bars>
+double label_column(const Bars& bars, double font_size, double at_least) {
+  double w = at_least;
+  for (const auto& b : bars) w = std::max(w, text_width(b.label, font_size) + 16);
+  return w;
+}
+
 // The class a legend entry and the shapes it names share: "k-" and the label's letters and
 // digits in lower case, each other run of characters one '-' ("Forward (F), direction 1" ->
 // "k-forward-f-direction-1"), so a stylesheet recolours both: `.k-forward{fill:#000}`.
@@ -148,7 +157,7 @@ std::string value_axis(double x0, double plot_w, double vmax, double top, double
 
 std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit, double reference,
                           const std::string& reference_label) {
-  constexpr double kLabelW = 330;
+  const double kLabelW = label_column(bars, 12, 330);
   constexpr double kPlotW = 560;
   constexpr double kRowH = 26;
   constexpr double kTop = 28;
@@ -157,7 +166,13 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, const std::string& unit,
   if (vmax <= 0) vmax = 1;
   vmax *= 1.08;
   const double h = kTop + kRowH * static_cast<double>(bars.size()) + 34;
-  const double w = kLabelW + kPlotW + 200;
+  // Room right of the plot for the longest value and its note beside a full-width bar.
+  double value_w = 200;
+  for (const auto& b : bars) {
+    const std::string shown = grouped(b.value) + (b.note.empty() ? "" : "  " + b.note);
+    value_w = std::max(value_w, text_width(shown, 12) + 16);
+  }
+  const double w = kLabelW + kPlotW + value_w;
   std::string s = svg_open(w, h, "chart", 12);
   s += value_axis(kLabelW, kPlotW, vmax, kTop - 6, h - 28, h - 14, h - 1, unit);
   // The reference goes under the bars' value labels, which carry a white halo: a label that
@@ -428,7 +443,7 @@ std::string gantt_category_label(const std::string& category) {
 
 std::string svg_stacked_bars(const std::vector<StackedBar>& bars, const std::string& unit,
                              double reference, const std::string& reference_label) {
-  constexpr double kLabelW = 330;
+  const double kLabelW = label_column(bars, 12, 330);
   constexpr double kPlotW = 560;
   constexpr double kRowH = 26;
   constexpr double kTop = 28;

@@ -68,6 +68,10 @@ def main(path):
             anchor = el.get("text-anchor", "start")
             x0 = x - tw if anchor == "end" else x - tw / 2 if anchor == "middle" else x
             y = float(el.get("y"))
+            # The whole estimated text, not just its anchor: a long label anchored at its end
+            # must not run off the left edge, where a browser cuts it.
+            if x0 < -EPS or x0 + tw > w + EPS:
+                problems.append(f"text {content!r} spans x {x0:.1f}..{x0 + tw:.1f}, outside 0..{w}")
             boxes.append((x0, y - 0.8 * fs, x0 + tw, y + 0.2 * fs, content))
     for i in range(len(boxes)):
         for j in range(i + 1, len(boxes)):

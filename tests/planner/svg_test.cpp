@@ -89,6 +89,26 @@ TEST_CASE("bar chart: geometry stays inside the picture for any input", "[planne
     INFO(c.report);
     CHECK(c.ok);
   }
+  // A report's entry label ("<scenario> on <GPU> (same plan)") and note can be long: the checker
+  // holds each text's estimated extent, not just its anchor, inside the picture.
+  const std::string label = "deepseek-v3-h100-megatron-with-a-longer-name on H800 SXM5 (same plan)";
+  SECTION("a long label") {
+    const Checked c = check_svg(svg_bar_chart({{label, 2, ""}, {"y", 1, ""}}, "u"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("a long note beside the longest bar") {
+    const Checked c = check_svg(
+        svg_bar_chart({{"x", 216416, "(-1.0% vs published tokens/s, and a few more words)"}}, "u"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
+  SECTION("a long label in stacked bars") {
+    const Checked c =
+        check_svg(svg_stacked_bars({{label, {{"compute", 3}, {"bubble", 1}}, "ms"}}, "ms"));
+    INFO(c.report);
+    CHECK(c.ok);
+  }
 }
 
 TEST_CASE("gantt: lanes from a Chrome trace, merged slices, escaped labels", "[planner][svg]") {
