@@ -356,7 +356,7 @@ void register_whatif(CLI::App& app, Io io) {
         nv.push_back({{"variant", w.rows[i].label}, {"step_time_gap_fraction", w.rows[i].gap()}});
       }
       j["reasons"] = w.reasons;
-      j["published"] = planner::published_json(base, r0.ra);
+      if (auto p = planner::published_json(base, r0.ra); !p.is_null()) j["published"] = p;
       auto& abl = j["ablations"] = nlohmann::ordered_json::array();
       for (const auto& r : w.rows) {
         abl.push_back({{"group", r.group},

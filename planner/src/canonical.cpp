@@ -92,6 +92,7 @@ nlohmann::ordered_json canonical_json(const Scenario& s) {
       {"node_limit", p.node_limit}};
   // Written only when on, so every scenario without it keeps its hash.
   if (p.fb_overlap) j["plan"]["fb_overlap"] = true;
+  if (!p.overlap_grad_reduce) j["plan"]["overlap_grad_reduce"] = false;
   if (!p.layers_per_stage.empty()) j["plan"]["layers_per_stage"] = p.layers_per_stage;
   // Variation changes full-mode predictions, so it is part of the configuration. Written only
   // when enabled (the seed does nothing otherwise), so every scenario without it keeps its hash.

@@ -58,7 +58,24 @@ std::string plan_label(const Scenario& s) {
          std::to_string(p.micro_batch_size) + " mb";
 }
 
-PlanSearchResult search_plans(const PlanSearchOptions& o) {
+namespace {
+// Each value once, in the order given: a repeated option value would simulate plans twice.
+template <typename T>
+std::vector<T> once_each(const std::vector<T>& v) {
+  std::vector<T> out;
+  for (const T& x : v) {
+    if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  }
+  return out;
+}
+}  // namespace
+
+PlanSearchResult search_plans(const PlanSearchOptions& options) {
+  PlanSearchOptions o = options;
+  o.schedules = once_each(o.schedules);
+  o.comm_sms = once_each(o.comm_sms);
+  o.tp = once_each(o.tp);
+  o.virtual_stages = once_each(o.virtual_stages);
   // The base: shipped scenario with the searched cluster and model swapped in.
   const ScenarioTemplate base_t(o.base);
   const Scenario base0 = base_t.instantiate({});
@@ -160,8 +177,8 @@ PlanSearchResult search_plans(const PlanSearchOptions& o) {
   // step >= pipeline, so it cannot enter the top list, which therefore stays exact. The tighter
   // that bound is early, the more is saved, so plans likely to be good run first: those nearest the
   // base scenario's own plan (the user's current choice), then those with the smaller theoretical
-  // bubble (DualPipe, ZB-H1, 1F1B: DeepSeek-V3 Table 2). Plans over the budget never enter the
-  // list, so they do not set the bound.
+  // bubble (DualPipe, ZB-H1, interleaved 1F1B, 1F1B: DeepSeek-V3 Table 2). Plans over the budget
+  // never enter the list, so they do not set the bound.
   std::vector<StoredResult> results(feasible.size());
   const ParallelPlan& p0 = base0.plan;
   auto distance = [&](const ParallelPlan& p) {

@@ -1,17 +1,21 @@
 #include "hopsim/planner/published.hpp"
 
+#include <algorithm>
 #include <array>
 #include <climits>
+#include <exception>
 
+#include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/format.hpp"
+#include "hopsim/planner/canonical.hpp"
 #include "hopsim/sim/runner/runner.hpp"
 
 namespace hopsim::planner {
 
 namespace {
 
-// Each entry's figure and plan from its primary source; the tests type them again from the
-// source, independently of this table.
+// Each entry's figure from its primary source; the plan is the shipped scenario's, which cites
+// the source line by line. The tests type the figures again, independently of this table.
 constexpr std::array kRuns{
     PublishedRun{
         .label = "DeepSeek-V3 pre-training on 2048 H800",
@@ -19,23 +23,8 @@ constexpr std::array kRuns{
         .source = "DeepSeek-V3 report, arXiv 2412.19437, §1 and Table 1",
         .metric = PublishedMetric::kGpuHoursPerTrillion,
         .value = kPublishedH800GpuHoursPerTrillion,
-        // §3.1 (2048 H800), §3.2 (PP16, EP64 over 8 nodes, no TP), §3.2.1 (DualPipe), §3.2.2
-        // and §3.5.1 (20 SMs for communication), §3.3 (FP8 GEMMs), §4.2 (15,360 sequences of 4K
-        // tokens, the batch after its ramp).
-        .plan = {.model = "deepseek-v3",
-                 .gpu = "H800",
-                 .gpus = 2048,
-                 .pp = 16,
-                 .dp = 128,
-                 .tp = 1,
-                 .ep = 64,
-                 .virtual_stages = 1,
-                 .schedule = ScheduleKind::kDualPipe,
-                 .fb_overlap = false,
-                 .global_batch = 15360,
-                 .seq_len = 4096,
-                 .precision = Precision::kFp8,
-                 .comm_sms = 20},
+        .folder = "scenarios",
+        .scenario = "deepseek-v3-h800",
     },
     PublishedRun{
         .label = "DeepSeek-V3 on 1024 H100 with Megatron-Core",
@@ -44,28 +33,36 @@ constexpr std::array kRuns{
                   "25.09 DGX-H100 table, DeepSeekV3 (dropless)",
         .metric = PublishedMetric::kTokensPerSecondPerGpu,
         .value = 1297,
-        // The table row (TP2 PP8 VP4 EP64, MBS 1, GBS 8192, 4K) and its release's recipe
-        // (scripts/performance/configs/deepseek/deepseek_llm_pretrain.py @01328424: interleaved
-        // pipeline with overlap_moe_expert_parallel_comm, FP8).
-        .plan = {.model = "deepseek-v3",
-                 .gpu = "H100 SXM",
-                 .gpus = 1024,
-                 .pp = 8,
-                 .dp = 64,
-                 .tp = 2,
-                 .ep = 64,
-                 .virtual_stages = 4,
-                 .schedule = ScheduleKind::kInterleaved1F1B,
-                 .fb_overlap = true,
-                 .global_batch = 8192,
-                 .seq_len = 4096,
-                 .precision = Precision::kFp8,
-                 .comm_sms = -1},
+        .folder = "scenarios/validation",
+        .scenario = "deepseek-v3-h100-megatron",
     },
 };
 
-std::string yes_no(bool b) {
-  return b ? "true" : "false";
+// A canonical value as text: integers without a fraction, other numbers to 6 significant digits.
+std::string shown(const nlohmann::ordered_json& v) {
+  if (v.is_number_float()) return fmt("%.6g", v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+// Leaf values of a canonical form by dotted path, in document order; arrays are leaves.
+void flatten(const nlohmann::ordered_json& j, const std::string& at,
+             std::vector<std::pair<std::string, nlohmann::ordered_json>>& out) {
+  if (!j.is_object()) {
+    out.emplace_back(at, j);
+    return;
+  }
+  for (const auto& [k, v] : j.items()) flatten(v, at.empty() ? k : at + "." + k, out);
+}
+
+// The canonical form a published run is compared on: hardware, model and plan.
+std::vector<std::pair<std::string, nlohmann::ordered_json>> compared(const Scenario& s) {
+  nlohmann::ordered_json j = canonical_json(s);
+  j.erase("cost");
+  j["plan"].erase("variation");
+  std::vector<std::pair<std::string, nlohmann::ordered_json>> out;
+  flatten(j, "", out);
+  return out;
 }
 
 }  // namespace
@@ -75,39 +72,33 @@ std::span<const PublishedRun> published_runs() {
 }
 
 std::vector<std::string> plan_differences(const PublishedRun& run, const Scenario& scenario) {
-  const PublishedPlan& w = run.plan;
-  const ParallelPlan& p = scenario.plan;
+  Scenario shipped;
+  try {
+    shipped =
+        load_scenario(data_dir() / std::string(run.folder) / (std::string(run.scenario) + ".yaml"));
+  } catch (const std::exception& e) {
+    return {"the published run's scenario cannot be read: " + std::string(e.what())};
+  }
   std::vector<std::string> d;
-  auto differ = [&](const char* key, const std::string& have, const std::string& want) {
-    if (have != want) d.push_back(std::string(key) + " " + have + " (published " + want + ")");
-  };
-  if (scenario.model.name != w.model) {
-    differ("model", scenario.model.name, std::string(w.model));
+  if (scenario.model.name != shipped.model.name) {
+    d.push_back("model " + scenario.model.name + " (published " + shipped.model.name + ")");
   }
-  if (scenario.cluster.gpu.name.find(w.gpu) == std::string::npos) {
-    d.push_back("GPU " + scenario.cluster.gpu.name + " (published " + std::string(w.gpu) + ")");
+  const auto have = compared(scenario);
+  const auto want = compared(shipped);
+  for (const auto& [key, v] : want) {
+    const auto it = std::find_if(have.begin(), have.end(),
+                                 [&key = key](const auto& x) { return x.first == key; });
+    if (it == have.end()) {
+      d.push_back(key + " unset (published " + shown(v) + ")");
+    } else if (it->second != v) {
+      d.push_back(key + " " + shown(it->second) + " (published " + shown(v) + ")");
+    }
   }
-  differ("GPUs", std::to_string(scenario.cluster.num_gpus()), std::to_string(w.gpus));
-  differ("plan.pp", std::to_string(p.pp), std::to_string(w.pp));
-  differ("plan.dp", std::to_string(p.dp), std::to_string(w.dp));
-  differ("plan.tp", std::to_string(p.tp), std::to_string(w.tp));
-  differ("plan.ep", std::to_string(p.ep), std::to_string(w.ep));
-  differ("plan.schedule", to_string(p.schedule), to_string(w.schedule));
-  // Virtual stages mean something only to the interleaved schedule.
-  if (w.schedule == ScheduleKind::kInterleaved1F1B) {
-    differ("plan.virtual_stages", std::to_string(p.virtual_stages),
-           std::to_string(w.virtual_stages));
+  for (const auto& [key, v] : have) {
+    const auto it = std::find_if(want.begin(), want.end(),
+                                 [&key = key](const auto& x) { return x.first == key; });
+    if (it == want.end()) d.push_back(key + " " + shown(v) + " (published: unset)");
   }
-  differ("plan.fb_overlap", yes_no(p.fb_overlap), yes_no(w.fb_overlap));
-  // Sequences per step: micro-batches (DualPipe: both directions) x their size x DP, in 64 bits
-  // so that no plan's product wraps.
-  const long long batch =
-      static_cast<long long>(p.micro_batches) * p.micro_batch_size * static_cast<long long>(p.dp);
-  differ("global batch (sequences)", std::to_string(batch), std::to_string(w.global_batch));
-  differ("plan.seq_len", std::to_string(p.seq_len), std::to_string(w.seq_len));
-  differ("plan.precision", to_string(p.gemm_precision), to_string(w.precision));
-  if (w.comm_sms >= 0)
-    differ("plan.comm_sms", std::to_string(p.comm_sms), std::to_string(w.comm_sms));
   return d;
 }
 
@@ -122,8 +113,10 @@ const PublishedRun* nearest_published_run(const Scenario& scenario) {
   const PublishedRun* best = nullptr;
   std::size_t fewest = SIZE_MAX;
   for (const PublishedRun& r : kRuns) {
-    if (r.plan.model != scenario.model.name) continue;
-    const std::size_t n = plan_differences(r, scenario).size();
+    const auto d = plan_differences(r, scenario);
+    // Another model is no nearer run (its model differs first, when it differs).
+    if (!d.empty() && d.front().rfind("model ", 0) == 0) continue;
+    const std::size_t n = d.size();
     if (n < fewest) {  // strict: the first of equals, in the table's order
       fewest = n;
       best = &r;

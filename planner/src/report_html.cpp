@@ -163,22 +163,32 @@ std::string render_html(const Report& r, std::string_view user_css) {
     s += "<h2>GPU-hours per trillion tokens</h2>\n" +
          svg_bar_chart(bars, "GPU-hours per trillion tokens", line ? run->value : 0,
                        line ? "published: " + grouped(run->value) : std::string());
-    if (run != nullptr) {
-      const std::string key = metric_key(run->metric);
-      const double pred = predicted_value(*run, compared->result);
-      const double err = relative_error(*run, compared->result);
-      s += "<h2>Published comparison</h2>\n<p>" + html_escape(std::string(run->label)) + ", as " +
-           html_escape(std::string(run->who)) +
-           " measured it.</p>\n<table id=\"published\"><thead><tr><th>figure</th><th>" +
-           html_escape(metric_name(run->metric)) + "</th></tr></thead><tbody>\n";
-      s += "<tr><td>predicted (" + html_escape(compared->label) + ")</td>" +
-           td_num("predicted_" + key, -1, pred, grouped(pred)) + "</tr>\n";
-      s += "<tr><td>published (" + html_escape(std::string(run->source)) + ")</td>" +
-           td_num("published_" + key, -1, run->value, grouped(run->value)) + "</tr>\n";
+    // One table per entry that is a published run, each against its own figure.
+    bool first_table = true;
+    for (const auto& e : r.entries) {
+      const PublishedRun* p = published_run(e);
+      if (p == nullptr) continue;
+      const std::string key = metric_key(p->metric);
+      const double pred = predicted_value(*p, e.result);
+      const double err = relative_error(*p, e.result);
+      // The first table's cells keep the plain ids the report's figures are read by.
+      const int idx = first_table ? -1 : static_cast<int>(&e - r.entries.data());
+      if (first_table) s += "<h2>Published comparison</h2>\n";
+      first_table = false;
+      s += "<p>" + html_escape(std::string(p->label)) + ", as " + html_escape(std::string(p->who)) +
+           " measured it.</p>\n<table class=\"published\"><thead><tr><th>figure</th><th>" +
+           html_escape(metric_name(p->metric)) + "</th></tr></thead><tbody>\n";
+      s += "<tr><td>predicted (" + html_escape(e.label) + ")</td>" +
+           td_num("predicted_" + key, idx, pred, grouped(pred)) + "</tr>\n";
+      s += "<tr><td>published (" + html_escape(std::string(p->source)) + ")</td>" +
+           td_num("published_" + key, idx, p->value, grouped(p->value)) + "</tr>\n";
       s += "<tr><td>relative error</td>" +
-           td_num("relative_error", -1, err, fmt("%+.1f%%", 100 * err)) + "</tr>\n";
-      s += "</tbody></table>\n<p class=\"note\">Nothing in the simulator is fitted to the "
-           "published figure; it is a validation target.</p>\n";
+           td_num("relative_error", idx, err, fmt("%+.1f%%", 100 * err)) + "</tr>\n";
+      s += "</tbody></table>\n";
+    }
+    if (!first_table) {
+      s += "<p class=\"note\">Nothing in the simulator is fitted to the published figures; they "
+           "are validation targets.</p>\n";
     } else if (compared != nullptr) {
       // A plan of a model with a published run, but not that run: say why there is no error to
       // show, rather than calling a what-if's difference one.

@@ -31,9 +31,15 @@ std::string render_markdown(const Report& r) {
       s += "\n";
     }
     s += "\n" + markdown_escape(band_sentence(r.entries)) + "\n";
-    if (const ReportEntry* e = published_entry(r.entries)) {
-      s += "\n## Published comparison\n\n" +
-           markdown_escape(e->label + ": " + published_sentence(e->scenario, e->result)) + "\n";
+    // Each entry that is a published run, or else why the nearest entry is not.
+    if (const ReportEntry* first = published_entry(r.entries)) {
+      s += "\n## Published comparison\n\n";
+      for (const auto& e : r.entries) {
+        if (&e != first && published_run(e) == nullptr) continue;
+        s += markdown_escape(e.label + ": " + published_sentence(e.scenario, e.result)) + "\n\n";
+        if (published_run(e) == nullptr) break;
+      }
+      s.pop_back();
     }
     s += "\n## Where the step goes (ms)\n\n| | compute | pipeline bubble | exposed communication | "
          "DP sync (exposed) | optimizer + ZeRO AG |\n|---|---:|---:|---:|---:|---:|\n";

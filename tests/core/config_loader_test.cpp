@@ -397,6 +397,16 @@ TEST_CASE("schedule rules", "[config][plan]") {
   CHECK(plan_errors(s).empty());
   s.plan.virtual_stages = 20;  // 40 stages > 27 layers
   CHECK(plan_errors(s).size() == 1);
+  {
+    // One stage has nothing to interleave; Megatron-Core refuses it (arguments.py).
+    Scenario one = s;
+    one.plan.virtual_stages = 2;
+    one.plan.pp = 1;
+    one.plan.dp = 16;
+    const auto e = plan_errors(one);
+    REQUIRE(e.size() == 1);
+    CHECK_THAT(e[0], Catch::Contains("interleaved-1f1b needs pp >= 2"));
+  }
   s.plan.schedule = ScheduleKind::kDualPipeV;
   s.plan.virtual_stages = 1;
   s.plan.micro_batches = 3;  // < 2*PP
@@ -556,7 +566,7 @@ TEST_CASE("scenario keys: every setting is declared once with a meaning, and its
       CHECK(config::scenario_value(again, dotted) == v);
     }
   }
-  CHECK(settings == 28);  // 16 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
+  CHECK(settings == 29);  // 17 plan, 3 optimizer, 3 variation, 3 cost, 2 interruptions, 1 hardware
   CHECK(config::find_scenario_key("plan.pipeline_parallel") == nullptr);  // aliases are not keys
   CHECK(config::find_scenario_key("nosuch.pp") == nullptr);
   // An edit shows: PP 8 reads back as "8".

@@ -208,7 +208,7 @@ TEST_CASE("the published comparison: each run against its own figure, none for a
   const std::string html = render_html(h100);
   CHECK(figures(html).count("relative_error") == 0);
   CHECK_THAT(html, Catch::Contains("id=\"not-published\""));
-  CHECK_THAT(html, Catch::Contains("GPU H100 SXM5 (published H800)"));
+  CHECK_THAT(html, Catch::Contains("gpu.nvlink_bidirectional 9e+11 (published 4e+11)"));
   CHECK_THAT(render_markdown(h100), Catch::Contains("none for this plan"));
 }
 

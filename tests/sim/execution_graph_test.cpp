@@ -118,6 +118,10 @@ TEST_CASE("execution graph: replayed, it ends every rank when the executor does"
     const Schedule s = make_schedule(kind, opts);
     INFO("schedule " << static_cast<int>(kind) << " pp " << opts.pp);
     check_replay_equals_executor(s, program_for(s.stages));
+    // The gradient buckets held to the rank's end (plan.overlap_grad_reduce: false).
+    PipelineProgram late = program_for(s.stages);
+    late.overlap_grad_reduce = false;
+    check_replay_equals_executor(s, late);
   }
 }
 

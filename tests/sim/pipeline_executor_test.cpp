@@ -136,6 +136,37 @@ TEST_CASE("executor: gradient reduce-scatter starts after each rank's last weigh
   }
 }
 
+TEST_CASE("executor: without overlap_grad_reduce every bucket waits for the rank's last op",
+          "[sim][runner]") {
+  // Hand derivation on the idealised timing: Megatron-Core without --overlap-grad-reduce runs the
+  // whole reduce-scatter after the pipeline (finish_grad_sync). Each rank's buckets (5 units,
+  // one per stage it holds, one after another on the fast path) start when its last op ends, so
+  // the rank's sync ends at that op's end + 5 x its stages; the pipeline itself is unchanged.
+  for (auto kind : {ScheduleKind::k1F1B, ScheduleKind::kDualPipe, ScheduleKind::kInterleaved1F1B}) {
+    const auto s = make_schedule(kind, {4, 8, kind == ScheduleKind::kInterleaved1F1B ? 2 : 1});
+    PipelineProgram p = unit_program(s.stages);
+    for (auto& c : p.stages) {
+      c.dp_sync = {PortTraffic{1e6, 0, Nanoseconds(0)}};
+      c.dp_sync_time = {Nanoseconds(5 * kUnit)};
+    }
+    p.overlap_grad_reduce = false;
+    const auto ideal = simulate_ideal(s, OpDurations{Nanoseconds(kUnit), Nanoseconds(2 * kUnit),
+                                                     Nanoseconds(kUnit), Nanoseconds(3 * kUnit)});
+    const auto ran = execute_pipeline(s, p);
+    INFO(to_string(kind));
+    const int held = kind == ScheduleKind::k1F1B ? 1 : 2;  // stages per rank
+    Nanoseconds latest{0};
+    for (int r = 0; r < s.ranks; ++r) {
+      const Nanoseconds end = ideal.finish[r].back() + Nanoseconds(held * 5 * kUnit);
+      CHECK(ran.ranks[static_cast<std::size_t>(r)].dp_sync_end == end);
+      CHECK(ran.ranks[static_cast<std::size_t>(r)].dp_sync_start == ideal.finish[r].back());
+      latest = std::max(latest, end);
+    }
+    CHECK(ran.dp_sync_end == latest);
+    CHECK(ran.makespan == ideal.makespan);
+  }
+}
+
 TEST_CASE("executor: an F&B pair hides one chunk's communication behind the other's compute",
           "[sim][runner]") {
   // One stage's chunk: attention 2, dispatch 2 (comm), MLP 2, combine 2 (comm). Alone, an F costs

@@ -106,6 +106,13 @@ std::vector<std::string> plan_errors(const Scenario& s) {
       }
       break;
     case ScheduleKind::kInterleaved1F1B:
+      // Megatron-Core: "pipeline-model-parallel size should be greater than 1 with interleaved
+      // schedule" (megatron/training/arguments.py).
+      if (p.pp < 2) {
+        add("plan.pp",
+            "interleaved-1f1b needs pp >= 2 (one stage has nothing to interleave), got " +
+                str(p.pp) + "; use schedule: 1f1b");
+      }
       if (p.virtual_stages < 2) {
         add("plan.virtual_stages",
             "interleaved-1f1b needs virtual_stages >= 2 (with 1 it is plain 1f1b), got " +

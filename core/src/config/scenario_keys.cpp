@@ -122,6 +122,9 @@ std::vector<KeySpec> plan() {
                     100000),
             "SMs for communication"),
       about(key("zero_stage", ValueKind::kNonNegativeInt, false, {"zero"}), "ZeRO stage (0-3)"),
+      about(key("overlap_grad_reduce", ValueKind::kBool, false,
+                {"overlap_grad_sync", "grad_reduce_overlap", "dp_overlap"}),
+            "overlap DP gradient reduce-scatter with backward"),
       about(key("recompute", ValueKind::kSequenceOfEnum, false,
                 {"recomputation", "activation_checkpointing"},
                 {"rmsnorm", "mla_up_projection", "swiglu", "full"}),
@@ -271,6 +274,7 @@ std::optional<std::string> scenario_value(const Scenario& s, std::string_view k)
   }
   if (k == "plan.comm_sms") return i(p.comm_sms);
   if (k == "plan.zero_stage") return i(p.zero_stage);
+  if (k == "plan.overlap_grad_reduce") return std::string(p.overlap_grad_reduce ? "true" : "false");
   if (k == "plan.recompute") {
     std::string out;
     const std::pair<bool, const char*> items[] = {

@@ -58,10 +58,11 @@ auto yaml_file_reader(ReadNode read_node) {
 ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario& s) {
   const ParallelPlan d;
   const MappingReader r(node, file, "plan", scenario_keys("plan"));
-  remember(s, r,
-           {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
-            "virtual_stages", "fb_overlap", "layers_per_stage", "comm_sms", "zero_stage",
-            "recompute", "precision", "optimizer", "node_limit", "variation"});
+  remember(
+      s, r,
+      {"pp", "dp", "tp", "ep", "micro_batch_size", "micro_batches", "seq_len", "schedule",
+       "virtual_stages", "fb_overlap", "layers_per_stage", "comm_sms", "zero_stage",
+       "overlap_grad_reduce", "recompute", "precision", "optimizer", "node_limit", "variation"});
   ParallelPlan p;
   p.pp = r.get_int32("pp");
   p.dp = r.get_int32("dp");
@@ -78,6 +79,7 @@ ParallelPlan read_plan(const YAML::Node& node, const std::string& file, Scenario
   p.zero_stage = r.get_int32("zero_stage", d.zero_stage);
   if (p.zero_stage > 3)
     r.fail("zero_stage", "ZeRO stage must be 0, 1, 2 or 3, got " + std::to_string(p.zero_stage));
+  p.overlap_grad_reduce = r.get_bool("overlap_grad_reduce", d.overlap_grad_reduce);
   for (const auto& item : r.get_enum_list("recompute")) {
     if (item == "rmsnorm") p.recompute.rmsnorm = true;
     if (item == "mla_up_projection") p.recompute.mla_up_projection = true;

@@ -139,6 +139,25 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
       };
       std::vector<std::uint64_t> prev_sinks;
       std::int64_t dp_last = -1;
+      // A gradient bucket's reduce-scatter after `deps`, one after another on the network lane.
+      const auto dp_bucket = [&](int stage, int slot, std::vector<std::uint64_t> after) {
+        const ChunkProgram& c = p.stages[static_cast<std::size_t>(stage)];
+        GraphNode n;
+        n.name = "gradient reduce-scatter stage " + std::to_string(stage) + " block " +
+                 std::to_string(slot);
+        n.kind = GraphNodeKind::kCollective;
+        n.lane = GraphLane::kNetwork;
+        n.cls = WorkClass::kDpComm;
+        n.collective = CollectiveKind::kReduceScatter;
+        n.group = groups.dp(r);
+        n.duration = c.dp_sync_time[static_cast<std::size_t>(slot)];
+        n.bytes = wire_bytes(c.dp_sync[static_cast<std::size_t>(slot)]);
+        n.deps = std::move(after);
+        if (dp_last >= 0) n.deps.push_back(static_cast<std::uint64_t>(dp_last));
+        dp_last = static_cast<std::int64_t>(add(std::move(n)));
+      };
+      // Without overlap_grad_reduce: the buckets made final, started after the rank's last op.
+      std::vector<std::pair<int, int>> dp_pending;
       for (std::size_t i = 0; i < s.ops[r].size(); ++i) {
         const ScheduleOp& op = s.ops[r][i];
         const std::string label = format_op(op);
@@ -210,21 +229,12 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
                 const Task& task = t.tasks[static_cast<std::size_t>(k)];
                 const auto trig = triggers.find(task.op);
                 if (task.part != PartKind::kBackward || trig == triggers.end()) continue;
-                const ChunkProgram& c = p.stages[static_cast<std::size_t>(stage)];
                 for (int slot : trig->second) {
-                  GraphNode n;
-                  n.name = "gradient reduce-scatter stage " + std::to_string(stage) + " block " +
-                           std::to_string(slot);
-                  n.kind = GraphNodeKind::kCollective;
-                  n.lane = GraphLane::kNetwork;
-                  n.cls = WorkClass::kDpComm;
-                  n.collective = CollectiveKind::kReduceScatter;
-                  n.group = groups.dp(r);
-                  n.duration = c.dp_sync_time[static_cast<std::size_t>(slot)];
-                  n.bytes = wire_bytes(c.dp_sync[static_cast<std::size_t>(slot)]);
-                  n.deps.push_back(base + static_cast<std::uint64_t>(k));
-                  if (dp_last >= 0) n.deps.push_back(static_cast<std::uint64_t>(dp_last));
-                  dp_last = static_cast<std::int64_t>(add(std::move(n)));
+                  if (p.overlap_grad_reduce) {
+                    dp_bucket(stage, slot, {base + static_cast<std::uint64_t>(k)});
+                  } else {
+                    dp_pending.emplace_back(stage, slot);
+                  }
                 }
               }
             }
@@ -241,6 +251,7 @@ std::map<int, std::vector<int>> build_execution_graph(const Schedule& s, const P
         }
         prev_sinks = std::move(sinks);
       }
+      for (const auto& [stage, slot] : dp_pending) dp_bucket(stage, slot, prev_sinks);
       on_gpu(gpu, std::move(nodes));
     }
   }

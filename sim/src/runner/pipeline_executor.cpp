@@ -66,6 +66,8 @@ struct RankState {
   bool comm_blocking = false;  // the compute lane runs communication (no SMs reserved)
   Nanoseconds op_started{};
   Nanoseconds dp_free{};  // the fast path: buckets run one after another
+  // Without overlap_grad_reduce: the (stage, slot) buckets made final, started at the rank's end.
+  std::vector<std::pair<int, int>> dp_pending;
   RankStats stats;
 };
 
@@ -203,28 +205,38 @@ class Executor {
     const int stage = backward_part(op).stage;
     const auto last = last_wgrad_op_[r].find(stage);
     if (last == last_wgrad_op_[r].end() || last->second != static_cast<int>(st.cursor)) return;
-    const ChunkProgram& c = p_.stages[static_cast<std::size_t>(stage)];
     for (int slot : it->second) {
-      const PortTraffic& t = c.dp_sync[static_cast<std::size_t>(slot)];
-      if (st.stats.dp_sync_start.value() == 0) st.stats.dp_sync_start = engine_.now();
-      if (net_ && !t.empty()) {
-        require_capacity(t);
-        const auto done = [this, rep, r] { dp_done(rep, r); };
-        if (t.nic_bytes > 0) {
-          const LinkId path[2] = {port(rep, r, 0), port(rep, r, 1)};
-          net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
-                      done);
-        }
-        if (t.nvlink_bytes > 0) {
-          const LinkId path[2] = {port(rep, r, 2), port(rep, r, 3)};
-          net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
-                      done);
-        }
+      if (p_.overlap_grad_reduce) {
+        start_dp(rep, r, stage, slot);
       } else {
-        st.dp_free =
-            std::max(st.dp_free, engine_.now()) + c.dp_sync_time[static_cast<std::size_t>(slot)];
-        engine_.schedule_at(st.dp_free, [this, rep, r] { dp_done(rep, r); });
+        st.dp_pending.emplace_back(stage, slot);
       }
+    }
+  }
+
+  // One gradient bucket's reduce-scatter: over the step network's ports, or alone.
+  void start_dp(int rep, int r, int stage, int slot) {
+    RankState& st = state_[rep][r];
+    const ChunkProgram& c = p_.stages[static_cast<std::size_t>(stage)];
+    const PortTraffic& t = c.dp_sync[static_cast<std::size_t>(slot)];
+    if (st.stats.dp_sync_start.value() == 0) st.stats.dp_sync_start = engine_.now();
+    if (net_ && !t.empty()) {
+      require_capacity(t);
+      const auto done = [this, rep, r] { dp_done(rep, r); };
+      if (t.nic_bytes > 0) {
+        const LinkId path[2] = {port(rep, r, 0), port(rep, r, 1)};
+        net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nic_bytes))), t.latency,
+                    done);
+      }
+      if (t.nvlink_bytes > 0) {
+        const LinkId path[2] = {port(rep, r, 2), port(rep, r, 3)};
+        net_->start(path, Bytes(static_cast<std::int64_t>(std::ceil(t.nvlink_bytes))), t.latency,
+                    done);
+      }
+    } else {
+      st.dp_free =
+          std::max(st.dp_free, engine_.now()) + c.dp_sync_time[static_cast<std::size_t>(slot)];
+      engine_.schedule_at(st.dp_free, [this, rep, r] { dp_done(rep, r); });
     }
   }
 
@@ -553,6 +565,12 @@ class Executor {
     if (first_ + rep == 0 && s_.ops[r][i].type == OpType::kFB)
       st.stats.pair_times.push_back(now - st.op_started);
     ++st.cursor;
+    // Without overlap, the rank's buckets start together once its last op is done (Megatron-
+    // Core's finish_grad_sync after the pipeline), in the order backward made them final.
+    if (st.cursor == s_.ops[r].size()) {
+      for (const auto& [stage, slot] : st.dp_pending) start_dp(rep, r, stage, slot);
+      st.dp_pending.clear();
+    }
     for (const Edge& e : succ_[r][i]) {
       const int to_rank = e.to.rank;
       const int to_index = e.to.index;

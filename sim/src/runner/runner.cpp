@@ -510,6 +510,7 @@ PipelineProgram build_pipeline_program(const Scenario& sc, const CostModel& cm,
   prog.pp_forward_transfer = comm.pp_forward;
   prog.pp_backward_transfer = comm.pp_backward;
   prog.network.shared = shared_network;
+  prog.overlap_grad_reduce = plan.overlap_grad_reduce;
   prog.network.nic_capacity = comm.nic_capacity;
   prog.network.nvlink_capacity = comm.nvlink_capacity;
   prog.network.pp_over_nic = comm.pp_over_nic;

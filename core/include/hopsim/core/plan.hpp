@@ -63,6 +63,10 @@ struct ParallelPlan {
   std::vector<int> layers_per_stage;
   int comm_sms = 0;    //!< SMs reserved for communication kernels
   int zero_stage = 0;  //!< 0..3
+  //! DP gradient reduce-scatter bucket by bucket as backward makes gradients final, hidden
+  //! behind the rest of the pipeline (Megatron-Core's --overlap-grad-reduce); false: all of it
+  //! after the rank's last backward, as Megatron-Core does by default.
+  bool overlap_grad_reduce = true;
   RecomputeConfig recompute;
   Precision gemm_precision = Precision::kBf16;
   OptimizerStateConfig optimizer;

@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "hopsim/core/plan.hpp"
 #include "hopsim/core/scenario.hpp"
 
 namespace hopsim::sim {
@@ -28,36 +27,26 @@ enum class PublishedMetric {
   kTokensPerSecondPerGpu,  //!< steady training steps (SimResult::tokens_per_second_per_gpu)
 };
 
-//! The plan a published run ran, as far as its source states it. A scenario is that run when
-//! every field matches; another plan on the same model is a what-if, not a validation.
-struct PublishedPlan {
-  std::string_view model;  //!< ModelConfig::name
-  std::string_view gpu;    //!< part of the GPU profile's name ("H800")
-  int gpus = 0;
-  int pp = 1, dp = 1, tp = 1, ep = 1, virtual_stages = 1;
-  ScheduleKind schedule = ScheduleKind::k1F1B;
-  bool fb_overlap = false;
-  int global_batch = 0;  //!< sequences per step
-  int seq_len = 0;
-  Precision precision = Precision::kBf16;
-  int comm_sms = -1;  //!< -1 where the source does not state it
-};
-
-//! One published measurement of a training run.
+//! One published measurement of a training run, and the shipped scenario that states the run
+//! (every line citing the source): a scenario is that run when its hardware, model and plan are
+//! the shipped scenario's.
 struct PublishedRun {
   std::string_view label;   //!< "DeepSeek-V3 pre-training on 2048 H800"
   std::string_view who;     //!< who measured it: "DeepSeek", "NVIDIA"
   std::string_view source;  //!< primary source: paper section or repository@commit and file
   PublishedMetric metric = PublishedMetric::kGpuHoursPerTrillion;
   double value = 0;
-  PublishedPlan plan;
+  std::string_view folder;    //!< of the data directory: "scenarios", "scenarios/validation"
+  std::string_view scenario;  //!< the shipped scenario's name in that folder
 };
 
 //! Every published run hopsim holds predictions against, in a fixed order.
 [[nodiscard]] std::span<const PublishedRun> published_runs();
 
-//! How `scenario` differs from the run's published plan, one "key scenario-value vs published"
-//! per field, in a fixed order; empty when the scenario is that run.
+//! How `scenario` differs from the run's shipped scenario, one "key value (published value)" per
+//! field of the canonical form (hardware, model, plan; not the cost inputs, names or the
+//! variation, which model the run rather than change it), in document order; empty when the
+//! scenario is that run. A shipped scenario that cannot be read is one difference.
 [[nodiscard]] std::vector<std::string> plan_differences(const PublishedRun& run,
                                                         const Scenario& scenario);
 

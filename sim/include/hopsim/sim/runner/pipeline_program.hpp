@@ -141,6 +141,9 @@ struct PipelineProgram {
   Nanoseconds pp_forward_transfer{};   //!< activations to the next stage, alone
   Nanoseconds pp_backward_transfer{};  //!< gradients to the previous stage, alone
   StepNetwork network;
+  //! Each gradient bucket's reduce-scatter starts when backward makes it final; false: every
+  //! bucket of a rank starts when the rank's last op ends (ParallelPlan::overlap_grad_reduce).
+  bool overlap_grad_reduce = true;
 };
 
 }  // namespace hopsim::sim
