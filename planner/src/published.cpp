@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <exception>
+#include <optional>
 
 #include "hopsim/core/config/loader.hpp"
 #include "hopsim/core/format.hpp"
@@ -45,9 +45,10 @@ std::string shown(const nlohmann::ordered_json& v) {
   return v.dump();
 }
 
+using CanonicalLeaves = std::vector<std::pair<std::string, nlohmann::ordered_json>>;
+
 // Leaf values of a canonical form by dotted path, in document order; arrays are leaves.
-void flatten(const nlohmann::ordered_json& j, const std::string& at,
-             std::vector<std::pair<std::string, nlohmann::ordered_json>>& out) {
+void flatten(const nlohmann::ordered_json& j, const std::string& at, CanonicalLeaves& out) {
   if (!j.is_object()) {
     out.emplace_back(at, j);
     return;
@@ -56,11 +57,11 @@ void flatten(const nlohmann::ordered_json& j, const std::string& at,
 }
 
 // The canonical form a published run is compared on: hardware, model and plan.
-std::vector<std::pair<std::string, nlohmann::ordered_json>> compared(const Scenario& s) {
+CanonicalLeaves compared(const Scenario& s) {
   nlohmann::ordered_json j = canonical_json(s);
   j.erase("cost");
   j["plan"].erase("variation");
-  std::vector<std::pair<std::string, nlohmann::ordered_json>> out;
+  CanonicalLeaves out;
   flatten(j, "", out);
   return out;
 }
@@ -71,23 +72,32 @@ std::span<const PublishedRun> published_runs() {
   return kRuns;
 }
 
-std::vector<std::string> plan_differences(const PublishedRun& run, const Scenario& scenario) {
-  Scenario shipped;
+namespace {
+
+// The run's shipped scenario, or nullopt with the reason when it cannot be read.
+std::optional<Scenario> shipped_scenario(const PublishedRun& run, std::string* why) {
   try {
-    shipped =
-        load_scenario(data_dir() / std::string(run.folder) / (std::string(run.scenario) + ".yaml"));
+    return load_scenario(data_dir() / std::string(run.folder) /
+                         (std::string(run.scenario) + ".yaml"));
   } catch (const std::exception& e) {
-    return {"the published run's scenario cannot be read: " + std::string(e.what())};
+    *why = "the published run's scenario cannot be read: " + std::string(e.what());
+    return std::nullopt;
   }
+}
+
+// How a scenario (its compared form `have`) differs from a run's shipped scenario.
+std::vector<std::string> differences(const Scenario& scenario, const CanonicalLeaves& have,
+                                     const Scenario& shipped) {
   std::vector<std::string> d;
   if (scenario.model.name != shipped.model.name) {
     d.push_back("model " + scenario.model.name + " (published " + shipped.model.name + ")");
   }
-  const auto have = compared(scenario);
   const auto want = compared(shipped);
+  const auto find = [](const CanonicalLeaves& in, const std::string& key) {
+    return std::find_if(in.begin(), in.end(), [&key](const auto& x) { return x.first == key; });
+  };
   for (const auto& [key, v] : want) {
-    const auto it = std::find_if(have.begin(), have.end(),
-                                 [&key = key](const auto& x) { return x.first == key; });
+    const auto it = find(have, key);
     if (it == have.end()) {
       d.push_back(key + " unset (published " + shown(v) + ")");
     } else if (it->second != v) {
@@ -95,34 +105,71 @@ std::vector<std::string> plan_differences(const PublishedRun& run, const Scenari
     }
   }
   for (const auto& [key, v] : have) {
-    const auto it = std::find_if(want.begin(), want.end(),
-                                 [&key = key](const auto& x) { return x.first == key; });
-    if (it == want.end()) d.push_back(key + " " + shown(v) + " (published: unset)");
+    if (find(want, key) == want.end()) d.push_back(key + " " + shown(v) + " (published: unset)");
   }
   return d;
 }
 
-const PublishedRun* published_run_of(const Scenario& scenario) {
+// A scenario against every published run: each shipped scenario is read once per question.
+struct Candidate {
+  const PublishedRun* run = nullptr;
+  bool same_model = false;  //!< the run's model is the scenario's (and its scenario was read)
+  std::vector<std::string> diff;
+};
+
+std::vector<Candidate> candidates(const Scenario& scenario) {
+  const CanonicalLeaves have = compared(scenario);
+  std::vector<Candidate> out;
   for (const PublishedRun& r : kRuns) {
-    if (plan_differences(r, scenario).empty()) return &r;
+    Candidate c;
+    c.run = &r;
+    std::string why;
+    if (const auto shipped = shipped_scenario(r, &why)) {
+      c.same_model = shipped->model.name == scenario.model.name;
+      c.diff = differences(scenario, have, *shipped);
+    } else {
+      c.diff = {why};
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+const Candidate* exact(const std::vector<Candidate>& cs) {
+  for (const Candidate& c : cs) {
+    if (c.diff.empty()) return &c;
   }
   return nullptr;
 }
 
-const PublishedRun* nearest_published_run(const Scenario& scenario) {
-  const PublishedRun* best = nullptr;
-  std::size_t fewest = SIZE_MAX;
-  for (const PublishedRun& r : kRuns) {
-    const auto d = plan_differences(r, scenario);
-    // Another model is no nearer run (its model differs first, when it differs).
-    if (!d.empty() && d.front().rfind("model ", 0) == 0) continue;
-    const std::size_t n = d.size();
-    if (n < fewest) {  // strict: the first of equals, in the table's order
-      fewest = n;
-      best = &r;
-    }
+const Candidate* nearest(const std::vector<Candidate>& cs) {
+  const Candidate* best = nullptr;
+  for (const Candidate& c : cs) {
+    // Strict: the first of equals, in the table's order. Another model is no nearer run.
+    if (c.same_model && (best == nullptr || c.diff.size() < best->diff.size())) best = &c;
   }
   return best;
+}
+
+}  // namespace
+
+std::vector<std::string> plan_differences(const PublishedRun& run, const Scenario& scenario) {
+  std::string why;
+  const auto shipped = shipped_scenario(run, &why);
+  if (!shipped) return {why};
+  return differences(scenario, compared(scenario), *shipped);
+}
+
+const PublishedRun* published_run_of(const Scenario& scenario) {
+  const auto cs = candidates(scenario);
+  const Candidate* c = exact(cs);
+  return c != nullptr ? c->run : nullptr;
+}
+
+const PublishedRun* nearest_published_run(const Scenario& scenario) {
+  const auto cs = candidates(scenario);
+  const Candidate* c = nearest(cs);
+  return c != nullptr ? c->run : nullptr;
 }
 
 double predicted_value(const PublishedRun& run, const sim::SimResult& result) {
@@ -139,28 +186,30 @@ double relative_error(const PublishedRun& run, const sim::SimResult& result) {
   return predicted_value(run, result) / run.value - 1.0;
 }
 
+namespace {
+// Each metric's label and JSON / HTML id fragment, in PublishedMetric's order.
+struct MetricNames {
+  const char* name;
+  const char* key;
+};
+constexpr MetricNames kMetricNames[] = {
+    {"GPU-hours per 10^12 tokens", "gpu_hours_per_trillion"},
+    {"tokens/s per GPU", "tokens_per_second_per_gpu"},
+};
+}  // namespace
+
 const char* metric_name(PublishedMetric m) {
-  switch (m) {
-    case PublishedMetric::kGpuHoursPerTrillion:
-      return "GPU-hours per 10^12 tokens";
-    case PublishedMetric::kTokensPerSecondPerGpu:
-      return "tokens/s per GPU";
-  }
-  return "";
+  return kMetricNames[static_cast<int>(m)].name;
 }
 
 const char* metric_key(PublishedMetric m) {
-  switch (m) {
-    case PublishedMetric::kGpuHoursPerTrillion:
-      return "gpu_hours_per_trillion";
-    case PublishedMetric::kTokensPerSecondPerGpu:
-      return "tokens_per_second_per_gpu";
-  }
-  return "";
+  return kMetricNames[static_cast<int>(m)].key;
 }
 
 std::string published_sentence(const Scenario& scenario, const sim::SimResult& result) {
-  if (const PublishedRun* run = published_run_of(scenario)) {
+  const auto cs = candidates(scenario);
+  if (const Candidate* match = exact(cs)) {
+    const PublishedRun* run = match->run;
     // Wall-clock GPU-hours: say how much of the clock trains, since the figure includes the rest.
     const bool wall = run->metric == PublishedMetric::kGpuHoursPerTrillion &&
                       result.effective_training_time < 1.0;
@@ -173,13 +222,13 @@ std::string published_sentence(const Scenario& scenario, const sim::SimResult& r
            ": " + fmt("%+.1f%%", 100.0 * relative_error(*run, result)) +
            ". Nothing is fitted to that figure; docs/VALIDATION.md lists the inputs.";
   }
-  const PublishedRun* near = nearest_published_run(scenario);
-  if (near == nullptr) return "";
+  const Candidate* c = nearest(cs);
+  if (c == nullptr) return "";
+  const PublishedRun* near = c->run;
   std::string s = "none for this plan: " + std::string(near->who) + "'s " + grouped(near->value) +
                   " " + metric_name(near->metric) + " are of " + std::string(near->label) +
                   ", whose plan this one changes: ";
-  const std::vector<std::string> diff = plan_differences(*near, scenario);
-  for (std::size_t i = 0; i < diff.size(); ++i) s += (i ? ", " : "") + diff[i];
+  for (std::size_t i = 0; i < c->diff.size(); ++i) s += (i ? ", " : "") + c->diff[i];
   return s + ".";
 }
 

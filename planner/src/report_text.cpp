@@ -33,13 +33,14 @@ std::string render_markdown(const Report& r) {
     s += "\n" + markdown_escape(band_sentence(r.entries)) + "\n";
     // Each entry that is a published run, or else why the nearest entry is not.
     if (const ReportEntry* first = published_entry(r.entries)) {
-      s += "\n## Published comparison\n\n";
+      const bool runs = published_run(*first) != nullptr;
+      std::string said;
       for (const auto& e : r.entries) {
-        if (&e != first && published_run(e) == nullptr) continue;
-        s += markdown_escape(e.label + ": " + published_sentence(e.scenario, e.result)) + "\n\n";
-        if (published_run(e) == nullptr) break;
+        if (runs ? published_run(e) == nullptr : &e != first) continue;
+        said += (said.empty() ? "" : "\n\n") +
+                markdown_escape(e.label + ": " + published_sentence(e.scenario, e.result));
       }
-      s.pop_back();
+      s += "\n## Published comparison\n\n" + said + "\n";
     }
     s += "\n## Where the step goes (ms)\n\n| | compute | pipeline bubble | exposed communication | "
          "DP sync (exposed) | optimizer + ZeRO AG |\n|---|---:|---:|---:|---:|---:|\n";
